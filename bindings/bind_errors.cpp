@@ -1,0 +1,61 @@
+// The one place where C++ exceptions become Python exceptions. The Python classes live
+// in jangkau/errors.py (subclasses of ValueError / OSError / KeyboardInterrupt); this file
+// imports them and registers a translator, so no C++ exception reaches Python untyped.
+#include "bind.hpp"
+#include "core/error.hpp"
+
+namespace jangkau::bind {
+
+namespace {
+py::object make_exception(const char* cls, const Error& e) {
+  static py::module_ errors = py::module_::import("jangkau.errors");
+  py::object exc = errors.attr(cls)(py::str(e.what()));
+  const auto& c = e.context();
+  exc.attr("file") = c.file.empty() ? py::none() : py::object(py::str(c.file));
+  exc.attr("feature") = c.feature < 0 ? py::none() : py::object(py::int_(c.feature));
+  exc.attr("field") = c.field.empty() ? py::none() : py::object(py::str(c.field));
+  return exc;
+}
+void raise(const char* cls, const Error& e) {
+  py::object exc = make_exception(cls, e);
+  PyErr_SetObject(exc.get_type().ptr(), exc.ptr());
+}
+}  // namespace
+
+Monitor make_monitor(py::object progress) {
+  return Monitor([progress](std::string_view stage, std::size_t done, std::size_t total) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      PyErr_Clear();
+      return false;
+    }
+    if (!progress.is_none()) progress(py::str(stage.data(), stage.size()), done, total);
+    return true;
+  });
+}
+
+void bind_errors(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const CancelledError& e) {
+      raise("CancelledError", e);
+    } catch (const DataFileError& e) {
+      raise("DataFileError", e);
+    } catch (const UnknownColumnError& e) {
+      raise("UnknownColumnError", e);
+    } catch (const CrsError& e) {
+      raise("CrsError", e);
+    } catch (const GeometryError& e) {
+      raise("GeometryError", e);
+    } catch (const InfeasibleError& e) {
+      raise("InfeasibleError", e);
+    } catch (const InvalidInputError& e) {
+      raise("InvalidInputError", e);
+    } catch (const Error& e) {
+      raise("JangkauError", e);
+    }
+  });
+}
+
+}  // namespace jangkau::bind

@@ -1,0 +1,34 @@
+"""jangkau — geospatial analysis engine for district planning.
+
+The heavy lifting happens in the C++ engine (``jangkau._core``); this package
+holds the Python API: regions and zones, coverage, road access, pilot
+selection, and the ``jangkau`` command line.
+"""
+
+from __future__ import annotations
+
+from . import _core
+from .errors import (
+    CancelledError,
+    CrsError,
+    DataFileError,
+    GeometryError,
+    InfeasibleError,
+    InvalidInputError,
+    JangkauError,
+    UnknownColumnError,
+)
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "__version__",
+    "JangkauError",
+    "InvalidInputError",
+    "UnknownColumnError",
+    "CrsError",
+    "GeometryError",
+    "InfeasibleError",
+    "DataFileError",
+    "CancelledError",
+]

@@ -1,0 +1,8 @@
+"""`jangkau pilots`."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("pilots", help="(not yet available)")
+    p.set_defaults(func=lambda args: (_ for _ in ()).throw(NotImplementedError("jangkau pilots is not built yet")))

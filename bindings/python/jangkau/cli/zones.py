@@ -1,0 +1,8 @@
+"""`jangkau zones`."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("zones", help="(not yet available)")
+    p.set_defaults(func=lambda args: (_ for _ in ()).throw(NotImplementedError("jangkau zones is not built yet")))

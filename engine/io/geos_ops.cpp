@@ -1,0 +1,1 @@
+#include "geos_ops.hpp"
