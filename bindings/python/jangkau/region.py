@@ -1,0 +1,501 @@
+"""Regions: a regency described by a small TOML file (see ``docs/data-model.md``).
+
+A region has desa polygons (the lowest level) whose attribute columns define the
+hierarchy desa → kecamatan → kabupaten, an optional population table at any level
+(spread down to desa by areal weighting when it is not given per desa), and an optional
+dapil table (kecamatan → dapil, seats). Everything above desa is dissolved from desa.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .data import data_dir as resolve_data_dir
+from .errors import DataFileError, InvalidInputError, UnknownColumnError
+from .io import WGS84, from_geometry_array
+
+__all__ = ["Region", "LEVELS", "builtin_regions"]
+
+log = logging.getLogger("jangkau")
+
+#: Administrative levels, lowest first. ``dapil`` sits between kecamatan and kabupaten.
+LEVELS = ("desa", "kecamatan", "dapil", "kabupaten")
+
+_DATASETS = Path(__file__).resolve().parent / "datasets"
+
+
+def _datasets_dir() -> Path:
+    """Built-in region files: inside the installed package, or datasets/ of a checkout."""
+    if _DATASETS.is_dir():
+        return _DATASETS
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "datasets").is_dir() and (parent / "pyproject.toml").is_file():
+            return parent / "datasets"
+    return _DATASETS
+
+
+def builtin_regions() -> list[str]:
+    """Names of the region files shipped with jangkau."""
+    base = _datasets_dir()
+    return sorted(p.parent.name for p in base.glob("*/region.toml"))
+
+
+@dataclass(frozen=True)
+class PopulationSource:
+    """Where a region's population figures come from."""
+
+    level: str
+    year: int | None
+    source: str
+    file: str
+
+
+def _require(table: dict, key: str, where: str, file: Path):
+    if key not in table:
+        raise InvalidInputError(f"region file lacks '{key}' in [{where}]", file=str(file), field=key)
+    return table[key]
+
+
+def _col(df: pd.DataFrame, name: str, file: str) -> pd.Series:
+    if name not in df.columns:
+        raise UnknownColumnError(
+            f"no column '{name}' in '{file}' (columns: {', '.join(map(str, df.columns))})", file=file, field=name
+        )
+    return df[name]
+
+
+def _code_str(values: pd.Series) -> pd.Series:
+    """Codes as strings without float artefacts ('3604010', never '3604010.0')."""
+    def fmt(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+    return values.map(fmt)
+
+
+@dataclass
+class Region:
+    """A regency: its desa, the hierarchy above them, population and dapil.
+
+    Build one with :meth:`Region.load`. Geometry is held in the metric ``working_crs``;
+    :meth:`zones` returns EPSG:4326 unless asked otherwise.
+    """
+
+    name: str
+    title: str
+    path: Path
+    data_dir: Path
+    working_crs: str
+    config: dict = field(repr=False)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(
+        cls,
+        spec: str | os.PathLike[str],
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        crs: str | None = None,
+    ) -> "Region":
+        """Load a built-in region by name (``"serang"``, ``"cilegon"``) or a region TOML file.
+
+        ``data_dir`` overrides the data directory lookup (see :mod:`jangkau.data`); ``crs``
+        overrides the working CRS (default: the file's ``working_crs`` or the UTM zone of
+        the region's centre).
+        """
+        path = Path(spec)
+        if path.suffix != ".toml":
+            candidate = _datasets_dir() / str(spec) / "region.toml"
+            if not candidate.is_file():
+                known = ", ".join(builtin_regions())
+                raise DataFileError(f"unknown region '{spec}' (built in: {known}; or give a .toml path)",
+                                    file=str(spec))
+            path = candidate
+        if not path.is_file():
+            raise DataFileError("region file not found", file=str(path))
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
+        known_keys = {"name", "title", "province", "working_crs", "boundaries", "levels", "population", "dapil",
+                      "facilities", "roads", "synthetic", "notes"}
+        unknown = sorted(set(config) - known_keys)
+        if unknown:
+            raise InvalidInputError(f"unknown key(s) in region file: {', '.join(unknown)}", file=str(path),
+                                    field=unknown[0])
+        ddir = resolve_data_dir(data_dir)
+        region = cls(
+            name=str(config.get("name", path.parent.name)),
+            title=str(config.get("title", config.get("name", path.parent.name))),
+            path=path.resolve(),
+            data_dir=ddir,
+            working_crs="",
+            config=config,
+        )
+        _require(config, "boundaries", "region", path)
+        _require(config, "levels", "region", path)
+        for level in ("desa", "kecamatan"):
+            if level not in config["levels"]:
+                raise InvalidInputError(f"region file lacks [levels.{level}]", file=str(path), field=level)
+        region.working_crs = crs or config.get("working_crs") or ""
+        _ = region.desa  # read and validate eagerly: bad input fails at load time
+        return region
+
+    def resolve(self, ref: str) -> Path:
+        """A file named in the region file: ``@region/…`` is relative to the region file's
+        folder, anything else to the data directory (absolute paths stay as they are)."""
+        if ref.startswith("@region/"):
+            return self.path.parent / ref[len("@region/"):]
+        p = Path(ref)
+        return p if p.is_absolute() else self.data_dir / p
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True for generated regions; every output of such a region says so."""
+        return bool(self.config.get("synthetic", False))
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Levels available in :meth:`zones`."""
+        return LEVELS
+
+    # ------------------------------------------------------------------ desa
+    @cached_property
+    def desa(self) -> gpd.GeoDataFrame:
+        """The desa layer in the working CRS with hierarchy, area and population columns."""
+        cfg = self.config["boundaries"]
+        file = self.resolve(_require(cfg, "file", "boundaries", self.path))
+        layer = _core.read_vector(str(file), cfg.get("layer", ""), cfg.get("crs", ""), "", "", "", "", True)
+        if layer.geometry.kind != _core.GeometryKind.Polygon:
+            raise InvalidInputError("boundary layer must hold polygons", file=str(file), field="geometry")
+        cols = {name: (typ, values, valid) for name, typ, values, valid in layer.columns()}
+        prefix = cfg.get("strip_code_prefix", "")
+
+        def column(level: str, key: str, required: bool = True) -> np.ndarray | None:
+            lv = self.config["levels"].get(level, {})
+            name = lv.get(key)
+            if name is None:
+                if required:
+                    raise InvalidInputError(f"region file lacks '{key}' in [levels.{level}]", file=str(self.path),
+                                            field=key)
+                return None
+            if name not in cols:
+                raise UnknownColumnError(
+                    f"[levels.{level}] {key} = '{name}': no such column (columns: {', '.join(cols)})",
+                    file=str(file), field=name)
+            typ, values, valid = cols[name]
+            out = np.array([str(v) for v in values], dtype=object)
+            valid = np.asarray(valid, dtype=bool)
+            if not valid.all():
+                bad = int(np.flatnonzero(~valid)[0])
+                raise InvalidInputError(f"missing {level} {key}", file=str(file), feature=bad, field=name)
+            if key == "code" and prefix:
+                out = np.array([v[len(prefix):] if v.startswith(prefix) else v for v in out], dtype=object)
+            return out
+
+        desa_code = column("desa", "code")
+        desa_name = column("desa", "name")
+        kec_code = column("kecamatan", "code")
+        kec_name = column("kecamatan", "name")
+        kab_code = column("kabupaten", "code", required=False)
+        kab_name = column("kabupaten", "name", required=False)
+        n = len(desa_code)
+        if n == 0:
+            raise InvalidInputError("boundary layer has no features", file=str(file))
+        if kab_code is None:
+            kab_code = np.array([self.name] * n, dtype=object)
+            kab_name = np.array([self.title] * n, dtype=object)
+        seen: dict[str, int] = {}
+        for i, c in enumerate(desa_code):
+            if c in seen:
+                raise InvalidInputError(f"duplicate desa code '{c}' (also feature {seen[c]})", file=str(file),
+                                        feature=i, field=self.config["levels"]["desa"]["code"])
+            seen[c] = i
+
+        # Validity: repair with MakeValid and keep the report; empty geometry is an error.
+        geom, records = _core.validate_polygons(layer.geometry, True, False, str(file))
+        self._repairs = pd.DataFrame(records, columns=["feature", "reason", "action", "area_before", "area_after"])
+        for rec in records:
+            log.warning("repaired invalid geometry: %s feature %d (%s)", file, rec[0], rec[1])
+
+        src_crs = layer.crs
+        if not self.working_crs:
+            lon, lat = _centre_lonlat(geom, src_crs)
+            self.working_crs = _core.utm_crs_for(lon, lat)
+        metric = _core.transform_geometry(geom, src_crs, self.working_crs)
+        area_km2 = _core.polygon_area(metric) / 1e6
+
+        gdf = gpd.GeoDataFrame(
+            {
+                "code": desa_code,
+                "name": desa_name,
+                "kecamatan_code": kec_code,
+                "kecamatan": kec_name,
+                "kabupaten_code": kab_code,
+                "kabupaten": kab_name,
+                "area_km2": area_km2,
+            },
+            geometry=from_geometry_array(metric),
+            crs=self.working_crs,
+        )
+        self._desa_geometry = metric
+        self._source_file = file
+        gdf = self._attach_dapil(gdf)
+        gdf = self._attach_population(gdf)
+        return gdf
+
+    @property
+    def repairs(self) -> pd.DataFrame:
+        """One row per desa geometry that was repaired: feature, reason, action, areas."""
+        _ = self.desa
+        return self._repairs
+
+    # ------------------------------------------------------------------ dapil
+    def _attach_dapil(self, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        table = self.dapil
+        desa["dapil"] = None
+        if table is None:
+            return desa
+        mapping = dict(zip(table["kecamatan_code"], table["dapil"]))
+        desa["dapil"] = desa["kecamatan_code"].map(mapping)
+        desa["dapil"] = desa["dapil"].astype(object).where(desa["dapil"].notna(), None)
+        return desa
+
+    @cached_property
+    def dapil(self) -> pd.DataFrame | None:
+        """The dapil table: kecamatan_code, dapil, seats (NaN = unknown), composition
+        ("complete"/"partial"). ``None`` if the region file has no [dapil] table.
+        Kecamatan absent from the table have an unknown dapil (never guessed)."""
+        cfg = self.config.get("dapil")
+        if not cfg:
+            return None
+        file = self.resolve(_require(cfg, "file", "dapil", self.path))
+        df = _read_table(file)
+        out = pd.DataFrame({
+            "kecamatan_code": _code_str(_col(df, cfg.get("code", "kecamatan_code"), str(file))),
+            "dapil": _col(df, cfg.get("dapil", "dapil"), str(file)).astype(str),
+        })
+        seats_col = cfg.get("seats")
+        out["seats"] = pd.to_numeric(_col(df, seats_col, str(file)), errors="coerce") if seats_col else np.nan
+        comp = cfg.get("composition")
+        out["composition"] = _col(df, comp, str(file)).astype(str) if comp else "complete"
+        known = set(self._kecamatan_codes())
+        for i, code in enumerate(out["kecamatan_code"]):
+            if code not in known:
+                raise InvalidInputError(f"dapil table names kecamatan '{code}', which is not in the region",
+                                        file=str(file), feature=i, field=cfg.get("code", "kecamatan_code"))
+        dup = out["kecamatan_code"].duplicated()
+        if dup.any():
+            i = int(np.flatnonzero(dup.to_numpy())[0])
+            raise InvalidInputError(f"kecamatan '{out['kecamatan_code'].iloc[i]}' appears twice in the dapil table",
+                                    file=str(file), feature=i, field=cfg.get("code", "kecamatan_code"))
+        return out
+
+    def _kecamatan_codes(self) -> list[str]:
+        cfg = self.config["boundaries"]
+        file = self.resolve(cfg["file"])
+        name = self.config["levels"]["kecamatan"]["code"]
+        layer = _core.read_vector(str(file), cfg.get("layer", ""), cfg.get("crs", ""), "", "", "", "", True)
+        prefix = cfg.get("strip_code_prefix", "")
+        for n, _t, values, _v in layer.columns():
+            if n == name:
+                return sorted({v[len(prefix):] if prefix and v.startswith(prefix) else v for v in map(str, values)})
+        raise UnknownColumnError(f"no column '{name}'", file=str(file), field=name)
+
+    # ------------------------------------------------------------------ population
+    @property
+    def population_source(self) -> PopulationSource | None:
+        cfg = self.config.get("population")
+        if not cfg:
+            return None
+        return PopulationSource(level=cfg.get("level", "desa"), year=cfg.get("year"),
+                                source=str(cfg.get("source", "")), file=str(self.resolve(cfg["file"])))
+
+    def _attach_population(self, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        cfg = self.config.get("population")
+        desa["population"] = np.nan
+        desa["population_method"] = "unknown"
+        if not cfg:
+            return desa
+        level = cfg.get("level", "desa")
+        if level not in ("desa", "kecamatan", "kabupaten"):
+            raise InvalidInputError(f"population level '{level}' must be desa, kecamatan or kabupaten",
+                                    file=str(self.path), field="level")
+        file = self.resolve(_require(cfg, "file", "population", self.path))
+        df = _read_table(file)
+        code_field = cfg.get("code", "code")
+        value_field = cfg.get("value", "population")
+        codes = _code_str(_col(df, code_field, str(file)))
+        raw = _col(df, value_field, str(file))
+        values = pd.to_numeric(raw, errors="coerce")
+        for i in range(len(df)):
+            v = values.iloc[i]
+            if not np.isfinite(v):
+                raise InvalidInputError(f"population '{raw.iloc[i]}' is not a number", file=str(file), feature=i,
+                                        field=value_field)
+            if v < 0:
+                raise InvalidInputError(f"negative population {v}", file=str(file), feature=i, field=value_field)
+        key = {"desa": "code", "kecamatan": "kecamatan_code", "kabupaten": "kabupaten_code"}[level]
+        zone_codes = set(desa[key])
+        for i, c in enumerate(codes):
+            if c not in zone_codes:
+                raise InvalidInputError(f"population code '{c}' matches no {level} of the region", file=str(file),
+                                        feature=i, field=code_field)
+        dup = codes.duplicated()
+        if dup.any():
+            i = int(np.flatnonzero(dup.to_numpy())[0])
+            raise InvalidInputError(f"population code '{codes.iloc[i]}' appears twice", file=str(file), feature=i,
+                                    field=code_field)
+        table = dict(zip(codes, values.astype(float)))
+        if level == "desa":
+            desa["population"] = desa["code"].map(table).astype(float)
+            desa.loc[desa["population"].notna(), "population_method"] = "table"
+        else:
+            # Areal weighting: uniform density within each source zone.
+            zone_area = desa.groupby(key)["area_km2"].transform("sum")
+            pop = desa[key].map(table).astype(float)
+            desa["population"] = pop * desa["area_km2"] / zone_area
+            desa.loc[pop.notna(), "population_method"] = f"areal weighting from {level}"
+        missing = sorted(zone_codes - set(codes))
+        if missing:
+            log.warning("%s: no population for %d %s (%s)", file.name, len(missing), level, ", ".join(missing[:5]))
+        return desa
+
+    # ------------------------------------------------------------------ zones
+    def zones(self, level: str, crs: str | None = WGS84) -> gpd.GeoDataFrame:
+        """Zones of one level as a GeoDataFrame (EPSG:4326 unless ``crs`` names another;
+        ``crs=None`` keeps the working CRS).
+
+        Columns: ``code``, ``name``, parent codes/names, ``dapil`` (None where unknown),
+        ``area_km2`` (planar, in the working CRS), ``population`` (NaN where unknown),
+        ``density_per_km2``, ``population_method`` and ``geometry``.
+        """
+        if level not in LEVELS:
+            raise InvalidInputError(f"unknown level '{level}' (levels: {', '.join(LEVELS)})", field="level")
+        out = self._zones_working(level).copy()
+        if crs is not None and crs != self.working_crs:
+            out = out.to_crs(crs) if level != "desa" else out.to_crs(crs)
+        return out
+
+    def _zones_working(self, level: str) -> gpd.GeoDataFrame:
+        cache = self.__dict__.setdefault("_zone_cache", {})
+        if level in cache:
+            return cache[level]
+        desa = self.desa
+        if level == "desa":
+            z = desa.copy()
+        elif level == "kecamatan":
+            z = self._dissolve("kecamatan_code", ["kecamatan", "kabupaten_code", "kabupaten", "dapil"])
+            z = z.rename(columns={"kecamatan_code": "code", "kecamatan": "name"})
+            names = self._kecamatan_names()
+            if names is not None:
+                z = z.merge(names, how="left", left_on="code", right_on="code")
+        elif level == "dapil":
+            z = self._dissolve_dapil()
+        else:
+            z = self._dissolve("kabupaten_code", ["kabupaten"])
+            z = z.rename(columns={"kabupaten_code": "code", "kabupaten": "name"})
+        z["density_per_km2"] = z["population"] / z["area_km2"]
+        if self.is_synthetic:
+            z["synthetic"] = True
+        z = z.reset_index(drop=True)
+        cache[level] = z
+        return z
+
+    def _dissolve(self, key: str, keep: list[str], desa: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+        desa = self.desa if desa is None else desa
+        codes = sorted(desa[key].dropna().unique())
+        index = {c: i for i, c in enumerate(codes)}
+        mask = desa[key].notna().to_numpy()
+        group = desa.loc[mask, key].map(index).to_numpy(dtype=np.int64)
+        from .io import to_geometry_array
+        geoms = to_geometry_array(desa.geometry[mask]) if not mask.all() else self._desa_geometry
+        merged = _core.dissolve(geoms, group, len(codes))
+        g = desa[mask].groupby(key, sort=True)
+        first = g[keep].first() if keep else pd.DataFrame(index=codes)
+        pop = g["population"].sum(min_count=1)
+        # A zone's population is known only if every desa in it is known.
+        complete = g["population"].apply(lambda s: s.notna().all())
+        pop[~complete] = np.nan
+        methods = g["population_method"].agg(lambda s: "; ".join(sorted(set(s))))
+        df = first.assign(n_desa=g.size(), population=pop, population_method=methods)
+        df.index.name = key
+        df = df.reset_index()
+        geom = from_geometry_array(merged)
+        gdf = gpd.GeoDataFrame(df, geometry=geom, crs=self.working_crs)
+        gdf.insert(len(gdf.columns) - 1, "area_km2", _core.polygon_area(merged) / 1e6)
+        return gdf
+
+    def _dissolve_dapil(self) -> gpd.GeoDataFrame:
+        desa = self.desa
+        table = self.dapil
+        if table is None or desa["dapil"].isna().all():
+            cols = ["code", "name", "seats", "composition", "kecamatan_codes", "n_kecamatan", "n_desa",
+                    "population", "population_method", "area_km2"]
+            return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=self.working_crs)
+        z = self._dissolve("dapil", [])
+        info = table.groupby("dapil").agg(
+            seats=("seats", "first"), composition=("composition", "first"),
+            kecamatan_codes=("kecamatan_code", lambda s: ";".join(sorted(s))),
+            n_kecamatan=("kecamatan_code", "size"))
+        z = z.merge(info, left_on="dapil", right_index=True, how="left")
+        z = z.rename(columns={"dapil": "code"})
+        z.insert(1, "name", z["code"])
+        partial = z["composition"] != "complete"
+        # A partially known dapil's population and area describe only its known members.
+        z.loc[partial, "population_method"] = z.loc[partial, "population_method"] + "; partial composition"
+        return z
+
+    def _kecamatan_names(self) -> pd.DataFrame | None:
+        lv = self.config["levels"]["kecamatan"]
+        if "names" not in lv:
+            return None
+        file = self.resolve(lv["names"])
+        df = _read_table(file)
+        code = _code_str(_col(df, lv.get("names_code", "code"), str(file)))
+        out = pd.DataFrame({"code": code})
+        for c in df.columns:
+            if c != lv.get("names_code", "code"):
+                out[c] = df[c].astype(str) if df[c].dtype == object else df[c]
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        """Counts, areas and populations per level (one row per level)."""
+        rows = []
+        for level in LEVELS:
+            z = self._zones_working(level)
+            rows.append({"level": level, "zones": len(z), "area_km2": float(z["area_km2"].sum()),
+                         "population": float(z["population"].sum(min_count=1))})
+        return pd.DataFrame(rows)
+
+
+def _read_table(file: Path) -> pd.DataFrame:
+    if not file.is_file():
+        raise DataFileError("table not found", file=str(file))
+    try:
+        if file.suffix.lower() == ".csv":
+            return pd.read_csv(file, dtype=str, keep_default_na=True)
+        from .io import read_vector
+        return pd.DataFrame(read_vector(file).drop(columns="geometry"))
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read table: {exc}", file=str(file)) from None
+
+
+def _centre_lonlat(geom: _core.GeometryArray, crs: str) -> tuple[float, float]:
+    x, y = geom.x, geom.y
+    cx, cy = np.array([(x.min() + x.max()) / 2]), np.array([(y.min() + y.max()) / 2])
+    lon, lat = _core.transform_xy(cx, cy, crs, WGS84)
+    return float(lon[0]), float(lat[0])
