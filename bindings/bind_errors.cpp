@@ -8,8 +8,9 @@ namespace jangkau::bind {
 
 namespace {
 py::object make_exception(const char* cls, const Error& e) {
-  static py::module_ errors = py::module_::import("jangkau.errors");
-  py::object exc = errors.attr(cls)(py::str(e.what()));
+  // Leaked on purpose: a static py::object would be destroyed after the interpreter.
+  static py::object* errors = new py::object(py::module_::import("jangkau.errors"));
+  py::object exc = errors->attr(cls)(py::str(e.what()));
   const auto& c = e.context();
   exc.attr("file") = c.file.empty() ? py::none() : py::object(py::str(c.file));
   exc.attr("feature") = c.feature < 0 ? py::none() : py::object(py::int_(c.feature));

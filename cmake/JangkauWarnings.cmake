@@ -5,7 +5,7 @@ add_library(jangkau_options INTERFACE)
 add_library(jangkau::options ALIAS jangkau_options)
 target_compile_features(jangkau_options INTERFACE cxx_std_20)
 target_compile_options(jangkau_options INTERFACE
-  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-unused-parameter -ffp-contract=off>
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-unused-parameter -Wno-missing-field-initializers -ffp-contract=off>
   $<$<AND:$<CXX_COMPILER_ID:GNU,Clang>,$<BOOL:${JANGKAU_WERROR}>>:-Werror>)
 if(JANGKAU_SANITIZE)
   target_compile_options(jangkau_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)

@@ -186,6 +186,8 @@ VectorLayer read_vector(const std::string& path, const ReadOptions& options) {
     throw GeometryError("layer '" + out.name + "' has no geometry column", {path, -1, ""});
   if (has_geometry_column) {
     const OGRSpatialReference* srs = layer->GetSpatialRef();
+    // GeoPackage and others report "Undefined SRS" as a local (engineering) CRS: that is no CRS.
+    if (srs && srs->IsLocal() && !srs->GetAuthorityName(nullptr)) srs = nullptr;
     if (srs) {
       char* wkt = nullptr;
       const char* wkt_options[] = {"FORMAT=WKT2_2019", nullptr};

@@ -19,10 +19,15 @@ from .errors import (
     UnknownColumnError,
 )
 
+from .region import LEVELS, Region, builtin_regions
+
 __version__: str = _core.__version__
 
 __all__ = [
     "__version__",
+    "Region",
+    "LEVELS",
+    "builtin_regions",
     "JangkauError",
     "InvalidInputError",
     "UnknownColumnError",

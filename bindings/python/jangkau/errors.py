@@ -18,7 +18,14 @@ class JangkauError(Exception):
 
     def __init__(self, message: str = "", *, file: str | None = None, feature: int | None = None,
                  field: str | None = None) -> None:
-        super().__init__(message)
+        where = []
+        if file:
+            where.append(f"file '{file}'")
+        if feature is not None:
+            where.append(f"feature {feature}")
+        if field:
+            where.append(f"field '{field}'")
+        super().__init__(f"{message} [{', '.join(where)}]" if where else message)
         self.file = file
         self.feature = feature
         self.field = field

@@ -61,6 +61,22 @@ class PopulationSource:
     file: str
 
 
+_TABLE_KEYS = {
+    "boundaries": {"file", "layer", "crs", "source", "strip_code_prefix"},
+    "population": {"file", "level", "code", "value", "year", "source"},
+    "dapil": {"file", "code", "dapil", "seats", "composition", "election", "total_seats", "note"},
+}
+_LEVEL_KEYS = {"code", "name", "names", "names_code"}
+
+
+def _check_keys(table: dict, known: set[str], where: str, file: Path) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InvalidInputError(
+            f"unknown key '{unknown[0]}' in [{where}] of the region file (known: {', '.join(sorted(known))})",
+            file=str(file), field=unknown[0])
+
+
 def _require(table: dict, key: str, where: str, file: Path):
     if key not in table:
         raise InvalidInputError(f"region file lacks '{key}' in [{where}]", file=str(file), field=key)
@@ -132,10 +148,15 @@ class Region:
             raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
         known_keys = {"name", "title", "province", "working_crs", "boundaries", "levels", "population", "dapil",
                       "facilities", "roads", "synthetic", "notes"}
-        unknown = sorted(set(config) - known_keys)
-        if unknown:
-            raise InvalidInputError(f"unknown key(s) in region file: {', '.join(unknown)}", file=str(path),
-                                    field=unknown[0])
+        _check_keys(config, known_keys, "region", path)
+        for table, keys in _TABLE_KEYS.items():
+            if isinstance(config.get(table), dict):
+                _check_keys(config[table], keys, table, path)
+        for level, table in config.get("levels", {}).items():
+            if level not in ("desa", "kecamatan", "kabupaten"):
+                raise InvalidInputError(f"unknown level [levels.{level}] (desa, kecamatan, kabupaten)",
+                                        file=str(path), field=level)
+            _check_keys(table, _LEVEL_KEYS, f"levels.{level}", path)
         ddir = resolve_data_dir(data_dir)
         region = cls(
             name=str(config.get("name", path.parent.name)),

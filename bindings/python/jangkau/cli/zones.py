@@ -1,8 +1,39 @@
-"""`jangkau zones`."""
+"""``jangkau zones REGION --level LEVEL -o FILE``: the zones of a region with their
+codes, hierarchy, area, population and density."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 
-def register(sub) -> None:
-    p = sub.add_parser("zones", help="(not yet available)")
-    p.set_defaults(func=lambda args: (_ for _ in ()).throw(NotImplementedError("jangkau zones is not built yet")))
+log = logging.getLogger("jangkau")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "zones",
+        help="write the desa/kecamatan/dapil/kabupaten zones of a region",
+        description="Write the zones of one level with code, name, parent codes, dapil, area_km2, "
+        "population and density. The format follows the extension of -o: .geojson (RFC 7946, "
+        "WGS84), .gpkg, .fgb, or .csv (attributes only).",
+    )
+    p.add_argument("region", help="built-in region name (serang, cilegon) or a region .toml file")
+    p.add_argument("--level", default="kecamatan", choices=["desa", "kecamatan", "dapil", "kabupaten"],
+                   help="zone level (default: kecamatan)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file")
+    p.add_argument("--precision", type=int, default=7, help="GeoJSON coordinate decimals (default 7)")
+    p.add_argument("--crs", default=None, help="working (metric) CRS, e.g. EPSG:32748 (default: UTM zone)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io import write
+    from ..region import Region
+
+    region = Region.load(args.region, data_dir=args.data, crs=args.crs)
+    zones = region.zones(args.level)
+    if args.output.lower().endswith(".csv"):
+        zones = zones.drop(columns=zones.geometry.name)
+    write(zones, args.output, precision=args.precision)
+    log.info("wrote %d %s zones of %s to %s", len(zones), args.level, region.title, args.output)
+    return 0

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine (run as root, or with sudo available):
+#   bash scripts/dev.sh setup   install Debian packages + .venv + jangkau (idempotent)
+#   bash scripts/dev.sh run     setup, then run the main job (outputs in out/)
+#   bash scripts/dev.sh test    setup, then build and run every test (C++ and Python)
+# Environment: JANGKAU_DATA (data directory), CI=true (warnings as errors), JOBS (build jobs).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+JOBS="${JOBS:-$(nproc)}"
+APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data
+              libboost-dev catch2)
+
+log() { printf '\033[1m[jangkau]\033[0m %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+setup_apt() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+setup_python() {
+  local py="${PYTHON:-python3}"
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtual environment $VENV"
+    "$py" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(cat "$ROOT/requirements/dev.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing Python dependencies"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements/dev.txt"
+    echo "$want" > "$stamp"
+  fi
+  log "building and installing jangkau"
+  # Editable install: Python files are used in place, the extension is rebuilt incrementally in build/.
+  "$VENV/bin/python" -m pip install -q --no-build-isolation -e "$ROOT" -Cbuild-dir="$ROOT/build/python"
+}
+
+setup() {
+  setup_apt
+  setup_python
+}
+
+run_main() {
+  setup
+  local out="${OUT:-$ROOT/out}"
+  log "main job → $out"
+  "$VENV/bin/jangkau" run "${REGION_CONFIG:-serang}" -o "$out"
+}
+
+run_tests() {
+  setup
+  local werror=OFF
+  [ "${CI:-}" = "true" ] && werror=ON
+  log "C++ tests (Catch2 via CTest)"
+  cmake -S "$ROOT" -B "$ROOT/build/tests" -G Ninja -DCMAKE_BUILD_TYPE=Release -DJANGKAU_BUILD_TESTS=ON \
+        -DJANGKAU_WERROR="$werror" >/dev/null
+  cmake --build "$ROOT/build/tests" -j "$JOBS"
+  ctest --test-dir "$ROOT/build/tests" --output-on-failure -j "$JOBS"
+  log "Python tests (pytest)"
+  cd "$ROOT"
+  "$VENV/bin/python" -m pytest "$@"
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  setup) setup ;;
+  run) run_main ;;
+  test) run_tests "$@" ;;
+  *) echo "usage: bash scripts/dev.sh setup|run|test [pytest args]" >&2; exit 2 ;;
+esac
