@@ -1,0 +1,609 @@
+"""Indicator tables for pilot selection.
+
+An *indicator table* has one row per zone (kecamatan or desa), indexed by the zone code,
+and one numeric column per indicator. It is assembled from the engine's own results
+(population, density, coverage shares, travel times, 2SFCA, RAI, road density — whatever
+columns the given DataFrames hold) and from user tables (CSV) joined on the zone code.
+
+Every indicator is described in an :class:`IndicatorCatalogue` (default:
+``datasets/indicators_catalogue.toml``): its smart-city *dimension*, its *direction*
+(higher is better or worse) and its *role* (need, readiness or both).
+:func:`criteria_matrix` turns a table into the oriented, normalised matrix the ranking
+methods use, for one :class:`ScoringMode`:
+
+* ``NEED`` — indicators with role need/both, oriented so that *worse* conditions score
+  higher (where the gaps are);
+* ``READINESS`` — indicators with role readiness/both, oriented so that *better*
+  conditions score higher (where a pilot can succeed);
+* ``BLEND`` — both sides at once: every need-side criterion carries the share
+  ``blend_need_share`` of the weight and every readiness-side criterion the rest, so the
+  weighted sum equals ``s·S_need + (1 − s)·S_readiness``. An indicator with role *both*
+  appears on both sides with opposite orientation, so its contributions partly cancel;
+  the blend is meaningful when the two sides use different indicators.
+
+Formulas and references: docs/pilots.md.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import logging
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataFileError, InvalidInputError, UnknownColumnError
+
+try:  # Python >= 3.11
+    import tomllib as _toml
+except ImportError:  # pragma: no cover - Python 3.10
+    try:
+        import tomli as _toml  # type: ignore[no-redef]
+    except ImportError:
+        _toml = None  # type: ignore[assignment]
+
+_log = logging.getLogger("jangkau.indicators")
+
+__all__ = [
+    "Dimension",
+    "Direction",
+    "Role",
+    "ScoringMode",
+    "Normalisation",
+    "Imputation",
+    "IndicatorSpec",
+    "IndicatorCatalogue",
+    "CriteriaMatrix",
+    "read_toml",
+    "read_user_table",
+    "assemble_indicators",
+    "normalise",
+    "impute",
+    "criteria_matrix",
+]
+
+
+class Dimension(enum.Enum):
+    """The six dimensions of the smart-city programme."""
+
+    GOVERNANCE = "governance"
+    BRANDING = "branding"
+    ECONOMY = "economy"
+    LIVING = "living"
+    SOCIETY = "society"
+    ENVIRONMENT = "environment"
+
+
+class Direction(enum.Enum):
+    """Whether a higher indicator value means better or worse conditions."""
+
+    HIGHER_IS_BETTER = "higher_is_better"
+    HIGHER_IS_WORSE = "higher_is_worse"
+
+
+class Role(enum.Enum):
+    """Which scoring side an indicator informs."""
+
+    NEED = "need"
+    READINESS = "readiness"
+    BOTH = "both"
+
+
+class ScoringMode(enum.Enum):
+    """What a high score means: a large gap (NEED), good conditions (READINESS) or a blend."""
+
+    NEED = "need"
+    READINESS = "readiness"
+    BLEND = "blend"
+
+
+class Normalisation(enum.Enum):
+    """Per-indicator rescaling across zones (applied after orientation).
+
+    MIN_MAX: (x − min)/(max − min) in [0, 1]; Z_SCORE: (x − mean)/sd (population sd);
+    RANK: average rank scaled to [0, 1]. A constant column becomes all zeros.
+    """
+
+    MIN_MAX = "min_max"
+    Z_SCORE = "z_score"
+    RANK = "rank"
+
+
+class Imputation(enum.Enum):
+    """What to do with missing indicator values.
+
+    NONE: raise InvalidInputError naming the indicator and zone (the default);
+    MEDIAN: the indicator's median over the zones that have it;
+    DIMENSION_MEAN: the zone's mean over the other indicators of the same dimension,
+    each first converted to a z-score across zones, then mapped back to the missing
+    indicator's scale (mean + z·sd); falls back to MEDIAN when the zone has no other
+    indicator in that dimension.
+    """
+
+    NONE = "none"
+    MEDIAN = "median"
+    DIMENSION_MEAN = "dimension_mean"
+
+
+def parse_enum(enum_type: type[enum.Enum], value: object, *, field: str | None = None,
+               file: str | None = None) -> enum.Enum:
+    """Convert ``value`` (an enum member or its string value, case-insensitive, '-' or '_')
+    to a member of ``enum_type``; InvalidInputError listing the choices otherwise."""
+    if isinstance(value, enum_type):
+        return value
+    text = str(value).strip().lower().replace("-", "_")
+    for member in enum_type:
+        if member.value == text or member.name.lower() == text:
+            return member
+    choices = ", ".join(m.value for m in enum_type)
+    where = f" in '{file}'" if file else ""
+    raise InvalidInputError(f"{field or enum_type.__name__}{where}: '{value}' is not one of: {choices}",
+                            file=file, field=field)
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict:
+    """Read a TOML file; DataFileError if it cannot be read, InvalidInputError if it is not TOML."""
+    p = Path(path)
+    if _toml is None:  # pragma: no cover
+        raise DataFileError("reading TOML needs Python >= 3.11 or the 'tomli' package", file=str(p))
+    try:
+        with open(p, "rb") as fh:
+            return _toml.load(fh)
+    except FileNotFoundError as exc:
+        raise DataFileError(f"file '{p}' does not exist", file=str(p)) from exc
+    except OSError as exc:
+        raise DataFileError(f"cannot read '{p}': {exc}", file=str(p)) from exc
+    except _toml.TOMLDecodeError as exc:
+        raise InvalidInputError(f"'{p}' is not valid TOML: {exc}", file=str(p)) from exc
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """How one indicator (or a family of columns, when ``name`` ends in '*') is read."""
+
+    name: str
+    dimension: Dimension
+    direction: Direction
+    role: Role = Role.BOTH
+    unit: str = ""
+    description: str = ""
+
+    @property
+    def is_pattern(self) -> bool:
+        return self.name.endswith("*")
+
+
+def _default_catalogue_path() -> Path | None:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "datasets" / "indicators_catalogue.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class IndicatorCatalogue:
+    """Dimension, direction and role of every known indicator.
+
+    Look-ups (:meth:`spec`) match exact names first, then patterns ending in '*' (the
+    longest prefix wins). Unknown names raise UnknownColumnError.
+    """
+
+    def __init__(self, specs: Iterable[IndicatorSpec] = ()) -> None:
+        self._exact: dict[str, IndicatorSpec] = {}
+        self._patterns: list[IndicatorSpec] = []
+        for s in specs:
+            self._add(s)
+
+    def _add(self, spec: IndicatorSpec) -> None:
+        if spec.is_pattern:
+            self._patterns = [p for p in self._patterns if p.name != spec.name] + [spec]
+            self._patterns.sort(key=lambda p: (-len(p.name), p.name))
+        else:
+            self._exact[spec.name] = spec
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> IndicatorCatalogue:
+        """Read a catalogue file ([[indicator]] tables with name, dimension, direction,
+        optional role, unit, description)."""
+        data = read_toml(path)
+        entries = data.get("indicator", [])
+        if not isinstance(entries, list):
+            raise InvalidInputError(f"'{path}': 'indicator' must be an array of tables", file=str(path),
+                                    field="indicator")
+        specs = []
+        for i, e in enumerate(entries):
+            if not isinstance(e, Mapping) or "name" not in e:
+                raise InvalidInputError(f"'{path}': indicator #{i + 1} has no name", file=str(path),
+                                        feature=i, field="name")
+            for key in ("dimension", "direction"):
+                if key not in e:
+                    raise InvalidInputError(f"'{path}': indicator '{e['name']}' has no {key}",
+                                            file=str(path), feature=i, field=key)
+            specs.append(IndicatorSpec(
+                name=str(e["name"]),
+                dimension=parse_enum(Dimension, e["dimension"], field="dimension", file=str(path)),
+                direction=parse_enum(Direction, e["direction"], field="direction", file=str(path)),
+                role=parse_enum(Role, e.get("role", "both"), field="role", file=str(path)),
+                unit=str(e.get("unit", "")),
+                description=str(e.get("description", "")),
+            ))
+        return cls(specs)
+
+    @classmethod
+    def default(cls) -> IndicatorCatalogue:
+        """The project's default catalogue (datasets/indicators_catalogue.toml)."""
+        p = _default_catalogue_path()
+        if p is None:
+            raise DataFileError("the default indicator catalogue (datasets/indicators_catalogue.toml) "
+                                "was not found; pass a catalogue file")
+        return cls.from_toml(p)
+
+    def extended(self, other: IndicatorCatalogue) -> IndicatorCatalogue:
+        """A new catalogue with the entries of ``other`` added (they win on equal names)."""
+        out = IndicatorCatalogue(list(self._exact.values()) + self._patterns)
+        for s in list(other._exact.values()) + other._patterns:
+            out._add(s)
+        return out
+
+    def find(self, name: str) -> IndicatorSpec | None:
+        """The spec for column ``name`` (an exact entry, else the best pattern), or None."""
+        if name in self._exact:
+            return self._exact[name]
+        for p in self._patterns:
+            if fnmatch.fnmatchcase(name, p.name):
+                s = p
+                return IndicatorSpec(name, s.dimension, s.direction, s.role, s.unit, s.description)
+        return None
+
+    def spec(self, name: str) -> IndicatorSpec:
+        """Like :meth:`find` but raises UnknownColumnError for an unknown indicator."""
+        s = self.find(name)
+        if s is None:
+            raise UnknownColumnError(
+                f"indicator '{name}' is not in the catalogue: add it with its dimension and direction "
+                "(--catalogue FILE)", field=name)
+        return s
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.find(name) is not None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The catalogue as a table (name, dimension, direction, role, unit, description)."""
+        rows = [(s.name, s.dimension.value, s.direction.value, s.role.value, s.unit, s.description)
+                for s in list(self._exact.values()) + self._patterns]
+        return pd.DataFrame(rows, columns=["name", "dimension", "direction", "role", "unit", "description"])
+
+
+# --------------------------------------------------------------------------------------
+# Assembling the table
+# --------------------------------------------------------------------------------------
+
+def _codes(series: pd.Series) -> pd.Series:
+    """Zone codes as stripped strings (integers read as floats lose their '.0')."""
+    def one(v: object) -> object:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+    return series.map(one)
+
+
+def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") -> pd.DataFrame:
+    """Read a user indicator CSV: one row per zone, ``code_column`` plus numeric columns.
+
+    Codes are read as text (leading zeros and dots kept). Non-numeric cells in an indicator
+    column raise InvalidInputError naming the file, row and column; empty cells are NaN.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"indicator table '{p}' does not exist", file=str(p))
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read indicator table '{p}': {exc}", file=str(p)) from exc
+    if code_column not in df.columns:
+        raise UnknownColumnError(f"indicator table '{p}' has no '{code_column}' column "
+                                 f"(columns: {', '.join(df.columns)})", file=str(p), field=code_column)
+    out = pd.DataFrame({code_column: _codes(df[code_column])})
+    for col in df.columns:
+        if col == code_column:
+            continue
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() & df[col].notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            if col in ("name", "nama", "kecamatan", "desa") or bad.all():
+                continue  # a label column, not an indicator
+            raise InvalidInputError(
+                f"indicator table '{p}', row {i + 2}, column '{col}': '{df[col].iloc[i]}' is not a number",
+                file=str(p), feature=i, field=col)
+        out[col] = values.astype(float)
+    out.attrs["source"] = str(p)
+    return out
+
+
+def assemble_indicators(
+    zones: pd.DataFrame,
+    engine_results: Sequence[pd.DataFrame] = (),
+    user_tables: Sequence[str | os.PathLike[str] | pd.DataFrame] = (),
+    *,
+    code_column: str = "code",
+    include_zone_columns: Sequence[str] = ("population", "density_per_km2"),
+    allow_missing: bool = False,
+) -> pd.DataFrame:
+    """Build the indicator table: one row per zone of ``zones`` (index = zone code, sorted),
+    one float column per indicator.
+
+    ``zones`` needs ``code_column``; of its own columns, those in ``include_zone_columns``
+    that exist are taken as indicators. Each DataFrame of ``engine_results`` and each user
+    table (CSV path or DataFrame) must carry ``code_column``; all their numeric columns
+    become indicators (a column named twice is an error).
+
+    Errors (InvalidInputError naming file, zone code and column): a code that is not a zone;
+    a code given twice in one table; and — unless ``allow_missing`` — a zone absent from a
+    table. Missing *values* inside a table are left as NaN for :func:`impute`/
+    :func:`criteria_matrix` to handle. ``attrs['sources']`` maps each column to its origin.
+    """
+    if code_column not in zones.columns:
+        raise UnknownColumnError(f"zones have no '{code_column}' column", field=code_column)
+    zone_codes = _codes(zones[code_column])
+    if zone_codes.isna().any():
+        i = int(np.flatnonzero(zone_codes.isna().to_numpy())[0])
+        raise InvalidInputError(f"zone #{i} has no code", feature=i, field=code_column)
+    dup = zone_codes[zone_codes.duplicated()]
+    if len(dup):
+        raise InvalidInputError(f"zone code '{dup.iloc[0]}' occurs more than once", field=code_column)
+    index = pd.Index(sorted(zone_codes), name="code")
+    table = pd.DataFrame(index=index)
+    sources: dict[str, str] = {}
+
+    zone_frame = pd.DataFrame(zones.drop(columns="geometry", errors="ignore")).copy()
+    zone_frame.index = pd.Index(zone_codes.to_numpy(), name="code")
+    for col in include_zone_columns:
+        if col in zone_frame.columns:
+            table[col] = pd.to_numeric(zone_frame[col], errors="coerce").reindex(index).astype(float)
+            sources[col] = "zones"
+
+    tables: list[tuple[str, pd.DataFrame]] = []
+    for i, df in enumerate(engine_results):
+        tables.append((df.attrs.get("source", f"engine result #{i + 1}"), df))
+    for t in user_tables:
+        if isinstance(t, pd.DataFrame):
+            tables.append((t.attrs.get("source", "user table"), t))
+        else:
+            tables.append((str(t), read_user_table(t, code_column=code_column)))
+
+    zone_set = set(index)
+    for source, df in tables:
+        if code_column not in df.columns:
+            raise UnknownColumnError(f"'{source}' has no '{code_column}' column", file=source,
+                                     field=code_column)
+        codes = _codes(df[code_column])
+        for j, c in enumerate(codes):
+            if c is None:
+                raise InvalidInputError(f"'{source}', row {j + 1}: empty zone code", file=source,
+                                        feature=j, field=code_column)
+            if c not in zone_set:
+                raise InvalidInputError(f"'{source}', row {j + 1}: zone code '{c}' is not a zone of the region",
+                                        file=source, feature=j, field=code_column)
+        dups = codes[codes.duplicated()]
+        if len(dups):
+            raise InvalidInputError(f"'{source}': zone code '{dups.iloc[0]}' occurs more than once",
+                                    file=source, field=code_column)
+        missing = sorted(zone_set - set(codes))
+        if missing and not allow_missing:
+            raise InvalidInputError(
+                f"'{source}' has no row for zone '{missing[0]}'"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                + "; choose an imputation to accept missing zones",
+                file=source, field=code_column)
+        frame = df.drop(columns=[code_column]).copy()
+        frame.index = pd.Index(codes.to_numpy(), name="code")
+        for col in frame.columns:
+            if col in ("geometry", "name") or not pd.api.types.is_numeric_dtype(frame[col]):
+                continue
+            if col in table.columns:
+                raise InvalidInputError(f"indicator '{col}' is given by both '{sources[col]}' and '{source}'",
+                                        file=source, field=col)
+            table[col] = frame[col].astype(float).reindex(index)
+            sources[col] = source
+    table.attrs["sources"] = sources
+    return table
+
+
+# --------------------------------------------------------------------------------------
+# Normalisation and imputation
+# --------------------------------------------------------------------------------------
+
+def normalise(values: np.ndarray, method: Normalisation | str) -> np.ndarray:
+    """Normalise each column of ``values`` (zones × indicators, no NaN) across zones.
+
+    Higher stays higher. A constant column becomes all zeros (it carries no information).
+    """
+    method = parse_enum(Normalisation, method, field="normalisation")
+    x = np.asarray(values, dtype=float)
+    squeeze = x.ndim == 1
+    if squeeze:
+        x = x[:, None]
+    if np.isnan(x).any():
+        raise InvalidInputError("normalise() got missing values; impute them first")
+    n = x.shape[0]
+    out = np.zeros_like(x)
+    if method is Normalisation.MIN_MAX:
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        span = hi - lo
+        ok = span > 0
+        out[:, ok] = (x[:, ok] - lo[ok]) / span[ok]
+    elif method is Normalisation.Z_SCORE:
+        mu, sd = x.mean(axis=0), x.std(axis=0)
+        ok = sd > 0
+        out[:, ok] = (x[:, ok] - mu[ok]) / sd[ok]
+    else:
+        ranks = pd.DataFrame(x).rank(method="average", axis=0).to_numpy()
+        if n > 1:
+            out = (ranks - 1.0) / (n - 1.0)
+    return out[:, 0] if squeeze else out
+
+
+def impute(table: pd.DataFrame, catalogue: IndicatorCatalogue, method: Imputation | str,
+           indicators: Sequence[str] | None = None) -> pd.DataFrame:
+    """Fill missing values of ``indicators`` (default: all columns) by ``method``.
+
+    Imputation.NONE raises InvalidInputError naming the first missing (indicator, zone)
+    and its source. An indicator missing for every zone is an error under every method.
+    ``attrs['imputed']`` lists the (indicator, zone) pairs that were filled.
+    """
+    method = parse_enum(Imputation, method, field="imputation")
+    cols = list(table.columns if indicators is None else indicators)
+    sources = table.attrs.get("sources", {})
+    out = table.copy()
+    imputed: list[tuple[str, str]] = []
+    for col in cols:
+        if col not in table.columns:
+            raise UnknownColumnError(f"indicator '{col}' is not in the indicator table "
+                                     f"(columns: {', '.join(table.columns)})", field=col)
+        miss = table[col].isna()
+        if not miss.any():
+            continue
+        src = sources.get(col)
+        if miss.all():
+            raise InvalidInputError(f"indicator '{col}' has no value for any zone", file=src, field=col)
+        if method is Imputation.NONE:
+            zone = str(table.index[np.flatnonzero(miss.to_numpy())[0]])
+            raise InvalidInputError(
+                f"indicator '{col}' is missing for zone '{zone}'"
+                + (f" ({int(miss.sum())} zones in all)" if miss.sum() > 1 else "")
+                + (f" from '{src}'" if src else "")
+                + "; fix the data or choose an imputation (median, dimension_mean)",
+                file=src, field=col)
+        imputed += [(col, str(z)) for z in table.index[miss]]
+    if not imputed:
+        out.attrs["imputed"] = []
+        return out
+    if method is Imputation.MEDIAN:
+        for col in cols:
+            out[col] = table[col].fillna(table[col].median())
+    else:
+        z = (table[cols] - table[cols].mean()) / table[cols].std(ddof=0).replace(0.0, np.nan)
+        dims = {c: catalogue.spec(c).dimension for c in cols}
+        for col in cols:
+            miss = table[col].isna()
+            if not miss.any():
+                continue
+            peers = [c for c in cols if c != col and dims[c] is dims[col]]
+            zbar = z[peers].mean(axis=1) if peers else pd.Series(np.nan, index=table.index)
+            mu, sd = table[col].mean(), table[col].std(ddof=0)
+            filled = mu + zbar * (sd if sd > 0 else 0.0)
+            filled = filled.fillna(table[col].median())
+            out.loc[miss, col] = filled[miss]
+    out.attrs["imputed"] = imputed
+    for col, zone in imputed:
+        _log.info("imputed %s for zone %s (%s)", col, zone, method.value)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Criteria matrix
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CriteriaMatrix:
+    """The oriented criteria of one scoring run.
+
+    ``normalised``: zones × criteria, normalised so that higher is always preferred;
+    ``raw``: the same criteria as raw values (for TOPSIS, which normalises itself);
+    ``criteria``: one row per criterion with columns indicator, side ('need'/'readiness'),
+    benefit (True when a higher raw value is preferred), side_share (the share of the total
+    weight given to that side), dimension.
+    """
+
+    normalised: pd.DataFrame
+    raw: pd.DataFrame
+    criteria: pd.DataFrame
+    mode: ScoringMode
+    normalisation: Normalisation
+
+    @property
+    def zones(self) -> pd.Index:
+        return self.normalised.index
+
+    @property
+    def indicators(self) -> list[str]:
+        """Distinct indicators used, in criterion order."""
+        return list(dict.fromkeys(self.criteria["indicator"]))
+
+
+def criteria_matrix(
+    table: pd.DataFrame,
+    catalogue: IndicatorCatalogue,
+    *,
+    indicators: Sequence[str] | None = None,
+    mode: ScoringMode | str = ScoringMode.NEED,
+    normalisation: Normalisation | str = Normalisation.MIN_MAX,
+    imputation: Imputation | str = Imputation.NONE,
+    blend_need_share: float = 0.5,
+) -> CriteriaMatrix:
+    """Select, impute, orient and normalise the indicators for one scoring mode.
+
+    ``indicators`` defaults to every column of ``table`` found in the catalogue whose role
+    fits the mode. Criterion names are the indicator names, suffixed ':need' /
+    ':readiness' in BLEND mode. Raises UnknownColumnError for an indicator not in the
+    table or the catalogue, InvalidInputError for missing values (see :func:`impute`),
+    a bad ``blend_need_share`` (not in [0, 1]) or when no indicator is left.
+    """
+    mode = parse_enum(ScoringMode, mode, field="mode")
+    normalisation = parse_enum(Normalisation, normalisation, field="normalisation")
+    imputation = parse_enum(Imputation, imputation, field="imputation")
+    if not (0.0 <= float(blend_need_share) <= 1.0) or math.isnan(float(blend_need_share)):
+        raise InvalidInputError(f"blend_need_share must be in [0, 1], got {blend_need_share}",
+                                field="blend_need_share")
+    if indicators is None:
+        names = [c for c in table.columns if c in catalogue]
+    else:
+        names = list(indicators)
+        for n in names:
+            if n not in table.columns:
+                raise UnknownColumnError(f"indicator '{n}' is not in the indicator table "
+                                         f"(columns: {', '.join(map(str, table.columns))})", field=n)
+    specs = [catalogue.spec(n) for n in names]
+
+    sides: list[tuple[str, float]] = []
+    if mode is ScoringMode.NEED:
+        sides = [("need", 1.0)]
+    elif mode is ScoringMode.READINESS:
+        sides = [("readiness", 1.0)]
+    else:
+        sides = [("need", float(blend_need_share)), ("readiness", 1.0 - float(blend_need_share))]
+
+    rows = []
+    for side, share in sides:
+        wanted = Role.NEED if side == "need" else Role.READINESS
+        for s in specs:
+            if s.role is not Role.BOTH and s.role is not wanted:
+                continue
+            higher_better = s.direction is Direction.HIGHER_IS_BETTER
+            benefit = higher_better if side == "readiness" else not higher_better
+            crit = s.name if mode is not ScoringMode.BLEND else f"{s.name}:{side}"
+            rows.append((crit, s.name, side, benefit, share, s.dimension.value))
+    if not rows:
+        raise InvalidInputError(f"no indicator fits scoring mode '{mode.value}' "
+                                f"(indicators: {', '.join(names) or 'none'})", field="mode")
+    criteria = pd.DataFrame(rows, columns=["criterion", "indicator", "side", "benefit", "side_share",
+                                           "dimension"]).set_index("criterion")
+
+    used = list(dict.fromkeys(criteria["indicator"]))
+    filled = impute(table, catalogue, imputation, used)
+    raw = pd.DataFrame({c: filled[ind].to_numpy(dtype=float) for c, ind in criteria["indicator"].items()},
+                       index=table.index)
+    oriented = raw.to_numpy() * np.where(criteria["benefit"].to_numpy(), 1.0, -1.0)
+    normalised = pd.DataFrame(normalise(oriented, normalisation), index=table.index, columns=raw.columns)
+    return CriteriaMatrix(normalised=normalised, raw=raw, criteria=criteria, mode=mode,
+                          normalisation=normalisation)
