@@ -113,7 +113,7 @@ class Region:
     name: str
     title: str
     path: Path
-    data_dir: Path
+    data_dir: Path | None
     working_crs: str
     config: dict = field(repr=False)
 
@@ -157,7 +157,7 @@ class Region:
                 raise InvalidInputError(f"unknown level [levels.{level}] (desa, kecamatan, kabupaten)",
                                         file=str(path), field=level)
             _check_keys(table, _LEVEL_KEYS, f"levels.{level}", path)
-        ddir = resolve_data_dir(data_dir)
+        ddir = resolve_data_dir(data_dir, required=False)
         region = cls(
             name=str(config.get("name", path.parent.name)),
             title=str(config.get("title", config.get("name", path.parent.name))),
@@ -181,7 +181,13 @@ class Region:
         if ref.startswith("@region/"):
             return self.path.parent / ref[len("@region/"):]
         p = Path(ref)
-        return p if p.is_absolute() else self.data_dir / p
+        if p.is_absolute():
+            return p
+        if self.data_dir is None:
+            raise DataFileError(
+                f"'{ref}' is relative to the data directory, but none was found: pass --data DIR, "
+                "set JANGKAU_DATA, or run 'jangkau data fetch'", file=str(self.path))
+        return self.data_dir / p
 
     @property
     def is_synthetic(self) -> bool:
