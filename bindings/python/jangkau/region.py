@@ -63,7 +63,7 @@ class PopulationSource:
 
 _TABLE_KEYS = {
     "boundaries": {"file", "layer", "crs", "source", "strip_code_prefix"},
-    "population": {"file", "level", "code", "value", "year", "source"},
+    "population": {"file", "level", "code", "value", "year", "source", "raster"},
     "dapil": {"file", "code", "dapil", "seats", "composition", "election", "total_seats", "note"},
 }
 _LEVEL_KEYS = {"code", "name", "names", "names_code"}
@@ -400,6 +400,32 @@ class Region:
         if missing:
             log.warning("%s: no population for %d %s (%s)", file.name, len(missing), level, ", ".join(missing[:5]))
         return desa
+
+    @property
+    def population_raster(self) -> Path | None:
+        """A population raster (people per cell) named by ``[population] raster``, if any."""
+        cfg = self.config.get("population") or {}
+        return self.resolve(cfg["raster"]) if cfg.get("raster") else None
+
+    def facility_layers(self) -> list:
+        """Facility layers declared in the region file (``[facilities.<name>]`` tables with
+        ``file`` and optional ``type``/``type_column``/``name_column``/``capacity_column``)."""
+        from .facilities import FacilityLayer
+
+        out = []
+        for name, spec in sorted((self.config.get("facilities") or {}).items()):
+            if not isinstance(spec, dict) or "file" not in spec:
+                raise InvalidInputError(f"[facilities.{name}] needs a 'file'", file=str(self.path), field=name)
+            out.append(FacilityLayer(path=self.resolve(spec["file"]), type=spec.get("type"),
+                                     type_column=spec.get("type_column"), name_column=spec.get("name_column"),
+                                     capacity_column=spec.get("capacity_column"), layer=spec.get("layer")))
+        return out
+
+    def road_files(self) -> list[Path]:
+        """Road layers declared in the region file (``[roads] file`` or ``files``)."""
+        cfg = self.config.get("roads") or {}
+        files = cfg.get("files") or ([cfg["file"]] if cfg.get("file") else [])
+        return [self.resolve(f) for f in files]
 
     # ------------------------------------------------------------------ zones
     def zones(self, level: str, crs: str | None = WGS84) -> gpd.GeoDataFrame:

@@ -1,0 +1,630 @@
+"""The one-command pipeline: ``jangkau run CONFIG.toml -o OUTDIR``.
+
+Runs zones → coverage → road access → indicators → ranking → site selection (each step
+only where its inputs are configured) and writes GeoJSON layers, CSV tables, a
+self-contained HTML report and ``manifest.json`` into OUTDIR. Everything is written into
+a staging folder beside OUTDIR and moved into place only when the whole run succeeded,
+so a failed run leaves no partial output.
+
+The run file format is described in ``docs/pipeline.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import DataFileError, InvalidInputError
+
+__all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for"]
+
+log = logging.getLogger("jangkau")
+
+#: Steps in the order they run.
+STEPS = ("zones", "coverage", "access", "dapil", "pilots", "sites", "report")
+
+_RUN_KEYS = {"region", "title", "data", "population", "coverage", "access", "dapil", "pilots", "sites", "report",
+             "synthetic"}
+
+
+@dataclass
+class RunConfig:
+    """A parsed run file. Paths starting with ``@config/`` are relative to the run file;
+    other relative paths to the data directory (like region files)."""
+
+    region: str
+    path: Path | None
+    raw: dict = field(repr=False)
+
+    def section(self, name: str) -> dict:
+        value = self.raw.get(name) or {}
+        if not isinstance(value, dict):
+            raise InvalidInputError(f"[{name}] must be a table", file=str(self.path), field=name)
+        return value
+
+    def resolve(self, ref: str, data_dir: Path | None) -> Path:
+        if ref.startswith("@config/"):
+            if self.path is None:
+                raise InvalidInputError(f"'{ref}' needs a run file", field=ref)
+            return self.path.parent / ref[len("@config/"):]
+        if ref.startswith("@region/"):
+            from .region import _datasets_dir
+
+            return _datasets_dir() / self.region / ref[len("@region/"):]
+        p = Path(ref)
+        if p.is_absolute():
+            return p
+        if data_dir is None:
+            raise DataFileError(f"'{ref}' is relative to the data directory, but none was found", file=str(self.path))
+        return data_dir / p
+
+
+def load_config(spec: str | os.PathLike[str]) -> RunConfig:
+    """A run file (``*.toml`` with a ``region`` key), or a built-in region name (its
+    ``datasets/<name>/run.toml`` if present, else zones and dapil only)."""
+    p = Path(spec)
+    if p.suffix == ".toml" and p.is_file():
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInputError(f"run file is not valid TOML: {exc}", file=str(p)) from None
+        if "region" not in raw:
+            # A region file given directly: run it with default steps.
+            if "boundaries" in raw:
+                return RunConfig(region=str(p.resolve()), path=None, raw={"region": str(p.resolve())})
+            raise InvalidInputError("run file lacks 'region'", file=str(p), field="region")
+        unknown = sorted(set(raw) - _RUN_KEYS)
+        if unknown:
+            raise InvalidInputError(f"unknown key '{unknown[0]}' in run file (known: {', '.join(sorted(_RUN_KEYS))})",
+                                    file=str(p), field=unknown[0])
+        region = str(raw["region"])
+        if region.endswith(".toml") and not Path(region).is_absolute():
+            region = str((p.parent / region).resolve())
+        return RunConfig(region=region, path=p.resolve(), raw=raw)
+    if p.suffix == ".toml":
+        raise DataFileError("run file not found", file=str(p))
+    return default_config_for(str(spec))
+
+
+def default_config_for(name: str) -> RunConfig:
+    """The built-in run configuration of a region (``datasets/<name>/run.toml``)."""
+    from .region import _datasets_dir, builtin_regions
+
+    run_file = _datasets_dir() / name / "run.toml"
+    if run_file.is_file():
+        return load_config(run_file)
+    if name not in builtin_regions():
+        raise DataFileError(f"unknown region '{name}' (built in: {', '.join(builtin_regions())}; or give a .toml path)",
+                            file=name)
+    return RunConfig(region=name, path=None, raw={"region": name})
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _parse_distance_m(value: Any, what: str) -> float:
+    from .coverage import parse_radii
+
+    (r,) = parse_radii(value) if not isinstance(value, (int, float)) else (float(value),)
+    if r <= 0:
+        raise InvalidInputError(f"{what} must be positive", field=what)
+    return float(r)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the output folder, the files written and the warnings raised."""
+
+    output: Path
+    files: list[str]
+    warnings: list[str]
+    timings_s: dict[str, float]
+    manifest: dict
+
+
+class _Context:
+    """Shared state of one run: region, outputs in the staging folder, warnings, timings."""
+
+    def __init__(self, config: RunConfig, staging: Path, data_dir: Path | None, progress: Callable | None):
+        self.config = config
+        self.staging = staging
+        self.data_dir = data_dir
+        self.progress = progress
+        self.region = None
+        self.inputs: dict[str, Path] = {}
+        self.warnings: list[str] = []
+        self.timings: dict[str, float] = {}
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.layers: dict[str, gpd.GeoDataFrame] = {}
+        self.indicators: dict[str, pd.DataFrame] = {}   # level → code-indexed indicator columns
+        self.notes: list[str] = []
+        self.facilities: gpd.GeoDataFrame | None = None
+        self.population = None
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+            log.warning(message)
+
+    def add_input(self, label: str, path: Path) -> None:
+        if not Path(path).is_file():
+            raise DataFileError("input file not found", file=str(path))
+        self.inputs[label] = Path(path)
+
+    def write(self, name: str, frame: pd.DataFrame) -> Path:
+        from .io import write
+
+        out = self.staging / name
+        if self.region is not None and self.region.is_synthetic and "synthetic" not in frame.columns:
+            frame = frame.copy()
+            frame["synthetic"] = True
+        if name.endswith(".csv") and isinstance(frame, gpd.GeoDataFrame):
+            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        write(frame, out)
+        return out
+
+
+# ------------------------------------------------------------------------------------------ steps
+
+def _step_zones(ctx: _Context) -> None:
+    from .region import Region
+
+    region = Region.load(ctx.config.region, data_dir=ctx.data_dir)
+    ctx.region = region
+    ctx.add_input("region", region.path)
+    ctx.add_input("boundaries", region.resolve(region.config["boundaries"]["file"]))
+    for key in ("population", "dapil"):
+        if region.config.get(key):
+            ctx.add_input(key, region.resolve(region.config[key]["file"]))
+    if region.is_synthetic:
+        ctx.warn("SYNTHETIC region: every number in this run comes from generated data, not from any real place")
+    src = region.population_source
+    if src is None:
+        ctx.warn("no population table: population-based results are unavailable")
+    else:
+        if src.level != "desa":
+            ctx.warn(f"population is known per {src.level} ({src.year}); desa figures are spread by areal weighting "
+                     "(uniform density within each source zone)")
+    if region.dapil is None:
+        ctx.warn("the dapil composition is unknown for this region: pilots per dapil use an ILLUSTRATIVE plan")
+    else:
+        unknown = region.zones("kecamatan")["dapil"].isna().sum()
+        if unknown:
+            ctx.warn(f"the dapil of {unknown} kecamatan is unknown (not guessed); results per dapil use an "
+                     "ILLUSTRATIVE completion where noted")
+    if len(region.repairs):
+        ctx.warn(f"{len(region.repairs)} invalid desa geometries were repaired (see repairs.csv)")
+        ctx.write("repairs.csv", region.repairs)
+    for level in ("desa", "kecamatan", "dapil", "kabupaten"):
+        z = region.zones(level)
+        ctx.layers[level] = z
+        ctx.indicators[level] = pd.DataFrame(index=pd.Index(z["code"].astype(str), name="code"))
+
+
+def _step_coverage(ctx: _Context) -> None:
+    from . import coverage as cov
+    from .facilities import FacilityCatalogue, facility_issues, read_facilities
+
+    cfg = ctx.config.section("coverage")
+    files = cfg.get("facilities") or []
+    layers = [ctx.config.resolve(f, ctx.data_dir) for f in files] or ctx.region.facility_layers()
+    if not layers:
+        ctx.notes.append("coverage: no facility layers configured — step skipped")
+        ctx.warn(f"no facility data for {ctx.region.title}: coverage was not computed (supply facility layers)")
+        return
+    for i, layer in enumerate(layers):
+        ctx.add_input(f"facilities[{i}]", Path(getattr(layer, "path", layer)))
+    paths = layers
+    catalogue = FacilityCatalogue.default()
+    if cfg.get("radius_overrides"):
+        catalogue = catalogue.with_radius({k: _parse_distance_m(v, k) for k, v in cfg["radius_overrides"].items()})
+    boundary = ctx.layers["kabupaten"]
+    fac = read_facilities(paths, catalogue=catalogue, region_boundary=boundary)
+    if ctx.region.is_synthetic or ("synthetic" in fac.columns and fac["synthetic"].astype(bool).any()):
+        ctx.warn("facilities are SYNTHETIC (generated), labelled so in every output")
+    issues = facility_issues(fac)
+    if len(issues):
+        ctx.write("facility_issues.csv", issues)
+        ctx.warn(f"{len(issues)} facility issues (duplicates, missing geometry, outside the region): "
+                 "see facility_issues.csv")
+    ctx.facilities = fac
+    ctx.write("facilities.geojson", fac)
+    types = cfg.get("types")
+    radii = cfg.get("radii")
+    results = []
+    for level in ("desa", "kecamatan", "dapil", "kabupaten"):
+        if level == "dapil" and len(ctx.layers["dapil"]) == 0:
+            continue
+        res = cov.coverage(ctx.region, fac, radii, level=level, types=types, catalogue=catalogue)
+        results.append(res)
+        wide = res.pivot_table(index="code", columns=["facility_type", "radius_m"], values="share")
+        wide.columns = [f"coverage_share_{t}_{int(r)}m" for t, r in wide.columns]
+        ctx.indicators[level] = ctx.indicators[level].join(wide)
+    table = pd.concat(results, ignore_index=True)
+    ctx.tables["coverage"] = table
+    ctx.write("coverage.csv", table)
+    # Gap layers: uncovered populated area per type at its largest radius.
+    for t in sorted(table["facility_type"].unique()):
+        r = float(table.loc[table["facility_type"] == t, "radius_m"].max())
+        g = cov.gaps(ctx.region, fac[fac["facility_type"] == t], r, level="desa")
+        g.insert(0, "facility_type", t)
+        ctx.write(f"gaps_{t}_{int(r)}m.geojson", g)
+        ctx.layers[f"gaps_{t}"] = g
+
+
+def _step_access(ctx: _Context) -> None:
+    cfg = ctx.config.section("access")
+    roads = [ctx.config.resolve(f, ctx.data_dir) for f in cfg.get("roads") or []] or ctx.region.road_files()
+    if not roads:
+        ctx.notes.append("access: no road layers configured — step skipped")
+        ctx.warn(f"no road network for {ctx.region.title}: travel-time access was not computed")
+        return
+    if ctx.facilities is None:
+        ctx.warn("road access needs facilities: step skipped")
+        return
+    from . import travel
+
+    paths = roads
+    for i, p in enumerate(paths):
+        ctx.add_input(f"roads[{i}]", p)
+    out = travel.run_access_step(ctx.region, ctx.facilities, paths, cfg)
+    for name, frame in out.tables.items():
+        ctx.tables[f"access_{name}"] = frame
+        ctx.write(f"access_{name}.csv", frame)
+    for name, layer in out.layers.items():
+        ctx.layers[name] = layer
+        ctx.write(f"{name}.geojson", layer)
+    for level, frame in out.indicators.items():
+        if level in ctx.indicators:
+            ctx.indicators[level] = ctx.indicators[level].join(frame, how="left")
+    for w in out.warnings:
+        ctx.warn(w)
+
+
+def _step_dapil(ctx: _Context) -> None:
+    from .dapil import check_plan, propose_plan
+
+    region = ctx.region
+    kec = ctx.layers["kecamatan"]
+    cfg = ctx.config.section("dapil")
+    total = cfg.get("total_seats") or region.config.get("dapil", {}).get("total_seats")
+    table = region.dapil
+    known_all = table is not None and kec["dapil"].notna().all()
+    if known_all:
+        plan = table[["kecamatan_code", "dapil", "seats"]]
+        check = check_plan(plan, kec, total_seats=total)
+        ctx.write("dapil_check.csv", check)
+        ctx.tables["dapil_plan"] = plan.assign(plan_status="CONFIRMED")
+        return
+    if cfg.get("propose", True) is False:
+        ctx.warn("dapil composition incomplete and proposal disabled: pilots per dapil are not chosen")
+        return
+    fixed = None
+    if table is not None:
+        fixed = table.dropna(subset=["dapil"])[["kecamatan_code", "dapil", "seats"]]
+    plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)))
+    ctx.tables["dapil_plan"] = plan
+    ctx.write("dapil_plan_ILLUSTRATIVE.csv", plan)
+    ctx.warn("dapil plan: the official composition is not (fully) known; an ILLUSTRATIVE plan satisfying the rules "
+             "was proposed (confirmed parts kept fixed) and used for pilots and sites per dapil — it is not the KPU "
+             "decision")
+    check = check_plan(plan[["kecamatan_code", "dapil", "seats"]], kec, total_seats=total)
+    ctx.write("dapil_plan_ILLUSTRATIVE_check.csv", check)
+
+
+def _plan_dapil_of_kecamatan(ctx: _Context) -> pd.Series:
+    plan = ctx.tables.get("dapil_plan")
+    if plan is None:
+        return pd.Series(dtype=object)
+    return pd.Series(plan["dapil"].to_numpy(), index=plan["kecamatan_code"].astype(str))
+
+
+def _step_pilots(ctx: _Context) -> None:
+    from .indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
+    from .ranking import WeightSpec, load_weights, rank_zones, sensitivity
+
+    cfg = ctx.config.section("pilots")
+    kec = ctx.layers["kecamatan"].copy()
+    kec["code"] = kec["code"].astype(str)
+    extra = ctx.indicators["kecamatan"]
+    engine = [extra.reset_index()] if len(extra.columns) else []
+    user_tables = [ctx.config.resolve(t, ctx.data_dir) for t in cfg.get("indicators", [])]
+    for i, t in enumerate(user_tables):
+        ctx.add_input(f"indicators[{i}]", t)
+    table = assemble_indicators(kec, engine_results=engine, user_tables=user_tables,
+                                allow_missing=cfg.get("imputation", "none") != "none")
+    catalogue = IndicatorCatalogue.default()
+    if "weights" in cfg and isinstance(cfg["weights"], str):
+        wpath = ctx.config.resolve(cfg["weights"], ctx.data_dir)
+        ctx.add_input("weights", wpath)
+        spec = load_weights(wpath, override=bool(cfg.get("ahp_override", False)))
+    else:
+        weights = cfg.get("weights") or {}
+        if not weights:
+            usable = [c for c in table.columns if catalogue.find(c) is not None and table[c].notna().all()]
+            weights = {c: 1.0 for c in usable}
+            ctx.notes.append("pilots: no weights given — equal weights over the available indicators "
+                             f"({', '.join(usable)})")
+        spec = WeightSpec(indicator_weights=pd.Series(weights, dtype=float), source="run file [pilots.weights]")
+    cm = criteria_matrix(table, catalogue, indicators=spec.indicators, mode=cfg.get("mode", "need"),
+                         normalisation=cfg.get("normalisation", "min_max"),
+                         imputation=cfg.get("imputation", "none"))
+    dmap = _plan_dapil_of_kecamatan(ctx)
+    zd = pd.DataFrame({"code": kec["code"], "dapil": [dmap.get(c) for c in kec["code"]]})
+    method = cfg.get("method", "weighted_sum")
+    k = int(cfg.get("k", 1))
+    res = rank_zones(cm, spec, zd, method=method, k=k)
+    sens = sensitivity(cm, spec, zd, method=method, k=k, draws=int(cfg.get("draws", 2000)),
+                       concentration=float(cfg.get("concentration", 100.0)), seed=int(cfg.get("seed", 0)), base=res)
+    out = res.table.join(sens.table[["p_selected", "rank_low", "rank_median", "rank_high", "stability"]])
+    out.insert(0, "code", out.index.astype(str))
+    out.index.name = None
+    names = dict(zip(kec["code"], kec["name"]))
+    out.insert(1, "name", [names.get(c, "") for c in out["code"]])
+    illustrative = "dapil_plan" in ctx.tables and "plan_status" in ctx.tables["dapil_plan"].columns and \
+        (ctx.tables["dapil_plan"]["plan_status"] != "CONFIRMED").any()
+    out["dapil_source"] = "ILLUSTRATIVE plan (partly confirmed)" if illustrative else "confirmed plan"
+    out = out.sort_values(["rank", "code"], ignore_index=True)
+    ctx.tables["pilots"] = out
+    ctx.tables["indicators_kecamatan"] = table
+    ctx.write("indicators_kecamatan.csv", table.reset_index().rename(columns={"index": "code"}))
+    ctx.write("pilots.csv", out)
+    geo = kec[["code", "geometry"]].merge(out, on="code", how="right")
+    ctx.layers["pilots"] = gpd.GeoDataFrame(geo, geometry="geometry", crs=kec.crs)
+    ctx.write("pilots.geojson", ctx.layers["pilots"])
+    ctx.write("weights.csv", cm.criteria.join(res.weights).reset_index())
+
+
+def _step_sites(ctx: _Context) -> None:
+    from . import siting
+    from scipy.spatial import cKDTree
+
+    cfg = ctx.config.section("sites")
+    if not cfg:
+        ctx.notes.append("sites: not configured — step skipped")
+        return
+    region = ctx.region
+    model = str(cfg.get("model", "mclp")).lower()
+    radius = _parse_distance_m(cfg.get("radius", "2km"), "radius")
+    desa = region.zones("desa", crs=region.working_crs)
+    if desa["population"].isna().all():
+        ctx.warn("site selection needs population: step skipped")
+        return
+    # Demand: population on a regular grid of points (areal weighting inside each desa).
+    spacing = _parse_distance_m(cfg.get("demand_spacing", "500m"), "demand_spacing")
+    demand = _demand_points(desa, spacing)
+    # Candidates: desa centroids (points on surface) unless a layer is given.
+    cand_spec = cfg.get("candidates", "desa")
+    if cand_spec == "desa":
+        cands = gpd.GeoDataFrame({"code": desa["code"].astype(str), "name": desa["name"],
+                                  "kecamatan_code": desa["kecamatan_code"].astype(str)},
+                                 geometry=desa.geometry.representative_point(), crs=desa.crs)
+        ctx.notes.append("sites: candidates are one point inside every desa (representative point)")
+    else:
+        from .io import read_vector
+
+        cpath = ctx.config.resolve(cand_spec, ctx.data_dir)
+        ctx.add_input("candidates", cpath)
+        cands = read_vector(cpath).to_crs(desa.crs)
+        from ._core import locate_points
+        from .io import to_geometry_array
+
+        idx = locate_points(to_geometry_array(desa.geometry), cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy())
+        cands["kecamatan_code"] = [desa["kecamatan_code"].iloc[i] if i >= 0 else None for i in idx]
+        cands["code"] = cands.get("code", pd.Series(np.arange(len(cands)).astype(str)))
+    dmap = _plan_dapil_of_kecamatan(ctx)
+    groups = np.array([dmap.get(str(k)) for k in cands["kecamatan_code"]], dtype=object)
+    per_dapil = cfg.get("per_dapil")
+    dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
+    cx, cy = cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy()
+    # Existing facilities of the configured type count as covering already.
+    precovered = None
+    fac_type = cfg.get("existing_type")
+    if fac_type and ctx.facilities is not None:
+        f = ctx.facilities[ctx.facilities["facility_type"] == fac_type].to_crs(desa.crs)
+        if len(f):
+            d, _ = cKDTree(np.column_stack([f.geometry.x, f.geometry.y])).query(np.column_stack([dx, dy]))
+            precovered = d <= radius
+    tree = cKDTree(np.column_stack([cx, cy]))
+    pairs = tree.query_ball_point(np.column_stack([dx, dy]), r=radius)
+    rows = np.repeat(np.arange(len(dx)), [len(p) for p in pairs])
+    cols = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs]) if len(rows) else np.empty(0, np.int64)
+    dist = np.hypot(dx[rows] - cx[cols], dy[rows] - cy[cols])
+    import scipy.sparse as sp
+
+    cost = sp.csr_matrix((dist + 1e-12, (rows, cols)), shape=(len(dx), len(cx)))
+    w = demand["population"].to_numpy()
+    kw: dict[str, Any] = {}
+    if per_dapil:
+        has = np.array([g is not None for g in groups])
+        if has.any():
+            kw = {"groups": groups, "quotas": int(per_dapil)}
+    p = int(cfg.get("p", 5))
+    if model == "mclp":
+        res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
+    elif model in ("pmedian", "p_median"):
+        res = siting.p_median(w, cost, p, **kw)
+    elif model == "lscp":
+        res = siting.lscp(w, cost, max_cost=radius, precovered=precovered, **{k: v for k, v in kw.items()})
+    else:
+        raise InvalidInputError(f"unknown siting model '{model}' (mclp, lscp, pmedian)", field="model")
+    chosen = cands.iloc[res.sites].copy()
+    chosen.insert(0, "order", np.arange(1, len(chosen) + 1))
+    chosen["marginal_gain"] = res.marginal_gain
+    chosen["dapil"] = groups[res.sites]
+    chosen["model"] = res.model
+    chosen["radius_m"] = radius
+    ctx.layers["sites"] = chosen.to_crs("EPSG:4326")
+    ctx.write("sites.geojson", ctx.layers["sites"])
+    summary = pd.DataFrame([{
+        "model": res.model, "solver": res.solver, "status": res.status, "p": res.p, "objective": res.objective,
+        "bound": res.bound, "gap": res.gap, "demand_points": len(dx), "candidates": len(cx), "radius_m": radius,
+        "total_population": float(w.sum()),
+        "covered_before": float(w[precovered].sum()) if precovered is not None else 0.0,
+    }])
+    ctx.tables["sites_summary"] = summary
+    ctx.write("sites_summary.csv", summary)
+    ctx.notes.append(f"sites: {res.model} ({res.solver}) chose {res.p} sites; objective {res.objective:,.0f}, "
+                     f"certified bound {res.bound:,.0f} (gap {100 * res.gap:.2f}%)")
+    if res.covered is not None:
+        cov_after = pd.DataFrame({"kecamatan_code": demand["kecamatan_code"].to_numpy(), "population": w,
+                                  "covered_after": np.where(res.covered, w, 0.0),
+                                  "covered_before": np.where(precovered, w, 0.0) if precovered is not None else 0.0})
+        per_kec = cov_after.groupby("kecamatan_code", sort=True).sum().reset_index()
+        ctx.write("sites_coverage_kecamatan.csv", per_kec)
+
+
+def _demand_points(desa: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
+    """Regular grid points (spacing in metres) inside the desa, each carrying its share of the
+    desa population (areal weighting); every desa gets at least one point."""
+    from ._core import locate_points
+    from .io import to_geometry_array
+
+    x0, y0, x1, y1 = desa.total_bounds
+    xs = np.arange(x0 + spacing / 2, x1, spacing)
+    ys = np.arange(y0 + spacing / 2, y1, spacing)
+    gx, gy = np.meshgrid(xs, ys)
+    gx, gy = gx.ravel(), gy.ravel()
+    idx = locate_points(to_geometry_array(desa.geometry), gx, gy)
+    keep = idx >= 0
+    gx, gy, idx = gx[keep], gy[keep], idx[keep]
+    missing = np.setdiff1d(np.arange(len(desa)), idx)
+    rp = desa.geometry.iloc[missing].representative_point()
+    gx = np.concatenate([gx, rp.x.to_numpy()])
+    gy = np.concatenate([gy, rp.y.to_numpy()])
+    idx = np.concatenate([idx, missing])
+    counts = np.bincount(idx, minlength=len(desa))
+    pop = desa["population"].fillna(0.0).to_numpy()[idx] / counts[idx]
+    return gpd.GeoDataFrame({"desa": desa["code"].to_numpy()[idx],
+                             "kecamatan_code": desa["kecamatan_code"].to_numpy()[idx], "population": pop},
+                            geometry=gpd.points_from_xy(gx, gy), crs=desa.crs)
+
+
+def _step_layers(ctx: _Context) -> None:
+    """Zones per level with every indicator as properties (GeoJSON) and as tables (CSV)."""
+    for level in ("desa", "kecamatan", "dapil", "kabupaten"):
+        z = ctx.layers[level].copy()
+        if len(z) == 0:
+            continue
+        z["code"] = z["code"].astype(str)
+        extra = ctx.indicators[level]
+        z = z.drop(columns=[c for c in extra.columns if c in z.columns]).merge(
+            extra, left_on="code", right_index=True, how="left")
+        if level == "kecamatan" and "pilots" in ctx.tables:
+            p = ctx.tables["pilots"].set_index("code")[["score", "rank", "selected", "p_selected", "stability"]]
+            z = z.merge(p, left_on="code", right_index=True, how="left")
+        ctx.layers[level] = z
+        ctx.write(f"zones_{level}.geojson", z)
+        ctx.write(f"zones_{level}.csv", z)
+
+
+# ------------------------------------------------------------------------------------------ run
+
+def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[str], *,
+        data_dir: str | os.PathLike[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
+        overwrite: bool = True) -> RunResult:
+    """Run the pipeline and write everything into ``output`` (replaced atomically as a
+    whole; nothing is left behind when a step fails). Returns a :class:`RunResult`."""
+    from .data import data_dir as resolve_data_dir
+
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    out = Path(output).resolve()
+    if out.exists() and not out.is_dir():
+        raise DataFileError("output exists and is not a directory", file=str(out))
+    if out.exists() and not overwrite:
+        raise DataFileError("output directory exists", file=str(out))
+    if not out.parent.is_dir():
+        raise DataFileError("parent of the output directory does not exist", file=str(out))
+    ddir_spec = data_dir or cfg.raw.get("data")
+    ddir = resolve_data_dir(ddir_spec, required=False)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    ctx = _Context(cfg, staging, ddir, progress)
+    steps: list[tuple[str, Callable[[_Context], None]]] = [
+        ("zones", _step_zones), ("coverage", _step_coverage), ("access", _step_access), ("dapil", _step_dapil),
+        ("pilots", _step_pilots), ("sites", _step_sites), ("layers", _step_layers), ("report", _step_report),
+    ]
+    try:
+        for i, (name, fn) in enumerate(steps):
+            if progress:
+                progress(name, i, len(steps))
+            t0 = time.perf_counter()
+            fn(ctx)
+            ctx.timings[name] = round(time.perf_counter() - t0, 3)
+        if progress:
+            progress("done", len(steps), len(steps))
+        manifest = _manifest(ctx, out)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        backup = None
+        if out.exists():
+            backup = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(backup)
+        staging.rename(out)
+        if backup is not None:
+            shutil.rmtree(backup)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = sorted(p.name for p in out.iterdir())
+    return RunResult(output=out, files=files, warnings=list(ctx.warnings), timings_s=dict(ctx.timings),
+                     manifest=manifest)
+
+
+def _manifest(ctx: _Context, out: Path) -> dict:
+    inputs = {k: {"path": str(v), "sha256": sha256_of(v), "bytes": v.stat().st_size} for k, v in sorted(ctx.inputs.items())}
+    outputs = {p.name: sha256_of(p) for p in sorted(ctx.staging.iterdir()) if p.is_file()}
+    return {
+        "jangkau_version": __version__,
+        "python": platform.python_version(),
+        "region": {"name": ctx.region.name, "title": ctx.region.title, "working_crs": ctx.region.working_crs,
+                   "synthetic": ctx.region.is_synthetic},
+        "run_file": str(ctx.config.path) if ctx.config.path else None,
+        "parameters": ctx.config.raw,
+        "data_dir": str(ctx.data_dir) if ctx.data_dir else None,
+        "inputs": inputs,
+        "inputs_digest": inputs_digest(inputs, ctx.config.raw),
+        "outputs": outputs,
+        "warnings": ctx.warnings,
+        "timings_s": ctx.timings,
+    }
+
+
+def inputs_digest(inputs: dict, parameters: dict) -> str:
+    """One hash of every input's content and the parameters: equal digests mean a rerun
+    would produce identical outputs (used by ``jangkau batch`` to skip)."""
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    for k in sorted(inputs):
+        h.update(k.encode())
+        h.update(inputs[k]["sha256"].encode())
+    h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _step_report(ctx: _Context) -> None:
+    from .report import write_report
+
+    write_report(ctx)
