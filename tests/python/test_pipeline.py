@@ -1,0 +1,136 @@
+"""`jangkau run`: the whole pipeline on real and synthetic data, its outputs read back
+with GDAL (through the engine) and geopandas, determinism, and atomic failure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import jangkau
+from jangkau.io import read_vector
+from jangkau.pipeline import load_config, run
+
+
+@pytest.fixture(scope="module")
+def serang_run(tmp_path_factory, data_dir) -> Path:
+    out = tmp_path_factory.mktemp("serang") / "out"
+    run("serang", out, data_dir=data_dir)
+    return out
+
+
+def _geojson_outputs(out: Path) -> list[Path]:
+    return sorted(out.glob("*.geojson"))
+
+
+def test_serang_outputs(serang_run):
+    files = {p.name for p in serang_run.iterdir()}
+    for name in ("zones_desa.geojson", "zones_kecamatan.geojson", "zones_kabupaten.geojson", "pilots.csv",
+                 "pilots.geojson", "sites.geojson", "report.html", "manifest.json",
+                 "dapil_plan_ILLUSTRATIVE.csv", "indicators_kecamatan.csv"):
+        assert name in files, name
+    kec = gpd.read_file(serang_run / "zones_kecamatan.geojson")
+    assert len(kec) == 29 and kec.crs.to_epsg() == 4326
+    assert kec["population"].sum() == pytest.approx(1_493_591)
+    assert {"score", "rank", "selected"} <= set(kec.columns)
+    manifest = json.loads((serang_run / "manifest.json").read_text())
+    assert manifest["region"]["working_crs"] == "EPSG:32748"
+    assert set(manifest["inputs"]) >= {"region", "boundaries", "population", "dapil"}
+    for item in manifest["inputs"].values():
+        assert len(item["sha256"]) == 64
+    assert "timings_s" in manifest and manifest["jangkau_version"] == jangkau.__version__
+    assert any("ILLUSTRATIVE" in w for w in manifest["warnings"])
+    assert any("no facility data" in w for w in manifest["warnings"])
+
+
+def test_pilots_one_per_dapil_of_the_plan(serang_run):
+    import pandas as pd
+
+    pilots = pd.read_csv(serang_run / "pilots.csv", dtype={"code": str})
+    plan = pd.read_csv(serang_run / "dapil_plan_ILLUSTRATIVE.csv", dtype={"kecamatan_code": str})
+    sel = pilots[pilots["selected"] == 1]
+    assert sorted(sel["dapil"]) == sorted(plan["dapil"].unique())
+    d2 = plan[plan["dapil"] == "Dapil 2"]["kecamatan_code"]
+    assert sorted(d2) == ["3604100", "3604110", "3604120", "3604121", "3604130"]  # confirmed part kept
+    confirmed = set(plan.loc[plan["plan_status"] == "CONFIRMED", "kecamatan_code"])
+    assert confirmed == set(d2) | {"3604091"}  # Dapil 2 and Kec. Bandung (Dapil 3) are the known facts
+    assert plan.loc[plan["kecamatan_code"] == "3604091", "dapil"].item() == "Dapil 3"
+
+
+def test_report_says_what_is_unknown(serang_run):
+    html = (serang_run / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "ILLUSTRATIVE" in html and "areal weighting" in html
+    assert "data:image/png;base64," in html  # maps embedded, self-contained
+    assert "CC BY-IGO" in html and "src=\"http" not in html
+
+
+def test_geojson_outputs_read_back_with_gdal_and_geopandas(serang_run):
+    for path in _geojson_outputs(serang_run):
+        ours = read_vector(path)  # GDAL/OGR through the engine
+        ref = gpd.read_file(path)
+        assert len(ours) == len(ref)
+        assert ref.crs.to_epsg() == 4326
+        doc = json.loads(path.read_text())
+        assert "crs" not in doc  # RFC 7946
+        polys = [g for g in ref.geometry if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+        for g in polys:
+            for p in getattr(g, "geoms", [g]):
+                assert p.exterior.is_ccw, path.name
+                assert all(not r.is_ccw for r in p.interiors), path.name
+        if polys:
+            assert shapely.is_valid(np.array(polys, dtype=object)).all(), path.name
+
+
+def test_rerun_is_byte_identical(serang_run, tmp_path, data_dir):
+    again = tmp_path / "again"
+    run("serang", again, data_dir=data_dir)
+    for p in serang_run.iterdir():
+        if p.name == "manifest.json":
+            a = json.loads(p.read_text())
+            b = json.loads((again / p.name).read_text())
+            for key in ("timings_s", "run_file"):
+                a.pop(key), b.pop(key)
+            assert a == b
+        else:
+            assert p.read_bytes() == (again / p.name).read_bytes(), p.name
+
+
+def test_failed_run_leaves_nothing(tmp_path, data_dir):
+    bad = tmp_path / "run.toml"
+    bad.write_text('region = "serang"\n[sites]\nmodel = "nonsense"\n')
+    out = tmp_path / "out"
+    with pytest.raises(jangkau.InvalidInputError, match="nonsense"):
+        run(bad, out, data_dir=data_dir)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run.toml"]
+    # an existing output folder is kept as it was when a rerun fails
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+    with pytest.raises(jangkau.InvalidInputError):
+        run(bad, out, data_dir=data_dir)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_run_file_errors(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text('region = "serang"\ncolour = "red"\n')
+    with pytest.raises(jangkau.InvalidInputError, match="colour"):
+        load_config(p)
+    with pytest.raises(jangkau.DataFileError):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(jangkau.DataFileError, match="unknown region"):
+        load_config("atlantis")
+
+
+def test_cli_run_one_line_error(tmp_path, data_dir):
+    r = subprocess.run([sys.executable, "-m", "jangkau.cli", "--data", str(data_dir), "run", "atlantis", "-o",
+                        str(tmp_path / "o")], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.startswith("jangkau: error:") and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()
