@@ -43,6 +43,8 @@ setup_python() {
     "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements/dev.txt"
     echo "$want" > "$stamp"
   fi
+  # The notebooks run on the venv's own kernel.
+  "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
   log "building and installing jangkau"
   # Editable install: Python files are used in place, the extension is rebuilt incrementally in build/.
   "$VENV/bin/python" -m pip install -q --no-build-isolation -e "$ROOT" -Cbuild-dir="$ROOT/build/python"
@@ -71,7 +73,7 @@ run_tests() {
   ctest --test-dir "$ROOT/build/tests" --output-on-failure -j "$JOBS"
   log "Python tests (pytest)"
   cd "$ROOT"
-  "$VENV/bin/python" -m pytest "$@"
+  "$VENV/bin/python" -m pytest --nbmake tests/python notebooks "$@"
 }
 
 cmd="${1:-}"

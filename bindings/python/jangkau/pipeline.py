@@ -329,7 +329,11 @@ def _step_dapil(ctx: _Context) -> None:
     ctx.warn("dapil plan: the official composition is not (fully) known; an ILLUSTRATIVE plan satisfying the rules "
              "was proposed (confirmed parts kept fixed) and used for pilots and sites per dapil — it is not the KPU "
              "decision")
-    check = check_plan(plan[["kecamatan_code", "dapil", "seats"]], kec, total_seats=total)
+    confirmed = None
+    if fixed is not None and fixed["seats"].notna().any():
+        confirmed = fixed.dropna(subset=["seats"]).groupby("dapil")["seats"].first().astype(int)
+    check = check_plan(plan[["kecamatan_code", "dapil", "seats"]], kec, total_seats=total,
+                       confirmed_seats=confirmed)
     ctx.write("dapil_plan_ILLUSTRATIVE_check.csv", check)
 
 
