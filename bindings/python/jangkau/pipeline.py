@@ -30,7 +30,7 @@ import pandas as pd
 from . import __version__
 from .errors import DataFileError, InvalidInputError
 
-__all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for"]
+__all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for", "resolve_inputs", "inputs_digest"]
 
 log = logging.getLogger("jangkau")
 
@@ -115,6 +115,78 @@ def default_config_for(name: str) -> RunConfig:
 
 # ------------------------------------------------------------------------------------------ helpers
 
+def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """The input files (label → path) that :func:`jangkau.pipeline.run` would record in its
+    manifest for ``config``, found without running: the region file, its boundaries,
+    population and dapil tables, the facility layers (run file or region file), the road
+    layers (only when there are facilities, as the access step needs both), user indicator
+    tables, a weights file and a candidates layer (only for regions with a population table).
+    This is the one place that decides what a run's inputs are: :func:`run` records
+    exactly these in manifest.json and ``jangkau batch`` hashes them to skip reruns."""
+    from .data import data_dir as resolve_data_dir
+    from .region import _datasets_dir
+
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    ddir = resolve_data_dir(data_dir or cfg.raw.get("data"), required=False)
+    spec = Path(cfg.region)
+    rpath = spec if spec.suffix == ".toml" else _datasets_dir() / str(cfg.region) / "region.toml"
+    if not rpath.is_file():
+        raise DataFileError("region file not found", file=str(rpath))
+    rpath = rpath.resolve()
+    try:
+        rconf = tomllib.loads(rpath.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(rpath)) from None
+
+    def region_resolve(ref: str) -> Path:
+        if ref.startswith("@region/"):
+            return rpath.parent / ref[len("@region/"):]
+        p = Path(ref)
+        if p.is_absolute():
+            return p
+        if ddir is None:
+            raise DataFileError(f"'{ref}' is relative to the data directory, but none was found", file=str(rpath))
+        return ddir / p
+
+    inputs: dict[str, Path] = {"region": rpath}
+    bnd = rconf.get("boundaries") or {}
+    if "file" not in bnd:
+        raise InvalidInputError("region file lacks 'file' in [boundaries]", file=str(rpath), field="file")
+    inputs["boundaries"] = region_resolve(bnd["file"])
+    for key in ("population", "dapil"):
+        if rconf.get(key):
+            inputs[key] = region_resolve(rconf[key]["file"])
+    names = ((rconf.get("levels") or {}).get("kecamatan") or {}).get("names")
+    if names:
+        inputs["kecamatan_names"] = region_resolve(names)
+    cov = cfg.section("coverage")
+    facilities = [cfg.resolve(f, ddir) for f in cov.get("facilities") or []]
+    if not facilities:
+        for _name, spec_ in sorted((rconf.get("facilities") or {}).items()):
+            if isinstance(spec_, dict) and "file" in spec_:
+                facilities.append(region_resolve(spec_["file"]))
+    for i, f in enumerate(facilities):
+        inputs[f"facilities[{i}]"] = Path(f)
+    acc = cfg.section("access")
+    roads = [cfg.resolve(f, ddir) for f in acc.get("roads") or []]
+    if not roads:
+        rc = rconf.get("roads") or {}
+        roads = [region_resolve(f) for f in (rc.get("files") or ([rc["file"]] if rc.get("file") else []))]
+    if roads and facilities:
+        for i, r in enumerate(roads):
+            inputs[f"roads[{i}]"] = Path(r)
+    pil = cfg.section("pilots")
+    for i, t in enumerate(pil.get("indicators", [])):
+        inputs[f"indicators[{i}]"] = cfg.resolve(t, ddir)
+    if isinstance(pil.get("weights"), str):
+        inputs["weights"] = cfg.resolve(pil["weights"], ddir)
+    sites = cfg.section("sites")
+    if sites and sites.get("candidates", "desa") != "desa" and rconf.get("population"):
+        inputs["candidates"] = cfg.resolve(sites["candidates"], ddir)
+    return inputs
+
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -167,10 +239,6 @@ class _Context:
             self.warnings.append(message)
             log.warning(message)
 
-    def add_input(self, label: str, path: Path) -> None:
-        if not Path(path).is_file():
-            raise DataFileError("input file not found", file=str(path))
-        self.inputs[label] = Path(path)
 
     def write(self, name: str, frame: pd.DataFrame) -> Path:
         from .io import write
@@ -192,11 +260,6 @@ def _step_zones(ctx: _Context) -> None:
 
     region = Region.load(ctx.config.region, data_dir=ctx.data_dir)
     ctx.region = region
-    ctx.add_input("region", region.path)
-    ctx.add_input("boundaries", region.resolve(region.config["boundaries"]["file"]))
-    for key in ("population", "dapil"):
-        if region.config.get(key):
-            ctx.add_input(key, region.resolve(region.config[key]["file"]))
     if region.is_synthetic:
         ctx.warn("SYNTHETIC region: every number in this run comes from generated data, not from any real place")
     src = region.population_source
@@ -233,8 +296,6 @@ def _step_coverage(ctx: _Context) -> None:
         ctx.notes.append("coverage: no facility layers configured — step skipped")
         ctx.warn(f"no facility data for {ctx.region.title}: coverage was not computed (supply facility layers)")
         return
-    for i, layer in enumerate(layers):
-        ctx.add_input(f"facilities[{i}]", Path(getattr(layer, "path", layer)))
     paths = layers
     catalogue = FacilityCatalogue.default()
     if cfg.get("radius_overrides"):
@@ -286,8 +347,6 @@ def _step_access(ctx: _Context) -> None:
     from . import travel
 
     paths = roads
-    for i, p in enumerate(paths):
-        ctx.add_input(f"roads[{i}]", p)
     out = travel.run_access_step(ctx.region, ctx.facilities, paths, cfg)
     for name, frame in out.tables.items():
         ctx.tables[f"access_{name}"] = frame
@@ -323,7 +382,8 @@ def _step_dapil(ctx: _Context) -> None:
     fixed = None
     if table is not None:
         fixed = table.dropna(subset=["dapil"])[["kecamatan_code", "dapil", "seats"]]
-    plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)))
+    plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)),
+                        n_dapil=int(cfg["n_dapil"]) if cfg.get("n_dapil") else None)
     ctx.tables["dapil_plan"] = plan
     ctx.write("dapil_plan_ILLUSTRATIVE.csv", plan)
     ctx.warn("dapil plan: the official composition is not (fully) known; an ILLUSTRATIVE plan satisfying the rules "
@@ -354,14 +414,11 @@ def _step_pilots(ctx: _Context) -> None:
     extra = ctx.indicators["kecamatan"]
     engine = [extra.reset_index()] if len(extra.columns) else []
     user_tables = [ctx.config.resolve(t, ctx.data_dir) for t in cfg.get("indicators", [])]
-    for i, t in enumerate(user_tables):
-        ctx.add_input(f"indicators[{i}]", t)
     table = assemble_indicators(kec, engine_results=engine, user_tables=user_tables,
                                 allow_missing=cfg.get("imputation", "none") != "none")
     catalogue = IndicatorCatalogue.default()
     if "weights" in cfg and isinstance(cfg["weights"], str):
         wpath = ctx.config.resolve(cfg["weights"], ctx.data_dir)
-        ctx.add_input("weights", wpath)
         spec = load_weights(wpath, override=bool(cfg.get("ahp_override", False)))
     else:
         weights = cfg.get("weights") or {}
@@ -429,7 +486,6 @@ def _step_sites(ctx: _Context) -> None:
         from .io import read_vector
 
         cpath = ctx.config.resolve(cand_spec, ctx.data_dir)
-        ctx.add_input("candidates", cpath)
         cands = read_vector(cpath).to_crs(desa.crs)
         from ._core import locate_points
         from .io import to_geometry_array
@@ -567,6 +623,11 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
         shutil.rmtree(staging)
     staging.mkdir()
     ctx = _Context(cfg, staging, ddir, progress)
+    ctx.inputs = resolve_inputs(cfg, ddir)
+    for label, path in ctx.inputs.items():
+        if not path.is_file():
+            shutil.rmtree(staging, ignore_errors=True)
+            raise DataFileError(f"input '{label}' not found", file=str(path))
     steps: list[tuple[str, Callable[[_Context], None]]] = [
         ("zones", _step_zones), ("coverage", _step_coverage), ("access", _step_access), ("dapil", _step_dapil),
         ("pilots", _step_pilots), ("sites", _step_sites), ("layers", _step_layers), ("report", _step_report),
