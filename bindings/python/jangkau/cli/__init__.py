@@ -11,7 +11,7 @@ import sys
 from ..errors import CancelledError, JangkauError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ["run", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
+SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
 
 
 def build_parser() -> argparse.ArgumentParser:
