@@ -1,1 +1,680 @@
 #include "coverage.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <memory>
+#include <numbers>
+#include <string>
+
+#include "error.hpp"
+#include "parallel.hpp"
+#include "spatial_index.hpp"
+
+namespace jangkau {
+
+GroupStats weighted_group_stats(std::span<const double> values, std::span<const double> weights,
+                                std::span<const std::int64_t> groups, std::size_t n_groups,
+                                std::span<const double> probabilities) {
+  if (values.size() != weights.size() || values.size() != groups.size())
+    throw InvalidInputError("weighted_group_stats: values, weights and groups differ in length");
+  for (double p : probabilities)
+    if (!(p >= 0.0 && p <= 1.0)) throw InvalidInputError("quantile probabilities must be in [0, 1]");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  GroupStats out;
+  out.weight.assign(n_groups, 0.0);
+  out.mean.assign(n_groups, nan);
+  out.quantiles.assign(probabilities.size() * n_groups, nan);
+  // Bucket the kept entries by group (counting sort), then sort each bucket by value.
+  std::vector<std::size_t> start(n_groups + 1, 0);
+  auto kept = [&](std::size_t i) {
+    return weights[i] > 0.0 && groups[i] >= 0 && static_cast<std::size_t>(groups[i]) < n_groups &&
+           !std::isnan(values[i]);
+  };
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (kept(i)) ++start[static_cast<std::size_t>(groups[i]) + 1];
+  for (std::size_t k = 0; k < n_groups; ++k) start[k + 1] += start[k];
+  std::vector<std::size_t> order(start.back());
+  {
+    std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (kept(i)) order[fill[static_cast<std::size_t>(groups[i])]++] = i;
+  }
+  for (std::size_t k = 0; k < n_groups; ++k) {
+    auto b = order.begin() + static_cast<std::ptrdiff_t>(start[k]);
+    auto e = order.begin() + static_cast<std::ptrdiff_t>(start[k + 1]);
+    if (b == e) continue;
+    // Stable sort by (value, index): deterministic.
+    std::stable_sort(b, e, [&](std::size_t i, std::size_t j) { return values[i] < values[j]; });
+    double w = 0.0, wv = 0.0;
+    bool infinite = false;
+    for (auto it = b; it != e; ++it) {
+      w += weights[*it];
+      if (std::isinf(values[*it]))
+        infinite = true;
+      else
+        wv += weights[*it] * values[*it];
+    }
+    out.weight[k] = w;
+    out.mean[k] = infinite ? std::numeric_limits<double>::infinity() : wv / w;
+    for (std::size_t q = 0; q < probabilities.size(); ++q) {
+      const double target = probabilities[q] * w;
+      double cum = 0.0;
+      double v = values[*(e - 1)];
+      for (auto it = b; it != e; ++it) {
+        cum += weights[*it];
+        if (cum >= target) {
+          v = values[*it];
+          break;
+        }
+      }
+      out.quantiles[q * n_groups + k] = v;
+    }
+  }
+  return out;
+}
+
+Allocation allocate_nearest(std::span<const double> cell_x, std::span<const double> cell_y,
+                            std::span<const double> population, std::span<const double> facility_x,
+                            std::span<const double> facility_y, int threads, Monitor& monitor) {
+  if (cell_x.size() != cell_y.size() || cell_x.size() != population.size())
+    throw InvalidInputError("allocate_nearest: cell arrays differ in length");
+  if (facility_x.size() != facility_y.size())
+    throw InvalidInputError("allocate_nearest: facility arrays differ in length");
+  // Only populated cells are queried: empty cells are most of a typical raster.
+  std::vector<double> qx, qy;
+  std::vector<std::size_t> cell_of;
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    const double p = population[i];
+    if (p < 0.0)
+      throw InvalidInputError("negative population in cell " + std::to_string(i),
+                              {"", static_cast<std::int64_t>(i), "population"});
+    if (p > 0.0) {
+      qx.push_back(cell_x[i]);
+      qy.push_back(cell_y[i]);
+      cell_of.push_back(i);
+    }
+  }
+  monitor.report("nearest facility", 0, qx.size());
+  Nearest near = nearest_points(facility_x, facility_y, qx, qy, threads);
+  monitor.report("nearest facility", qx.size(), qx.size());
+  Allocation out;
+  out.facility.assign(population.size(), -1);
+  out.distance.assign(population.size(), std::numeric_limits<double>::infinity());
+  for (std::size_t k = 0; k < cell_of.size(); ++k) {
+    out.facility[cell_of[k]] = near.index[k];
+    out.distance[cell_of[k]] = near.distance[k];
+  }
+  const double probs[] = {0.5, 0.9};
+  out.stats = weighted_group_stats(out.distance, population, out.facility, facility_x.size(), probs);
+  return out;
+}
+
+}  // namespace jangkau
+
+// ---------------------------------------------------------------------------------------------
+// Coverage of zones by a union of discs, without building the union.
+//
+// ∂(Z ∩ U) = (∂Z ∩ U) ∪ (∂U ∩ Z), and ∂U = ⋃_i (∂D_i outside every other disc). Each disc is a
+// convex polygon, so "the part of a segment inside D_j" is one parameter interval (Cyrus–Beck),
+// and the pieces only need interval unions/complements, splits at zone edges and a
+// point-in-zone test per piece. The assembled boundary is a set of closed chains with the
+// region on the left: Green's theorem gives its area, and the cell accumulator its exact
+// partial cells.
+namespace jangkau {
+namespace detail {
+namespace {
+
+struct Seg {
+  double x0, y0, x1, y1;
+};
+
+// A uniform bucket grid over a box; items are registered in every bucket their bbox covers.
+struct Buckets {
+  double x0 = 0.0, y0 = 0.0, size = 1.0;
+  std::int64_t nx = 1, ny = 1;
+  std::vector<std::int64_t> start;
+  std::vector<std::int32_t> ids;
+
+  void init(const Box& b, double size_hint, double max_side) {
+    x0 = b.min_x;
+    y0 = b.min_y;
+    const double w = std::max(b.max_x - b.min_x, 1e-9), h = std::max(b.max_y - b.min_y, 1e-9);
+    size = std::max({size_hint, w / max_side, h / max_side, 1e-9});
+    nx = static_cast<std::int64_t>(std::floor(w / size)) + 1;
+    ny = static_cast<std::int64_t>(std::floor(h / size)) + 1;
+  }
+  std::int64_t ix(double x) const {
+    const double f = std::floor((x - x0) / size);
+    return f < 0 ? 0 : (f >= static_cast<double>(nx) ? nx - 1 : static_cast<std::int64_t>(f));
+  }
+  std::int64_t iy(double y) const {
+    const double f = std::floor((y - y0) / size);
+    return f < 0 ? 0 : (f >= static_cast<double>(ny) ? ny - 1 : static_cast<std::int64_t>(f));
+  }
+  template <class BoxOf>
+  void build(std::size_t n, BoxOf box_of) {
+    start.assign(static_cast<std::size_t>(nx * ny + 1), 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Box b = box_of(i);
+      if (b.is_empty()) continue;
+      for (auto y = iy(b.min_y); y <= iy(b.max_y); ++y)
+        for (auto x = ix(b.min_x); x <= ix(b.max_x); ++x) ++start[static_cast<std::size_t>(y * nx + x + 1)];
+    }
+    for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+    ids.resize(static_cast<std::size_t>(start.back()));
+    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Box b = box_of(i);
+      if (b.is_empty()) continue;
+      for (auto y = iy(b.min_y); y <= iy(b.max_y); ++y)
+        for (auto x = ix(b.min_x); x <= ix(b.max_x); ++x)
+          ids[static_cast<std::size_t>(fill[static_cast<std::size_t>(y * nx + x)]++)] = static_cast<std::int32_t>(i);
+    }
+  }
+  // Like for_each, but visits the bucket of (cx, cy) first and stops as soon as f returns true.
+  template <class F>
+  void for_each_until(double xmin, double ymin, double xmax, double ymax, double cx, double cy, F&& f) const {
+    const auto bx = ix(cx), by = iy(cy);
+    auto visit = [&](std::int64_t x, std::int64_t y) {
+      const auto b = static_cast<std::size_t>(y * nx + x);
+      for (auto k = start[b]; k < start[b + 1]; ++k)
+        if (f(ids[static_cast<std::size_t>(k)])) return true;
+      return false;
+    };
+    if (visit(bx, by)) return;
+    for (auto y = iy(ymin); y <= iy(ymax); ++y)
+      for (auto x = ix(xmin); x <= ix(xmax); ++x)
+        if (!(x == bx && y == by) && visit(x, y)) return;
+  }
+  template <class F>
+  void for_each(double xmin, double ymin, double xmax, double ymax, F&& f) const {
+    for (auto y = iy(ymin); y <= iy(ymax); ++y)
+      for (auto x = ix(xmin); x <= ix(xmax); ++x) {
+        const auto b = static_cast<std::size_t>(y * nx + x);
+        for (auto k = start[b]; k < start[b + 1]; ++k) f(ids[static_cast<std::size_t>(k)]);
+      }
+  }
+};
+
+Box seg_box(double ax, double ay, double bx, double by) {
+  Box b;
+  b.expand(ax, ay);
+  b.expand(bx, by);
+  return b;
+}
+
+// Every zone edge, shifted to the local origin, with its zone; bucketed for crossings and for
+// ray-parity point-in-zone tests.
+struct ZoneEdges {
+  std::vector<Seg> seg;
+  std::vector<std::int32_t> zone;
+  Buckets grid;
+  std::vector<Box> zbox;  // per zone
+  Buckets zgrid;          // zones by box
+  std::size_t n_zones = 0;
+
+  void build(const GeometryArray& zones, double ox, double oy) {
+    n_zones = zones.size();
+    for (std::size_t g = 0; g < zones.size(); ++g)
+      for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
+        for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
+          const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
+          if (e - b < 2) continue;
+          for (auto i = b; i + 1 < e; ++i)
+            seg.push_back({zones.x[i] - ox, zones.y[i] - oy, zones.x[i + 1] - ox, zones.y[i + 1] - oy});
+          if (zones.x[b] != zones.x[e - 1] || zones.y[b] != zones.y[e - 1])
+            seg.push_back({zones.x[e - 1] - ox, zones.y[e - 1] - oy, zones.x[b] - ox, zones.y[b] - oy});
+          zone.resize(seg.size(), static_cast<std::int32_t>(g));
+        }
+    Box all;
+    double total_len = 0.0;
+    for (const auto& s : seg) {
+      all.expand(s.x0, s.y0);
+      all.expand(s.x1, s.y1);
+      total_len += std::hypot(s.x1 - s.x0, s.y1 - s.y0);
+    }
+    if (seg.empty()) all.expand(0.0, 0.0);
+    const double mean_len = seg.empty() ? 1.0 : total_len / static_cast<double>(seg.size());
+    grid.init(all, 4.0 * mean_len, 1024.0);
+    grid.build(seg.size(), [&](std::size_t i) { return seg_box(seg[i].x0, seg[i].y0, seg[i].x1, seg[i].y1); });
+    zbox.assign(n_zones, Box{});
+    for (std::size_t i = 0; i < seg.size(); ++i) {
+      zbox[static_cast<std::size_t>(zone[i])].expand(seg[i].x0, seg[i].y0);
+      zbox[static_cast<std::size_t>(zone[i])].expand(seg[i].x1, seg[i].y1);
+    }
+    zgrid.init(all, 0.0, 64.0);
+    zgrid.build(n_zones, [&](std::size_t z) { return zbox[z]; });
+  }
+
+  // Zones containing (px, py): the zones whose box holds the point are the candidates; a
+  // horizontal ray towards the nearer side of their boxes decides each by the even–odd rule,
+  // scanning only the point's bucket row (each edge is counted in the bucket of its crossing).
+  // parity[z]: bit 1 = candidate, bit 0 = parity; all zero again on return.
+  void containing(double px, double py, std::vector<std::uint8_t>& parity, std::vector<std::int32_t>& touched,
+                  std::vector<std::int32_t>& out) const {
+    out.clear();
+    touched.clear();
+    double x_lo = px, x_hi = px;
+    zgrid.for_each(px, py, px, py, [&](std::int32_t z) {
+      const Box& b = zbox[static_cast<std::size_t>(z)];
+      if (px < b.min_x || px > b.max_x || py < b.min_y || py > b.max_y) return;
+      auto& f = parity[static_cast<std::size_t>(z)];
+      if (f & 2u) return;
+      f = 2u;
+      touched.push_back(z);
+      x_lo = std::min(x_lo, b.min_x);
+      x_hi = std::max(x_hi, b.max_x);
+    });
+    if (touched.empty()) return;
+    const bool east = (x_hi - px) <= (px - x_lo);
+    const auto row = grid.iy(py);
+    const auto x_stop = grid.ix(east ? x_hi : x_lo);
+    const std::int64_t step = east ? 1 : -1;
+    for (auto x = grid.ix(px);; x += step) {
+      const auto b = static_cast<std::size_t>(row * grid.nx + x);
+      for (auto k = grid.start[b]; k < grid.start[b + 1]; ++k) {
+        const auto e = static_cast<std::size_t>(grid.ids[static_cast<std::size_t>(k)]);
+        auto& f = parity[static_cast<std::size_t>(zone[e])];
+        if (!(f & 2u)) continue;
+        const Seg& s = seg[e];
+        if ((s.y0 > py) == (s.y1 > py)) continue;
+        const double xi = s.x0 + (py - s.y0) * (s.x1 - s.x0) / (s.y1 - s.y0);
+        if ((east ? xi <= px : xi >= px) || grid.ix(xi) != x) continue;
+        f ^= 1u;
+      }
+      if (x == x_stop) break;
+    }
+    for (auto z : touched) {
+      if (parity[static_cast<std::size_t>(z)] & 1u) out.push_back(z);
+      parity[static_cast<std::size_t>(z)] = 0;
+    }
+    touched.clear();
+    std::sort(out.begin(), out.end());
+  }
+};
+
+// The discs of one radius: regular CCW polygons around deduplicated centres.
+struct Discs {
+  double r = 0.0, r_in2 = 0.0;
+  int n = 0;
+  std::vector<double> vx, vy, ex, ey;  // vertices (closed) relative to the centre; edge vectors
+  std::vector<double> cx, cy;
+  Box reach;  // bounding box of all discs (centres ± r)
+  Buckets grid;
+
+  bool may_reach(double xmin, double ymin, double xmax, double ymax) const {
+    return !(xmax < reach.min_x || xmin > reach.max_x || ymax < reach.min_y || ymin > reach.max_y);
+  }
+
+  void build(std::span<const double> px, std::span<const double> py, double radius, int quadrant_segments,
+             double ox, double oy, const Box& zones_box) {
+    r = radius;
+    n = 4 * quadrant_segments;
+    const double step = (std::numbers::pi / 2.0) / quadrant_segments;
+    vx.resize(static_cast<std::size_t>(n) + 1);
+    vy.resize(static_cast<std::size_t>(n) + 1);
+    for (int k = 0; k < n; ++k) {
+      vx[static_cast<std::size_t>(k)] = r * std::cos(k * step);
+      vy[static_cast<std::size_t>(k)] = r * std::sin(k * step);
+    }
+    vx[static_cast<std::size_t>(n)] = vx[0];
+    vy[static_cast<std::size_t>(n)] = vy[0];
+    ex.resize(static_cast<std::size_t>(n));
+    ey.resize(static_cast<std::size_t>(n));
+    for (int k = 0; k < n; ++k) {
+      ex[static_cast<std::size_t>(k)] = vx[static_cast<std::size_t>(k) + 1] - vx[static_cast<std::size_t>(k)];
+      ey[static_cast<std::size_t>(k)] = vy[static_cast<std::size_t>(k) + 1] - vy[static_cast<std::size_t>(k)];
+    }
+    const double ri = r * std::cos(std::numbers::pi / n) * (1.0 - 1e-12);
+    r_in2 = ri * ri;
+    std::vector<std::pair<double, double>> c;
+    for (std::size_t i = 0; i < px.size(); ++i) {
+      if (!std::isfinite(px[i]) || !std::isfinite(py[i])) continue;
+      // Discs that cannot reach any zone are dropped.
+      if (px[i] + r < zones_box.min_x || px[i] - r > zones_box.max_x || py[i] + r < zones_box.min_y ||
+          py[i] - r > zones_box.max_y)
+        continue;
+      // Centres are snapped to multiples of 1e-11·r: two discs whose centres differ by a few
+      // ulps would have edges so nearly coincident that neither is seen inside the other (the
+      // shared boundary would count twice). Snapping makes them equal (then merged) or at least
+      // 1e-11·r apart (tested safe down to 1e-12·r); it moves a disc by at most 5e-12·r.
+      const double q = 1e-11 * r;
+      c.push_back({std::round((px[i] - ox) / q) * q, std::round((py[i] - oy) / q) * q});
+    }
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+    cx.resize(c.size());
+    cy.resize(c.size());
+    Box all;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      cx[i] = c[i].first;
+      cy[i] = c[i].second;
+      all.expand(cx[i], cy[i]);
+    }
+    reach = Box{};
+    if (!c.empty()) {
+      reach.expand(all.min_x - r, all.min_y - r);
+      reach.expand(all.max_x + r, all.max_y + r);
+    }
+    if (c.empty()) all.expand(0.0, 0.0);
+    // Buckets of about one disc each, at least r/2 wide: a query (segment ± r) then visits a
+    // few buckets holding few discs, both for sparse and for dense facilities.
+    const double spacing =
+        c.empty() ? r : std::sqrt(std::max(all.max_x - all.min_x, r) * std::max(all.max_y - all.min_y, r) /
+                                  static_cast<double>(c.size()));
+    grid.init(all, std::max(0.5 * r, spacing), 2048.0);
+    grid.build(c.size(), [&](std::size_t i) { return seg_box(cx[i], cy[i], cx[i], cy[i]); });
+  }
+
+  // Parameter interval of segment a→b strictly inside disc j; false if none.
+  bool clip(std::size_t j, double ax, double ay, double bx, double by, double& t0, double& t1) const {
+    const double qx = ax - cx[j], qy = ay - cy[j], dx = bx - ax, dy = by - ay;
+    const double len2 = dx * dx + dy * dy;
+    double t = len2 > 0 ? -(qx * dx + qy * dy) / len2 : 0.0;
+    t = std::clamp(t, 0.0, 1.0);
+    const double mx = qx + t * dx, my = qy + t * dy;
+    if (mx * mx + my * my >= r * r) return false;  // outside the circumscribed circle
+    const double qx1 = bx - cx[j], qy1 = by - cy[j];
+    if (qx * qx + qy * qy <= r_in2 && qx1 * qx1 + qy1 * qy1 <= r_in2) {  // inside the inscribed circle
+      t0 = 0.0;
+      t1 = 1.0;
+      return true;
+    }
+    double lo = 0.0, hi = 1.0;
+    for (int k = 0; k < n; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      const double a = ex[kk] * (qy - vy[kk]) - ey[kk] * (qx - vx[kk]);
+      const double b = ex[kk] * dy - ey[kk] * dx;
+      if (b == 0.0) {
+        if (a <= 0.0) return false;
+        continue;
+      }
+      const double tk = -a / b;
+      if (b > 0.0)
+        lo = std::max(lo, tk);
+      else
+        hi = std::min(hi, tk);
+      if (lo >= hi) return false;
+    }
+    t0 = lo;
+    t1 = hi;
+    return true;
+  }
+
+  // Union of the intervals of a→b inside discs other than `skip` (sorted, merged).
+  void covered(double ax, double ay, double bx, double by, std::size_t skip,
+               std::vector<std::pair<double, double>>& iv) const {
+    iv.clear();
+    if (!may_reach(std::min(ax, bx), std::min(ay, by), std::max(ax, bx), std::max(ay, by))) return;
+    bool full = false;
+    grid.for_each_until(std::min(ax, bx) - r, std::min(ay, by) - r, std::max(ax, bx) + r, std::max(ay, by) + r,
+                        0.5 * (ax + bx), 0.5 * (ay + by), [&](std::int32_t j) {
+                          if (static_cast<std::size_t>(j) == skip) return false;
+                          double t0, t1;
+                          if (clip(static_cast<std::size_t>(j), ax, ay, bx, by, t0, t1)) {
+                            if (t0 <= 0.0 && t1 >= 1.0) full = true;
+                            iv.push_back({t0, t1});
+                          }
+                          return full;
+                        });
+    if (full) {
+      iv.assign(1, {0.0, 1.0});
+      return;
+    }
+    std::sort(iv.begin(), iv.end());
+    std::size_t m = 0;
+    for (std::size_t k = 0; k < iv.size(); ++k) {
+      if (m > 0 && iv[k].first <= iv[m - 1].second)
+        iv[m - 1].second = std::max(iv[m - 1].second, iv[k].second);
+      else
+        iv[m++] = iv[k];
+    }
+    iv.resize(m);
+  }
+};
+
+inline void point_at(double ax, double ay, double bx, double by, double t, double& x, double& y) {
+  if (t <= 0.0) {
+    x = ax;
+    y = ay;
+  } else if (t >= 1.0) {
+    x = bx;
+    y = by;
+  } else {
+    x = ax + t * (bx - ax);
+    y = ay + t * (by - ay);
+  }
+}
+
+struct DiscScratch {
+  std::vector<std::pair<double, double>> iv;
+  std::vector<double> ts;
+  std::vector<std::uint8_t> parity;
+  std::vector<std::int32_t> touched, inside;
+};
+
+// Pieces of ∂U (disc edges outside every other disc), split at zone edges and tagged with the
+// zones containing them; out[i] holds disc i's pieces in edge order.
+void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor,
+                       std::vector<std::vector<std::pair<std::int32_t, Seg>>>& out) {
+  out.assign(d.cx.size(), {});
+  std::vector<DiscScratch> scratch(std::max(1u, threads));
+  for (auto& s : scratch) s.parity.assign(edges.n_zones, 0);
+  parallel_for(
+      d.cx.size(), threads,
+      [&](std::size_t i, unsigned w) {
+        if (monitor.cancelled()) throw CancelledError("computation cancelled");
+        DiscScratch& s = scratch[w];
+        auto& o = out[i];
+        for (int k = 0; k < d.n; ++k) {
+          const auto kk = static_cast<std::size_t>(k);
+          const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
+          const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
+          d.covered(ax, ay, bx, by, i, s.iv);
+          double prev = 0.0;
+          auto emit_free = [&](double t0, double t1) {
+            if (!(t1 > t0)) return;
+            double px0, py0, px1, py1;
+            point_at(ax, ay, bx, by, t0, px0, py0);
+            point_at(ax, ay, bx, by, t1, px1, py1);
+            // Split at zone edge crossings.
+            s.ts.clear();
+            s.ts.push_back(0.0);
+            const double dx = px1 - px0, dy = py1 - py0;
+            edges.grid.for_each(std::min(px0, px1), std::min(py0, py1), std::max(px0, px1), std::max(py0, py1),
+                                [&](std::int32_t e) {
+                                  const Seg& q = edges.seg[static_cast<std::size_t>(e)];
+                                  const double qx = q.x1 - q.x0, qy = q.y1 - q.y0;
+                                  const double den = dx * qy - dy * qx;
+                                  if (den == 0.0) return;
+                                  const double wx = q.x0 - px0, wy = q.y0 - py0;
+                                  const double t = (wx * qy - wy * qx) / den;
+                                  const double u = (wx * dy - wy * dx) / den;
+                                  if (t > 0.0 && t < 1.0 && u >= 0.0 && u <= 1.0) s.ts.push_back(t);
+                                });
+            s.ts.push_back(1.0);
+            std::sort(s.ts.begin(), s.ts.end());
+            for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
+              if (!(s.ts[m + 1] > s.ts[m])) continue;
+              double x0, y0, x1, y1;
+              point_at(px0, py0, px1, py1, s.ts[m], x0, y0);
+              point_at(px0, py0, px1, py1, s.ts[m + 1], x1, y1);
+              edges.containing(0.5 * (x0 + x1), 0.5 * (y0 + y1), s.parity, s.touched, s.inside);
+              for (auto z : s.inside) o.push_back({z, Seg{x0, y0, x1, y1}});
+            }
+          };
+          for (const auto& [t0, t1] : s.iv) {
+            emit_free(prev, t0);
+            prev = std::max(prev, t1);
+          }
+          emit_free(prev, 1.0);
+        }
+      },
+      16);
+}
+
+// Calls add(seg) for every piece of the boundary of zone g ∩ U (region on the left).
+template <class Add>
+void zone_boundary(const GeometryArray& zones, std::size_t g, double ox, double oy, const Discs& d,
+                   const std::vector<std::vector<Seg>>& union_pieces, std::vector<std::pair<double, double>>& iv,
+                   Add&& add) {
+  {
+    // No disc centre within r of the zone's box: nothing of U inside the zone.
+    const Box zb = bounds(zones, g);
+    if (zb.is_empty()) return;
+    const double x0 = zb.min_x - ox, y0 = zb.min_y - oy, x1 = zb.max_x - ox, y1 = zb.max_y - oy;
+    bool any = false;
+    if (d.may_reach(x0, y0, x1, y1))
+      d.grid.for_each_until(x0 - d.r, y0 - d.r, x1 + d.r, y1 + d.r, 0.5 * (x0 + x1), 0.5 * (y0 + y1),
+                            [&](std::int32_t j) {
+                              const auto jj = static_cast<std::size_t>(j);
+                              any = d.cx[jj] >= x0 - d.r && d.cx[jj] <= x1 + d.r && d.cy[jj] >= y0 - d.r &&
+                                    d.cy[jj] <= y1 + d.r;
+                              return any;
+                            });
+    if (!any) return;
+  }
+  for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
+    for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
+      const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
+      if (e - b < 3) continue;
+      std::span<const double> rx(zones.x.data() + b, static_cast<std::size_t>(e - b));
+      std::span<const double> ry(zones.y.data() + b, static_cast<std::size_t>(e - b));
+      const double area = ring_signed_area(rx, ry);
+      if (area == 0.0) continue;
+      const bool shell = r == zones.part_offsets[p];
+      const bool reverse = shell ? area < 0.0 : area > 0.0;  // shells CCW, holes CW
+      const std::size_t m = rx.size();
+      const bool closed = rx[0] == rx[m - 1] && ry[0] == ry[m - 1];
+      const std::size_t n_edges = closed ? m - 1 : m;
+      for (std::size_t k = 0; k < n_edges; ++k) {
+        std::size_t i0 = k, i1 = (k + 1) % m;
+        if (reverse) std::swap(i0, i1);
+        const double ax = rx[i0] - ox, ay = ry[i0] - oy, bx = rx[i1] - ox, by = ry[i1] - oy;
+        d.covered(ax, ay, bx, by, static_cast<std::size_t>(-1), iv);
+        for (const auto& [t0, t1] : iv) {
+          if (!(t1 > t0)) continue;
+          double x0, y0, x1, y1;
+          point_at(ax, ay, bx, by, t0, x0, y0);
+          point_at(ax, ay, bx, by, t1, x1, y1);
+          add(Seg{x0, y0, x1, y1});
+        }
+      }
+    }
+  for (const Seg& s : union_pieces[g]) add(s);
+}
+
+void check_disc_input(const GeometryArray& zones, std::span<const double> px, std::span<const double> py,
+                      std::span<const double> radii, const DiscCoverageOptions& o) {
+  if (zones.kind != GeometryKind::Polygon) throw InvalidInputError("zones must be polygons");
+  if (px.size() != py.size()) throw InvalidInputError("facility x and y differ in length");
+  if (o.quadrant_segments < 1) throw InvalidInputError("quadrant_segments must be at least 1");
+  for (double r : radii)
+    if (!(r > 0.0) || !std::isfinite(r)) throw InvalidInputError("radius must be positive and finite");
+  if (zones.size() >= (std::size_t{1} << 31)) throw InvalidInputError("too many zones");
+}
+
+// Shared driver: per radius, ∂U pieces, then per zone the boundary of zone ∩ U fed to `per_zone`.
+template <class PerZone>
+void disc_driver(const GeometryArray& zones, std::span<const double> px, std::span<const double> py,
+                 std::span<const double> radii, const DiscCoverageOptions& o, Monitor& monitor, PerZone&& per_zone) {
+  const Box zb = bounds(zones);
+  if (zb.is_empty()) return;
+  const double ox = zb.min_x, oy = zb.min_y;
+  const unsigned threads = thread_count(o.threads);
+  ZoneEdges edges;
+  edges.build(zones, ox, oy);
+  Box zones_box = zb;
+  for (std::size_t j = 0; j < radii.size(); ++j) {
+    monitor.report("disc coverage", j, radii.size());
+    Discs d;
+    d.build(px, py, radii[j], o.quadrant_segments, ox, oy, zones_box);
+    std::vector<std::vector<std::pair<std::int32_t, Seg>>> pieces;
+    boundary_of_union(d, edges, threads, monitor, pieces);
+    std::vector<std::vector<Seg>> by_zone(zones.size());
+    for (const auto& v : pieces)
+      for (const auto& [z, s] : v) by_zone[static_cast<std::size_t>(z)].push_back(s);
+    std::vector<std::vector<std::pair<double, double>>> ivs(std::max(1u, threads));
+    parallel_for(
+        zones.size(), threads,
+        [&](std::size_t g, unsigned w) {
+          if (monitor.cancelled()) throw CancelledError("computation cancelled");
+          per_zone(j, g, w, [&](auto&& add) { zone_boundary(zones, g, ox, oy, d, by_zone, ivs[w], add); });
+        },
+        1);
+  }
+  monitor.report("disc coverage", radii.size(), radii.size());
+}
+
+}  // namespace
+}  // namespace detail
+
+std::vector<double> disc_union_areas(const GeometryArray& zones, std::span<const double> px,
+                                     std::span<const double> py, std::span<const double> radii,
+                                     const DiscCoverageOptions& options, Monitor& monitor) {
+  detail::check_disc_input(zones, px, py, radii, options);
+  const std::size_t n = zones.size();
+  std::vector<double> out(radii.size() * n, 0.0);
+  detail::disc_driver(zones, px, py, radii, options, monitor, [&](std::size_t j, std::size_t g, unsigned, auto walk) {
+    // Green's theorem, x taken relative to the first piece to keep precision.
+    double s = 0.0, x_ref = 0.0;
+    bool first = true;
+    walk([&](const detail::Seg& q) {
+      if (first) {
+        x_ref = q.x0;
+        first = false;
+      }
+      s += (0.5 * (q.x0 + q.x1) - x_ref) * (q.y1 - q.y0);
+    });
+    out[j * n + g] = std::max(0.0, s);
+  });
+  return out;
+}
+
+std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const double> values,
+                                          const GeometryArray& zones, std::span<const double> px,
+                                          std::span<const double> py, std::span<const double> radii, bool has_nodata,
+                                          double nodata, const DiscCoverageOptions& options, Monitor& monitor) {
+  detail::check_disc_input(zones, px, py, radii, options);
+  validate_grid(grid);
+  if (values.size() != grid.cell_count()) throw InvalidInputError("raster values do not match the grid");
+  const std::size_t n = zones.size();
+  std::vector<double> out(radii.size() * n, 0.0);
+  const Box zb = bounds(zones);
+  const double ox = zb.min_x, oy = zb.min_y;
+  std::vector<std::unique_ptr<CellCoverageAccumulator>> accs(std::max(1u, thread_count(options.threads)));
+  std::vector<std::vector<detail::Seg>> seg_buffers(accs.size());
+  detail::disc_driver(zones, px, py, radii, options, monitor, [&](std::size_t j, std::size_t g, unsigned w, auto walk) {
+    if (zones.empty(g)) return;
+    // The window is the box of zone ∩ U's boundary, usually much smaller than the zone's.
+    std::vector<detail::Seg>& segs = seg_buffers[w];
+    segs.clear();
+    Box box;
+    walk([&](const detail::Seg& q) {
+      segs.push_back(q);
+      box.expand(q.x0 + ox, q.y0 + oy);
+      box.expand(q.x1 + ox, q.y1 + oy);
+    });
+    if (segs.empty()) return;
+    if (!accs[w]) accs[w] = std::make_unique<CellCoverageAccumulator>(grid, box);
+    CellCoverageAccumulator& acc = *accs[w];
+    acc.reset(box);
+    for (const auto& q : segs) acc.add_segment(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy);
+    double sum = 0.0;
+    acc.visit([&](std::size_t row, std::size_t c0, std::span<const double> f) {
+      const double* v = values.data() + row * grid.cols + c0;
+      for (std::size_t k = 0; k < f.size(); ++k) {
+        if (f[k] <= 0.0) continue;
+        const double x = v[k];
+        if (std::isnan(x) || (has_nodata && x == nodata)) continue;
+        sum += x * f[k];
+      }
+    });
+    out[j * n + g] = sum;
+  });
+  return out;
+}
+
+}  // namespace jangkau

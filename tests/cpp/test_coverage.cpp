@@ -1,1 +1,261 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <numbers>
+#include <random>
+#include <vector>
+
 #include "catch.hpp"
+
+#include "core/coverage.hpp"
+#include "core/error.hpp"
+
+using namespace jangkau;
+
+namespace {
+// Brute-force weighted quantile (inverted CDF): smallest v with W(≤ v) ≥ p·W.
+double brute_quantile(std::vector<std::pair<double, double>> vw, double p) {
+  std::sort(vw.begin(), vw.end());
+  double total = 0;
+  for (auto& e : vw) total += e.second;
+  double cum = 0;
+  for (auto& e : vw) {
+    cum += e.second;
+    if (cum >= p * total) return e.first;
+  }
+  return vw.back().first;
+}
+}  // namespace
+
+TEST_CASE("weighted group stats match brute force", "[coverage]") {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const std::size_t n = 2000, groups = 13;
+  std::vector<double> v(n), w(n);
+  std::vector<std::int64_t> g(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    v[i] = std::floor(u(rng) * 50);  // ties on purpose
+    w[i] = u(rng) < 0.1 ? 0.0 : u(rng) * 10;
+    g[i] = static_cast<std::int64_t>(u(rng) * (groups + 1)) - 1;  // some −1
+  }
+  const std::vector<double> probs{0.0, 0.1, 0.5, 0.9, 1.0};
+  GroupStats s = weighted_group_stats(v, w, g, groups, probs);
+  for (std::size_t k = 0; k < groups; ++k) {
+    std::vector<std::pair<double, double>> vw;
+    double sw = 0, swv = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (g[i] == static_cast<std::int64_t>(k) && w[i] > 0) {
+        vw.push_back({v[i], w[i]});
+        sw += w[i];
+        swv += w[i] * v[i];
+      }
+    REQUIRE(!vw.empty());
+    CHECK(s.weight[k] == Approx(sw).epsilon(1e-12));
+    CHECK(s.mean[k] == Approx(swv / sw).epsilon(1e-12));
+    for (std::size_t q = 0; q < probs.size(); ++q) CHECK(s.quantiles[q * groups + k] == brute_quantile(vw, probs[q]));
+  }
+}
+
+TEST_CASE("weighted group stats: empty groups, infinities and bad input", "[coverage]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> v{1.0, inf, 3.0}, w{1.0, 1.0, 0.0};
+  std::vector<std::int64_t> g{0, 0, 1};
+  const std::vector<double> probs{0.5, 0.9};
+  GroupStats s = weighted_group_stats(v, w, g, 3, probs);
+  CHECK(s.weight[0] == 2.0);
+  CHECK(std::isinf(s.mean[0]));
+  CHECK(s.quantiles[0] == 1.0);      // p50 of {1, inf}
+  CHECK(std::isinf(s.quantiles[3])); // p90
+  CHECK(std::isnan(s.mean[1]));      // zero weight
+  CHECK(std::isnan(s.mean[2]));      // no entries
+  CHECK_THROWS_AS(weighted_group_stats(v, std::vector<double>{1.0}, g, 3, probs), InvalidInputError);
+  CHECK_THROWS_AS(weighted_group_stats(v, w, g, 3, std::vector<double>{1.5}), InvalidInputError);
+}
+
+TEST_CASE("nearest-facility allocation matches a point-by-point loop", "[coverage]") {
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<double> u(0.0, 1000.0);
+  const std::size_t cells = 3000, facilities = 17;
+  std::vector<double> cx(cells), cy(cells), pop(cells), fx(facilities), fy(facilities);
+  for (std::size_t i = 0; i < cells; ++i) {
+    cx[i] = u(rng);
+    cy[i] = u(rng);
+    pop[i] = u(rng) < 300 ? 0.0 : std::floor(u(rng) / 50);
+  }
+  for (std::size_t j = 0; j < facilities; ++j) {
+    fx[j] = u(rng);
+    fy[j] = u(rng);
+  }
+  Allocation one = allocate_nearest(cx, cy, pop, fx, fy, 1);
+  Allocation two = allocate_nearest(cx, cy, pop, fx, fy, 2);
+  CHECK(one.facility == two.facility);
+  CHECK(one.stats.mean == two.stats.mean);
+  std::vector<double> alloc(facilities, 0.0);
+  for (std::size_t i = 0; i < cells; ++i) {
+    if (pop[i] <= 0) {
+      CHECK(one.facility[i] == -1);
+      continue;
+    }
+    double best = std::numeric_limits<double>::infinity();
+    std::int64_t arg = -1;
+    for (std::size_t j = 0; j < facilities; ++j) {
+      double d = std::hypot(cx[i] - fx[j], cy[i] - fy[j]);
+      if (d < best) {
+        best = d;
+        arg = static_cast<std::int64_t>(j);
+      }
+    }
+    CHECK(one.facility[i] == arg);
+    CHECK(one.distance[i] == Approx(best).epsilon(1e-12));
+    alloc[static_cast<std::size_t>(arg)] += pop[i];
+  }
+  double total = std::accumulate(pop.begin(), pop.end(), 0.0), allocated = 0;
+  for (std::size_t j = 0; j < facilities; ++j) {
+    CHECK(one.stats.weight[j] == Approx(alloc[j]));
+    allocated += one.stats.weight[j];
+  }
+  CHECK(allocated == Approx(total));  // population conserved
+  CHECK_THROWS_AS(allocate_nearest(cx, cy, std::vector<double>(cells, -1.0), fx, fy), InvalidInputError);
+  // No facility: every cell unallocated, at infinite distance.
+  Allocation none = allocate_nearest(cx, cy, pop, {}, {});
+  CHECK(std::all_of(none.facility.begin(), none.facility.end(), [](std::int64_t f) { return f == -1; }));
+}
+
+namespace {
+GeometryArray square_zone(double x0, double y0, double x1, double y1, bool clockwise = false) {
+  GeometryArray a;
+  a.kind = GeometryKind::Polygon;
+  std::vector<std::pair<double, double>> pts{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
+  if (clockwise) std::reverse(pts.begin(), pts.end());
+  for (auto [x, y] : pts) a.push_coordinate(x, y);
+  a.end_ring();
+  a.end_part();
+  a.end_geometry();
+  return a;
+}
+
+std::vector<std::pair<double, double>> disc_polygon(double cx, double cy, double r, int qs = 8) {
+  std::vector<std::pair<double, double>> p;
+  const int n = 4 * qs;
+  for (int k = 0; k < n; ++k) {
+    double a = k * (std::numbers::pi / 2.0) / qs;
+    p.push_back({cx + r * std::cos(a), cy + r * std::sin(a)});
+  }
+  return p;
+}
+
+double shoelace(const std::vector<std::pair<double, double>>& p) {
+  double s = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    auto a = p[i], b = p[(i + 1) % p.size()];
+    s += a.first * b.second - b.first * a.second;
+  }
+  return 0.5 * s;
+}
+
+// Sutherland–Hodgman clip of polygon `s` by convex CCW polygon `c`.
+std::vector<std::pair<double, double>> clip_convex(std::vector<std::pair<double, double>> s,
+                                                   const std::vector<std::pair<double, double>>& c) {
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    auto e0 = c[k], e1 = c[(k + 1) % c.size()];
+    auto side = [&](std::pair<double, double> p) {
+      return (e1.first - e0.first) * (p.second - e0.second) - (e1.second - e0.second) * (p.first - e0.first);
+    };
+    std::vector<std::pair<double, double>> out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      auto a = s[i], b = s[(i + 1) % s.size()];
+      double sa = side(a), sb = side(b);
+      if (sa >= 0) out.push_back(a);
+      if ((sa >= 0) != (sb >= 0)) {
+        double t = sa / (sa - sb);
+        out.push_back({a.first + t * (b.first - a.first), a.second + t * (b.second - a.second)});
+      }
+    }
+    s.swap(out);
+  }
+  return s;
+}
+}  // namespace
+
+TEST_CASE("disc union areas: analytic cases", "[coverage]") {
+  const double r = 10.0;
+  const double disc = shoelace(disc_polygon(0, 0, r));
+  auto zone = square_zone(0, 0, 100, 100);
+  std::vector<double> x{50.0}, y{50.0}, radii{r};
+  CHECK(disc_union_areas(zone, x, y, radii)[0] == Approx(disc).epsilon(1e-12));
+  // Corner disc: exactly a quarter (the 32-gon is symmetric about both axes).
+  x = {0.0};
+  y = {0.0};
+  CHECK(disc_union_areas(zone, x, y, radii)[0] == Approx(disc / 4).epsilon(1e-12));
+  // Clockwise zone ring and a duplicate point give the same.
+  auto cw = square_zone(0, 0, 100, 100, true);
+  x = {0.0, 0.0};
+  y = {0.0, 0.0};
+  CHECK(disc_union_areas(cw, x, y, radii)[0] == Approx(disc / 4).epsilon(1e-12));
+  // Two overlapping discs: 2·A − area(D1 ∩ D2).
+  x = {40.0, 47.0};
+  y = {50.0, 53.0};
+  const double both = shoelace(clip_convex(disc_polygon(40, 50, r), disc_polygon(47, 53, r)));
+  CHECK(disc_union_areas(zone, x, y, radii)[0] == Approx(2 * disc - both).epsilon(1e-12));
+  // Several radii in one pass; a zone far away gets 0; a zone swallowed by a disc gets its area.
+  GeometryArray zones = square_zone(0, 0, 100, 100);
+  zones.append_from(square_zone(500, 500, 510, 510), 0);
+  zones.append_from(square_zone(44, 51, 45, 52), 0);
+  std::vector<double> rs{5.0, 10.0};
+  auto a = disc_union_areas(zones, x, y, rs);
+  REQUIRE(a.size() == 6);
+  const double lens5 = shoelace(clip_convex(disc_polygon(40, 50, 5), disc_polygon(47, 53, 5)));
+  CHECK(a[0] == Approx(2 * shoelace(disc_polygon(0, 0, 5)) - lens5));
+  CHECK(a[1] == 0.0);
+  CHECK(a[5] == Approx(1.0).epsilon(1e-12));
+  CHECK_THROWS_AS(disc_union_areas(zones, x, y, std::vector<double>{-1.0}), InvalidInputError);
+}
+
+TEST_CASE("disc union zonal sums agree with areas and with explicit polygons", "[coverage]") {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  GridSpec grid{-20.0, 130.0, 3.7, 2.9, 60, 50};
+  std::vector<double> ones(grid.cell_count(), 1.0);
+  GeometryArray zones = square_zone(0, 0, 60, 100);
+  zones.append_from(square_zone(60, 0, 140, 100), 0);
+  std::vector<double> x, y;
+  for (int i = 0; i < 25; ++i) {
+    x.push_back(u(rng) * 160 - 10);
+    y.push_back(u(rng) * 120 - 10);
+  }
+  std::vector<double> radii{4.0, 12.0, 30.0};
+  auto areas = disc_union_areas(zones, x, y, radii);
+  auto sums = disc_union_zonal_sums(grid, ones, zones, x, y, radii);
+  // The grid (x −20..165, y −44..130) contains both zones: Σ fractions · cell area = area.
+  for (std::size_t k = 0; k < areas.size(); ++k) CHECK(sums[k] * grid.cell_area() == Approx(areas[k]).epsilon(1e-9));
+  // A single disc inside a zone: the same partial cells as the disc polygon itself.
+  std::vector<double> one_x{30.0}, one_y{50.0}, one_r{11.0};
+  std::vector<double> values(grid.cell_count());
+  for (auto& v : values) v = u(rng);
+  auto s1 = disc_union_zonal_sums(grid, values, zones, one_x, one_y, one_r);
+  GeometryArray dp;
+  dp.kind = GeometryKind::Polygon;
+  auto poly = disc_polygon(30, 50, 11);
+  for (auto [px, py] : poly) dp.push_coordinate(px, py);
+  dp.push_coordinate(poly[0].first, poly[0].second);
+  dp.end_ring();
+  dp.end_part();
+  dp.end_geometry();
+  auto z = zonal_sums(grid, values, dp);
+  CHECK(s1[0] == Approx(z.sum[0]).epsilon(1e-11));
+  CHECK(s1[1] == 0.0);
+}
+
+TEST_CASE("disc union areas: near-duplicate facilities count once", "[coverage]") {
+  const double r = 1000.0;
+  auto zone = square_zone(0, 0, 10000, 10000);
+  const double disc = shoelace(disc_polygon(0, 0, r));
+  for (double eps : {0.0, 1e-13, 1e-12, 1e-11, 5e-9, 1e-8, 1.5e-8, 2e-8, 1e-7}) {
+    std::vector<double> x{5000.0, 5000.0 + eps}, y{5000.0, 5000.0}, radii{r};
+    INFO("eps " << eps);
+    // Two discs offset by eps: union ≈ disc + 2·r·eps, up to the 1e-11·r snapping of centres
+    // (≤ 2·r·1e-11·r); double-counted boundaries would be off by ~1e-4 relative.
+    CHECK(disc_union_areas(zone, x, y, radii)[0] == Approx(disc + 2 * r * eps).epsilon(1e-10));
+  }
+}

@@ -1,8 +1,95 @@
-"""`jangkau coverage`."""
+"""``jangkau coverage REGION --facilities FILE [--type T] --radius 1km,2km,5km --level kecamatan
+-o OUT``: population within straight-line reach of facilities, per zone."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 
-def register(sub) -> None:
-    p = sub.add_parser("coverage", help="(not yet available)")
-    p.set_defaults(func=lambda args: (_ for _ in ()).throw(NotImplementedError("jangkau coverage is not built yet")))
+log = logging.getLogger("jangkau")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "coverage",
+        help="population covered by facilities within given radii, per zone",
+        description="Population living within straight-line radii of facilities, per desa, kecamatan, dapil "
+        "or kabupaten (exact polygon overlay; exact partial cells with --population-raster). Output by the "
+        "extension of -o: .csv (a table), .geojson/.gpkg/.fgb (zones with one row per type and radius).",
+    )
+    p.add_argument("region", help="built-in region name (serang, cilegon) or a region .toml file")
+    p.add_argument(
+        "--facilities",
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="point layer of facilities (any OGR source); repeat for several layers",
+    )
+    p.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="T",
+        help="facility type to analyse (catalogue key or alias, e.g. puskesmas); repeatable; "
+        "default: every type found",
+    )
+    p.add_argument(
+        "--type-column",
+        default=None,
+        help="column holding the facility type (default: guessed, else the file name)",
+    )
+    p.add_argument(
+        "--radius",
+        default=None,
+        help="radii, e.g. 1km,2km,5km or 500m (default: each type's catalogue threshold)",
+    )
+    p.add_argument(
+        "--level",
+        default="kecamatan",
+        choices=["desa", "kecamatan", "dapil", "kabupaten"],
+        help="zone level (default: kecamatan)",
+    )
+    p.add_argument(
+        "--population-raster",
+        default=None,
+        metavar="TIF",
+        help="raster of population counts per cell (default: the region's population table)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, ...)")
+    p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from ..coverage import coverage
+    from ..errors import InvalidInputError
+    from ..facilities import FacilityLayer, read_facilities
+    from ..io import write
+    from ..population import from_raster
+    from ..region import Region
+
+    region = Region.load(args.region, data_dir=args.data, crs=args.crs)
+    layers = [FacilityLayer(path=f, type_column=args.type_column) for f in args.facilities]
+    facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
+    outside = int(facilities["outside_region"].sum())
+    if outside:
+        log.info("%d facilities lie outside %s and are counted (people cross borders)", outside, region.title)
+    population = from_raster(args.population_raster) if args.population_raster else None
+    table = coverage(
+        region, facilities, args.radius, level=args.level, population=population, types=args.types
+    )
+    out = args.output
+    if out.lower().endswith(".csv"):
+        write(table, out)
+    elif out.lower().endswith((".geojson", ".json", ".gpkg", ".fgb")):
+        zones = region.zones(args.level)[["code", "geometry"]]
+        merged = zones.merge(table, on="code", how="inner")
+        write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
+    else:
+        raise InvalidInputError(
+            f"unknown output format for '{out}' (use .csv, .geojson, .gpkg or .fgb)", field="output"
+        )
+    log.info("wrote %d rows (%s level) to %s", len(table), args.level, out)
+    return 0

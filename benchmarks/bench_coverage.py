@@ -1,0 +1,176 @@
+"""Coverage and zonal-sum benchmark: jangkau against the peers, same seeded workload, same run.
+
+  A. zonal sums of a raster over the 326 real Kab. Serang desa: jangkau.zonal_sums vs
+     exactextract.exact_extract(..., "sum")
+  B. covered population per kecamatan, polygon model (desa counts), radii 1/2/5 km:
+     jangkau.coverage vs geopandas (buffer → union_all → intersection → density × area → groupby)
+  C. covered population per kecamatan, raster model: jangkau.coverage(population=raster) vs
+     geopandas + exactextract (buffer → union_all → intersection → exact_extract sum)
+
+Population values and facility points are SYNTHETIC (seeded). Run from a checkout with the
+data directory beside it:
+
+    python benchmarks/bench_coverage.py            # 10^4..10^6 cells, 10..10^3 facilities (< 2 min)
+    python benchmarks/bench_coverage.py --big      # adds 10^7 cells and 10^4 facilities
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import geopandas as gpd
+import jangkau.data
+import numpy as np
+import pandas as pd
+import shapely
+from exactextract import exact_extract
+from exactextract.raster import NumPyRasterSource
+from jangkau import _core
+from jangkau.coverage import coverage
+from jangkau.io import to_geometry_array
+from jangkau.population import from_raster
+from jangkau.raster import Raster, grid_for_bounds
+
+UTM48S = "EPSG:32748"
+RADII = [1000.0, 2000.0, 5000.0]
+
+
+def timed(fn, repeat=1):
+    best = float("inf")
+    out = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def load_desa() -> gpd.GeoDataFrame:
+    d = jangkau.data.data_dir()
+    desa = gpd.read_file(d / "boundaries" / "hdx_bps2020_desa_3604_kab_serang.geojson").to_crs(UTM48S)
+    desa["code"] = desa["village_code"].str.removeprefix("id")
+    desa["kecamatan_code"] = desa["district_code"].str.removeprefix("id")
+    desa["population"] = (
+        np.random.default_rng(3604).integers(1000, 30000, len(desa)).astype(float)
+    )  # SYNTHETIC
+    return desa[["code", "kecamatan_code", "population", "geometry"]]
+
+
+def raster_for(desa, n_cells: int, seed: int = 1) -> Raster:
+    xmin, ymin, xmax, ymax = desa.total_bounds
+    cell = float(np.sqrt((xmax - xmin) * (ymax - ymin) / n_cells))
+    grid = grid_for_bounds(desa.total_bounds, cell)
+    values = np.random.default_rng(seed).gamma(1.5, 4.0, (grid.rows, grid.cols))  # SYNTHETIC counts
+    return Raster(values, grid, UTM48S)
+
+
+def ee_source(r: Raster) -> NumPyRasterSource:
+    xmin, ymin, xmax, ymax = r.bounds
+    return NumPyRasterSource(r.values, xmin, ymin, xmax, ymax)
+
+
+def facilities(desa, n: int, seed: int = 7) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    xmin, ymin, xmax, ymax = desa.total_bounds
+    pts = gpd.points_from_xy(rng.uniform(xmin, xmax, n), rng.uniform(ymin, ymax, n))  # SYNTHETIC
+    return gpd.GeoDataFrame({"facility_type": ["puskesmas"] * n}, geometry=pts, crs=UTM48S)
+
+
+def row(name, size, t_j, t_p, diff):
+    print(
+        f"{name:<34}{size:>12}  jangkau {t_j:8.3f} s   peer {t_p:8.3f} s   ratio {t_p / t_j:7.1f}x   "
+        f"max rel diff {diff:.1e}",
+        flush=True,
+    )
+
+
+def bench_zonal(desa, sizes):
+    ga = to_geometry_array(desa.geometry)
+    for n in sizes:
+        r = raster_for(desa, n)
+        t_j, (s, _, _) = timed(lambda r=r: _core.zonal_sums(r.grid, r.values, ga), repeat=3)
+        src = ee_source(r)
+        t_p, ref = timed(lambda src=src: exact_extract(src, desa, ["sum"], output="pandas"))
+        diff = np.max(np.abs(s - ref["sum"].to_numpy()) / np.abs(ref["sum"].to_numpy()))
+        row("A zonal sums (326 desa)", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff)
+
+
+def geopandas_polygon_model(desa, fac):
+    out = []
+    for r in RADII:
+        union = shapely.union_all(shapely.buffer(fac.geometry.values, r, quad_segs=8))
+        d = desa.copy()
+        d["covered"] = d["population"] / d.geometry.area * d.geometry.intersection(union).area
+        g = d.groupby("kecamatan_code")["covered"].sum()
+        out.append(g)
+    return out
+
+
+def bench_polygon(desa, sizes):
+    for n in sizes:
+        fac = facilities(desa, n)
+        t_j, res = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code"))
+        t_p, ref = timed(lambda fac=fac: geopandas_polygon_model(desa, fac))
+        diff = 0.0
+        for r, g in zip(RADII, ref):
+            got = res[res["radius_m"] == r].set_index("code")["covered"].loc[g.index]
+            diff = max(diff, float(np.max(np.abs(got - g) / np.maximum(g, 1.0))))
+        row("B coverage, polygon model x3 radii", f"{n} facilities", t_j, t_p, diff)
+
+
+def geopandas_raster_model(kec, fac, src):
+    out = []
+    for r in RADII:
+        union = shapely.union_all(shapely.buffer(fac.geometry.values, r, quad_segs=8))
+        pieces = kec.copy()
+        pieces["geometry"] = kec.geometry.intersection(union)
+        keep = ~pieces.geometry.is_empty
+        s = np.zeros(len(kec))
+        s[keep.to_numpy()] = exact_extract(src, pieces[keep], ["sum"], output="pandas")["sum"].to_numpy()
+        out.append(s)
+    return out
+
+
+def bench_raster(desa, cells, n_fac):
+    kec = desa.dissolve(by="kecamatan_code", as_index=False)
+    for n in cells:
+        r = raster_for(desa, n)
+        pop = from_raster(r)
+        src = ee_source(r)
+        for f in n_fac:
+            fac = facilities(desa, f)
+            t_j, res = timed(
+                lambda fac=fac, pop=pop: coverage(kec, fac, RADII, level="kecamatan_code", population=pop)
+            )
+            t_p, ref = timed(lambda fac=fac, src=src: geopandas_raster_model(kec, fac, src))
+            diff = 0.0
+            for rad, s in zip(RADII, ref):
+                got = res[res["radius_m"] == rad]["covered"].to_numpy()
+                diff = max(diff, float(np.max(np.abs(got - s) / np.maximum(s, 1.0))))
+            row(
+                f"C coverage, raster ({f} fac) x3 radii",
+                f"{r.grid.rows * r.grid.cols:.1e} cells",
+                t_j,
+                t_p,
+                diff,
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--big", action="store_true", help="add 10^7 cells and 10^4 facilities")
+    args = ap.parse_args()
+    print(f"cores: {os.cpu_count()}; jangkau uses all of them, the peers one")
+    desa = load_desa()
+    cells = [10**4, 10**5, 10**6] + ([10**7] if args.big else [])
+    fac = [10, 100, 1000] + ([10**4] if args.big else [])
+    bench_zonal(desa, cells)
+    bench_polygon(desa, fac)
+    bench_raster(desa, [10**5, 10**6] + ([10**7] if args.big else []), [100] + ([10**4] if args.big else []))
+
+
+if __name__ == "__main__":
+    pd.set_option("display.width", 200)
+    main()

@@ -1,0 +1,454 @@
+"""Straight-line service coverage: how many people live within a radius of each kind of
+facility, per desa, kecamatan, dapil and kabupaten; nearest-facility allocation; distance to
+the nearest facility; and the uncovered ("gap") areas.
+
+Coverage area of a facility type at radius r: U_r = ∪ discs(facility, r), GEOS buffers with
+``quadrant_segments`` segments per quarter circle (8, as shapely), built in a metric CRS.
+
+Covered population of a zone z:
+
+* ZONES model (counts per source zone s, uniform density ρ_s = P_s / area(s)):
+  ``covered(s) = ρ_s · area(s ∩ U_r)`` (exact polygon overlay, independent of any grid),
+  or with dasymetric weights w: ``P_s · Σ_c w_c·area(c ∩ s ∩ U_r) / Σ_c w_c·area(c ∩ s)``;
+  a level above the source zones (kecamatan, dapil, kabupaten) sums its source zones.
+* RASTER model (counts per cell): ``covered(z) = Σ_c count_c · area(c ∩ z ∩ U_r) / area(c)``
+  (exact partial cells of the polygon z ∩ U_r), in the raster's CRS.
+
+In a projected CRS both are computed by the engine without building U_r (exact boundary
+assembly of z ∩ U_r, Green's theorem / exact partial cells; all radii in one pass, all cores).
+See docs/coverage.md for the formulas, the partial-cell rule and the threshold defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from . import _core
+from .errors import CrsError, InvalidInputError, UnknownColumnError
+from .facilities import FacilityCatalogue
+from .io import from_geometry_array, to_geometry_array
+from .population import Population, PopulationModel, from_zone_counts
+from .raster import Raster
+
+__all__ = [
+    "LEVEL_KEYS",
+    "coverage",
+    "coverage_union",
+    "distance_by_zone",
+    "distance_to_nearest",
+    "gaps",
+    "nearest_facility",
+    "parse_radii",
+]
+
+log = logging.getLogger("jangkau")
+
+#: Column of the desa table that names the zone of each level.
+LEVEL_KEYS = {"desa": "code", "kecamatan": "kecamatan_code", "dapil": "dapil", "kabupaten": "kabupaten_code"}
+
+_RADIUS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(km|m)?\s*$")
+
+
+def parse_radii(text: str | float | Sequence[float | str]) -> list[float]:
+    """Radii in metres from "1km,2km,500m" (a bare number is metres), a number or a list.
+    Raises InvalidInputError for anything else or a radius ≤ 0."""
+    items = (
+        text.split(",")
+        if isinstance(text, str)
+        else (list(text) if isinstance(text, (list, tuple)) else [text])
+    )
+    out = []
+    for item in items:
+        if isinstance(item, (int, float, np.floating, np.integer)):
+            r = float(item)
+        else:
+            m = _RADIUS.match(str(item))
+            if not m:
+                raise InvalidInputError(
+                    f"cannot read radius '{item}' (use e.g. 500m, 1km, 2.5km)", field="radius"
+                )
+            r = float(m.group(1)) * (1000.0 if m.group(2) == "km" else 1.0)
+        if not (r > 0 and np.isfinite(r)):
+            raise InvalidInputError(f"radius must be positive: '{item}'", field="radius")
+        out.append(r)
+    if not out:
+        raise InvalidInputError("no radius given", field="radius")
+    return out
+
+
+# ---------------------------------------------------------------------------- helpers
+def _metric_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    if gdf.crs is None:
+        raise CrsError("GeoDataFrame has no CRS")
+    if gdf.crs.is_projected:
+        return gdf.crs
+    lon, lat = gdf.to_crs("EPSG:4326").union_all().centroid.coords[0]
+    return pyproj.CRS.from_user_input(_core.utm_crs_for(lon, lat))
+
+
+def _points(facilities: gpd.GeoDataFrame, crs) -> _core.GeometryArray:
+    pts = facilities.to_crs(crs).geometry
+    return to_geometry_array(pts)
+
+
+def coverage_union(
+    facilities: gpd.GeoDataFrame, radius_m: float, *, crs=None, quadrant_segments: int = 8
+) -> gpd.GeoSeries:
+    """U_r, the union of discs of ``radius_m`` around the facilities, as a one-row GeoSeries in
+    ``crs`` (default: the facilities' CRS if metric, else their UTM zone)."""
+    crs = pyproj.CRS.from_user_input(crs) if crs is not None else _metric_crs_for(facilities)
+    if not crs.is_projected:
+        raise CrsError("coverage buffers need a projected (metric) CRS")
+    ga = _core.buffer_union(_points(facilities, crs), float(radius_m), quadrant_segments)
+    return gpd.GeoSeries(from_geometry_array(ga), crs=crs)
+
+
+def _to_model_crs(union_metric: gpd.GeoSeries, population: Population) -> _core.GeometryArray:
+    target = pyproj.CRS.from_user_input(population.crs)
+    g = union_metric if union_metric.crs.equals(target) else union_metric.to_crs(target)
+    return to_geometry_array(g)
+
+
+def _resolve_source(source, population: Population | None, level: str):
+    """(population model, source zones in model CRS or None, target zones, key column, metric CRS)."""
+    from .region import Region
+
+    if isinstance(source, Region):
+        desa = source.zones("desa", crs=source.working_crs)
+        metric = pyproj.CRS.from_user_input(source.working_crs)
+        if level not in LEVEL_KEYS:
+            raise InvalidInputError(
+                f"unknown level '{level}' (levels: {', '.join(LEVEL_KEYS)})", field="level"
+            )
+        targets = source.zones(level, crs=source.working_crs)
+        key = LEVEL_KEYS[level]
+    else:
+        if not isinstance(source, gpd.GeoDataFrame):
+            raise InvalidInputError("source must be a Region or a GeoDataFrame of zones")
+        desa = source
+        metric = _metric_crs_for(source)
+        key = level if level in source.columns else "code"
+        if key not in source.columns:
+            raise UnknownColumnError(f"zones have no column '{level}' or 'code'", field=level)
+        targets = None
+    if population is None:
+        if "population" not in desa.columns or desa["population"].isna().all():
+            raise InvalidInputError("the zones have no population: give a population table or raster")
+        population = from_zone_counts(desa)
+    return population, desa, targets, key, metric
+
+
+def _types(facilities: gpd.GeoDataFrame, types) -> list[str]:
+    if "facility_type" not in facilities.columns:
+        raise UnknownColumnError(
+            "facilities have no 'facility_type' column (use jangkau.facilities.read_facilities)",
+            field="facility_type",
+        )
+    present = list(dict.fromkeys(facilities["facility_type"].astype(str)))
+    if types is None:
+        return present
+    types = [types] if isinstance(types, str) else list(types)
+    cat = FacilityCatalogue.default()
+    out = []
+    for t in types:
+        key = cat.resolve(t) or t
+        if key not in present:
+            raise InvalidInputError(
+                f"no facilities of type '{t}' (present: {', '.join(present)})", field="type"
+            )
+        out.append(key)
+    return out
+
+
+def _radii_for(t: str, radii_m, catalogue: FacilityCatalogue) -> list[float]:
+    if radii_m is None:
+        return [catalogue.radius_m(t)]
+    return parse_radii(radii_m)
+
+
+# ---------------------------------------------------------------------------- coverage
+def coverage(
+    source,
+    facilities: gpd.GeoDataFrame,
+    radii_m=None,
+    *,
+    level: str = "kecamatan",
+    population: Population | None = None,
+    types: str | Sequence[str] | None = None,
+    catalogue: FacilityCatalogue | None = None,
+    quadrant_segments: int = 8,
+    threads: int = 0,
+) -> pd.DataFrame:
+    """Population covered within each radius of each facility type, per zone of ``level``.
+
+    ``source`` is a :class:`~jangkau.region.Region` (levels desa/kecamatan/dapil/kabupaten) or
+    a GeoDataFrame of source zones with ``code`` and ``population`` columns (``level`` is then
+    a column to group by, or ``code``). ``population`` overrides the region's population
+    (e.g. :func:`jangkau.population.from_raster`). ``radii_m``: one or several radii (metres or
+    "1km,2km"); default: the catalogue threshold of each type. Facilities outside the region
+    count (people cross borders); duplicates flagged by read_facilities are skipped.
+
+    Returns one row per (facility type, radius, zone): ``facility_type``, ``radius_m``, ``level``, ``code``,
+    ``name``, ``population``, ``covered``, ``not_covered``, ``share`` (covered / population,
+    NaN where the population is 0).
+    """
+    catalogue = catalogue or FacilityCatalogue.default()
+    population, desa, targets, key, metric = _resolve_source(source, population, level)
+    fac = facilities
+    if "duplicate" in fac.columns:
+        fac = fac[~fac["duplicate"].astype(bool)]
+    type_list = _types(fac, types)
+    rows = []
+    raster_targets = None
+    if population.model is PopulationModel.RASTER:
+        tz = targets if targets is not None else desa.dissolve(by=key, as_index=False)
+        tz_model = population.to_crs_of_model(tz)
+        raster_targets = (tz, to_geometry_array(tz_model.geometry))
+        base_pop = population.population_in(raster_targets[1])
+    else:
+        src = population.zones
+        if key not in src.columns:
+            raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
+        group = src[key].astype(object).where(src[key].notna(), None).fillna("unknown").astype(str).to_numpy()
+        src_ga = population._source_geometry()
+        pop_s = src["population"].to_numpy(dtype=np.float64)
+    model_crs = pyproj.CRS.from_user_input(population.crs)
+    for t in type_list:
+        pts = fac[fac["facility_type"].astype(str) == t]
+        radii = _radii_for(t, radii_m, catalogue)
+        if model_crs.is_projected:
+            # Fast path: exact overlay of zones with the union of discs, all radii in one pass,
+            # without building the union (jangkau::disc_union_*).
+            fx, fy = _facility_xy(pts, model_crs)
+            r = np.asarray(radii, dtype=np.float64)
+            if population.model is PopulationModel.RASTER:
+                cov_all = _core.disc_union_zonal_sums(
+                    population.raster.grid,
+                    population.raster.values,
+                    raster_targets[1],
+                    fx,
+                    fy,
+                    r,
+                    None,
+                    quadrant_segments,
+                    threads,
+                )
+            else:
+                zone_area = _core.polygon_area(src_ga)
+                areas = _core.disc_union_areas(src_ga, fx, fy, r, quadrant_segments, threads)
+                share_all = np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0)
+                if population.raster is not None:
+                    w = np.nan_to_num(population.raster.values, nan=0.0)
+                    sums = _core.disc_union_zonal_sums(
+                        population.raster.grid, w, src_ga, fx, fy, r, None, quadrant_segments, threads
+                    )
+                    tot = population._weight_totals()
+                    share_all = np.where(
+                        tot > 0, np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0), share_all
+                    )
+        for j, r in enumerate(radii):
+            if model_crs.is_projected:
+                cov = cov_all[j] if population.model is PopulationModel.RASTER else None
+                share = share_all[j] if population.model is PopulationModel.ZONES else None
+            else:
+                # Geographic model CRS (e.g. a WorldPop raster in EPSG:4326): buffers are built in
+                # metres, reprojected, and overlaid with GEOS.
+                union = coverage_union(pts, r, crs=metric, quadrant_segments=quadrant_segments)
+                cover = _to_model_crs(union, population)
+                if population.model is PopulationModel.RASTER:
+                    cov = population.population_in(_core.intersect_zones(raster_targets[1], cover, threads))
+                else:
+                    share = population.source_shares(_core.intersect_zones(src_ga, cover, threads))
+            if population.model is PopulationModel.RASTER:
+                tz = raster_targets[0]
+                codes = tz["code"] if targets is not None else tz[key]
+                frame = pd.DataFrame(
+                    {"code": codes.astype(str).to_numpy(), "population": base_pop, "covered": cov}
+                )
+            else:
+                frame = pd.DataFrame(
+                    {"code": group, "population": pop_s, "covered": pop_s * np.minimum(share, 1.0)}
+                )
+                frame = frame.groupby("code", sort=True, as_index=False).sum()
+            frame.insert(0, "facility_type", t)
+            frame.insert(1, "radius_m", float(r))
+            rows.append(frame)
+    out = pd.concat(rows, ignore_index=True)
+    out["covered"] = np.minimum(out["covered"], out["population"])
+    out["not_covered"] = out["population"] - out["covered"]
+    out["share"] = np.divide(
+        out["covered"],
+        out["population"],
+        out=np.full(len(out), np.nan),
+        where=out["population"].to_numpy() > 0,
+    )
+    out.insert(2, "level", level)
+    names = _names(source, level, targets, desa, key)
+    out.insert(4, "name", out["code"].map(names))
+    return out
+
+
+def _names(source, level, targets, desa, key) -> dict:
+    if targets is not None and "name" in targets.columns:
+        return dict(zip(targets["code"].astype(str), targets["name"]))
+    if key == "code" and "name" in desa.columns:
+        return dict(zip(desa["code"].astype(str), desa["name"]))
+    return {}
+
+
+# ---------------------------------------------------------------------------- distances
+def _cells_metric(surface: Raster, metric) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Populated cells: (flat index, x, y in the metric CRS, population)."""
+    pop = np.nan_to_num(surface.values, nan=0.0).ravel()
+    idx = np.flatnonzero(pop > 0)
+    x, y = surface.cell_centers()
+    x, y = x[idx], y[idx]
+    src = pyproj.CRS.from_user_input(surface.crs)
+    if not src.equals(metric):
+        x, y = pyproj.Transformer.from_crs(src, metric, always_xy=True).transform(x, y)
+    return idx, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), pop[idx]
+
+
+def _facility_xy(facilities, metric):
+    pts = facilities.geometry if facilities.crs.equals(metric) else facilities.to_crs(metric).geometry
+    xy = shapely.get_coordinates(pts.values)
+    if len(xy) != len(pts):
+        raise InvalidInputError("facilities must be single points with geometry (see read_facilities)")
+    return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+
+
+def _metric_of(population: Population, facilities) -> pyproj.CRS:
+    crs = pyproj.CRS.from_user_input(population.crs)
+    return crs if crs.is_projected else _metric_crs_for(facilities)
+
+
+def nearest_facility(
+    population: Population, facilities: gpd.GeoDataFrame, *, cell_size: float = 100.0, threads: int = 0
+) -> gpd.GeoDataFrame:
+    """Nearest-facility allocation: every populated cell of the population surface goes to its
+    nearest facility (straight line from the cell centre, in metres; ties → lower index).
+    Returns ``facilities`` with columns ``population`` (allocated), ``mean_distance_m``,
+    ``p50_distance_m``, ``p90_distance_m`` (population-weighted; NaN where nothing allocated).
+    Pass the facilities of one type."""
+    surface = population.surface(cell_size)
+    metric = _metric_of(population, facilities)
+    _, x, y, pop = _cells_metric(surface, metric)
+    fx, fy = _facility_xy(facilities, metric)
+    _, _, w, mean, q = _core.allocate_nearest(x, y, pop, fx, fy, threads)
+    out = facilities.copy()
+    out["population"] = w
+    out["mean_distance_m"] = mean
+    out["p50_distance_m"] = q[0]
+    out["p90_distance_m"] = q[1]
+    return out
+
+
+def distance_to_nearest(
+    population: Population, facilities: gpd.GeoDataFrame, *, cell_size: float = 100.0, threads: int = 0
+) -> Raster:
+    """Distance (metres) from each populated cell's centre to the nearest facility, as a raster
+    on the population surface's grid (NaN where nobody lives; +inf when there is no facility).
+    Write it with :func:`jangkau.raster.write_raster`."""
+    surface = population.surface(cell_size)
+    metric = _metric_of(population, facilities)
+    idx, x, y, _ = _cells_metric(surface, metric)
+    fx, fy = _facility_xy(facilities, metric)
+    _, d = _core.nearest_points(fx, fy, x, y, threads)
+    values = np.full(surface.values.size, np.nan)
+    values[idx] = d
+    return Raster(
+        values=values.reshape(surface.values.shape), grid=surface.grid, crs=surface.crs, nodata=None
+    )
+
+
+def distance_by_zone(
+    population: Population,
+    facilities: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    code_column: str = "code",
+    cell_size: float = 100.0,
+    threads: int = 0,
+) -> pd.DataFrame:
+    """Population-weighted distance to the nearest facility per zone: ``code``, ``population``,
+    ``mean_distance_m``, ``p50_distance_m``, ``p90_distance_m``; people are at their cell's
+    centre. RASTER model: each cell weighs population_c · area(c ∩ zone) / area(c) (exact
+    partial cells). ZONES model: ``zones`` must be the source zones or unions of them (e.g.
+    kecamatan of desa counts); each (source zone, cell) piece of the surface goes to the zone
+    containing the source zone's representative point, so zone populations are exact."""
+    dist = distance_to_nearest(population, facilities, cell_size=cell_size, threads=threads)
+    zm = population.to_crs_of_model(zones)
+    if population.model is PopulationModel.RASTER:
+        surface = population.surface(cell_size)
+        offsets, cells, frac = _core.cell_coverage(surface.grid, to_geometry_array(zm.geometry), 0.0, threads)
+        group = np.repeat(np.arange(len(zones), dtype=np.int64), np.diff(offsets))
+        weight = np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+    else:
+        zone_of, cells, weight, _ = population.pieces(cell_size)
+        reps = population.zones.geometry.representative_point()
+        px, py = reps.x.to_numpy(), reps.y.to_numpy()
+        target = _core.locate_points(to_geometry_array(zm.geometry), px, py, threads)
+        group = target[zone_of]
+    d = dist.values.ravel()[cells]
+    w, mean, q = _core.weighted_group_stats(
+        np.nan_to_num(d, nan=0.0), weight, group.astype(np.int64), len(zones), np.array([0.5, 0.9])
+    )
+    return pd.DataFrame(
+        {
+            "code": zones[code_column].astype(str).to_numpy(),
+            "population": w,
+            "mean_distance_m": mean,
+            "p50_distance_m": q[0],
+            "p90_distance_m": q[1],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- gaps
+def gaps(
+    source,
+    facilities: gpd.GeoDataFrame,
+    radius_m,
+    *,
+    population: Population | None = None,
+    level: str = "desa",
+    quadrant_segments: int = 8,
+    threads: int = 0,
+    crs: str | None = "EPSG:4326",
+) -> gpd.GeoDataFrame:
+    """Uncovered populated areas: for each zone (source zones for the ZONES model, zones of
+    ``level`` for RASTER), the part outside U_r with its population. Columns ``code``,
+    ``radius_m``, ``population`` (uncovered), ``geometry`` (in ``crs``). Zones with no
+    uncovered people are left out. Pass the facilities of one type."""
+    (r,) = parse_radii(radius_m) if not isinstance(radius_m, (int, float)) else (float(radius_m),)
+    population, desa, targets, _, metric = _resolve_source(source, population, level)
+    union = coverage_union(facilities, r, crs=metric, quadrant_segments=quadrant_segments)
+    cover = _to_model_crs(union, population)
+    if population.model is PopulationModel.RASTER:
+        tz = targets if targets is not None else desa
+        tz_model = population.to_crs_of_model(tz)
+        pieces = _core.difference_zones(to_geometry_array(tz_model.geometry), cover, threads)
+        pop = population.population_in(pieces)
+        codes = tz["code"].astype(str).to_numpy()
+    else:
+        src = population.zones
+        pieces = _core.difference_zones(to_geometry_array(src.geometry), cover, threads)
+        pop = src["population"].to_numpy(dtype=np.float64) * population.source_shares(pieces)
+        codes = (
+            src["code"].astype(str).to_numpy() if "code" in src.columns else np.arange(len(src)).astype(str)
+        )
+    out = gpd.GeoDataFrame(
+        {"code": codes, "radius_m": float(r), "population": pop},
+        geometry=from_geometry_array(pieces),
+        crs=pyproj.CRS.from_user_input(population.crs),
+    )
+    out = out[(out["population"] > 0) & ~out.geometry.is_empty].reset_index(drop=True)
+    return out.to_crs(crs) if crs is not None else out

@@ -1,0 +1,367 @@
+"""Facilities: point layers of public services, their types and default service thresholds.
+
+The catalogue (``datasets/facility_types.csv``) lists the facility types used in Indonesian
+planning with a default service radius each, and says where each number comes from:
+``regulation`` (a cited regulation or standard), ``assumption`` (a value commonly attributed
+to a standard that we could not verify against its text) or ``placeholder`` (no source —
+override it). See ``docs/coverage.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import DataFileError, InvalidInputError, UnknownColumnError
+
+__all__ = [
+    "Basis",
+    "FacilityCatalogue",
+    "FacilityLayer",
+    "FacilityType",
+    "facility_issues",
+    "read_facilities",
+]
+
+log = logging.getLogger("jangkau")
+
+
+class Basis(enum.Enum):
+    """Where a default threshold comes from."""
+
+    REGULATION = "regulation"
+    ASSUMPTION = "assumption"
+    PLACEHOLDER = "placeholder"
+
+
+@dataclass(frozen=True)
+class FacilityType:
+    """One facility type: key, label, sector, default service radius (metres) and its basis."""
+
+    type: str
+    label: str
+    sector: str
+    default_radius_m: float
+    basis: Basis
+    source: str
+    note: str
+    aliases: tuple[str, ...]
+
+
+def _catalogue_path() -> Path:
+    from .region import _datasets_dir
+
+    return _datasets_dir() / "facility_types.csv"
+
+
+class FacilityCatalogue:
+    """The facility types and their default thresholds; users override radii with
+    :meth:`with_radius` or load their own CSV (same columns) with :meth:`from_csv`."""
+
+    def __init__(self, types: Iterable[FacilityType]) -> None:
+        self._types = {t.type: t for t in types}
+        self._alias = {}
+        for t in self._types.values():
+            for a in (t.type, t.label, *t.aliases):
+                self._alias[_norm(a)] = t.type
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str]) -> FacilityCatalogue:
+        """Read a catalogue CSV (columns type, label, sector, default_radius_m, basis, source,
+        note, aliases separated by ';')."""
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError("facility catalogue not found", file=str(path))
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        need = ["type", "label", "sector", "default_radius_m", "basis", "source", "note", "aliases"]
+        for c in need:
+            if c not in df.columns:
+                raise UnknownColumnError(f"facility catalogue lacks column '{c}'", file=str(path), field=c)
+        types = []
+        for i, row in df.iterrows():
+            try:
+                radius = float(row["default_radius_m"])
+                basis = Basis(row["basis"].strip())
+            except ValueError as exc:
+                raise InvalidInputError(f"bad catalogue row: {exc}", file=str(path), feature=int(i)) from exc
+            if basis is Basis.REGULATION and not row["source"].strip():
+                raise InvalidInputError(
+                    "a 'regulation' threshold needs a source", file=str(path), feature=int(i), field="source"
+                )
+            types.append(
+                FacilityType(
+                    row["type"].strip(),
+                    row["label"],
+                    row["sector"],
+                    radius,
+                    basis,
+                    row["source"],
+                    row["note"],
+                    tuple(a.strip() for a in row["aliases"].split(";") if a.strip()),
+                )
+            )
+        return cls(types)
+
+    @classmethod
+    def default(cls) -> FacilityCatalogue:
+        """The catalogue shipped with jangkau (read once; catalogues are immutable)."""
+        return _default_catalogue()
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _norm(name) in self._alias
+
+    def __iter__(self):
+        return iter(self._types.values())
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def resolve(self, name: str) -> str | None:
+        """The catalogue type for a type key, label or alias (case/space-insensitive), or None."""
+        return self._alias.get(_norm(name))
+
+    def get(self, name: str) -> FacilityType:
+        """The type for a key/alias; raises InvalidInputError naming the known types."""
+        t = self.resolve(name)
+        if t is None:
+            raise InvalidInputError(
+                f"unknown facility type '{name}' (known: {', '.join(self._types)})", field="type"
+            )
+        return self._types[t]
+
+    def radius_m(self, name: str) -> float:
+        """Default service radius of a type, metres."""
+        return self.get(name).default_radius_m
+
+    def with_radius(self, overrides: Mapping[str, float]) -> FacilityCatalogue:
+        """A copy with some default radii replaced (basis becomes ``assumption``, source 'user')."""
+        types = []
+        for t in self._types.values():
+            if t.type in overrides:
+                t = FacilityType(
+                    t.type,
+                    t.label,
+                    t.sector,
+                    float(overrides[t.type]),
+                    Basis.ASSUMPTION,
+                    "user",
+                    "user override",
+                    t.aliases,
+                )
+            types.append(t)
+        return FacilityCatalogue(types)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The catalogue as a DataFrame (one row per type)."""
+        return pd.DataFrame(
+            [
+                {
+                    "type": t.type,
+                    "label": t.label,
+                    "sector": t.sector,
+                    "default_radius_m": t.default_radius_m,
+                    "basis": t.basis.value,
+                    "source": t.source,
+                    "note": t.note,
+                }
+                for t in self._types.values()
+            ]
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _default_catalogue() -> FacilityCatalogue:
+    return FacilityCatalogue.from_csv(_catalogue_path())
+
+
+def _norm(s: str) -> str:
+    return " ".join(str(s).replace("_", " ").upper().split())
+
+
+@dataclass(frozen=True)
+class FacilityLayer:
+    """One source layer to read: a path, and either a fixed ``type`` or a ``type_column`` whose
+    values are resolved through the catalogue; optional name and capacity columns."""
+
+    path: str | os.PathLike[str]
+    type: str | None = None
+    type_column: str | None = None
+    name_column: str | None = None
+    capacity_column: str | None = None
+    layer: str | None = None
+
+
+def _read(path, layer=None) -> gpd.GeoDataFrame:
+    try:
+        from .io import read_vector
+
+        return read_vector(path, layer)
+    except ImportError:  # pragma: no cover - only before the engine reader exists
+        return gpd.read_file(path, layer=layer)
+
+
+_NAME_GUESSES = ("name", "nama", "toponim", "toponimi", "namobj")
+_TYPE_GUESSES = ("facility_type", "type", "jenis_fasilitas", "keterangan", "jenis", "amenity")
+
+
+def _guess(columns, guesses) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    for g in guesses:
+        if g in lower:
+            return lower[g]
+    return None
+
+
+def read_facilities(
+    layers: Iterable[FacilityLayer | str | os.PathLike[str]],
+    *,
+    catalogue: FacilityCatalogue | None = None,
+    region_boundary=None,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one or more point layers into one GeoDataFrame with columns ``facility_type`` (catalogue key,
+    or the raw value lower-cased when unknown), ``name``, ``capacity`` (NaN when absent),
+    ``source`` (file name), ``source_index``, ``outside_region`` (bool; False when no
+    ``region_boundary``), ``duplicate`` (same type and same location as an earlier row),
+    ``geometry`` — in ``crs`` (default: EPSG:4326).
+
+    Layers given as plain paths get their type from a ``type``/``keterangan``/``jenis``
+    column, else from the file name (e.g. ``..._PUSKESMAS_PT.geojson``). Points without
+    geometry are dropped and reported (see :func:`facility_issues`); facilities outside the
+    region are kept and flagged (people cross borders to use them). Non-point layers raise
+    InvalidInputError naming the file.
+    """
+    catalogue = catalogue or FacilityCatalogue.default()
+    frames = []
+    for spec in layers:
+        if not isinstance(spec, FacilityLayer):
+            spec = FacilityLayer(path=spec)
+        path = Path(spec.path)
+        gdf = _read(str(path), spec.layer)
+        if gdf.crs is None:
+            raise InvalidInputError("facility layer has no CRS", file=str(path))
+        present = gdf.geometry.notna() & ~gdf.geometry.is_empty
+        types_present = set(shapely.get_type_id(gdf.geometry[present].values).tolist())
+        if types_present - {0, 4}:
+            raise InvalidInputError("facility layers must be points", file=str(path))
+        # Multi-points with one member become points; real multi-points are exploded.
+        gdf = gdf.explode(index_parts=False) if (4 in types_present) else gdf
+        n = len(gdf)
+        if spec.type is not None:
+            t = catalogue.resolve(spec.type) or spec.type.lower()
+            types = np.full(n, t, dtype=object)
+        else:
+            col = spec.type_column or _guess(gdf.columns, _TYPE_GUESSES)
+            if spec.type_column and spec.type_column not in gdf.columns:
+                raise UnknownColumnError(
+                    f"no column '{spec.type_column}'", file=str(path), field=spec.type_column
+                )
+            stem_type = _type_from_filename(path.stem, catalogue)
+            if col is not None:
+                raw = gdf[col].astype(str).str.strip()
+                resolved = [catalogue.resolve(v) for v in raw]
+                # A generic column (e.g. JENIS = KESEHATAN) that resolves to nothing: use the file name.
+                if stem_type and not any(resolved):
+                    types = np.full(n, stem_type, dtype=object)
+                else:
+                    types = np.array([r or v.lower() for r, v in zip(resolved, raw)], dtype=object)
+            elif stem_type:
+                types = np.full(n, stem_type, dtype=object)
+            else:
+                raise InvalidInputError(
+                    "cannot tell the facility type: give type= or type_column=", file=str(path)
+                )
+        name_col = spec.name_column or _guess(gdf.columns, _NAME_GUESSES)
+        if spec.name_column and spec.name_column not in gdf.columns:
+            raise UnknownColumnError(
+                f"no column '{spec.name_column}'", file=str(path), field=spec.name_column
+            )
+        names = gdf[name_col].astype(str).str.strip() if name_col else pd.Series([None] * n, index=gdf.index)
+        if spec.capacity_column:
+            if spec.capacity_column not in gdf.columns:
+                raise UnknownColumnError(
+                    f"no column '{spec.capacity_column}'", file=str(path), field=spec.capacity_column
+                )
+            cap = pd.to_numeric(gdf[spec.capacity_column], errors="coerce").to_numpy(dtype=np.float64)
+        else:
+            cap = np.full(n, np.nan)
+        out = gpd.GeoDataFrame(
+            {
+                "facility_type": types,
+                "name": names.to_numpy(dtype=object),
+                "capacity": cap,
+                "source": path.name,
+                "source_index": np.arange(n, dtype=np.int64),
+            },
+            geometry=gdf.geometry.to_numpy(),
+            crs=gdf.crs,
+        )
+        frames.append(out.to_crs(crs or "EPSG:4326"))
+    if not frames:
+        raise InvalidInputError("no facility layers given")
+    fac = pd.concat(frames, ignore_index=True)
+    fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=frames[0].crs)
+    missing = fac.geometry.isna() | fac.geometry.is_empty
+    if missing.any():
+        log.warning("%d facilities without geometry dropped", int(missing.sum()))
+    fac.attrs["dropped_without_geometry"] = fac.loc[
+        missing, ["facility_type", "name", "source", "source_index"]
+    ].copy()
+    fac = fac[~missing].reset_index(drop=True)
+    xy = np.round(shapely.get_coordinates(fac.geometry.values), 9)
+    key = pd.DataFrame({"type": fac["facility_type"].to_numpy(), "x": xy[:, 0], "y": xy[:, 1]})
+    fac["duplicate"] = key.duplicated(keep="first").to_numpy()
+    if fac["duplicate"].any():
+        log.warning("%d duplicate facilities (same type and location)", int(fac["duplicate"].sum()))
+    fac["outside_region"] = False
+    if region_boundary is not None:
+        boundary = region_boundary
+        if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            boundary = boundary.to_crs(fac.crs).union_all()
+        fac["outside_region"] = ~shapely.covers(boundary, fac.geometry.values)
+    return fac
+
+
+def _type_from_filename(stem: str, catalogue: FacilityCatalogue) -> str | None:
+    """Type from a file name such as ``cilegon3672_rtrw_SD_SETINGKAT_SEDERAJAT_PT``: the longest
+    run of name tokens that is a catalogue alias."""
+    tokens = [t for t in stem.replace("-", "_").split("_") if t]
+    best = None
+    for i in range(len(tokens)):
+        for j in range(len(tokens), i, -1):
+            cand = " ".join(tokens[i:j])
+            t = catalogue.resolve(cand)
+            if t and (best is None or j - i > best[0]):
+                best = (j - i, t)
+    return best[1] if best else None
+
+
+def facility_issues(facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per problem found by :func:`read_facilities`: ``issue`` in
+    {"no geometry", "duplicate", "outside region"}, with facility_type, name, source and source_index."""
+    rows = []
+    dropped = facilities.attrs.get("dropped_without_geometry")
+    if dropped is not None and len(dropped):
+        d = dropped.copy()
+        d["issue"] = "no geometry"
+        rows.append(d)
+    for flag, label in (("duplicate", "duplicate"), ("outside_region", "outside region")):
+        if flag in facilities.columns:
+            d = pd.DataFrame(
+                facilities.loc[facilities[flag], ["facility_type", "name", "source", "source_index"]]
+            )
+            d["issue"] = label
+            rows.append(d)
+    if not rows:
+        return pd.DataFrame(columns=["issue", "facility_type", "name", "source", "source_index"])
+    return pd.concat(rows, ignore_index=True)[["issue", "facility_type", "name", "source", "source_index"]]

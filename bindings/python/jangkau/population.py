@@ -1,0 +1,288 @@
+"""Population surfaces: where people live, as the coverage computations need it.
+
+Two models (:class:`PopulationModel`):
+
+``RASTER``
+    A raster of counts per cell (WorldPop / GHSL style, any CRS). Population is uniform
+    inside each cell; a polygon holds ``Σ count_c · area(c ∩ polygon) / area(c)`` — the exact
+    partial-cell rule of exactextract. Zones and coverage polygons are **reprojected to the
+    raster's CRS**; the raster itself is never resampled, so its counts are never altered.
+
+``ZONES``
+    Counts per zone (e.g. per desa or kecamatan, joined on codes), spread by areal weighting:
+    uniform density inside each source zone, optionally reweighted by a user raster
+    (dasymetric): the share of zone s inside a polygon Q is ``Σ_c w_c·area(c ∩ s ∩ Q) /
+    Σ_c w_c·area(c ∩ s)``, which reduces to ``area(s ∩ Q) / area(s)`` without weights. A
+    zone whose weights sum to 0 falls back to areal weighting. Computations happen in a
+    metric CRS (the zones' own when projected, else their UTM zone).
+
+Both conserve the total: the shares of a source zone over any partition sum to 1, and
+:meth:`Population.surface` spreads each zone's count over the cells it touches so that the
+cells sum to the input total to rounding (1e-12 relative), at any cell size.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from . import _core
+from .errors import CrsError, InvalidInputError, UnknownColumnError
+from .io import to_geometry_array
+from .raster import Raster, grid_for_bounds, read_raster
+
+__all__ = ["Population", "PopulationModel", "from_raster", "from_zone_counts", "join_counts"]
+
+log = logging.getLogger("jangkau")
+
+
+class PopulationModel(enum.Enum):
+    """How population is represented: counts per raster cell, or counts per zone."""
+
+    RASTER = "raster"
+    ZONES = "zones"
+
+
+def _metric_crs(gdf: gpd.GeoDataFrame) -> str:
+    if gdf.crs is None:
+        raise CrsError("zones have no CRS")
+    if gdf.crs.is_projected:
+        return gdf.crs.to_wkt()
+    lon, lat = gdf.to_crs("EPSG:4326").union_all().centroid.coords[0]
+    return _core.utm_crs_for(lon, lat)
+
+
+@dataclass
+class Population:
+    """A population model ready for overlay. Build with :func:`from_raster` or
+    :func:`from_zone_counts`."""
+
+    model: PopulationModel
+    #: CRS of every computation (the raster's for RASTER, a metric CRS for ZONES), as WKT or "AUTH:CODE".
+    crs: str
+    #: RASTER: the counts; ZONES: the optional dasymetric weights (None = areal weighting).
+    raster: Raster | None = None
+    #: ZONES: the source zones in ``crs`` with a ``population`` column (float64).
+    zones: gpd.GeoDataFrame | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def total(self) -> float:
+        """Total population of the model."""
+        if self.model is PopulationModel.RASTER:
+            return float(np.nansum(self.raster.values))
+        return float(self.zones["population"].sum())
+
+    def to_crs_of_model(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``gdf`` reprojected to the model's CRS (no-op when already there)."""
+        if gdf.crs is None:
+            raise CrsError("GeoDataFrame has no CRS")
+        target = pyproj.CRS.from_user_input(self.crs)
+        return gdf if gdf.crs.equals(target) else gdf.to_crs(target)
+
+    def _source_geometry(self) -> _core.GeometryArray:
+        if "source" not in self._cache:
+            self._cache["source"] = to_geometry_array(self.zones.geometry)
+        return self._cache["source"]
+
+    def _weight_totals(self) -> np.ndarray:
+        """ZONES with weights: Σ_c w_c·f_s(c) per source zone (0 → areal weighting fallback)."""
+        if "wtot" not in self._cache:
+            w = np.nan_to_num(self.raster.values, nan=0.0)
+            s, _, _ = _core.zonal_sums(self.raster.grid, w, self._source_geometry())
+            self._cache["wtot"] = s
+        return self._cache["wtot"]
+
+    # ----------------------------------------------------------------- overlay
+    def source_shares(self, pieces: _core.GeometryArray) -> np.ndarray:
+        """ZONES model: for pieces[k] ⊆ source zone k (same order as :attr:`zones`), the share
+        of zone k's population inside the piece."""
+        if self.model is not PopulationModel.ZONES:
+            raise InvalidInputError("source_shares needs the ZONES model")
+        zone_area = _core.polygon_area(self._source_geometry())
+        area_share = np.divide(
+            _core.polygon_area(pieces), zone_area, out=np.zeros(len(zone_area)), where=zone_area > 0
+        )
+        if self.raster is None:
+            return area_share
+        w = np.nan_to_num(self.raster.values, nan=0.0)
+        s, _, _ = _core.zonal_sums(self.raster.grid, w, pieces)
+        tot = self._weight_totals()
+        return np.where(tot > 0, np.divide(s, tot, out=np.zeros_like(s), where=tot > 0), area_share)
+
+    def population_in(self, polygons: gpd.GeoSeries | _core.GeometryArray) -> np.ndarray:
+        """RASTER model: the population inside each polygon (exact partial cells). The polygons
+        must be in the model's CRS (a GeoSeries is reprojected)."""
+        if self.model is not PopulationModel.RASTER:
+            raise InvalidInputError("population_in needs the RASTER model; use source_shares for ZONES")
+        if isinstance(polygons, (gpd.GeoSeries, gpd.GeoDataFrame)):
+            frame = gpd.GeoDataFrame(
+                geometry=gpd.GeoSeries(
+                    polygons.geometry if isinstance(polygons, gpd.GeoDataFrame) else polygons
+                )
+            )
+            polygons = to_geometry_array(self.to_crs_of_model(frame).geometry)
+        s, _, _ = _core.zonal_sums(self.raster.grid, self.raster.values, polygons)
+        return s
+
+    # ----------------------------------------------------------------- surface
+    def pieces(self, cell_size: float = 100.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, _core.Grid]:
+        """ZONES model: the population of each (source zone, cell) piece, as arrays
+        (zone index, flat cell index, persons) plus the grid; see :meth:`surface`. Each
+        zone's pieces sum to its count."""
+        if self.model is not PopulationModel.ZONES:
+            raise InvalidInputError("pieces needs the ZONES model")
+        key = ("pieces", cell_size)
+        if key in self._cache:
+            return self._cache[key]
+        zones = self._source_geometry()
+        if self.raster is not None:
+            grid = self.raster.grid
+            w = np.nan_to_num(self.raster.values, nan=0.0).ravel()
+        else:
+            grid = grid_for_bounds(self.zones.total_bounds, cell_size)
+            w = None
+        offsets, cells, frac = _core.cell_coverage(grid, zones)
+        n = len(offsets) - 1
+        zone_of = np.repeat(np.arange(n), np.diff(offsets))
+        weight = frac if w is None else frac * w[cells]
+        tot = np.bincount(zone_of, weights=weight, minlength=n)
+        if w is not None:  # zones without weight: areal weighting
+            empty = tot[zone_of] <= 0
+            weight = np.where(empty, frac, weight)
+            tot = np.bincount(zone_of, weights=weight, minlength=n)
+        pop = self.zones["population"].to_numpy(dtype=np.float64)
+        mass = pop[zone_of] * np.divide(
+            weight, tot[zone_of], out=np.zeros_like(weight), where=tot[zone_of] > 0
+        )
+        out = (zone_of, cells, mass, grid)
+        self._cache[key] = out
+        return out
+
+    def surface(self, cell_size: float = 100.0) -> Raster:
+        """Population per cell. RASTER: the raster itself. ZONES: each source zone's count
+        spread over the cells it touches (areal or dasymetric weighting, exact partial cells),
+        on the weights' grid when given, else on a ``cell_size`` grid (model CRS units) snapped
+        to multiples of the cell size. Cells sum to :attr:`total` (to rounding)."""
+        if self.model is PopulationModel.RASTER:
+            return self.raster
+        key = ("surface", cell_size)
+        if key in self._cache:
+            return self._cache[key]
+        _, cells, mass, grid = self.pieces(cell_size)
+        values = np.bincount(cells, weights=mass, minlength=grid.rows * grid.cols).reshape(
+            grid.rows, grid.cols
+        )
+        out = Raster(values=values, grid=grid, crs=self.crs, nodata=None)
+        self._cache[key] = out
+        return out
+
+
+def from_raster(source: str | os.PathLike[str] | Raster, band: int = 1) -> Population:
+    """Population from a raster of counts per cell (any CRS). Negative counts raise
+    InvalidInputError; nodata/NaN cells count as 0 people."""
+    raster = source if isinstance(source, Raster) else read_raster(source, band)
+    if not raster.crs:
+        raise CrsError(
+            "the population raster has no CRS", file=None if isinstance(source, Raster) else str(source)
+        )
+    if (np.nan_to_num(raster.values) < 0).any():
+        raise InvalidInputError(
+            "the population raster has negative counts",
+            file=None if isinstance(source, Raster) else str(source),
+        )
+    values = np.nan_to_num(raster.values, nan=0.0)
+    return Population(
+        model=PopulationModel.RASTER,
+        crs=raster.crs,
+        raster=Raster(values=values, grid=raster.grid, crs=raster.crs, nodata=raster.nodata),
+    )
+
+
+def join_counts(
+    zones: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    *,
+    zone_code: str = "code",
+    table_code: str = "code",
+    count_column: str = "population",
+) -> gpd.GeoDataFrame:
+    """``zones`` with a ``population`` column taken from ``table`` (joined on codes compared as
+    strings). Raises UnknownColumnError for a missing column, InvalidInputError for table codes
+    matching no zone or duplicated codes; zones without a count get NaN (logged)."""
+    for df, col, what in (
+        (zones, zone_code, "zones"),
+        (table, table_code, "table"),
+        (table, count_column, "table"),
+    ):
+        if col not in df.columns:
+            raise UnknownColumnError(
+                f"{what} have no column '{col}' (columns: {', '.join(map(str, df.columns))})", field=col
+            )
+    codes = table[table_code].astype(str).str.strip()
+    if codes.duplicated().any():
+        raise InvalidInputError(
+            f"duplicate codes in the table: {', '.join(codes[codes.duplicated()][:5])}", field=table_code
+        )
+    counts = pd.to_numeric(table[count_column], errors="coerce")
+    if counts.isna().any() or (counts < 0).any():
+        bad = int(np.flatnonzero(counts.isna().to_numpy() | (counts < 0).to_numpy())[0])
+        raise InvalidInputError("population counts must be numbers ≥ 0", feature=bad, field=count_column)
+    lookup = dict(zip(codes, counts))
+    zcodes = zones[zone_code].astype(str).str.strip()
+    unknown = sorted(set(codes) - set(zcodes))
+    if unknown:
+        raise InvalidInputError(f"table codes matching no zone: {', '.join(unknown[:5])}", field=table_code)
+    out = zones.copy()
+    out["population"] = zcodes.map(lookup).astype(np.float64)
+    missing = out["population"].isna().sum()
+    if missing:
+        log.warning("%d zones have no population in the table", missing)
+    return out
+
+
+def from_zone_counts(
+    zones: gpd.GeoDataFrame,
+    *,
+    count_column: str = "population",
+    weights: Raster | str | os.PathLike[str] | None = None,
+) -> Population:
+    """Population from counts per zone (``zones[count_column]``), uniform within each zone or
+    reweighted by ``weights`` (a raster, e.g. built-up area or a WorldPop layer, any CRS: the
+    zones are reprojected to the weights' CRS when given). Zones with NaN counts are dropped
+    with a warning; negative counts raise InvalidInputError."""
+    if count_column not in zones.columns:
+        raise UnknownColumnError(f"zones have no column '{count_column}'", field=count_column)
+    z = zones.copy()
+    z["population"] = pd.to_numeric(z[count_column], errors="coerce").astype(np.float64)
+    if (z["population"] < 0).any():
+        raise InvalidInputError(
+            "negative population", feature=int(np.flatnonzero(z["population"] < 0)[0]), field=count_column
+        )
+    if z["population"].isna().any():
+        log.warning("%d zones without population are left out", int(z["population"].isna().sum()))
+        z = z[z["population"].notna()]
+    z = z[~z.geometry.is_empty & z.geometry.notna()].reset_index(drop=True)
+    w = None
+    if weights is not None:
+        w = weights if isinstance(weights, Raster) else read_raster(weights)
+        if not w.crs:
+            raise CrsError("the weights raster has no CRS")
+        crs = w.crs
+        z = z.to_crs(pyproj.CRS.from_user_input(crs))
+        if (np.nan_to_num(w.values) < 0).any():
+            raise InvalidInputError("the weights raster has negative values")
+    else:
+        crs = _metric_crs(z)
+        target = pyproj.CRS.from_user_input(crs)
+        if not z.crs.equals(target):
+            z = z.to_crs(target)
+    return Population(model=PopulationModel.ZONES, crs=crs, raster=w, zones=z)
