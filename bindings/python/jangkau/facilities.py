@@ -232,7 +232,8 @@ def read_facilities(
     """Read one or more point layers into one GeoDataFrame with columns ``facility_type`` (catalogue key,
     or the raw value lower-cased when unknown), ``name``, ``capacity`` (NaN when absent),
     ``source`` (file name), ``source_index``, ``outside_region`` (bool; False when no
-    ``region_boundary``), ``duplicate`` (same type and same location as an earlier row),
+    ``region_boundary``), ``duplicate`` (same type and same location as an earlier row), ``synthetic`` (True for
+    generated stand-ins, from a ``synthetic`` column of the source),
     ``geometry`` — in ``crs`` (default: EPSG:4326).
 
     Layers given as plain paths get their type from a ``type``/``keterangan``/``jenis``
@@ -305,6 +306,10 @@ def read_facilities(
             },
             geometry=gdf.geometry.to_numpy(),
             crs=gdf.crs,
+        )
+        # Generated stand-ins say so all the way to the outputs.
+        out["synthetic"] = (
+            gdf["synthetic"].fillna(False).astype(bool).to_numpy() if "synthetic" in gdf.columns else False
         )
         frames.append(out.to_crs(crs or "EPSG:4326"))
     if not frames:
