@@ -335,30 +335,89 @@ def _step_coverage(ctx: _Context) -> None:
 
 
 def _step_access(ctx: _Context) -> None:
+    """Travel time to the nearest facility, network coverage, an accessibility index, road
+    density, the Rural Access Index and isochrones, over the configured road layers."""
     cfg = ctx.config.section("access")
-    roads = [ctx.config.resolve(f, ctx.data_dir) for f in cfg.get("roads") or []] or ctx.region.road_files()
-    if not roads:
+    roads_files = [ctx.config.resolve(f, ctx.data_dir) for f in cfg.get("roads") or []] or ctx.region.road_files()
+    if not roads_files:
         ctx.notes.append("access: no road layers configured — step skipped")
         ctx.warn(f"no road network for {ctx.region.title}: travel-time access was not computed")
         return
     if ctx.facilities is None:
         ctx.warn("road access needs facilities: step skipped")
         return
-    from . import travel
+    from .cli.access import build_roads
+    from .isochrones import isochrones
+    from .population import from_zone_counts
+    from .rai import rural_access_index, road_density
+    from .travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
 
-    paths = roads
-    out = travel.run_access_step(ctx.region, ctx.facilities, paths, cfg)
-    for name, frame in out.tables.items():
-        ctx.tables[f"access_{name}"] = frame
-        ctx.write(f"access_{name}.csv", frame)
-    for name, layer in out.layers.items():
-        ctx.layers[name] = layer
-        ctx.write(f"{name}.geojson", layer)
-    for level, frame in out.indicators.items():
-        if level in ctx.indicators:
-            ctx.indicators[level] = ctx.indicators[level].join(frame, how="left")
-    for w in out.warnings:
-        ctx.warn(w)
+    region = ctx.region
+    class_column = cfg.get("class_column") or (region.config.get("roads") or {}).get("class_column")
+    roads = build_roads([str(p) for p in roads_files], class_column=class_column, crs=region.working_crs)
+    comps = roads.components()
+    if len(comps) > 1:
+        ctx.notes.append(f"access: road network of {roads.node_count} nodes in {len(comps)} components "
+                         f"(largest {comps['length_km'].iloc[0]:.1f} of {comps['length_km'].sum():.1f} km)")
+    fac = ctx.facilities
+    if "duplicate" in fac.columns:
+        fac = fac[~fac["duplicate"].astype(bool)]
+    ftype = cfg.get("facility_type")
+    if ftype is None:
+        ftype = "puskesmas" if (fac["facility_type"] == "puskesmas").any() else str(fac["facility_type"].iloc[0])
+    fac = fac[fac["facility_type"] == ftype].reset_index(drop=True)
+    if fac.empty:
+        raise InvalidInputError(f"no facilities of type '{ftype}' for road access", field="facility_type")
+    max_time_min = parse_duration_s(cfg.get("max_time", "30min")) / 60.0
+    thresholds = parse_minutes(cfg.get("thresholds", [15, 30, 60]))
+    method = AccessMethod(str(cfg.get("method", "e2sfca")))
+    max_snap = float(cfg.get("max_snap_m", 1000.0))
+    cell = float(cfg.get("cell_size_m", 250.0))
+    pop = from_zone_counts(region.zones("desa", crs=region.working_crs))
+    for level in ("desa", "kecamatan"):
+        dm = demand(region, level=level, population=pop, kind=DemandKind.CELLS, cell_size=cell)
+        model = TravelModel(roads, fac, dm, max_snap_m=max_snap, capacity_column=cfg.get("capacity_column"))
+        near = model.nearest()
+        zt = model.by_zone(thresholds, nearest=near)
+        zt.insert(1, "facility_type", ftype)
+        ctx.tables[f"access_travel_time_{level}"] = zt
+        ctx.write(f"access_travel_time_{level}.csv", zt)
+        ind = pd.DataFrame({
+            f"travel_time_{ftype}_mean_min": zt["mean_time_min"].to_numpy(),
+            f"travel_time_{ftype}_p90_min": zt["p90_time_min"].to_numpy(),
+        }, index=pd.Index(zt["code"].astype(str), name="code"))
+        if method is not AccessMethod.NEAREST:
+            res = model.accessibility(method, max_time_min=max_time_min)
+            az = res.zones.assign(method=method.value, facility_type=ftype)
+            ctx.tables[f"access_{method.value}_{level}"] = az
+            ctx.write(f"access_{method.value}_{level}.csv", az)
+            ind[f"access_2sfca_{method.value}_{ftype}"] = az.set_index(az["code"].astype(str))["access"]
+        if level == "kecamatan":
+            report = model.snap_report()
+            if len(report):
+                ctx.write("access_snap_report.csv", report)
+                ctx.warn(f"{len(report)} facilities or demand points are farther than {max_snap:g} m from a road: "
+                         "reported in access_snap_report.csv (their time is inf)")
+        ctx.indicators[level] = ctx.indicators[level].join(ind, how="left")
+    zones = region.zones("kecamatan", crs=region.working_crs)
+    dens = road_density(roads, zones)
+    ctx.write("road_density_kecamatan.csv", dens)
+    total = dens[dens["road_class"] == "total"].set_index("code")["density_km_per_km2"]
+    ctx.indicators["kecamatan"] = ctx.indicators["kecamatan"].join(total.rename("road_density_km_per_km2"))
+    rai = rural_access_index(roads, region, level="kecamatan", population=pop)
+    ctx.write("rai_kecamatan.csv", rai)
+    ctx.tables["access_rai"] = rai
+    r = rai[rai["code"] != "all"].set_index("code")["rai"]
+    if r.notna().any():
+        ctx.indicators["kecamatan"] = ctx.indicators["kecamatan"].join(r.rename("rai"))
+    else:
+        ctx.notes.append("access: no rural population by the default rule, so the RAI is undefined (NaN)")
+    bands = parse_minutes(cfg.get("bands", [15, 30]))
+    iso = isochrones(roads, fac, bands, group_by="facility_type", max_snap_m=max_snap, population=pop)
+    ctx.layers["isochrones"] = iso
+    ctx.write(f"isochrones_{ftype}.geojson", iso)
+    ctx.notes.append(f"access: nearest {ftype} over {roads.edge_count} road edges; {method.value} within "
+                     f"{max_time_min:g} min; isochrones {', '.join(f'{b:g}' for b in bands)} min")
 
 
 def _step_dapil(ctx: _Context) -> None:

@@ -1,8 +1,184 @@
-"""`jangkau access`."""
+"""``jangkau access REGION --roads FILE[,FILE...] --facilities FILE [--type T]
+[--method nearest|2sfca|e2sfca|gaussian|gravity] [--max-time 30min] --level kecamatan -o OUT
+[--isochrones OUT.geojson --bands 15,30,60]``: travel time over the road network from where
+people live to facilities, and accessibility indices, per zone."""
 
 from __future__ import annotations
 
+import argparse
+import logging
+from pathlib import Path
 
-def register(sub) -> None:
-    p = sub.add_parser("access", help="(not yet available)")
-    p.set_defaults(func=lambda args: (_ for _ in ()).throw(NotImplementedError("jangkau access is not built yet")))
+log = logging.getLogger("jangkau")
+
+_METHODS = ["nearest", "2sfca", "e2sfca", "gaussian", "gravity"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "access",
+        help="travel time to the nearest facility and accessibility indices over a road network, per zone",
+        description="Travel time from every populated cell (or desa point) to facilities over a road network "
+        "(OSM .osm.pbf or line layers such as RTRW road maps), per desa, kecamatan, dapil or kabupaten. "
+        "Output by the extension of -o: .csv (a table) or .geojson/.gpkg (zones with the table).",
+    )
+    p.add_argument("region", help="built-in region name (serang, cilegon) or a region .toml file")
+    p.add_argument("--roads", required=True, action="append", metavar="FILE[,FILE...]",
+                   help="road files: .osm.pbf/.osm, or line layers; a layer's class comes from FILE:CLASS, "
+                   "--road-class-column, or its file name (e.g. ..._JALAN_ARTERI_LN → arteri); repeatable")
+    p.add_argument("--road-class-column", default=None, help="column of the line layers holding the road class")
+    p.add_argument("--speed-table", default=None, metavar="CSV", help="road speed table (default: built-in)")
+    p.add_argument("--facilities", required=True, action="append", metavar="FILE",
+                   help="point layer of facilities (any OGR source); repeatable")
+    p.add_argument("--type", dest="types", action="append", metavar="T",
+                   help="facility type(s) to use (catalogue key or alias, e.g. puskesmas); default: all")
+    p.add_argument("--type-column", default=None, help="column holding the facility type (default: guessed)")
+    p.add_argument("--capacity-column", default=None,
+                   help="facility column with the supply of 2SFCA/E2SFCA/gravity (default: 1 per facility)")
+    p.add_argument("--method", default="nearest", choices=_METHODS, help="measure (default: nearest)")
+    p.add_argument("--max-time", default="30min",
+                   help="catchment / cutoff, e.g. 30min, 1h, 900s (default 30min; E2SFCA uses --breaks)")
+    p.add_argument("--thresholds", default="15,30,60",
+                   help="minutes for the share-within columns of --method nearest (default 15,30,60)")
+    p.add_argument("--breaks", default="10,20,30", help="E2SFCA zone bounds in minutes (default 10,20,30)")
+    p.add_argument("--level", default="kecamatan", choices=["desa", "kecamatan", "dapil", "kabupaten"],
+                   help="zone level (default: kecamatan)")
+    p.add_argument("--population-raster", default=None, metavar="TIF",
+                   help="raster of population counts per cell (default: the region's population table)")
+    p.add_argument("--demand", default="cells", choices=["cells", "centroids"],
+                   help="demand points: populated cells (default) or one point per desa")
+    p.add_argument("--cell-size", type=float, default=100.0, help="cell size (m) of the population surface")
+    p.add_argument("--max-snap", type=float, default=1000.0, help="largest off-road distance, m (default 1000)")
+    p.add_argument("--walk-speed", type=float, default=5.0, help="off-road walking speed, km/h (default 5)")
+    p.add_argument("--isochrones", default=None, metavar="FILE", help="also write isochrone bands here")
+    p.add_argument("--bands", default="15,30,60", help="isochrone bands in minutes (default 15,30,60)")
+    p.add_argument("--isochrones-by", default="type", choices=["type", "facility"],
+                   help="isochrones per facility type (default) or per facility")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, .gpkg)")
+    p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
+    p.set_defaults(func=run)
+
+
+_OSM = (".pbf", ".osm")
+
+
+def road_class_from_name(path: str, classes: list[str]) -> str | None:
+    """The speed-table class named in a file name (``..._JALAN_ARTERI_LN`` → ``arteri``): the last
+    file-name token that is a class; None when no token is."""
+    known = {c.lower() for c in classes}
+    tokens = [t.lower() for t in Path(path).name.split(".")[0].replace("-", "_").split("_") if t]
+    hits = [t for t in tokens if t in known]
+    return hits[-1] if hits else None
+
+
+def build_roads(specs: list[str], *, class_column: str | None = None, speed_table: str | None = None,
+                crs: str | None = None):
+    """A RoadNetwork from the --roads arguments (OSM files or line layers, not both)."""
+    from ..errors import DataFileError, InvalidInputError
+    from ..roads import RoadNetwork, read_speed_table
+
+    files = [s.strip() for spec in specs for s in spec.split(",") if s.strip()]
+    if not files:
+        raise InvalidInputError("no road file given", field="roads")
+    layers: list[tuple[str, str]] = []
+    osm: list[str] = []
+    classes = read_speed_table(speed_table)["class"].astype(str).tolist()
+    for f in files:
+        path, _, cls = f.partition(":") if ":" in f and not Path(f).exists() else (f, "", "")
+        if not Path(path).exists():
+            raise DataFileError(f"road file not found: {path}", file=path)
+        if path.lower().endswith(_OSM):
+            osm.append(path)
+            continue
+        if not cls and not class_column:
+            cls = road_class_from_name(path, classes) or ""
+            if not cls:
+                raise InvalidInputError("cannot tell the road class from the file name: give FILE:CLASS or "
+                                        "--road-class-column", file=path, field="road_class")
+        layers.append((path, cls))
+    if osm and layers:
+        raise InvalidInputError("give either OSM files or line layers, not both", field="roads")
+    if len(osm) > 1:
+        raise InvalidInputError("one OSM file at a time", field="roads")
+    if osm:
+        return RoadNetwork.from_osm(osm[0], crs, speed_table=speed_table)
+    return RoadNetwork.from_layers(layers, class_column=class_column, crs=crs, speed_table=speed_table,
+                                   grade_separated=["tol", "motorway"])
+
+
+def run(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from ..errors import InvalidInputError
+    from ..facilities import FacilityLayer, read_facilities
+    from ..io import write
+    from ..population import from_raster
+    from ..region import Region
+    from ..travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
+
+    out = args.output
+    fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""
+    if fmt not in ("csv", "geojson", "json", "gpkg"):
+        raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson or .gpkg)", field="output")
+    max_time_s = parse_duration_s(args.max_time)
+    region = Region.load(args.region, data_dir=args.data, crs=args.crs)
+    roads = build_roads(args.roads, class_column=args.road_class_column, speed_table=args.speed_table,
+                        crs=region.working_crs)
+    comps = roads.components()
+    if len(comps) > 1:
+        log.info("road network: %d nodes, %d edges in %d components (largest %.1f km of %.1f km)",
+                 roads.node_count, roads.edge_count, len(comps), comps["length_km"].iloc[0],
+                 comps["length_km"].sum())
+    layers = [FacilityLayer(path=f, type_column=args.type_column, capacity_column=args.capacity_column)
+              for f in args.facilities]
+    facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
+    if "duplicate" in facilities.columns:
+        facilities = facilities[~facilities["duplicate"].astype(bool)].reset_index(drop=True)
+    if args.types:
+        from ..facilities import FacilityCatalogue
+
+        cat = FacilityCatalogue.default()
+        wanted = {cat.resolve(t) or t.lower() for t in args.types}
+        facilities = facilities[facilities["facility_type"].isin(wanted)].reset_index(drop=True)
+        if facilities.empty:
+            raise InvalidInputError(f"no facilities of type {', '.join(args.types)}", field="type")
+    population = from_raster(args.population_raster) if args.population_raster else None
+    dm = demand(region, level=args.level, population=population, kind=DemandKind(args.demand),
+                cell_size=args.cell_size)
+    model = TravelModel(roads, facilities, dm, max_snap_m=args.max_snap, walk_speed_kmh=args.walk_speed,
+                        capacity_column="capacity" if args.capacity_column else None)
+    report = model.snap_report()
+    if len(report):
+        f = report[report["what"] == "facility"]
+        d = report[report["what"] == "demand"]
+        if len(f):
+            log.warning("%d facilities are farther than %g m from any road: they serve nobody", len(f), args.max_snap)
+        if len(d):
+            log.warning("%d demand points (%.0f people) are farther than %g m from any road: time inf, "
+                        "counted in not_snapped", len(d), d["population"].sum(), args.max_snap)
+    method = AccessMethod(args.method)
+    if method is AccessMethod.NEAREST:
+        table = model.by_zone(parse_minutes(args.thresholds), nearest=model.nearest())
+    else:
+        res = model.accessibility(method, max_time_min=max_time_s / 60.0, breaks_min=parse_minutes(args.breaks))
+        near = model.by_zone([max_time_s / 60.0], nearest=model.nearest())
+        table = res.zones.merge(near.drop(columns=["level", "name", "population"]), on="code", how="left")
+        table.insert(4, "method", method.value)
+    if fmt == "csv":
+        write(table, out)
+    else:
+        zones = region.zones(args.level)[["code", "geometry"]]
+        merged = zones.merge(table, on="code", how="inner")
+        write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
+    log.info("wrote %d zones (%s level, %s) to %s", len(table), args.level, method.value, out)
+    if args.isochrones:
+        from ..isochrones import isochrones
+        from ..population import from_zone_counts
+
+        pop = population if population is not None else from_zone_counts(region.zones("desa"))
+        iso = isochrones(roads, facilities, parse_minutes(args.bands),
+                         group_by="facility_type" if args.isochrones_by == "type" else None,
+                         max_snap_m=args.max_snap, walk_speed_kmh=args.walk_speed, population=pop)
+        write(iso, args.isochrones)
+        log.info("wrote %d isochrone bands to %s", len(iso), args.isochrones)
+    return 0
