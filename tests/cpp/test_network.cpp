@@ -1,1 +1,480 @@
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
 #include "catch.hpp"
+#include "core/error.hpp"
+#include "core/network.hpp"
+
+using namespace jangkau;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct EdgeList {
+  std::size_t n = 0;
+  std::vector<NodeIndex> from, to;
+  std::vector<double> w;
+  Graph graph() const { return Graph::from_edges(n, from, to, {std::span<const double>(w)}); }
+  void add(NodeIndex a, NodeIndex b, double c) {
+    from.push_back(a);
+    to.push_back(b);
+    w.push_back(c);
+  }
+  void add2(NodeIndex a, NodeIndex b, double c) {
+    add(a, b, c);
+    add(b, a, c);
+  }
+};
+
+//   A small town (costs in minutes), two-way roads unless marked with an arrow:
+//
+//     0 --4-- 1 --1-- 2
+//     |       |       |
+//     2       5       1
+//     |       |       v     (2 -> 5 is one-way)
+//     3 --3-- 4       5 --2-- 6
+//
+//   7 --1-- 8   (an island: unreachable from the rest)
+EdgeList town() {
+  EdgeList e;
+  e.n = 9;
+  e.add2(0, 1, 4);
+  e.add2(1, 2, 1);
+  e.add2(0, 3, 2);
+  e.add2(1, 4, 5);
+  e.add2(3, 4, 3);
+  e.add(2, 5, 1);
+  e.add2(5, 6, 2);
+  e.add2(7, 8, 1);
+  return e;
+}
+
+// Random directed graph with integer weights (exact sums, so ties are exact too).
+EdgeList random_graph(std::uint32_t seed, std::size_t n, std::size_t m, bool integer_weights) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<NodeIndex> node(0, static_cast<NodeIndex>(n) - 1);
+  std::uniform_int_distribution<int> iw(0, 5);
+  std::uniform_real_distribution<double> rw(0.0, 10.0);
+  EdgeList e;
+  e.n = n;
+  for (std::size_t k = 0; k < m; ++k) e.add(node(rng), node(rng), integer_weights ? iw(rng) : rw(rng));
+  return e;
+}
+
+std::vector<double> floyd_warshall(const EdgeList& e) {
+  const std::size_t n = e.n;
+  std::vector<double> d(n * n, kInf);
+  for (std::size_t i = 0; i < n; ++i) d[i * n + i] = 0;
+  for (std::size_t k = 0; k < e.from.size(); ++k) {
+    auto& x = d[static_cast<std::size_t>(e.from[k]) * n + static_cast<std::size_t>(e.to[k])];
+    x = std::min(x, e.w[k]);
+  }
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) d[i * n + j] = std::min(d[i * n + j], d[i * n + k] + d[k * n + j]);
+  return d;
+}
+
+bool close(double a, double b) {
+  if (std::isinf(a) || std::isinf(b)) return a == b;
+  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
+}
+
+}  // namespace
+
+TEST_CASE("CSR layout keeps out-edges in input order", "[network]") {
+  EdgeList e;
+  e.n = 3;
+  e.add(2, 0, 1.5);
+  e.add(0, 1, 2.5);
+  e.add(2, 1, 3.5);
+  const Graph g = e.graph();
+  CHECK(g.node_count() == 3);
+  CHECK(g.edge_count() == 3);
+  CHECK(std::vector<std::int64_t>(g.offsets().begin(), g.offsets().end()) == std::vector<std::int64_t>{0, 1, 1, 3});
+  CHECK(std::vector<std::int32_t>(g.targets().begin(), g.targets().end()) == std::vector<std::int32_t>{1, 0, 1});
+  CHECK(std::vector<double>(g.weights(0).begin(), g.weights(0).end()) == std::vector<double>{2.5, 1.5, 3.5});
+  CHECK(std::vector<std::int64_t>(g.edge_ids().begin(), g.edge_ids().end()) == std::vector<std::int64_t>{1, 0, 2});
+  const Graph r = g.reversed();
+  CHECK(std::vector<std::int64_t>(r.offsets().begin(), r.offsets().end()) == std::vector<std::int64_t>{0, 1, 3, 3});
+  CHECK(std::vector<std::int64_t>(r.edge_ids().begin(), r.edge_ids().end()) == std::vector<std::int64_t>{0, 1, 2});
+  CHECK_THROWS_AS(g.weights(1), InvalidInputError);
+}
+
+TEST_CASE("from_edges rejects bad ids and weights, naming the edge", "[network]") {
+  std::vector<NodeIndex> from{0, 1}, to{1, 3};
+  std::vector<double> w{1.0, 1.0};
+  try {
+    Graph::from_edges(3, from, to, {std::span<const double>(w)});
+    FAIL("expected InvalidInputError");
+  } catch (const InvalidInputError& err) {
+    CHECK(err.context().feature == 1);
+    CHECK(err.context().field == "to");
+  }
+  to = {1, 2};
+  for (double bad : {-1.0, std::nan(""), kInf}) {
+    w = {1.0, bad};
+    try {
+      Graph::from_edges(3, from, to, {std::span<const double>(w)});
+      FAIL("expected InvalidInputError");
+    } catch (const InvalidInputError& err) {
+      CHECK(err.context().feature == 1);
+      CHECK(err.context().field == "weight[0]");
+    }
+  }
+  w = {1.0, 1.0};
+  std::vector<NodeIndex> neg{-1, 0};
+  CHECK_THROWS_AS(Graph::from_edges(3, neg, to, {std::span<const double>(w)}), InvalidInputError);
+  std::vector<double> short_w{1.0};
+  CHECK_THROWS_AS(Graph::from_edges(3, from, to, {std::span<const double>(short_w)}), InvalidInputError);
+  CHECK_THROWS_AS(Graph::from_edges(3, from, to, {}), InvalidInputError);
+  // An empty graph is fine.
+  const Graph empty = Graph::from_edges(0, {}, {}, {std::span<const double>()});
+  CHECK(empty.node_count() == 0);
+}
+
+TEST_CASE("single-source costs on the town picture", "[network]") {
+  const Graph g = town().graph();
+  const std::vector<NodeIndex> src{0};
+  const auto d = shortest_path_costs(g, src);
+  CHECK(d == std::vector<double>{0, 4, 5, 2, 5, 6, 8, kInf, kInf});
+  // From 6 the one-way 2 -> 5 cannot be used backwards: only 5 and 6 are reachable.
+  const std::vector<NodeIndex> src6{6};
+  CHECK(shortest_path_costs(g, src6) == std::vector<double>{kInf, kInf, kInf, kInf, kInf, 2, 0, kInf, kInf});
+}
+
+TEST_CASE("cutoff is inclusive", "[network]") {
+  const Graph g = town().graph();
+  const std::vector<NodeIndex> src{0};
+  SearchOptions o;
+  o.cutoff = 5;  // nodes 2 and 4 are at exactly 5
+  CHECK(shortest_path_costs(g, src, o) == std::vector<double>{0, 4, 5, 2, 5, kInf, kInf, kInf, kInf});
+  o.cutoff = 4.999;
+  CHECK(shortest_path_costs(g, src, o) == std::vector<double>{0, 4, kInf, 2, kInf, kInf, kInf, kInf, kInf});
+  o.cutoff = 0;
+  CHECK(shortest_path_costs(g, src, o) == std::vector<double>{0, kInf, kInf, kInf, kInf, kInf, kInf, kInf, kInf});
+  o.cutoff = -1;
+  CHECK_THROWS_AS(shortest_path_costs(g, src, o), InvalidInputError);
+  o.cutoff = std::nan("");
+  CHECK_THROWS_AS(shortest_path_costs(g, src, o), InvalidInputError);
+}
+
+TEST_CASE("nearest facility with offsets and ties on the town picture", "[network]") {
+  const Graph g = town().graph();
+  // Facility 0 at node 3; facility 1 halfway along the 1--2 road (offset 0.5 to each end);
+  // facility 2 at node 6 behind a 1-minute walk.
+  const std::vector<NodeIndex> node{3, 1, 2, 6};
+  const std::vector<double> offset{0, 0.5, 0.5, 1};
+  const std::vector<NodeIndex> group{0, 1, 1, 2};
+  const auto r = nearest_facility(g, Seeds{node, offset, group});
+  CHECK(r.cost == std::vector<double>{2, 0.5, 0.5, 0, 3, 1.5, 1, kInf, kInf});
+  CHECK(r.facility == std::vector<NodeIndex>{0, 1, 1, 0, 0, 1, 2, -1, -1});
+
+  // Exact tie at node 0 (cost 2 from both): the lower facility id wins, whatever the order.
+  const std::vector<NodeIndex> node2{1, 3};
+  const std::vector<double> off2{0, 0};
+  const std::vector<NodeIndex> grp_a{1, 0}, grp_b{0, 1};
+  EdgeList e = town();
+  e.w[0] = e.w[1] = 2;  // 0 -- 1 now costs 2
+  const Graph g2 = e.graph();
+  CHECK(nearest_facility(g2, Seeds{node2, off2, grp_a}).facility[0] == 0);
+  CHECK(nearest_facility(g2, Seeds{node2, off2, grp_b}).facility[0] == 0);
+
+  SearchOptions o;
+  o.cutoff = 1;
+  const auto cut = nearest_facility(g, Seeds{node, offset, group}, o);
+  CHECK(cut.facility == std::vector<NodeIndex>{-1, 1, 1, 0, -1, -1, 2, -1, -1});
+
+  const std::vector<double> bad_offset{0, -0.5, 0.5, 1};
+  CHECK_THROWS_AS(nearest_facility(g, Seeds{node, bad_offset, group}), InvalidInputError);
+  const std::vector<NodeIndex> bad_node{3, 1, 2, 9};
+  CHECK_THROWS_AS(nearest_facility(g, Seeds{bad_node, offset, group}), InvalidInputError);
+}
+
+TEST_CASE("cost matrix between located points on the town picture", "[network]") {
+  const Graph g = town().graph();
+  const std::vector<NodeIndex> snode{0, 5};
+  const std::vector<NodeIndex> tnode{4, 1, 2, 6};
+  const std::vector<double> toff{0, 0.5, 0.5, 0.25};
+  const std::vector<NodeIndex> tgrp{0, 1, 1, 3};  // target group 2 has no seed
+  SearchOptions o;
+  o.cutoff = 6;
+  const auto m = cost_matrix(g, Seeds{snode, {}, {}}, Seeds{tnode, toff, tgrp}, o);
+  CHECK(m.source == std::vector<NodeIndex>{0, 0, 1});
+  CHECK(m.target == std::vector<NodeIndex>{0, 1, 3});
+  CHECK(m.cost == std::vector<double>{5, 4.5, 2.25});
+  // No targets: every reached node, sorted by node.
+  const auto all = cost_matrix(g, Seeds{snode, {}, {}}, Seeds{}, o);
+  CHECK(all.source == std::vector<NodeIndex>{0, 0, 0, 0, 0, 0, 1, 1});
+  CHECK(all.target == std::vector<NodeIndex>{0, 1, 2, 3, 4, 5, 5, 6});
+  CHECK(all.cost == std::vector<double>{0, 4, 5, 2, 5, 6, 0, 2});
+}
+
+TEST_CASE("weak components and the largest one", "[network]") {
+  const Graph g = town().graph();
+  CHECK(weak_components(g) == std::vector<std::int64_t>{0, 0, 0, 0, 0, 0, 0, 1, 1});
+  const Subgraph sub = largest_component(g);
+  CHECK(sub.graph.node_count() == 7);
+  CHECK(sub.parent_node == std::vector<NodeIndex>{0, 1, 2, 3, 4, 5, 6});
+  CHECK(sub.graph.edge_count() == 13);
+  // Edge ids still point into the original edge list.
+  const auto e = town();
+  for (std::size_t k = 0; k < sub.graph.edge_count(); ++k)
+    CHECK(sub.graph.weights(0)[k] == e.w[static_cast<std::size_t>(sub.graph.edge_ids()[k])]);
+
+  EdgeList iso;
+  iso.n = 5;  // 0, 1 isolated; 2->3 and 4->3 weakly connected
+  iso.add(2, 3, 1);
+  iso.add(4, 3, 1);
+  CHECK(weak_components(iso.graph()) == std::vector<std::int64_t>{1, 2, 0, 0, 0});
+  std::vector<std::uint8_t> keep{1, 0, 1, 1, 0};
+  const Subgraph s2 = induced_subgraph(iso.graph(), keep);
+  CHECK(s2.parent_node == std::vector<NodeIndex>{0, 2, 3});
+  CHECK(s2.graph.edge_count() == 1);
+  CHECK(s2.graph.edge_ids()[0] == 0);
+}
+
+TEST_CASE("Dijkstra equals Floyd-Warshall on random graphs", "[network]") {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::size_t n = 5 + seed * 2;
+    const EdgeList e = random_graph(seed, n, n * 3, seed % 2 == 0);
+    const Graph g = e.graph();
+    const auto fw = floyd_warshall(e);
+    std::vector<NodeIndex> all(n);
+    for (std::size_t i = 0; i < n; ++i) all[i] = static_cast<NodeIndex>(i);
+    for (double cutoff : {kInf, 7.0, 3.0}) {
+      SearchOptions o;
+      o.cutoff = cutoff;
+      o.threads = 2;
+      const auto d = shortest_path_costs(g, all, o);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+          const double expect = fw[i * n + j] <= cutoff ? fw[i * n + j] : kInf;
+          INFO("seed " << seed << " cutoff " << cutoff << " " << i << "->" << j);
+          CHECK(close(d[i * n + j], expect));
+        }
+    }
+  }
+}
+
+TEST_CASE("multi-source search equals brute force over seeds", "[network]") {
+  for (std::uint32_t seed = 100; seed < 120; ++seed) {
+    const std::size_t n = 12 + seed % 7;
+    const bool integer = seed % 2 == 0;
+    const EdgeList e = random_graph(seed, n, n * 2, integer);
+    const Graph g = e.graph();
+    const auto fw = floyd_warshall(e);
+    std::mt19937 rng(seed);
+    const std::size_t k = 1 + seed % 5;
+    std::vector<NodeIndex> node(k), group(k);
+    std::vector<double> offset(k);
+    for (std::size_t s = 0; s < k; ++s) {
+      node[s] = std::uniform_int_distribution<NodeIndex>(0, static_cast<NodeIndex>(n) - 1)(rng);
+      offset[s] = integer ? std::uniform_int_distribution<int>(0, 3)(rng) : std::uniform_real_distribution<double>(0, 3)(rng);
+      group[s] = std::uniform_int_distribution<NodeIndex>(0, 3)(rng);
+    }
+    for (double cutoff : {kInf, 6.0}) {
+      SearchOptions o;
+      o.cutoff = cutoff;
+      const auto r = nearest_facility(g, Seeds{node, offset, group}, o);
+      for (std::size_t v = 0; v < n; ++v) {
+        double best = kInf;
+        NodeIndex best_group = -1;
+        for (std::size_t s = 0; s < k; ++s) {
+          const double c = offset[s] + fw[static_cast<std::size_t>(node[s]) * n + v];
+          if (c < best || (c == best && c < kInf && group[s] < best_group)) {
+            best = c;
+            best_group = group[s];
+          }
+        }
+        if (best > cutoff) {
+          best = kInf;
+          best_group = -1;
+        }
+        INFO("seed " << seed << " node " << v);
+        CHECK(close(r.cost[v], best));
+        if (integer) {
+          CHECK(r.facility[v] == best_group);  // exact ties: lowest group must win
+        } else if (best_group >= 0) {
+          // Real weights: the chosen facility must achieve the minimum.
+          double via = kInf;
+          for (std::size_t s = 0; s < k; ++s)
+            if (group[s] == r.facility[v]) via = std::min(via, offset[s] + fw[static_cast<std::size_t>(node[s]) * n + v]);
+          CHECK(close(via, best));
+        }
+      }
+      // cost_matrix: sources = seed groups, targets = random located points.
+      std::vector<NodeIndex> tnode(6), tgroup(6);
+      std::vector<double> toff(6);
+      for (std::size_t t = 0; t < 6; ++t) {
+        tnode[t] = std::uniform_int_distribution<NodeIndex>(0, static_cast<NodeIndex>(n) - 1)(rng);
+        toff[t] = std::uniform_real_distribution<double>(0, 2)(rng);
+        tgroup[t] = static_cast<NodeIndex>(t / 2);
+      }
+      for (int threads : {1, 2}) {
+        o.threads = threads;
+        const auto m = cost_matrix(g, Seeds{node, offset, group}, Seeds{tnode, toff, tgroup}, o);
+        std::vector<double> dense(4 * 3, kInf);
+        for (std::size_t q = 0; q < m.cost.size(); ++q) {
+          if (q > 0) CHECK((m.source[q - 1] < m.source[q] || (m.source[q - 1] == m.source[q] && m.target[q - 1] < m.target[q])));
+          dense[static_cast<std::size_t>(m.source[q]) * 3 + static_cast<std::size_t>(m.target[q])] = m.cost[q];
+        }
+        for (NodeIndex sg = 0; sg < 4; ++sg)
+          for (NodeIndex tg = 0; tg < 3; ++tg) {
+            double best = kInf;
+            for (std::size_t s = 0; s < k; ++s) {
+              if (group[s] != sg) continue;
+              for (std::size_t t = 0; t < 6; ++t) {
+                if (tgroup[t] != tg) continue;
+                const double path = fw[static_cast<std::size_t>(node[s]) * n + static_cast<std::size_t>(tnode[t])];
+                // The search is cut at the cutoff before adding the target offset.
+                if (offset[s] + path > cutoff) continue;
+                best = std::min(best, offset[s] + path + toff[t]);
+              }
+            }
+            if (best > cutoff) best = kInf;
+            INFO("seed " << seed << " source group " << sg << " target group " << tg);
+            CHECK(close(dense[static_cast<std::size_t>(sg) * 3 + static_cast<std::size_t>(tg)], best));
+          }
+      }
+    }
+  }
+}
+
+TEST_CASE("costs spanning many orders of magnitude (radix heap keys)", "[network]") {
+  for (std::uint32_t seed = 40; seed < 46; ++seed) {
+    EdgeList e = random_graph(seed, 30, 120, false);
+    std::mt19937 rng(seed);
+    for (auto& w : e.w) {
+      const int kind = std::uniform_int_distribution<int>(0, 4)(rng);
+      w = kind == 0 ? 0.0 : std::pow(10.0, std::uniform_real_distribution<double>(-12, 12)(rng));
+    }
+    const Graph g = e.graph();
+    const auto fw = floyd_warshall(e);
+    std::vector<NodeIndex> all(e.n);
+    for (std::size_t i = 0; i < e.n; ++i) all[i] = static_cast<NodeIndex>(i);
+    const auto d = shortest_path_costs(g, all);
+    for (std::size_t k = 0; k < d.size(); ++k) CHECK(close(d[k], fw[k]));
+    // Seeds with -0.0 offsets behave as +0.0.
+    const std::vector<NodeIndex> node{0, 1};
+    const std::vector<double> offset{-0.0, 0.0};
+    const auto r = nearest_facility(g, Seeds{node, offset, {}});
+    CHECK(r.cost[0] == 0.0);
+    CHECK(r.facility[0] == 0);
+  }
+}
+
+TEST_CASE("bucket queue and radix heap give identical results", "[network]") {
+  for (std::uint32_t seed = 60; seed < 70; ++seed) {
+    // Integer weights 1..4: many exact ties between facilities; all > 0, so the bucket queue
+    // is used. A self loop of weight 1e-9 on an extra isolated node forces the radix heap
+    // (max/min weight >= 2^16) without changing any other cost.
+    EdgeList e = random_graph(seed, 40, 120, true);
+    for (auto& w : e.w) w = 1 + std::fmod(w, 4.0);
+    EdgeList forced = e;
+    forced.n = e.n + 1;
+    forced.add(static_cast<NodeIndex>(e.n), static_cast<NodeIndex>(e.n), 1e-9);
+    const Graph g1 = e.graph(), g2 = forced.graph();
+    std::mt19937 rng(seed);
+    std::vector<NodeIndex> node(8), group(8);
+    std::vector<double> offset(8);
+    for (std::size_t k = 0; k < 8; ++k) {
+      node[k] = std::uniform_int_distribution<NodeIndex>(0, 39)(rng);
+      group[k] = std::uniform_int_distribution<NodeIndex>(0, 4)(rng);
+      offset[k] = std::uniform_int_distribution<int>(0, 3)(rng);
+    }
+    for (double cutoff : {kInf, 5.0}) {
+      SearchOptions o;
+      o.cutoff = cutoff;
+      const auto a = nearest_facility(g1, Seeds{node, offset, group}, o);
+      const auto b = nearest_facility(g2, Seeds{node, offset, group}, o);
+      CHECK(std::vector<double>(a.cost.begin(), a.cost.end()) == std::vector<double>(b.cost.begin(), b.cost.end() - 1));
+      CHECK(std::vector<NodeIndex>(a.facility.begin(), a.facility.end()) ==
+            std::vector<NodeIndex>(b.facility.begin(), b.facility.end() - 1));
+      const std::vector<NodeIndex> tn{1, 2, 3, 5, 8, 13, 21, 34};
+      const auto m1 = cost_matrix(g1, Seeds{node, offset, group}, Seeds{tn, {}, {}}, o);
+      const auto m2 = cost_matrix(g2, Seeds{node, offset, group}, Seeds{tn, {}, {}}, o);
+      CHECK(m1.source == m2.source);
+      CHECK(m1.target == m2.target);
+      CHECK(m1.cost == m2.cost);
+    }
+  }
+}
+
+TEST_CASE("cost matrix rows equal dense searches, small and large reach", "[network]") {
+  const EdgeList e = random_graph(9, 300, 900, false);
+  const Graph g = e.graph();
+  std::vector<NodeIndex> src{0, 7, 99, 150, 299};
+  std::vector<NodeIndex> all(e.n);
+  for (std::size_t i = 0; i < e.n; ++i) all[i] = static_cast<NodeIndex>(i);
+  // Cutoff 0.5 reaches a handful of nodes (rows sorted by sorting), +inf most of them
+  // (rows from a sequential scan); both must equal the dense costs.
+  for (double cutoff : {0.5, 3.0, kInf}) {
+    SearchOptions o;
+    o.cutoff = cutoff;
+    const auto dense = shortest_path_costs(g, src, o);
+    for (bool located : {false, true}) {
+      const auto m = located ? cost_matrix(g, Seeds{src, {}, {}}, Seeds{all, {}, all}, o)
+                             : cost_matrix(g, Seeds{src, {}, {}}, Seeds{}, o);
+      std::vector<double> back(src.size() * e.n, kInf);
+      for (std::size_t q = 0; q < m.cost.size(); ++q) {
+        if (q > 0) CHECK((m.source[q - 1] < m.source[q] || m.target[q - 1] < m.target[q]));
+        back[static_cast<std::size_t>(m.source[q]) * e.n + static_cast<std::size_t>(m.target[q])] = m.cost[q];
+      }
+      CHECK(back == dense);
+    }
+  }
+}
+
+TEST_CASE("a reused search resets only what it touched", "[network]") {
+  const EdgeList e = random_graph(7, 200, 600, false);
+  const Graph g = e.graph();
+  ShortestPathSearch search(g, 0);
+  std::vector<NodeIndex> sources{5, 17, 5, 123};
+  std::vector<std::vector<double>> first;
+  for (auto s : sources) {
+    search.run(Seeds{std::span<const NodeIndex>(&s, 1), {}, {}}, 8.0);
+    first.push_back(search.costs());
+  }
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    ShortestPathSearch fresh(g, 0);
+    fresh.run(Seeds{std::span<const NodeIndex>(&sources[i], 1), {}, {}}, 8.0);
+    CHECK(fresh.costs() == first[i]);
+  }
+  CHECK(first[0] == first[2]);
+  // Alternating runs with and without group tracking on one workspace.
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    search.run(Seeds{std::span<const NodeIndex>(&sources[i], 1), {}, {}}, 8.0, {}, 0, i % 2 == 0);
+    CHECK(search.costs() == first[i]);
+    for (auto u : search.settled()) CHECK(search.group(static_cast<std::size_t>(u)) == (i % 2 == 0 ? 0 : -1));
+  }
+  // Whole-graph runs (the reset then refills the arrays instead of scattering).
+  std::vector<double> full;
+  for (int k = 0; k < 3; ++k) {
+    search.run(Seeds{std::span<const NodeIndex>(&sources[0], 1), {}, {}});
+    if (k == 0) full = search.costs();
+    CHECK(search.costs() == full);
+  }
+  search.run(Seeds{std::span<const NodeIndex>(&sources[1], 1), {}, {}}, 8.0);
+  CHECK(search.costs() == first[1]);
+}
+
+TEST_CASE("two weight sets share the topology", "[network]") {
+  EdgeList e = town();
+  std::vector<double> length_m(e.w.size());
+  for (std::size_t k = 0; k < e.w.size(); ++k) length_m[k] = 100.0 * static_cast<double>(k + 1);
+  const Graph g = Graph::from_edges(e.n, e.from, e.to, {std::span<const double>(e.w), std::span<const double>(length_m)});
+  CHECK(g.weight_count() == 2);
+  const std::vector<NodeIndex> src{0};
+  SearchOptions o;
+  o.weight_set = 1;
+  const auto d = shortest_path_costs(g, src, o);
+  CHECK(d[1] == 100.0);   // edge 0: 0 -> 1
+  CHECK(d[3] == 500.0);   // edge 4: 0 -> 3
+  o.weight_set = 2;
+  CHECK_THROWS_AS(shortest_path_costs(g, src, o), InvalidInputError);
+}

@@ -1,0 +1,154 @@
+"""Benchmark: 2SFCA / E2SFCA end to end, jangkau vs PySAL ``access``.
+
+Same seeded synthetic road-like graph as bench_network.py (travel time in seconds), synthetic
+demand points (random nodes with random populations) and facilities (random nodes with
+random capacities). End to end means: network costs facility -> demand within the
+catchment, the cost table, then the index.
+
+* jangkau: ``Network.travel_time_matrix`` (sparse, parallel) + ``jangkau.access.two_sfca``.
+* peer:    ``scipy.sparse.csgraph.dijkstra(indices=facilities, limit=cutoff)`` (PySAL access
+           has no network routing), the long-format pandas cost table PySAL needs, then
+           ``access.Access(...).two_stage_fca`` / ``enhanced_two_stage_fca``.
+
+The index alone on the same cost table is timed too. Results are checked equal (1e-9).
+
+    python benchmarks/bench_access.py             # 250 000 nodes, 4 000 demand points, 100 facilities
+    python benchmarks/bench_access.py --large     # 1 000 000 nodes, 20 000 demand points, 300 facilities
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_network import road_like_graph, scipy_csr  # noqa: E402
+
+import jangkau.access as ja  # noqa: E402
+from jangkau.network import Network  # noqa: E402
+
+
+def timed(fn, repeat=1):
+    """Best wall-clock time of `repeat` runs, and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--large", action="store_true")
+    ap.add_argument("--cutoff-min", type=float, default=30.0)
+    args = ap.parse_args()
+    nodes, n_demand, n_fac = (1_000_000, 20_000, 300) if args.large else (250_000, 4_000, 100)
+    cutoff_s = args.cutoff_min * 60.0
+
+    import access  # PySAL access
+
+    n, f, t, time_s, _ = road_like_graph(nodes)
+    rng = np.random.default_rng(11)
+    demand_nodes = rng.choice(n, n_demand, replace=False)
+    fac_nodes = rng.choice(n, n_fac, replace=False)
+    population = rng.integers(100, 5000, n_demand).astype(float)  # synthetic
+    capacity = rng.integers(1, 20, n_fac).astype(float)  # synthetic
+    net = Network.from_edges(f, t, node_count=n, time_s=time_s)
+    csr = scipy_csr(n, f, t, time_s)
+    print(f"synthetic: {n} nodes, {len(f)} edges, {n_demand} demand points, {n_fac} facilities, "
+          f"catchment {args.cutoff_min:g} min (seeds 2026/11)")
+
+    # ---- jangkau end to end
+    def ours():
+        tt = net.travel_time_matrix(fac_nodes, demand_nodes, cutoff=cutoff_s)
+        minutes = tt["cost"].to_numpy() / 60.0
+        r2 = ja.two_sfca(tt["target"].to_numpy(), tt["source"].to_numpy(), minutes, population, capacity,
+                         max_cost=args.cutoff_min)
+        re = ja.e2sfca(tt["target"].to_numpy(), tt["source"].to_numpy(), minutes, population, capacity)
+        return tt, r2, re
+
+    t_ours, (tt, r2, re) = timed(ours)
+
+    # ---- peer end to end
+    def peer():
+        rows = []
+        for chunk in np.array_split(np.arange(n_fac), max(1, n_fac // 25)):
+            d = dijkstra(csr, directed=True, indices=fac_nodes[chunk], limit=cutoff_s)[:, demand_nodes]
+            j, i = np.nonzero(np.isfinite(d))
+            rows.append(pd.DataFrame({"origin": i, "dest": chunk[j], "cost": d[j, i] / 60.0}))
+        cost_df = pd.concat(rows, ignore_index=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            A = access.Access(
+                demand_df=pd.DataFrame({"geoid": np.arange(n_demand), "pop": population}),
+                demand_index="geoid", demand_value="pop",
+                supply_df=pd.DataFrame({"geoid": np.arange(n_fac), "doc": capacity}), supply_index="geoid",
+                supply_value=["doc"], cost_df=cost_df, cost_origin="origin", cost_dest="dest",
+                cost_name="cost")
+            p2 = A.two_stage_fca(name="x", max_cost=args.cutoff_min)
+            pe = A.enhanced_two_stage_fca(name="e")
+        return cost_df, A, p2, pe
+
+    t_peer, (cost_df, A, p2, pe) = timed(peer)
+    import logging
+
+    logging.getLogger("access").setLevel(logging.WARNING)  # its INFO lines on repeated names
+    p2v = p2["x_doc"].reindex(range(n_demand)).fillna(0).to_numpy()
+    pev = pe["e_doc"].reindex(range(n_demand)).fillna(0).to_numpy()
+    assert len(cost_df) == len(tt)
+    assert np.allclose(r2.access, p2v, rtol=1e-9, atol=0) and np.allclose(re.access, pev, rtol=1e-9, atol=0)
+    print(f"cost table: {len(tt)} pairs within {args.cutoff_min:g} min; results equal to PySAL (rtol 1e-9)")
+    print(f"{'2SFCA + E2SFCA end to end':<40} jangkau {t_ours * 1e3:9.1f} ms   PySAL access + scipy "
+          f"{t_peer * 1e3:9.1f} ms   ratio {t_peer / t_ours:6.1f}x")
+
+    # ---- index only, same cost table (best of 3)
+    d_idx, s_idx, minutes = tt["target"].to_numpy(), tt["source"].to_numpy(), tt["cost"].to_numpy() / 60.0
+    def ours_index():
+        return ja.two_sfca(d_idx, s_idx, minutes, population, capacity, max_cost=args.cutoff_min)
+
+    t_o, _ = timed(ours_index, 3)
+
+    def peer_index():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return A.two_stage_fca(name="y", max_cost=args.cutoff_min)
+
+    t_p, _ = timed(peer_index, 3)
+    print(f"{'2SFCA index only (same cost table)':<40} jangkau {t_o * 1e3:9.1f} ms   PySAL access        "
+          f"{t_p * 1e3:9.1f} ms   ratio {t_p / t_o:6.1f}x")
+
+    # ---- from the same COO travel times: PySAL also builds its DataFrame table and object
+    def peer_from_coo():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cdf = pd.DataFrame({"origin": d_idx, "dest": s_idx, "cost": minutes})
+            B = access.Access(
+                demand_df=pd.DataFrame({"geoid": np.arange(n_demand), "pop": population}),
+                demand_index="geoid", demand_value="pop",
+                supply_df=pd.DataFrame({"geoid": np.arange(n_fac), "doc": capacity}), supply_index="geoid",
+                supply_value=["doc"], cost_df=cdf, cost_origin="origin", cost_dest="dest", cost_name="cost")
+            return B.two_stage_fca(name="z", max_cost=args.cutoff_min)
+
+    t_q, _ = timed(peer_from_coo, 3)
+    print(f"{'2SFCA from COO costs (PySAL builds table)':<40} jangkau {t_o * 1e3:9.1f} ms   "
+          f"PySAL access        {t_q * 1e3:9.1f} ms   ratio {t_q / t_o:6.1f}x")
+    print(f"max RSS of this process: {maxrss_mb():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
