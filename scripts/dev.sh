@@ -36,7 +36,7 @@ setup_python() {
   fi
   local stamp="$VENV/.requirements.sha256"
   local want
-  want="$(cat "$ROOT/requirements/dev.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+  want="$(cat "$ROOT"/requirements/*.txt "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "installing Python dependencies"
     "$VENV/bin/python" -m pip install -q --upgrade pip

@@ -350,10 +350,12 @@ def _step_access(ctx: _Context) -> None:
     from .isochrones import isochrones
     from .population import from_zone_counts
     from .rai import rural_access_index, road_density
-    from .travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
+    from .travel import AccessMethod, DemandKind, TravelModel, _label, demand, parse_duration_s, parse_minutes
 
     region = ctx.region
-    class_column = cfg.get("class_column") or (region.config.get("roads") or {}).get("class_column")
+    roads_cfg = region.config.get("roads") or {}
+    # An OSM-style highway column maps straight onto the speed table; else the class column.
+    class_column = cfg.get("class_column") or roads_cfg.get("highway_column") or roads_cfg.get("class_column")
     roads = build_roads([str(p) for p in roads_files], class_column=class_column, crs=region.working_crs)
     comps = roads.components()
     if len(comps) > 1:
@@ -382,9 +384,15 @@ def _step_access(ctx: _Context) -> None:
         zt.insert(1, "facility_type", ftype)
         ctx.tables[f"access_travel_time_{level}"] = zt
         ctx.write(f"access_travel_time_{level}.csv", zt)
+        # Indicators must be finite: p90 is inf where a tenth cannot reach a facility, so the
+        # ranking uses the mean over those who can and the share within the time limit.
+        within = f"share_within_{_label(max_time_min)}"
+        if within not in zt.columns:
+            zt2 = model.by_zone([max_time_min], nearest=near)
+            zt[within] = zt2[within].to_numpy()
         ind = pd.DataFrame({
             f"travel_time_{ftype}_mean_min": zt["mean_time_min"].to_numpy(),
-            f"travel_time_{ftype}_p90_min": zt["p90_time_min"].to_numpy(),
+            f"covered_share_{ftype}_{within[len('share_within_'):]}": zt[within].to_numpy(),
         }, index=pd.Index(zt["code"].astype(str), name="code"))
         if method is not AccessMethod.NEAREST:
             res = model.accessibility(method, max_time_min=max_time_min)
@@ -673,8 +681,7 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
         raise DataFileError("output exists and is not a directory", file=str(out))
     if out.exists() and not overwrite:
         raise DataFileError("output directory exists", file=str(out))
-    if not out.parent.is_dir():
-        raise DataFileError("parent of the output directory does not exist", file=str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
     ddir_spec = data_dir or cfg.raw.get("data")
     ddir = resolve_data_dir(ddir_spec, required=False)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"

@@ -60,7 +60,8 @@ def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 5.5))
-    if column is not None and column in layer.columns and layer[column].notna().any():
+    values = layer[column] if column is not None and column in layer.columns else None
+    if values is not None and values.notna().any() and values.min() != values.max():
         layer.plot(column=column, ax=ax, cmap=cmap, legend=True, edgecolor="white", linewidth=0.3,
                    missing_kwds={"color": "lightgrey", "label": "unknown"},
                    legend_kwds={"label": legend_label or column, "shrink": 0.7})
