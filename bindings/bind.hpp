@@ -22,6 +22,8 @@ void bind_coverage(py::module_& m);
 void bind_network(py::module_& m);
 void bind_access(py::module_& m);
 void bind_siting(py::module_& m);
+void bind_roads(py::module_& m);
+void bind_travel(py::module_& m);
 
 template <class T>
 using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;

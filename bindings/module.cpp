@@ -13,4 +13,6 @@ PYBIND11_MODULE(_core, m) {
   jangkau::bind::bind_network(m);
   jangkau::bind::bind_access(m);
   jangkau::bind::bind_siting(m);
+  jangkau::bind::bind_roads(m);
+  jangkau::bind::bind_travel(m);
 }

@@ -1,1 +1,408 @@
+// Siting solvers against exhaustive search on small random (synthetic, seeded) instances.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <random>
+#include <vector>
+
 #include "catch.hpp"
+#include "core/error.hpp"
+#include "core/siting.hpp"
+
+namespace {
+using jangkau::QuotaMode;
+using jangkau::SitingProblem;
+
+/// A synthetic instance that owns its arrays: demand points and candidates uniform in the
+/// unit square, cost = Euclidean distance, integer weights (so sums are exact).
+struct Instance {
+  std::vector<double> w;
+  std::vector<std::int64_t> offsets, demand;
+  std::vector<double> cost;
+  std::vector<std::int32_t> group, zone;
+  std::vector<std::int64_t> quota, fixed;
+  std::vector<double> floor;
+  std::vector<std::uint8_t> pre;
+  double radius = 0.3;
+  QuotaMode mode = QuotaMode::AtLeast;
+
+  SitingProblem problem(double max_cost) const {
+    SitingProblem p;
+    p.demand_weight = w;
+    p.offsets = offsets;
+    p.demand_index = demand;
+    p.cost = cost;
+    p.max_cost = max_cost;
+    p.candidate_group = group;
+    p.group_quota = quota;
+    p.quota_mode = mode;
+    p.fixed_sites = fixed;
+    p.precovered = pre;
+    p.demand_zone = zone;
+    p.zone_floor = floor;
+    return p;
+  }
+  std::size_t m() const { return offsets.size() - 1; }
+};
+
+Instance random_instance(std::uint32_t seed, std::size_t n, std::size_t m, double keep = 1.0) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<int> wi(0, 9);
+  Instance in;
+  std::vector<double> dx(n), dy(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    dx[i] = u(rng);
+    dy[i] = u(rng);
+    in.w.push_back(wi(rng));
+  }
+  in.offsets.push_back(0);
+  for (std::size_t j = 0; j < m; ++j) {
+    double cx = u(rng), cy = u(rng);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (u(rng) > keep) continue;  // sparse cost matrix: some pairs unreachable
+      in.demand.push_back(static_cast<std::int64_t>(i));
+      in.cost.push_back(std::hypot(dx[i] - cx, dy[i] - cy));
+    }
+    in.offsets.push_back(static_cast<std::int64_t>(in.demand.size()));
+  }
+  return in;
+}
+
+void add_groups(Instance& in, std::mt19937& rng, std::int32_t groups, std::int64_t q) {
+  std::uniform_int_distribution<std::int32_t> g(-1, groups - 1);
+  in.group.resize(in.m());
+  for (auto& x : in.group) x = g(rng);
+  in.quota.assign(static_cast<std::size_t>(groups), q);
+}
+
+// Calls fn(set) for every subset of size p of the non-fixed candidates that obeys the quotas.
+void for_each_feasible(const Instance& in, std::size_t p, const std::function<void(const std::vector<std::int64_t>&)>& fn) {
+  std::vector<std::int64_t> pool;
+  for (std::size_t j = 0; j < in.m(); ++j)
+    if (std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end()) pool.push_back(static_cast<std::int64_t>(j));
+  std::vector<std::int64_t> set;
+  std::function<void(std::size_t)> rec = [&](std::size_t start) {
+    if (set.size() == p) {
+      if (!in.quota.empty()) {
+        std::vector<std::int64_t> c(in.quota.size(), 0);
+        for (auto j : set)
+          if (in.group[static_cast<std::size_t>(j)] >= 0) ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
+        for (std::size_t g = 0; g < c.size(); ++g) {
+          if (in.mode == QuotaMode::AtLeast && c[g] < in.quota[g]) return;
+          if (in.mode == QuotaMode::Exactly && c[g] != in.quota[g]) return;
+        }
+      }
+      fn(set);
+      return;
+    }
+    for (std::size_t k = start; k < pool.size(); ++k) {
+      set.push_back(pool[k]);
+      rec(k + 1);
+      set.pop_back();
+    }
+  };
+  rec(0);
+}
+
+std::vector<std::uint8_t> covered_by(const Instance& in, const std::vector<std::int64_t>& sites, double radius) {
+  std::vector<std::uint8_t> cov(in.w.size(), 0);
+  if (!in.pre.empty()) cov = in.pre;
+  auto open = sites;
+  open.insert(open.end(), in.fixed.begin(), in.fixed.end());
+  for (auto j : open)
+    for (auto e = in.offsets[static_cast<std::size_t>(j)]; e < in.offsets[static_cast<std::size_t>(j) + 1]; ++e)
+      if (in.cost[static_cast<std::size_t>(e)] <= radius) cov[static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)])] = 1;
+  return cov;
+}
+
+double covered_weight(const Instance& in, const std::vector<std::int64_t>& sites, double radius) {
+  auto cov = covered_by(in, sites, radius);
+  double s = 0;
+  for (std::size_t i = 0; i < cov.size(); ++i)
+    if (cov[i]) s += in.w[i];
+  return s;
+}
+
+// Σ w_i min_open c_ij over points with weight > 0 and some entry; +inf if one has no open site.
+double median_cost(const Instance& in, const std::vector<std::int64_t>& sites) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> best(in.w.size(), inf);
+  std::vector<std::uint8_t> reach(in.w.size(), 0);
+  for (std::size_t j = 0; j < in.m(); ++j)
+    for (auto e = in.offsets[j]; e < in.offsets[j + 1]; ++e) reach[static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)])] = 1;
+  auto open = sites;
+  open.insert(open.end(), in.fixed.begin(), in.fixed.end());
+  for (auto j : open)
+    for (auto e = in.offsets[static_cast<std::size_t>(j)]; e < in.offsets[static_cast<std::size_t>(j) + 1]; ++e) {
+      auto i = static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)]);
+      best[i] = std::min(best[i], in.cost[static_cast<std::size_t>(e)]);
+    }
+  double s = 0;
+  for (std::size_t i = 0; i < in.w.size(); ++i)
+    if (reach[i] && in.w[i] > 0) s += in.w[i] * best[i];
+  return s;
+}
+
+void check_quotas(const Instance& in, const std::vector<std::int64_t>& sites) {
+  std::vector<std::int64_t> sorted = sites;
+  std::sort(sorted.begin(), sorted.end());
+  REQUIRE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+  for (auto j : sites) REQUIRE(std::find(in.fixed.begin(), in.fixed.end(), j) == in.fixed.end());
+  if (in.quota.empty()) return;
+  std::vector<std::int64_t> c(in.quota.size(), 0);
+  for (auto j : sites)
+    if (in.group[static_cast<std::size_t>(j)] >= 0) ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
+  for (std::size_t g = 0; g < c.size(); ++g) {
+    if (in.mode == QuotaMode::AtLeast) REQUIRE(c[g] >= in.quota[g]);
+    if (in.mode == QuotaMode::Exactly) REQUIRE(c[g] == in.quota[g]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("MCLP on a picture: greedy + swap finds the optimum", "[siting]") {
+  // Demand points on a line (weights above), candidates A..D cover the marked spans:
+  //   i:   0  1  2  3  4  5
+  //   w:   5  5  1  1  5  5
+  //   A:   x  x  x
+  //   B:         x  x
+  //   C:            x  x  x
+  //   D:   x              x
+  // Greedy (p = 2) picks A (11) then C (11) = 22; the optimum is also 22 (A+C). With p = 1 the best is A (ties by index).
+  std::vector<double> w{5, 5, 1, 1, 5, 5};
+  std::vector<std::int64_t> off{0, 3, 5, 8, 10};
+  std::vector<std::int64_t> dem{0, 1, 2, 2, 3, 3, 4, 5, 0, 5};
+  SitingProblem pr;
+  pr.demand_weight = w;
+  pr.offsets = off;
+  pr.demand_index = dem;
+  auto r = jangkau::solve_mclp(pr, 2);
+  REQUIRE(r.sites == std::vector<std::int64_t>{0, 2});
+  REQUIRE(r.objective == 22);
+  REQUIRE(r.marginal_gain == std::vector<double>{11, 11});
+  REQUIRE(r.bound == 22);  // at the final set every gain is 0
+  REQUIRE(r.gap == 0);
+  auto r1 = jangkau::solve_mclp(pr, 1);
+  REQUIRE(r1.sites == std::vector<std::int64_t>{0});
+  REQUIRE(r1.objective == 11);
+  REQUIRE(r1.bound >= 11);
+}
+
+TEST_CASE("MCLP: greedy+swap <= brute-force optimum <= certified bound", "[siting]") {
+  for (std::uint32_t seed = 0; seed < 300; ++seed) {
+    std::mt19937 rng(seed * 7919u + 1u);
+    const std::size_t n = 14 + seed % 9, m = 6 + seed % 5, p = 1 + seed % 4;
+    Instance in = random_instance(seed, n, m, seed % 3 == 0 ? 0.7 : 1.0);
+    in.radius = 0.25 + 0.05 * (seed % 4);
+    if (seed % 4 == 1) add_groups(in, rng, 2, 1);
+    if (seed % 4 == 2) {
+      add_groups(in, rng, 2, static_cast<std::int64_t>(p / 2));
+      in.mode = QuotaMode::Exactly;
+    }
+    if (seed % 5 == 3) in.fixed = {static_cast<std::int64_t>(m - 1)};
+    if (seed % 6 == 4) {
+      in.pre.assign(n, 0);
+      in.pre[0] = in.pre[3] = 1;
+    }
+    auto pr = in.problem(in.radius);
+    double opt = -1;
+    bool any = false;
+    for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) {
+      any = true;
+      opt = std::max(opt, covered_weight(in, s, in.radius));
+    });
+    if (!any) {
+      REQUIRE_THROWS_AS(jangkau::solve_mclp(pr, p), jangkau::InfeasibleError);
+      continue;
+    }
+    for (int threads : {1, 2}) {
+      jangkau::SitingOptions opt_s;
+      opt_s.threads = threads;
+      if (seed % 2) opt_s.bound_work_limit = 0;  // lazy-key bounds only
+      auto r = jangkau::solve_mclp(pr, p, opt_s);
+      INFO("seed " << seed << " threads " << threads);
+      REQUIRE(r.sites.size() == p);
+      check_quotas(in, r.sites);
+      REQUIRE(r.objective == covered_weight(in, r.sites, in.radius));
+      REQUIRE(r.objective >= r.greedy_objective);
+      REQUIRE(r.objective <= opt);
+      REQUIRE(opt <= r.bound * (1 + 1e-12));
+      REQUIRE(r.gap >= 0);
+      REQUIRE(r.covered == covered_by(in, r.sites, in.radius));
+      double sum = 0;
+      for (double g : r.marginal_gain) sum += g;
+      REQUIRE(sum == Approx(r.objective - covered_weight(in, {}, in.radius)));
+    }
+  }
+}
+
+TEST_CASE("MCLP: deterministic across thread counts", "[siting]") {
+  Instance in = random_instance(42, 2000, 150, 0.3);
+  auto pr = in.problem(0.12);
+  jangkau::SitingOptions a, b;
+  a.threads = 1;
+  b.threads = 4;
+  auto ra = jangkau::solve_mclp(pr, 12, a);
+  auto rb = jangkau::solve_mclp(pr, 12, b);
+  REQUIRE(ra.sites == rb.sites);
+  REQUIRE(ra.objective == rb.objective);
+  REQUIRE(ra.bound == rb.bound);
+}
+
+TEST_CASE("MCLP: equity floors are pursued and reported truthfully", "[siting]") {
+  int met = 0;
+  for (std::uint32_t seed = 0; seed < 60; ++seed) {
+    Instance in = random_instance(1000 + seed, 30, 10);
+    in.zone.resize(in.w.size());
+    for (std::size_t i = 0; i < in.w.size(); ++i) in.zone[i] = static_cast<std::int32_t>(i % 3);
+    in.floor = {0.5, std::nan(""), 0.3};
+    auto pr = in.problem(0.3);
+    const std::size_t p = 3;
+    auto r = jangkau::solve_mclp(pr, p);
+    auto cov = covered_by(in, r.sites, 0.3);
+    double c0 = 0, t0 = 0, c2 = 0, t2 = 0;
+    for (std::size_t i = 0; i < cov.size(); ++i) {
+      if (in.zone[i] == 0) (t0 += in.w[i], c0 += cov[i] ? in.w[i] : 0);
+      if (in.zone[i] == 2) (t2 += in.w[i], c2 += cov[i] ? in.w[i] : 0);
+    }
+    bool truly = c0 >= 0.5 * t0 - 1e-9 && c2 >= 0.3 * t2 - 1e-9;
+    REQUIRE(r.floors_met == truly);
+    met += truly;
+    // the bound ignores floors, so it still bounds the floor-constrained optimum
+    double opt = -1;
+    for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) { opt = std::max(opt, covered_weight(in, s, 0.3)); });
+    REQUIRE(opt <= r.bound * (1 + 1e-12));
+  }
+  REQUIRE(met > 0);
+}
+
+TEST_CASE("p-median: brute-force optimum between the lower bound and the heuristic", "[siting]") {
+  for (std::uint32_t seed = 0; seed < 200; ++seed) {
+    std::mt19937 rng(seed + 17u);
+    const std::size_t n = 12 + seed % 7, m = 6 + seed % 4, p = 1 + seed % 4;
+    Instance in = random_instance(5000 + seed, n, m, seed % 3 == 0 ? 0.8 : 1.0);
+    if (seed % 4 == 1) add_groups(in, rng, 2, 1);
+    if (seed % 5 == 2) in.fixed = {0};
+    auto pr = in.problem(std::numeric_limits<double>::infinity());
+    double opt = std::numeric_limits<double>::infinity();
+    bool any = false;
+    for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) {
+      any = true;
+      opt = std::min(opt, median_cost(in, s));
+    });
+    if (!any) continue;
+    auto r = jangkau::solve_p_median(pr, p);
+    INFO("seed " << seed);
+    check_quotas(in, r.sites);
+    REQUIRE(r.sites.size() == p);
+    REQUIRE(r.objective == Approx(median_cost(in, r.sites)).epsilon(1e-12));
+    REQUIRE(r.objective >= opt * (1 - 1e-12));
+    REQUIRE(r.bound <= opt * (1 + 1e-9) + 1e-9);
+    REQUIRE(r.objective <= r.greedy_objective * (1 + 1e-12));
+    if (std::isfinite(opt)) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (r.assignment[i] >= 0) {
+          bool open = std::find(r.sites.begin(), r.sites.end(), r.assignment[i]) != r.sites.end() ||
+                      std::find(in.fixed.begin(), in.fixed.end(), r.assignment[i]) != in.fixed.end();
+          REQUIRE(open);
+        }
+    }
+  }
+}
+
+TEST_CASE("p-median: the Lagrangian bound is tight on easy instances", "[siting]") {
+  Instance in = random_instance(7, 60, 12);
+  auto pr = in.problem(std::numeric_limits<double>::infinity());
+  auto r = jangkau::solve_p_median(pr, 4);
+  REQUIRE(r.gap < 0.05);
+}
+
+TEST_CASE("LSCP: fewest sites, every coverable point covered", "[siting]") {
+  for (std::uint32_t seed = 0; seed < 200; ++seed) {
+    std::mt19937 rng(seed + 99u);
+    const std::size_t n = 12 + seed % 7, m = 6 + seed % 5;
+    Instance in = random_instance(9000 + seed, n, m);
+    const double radius = 0.25 + 0.05 * (seed % 3);
+    if (seed % 4 == 1) add_groups(in, rng, 2, 1);
+    if (seed % 5 == 2) in.fixed = {1};
+    auto pr = in.problem(radius);
+    INFO("seed " << seed);
+    bool quota_ok = true;
+    for (std::size_t g = 0; g < in.quota.size(); ++g) {
+      std::int64_t c = 0;
+      for (std::size_t j = 0; j < m; ++j)
+        if (in.group[j] == static_cast<std::int32_t>(g) && std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end()) ++c;
+      if (c < in.quota[g]) quota_ok = false;
+    }
+    if (!quota_ok) {
+      REQUIRE_THROWS_AS(jangkau::solve_lscp(pr), jangkau::InfeasibleError);
+      continue;
+    }
+    auto r = jangkau::solve_lscp(pr);
+    check_quotas(in, r.sites);
+    // every coverable point is covered
+    std::vector<std::int64_t> all;
+    for (std::size_t j = 0; j < m; ++j)
+      if (std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end()) all.push_back(static_cast<std::int64_t>(j));
+    auto coverable = covered_by(in, all, radius);
+    auto got = covered_by(in, r.sites, radius);
+    REQUIRE(got == coverable);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(r.unreachable[i] == (coverable[i] ? 0 : 1));
+    // brute force: smallest k with a feasible covering set
+    std::size_t best = all.size() + 1;
+    for (std::size_t k = 0; k <= all.size() && best > all.size(); ++k)
+      for_each_feasible(in, k, [&](const std::vector<std::int64_t>& s) {
+        if (covered_by(in, s, radius) == coverable) best = std::min(best, k);
+      });
+    REQUIRE(r.objective >= static_cast<double>(best));
+    REQUIRE(r.bound <= static_cast<double>(best));
+  }
+}
+
+TEST_CASE("siting: bad input and infeasible quotas raise typed errors", "[siting]") {
+  Instance in = random_instance(3, 10, 5);
+  auto pr = in.problem(0.3);
+  REQUIRE_THROWS_AS(jangkau::solve_mclp(pr, 6), jangkau::InfeasibleError);
+  std::vector<std::int64_t> bad_off{0, 2, 1, 3, 4, static_cast<std::int64_t>(in.demand.size())};
+  auto pb = pr;
+  pb.offsets = bad_off;
+  REQUIRE_THROWS_AS(jangkau::solve_mclp(pb, 2), jangkau::InvalidInputError);
+  std::vector<double> nan_w(in.w.size(), 1.0);
+  nan_w[2] = std::nan("");
+  pb = pr;
+  pb.demand_weight = nan_w;
+  REQUIRE_THROWS_AS(jangkau::solve_p_median(pb, 2), jangkau::InvalidInputError);
+  std::vector<std::int32_t> grp{0, 0, 0, 0, 1};
+  std::vector<std::int64_t> q{1, 2};
+  pb = pr;
+  pb.candidate_group = grp;
+  pb.group_quota = q;
+  REQUIRE_THROWS_AS(jangkau::solve_mclp(pb, 3), jangkau::InfeasibleError);  // group 1 has one candidate
+  pb.quota_mode = QuotaMode::Exactly;
+  REQUIRE_THROWS_AS(jangkau::solve_lscp(pb), jangkau::InvalidInputError);
+  std::vector<std::int64_t> dup_dem = in.demand;
+  dup_dem[1] = dup_dem[0];
+  pb = pr;
+  pb.demand_index = dup_dem;
+  REQUIRE_THROWS_AS(jangkau::solve_mclp(pb, 2), jangkau::InvalidInputError);
+}
+
+TEST_CASE("best_feasible_sum respects the partition structure", "[siting]") {
+  std::vector<double> v{9, 8, 7, 1, 5, 4};
+  std::vector<std::int32_t> g{0, 0, 0, 1, 1, -1};
+  std::vector<std::int64_t> q{1, 2};
+  std::vector<double> w(1, 1.0);
+  std::vector<std::int64_t> off{0, 0, 0, 0, 0, 0, 0};
+  SitingProblem pr;
+  pr.demand_weight = w;
+  pr.offsets = off;
+  pr.candidate_group = g;
+  pr.group_quota = q;
+  REQUIRE(jangkau::best_feasible_sum(pr, v, 3) == 9 + 1 + 5);
+  REQUIRE(jangkau::best_feasible_sum(pr, v, 4) == 9 + 1 + 5 + 8);
+  pr.quota_mode = QuotaMode::Exactly;
+  REQUIRE(jangkau::best_feasible_sum(pr, v, 4) == 9 + 1 + 5 + 4);
+}
