@@ -64,3 +64,33 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path, data_dir, args, needle):
 def test_missing_data_dir_is_an_error(tmp_path):
     r = _run("--data", str(tmp_path / "nowhere"), "zones", "serang", "-o", str(tmp_path / "x.geojson"))
     assert r.returncode == 1 and "does not exist" in r.stderr
+
+
+def test_coverage_by_travel_time(tmp_path, data_dir):
+    """`jangkau coverage --roads --max-time` reuses the travel model: same numbers, monotone in T."""
+    import pandas as pd
+
+    from jangkau import Region
+    from jangkau.cli.access import build_roads
+    from jangkau.facilities import read_facilities
+    from jangkau.population import from_zone_counts
+    from jangkau.travel import DemandKind, TravelModel, demand
+
+    fac = data_dir / "facilities/cilegon3672_rtrw_PUSKESMAS_PT.geojson"
+    roads = [str(data_dir / f"roads/cilegon3672_rtrw_JALAN_{c}_LN.geojson") for c in ("ARTERI", "KOLEKTOR", "LOKAL")]
+    out = tmp_path / "tt.csv"
+    assert main(["--data", str(data_dir), "-q", "coverage", "cilegon", "--facilities", str(fac), "--type",
+                 "puskesmas", "--roads", ",".join(roads), "--max-time", "10min,20min", "-o", str(out)]) == 0
+    got = pd.read_csv(out, dtype={"code": str})
+    assert (got["covered"] <= got["population"] + 1e-6).all()
+    w = got.pivot(index="code", columns="max_time_min", values="covered")
+    assert (w[20] >= w[10]).all()
+    region = Region.load("cilegon", data_dir=data_dir)
+    f = read_facilities([fac], region_boundary=region.zones("kabupaten"))
+    f = f[f["facility_type"] == "puskesmas"].reset_index(drop=True)
+    dm = demand(region, level="kecamatan", population=from_zone_counts(region.zones("desa", crs=region.working_crs)),
+                kind=DemandKind.CELLS, cell_size=250.0)
+    ref = TravelModel(build_roads(roads, crs=region.working_crs), f, dm).coverage([10, 20])
+    pd.testing.assert_series_equal(got["covered"], ref["covered"], check_names=False, rtol=1e-12)
+    assert main(["--data", str(data_dir), "coverage", "cilegon", "--facilities", str(fac), "--max-time", "10min",
+                 "-o", str(tmp_path / "x.csv")]) == 1

@@ -55,9 +55,48 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="TIF",
         help="raster of population counts per cell (default: the region's population table)",
     )
+    t = p.add_argument_group("travel-time coverage (instead of straight-line radii)")
+    t.add_argument("--roads", action="append", metavar="FILE[,FILE]",
+                   help="road layers or one OSM file (see 'jangkau access --help'); with --max-time")
+    t.add_argument("--max-time", default=None, metavar="T[,T]",
+                   help="travel-time thresholds, e.g. 15min,30min (over --roads, nearest facility, <=)")
+    t.add_argument("--cell-size", type=float, default=250.0,
+                   help="demand cell size in metres for travel time (default 250)")
+    t.add_argument("--max-snap", type=float, default=1000.0,
+                   help="largest off-road walk in metres; farther people are counted as not covered (default 1000)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, ...)")
     p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
     p.set_defaults(func=run)
+
+
+def _travel_time_coverage(args, region, facilities, population):
+    """Population within each travel time of the nearest facility of each type (roads)."""
+    import pandas as pd
+
+    from ..errors import InvalidInputError
+    from ..population import from_zone_counts
+    from ..travel import DemandKind, TravelModel, demand, parse_minutes
+    from .access import build_roads
+
+    if not args.roads:
+        raise InvalidInputError("--max-time needs --roads", field="roads")
+    if args.radius:
+        raise InvalidInputError("give either --radius or --max-time, not both", field="radius")
+    minutes = parse_minutes(args.max_time)
+    roads = build_roads(args.roads, crs=region.working_crs)
+    pop = population or from_zone_counts(region.zones("desa", crs=region.working_crs))
+    dm = demand(region, level=args.level, population=pop, kind=DemandKind.CELLS, cell_size=args.cell_size)
+    fac = facilities[~facilities["duplicate"].astype(bool)] if "duplicate" in facilities.columns else facilities
+    types = sorted(fac["facility_type"].unique()) if not args.types else args.types
+    frames = []
+    for t in types:
+        sub = fac[fac["facility_type"] == t].reset_index(drop=True)
+        if sub.empty:
+            raise InvalidInputError(f"no facilities of type '{t}'", field="type")
+        cov = TravelModel(roads, sub, dm, max_snap_m=args.max_snap).coverage(minutes)
+        cov.insert(1, "facility_type", t)
+        frames.append(cov)
+    return pd.concat(frames, ignore_index=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,9 +116,14 @@ def run(args: argparse.Namespace) -> int:
     if outside:
         log.info("%d facilities lie outside %s and are counted (people cross borders)", outside, region.title)
     population = from_raster(args.population_raster) if args.population_raster else None
-    table = coverage(
-        region, facilities, args.radius, level=args.level, population=population, types=args.types
-    )
+    if args.max_time or args.roads:
+        if not args.max_time:
+            raise InvalidInputError("--roads needs --max-time (travel-time thresholds)", field="max_time")
+        table = _travel_time_coverage(args, region, facilities, population)
+    else:
+        table = coverage(
+            region, facilities, args.radius, level=args.level, population=population, types=args.types
+        )
     out = args.output
     if out.lower().endswith(".csv"):
         write(table, out)
