@@ -1,0 +1,759 @@
+"""
+jangkau engine (C++). Use the public API in the `jangkau` package.
+"""
+from __future__ import annotations
+import collections.abc
+import numpy
+import numpy.typing
+import typing
+__all__: list[str] = ['Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+class GeometryKind:
+    """
+    Members:
+    
+      Point
+    
+      Line
+    
+      Polygon
+    """
+    Line: typing.ClassVar[GeometryKind]
+    Point: typing.ClassVar[GeometryKind]
+    Polygon: typing.ClassVar[GeometryKind]
+    __members__: typing.ClassVar[dict[str, GeometryKind]]
+    @typing.overload
+    def __eq__(self, other: GeometryKind) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: GeometryKind) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+class GeometryArray:
+    """
+    Geometries as flat coordinate and offset arrays (always multi-part).
+    """
+    def __init__(self, kind: GeometryKind, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ring_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], part_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], geom_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> None:
+        ...
+    def __len__(self) -> int:
+        ...
+    @property
+    def geom_offsets(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def kind(self) -> GeometryKind:
+        ...
+    @property
+    def part_offsets(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def ring_offsets(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def x(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def y(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+class VectorLayer:
+    """
+    A layer read through GDAL/OGR.
+    """
+    def __len__(self) -> int:
+        ...
+    def columns(self) -> list:
+        ...
+    @property
+    def crs(self) -> typing.Any:
+        ...
+    @property
+    def fid(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def geometry(self) -> GeometryArray:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def source(self) -> str:
+        ...
+class Grid:
+    """
+    A north-up raster grid (origin = north-west corner).
+    """
+    def __init__(self, origin_x: typing.SupportsFloat | typing.SupportsIndex, origin_y: typing.SupportsFloat | typing.SupportsIndex, cell_width: typing.SupportsFloat | typing.SupportsIndex, cell_height: typing.SupportsFloat | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __repr__(self) -> str:
+        ...
+    @property
+    def cell_area(self) -> float:
+        ...
+    @property
+    def cell_height(self) -> float:
+        ...
+    @property
+    def cell_width(self) -> float:
+        ...
+    @property
+    def cols(self) -> int:
+        ...
+    @property
+    def geotransform(self) -> tuple[float, float, float, float, float, float]:
+        ...
+    @property
+    def origin_x(self) -> float:
+        ...
+    @property
+    def origin_y(self) -> float:
+        ...
+    @property
+    def rows(self) -> int:
+        ...
+    @property
+    def shape(self) -> tuple[int, int]:
+        ...
+class RasterType:
+    """
+    Members:
+    
+      Float32
+    
+      Float64
+    
+      Int32
+    
+      UInt8
+    """
+    Float32: typing.ClassVar[RasterType]
+    Float64: typing.ClassVar[RasterType]
+    Int32: typing.ClassVar[RasterType]
+    UInt8: typing.ClassVar[RasterType]
+    __members__: typing.ClassVar[dict[str, RasterType]]
+    @typing.overload
+    def __eq__(self, other: RasterType) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: RasterType) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+class Graph:
+    """
+    Directed graph in CSR form with one or more weight sets (engine side).
+    """
+    @staticmethod
+    def from_edges(node_count: typing.SupportsInt | typing.SupportsIndex, from_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], to_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], weights: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64]]) -> Graph:
+        """
+        Builds the graph from a directed edge list; raises InvalidInputError naming the bad edge.
+        """
+    def reversed(self) -> Graph:
+        ...
+    def weights(self, weight_set: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def edge_count(self) -> int:
+        ...
+    @property
+    def edge_ids(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def node_count(self) -> int:
+        ...
+    @property
+    def offsets(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def targets(self) -> numpy.typing.NDArray[numpy.int32]:
+        ...
+    @property
+    def weight_count(self) -> int:
+        ...
+class Decay:
+    """
+    Distance decay of accessibility weights (see docs/access.md).
+    
+    Members:
+    
+      Step
+    
+      Zones
+    
+      Gaussian
+    
+      Power
+    
+      Exponential
+    """
+    Exponential: typing.ClassVar[Decay]
+    Gaussian: typing.ClassVar[Decay]
+    Power: typing.ClassVar[Decay]
+    Step: typing.ClassVar[Decay]
+    Zones: typing.ClassVar[Decay]
+    __members__: typing.ClassVar[dict[str, Decay]]
+    @typing.overload
+    def __eq__(self, other: Decay) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: Decay) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+class QuotaMode:
+    """
+    How group quotas are read.
+    
+    Members:
+    
+      AT_LEAST
+    
+      EXACTLY
+    """
+    AT_LEAST: typing.ClassVar[QuotaMode]
+    EXACTLY: typing.ClassVar[QuotaMode]
+    __members__: typing.ClassVar[dict[str, QuotaMode]]
+    @typing.overload
+    def __eq__(self, other: QuotaMode) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: QuotaMode) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+class SitingResultCore:
+    """
+    Raw result of a siting solver (see jangkau.siting.SitingResult).
+    """
+    @property
+    def assignment(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def bound(self) -> float:
+        ...
+    @property
+    def covered(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+    @property
+    def floors_met(self) -> bool:
+        ...
+    @property
+    def gap(self) -> float:
+        ...
+    @property
+    def greedy_objective(self) -> float:
+        ...
+    @property
+    def marginal_gain(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def objective(self) -> float:
+        ...
+    @property
+    def sites(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def swaps(self) -> int:
+        ...
+    @property
+    def unassigned_cost(self) -> float:
+        ...
+    @property
+    def unreachable(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+class SpeedTable:
+    """
+    Speed per road class (see datasets/road_speeds.csv).
+    """
+    def __len__(self) -> int:
+        ...
+    def find_loose(self, value: str) -> int:
+        ...
+    @property
+    def names(self) -> list[str]:
+        ...
+    @property
+    def routable(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+    @property
+    def speed_kmh(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+class JoinKind:
+    """
+    Members:
+    
+      EndpointToEndpoint
+    
+      EndpointToLine
+    
+      Crossing
+    
+      Touch
+    
+      Duplicate
+    """
+    Crossing: typing.ClassVar[JoinKind]
+    Duplicate: typing.ClassVar[JoinKind]
+    EndpointToEndpoint: typing.ClassVar[JoinKind]
+    EndpointToLine: typing.ClassVar[JoinKind]
+    Touch: typing.ClassVar[JoinKind]
+    __members__: typing.ClassVar[dict[str, JoinKind]]
+    @typing.overload
+    def __eq__(self, other: JoinKind) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: JoinKind) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+class RoadNetwork:
+    """
+    A road network as a directed edge list (see io/roads.hpp).
+    """
+    def components(self) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
+        """
+        (labels per node, sizes per component), components by decreasing size.
+        """
+    def largest_component(self) -> RoadNetwork:
+        ...
+    def subnetwork(self, keep_node: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> RoadNetwork:
+        ...
+    @property
+    def class_names(self) -> list[str]:
+        ...
+    @property
+    def crs(self) -> str:
+        ...
+    @property
+    def edge_class(self) -> numpy.typing.NDArray[numpy.int32]:
+        ...
+    @property
+    def edge_count(self) -> int:
+        ...
+    @property
+    def edge_feature(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def edge_from(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def edge_geometry(self) -> GeometryArray:
+        ...
+    @property
+    def edge_geometry_offsets(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def edge_geometry_x(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def edge_geometry_y(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def edge_layer(self) -> numpy.typing.NDArray[numpy.int32]:
+        ...
+    @property
+    def edge_length_m(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def edge_line(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def edge_piece(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def edge_speed_kmh(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def edge_time_s(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def edge_to(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def edge_twin(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def join_distance_m(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def join_kind(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+    @property
+    def join_lat(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def join_line_a(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def join_line_b(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def join_lon(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def join_x(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def join_y(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def line_feature(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def line_layer(self) -> numpy.typing.NDArray[numpy.int32]:
+        ...
+    @property
+    def node_count(self) -> int:
+        ...
+    @property
+    def node_lat(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def node_lon(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def node_x(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def node_y(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+class SegmentIndex:
+    """
+    R-tree over the segments of line geometries, for snapping.
+    """
+    def __init__(self, lines: GeometryArray, include: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> None:
+        ...
+    def snap(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_snap_m: typing.SupportsFloat | typing.SupportsIndex, walk_speed_kmh: typing.SupportsFloat | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> dict:
+        ...
+    @property
+    def segment_count(self) -> int:
+        ...
+class SnapDirection:
+    """
+    Members:
+    
+      FromPoint
+    
+      ToPoint
+    """
+    FromPoint: typing.ClassVar[SnapDirection]
+    ToPoint: typing.ClassVar[SnapDirection]
+    __members__: typing.ClassVar[dict[str, SnapDirection]]
+    @typing.overload
+    def __eq__(self, other: SnapDirection) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: SnapDirection) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+def access_index(demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], supply: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], population: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], decay: Decay, max_cost: typing.SupportsFloat | typing.SupportsIndex = ..., zone_breaks: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [10.0, 20.0, 30.0], zone_weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [1.0, 0.68, 0.22], beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, min_cost: typing.SupportsFloat | typing.SupportsIndex = 1.0, hansen: bool = False) -> tuple:
+    """
+    (access, ratio, catchment_demand): two-step floating catchment with the given decay, or the Hansen potential (hansen=True, Power/Exponential decay only).
+    """
+def allocate_nearest(cell_x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], cell_y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], population: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], facility_x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], facility_y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    Nearest-facility allocation: (facility, distance) per cell and per facility (population, mean distance, [p50; p90] distance).
+    """
+def buffer(geometry: GeometryArray, distance: typing.SupportsFloat | typing.SupportsIndex, quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 8) -> GeometryArray:
+    ...
+def buffer_union(points: GeometryArray, radius: typing.SupportsFloat | typing.SupportsIndex, quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 8) -> GeometryArray:
+    """
+    Union of discs of `radius` around the points (one polygon geometry).
+    """
+def cell_coverage(grid: Grid, polygons: GeometryArray, min_fraction: typing.SupportsFloat | typing.SupportsIndex = 0.0, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    Exact covered fraction of every cell touched by each polygon: (offsets, cells, fractions) in CSR form.
+    """
+def cost_matrix(graph: Graph, source_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], source_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, source_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, target_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, target_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, target_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, weight_set: typing.SupportsInt | typing.SupportsIndex = 0, cutoff: typing.SupportsFloat | typing.SupportsIndex = ..., threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    (source, target, cost) COO arrays sorted by source then target.
+    """
+def coverage_fraction_sum(grid: Grid, polygons: GeometryArray, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Per cell, the sum of the covered fractions of all polygons (rows x cols).
+    """
+def crs_info(definition: str) -> tuple[str, str, bool]:
+    """
+    (authority, name, is_geographic) of a CRS definition; CrsError if unknown.
+    """
+def difference_zones(zones: GeometryArray, cover: GeometryArray, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> GeometryArray:
+    """
+    zones[k] − cover[0] for every zone.
+    """
+def disc_union_areas(zones: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], radii: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 8, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    area(zone ∩ union of discs) for every radius (rows) and zone (columns).
+    """
+def disc_union_zonal_sums(grid: Grid, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], zones: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], radii: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], nodata: typing.SupportsFloat | typing.SupportsIndex | None = None, quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 8, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns).
+    """
+def dissolve(geometry: GeometryArray, group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], n_groups: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> GeometryArray:
+    """
+    Union of the geometries of each group 0..n_groups-1 (GEOS, parallel over groups).
+    """
+def geometry_length(arg0: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Planar length of every line (perimeter of polygons), in coordinate units.
+    """
+def induced_subgraph(graph: Graph, keep: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple:
+    """
+    (subgraph, parent_node) induced by keep != 0.
+    """
+def intersect_zones(zones: GeometryArray, cover: GeometryArray, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> GeometryArray:
+    """
+    zones[k] ∩ cover[0] for every zone.
+    """
+def intersection_areas(zones: GeometryArray, cover: GeometryArray, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Area of zones[k] ∩ cover[0] for every zone (coordinate units squared).
+    """
+def is_valid(arg0: GeometryArray) -> typing.Any:
+    ...
+def largest_component(graph: Graph) -> tuple:
+    """
+    (subgraph, parent_node) of the largest weakly connected component.
+    """
+def list_layers(path: str) -> list[str]:
+    ...
+def locate_points(polygons: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    Index of the polygon containing each point (R-tree + exact test), -1 where none.
+    """
+def nearest_facility(graph: Graph, node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, weight_set: typing.SupportsInt | typing.SupportsIndex = 0, cutoff: typing.SupportsFloat | typing.SupportsIndex = ...) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.int64]]:
+    """
+    (cost, facility) per node from one multi-source search; facility -1 where unreached.
+    """
+def nearest_points(target_x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target_y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], query_x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], query_y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    Nearest target (index, distance) of every query point; ties go to the lower index.
+    """
+def network_access(graph: Graph, source_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], source_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_target: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_source: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], population: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weight_set: typing.SupportsInt | typing.SupportsIndex, cutoff: typing.SupportsFloat | typing.SupportsIndex, cost_divisor: typing.SupportsFloat | typing.SupportsIndex, decay: Decay, max_cost: typing.SupportsFloat | typing.SupportsIndex, zone_breaks: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], zone_weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], beta: typing.SupportsFloat | typing.SupportsIndex, min_cost: typing.SupportsFloat | typing.SupportsIndex, hansen: bool, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    (access, ratio, catchment_demand) of a floating catchment over the graph, without a cost table.
+    """
+def orient_ccw(arg0: GeometryArray) -> GeometryArray:
+    """
+    Copy with shells counter-clockwise and holes clockwise.
+    """
+def polygon_area(arg0: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Planar area of every polygon (coordinate units squared).
+    """
+def read_raster(path: str, band: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple[numpy.typing.NDArray[numpy.float64], Grid, str, typing.Any]:
+    """
+    Reads one band: (values[rows, cols] float64, Grid, crs_wkt, nodata).
+    """
+def read_speed_table(path: str) -> SpeedTable:
+    """
+    Reads a speed table CSV.
+    """
+def read_vector(path: str, layer: str = '', assume_crs: str = '', x_column: str = '', y_column: str = '', wkt_column: str = '', where: str = '', require_geometry: bool = True) -> VectorLayer:
+    ...
+def road_network_from_layers(paths: collections.abc.Sequence[str], layers: collections.abc.Sequence[str], road_classes: collections.abc.Sequence[str], class_columns: collections.abc.Sequence[str], assume_crs: collections.abc.Sequence[str], speeds: SpeedTable, crs: str, snap_tolerance_m: typing.SupportsFloat | typing.SupportsIndex, split_crossings: bool, node_tolerance_m: typing.SupportsFloat | typing.SupportsIndex, grade_separated: collections.abc.Sequence[str], drop_duplicates: bool, progress: typing.Any = None) -> RoadNetwork:
+    ...
+def road_network_from_osm(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, progress: typing.Any = None) -> RoadNetwork:
+    ...
+def shortest_path_costs(graph: Graph, sources: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], weight_set: typing.SupportsInt | typing.SupportsIndex = 0, cutoff: typing.SupportsFloat | typing.SupportsIndex = ..., threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Dense (len(sources), node_count) costs, +inf where unreached.
+    """
+def siting_solve(model: typing.SupportsInt | typing.SupportsIndex, weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, precovered: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], quota: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], mode: QuotaMode, zone: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], floor: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, bound_work_limit: typing.SupportsFloat | typing.SupportsIndex = 200000000.0, lagrangian_iterations: typing.SupportsInt | typing.SupportsIndex = 300, progress: typing.Any = None) -> SitingResultCore:
+    """
+    Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting).
+    """
+def snap_brute_force(lines: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_snap_m: typing.SupportsFloat | typing.SupportsIndex, walk_speed_kmh: typing.SupportsFloat | typing.SupportsIndex, include: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> dict:
+    ...
+def snap_entries(edge: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], fraction: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], walk_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], beyond_max: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], edge_from: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], edge_to: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], edge_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], edge_twin: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], direction: SnapDirection) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]:
+    ...
+def transform_geometry(geometry: GeometryArray, src: str, dst: str) -> GeometryArray:
+    ...
+def transform_xy(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], src: str, dst: str) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    Transforms coordinate arrays (lon/lat order).
+    """
+def unary_union(arg0: GeometryArray) -> GeometryArray:
+    ...
+def utm_crs_for(lon: typing.SupportsFloat | typing.SupportsIndex, lat: typing.SupportsFloat | typing.SupportsIndex) -> str:
+    ...
+def validate_polygons(geometry: GeometryArray, repair: bool = True, allow_empty: bool = False, file: str = '') -> tuple[GeometryArray, list]:
+    """
+    Validity check and MakeValid repair; returns (geometry, [(feature, reason, action, area_before, area_after)]).
+    """
+def weak_components(graph: Graph) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    Weakly connected component per node, 0 = largest.
+    """
+def weighted_group_stats(values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], n_groups: typing.SupportsInt | typing.SupportsIndex, probabilities: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    Per group: (total weight, weighted mean, weighted quantiles[len(probabilities), n_groups]).
+    """
+def write_raster(path: str, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], grid: Grid, crs_wkt: str = '', nodata: typing.SupportsFloat | typing.SupportsIndex | None = None, type: RasterType = ..., deflate_level: typing.SupportsInt | typing.SupportsIndex = 6) -> None:
+    """
+    Writes a compressed GeoTIFF atomically and deterministically.
+    """
+def write_vector(path: str, geometry: typing.Any, crs: typing.Any, names: collections.abc.Sequence[str], columns: list, precision: typing.SupportsInt | typing.SupportsIndex = 7, layer_name: str = '') -> None:
+    """
+    Atomically writes a layer; the format comes from the extension.
+    """
+def zonal_sums(grid: Grid, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], polygons: GeometryArray, nodata: typing.SupportsFloat | typing.SupportsIndex | None = None, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+    """
+    Coverage-weighted (sum, count, covered_cells) of a raster per polygon (exactextract's rule).
+    """
+__version__: str = '0.1.0'
