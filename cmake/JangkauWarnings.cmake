@@ -8,6 +8,6 @@ target_compile_options(jangkau_options INTERFACE
   $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-unused-parameter -Wno-missing-field-initializers -ffp-contract=off>
   $<$<AND:$<CXX_COMPILER_ID:GNU,Clang>,$<BOOL:${JANGKAU_WERROR}>>:-Werror>)
 if(JANGKAU_SANITIZE)
-  target_compile_options(jangkau_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_compile_options(jangkau_options INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(jangkau_options INTERFACE -fsanitize=address,undefined)
 endif()

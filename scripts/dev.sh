@@ -71,6 +71,12 @@ run_tests() {
         -DJANGKAU_WERROR="$werror" >/dev/null
   cmake --build "$ROOT/build/tests" -j "$JOBS"
   ctest --test-dir "$ROOT/build/tests" --output-on-failure -j "$JOBS"
+  log "C++ tests again under AddressSanitizer + UBSan (leak checks on)"
+  cmake -S "$ROOT" -B "$ROOT/build/asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJANGKAU_BUILD_TESTS=ON \
+        -DJANGKAU_SANITIZE=ON -DJANGKAU_WERROR="$werror" >/dev/null
+  cmake --build "$ROOT/build/asan" -j "$JOBS"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir "$ROOT/build/asan" --output-on-failure -j "$JOBS"
   log "Python tests (pytest)"
   cd "$ROOT"
   "$VENV/bin/python" -m pytest --nbmake tests/python notebooks "$@"
