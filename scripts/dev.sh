@@ -59,7 +59,8 @@ run_main() {
   setup
   local out="${OUT:-$ROOT/out}"
   log "main job → $out"
-  "$VENV/bin/jangkau" run "${REGION_CONFIG:-serang}" -o "$out"
+  # No CONFIG: Kabupaten Serang when the data directory is found, else the embedded SYNTHETIC region.
+  "$VENV/bin/jangkau" run ${REGION_CONFIG:+"$REGION_CONFIG"} -o "$out"
 }
 
 run_tests() {
