@@ -59,8 +59,18 @@ run_main() {
   setup
   local out="${OUT:-$ROOT/out}"
   log "main job → $out"
-  # No CONFIG: Kabupaten Serang when the data directory is found, else the embedded SYNTHETIC region.
-  "$VENV/bin/jangkau" run ${REGION_CONFIG:+"$REGION_CONFIG"} -o "$out"
+  if [ -n "${REGION_CONFIG:-}" ]; then
+    "$VENV/bin/jangkau" run "$REGION_CONFIG" -o "$out"
+  elif "$VENV/bin/python" -c 'import sys, jangkau.data as d; sys.exit(d.data_dir(required=False) is None)'; then
+    # Real data found: Kabupaten Serang (zones, dapil, pilots, sites) and Kota Cilegon (also
+    # coverage, road access, gaps and isochrones from its real facilities and roads).
+    "$VENV/bin/jangkau" run serang -o "$out/serang"
+    "$VENV/bin/jangkau" run cilegon -o "$out/cilegon"
+  else
+    # No data anywhere (offline, fresh machine): the embedded SYNTHETIC region, labelled so.
+    "$VENV/bin/jangkau" run -o "$out/synthetic"
+  fi
+  log "outputs in $out (open report.html in each folder)"
 }
 
 run_tests() {
