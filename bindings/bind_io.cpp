@@ -43,7 +43,10 @@ void bind_io(py::module_& m) {
       .def("columns", [](const VectorLayer& l) {
         py::list out;
         for (const auto& f : l.fields) {
-          const char* t = f.type == FieldType::Integer ? "int" : f.type == FieldType::Real ? "float" : "str";
+          const char* t = f.boolean                        ? "bool"
+                          : f.type == FieldType::Integer ? "int"
+                          : f.type == FieldType::Real    ? "float"
+                                                         : "str";
           py::array_t<std::uint8_t> valid(static_cast<py::ssize_t>(f.valid.size()), f.valid.data());
           out.append(py::make_tuple(f.name, t, field_values(f), valid));
         }
@@ -92,6 +95,7 @@ void bind_io(py::module_& m) {
             py::array arr = col;
             if (arr.dtype().kind() == 'i' || arr.dtype().kind() == 'u' || arr.dtype().kind() == 'b') {
               f.type = FieldType::Integer;
+              f.boolean = arr.dtype().kind() == 'b';
               auto a = col.cast<carray<std::int64_t>>();
               f.integers.assign(a.data(), a.data() + a.size());
             } else {

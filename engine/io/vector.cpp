@@ -170,7 +170,8 @@ VectorLayer read_vector(const std::string& path, const ReadOptions& options) {
     switch (fd->GetType()) {
       case OFTInteger:
       case OFTInteger64:
-        f.type = fd->GetSubType() == OFSTBoolean ? FieldType::Integer : FieldType::Integer;
+        f.type = FieldType::Integer;
+        f.boolean = fd->GetSubType() == OFSTBoolean;
         break;
       case OFTReal:
         f.type = FieldType::Real;

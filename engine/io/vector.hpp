@@ -19,6 +19,7 @@ enum class FieldType : std::uint8_t { Integer = 0, Real = 1, String = 2 };
 struct Field {
   std::string name;
   FieldType type = FieldType::String;
+  bool boolean = false;  ///< Integer field holding 0/1 (OGR's boolean subtype; GeoJSON true/false)
   std::vector<std::int64_t> integers;
   std::vector<double> reals;
   std::vector<std::string> strings;

@@ -121,7 +121,8 @@ void write_to(const std::string& tmp, const std::string& target, const VectorLay
   if (!out) throw DataFileError("cannot create layer: " + errors.message(), {target, -1, ""});
   for (const auto& f : layer.fields) {
     OGRFieldType t = f.type == FieldType::Integer ? OFTInteger64 : f.type == FieldType::Real ? OFTReal : OFTString;
-    OGRFieldDefn fd(f.name.c_str(), t);
+    OGRFieldDefn fd(f.name.c_str(), f.boolean ? OFTInteger : t);
+    if (f.boolean) fd.SetSubType(OFSTBoolean);
     if (out->CreateField(&fd) != OGRERR_NONE)
       throw DataFileError("cannot create field: " + errors.message(), {target, -1, f.name});
   }

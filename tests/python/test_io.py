@@ -231,3 +231,13 @@ def test_errors_map_to_builtin_classes():
     assert issubclass(jangkau.InvalidInputError, ValueError)
     assert issubclass(jangkau.DataFileError, OSError)
     assert issubclass(jangkau.CrsError, jangkau.JangkauError)
+
+
+def test_booleans_round_trip_as_json_booleans(tmp_path, squares):
+    g = squares.assign(flag=[True, False, True])
+    out = write(g, tmp_path / "b.geojson")
+    doc = json.loads(out.read_text())
+    assert [f["properties"]["flag"] for f in doc["features"]] == [True, False, True]
+    back = read_vector(out)
+    assert str(back["flag"].dtype) == "boolean" and back["flag"].tolist() == [True, False, True]
+    assert read_vector(write(g, tmp_path / "b.gpkg"))["flag"].tolist() == [True, False, True]

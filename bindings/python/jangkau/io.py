@@ -130,7 +130,11 @@ def read_vector(
     data: dict[str, object] = {}
     for name, typ, values, valid in lyr.columns():
         valid = np.asarray(valid, dtype=bool)
-        if typ == "int":
+        if typ == "bool":
+            data[name] = pd.array(np.where(valid, values, 0).astype(bool), dtype="boolean")
+            if not valid.all():
+                data[name][~valid] = pd.NA
+        elif typ == "int":
             data[name] = pd.array(np.where(valid, values, 0), dtype="Int64")
             if not valid.all():
                 data[name][~valid] = pd.NA
@@ -177,8 +181,8 @@ def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7
     for name in frame.columns:
         s = frame[name]
         names.append(str(name))
-        if pd.api.types.is_bool_dtype(s.dtype):
-            columns.append(s.astype(np.int64).to_numpy())
+        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            columns.append(s.to_numpy(dtype=bool))
         elif pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any():
             columns.append(s.to_numpy(dtype=np.int64))
         elif pd.api.types.is_numeric_dtype(s.dtype):
