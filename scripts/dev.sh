@@ -40,7 +40,7 @@ setup_python() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "installing Python dependencies"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements/dev.txt"
+    "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements/dev.txt" -c "$ROOT/requirements/constraints.txt"
     echo "$want" > "$stamp"
   fi
   # The notebooks run on the venv's own kernel.
