@@ -17,6 +17,17 @@ import logging
 log = logging.getLogger("jangkau")
 
 
+def _distance_m(text: str) -> float:
+    """A distance such as '2km', '500m' or '1500' (metres), for argparse."""
+    from ..coverage import parse_radii
+
+    try:
+        (value,) = parse_radii(text)
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(f"not a distance: {text!r}") from exc
+    return float(value)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sites",
@@ -43,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     std = p.add_mutually_exclusive_group()
     std.add_argument(
-        "--radius", type=float, metavar="METRES", help="coverage standard: straight-line distance"
+        "--radius", type=_distance_m, metavar="D", help="coverage standard: straight-line distance (2km, 500m or metres)"
     )
     std.add_argument(
         "--max-time",
