@@ -43,7 +43,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import tomllib
 
 from . import __version__
 from .errors import DataFileError, InvalidInputError
@@ -363,7 +362,7 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
     """
     from .data import data_dir as resolve_data_dir
     from .io import write
-    from .region import Region, _datasets_dir
+    from .region import Region
 
     options = options or FillOptions()
     options.validate()
@@ -374,15 +373,9 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
                                     field="synthetic_inputs")
     if not inputs:
         raise InvalidInputError("no synthetic input requested", field="synthetic_inputs")
-    path = Path(spec)
-    if path.suffix != ".toml":
-        path = _datasets_dir() / str(spec) / "region.toml"
-    if not path.is_file():
-        raise DataFileError("region file not found", file=str(path))
-    try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
+    from .region import read_region_file
+
+    path, config = read_region_file(spec)
     if config.get("synthetic"):
         raise InvalidInputError("the region is already synthetic: nothing to fill", file=str(path), field="synthetic")
     out = Path(directory)

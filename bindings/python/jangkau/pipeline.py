@@ -124,19 +124,12 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     This is the one place that decides what a run's inputs are: :func:`run` records
     exactly these in manifest.json and ``jangkau batch`` hashes them to skip reruns."""
     from .data import data_dir as resolve_data_dir
-    from .region import _datasets_dir
+    from .region import read_region_file
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     ddir = resolve_data_dir(data_dir or cfg.raw.get("data"), required=False)
     spec = Path(cfg.region)
-    rpath = spec if spec.suffix == ".toml" else _datasets_dir() / str(cfg.region) / "region.toml"
-    if not rpath.is_file():
-        raise DataFileError("region file not found", file=str(rpath))
-    rpath = rpath.resolve()
-    try:
-        rconf = tomllib.loads(rpath.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(rpath)) from None
+    rpath, rconf = read_region_file(spec if spec.suffix == ".toml" else str(cfg.region))
 
     def region_resolve(ref: str) -> Path:
         if ref.startswith("@region/"):

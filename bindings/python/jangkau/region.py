@@ -69,6 +69,24 @@ _TABLE_KEYS = {
 _LEVEL_KEYS = {"code", "name", "names", "names_code"}
 
 
+def read_region_file(spec: str | os.PathLike[str]) -> tuple[Path, dict]:
+    """The path and parsed TOML of a region: a built-in name or a ``.toml`` file. Raises
+    DataFileError (unknown name, missing file) or InvalidInputError (not valid TOML)."""
+    path = Path(spec)
+    if path.suffix != ".toml":
+        candidate = _datasets_dir() / str(spec) / "region.toml"
+        if not candidate.is_file():
+            known = ", ".join(builtin_regions())
+            raise DataFileError(f"unknown region '{spec}' (built in: {known}; or give a .toml path)", file=str(spec))
+        path = candidate
+    if not path.is_file():
+        raise DataFileError("region file not found", file=str(path))
+    try:
+        return path.resolve(), tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
+
+
 def _check_keys(table: dict, known: set[str], where: str, file: Path) -> None:
     unknown = sorted(set(table) - known)
     if unknown:
@@ -132,20 +150,7 @@ class Region:
         overrides the working CRS (default: the file's ``working_crs`` or the UTM zone of
         the region's centre).
         """
-        path = Path(spec)
-        if path.suffix != ".toml":
-            candidate = _datasets_dir() / str(spec) / "region.toml"
-            if not candidate.is_file():
-                known = ", ".join(builtin_regions())
-                raise DataFileError(f"unknown region '{spec}' (built in: {known}; or give a .toml path)",
-                                    file=str(spec))
-            path = candidate
-        if not path.is_file():
-            raise DataFileError("region file not found", file=str(path))
-        try:
-            config = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
+        path, config = read_region_file(spec)
         known_keys = {"name", "title", "province", "working_crs", "boundaries", "levels", "population", "dapil",
                       "facilities", "roads", "synthetic", "notes"}
         _check_keys(config, known_keys, "region", path)
