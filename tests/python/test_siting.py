@@ -474,3 +474,28 @@ def test_cli_sites_travel_time_over_roads(data_dir, tmp_path):
     assert len(table) == 3 and (table["gap"] >= 0).all()
     z = pd.read_csv(zones)
     assert table["objective"].iloc[0] == pytest.approx(z["covered_after"].sum())
+
+
+def test_candidate_points_grid_and_centres(data_dir):
+    """Candidates from zone centres lie inside their zone; a grid lies inside the region at the spacing."""
+    import shapely
+
+    from jangkau import Region
+    from jangkau.siting import candidate_points
+
+    region = Region.load("serang", data_dir=data_dir)
+    crs = region.working_crs
+    desa = region.zones("desa", crs=crs)
+    c = candidate_points(region, "desa", crs)
+    assert len(c) == 326
+    assert shapely.covers(desa.geometry.values, c.geometry.values).all()
+    g = candidate_points(region, "grid:2km", crs)
+    area = desa.area.sum()
+    assert abs(len(g) - area / 2000.0**2) / (area / 2000.0**2) < 0.1  # ≈ one point per 4 km²
+    inside = desa.set_index("code").loc[g["desa_code"]].geometry.values
+    assert shapely.covers(inside, g.geometry.values).all()
+    xs = np.unique(np.round(g.geometry.x.to_numpy(), 6))
+    steps = np.diff(xs) / 2000.0
+    assert np.allclose(steps, np.round(steps), atol=1e-9)  # columns lie on the 2 km lattice
+    with pytest.raises(InvalidInputError, match="grid"):
+        candidate_points(region, "grid:-1km", crs)

@@ -536,23 +536,17 @@ def _step_sites(ctx: _Context) -> None:
     spacing = _parse_distance_m(cfg.get("demand_spacing", "500m"), "demand_spacing")
     demand = _demand_points(desa, spacing)
     # Candidates: desa centroids (points on surface) unless a layer is given.
-    cand_spec = cfg.get("candidates", "desa")
-    if cand_spec == "desa":
-        cands = gpd.GeoDataFrame({"code": desa["code"].astype(str), "name": desa["name"],
-                                  "kecamatan_code": desa["kecamatan_code"].astype(str)},
-                                 geometry=desa.geometry.representative_point(), crs=desa.crs)
-        ctx.notes.append("sites: candidates are one point inside every desa (representative point)")
-    else:
-        from .io import read_vector
-
-        cpath = ctx.config.resolve(cand_spec, ctx.data_dir)
-        cands = read_vector(cpath).to_crs(desa.crs)
+    cand_spec = str(cfg.get("candidates", "desa"))
+    if cand_spec not in ("desa", "kecamatan") and not cand_spec.startswith("grid:"):
+        cand_spec = str(ctx.config.resolve(cand_spec, ctx.data_dir))
+    cands = siting.candidate_points(region, cand_spec, desa.crs)
+    if "kecamatan_code" not in cands.columns:
         from ._core import locate_points
         from .io import to_geometry_array
 
         idx = locate_points(to_geometry_array(desa.geometry), cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy())
         cands["kecamatan_code"] = [desa["kecamatan_code"].iloc[i] if i >= 0 else None for i in idx]
-        cands["code"] = cands.get("code", pd.Series(np.arange(len(cands)).astype(str)))
+    ctx.notes.append(f"sites: {len(cands)} candidates ({cand_spec if len(cand_spec) < 40 else 'file'})")
     dmap = _plan_dapil_of_kecamatan(ctx)
     groups = np.array([dmap.get(str(k)) for k in cands["kecamatan_code"]], dtype=object)
     per_dapil = cfg.get("per_dapil")

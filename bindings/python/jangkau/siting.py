@@ -1199,3 +1199,58 @@ def from_geodataframes(
         )
     matrix = coverage_matrix(_points_xy(d), _points_xy(c), radius_m)
     return SitingInputs(w, matrix, radius_m, d, c, crs)
+
+
+# ----------------------------------------------------------------------------------------
+# Candidate sites
+
+def candidate_points(region, spec: str, crs):
+    """Candidate sites for a region as a GeoDataFrame of points in ``crs`` (metric):
+
+    * ``"desa"`` / ``"kecamatan"``: the centre of every zone (its centroid, or a point inside
+      the zone where the centroid falls outside it, e.g. a crescent-shaped coastal desa);
+    * ``"grid:SPACING"`` (e.g. ``"grid:1km"``): a regular grid of points inside the region,
+      SPACING apart, each with the code of the desa it lies in;
+    * any other string: a vector file of candidate points (polygons → centroids).
+
+    Raises InvalidInputError for an empty layer or a bad spacing.
+    """
+    import geopandas as gpd
+
+    from . import _core
+    from .coverage import parse_radii
+    from .io import read_vector, to_geometry_array
+
+    if spec in ("desa", "kecamatan"):
+        z = region.zones(spec, crs=crs)
+        keep = [c for c in ("code", "name", "kecamatan_code") if c in z.columns]
+        pts = z.geometry.centroid
+        outside = ~pts.within(z.geometry)
+        pts[outside] = z.geometry[outside].representative_point()
+        return gpd.GeoDataFrame(z[keep].copy(), geometry=pts, crs=crs)
+    if spec.startswith("grid:"):
+        try:
+            (spacing,) = parse_radii(spec[len("grid:"):])
+        except (ValueError, TypeError) as exc:
+            raise InvalidInputError(f"bad candidate grid '{spec}' (e.g. grid:1km)", field="candidates") from exc
+        if spacing <= 0:
+            raise InvalidInputError(f"bad candidate grid '{spec}' (e.g. grid:1km)", field="candidates")
+        desa = region.zones("desa", crs=crs)
+        x0, y0, x1, y1 = desa.total_bounds
+        gx, gy = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
+        gx, gy = gx.ravel(), gy.ravel()
+        idx = _core.locate_points(to_geometry_array(desa.geometry), gx, gy)
+        keep = idx >= 0
+        if not keep.any():
+            raise InvalidInputError(f"no grid point of '{spec}' falls inside the region", field="candidates")
+        d = desa.iloc[idx[keep]]
+        return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(int(keep.sum()))],
+                                 "desa_code": d["code"].to_numpy(), "kecamatan_code": d["kecamatan_code"].to_numpy()},
+                                geometry=gpd.points_from_xy(gx[keep], gy[keep]), crs=crs)
+    cand = read_vector(spec)
+    if len(cand) == 0:
+        raise InvalidInputError("the candidate layer is empty", file=spec)
+    cand = cand.to_crs(crs)
+    if not set(cand.geom_type.unique()) <= {"Point"}:
+        cand = cand.set_geometry(cand.geometry.centroid)
+    return cand

@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--candidates",
         required=True,
-        metavar="FILE|desa|kecamatan",
-        help="candidate sites: a vector file, or 'desa'/'kecamatan' for the zone centroids",
+        metavar="FILE|desa|kecamatan|grid:D",
+        help="candidate sites: a vector file, 'desa'/'kecamatan' for the zone centres, or grid:1km for a "
+        "regular grid inside the region",
     )
     p.add_argument("--model", required=True, choices=["mclp", "lscp", "pmedian"], help="location model")
     p.add_argument("--p", type=int, default=None, help="number of new sites (mclp, pmedian)")
@@ -91,22 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _candidates(args, region, crs):
-    import geopandas as gpd
+    from ..siting import candidate_points
 
-    from ..errors import InvalidInputError
-    from ..io import read_vector
-
-    if args.candidates in ("desa", "kecamatan"):
-        z = region.zones(args.candidates, crs=crs)
-        keep = [c for c in ("code", "name") if c in z.columns]
-        return gpd.GeoDataFrame(z[keep].copy(), geometry=z.geometry.centroid, crs=crs)
-    cand = read_vector(args.candidates)
-    if len(cand) == 0:
-        raise InvalidInputError("the candidate layer is empty", file=args.candidates)
-    cand = cand.to_crs(crs)
-    if not set(cand.geom_type.unique()) <= {"Point"}:
-        cand = cand.set_geometry(cand.geometry.centroid)
-    return cand
+    return candidate_points(region, args.candidates, crs)
 
 
 def _travel_time_inputs(args, demand, cand, crs):
