@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,49 +15,18 @@ _log = logging.getLogger("jangkau.pilots")
 _GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
 
 
-def _public(tmp: str) -> None:
-    """mkstemp creates files 0600; give the output the usual permissions (0666 minus umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-
-
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write ``df`` atomically (temp file + rename): CSV, or GeoJSON/GPKG for a GeoDataFrame."""
+    """Write ``df`` atomically through the engine writer: CSV (attributes only), or
+    GeoJSON/GPKG for a GeoDataFrame."""
+    from ..io import write
+
     p = Path(path)
-    if p.parent and not p.parent.exists():
-        raise DataFileError(f"output directory '{p.parent}' does not exist", file=str(p))
     suffix = p.suffix.lower()
-    if suffix in _GEO_SUFFIXES:
-        try:
-            from .. import io as jio  # the engine writer (atomic, RFC 7946) when available
-            jio.write(df, p)
-            return
-        except (ImportError, AttributeError):
-            pass
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=suffix, dir=p.parent or ".")
-        os.close(fd)
-        os.unlink(tmp)
-        try:
-            df.to_file(tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
-            _public(tmp)
-            os.replace(tmp, p)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return
-    if suffix != ".csv":
+    if suffix not in _GEO_SUFFIXES and suffix != ".csv":
         raise InvalidInputError(f"output '{p}' must end in .csv, .geojson or .gpkg", file=str(p))
-    frame = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".csv", dir=p.parent or ".")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            frame.to_csv(fh, index=False, lineterminator="\n")
-        _public(tmp)
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    if suffix == ".csv":
+        df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
+    write(df, p)
 
 
 def load_zones(args, level: str):
