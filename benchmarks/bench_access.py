@@ -19,10 +19,7 @@ The index alone on the same cost table is timed too. Results are checked equal (
 from __future__ import annotations
 
 import argparse
-import gc
-import resource
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -31,25 +28,10 @@ import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_network import road_like_graph, scipy_csr  # noqa: E402
+from bench_network import best_of as timed, maxrss_mb, road_like_graph, scipy_csr  # noqa: E402
 
 import jangkau.access as ja  # noqa: E402
 from jangkau.network import Network  # noqa: E402
-
-
-def timed(fn, repeat=1):
-    """Best wall-clock time of `repeat` runs, and the last result."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
-def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ def scipy_csr(n, frm, to, w):
     return sp.csr_matrix((c[first], (f[first], t[first])), shape=(n, n))
 
 
-def best_of(fn, repeat):
+def best_of(fn, repeat=1):
     best, out = np.inf, None
     for _ in range(repeat):
         gc.collect()
