@@ -560,14 +560,7 @@ def _step_sites(ctx: _Context) -> None:
         if len(f):
             d, _ = cKDTree(np.column_stack([f.geometry.x, f.geometry.y])).query(np.column_stack([dx, dy]))
             precovered = d <= radius
-    tree = cKDTree(np.column_stack([cx, cy]))
-    pairs = tree.query_ball_point(np.column_stack([dx, dy]), r=radius)
-    rows = np.repeat(np.arange(len(dx)), [len(p) for p in pairs])
-    cols = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs]) if len(rows) else np.empty(0, np.int64)
-    dist = np.hypot(dx[rows] - cx[cols], dy[rows] - cy[cols])
-    import scipy.sparse as sp
-
-    cost = sp.csr_matrix((dist + 1e-12, (rows, cols)), shape=(len(dx), len(cx)))
+    cost = siting.coverage_matrix(np.column_stack([dx, dy]), np.column_stack([cx, cy]), radius_m=radius)
     w = demand["population"].to_numpy()
     kw: dict[str, Any] = {}
     if per_dapil:
