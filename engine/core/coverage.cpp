@@ -132,7 +132,7 @@ struct Seg {
 
 // A uniform bucket grid over a box; items are registered in every bucket their bbox covers.
 struct Buckets {
-  double x0 = 0.0, y0 = 0.0, size = 1.0;
+  double x0 = 0.0, y0 = 0.0, size = 1.0, inv = 1.0;
   std::int64_t nx = 1, ny = 1;
   std::vector<std::int64_t> start;
   std::vector<std::int32_t> ids;
@@ -142,16 +142,21 @@ struct Buckets {
     y0 = b.min_y;
     const double w = std::max(b.max_x - b.min_x, 1e-9), h = std::max(b.max_y - b.min_y, 1e-9);
     size = std::max({size_hint, w / max_side, h / max_side, 1e-9});
-    nx = static_cast<std::int64_t>(std::floor(w / size)) + 1;
-    ny = static_cast<std::int64_t>(std::floor(h / size)) + 1;
+    inv = 1.0 / size;
+    nx = static_cast<std::int64_t>(std::floor(w * inv)) + 1;
+    ny = static_cast<std::int64_t>(std::floor(h * inv)) + 1;
   }
+  // Bucket column of x, clamped to the grid (truncation equals floor once f ≥ 0; std::floor is
+  // a libm call on baseline x86-64 and dominated building the grid).
   std::int64_t ix(double x) const {
-    const double f = std::floor((x - x0) / size);
-    return f < 0 ? 0 : (f >= static_cast<double>(nx) ? nx - 1 : static_cast<std::int64_t>(f));
+    const double f = (x - x0) * inv;
+    if (!(f >= 0.0)) return 0;
+    return f >= static_cast<double>(nx) ? nx - 1 : static_cast<std::int64_t>(f);
   }
   std::int64_t iy(double y) const {
-    const double f = std::floor((y - y0) / size);
-    return f < 0 ? 0 : (f >= static_cast<double>(ny) ? ny - 1 : static_cast<std::int64_t>(f));
+    const double f = (y - y0) * inv;
+    if (!(f >= 0.0)) return 0;
+    return f >= static_cast<double>(ny) ? ny - 1 : static_cast<std::int64_t>(f);
   }
   template <class BoxOf>
   void build(std::size_t n, BoxOf box_of) {
@@ -159,8 +164,9 @@ struct Buckets {
     for (std::size_t i = 0; i < n; ++i) {
       const Box b = box_of(i);
       if (b.is_empty()) continue;
-      for (auto y = iy(b.min_y); y <= iy(b.max_y); ++y)
-        for (auto x = ix(b.min_x); x <= ix(b.max_x); ++x) ++start[static_cast<std::size_t>(y * nx + x + 1)];
+      const auto xa = ix(b.min_x), xb = ix(b.max_x), ya = iy(b.min_y), yb = iy(b.max_y);
+      for (auto y = ya; y <= yb; ++y)
+        for (auto x = xa; x <= xb; ++x) ++start[static_cast<std::size_t>(y * nx + x + 1)];
     }
     for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
     ids.resize(static_cast<std::size_t>(start.back()));
@@ -168,8 +174,9 @@ struct Buckets {
     for (std::size_t i = 0; i < n; ++i) {
       const Box b = box_of(i);
       if (b.is_empty()) continue;
-      for (auto y = iy(b.min_y); y <= iy(b.max_y); ++y)
-        for (auto x = ix(b.min_x); x <= ix(b.max_x); ++x)
+      const auto xa = ix(b.min_x), xb = ix(b.max_x), ya = iy(b.min_y), yb = iy(b.max_y);
+      for (auto y = ya; y <= yb; ++y)
+        for (auto x = xa; x <= xb; ++x)
           ids[static_cast<std::size_t>(fill[static_cast<std::size_t>(y * nx + x)]++)] = static_cast<std::int32_t>(i);
     }
   }
@@ -184,14 +191,16 @@ struct Buckets {
       return false;
     };
     if (visit(bx, by)) return;
-    for (auto y = iy(ymin); y <= iy(ymax); ++y)
-      for (auto x = ix(xmin); x <= ix(xmax); ++x)
+    const auto xa = ix(xmin), xb = ix(xmax), ya = iy(ymin), yb = iy(ymax);
+    for (auto y = ya; y <= yb; ++y)
+      for (auto x = xa; x <= xb; ++x)
         if (!(x == bx && y == by) && visit(x, y)) return;
   }
   template <class F>
   void for_each(double xmin, double ymin, double xmax, double ymax, F&& f) const {
-    for (auto y = iy(ymin); y <= iy(ymax); ++y)
-      for (auto x = ix(xmin); x <= ix(xmax); ++x) {
+    const auto xa = ix(xmin), xb = ix(xmax), ya = iy(ymin), yb = iy(ymax);
+    for (auto y = ya; y <= yb; ++y)
+      for (auto x = xa; x <= xb; ++x) {
         const auto b = static_cast<std::size_t>(y * nx + x);
         for (auto k = start[b]; k < start[b + 1]; ++k) f(ids[static_cast<std::size_t>(k)]);
       }
@@ -215,9 +224,13 @@ struct ZoneEdges {
   Buckets zgrid;          // zones by box
   std::size_t n_zones = 0;
 
-  void build(const GeometryArray& zones, double ox, double oy) {
+  // Only the zones with keep[g] != 0 (those some disc can reach) are registered.
+  void build(const GeometryArray& zones, double ox, double oy, const std::vector<char>& keep) {
     n_zones = zones.size();
-    for (std::size_t g = 0; g < zones.size(); ++g)
+    seg.reserve(zones.x.size());
+    zone.reserve(zones.x.size());
+    for (std::size_t g = 0; g < zones.size(); ++g) {
+      if (!keep[g]) continue;
       for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
         for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
           const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
@@ -228,16 +241,21 @@ struct ZoneEdges {
             seg.push_back({zones.x[e - 1] - ox, zones.y[e - 1] - oy, zones.x[b] - ox, zones.y[b] - oy});
           zone.resize(seg.size(), static_cast<std::int32_t>(g));
         }
+    }
     Box all;
     double total_len = 0.0;
     for (const auto& s : seg) {
       all.expand(s.x0, s.y0);
       all.expand(s.x1, s.y1);
-      total_len += std::hypot(s.x1 - s.x0, s.y1 - s.y0);
+      total_len += std::sqrt((s.x1 - s.x0) * (s.x1 - s.x0) + (s.y1 - s.y0) * (s.y1 - s.y0));
     }
     if (seg.empty()) all.expand(0.0, 0.0);
     const double mean_len = seg.empty() ? 1.0 : total_len / static_cast<double>(seg.size());
-    grid.init(all, 4.0 * mean_len, 1024.0);
+    // Buckets a few edges long, but no more buckets than edges: boundaries are curves, so most
+    // buckets of a finer grid would be empty and only cost memory and time to build.
+    const double per_edge = std::sqrt(std::max(all.max_x - all.min_x, 1e-9) * std::max(all.max_y - all.min_y, 1e-9) /
+                                      static_cast<double>(std::max<std::size_t>(seg.size(), 1)));
+    grid.init(all, std::max(4.0 * mean_len, per_edge), 1024.0);
     grid.build(seg.size(), [&](std::size_t i) { return seg_box(seg[i].x0, seg[i].y0, seg[i].x1, seg[i].y1); });
     zbox.assign(n_zones, Box{});
     for (std::size_t i = 0; i < seg.size(); ++i) {
@@ -403,6 +421,89 @@ struct Discs {
     return true;
   }
 
+  // Discs whose circumscribed circle may meet the box (centre closer than r to it), in
+  // bucket order; each disc at most once (discs are registered at their centre only).
+  // Returns false, leaving `out` empty, when the buckets hold more than `limit` discs.
+  bool near_box(double xmin, double ymin, double xmax, double ymax, std::vector<std::int32_t>& out,
+                std::size_t limit = static_cast<std::size_t>(-1)) const {
+    out.clear();
+    if (!may_reach(xmin, ymin, xmax, ymax)) return true;
+    if (limit != static_cast<std::size_t>(-1)) {
+      std::size_t count = 0;
+      const auto x0 = grid.ix(xmin - r), x1 = grid.ix(xmax + r);
+      for (auto y = grid.iy(ymin - r); y <= grid.iy(ymax + r); ++y) {
+        const auto row = static_cast<std::size_t>(y * grid.nx);
+        count += static_cast<std::size_t>(grid.start[row + static_cast<std::size_t>(x1) + 1] -
+                                          grid.start[row + static_cast<std::size_t>(x0)]);
+        if (count > limit) return false;
+      }
+    }
+    const double r2 = r * r;
+    grid.for_each(xmin - r, ymin - r, xmax + r, ymax + r, [&](std::int32_t j) {
+      const auto jj = static_cast<std::size_t>(j);
+      const double dx = std::max({xmin - cx[jj], 0.0, cx[jj] - xmax});
+      const double dy = std::max({ymin - cy[jj], 0.0, cy[jj] - ymax});
+      if (dx * dx + dy * dy < r2) out.push_back(j);
+    });
+    return true;
+  }
+
+  // True if some disc centre lies within r of the box (else no disc meets it).
+  bool reaches_box(double x0, double y0, double x1, double y1) const {
+    bool any = false;
+    if (may_reach(x0, y0, x1, y1))
+      grid.for_each_until(x0 - r, y0 - r, x1 + r, y1 + r, 0.5 * (x0 + x1), 0.5 * (y0 + y1), [&](std::int32_t j) {
+        const auto jj = static_cast<std::size_t>(j);
+        any = cx[jj] >= x0 - r && cx[jj] <= x1 + r && cy[jj] >= y0 - r && cy[jj] <= y1 + r;
+        return any;
+      });
+    return any;
+  }
+
+  // True if disc j contains the whole box (its corners inside the inscribed circle).
+  bool holds_box(std::size_t j, double xmin, double ymin, double xmax, double ymax) const {
+    const double ax = std::max(std::abs(xmin - cx[j]), std::abs(xmax - cx[j]));
+    const double ay = std::max(std::abs(ymin - cy[j]), std::abs(ymax - cy[j]));
+    return ax * ax + ay * ay <= r_in2;
+  }
+
+  // As covered(), testing only the discs in `cands` (which must include every disc that can
+  // meet a→b), `hint` first: the last disc that covered a whole segment, updated here.
+  void covered_among(std::span<const std::int32_t> cands, double ax, double ay, double bx, double by,
+                     std::size_t skip, std::int32_t& hint, std::vector<std::pair<double, double>>& iv) const {
+    iv.clear();
+    double t0, t1;
+    if (hint >= 0 && static_cast<std::size_t>(hint) != skip &&
+        clip(static_cast<std::size_t>(hint), ax, ay, bx, by, t0, t1) && t0 <= 0.0 && t1 >= 1.0) {
+      iv.assign(1, {0.0, 1.0});
+      return;
+    }
+    for (const std::int32_t j : cands) {
+      if (static_cast<std::size_t>(j) == skip) continue;
+      if (clip(static_cast<std::size_t>(j), ax, ay, bx, by, t0, t1)) {
+        if (t0 <= 0.0 && t1 >= 1.0) {
+          hint = j;
+          iv.assign(1, {0.0, 1.0});
+          return;
+        }
+        iv.push_back({t0, t1});
+      }
+    }
+    merge(iv);
+  }
+
+  static void merge(std::vector<std::pair<double, double>>& iv) {
+    std::sort(iv.begin(), iv.end());
+    std::size_t m = 0;
+    for (std::size_t k = 0; k < iv.size(); ++k) {
+      if (m > 0 && iv[k].first <= iv[m - 1].second)
+        iv[m - 1].second = std::max(iv[m - 1].second, iv[k].second);
+      else
+        iv[m++] = iv[k];
+    }
+    iv.resize(m);
+  }
+
   // Union of the intervals of a→b inside discs other than `skip` (sorted, merged).
   void covered(double ax, double ay, double bx, double by, std::size_t skip,
                std::vector<std::pair<double, double>>& iv) const {
@@ -423,15 +524,7 @@ struct Discs {
       iv.assign(1, {0.0, 1.0});
       return;
     }
-    std::sort(iv.begin(), iv.end());
-    std::size_t m = 0;
-    for (std::size_t k = 0; k < iv.size(); ++k) {
-      if (m > 0 && iv[k].first <= iv[m - 1].second)
-        iv[m - 1].second = std::max(iv[m - 1].second, iv[k].second);
-      else
-        iv[m++] = iv[k];
-    }
-    iv.resize(m);
+    merge(iv);
   }
 };
 
@@ -448,11 +541,33 @@ inline void point_at(double ax, double ay, double bx, double by, double t, doubl
   }
 }
 
+// Above this many candidate discs a segment queries the bucket grid itself (stopping at the
+// first disc that covers it whole) instead of testing a shared candidate list.
+constexpr std::size_t kMaxSharedCandidates = 48;
+
+// Intervals of segment a→b inside discs other than `skip`: from the shared candidate list when it
+// is short, else from the bucket grid; the hint disc is tried first either way.
+inline void cover_segment(const Discs& d, bool shared, std::span<const std::int32_t> cands, double ax, double ay,
+                          double bx, double by, std::size_t skip, std::int32_t& hint,
+                          std::vector<std::pair<double, double>>& iv) {
+  if (shared) {
+    d.covered_among(cands, ax, ay, bx, by, skip, hint, iv);
+    return;
+  }
+  double t0, t1;
+  if (hint >= 0 && static_cast<std::size_t>(hint) != skip &&
+      d.clip(static_cast<std::size_t>(hint), ax, ay, bx, by, t0, t1) && t0 <= 0.0 && t1 >= 1.0) {
+    iv.assign(1, {0.0, 1.0});
+    return;
+  }
+  d.covered(ax, ay, bx, by, skip, iv);
+}
+
 struct DiscScratch {
   std::vector<std::pair<double, double>> iv;
   std::vector<double> ts;
   std::vector<std::uint8_t> parity;
-  std::vector<std::int32_t> touched, inside;
+  std::vector<std::int32_t> touched, inside, cands;
 };
 
 // Pieces of ∂U (disc edges outside every other disc), split at zone edges and tagged with the
@@ -468,11 +583,15 @@ void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads,
         if (monitor.cancelled()) throw CancelledError("computation cancelled");
         DiscScratch& s = scratch[w];
         auto& o = out[i];
+        // Every disc that can meet disc i has its centre within 2r of i's centre.
+        const bool shared = d.near_box(d.cx[i] - d.r, d.cy[i] - d.r, d.cx[i] + d.r, d.cy[i] + d.r, s.cands,
+                                       kMaxSharedCandidates);
+        std::int32_t hint = -1;
         for (int k = 0; k < d.n; ++k) {
           const auto kk = static_cast<std::size_t>(k);
           const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
           const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
-          d.covered(ax, ay, bx, by, i, s.iv);
+          cover_segment(d, shared, s.cands, ax, ay, bx, by, i, hint, s.iv);
           double prev = 0.0;
           auto emit_free = [&](double t0, double t1) {
             if (!(t1 > t0)) return;
@@ -512,30 +631,20 @@ void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads,
           emit_free(prev, 1.0);
         }
       },
-      16);
+      4);
 }
+
+// Consecutive ring edges are handled in runs of this many: one candidate query per run.
+constexpr std::size_t kEdgeRun = 16;
 
 // Calls add(seg) for every piece of the boundary of zone g ∩ U (region on the left).
 template <class Add>
-void zone_boundary(const GeometryArray& zones, std::size_t g, double ox, double oy, const Discs& d,
-                   const std::vector<std::vector<Seg>>& union_pieces, std::vector<std::pair<double, double>>& iv,
-                   Add&& add) {
-  {
-    // No disc centre within r of the zone's box: nothing of U inside the zone.
-    const Box zb = bounds(zones, g);
-    if (zb.is_empty()) return;
-    const double x0 = zb.min_x - ox, y0 = zb.min_y - oy, x1 = zb.max_x - ox, y1 = zb.max_y - oy;
-    bool any = false;
-    if (d.may_reach(x0, y0, x1, y1))
-      d.grid.for_each_until(x0 - d.r, y0 - d.r, x1 + d.r, y1 + d.r, 0.5 * (x0 + x1), 0.5 * (y0 + y1),
-                            [&](std::int32_t j) {
-                              const auto jj = static_cast<std::size_t>(j);
-                              any = d.cx[jj] >= x0 - d.r && d.cx[jj] <= x1 + d.r && d.cy[jj] >= y0 - d.r &&
-                                    d.cy[jj] <= y1 + d.r;
-                              return any;
-                            });
-    if (!any) return;
-  }
+void zone_boundary(const GeometryArray& zones, std::size_t g, const Box& zb, double ox, double oy, const Discs& d,
+                   const std::vector<std::vector<Seg>>& union_pieces, DiscScratch& s, Add&& add) {
+  // No disc centre within r of the zone's box (`zb`, local coordinates): nothing of U inside.
+  if (zb.is_empty() || !d.reaches_box(zb.min_x, zb.min_y, zb.max_x, zb.max_y)) return;
+  constexpr auto no_skip = static_cast<std::size_t>(-1);
+  std::int32_t hint = -1;
   for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
     for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
       const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
@@ -549,21 +658,38 @@ void zone_boundary(const GeometryArray& zones, std::size_t g, double ox, double 
       const std::size_t m = rx.size();
       const bool closed = rx[0] == rx[m - 1] && ry[0] == ry[m - 1];
       const std::size_t n_edges = closed ? m - 1 : m;
-      for (std::size_t k = 0; k < n_edges; ++k) {
-        std::size_t i0 = k, i1 = (k + 1) % m;
-        if (reverse) std::swap(i0, i1);
-        const double ax = rx[i0] - ox, ay = ry[i0] - oy, bx = rx[i1] - ox, by = ry[i1] - oy;
-        d.covered(ax, ay, bx, by, static_cast<std::size_t>(-1), iv);
-        for (const auto& [t0, t1] : iv) {
-          if (!(t1 > t0)) continue;
-          double x0, y0, x1, y1;
-          point_at(ax, ay, bx, by, t0, x0, y0);
-          point_at(ax, ay, bx, by, t1, x1, y1);
-          add(Seg{x0, y0, x1, y1});
+      for (std::size_t run = 0; run < n_edges; run += kEdgeRun) {
+        const std::size_t run_end = std::min(n_edges, run + kEdgeRun);
+        Box rb;
+        for (std::size_t k = run; k <= run_end; ++k) rb.expand(rx[k % m] - ox, ry[k % m] - oy);
+        const bool shared = d.near_box(rb.min_x, rb.min_y, rb.max_x, rb.max_y, s.cands, kMaxSharedCandidates);
+        if (shared && s.cands.empty()) continue;  // the whole run is outside U
+        bool whole = hint >= 0 && d.holds_box(static_cast<std::size_t>(hint), rb.min_x, rb.min_y, rb.max_x, rb.max_y);
+        for (std::size_t c = 0; !whole && c < s.cands.size(); ++c)
+          if (d.holds_box(static_cast<std::size_t>(s.cands[c]), rb.min_x, rb.min_y, rb.max_x, rb.max_y)) {
+            hint = s.cands[c];
+            whole = true;
+          }
+        for (std::size_t k = run; k < run_end; ++k) {
+          std::size_t i0 = k, i1 = (k + 1) % m;
+          if (reverse) std::swap(i0, i1);
+          const double ax = rx[i0] - ox, ay = ry[i0] - oy, bx = rx[i1] - ox, by = ry[i1] - oy;
+          if (whole) {
+            add(Seg{ax, ay, bx, by});
+            continue;
+          }
+          cover_segment(d, shared, s.cands, ax, ay, bx, by, no_skip, hint, s.iv);
+          for (const auto& [t0, t1] : s.iv) {
+            if (!(t1 > t0)) continue;
+            double x0, y0, x1, y1;
+            point_at(ax, ay, bx, by, t0, x0, y0);
+            point_at(ax, ay, bx, by, t1, x1, y1);
+            add(Seg{x0, y0, x1, y1});
+          }
         }
       }
     }
-  for (const Seg& s : union_pieces[g]) add(s);
+  for (const Seg& q : union_pieces[g]) add(q);
 }
 
 void check_disc_input(const GeometryArray& zones, std::span<const double> px, std::span<const double> py,
@@ -580,32 +706,59 @@ void check_disc_input(const GeometryArray& zones, std::span<const double> px, st
 template <class PerZone>
 void disc_driver(const GeometryArray& zones, std::span<const double> px, std::span<const double> py,
                  std::span<const double> radii, const DiscCoverageOptions& o, Monitor& monitor, PerZone&& per_zone) {
-  const Box zb = bounds(zones);
+  std::vector<Box> boxes(zones.size());
+  Box zb;
+  for (std::size_t g = 0; g < zones.size(); ++g) {
+    boxes[g] = bounds(zones, g);
+    zb.expand(boxes[g]);
+  }
   if (zb.is_empty()) return;
   const double ox = zb.min_x, oy = zb.min_y;
+  for (Box& b : boxes)
+    if (!b.is_empty()) b = Box{b.min_x - ox, b.min_y - oy, b.max_x - ox, b.max_y - oy};
   const unsigned threads = thread_count(o.threads);
+  std::vector<Discs> discs(radii.size());
+  for (std::size_t j = 0; j < radii.size(); ++j) discs[j].build(px, py, radii[j], o.quadrant_segments, ox, oy, zb);
+  // Only zones some disc reaches take part (their edges split ∂U and locate its pieces): a
+  // piece of ∂U lies within r of a centre, so any zone holding it is one of them.
+  std::vector<char> reached(zones.size(), 0);
+  for (std::size_t g = 0; g < zones.size(); ++g)
+    for (std::size_t j = 0; j < radii.size() && !reached[g]; ++j)
+      reached[g] = !boxes[g].is_empty() &&
+                   discs[j].reaches_box(boxes[g].min_x, boxes[g].min_y, boxes[g].max_x, boxes[g].max_y);
   ZoneEdges edges;
-  edges.build(zones, ox, oy);
-  Box zones_box = zb;
+  edges.build(zones, ox, oy, reached);
+  // ∂U of every radius first (parallel over discs), then every (radius, zone) pair in one
+  // parallel loop, the zones with most vertices first so that the two cores finish together.
+  std::vector<std::vector<std::vector<Seg>>> by_zone(radii.size());
   for (std::size_t j = 0; j < radii.size(); ++j) {
-    monitor.report("disc coverage", j, radii.size());
-    Discs d;
-    d.build(px, py, radii[j], o.quadrant_segments, ox, oy, zones_box);
+    monitor.report("disc coverage", j, 2 * radii.size());
     std::vector<std::vector<std::pair<std::int32_t, Seg>>> pieces;
-    boundary_of_union(d, edges, threads, monitor, pieces);
-    std::vector<std::vector<Seg>> by_zone(zones.size());
+    boundary_of_union(discs[j], edges, threads, monitor, pieces);
+    by_zone[j].resize(zones.size());
     for (const auto& v : pieces)
-      for (const auto& [z, s] : v) by_zone[static_cast<std::size_t>(z)].push_back(s);
-    std::vector<std::vector<std::pair<double, double>>> ivs(std::max(1u, threads));
-    parallel_for(
-        zones.size(), threads,
-        [&](std::size_t g, unsigned w) {
-          if (monitor.cancelled()) throw CancelledError("computation cancelled");
-          per_zone(j, g, w, [&](auto&& add) { zone_boundary(zones, g, ox, oy, d, by_zone, ivs[w], add); });
-        },
-        1);
+      for (const auto& [z, q] : v) by_zone[j][static_cast<std::size_t>(z)].push_back(q);
   }
-  monitor.report("disc coverage", radii.size(), radii.size());
+  monitor.report("disc coverage", radii.size(), 2 * radii.size());
+  std::vector<std::size_t> order(zones.size());
+  for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+  auto vertices = [&](std::size_t g) {
+    const auto r0 = zones.part_offsets[static_cast<std::size_t>(zones.geom_offsets[g])];
+    const auto r1 = zones.part_offsets[static_cast<std::size_t>(zones.geom_offsets[g + 1])];
+    return zones.ring_offsets[static_cast<std::size_t>(r1)] - zones.ring_offsets[static_cast<std::size_t>(r0)];
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return vertices(a) > vertices(b); });
+  std::vector<DiscScratch> scratch(std::max(1u, threads));
+  const std::size_t n_zones = zones.size();
+  parallel_for(
+      radii.size() * n_zones, threads,
+      [&](std::size_t job, unsigned w) {
+        if (monitor.cancelled()) throw CancelledError("computation cancelled");
+        const std::size_t g = order[job % n_zones], j = job / n_zones;
+        per_zone(j, g, w, [&](auto&& add) { zone_boundary(zones, g, boxes[g], ox, oy, discs[j], by_zone[j], scratch[w], add); });
+      },
+      1);
+  monitor.report("disc coverage", 2 * radii.size(), 2 * radii.size());
 }
 
 }  // namespace

@@ -206,10 +206,15 @@ def coverage(
     if "duplicate" in fac.columns:
         fac = fac[~fac["duplicate"].astype(bool)]
     type_list = _types(fac, types)
-    rows = []
+    parts: list[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]] = []
     raster_targets = None
     if population.model is PopulationModel.RASTER:
-        tz = targets if targets is not None else desa.dissolve(by=key, as_index=False)
+        if targets is not None:
+            tz = targets
+        elif desa[key].notna().all() and desa[key].is_unique:  # already one row per zone
+            tz = desa.sort_values(key, kind="stable").reset_index(drop=True)
+        else:
+            tz = desa.dissolve(by=key, as_index=False)
         tz_model = population.to_crs_of_model(tz)
         raster_targets = (tz, to_geometry_array(tz_model.geometry))
         base_pop = population.population_in(raster_targets[1])
@@ -218,8 +223,10 @@ def coverage(
         if key not in src.columns:
             raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
         group = src[key].astype(object).where(src[key].notna(), None).fillna("unknown").astype(str).to_numpy()
+        group_codes, group_of = np.unique(group, return_inverse=True)  # sorted, as groupby(sort=True)
         src_ga = population._source_geometry()
         pop_s = src["population"].to_numpy(dtype=np.float64)
+        pop_g = np.bincount(group_of, weights=pop_s, minlength=len(group_codes))
     model_crs = pyproj.CRS.from_user_input(population.crs)
     for t in type_list:
         pts = fac[fac["facility_type"].astype(str) == t]
@@ -269,26 +276,27 @@ def coverage(
                     share = population.source_shares(_core.intersect_zones(src_ga, cover, threads))
             if population.model is PopulationModel.RASTER:
                 tz = raster_targets[0]
-                codes = tz["code"] if targets is not None else tz[key]
-                frame = pd.DataFrame(
-                    {"code": codes.astype(str).to_numpy(), "population": base_pop, "covered": cov}
-                )
+                codes = (tz["code"] if targets is not None else tz[key]).astype(str).to_numpy()
+                pops, covs = base_pop, np.asarray(cov, dtype=np.float64)
             else:
-                frame = pd.DataFrame(
-                    {"code": group, "population": pop_s, "covered": pop_s * np.minimum(share, 1.0)}
-                )
-                frame = frame.groupby("code", sort=True, as_index=False).sum()
-            frame.insert(0, "facility_type", t)
-            frame.insert(1, "radius_m", float(r))
-            rows.append(frame)
-    out = pd.concat(rows, ignore_index=True)
-    out["covered"] = np.minimum(out["covered"], out["population"])
-    out["not_covered"] = out["population"] - out["covered"]
-    out["share"] = np.divide(
-        out["covered"],
-        out["population"],
-        out=np.full(len(out), np.nan),
-        where=out["population"].to_numpy() > 0,
+                codes, pops = group_codes, pop_g
+                covs = np.bincount(group_of, weights=pop_s * np.minimum(share, 1.0), minlength=len(group_codes))
+            parts.append((t, float(r), codes, pops, covs))
+    # One frame for all (type, radius) blocks, built from arrays (no per-block frames).
+    n_rows = [len(p[2]) for p in parts]
+    pop_col = np.concatenate([p[3] for p in parts]) if parts else np.empty(0)
+    cov_col = np.minimum(np.concatenate([p[4] for p in parts]), pop_col) if parts else np.empty(0)
+    share_col = np.divide(cov_col, pop_col, out=np.full(len(pop_col), np.nan), where=pop_col > 0)
+    out = pd.DataFrame(
+        {
+            "facility_type": np.repeat(np.array([p[0] for p in parts], dtype=object), n_rows),
+            "radius_m": np.repeat(np.array([p[1] for p in parts], dtype=np.float64), n_rows),
+            "code": np.concatenate([p[2] for p in parts]).astype(object) if parts else np.empty(0, dtype=object),
+            "population": pop_col,
+            "covered": cov_col,
+            "not_covered": pop_col - cov_col,
+            "share": share_col,
+        }
     )
     out.insert(2, "level", level)
     names = _names(source, level, targets, desa, key)

@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from . import _core
 from .errors import CrsError, InvalidInputError, UnknownColumnError
@@ -270,7 +271,9 @@ def from_zone_counts(
     if z["population"].isna().any():
         log.warning("%d zones without population are left out", int(z["population"].isna().sum()))
         z = z[z["population"].notna()]
-    z = z[~z.geometry.is_empty & z.geometry.notna()].reset_index(drop=True)
+    geoms = z.geometry.values
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    z = z[present].reset_index(drop=True) if not present.all() else z.reset_index(drop=True)
     w = None
     if weights is not None:
         w = weights if isinstance(weights, Raster) else read_raster(weights)
@@ -280,6 +283,8 @@ def from_zone_counts(
         z = z.to_crs(pyproj.CRS.from_user_input(crs))
         if (np.nan_to_num(w.values) < 0).any():
             raise InvalidInputError("the weights raster has negative values")
+    elif z.crs is not None and z.crs.is_projected:
+        crs = z.crs.to_wkt()  # already metric: no reprojection, no CRS round trip
     else:
         crs = _metric_crs(z)
         target = pyproj.CRS.from_user_input(crs)
