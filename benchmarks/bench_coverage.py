@@ -22,6 +22,9 @@ import argparse
 import os
 import time
 
+# numpy's OpenBLAS worker threads would spin on the second core and blur the CPU/wall figure.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import geopandas as gpd
 import jangkau.data
 import numpy as np
@@ -39,13 +42,20 @@ UTM48S = "EPSG:32748"
 RADII = [1000.0, 2000.0, 5000.0]
 
 
+LAST_CPU = [0.0]  # CPU time / wall time of the best run of the last timed() call
+
+
 def timed(fn, repeat=3):
+    """Best wall time of `repeat` runs and the last result; LAST_CPU[0] gets the best run's
+    process CPU time (all threads) over its wall time: > 1 means more than one core worked."""
     best = float("inf")
     out = None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - t)
+        wall = time.perf_counter() - t
+        if wall < best:
+            best, LAST_CPU[0] = wall, (time.process_time() - c) / max(wall, 1e-12)
     return best, out
 
 
@@ -80,8 +90,9 @@ def facilities(desa, n: int, seed: int = 7) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"facility_type": ["puskesmas"] * n}, geometry=pts, crs=UTM48S)
 
 
-def row(name, size, t_j, t_p, diff, t_1=None):
+def row(name, size, t_j, t_p, diff, t_1=None, cpu=None):
     cores = f"   1 core {t_1:8.3f} s ({t_1 / t_j:4.2f}x from the 2nd)" if t_1 is not None else ""
+    cores += f"   cpu/wall {cpu:4.2f}" if cpu is not None else ""
     print(
         f"{name:<36}{size:>16}  jangkau {t_j:8.3f} s   peer {t_p:8.3f} s   ratio {t_p / t_j:7.1f}x   "
         f"max rel diff {diff:.1e}{cores}",
@@ -95,11 +106,12 @@ def bench_zonal(desa, sizes, repeat):
         # jangkau's time includes converting the GeoDataFrame's polygons, as exactextract's does.
         run = lambda r=r, threads=0: _core.zonal_sums(r.grid, r.values, to_geometry_array(desa.geometry), None, threads)  # noqa: E731
         t_j, (s, _, _) = timed(run, repeat)
+        cpu = LAST_CPU[0]
         t_1, _ = timed(lambda run=run: run(threads=1), repeat)
         src = ee_source(r)
         t_p, ref = timed(lambda src=src: exact_extract(src, desa, ["sum"], output="pandas"), repeat)
         diff = np.max(np.abs(s - ref["sum"].to_numpy()) / np.abs(ref["sum"].to_numpy()))
-        row("A zonal sums (326 desa)", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1)
+        row("A zonal sums (326 desa)", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1, cpu)
 
 
 def geopandas_polygon_model(desa, fac):
@@ -139,9 +151,10 @@ def bench_polygon(desa, sizes, repeat):
     for n in sizes:
         fac = facilities(desa, n)
         t_j, res = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code"), repeat)
+        cpu = LAST_CPU[0]
         t_1, _ = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code", threads=1), repeat)
         t_p, ref = timed(lambda fac=fac: geopandas_polygon_model(desa, fac), repeat)
-        row("B coverage, polygon, 3 radii: shapely", f"{n} facilities", t_j, t_p, _max_diff(res, ref), t_1)
+        row("B coverage, polygon, 3 radii: shapely", f"{n} facilities", t_j, t_p, _max_diff(res, ref), t_1, cpu)
         t_o, ref_o = timed(lambda fac=fac: geopandas_overlay_model(desa, fac), repeat)
         row("B' same: gpd.overlay idiom", f"{n} facilities", t_j, t_o, _max_diff(res, ref_o))
 
@@ -171,13 +184,14 @@ def bench_raster(desa, cells, n_fac, repeat):
                 kec, fac, RADII, level="kecamatan_code", population=pop, threads=threads
             )
             t_j, res = timed(run, repeat)
+            cpu = LAST_CPU[0]
             t_1, _ = timed(lambda run=run: run(threads=1), repeat)
             t_p, ref = timed(lambda fac=fac, src=src: geopandas_raster_model(kec, fac, src), repeat)
             diff = 0.0
             for rad, s in zip(RADII, ref):
                 got = res[res["radius_m"] == rad]["covered"].to_numpy()
                 diff = max(diff, float(np.max(np.abs(got - s) / np.maximum(s, 1.0))))
-            row(f"C coverage, raster, {f} fac, 3 radii", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1)
+            row(f"C coverage, raster, {f} fac, 3 radii", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1, cpu)
 
 
 def main() -> None:

@@ -163,25 +163,41 @@ void emit_rows(const Window& w, const std::vector<Piece>& pieces, std::vector<Pi
     std::vector<std::size_t> fill(row_start.begin(), row_start.end() - 1);
     for (const auto& pc : pieces) sorted[fill[pc.row]++] = pc;
   }
-  acc.resize(nc + 1);
-  diff.resize(nc + 1);
+  // acc and diff stay zero between rows: each row clears only the columns it touched, so a
+  // row costs O(pieces + covered span), not O(window width).
+  acc.assign(nc + 1, 0.0);
+  diff.assign(nc + 1, 0.0);
   frac.resize(nc);
   for (std::size_t r = 0; r < nr; ++r) {
     if (row_start[r] == row_start[r + 1]) continue;  // no boundary in the row: nothing covered
-    std::fill(acc.begin(), acc.end(), 0.0);
-    std::fill(diff.begin(), diff.end(), 0.0);
+    // frac[c] = Σ_{pieces with col > c} dv + acc[c]; west of the first piece that is the
+    // row's total (non-zero only when the region continues west of the window).
+    double total = 0.0;
+    std::size_t lo = nc, hi = 0;
     for (std::size_t k = row_start[r]; k < row_start[r + 1]; ++k) {
       const Piece& pc = sorted[k];
       acc[pc.col] += pc.partial;
-      diff[0] += pc.dv;
-      diff[pc.col] -= pc.dv;
+      diff[pc.col] += pc.dv;
+      total += pc.dv;
+      lo = std::min<std::size_t>(lo, pc.col);
+      hi = std::max<std::size_t>(hi, pc.col);
     }
-    double run = 0.0;
-    for (std::size_t c = 0; c < nc; ++c) {
-      run += diff[c];
+    const double west = std::clamp(total, 0.0, 1.0);
+    const std::size_t last = std::min(hi, nc - 1);  // a piece east of the window (col nc) covers to the end
+    const std::size_t first = west > 0.0 ? 0 : lo;
+    for (std::size_t c = first; c < lo && c < nc; ++c) frac[c] = west;
+    double run = total;
+    for (std::size_t c = lo; c <= last && c < nc; ++c) {
+      run -= diff[c];
       frac[c] = std::clamp(run + acc[c], 0.0, 1.0);
     }
-    visit(static_cast<std::size_t>(w.r_lo) + r, static_cast<std::size_t>(w.c_lo), std::span<const double>(frac));
+    for (std::size_t k = row_start[r]; k < row_start[r + 1]; ++k) {
+      acc[sorted[k].col] = 0.0;
+      diff[sorted[k].col] = 0.0;
+    }
+    if (first <= last && first < nc)
+      visit(static_cast<std::size_t>(w.r_lo) + r, static_cast<std::size_t>(w.c_lo) + first,
+            std::span<const double>(frac.data() + first, last - first + 1));
   }
 }
 
@@ -372,16 +388,10 @@ ZonalSums zonal_sums(const GridSpec& grid, std::span<const double> values, const
   for_each_polygon(polygons, options, monitor, "zonal sums", [&](std::size_t g, detail::Scratch& s) {
     double sum = 0.0, count = 0.0, covered = 0.0;
     detail::visit_impl(grid, polygons, g, s, [&](std::size_t row, std::size_t c0, std::span<const double> f) {
-      const double* vals = values.data() + row * cols + c0;
-      for (std::size_t k = 0; k < f.size(); ++k) {
-        const double fk = f[k];
-        if (fk <= 0.0) continue;
-        covered += fk;
-        const double v = vals[k];
-        if (std::isnan(v) || (has_nodata && v == nodata)) continue;
-        sum += v * fk;
-        count += fk;
-      }
+      const RowSums rs = weighted_row_sum(values.data() + row * cols + c0, f, has_nodata, nodata);
+      sum += rs.sum;
+      count += rs.count;
+      covered += rs.covered;
     });
     out.sum[g] = sum;
     out.count[g] = count;

@@ -12,6 +12,7 @@
 // and holes and multi-part polygons need no special case: the integral is linear in
 // the rings, each ring counted +1 (shell) or −1 (hole) whatever its orientation.
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -68,6 +69,41 @@ using CellRowVisitor = std::function<void(std::size_t row, std::size_t first_col
 /// InvalidInputError if `polygons` is not of kind Polygon or the grid is invalid.
 void visit_cell_coverage(const GridSpec& grid, const GeometryArray& polygons, std::size_t g,
                          const CellRowVisitor& visit);
+
+/// Sums over one row of covered fractions f and the matching raster values v.
+struct RowSums {
+  /// Σ v·f over cells with f > 0 and a valid value (not NaN, not nodata).
+  double sum = 0.0;
+  /// Σ f over the same cells.
+  double count = 0.0;
+  /// Σ f over cells with f > 0, valid value or not.
+  double covered = 0.0;
+};
+
+/// RowSums of values v[0..f.size()) weighted by fractions f; cells with f ≤ 0, NaN or (when
+/// has_nodata) v == nodata add nothing to `sum`/`count`. Four interleaved partial sums
+/// (fixed order, so deterministic) let the additions overlap instead of waiting on each other.
+inline RowSums weighted_row_sum(const double* v, std::span<const double> f, bool has_nodata, double nodata) {
+  double s[4] = {0.0, 0.0, 0.0, 0.0}, n[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};
+  const std::size_t size = f.size();
+  auto add = [&](std::size_t k, int lane) {
+    const double fk = f[k] > 0.0 ? f[k] : 0.0;
+    const double x = v[k];
+    const bool valid = !std::isnan(x) && !(has_nodata && x == nodata) && fk > 0.0;
+    s[lane] += valid ? x * fk : 0.0;
+    n[lane] += valid ? fk : 0.0;
+    c[lane] += fk;
+  };
+  std::size_t k = 0;
+  for (; k + 4 <= size; k += 4) {
+    add(k, 0);
+    add(k + 1, 1);
+    add(k + 2, 2);
+    add(k + 3, 3);
+  }
+  for (; k < size; ++k) add(k, 0);
+  return {(s[0] + s[1]) + (s[2] + s[3]), (n[0] + n[1]) + (n[2] + n[3]), (c[0] + c[1]) + (c[2] + c[3])};
+}
 
 namespace detail {
 /// One edge piece inside one grid row (window-relative); see cell_coverage.cpp.

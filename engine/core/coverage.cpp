@@ -568,7 +568,42 @@ struct DiscScratch {
   std::vector<double> ts;
   std::vector<std::uint8_t> parity;
   std::vector<std::int32_t> touched, inside, cands;
+  std::vector<std::vector<std::int32_t>> per_edge;
 };
+
+// For each edge k of disc i, the discs of `cands` that can meet it. Edge k is a chord whose
+// points all lie in the angular sector [k, k+1]·step seen from centre i; the points of a disc
+// j whose centre is d > r away lie within asin(r/d) of the direction i→j (the tangent cone),
+// so only the edges whose sector meets that cone are listed. Discs with d ≤ r (or nearly, or
+// d = 0) go to every edge; discs with d ≥ 2r to none.
+void edge_candidates(const Discs& d, std::size_t i, std::span<const std::int32_t> cands,
+                     std::vector<std::vector<std::int32_t>>& per_edge) {
+  const auto n = static_cast<std::size_t>(d.n);
+  per_edge.resize(n);
+  for (auto& v : per_edge) v.clear();
+  const double step = 2.0 * std::numbers::pi / static_cast<double>(n);
+  for (const std::int32_t j : cands) {
+    const auto jj = static_cast<std::size_t>(j);
+    if (jj == i) continue;
+    const double dx = d.cx[jj] - d.cx[i], dy = d.cy[jj] - d.cy[i];
+    const double dist = std::sqrt(dx * dx + dy * dy);
+    if (dist >= 2.0 * d.r * (1.0 + 1e-9)) continue;  // the circumscribed circles do not meet
+    if (dist <= d.r * (1.0 + 1e-6)) {
+      for (auto& v : per_edge) v.push_back(j);
+      continue;
+    }
+    const double half = std::asin(std::min(1.0, d.r / dist)) + 1e-6;  // margin for rounding
+    double theta = std::atan2(dy, dx);
+    if (theta < 0.0) theta += 2.0 * std::numbers::pi;
+    const auto k0 = static_cast<std::int64_t>(std::floor((theta - half) / step));
+    const auto k1 = static_cast<std::int64_t>(std::floor((theta + half) / step));
+    for (std::int64_t k = k0; k <= k1; ++k) {
+      const auto kk = static_cast<std::size_t>(((k % static_cast<std::int64_t>(n)) + static_cast<std::int64_t>(n)) %
+                                               static_cast<std::int64_t>(n));
+      per_edge[kk].push_back(j);
+    }
+  }
+}
 
 // Pieces of ∂U (disc edges outside every other disc), split at zone edges and tagged with the
 // zones containing them; out[i] holds disc i's pieces in edge order.
@@ -586,12 +621,14 @@ void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads,
         // Every disc that can meet disc i has its centre within 2r of i's centre.
         const bool shared = d.near_box(d.cx[i] - d.r, d.cy[i] - d.r, d.cx[i] + d.r, d.cy[i] + d.r, s.cands,
                                        kMaxSharedCandidates);
+        if (shared) edge_candidates(d, i, s.cands, s.per_edge);
         std::int32_t hint = -1;
         for (int k = 0; k < d.n; ++k) {
           const auto kk = static_cast<std::size_t>(k);
           const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
           const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
-          cover_segment(d, shared, s.cands, ax, ay, bx, by, i, hint, s.iv);
+          cover_segment(d, shared, shared ? std::span<const std::int32_t>(s.per_edge[kk]) : std::span<const std::int32_t>(),
+                        ax, ay, bx, by, i, hint, s.iv);
           double prev = 0.0;
           auto emit_free = [&](double t0, double t1) {
             if (!(t1 > t0)) return;
@@ -817,13 +854,7 @@ std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const 
     for (const auto& q : segs) acc.add_segment(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy);
     double sum = 0.0;
     acc.visit([&](std::size_t row, std::size_t c0, std::span<const double> f) {
-      const double* v = values.data() + row * grid.cols + c0;
-      for (std::size_t k = 0; k < f.size(); ++k) {
-        if (f[k] <= 0.0) continue;
-        const double x = v[k];
-        if (std::isnan(x) || (has_nodata && x == nodata)) continue;
-        sum += x * f[k];
-      }
+      sum += weighted_row_sum(values.data() + row * grid.cols + c0, f, has_nodata, nodata).sum;
     });
     out[j * n + g] = sum;
   });
