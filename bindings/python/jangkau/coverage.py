@@ -227,14 +227,24 @@ def coverage(
         src_ga = population._source_geometry()
         pop_s = src["population"].to_numpy(dtype=np.float64)
         pop_g = np.bincount(group_of, weights=pop_s, minlength=len(group_codes))
-    model_crs = pyproj.CRS.from_user_input(population.crs)
+    model_crs = population.crs_object
+    fac_type = fac["facility_type"].astype(str).to_numpy()
+    all_xy = None
+    if model_crs.is_projected:
+        try:  # once for all types; per type below if some facility is not a single point
+            all_xy = _facility_xy(fac, model_crs)
+        except InvalidInputError:
+            pass
     for t in type_list:
-        pts = fac[fac["facility_type"].astype(str) == t]
+        of_type = fac_type == t
         radii = _radii_for(t, radii_m, catalogue)
         if model_crs.is_projected:
             # Fast path: exact overlay of zones with the union of discs, all radii in one pass,
             # without building the union (jangkau::disc_union_*).
-            fx, fy = _facility_xy(pts, model_crs)
+            if all_xy is not None:
+                fx, fy = all_xy[0][of_type], all_xy[1][of_type]
+            else:
+                fx, fy = _facility_xy(fac[of_type], model_crs)
             r = np.asarray(radii, dtype=np.float64)
             if population.model is PopulationModel.RASTER:
                 cov_all = _core.disc_union_zonal_sums(
@@ -268,7 +278,7 @@ def coverage(
             else:
                 # Geographic model CRS (e.g. a WorldPop raster in EPSG:4326): buffers are built in
                 # metres, reprojected, and overlaid with GEOS.
-                union = coverage_union(pts, r, crs=metric, quadrant_segments=quadrant_segments)
+                union = coverage_union(fac[of_type], r, crs=metric, quadrant_segments=quadrant_segments)
                 cover = _to_model_crs(union, population)
                 if population.model is PopulationModel.RASTER:
                     cov = population.population_in(_core.intersect_zones(raster_targets[1], cover, threads))

@@ -82,11 +82,18 @@ class Population:
             return float(np.nansum(self.raster.values))
         return float(self.zones["population"].sum())
 
+    @property
+    def crs_object(self) -> pyproj.CRS:
+        """:attr:`crs` as a :class:`pyproj.CRS` (parsed once)."""
+        if "crs" not in self._cache:
+            self._cache["crs"] = pyproj.CRS.from_user_input(self.crs)
+        return self._cache["crs"]
+
     def to_crs_of_model(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``gdf`` reprojected to the model's CRS (no-op when already there)."""
         if gdf.crs is None:
             raise CrsError("GeoDataFrame has no CRS")
-        target = pyproj.CRS.from_user_input(self.crs)
+        target = self.crs_object
         return gdf if gdf.crs.equals(target) else gdf.to_crs(target)
 
     def _source_geometry(self) -> _core.GeometryArray:
