@@ -101,6 +101,8 @@ void bind_roads(py::module_& m) {
       .def_property_readonly("edge_layer", array_property<&RoadNetwork::edge_layer>())
       .def_property_readonly("line_feature", array_property<&RoadNetwork::line_feature>())
       .def_property_readonly("line_layer", array_property<&RoadNetwork::line_layer>())
+      .def_property_readonly("excluded_feature", array_property<&RoadNetwork::excluded_feature>(),
+                             "OSM way ids left out because they are closed to motor vehicles.")
       .def_property_readonly("edge_geometry_x", [](py::object self) {
         return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.x, self);
       })
@@ -146,16 +148,18 @@ void bind_roads(py::module_& m) {
   m.def(
       "road_network_from_osm",
       [](const std::string& path, const SpeedTable& speeds, const std::vector<std::string>& classes,
-         const std::string& crs, py::object progress) {
+         const std::string& crs, py::object progress, bool honour_access) {
         OsmReadOptions o;
         o.classes = classes;
         o.crs = crs;
+        o.honour_access = honour_access;
         Monitor monitor = make_monitor(progress);
         py::gil_scoped_release release;
         const RoadLines lines = read_osm_roads(path, speeds, o);
         return build_road_network(lines, speeds, TopologyOptions{}, monitor);
       },
-      py::arg("path"), py::arg("speeds"), py::arg("classes"), py::arg("crs"), py::arg("progress") = py::none());
+      py::arg("path"), py::arg("speeds"), py::arg("classes"), py::arg("crs"), py::arg("progress") = py::none(),
+      py::arg("honour_access") = true);
 
   m.def(
       "road_network_from_layers",

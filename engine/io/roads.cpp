@@ -115,6 +115,21 @@ std::optional<Oneway> parse_oneway(std::string_view raw) {
   return std::nullopt;
 }
 
+// Motor-vehicle access of an OSM way from the access hierarchy, most specific tag first:
+// motorcycle, motor_vehicle, vehicle, access (motorcycles are the commonest vehicle in
+// Indonesia, so a motorcycle=yes opens a way closed to cars). Only the first value of a list
+// ("no;destination") counts; conditional tags are ignored. false = closed to the public:
+// no, private, agricultural or forestry.
+bool motor_access(const std::string& motorcycle, const std::string& motor_vehicle, const std::string& vehicle,
+                  const std::string& access) {
+  for (const std::string* raw : {&motorcycle, &motor_vehicle, &vehicle, &access}) {
+    const std::string v = lower_trim(std::string_view(*raw).substr(0, raw->find(';')));
+    if (v.empty()) continue;
+    return !(v == "no" || v == "private" || v == "agricultural" || v == "forestry");
+  }
+  return true;
+}
+
 const Field* find_field(const VectorLayer& layer, const std::string& name) {
   for (const auto& f : layer.fields)
     if (f.name == name) return &f;
@@ -254,6 +269,7 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
   const Field* f_maxspeed = detail::find_field(layer, "maxspeed");
   const Field* f_oneway = detail::find_field(layer, "oneway");
   const Field* f_junction = detail::find_field(layer, "junction");
+  const Field* f_access = detail::find_field(layer, "access");
   if (layer.size() > 0 && layer.geometry.kind != GeometryKind::Line)
     throw GeometryError("the OSM lines layer does not hold lines", {path, -1, "geometry"});
 
@@ -283,6 +299,12 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
       char* end = nullptr;
       const long long parsed = std::strtoll(s.c_str(), &end, 10);
       if (end != s.c_str()) id = parsed;
+    }
+    if (options.honour_access &&
+        !detail::motor_access(tag(nullptr, "motorcycle"), tag(nullptr, "motor_vehicle"), tag(nullptr, "vehicle"),
+                              tag(f_access, "access"))) {
+      out.excluded_feature.push_back(id);
+      continue;
     }
     out.geometry.append_from(layer.geometry, i);
     out.road_class.push_back(code);
@@ -767,6 +789,7 @@ RoadNetwork build_road_network(const RoadLines& lines, const SpeedTable& speeds,
   for (const auto& c : speeds.classes) net.class_names.push_back(c.name);
   net.line_feature = lines.feature;
   net.line_layer = lines.layer;
+  net.excluded_feature = lines.excluded_feature;
   std::unordered_map<detail::Key, std::int64_t, detail::KeyHash> node_id;
   auto node_of = [&](double x, double y) {
     auto [it, inserted] = node_id.emplace(detail::key_of(x, y), static_cast<std::int64_t>(net.node_x.size()));
@@ -947,6 +970,7 @@ RoadNetwork subnetwork(const RoadNetwork& net, std::span<const std::uint8_t> kee
   out.class_names = net.class_names;
   out.line_feature = net.line_feature;
   out.line_layer = net.line_layer;
+  out.excluded_feature = net.excluded_feature;
   out.edge_geometry.kind = GeometryKind::Line;
   std::vector<std::int64_t> new_node(net.node_count(), -1);
   for (std::size_t v = 0; v < net.node_count(); ++v) {

@@ -60,6 +60,7 @@ struct RoadLines {
   std::vector<Oneway> oneway;
   std::vector<std::int64_t> feature;      ///< source feature id: OSM way id, else the OGR FID
   std::vector<std::int32_t> layer;        ///< index of the source layer (0 for OSM)
+  std::vector<std::int64_t> excluded_feature;  ///< OSM way ids left out: closed to motor vehicles
 
   std::size_t size() const noexcept { return road_class.size(); }
 };
@@ -71,6 +72,10 @@ struct OsmReadOptions {
   std::vector<std::string> classes;
   /// Output (metric) CRS. DEFAULT: "" — the WGS84 UTM zone of the centre of the data.
   std::string crs;
+  /// Leave out ways closed to motor vehicles by the OSM access tags (most specific first:
+  /// motorcycle, motor_vehicle, vehicle, access; closed = no, private, agricultural,
+  /// forestry); their way ids go to RoadLines::excluded_feature. DEFAULT: true.
+  bool honour_access = true;
 };
 
 /// Reads the `lines` layer of an OpenStreetMap .osm.pbf / .osm file through GDAL's OSM
@@ -78,7 +83,8 @@ struct OsmReadOptions {
 /// (km/h; "mph" converted; non-numeric values such as "walk" or "RU:urban" ignored),
 /// `oneway` (yes/true/1 → Forward, -1/reverse → Backward, no/false/0 → No; other values
 /// → No) and the implied one-way of `junction=roundabout`/`circular` and
-/// `highway=motorway`, taken from a field of that name or else from the `other_tags` hstore.
+/// `highway=motorway`, taken from a field of that name or else from the `other_tags` hstore;
+/// with OsmReadOptions::honour_access, ways closed to motor vehicles are left out and listed.
 /// Throws DataFileError (missing/unreadable file), InvalidInputError (a class not in the
 /// table; no way of the selected classes), CrsError (bad output CRS).
 RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, const OsmReadOptions& options = {});
@@ -170,6 +176,7 @@ struct RoadNetwork {
   std::vector<std::string> class_names;       ///< names of the class codes
   std::vector<std::int64_t> line_feature;     ///< per input line (JoinReport::line_a/b): feature id
   std::vector<std::int32_t> line_layer;       ///< per input line: source layer index
+  std::vector<std::int64_t> excluded_feature; ///< OSM way ids left out by access tags
 
   std::size_t node_count() const noexcept { return node_x.size(); }
   std::size_t edge_count() const noexcept { return edge_from.size(); }

@@ -43,6 +43,15 @@ def osm_tag(other_tags: str | None, key: str) -> str | None:
     return m.group(1) if m else None
 
 
+def closed_to_motor(other_tags: str | None) -> bool:
+    """Independent reading of the OSM access hierarchy (most specific first)."""
+    for key in ("motorcycle", "motor_vehicle", "vehicle", "access"):
+        v = osm_tag(other_tags, key)
+        if v is not None and v.split(";")[0].strip().lower() != "":
+            return v.split(";")[0].strip().lower() in {"no", "private", "agricultural", "forestry"}
+    return False
+
+
 @pytest.fixture(scope="module")
 def roads_dir(data_dir: Path) -> Path:
     return data_dir / "roads"
@@ -63,6 +72,9 @@ def test_osm_total_length_equals_geopandas(roads_dir: Path, name: str) -> None:
     assert net.crs == OSM_FILES[name]
     ref = gpd.read_file(path, layer="lines")
     ref = ref[ref["highway"].isin(routable_classes())].to_crs(net.crs)
+    closed = ref["other_tags"].map(closed_to_motor).astype(bool)
+    assert set(net.excluded_access) == set(ref.loc[closed, "osm_id"].astype(np.int64))
+    ref = ref[~closed]
     # Same ways, same total length (each undirected piece counted once).
     assert len(np.unique(net.edge_feature)) == len(ref)
     assert set(np.unique(net.edge_feature)) == set(ref["osm_id"].astype(np.int64))
@@ -85,12 +97,29 @@ def test_osm_total_length_equals_geopandas(roads_dir: Path, name: str) -> None:
     np.testing.assert_allclose(net.edge_time_s, net.edge_length_m / (net.edge_speed_kmh / 3.6), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", sorted(OSM_FILES))
+def test_osm_access_restrictions(roads_dir: Path, name: str) -> None:
+    """Ways closed to motor vehicles are left out and listed; honour_access=False keeps them."""
+    path = roads_dir / name
+    ref = gpd.read_file(path, layer="lines")
+    ref = ref[ref["highway"].isin(routable_classes())]
+    closed = ref["other_tags"].map(closed_to_motor).astype(bool)
+    net = RoadNetwork.from_osm(path)
+    everything = RoadNetwork.from_osm(path, honour_access=False)
+    assert len(everything.excluded_access) == 0
+    assert set(np.unique(everything.edge_feature)) == set(ref["osm_id"].astype(np.int64))
+    assert set(net.excluded_access) == set(ref.loc[closed, "osm_id"].astype(np.int64))
+    assert not set(net.excluded_access) & set(np.unique(net.edge_feature))
+    if name != "osm_bayfront_singapore_valhalla.osm.pbf":
+        assert closed.sum() > 0  # Monaco 64, Liechtenstein 235 such ways: the rule is exercised
+
+
 def test_osm_class_filter_matches_geopandas(roads_dir: Path) -> None:
     path = roads_dir / "osm_monaco_osrm-backend.osm.pbf"
     classes = ["primary", "secondary", "tertiary"]
     net = RoadNetwork.from_osm(path, classes=classes)
     ref = gpd.read_file(path, layer="lines")
-    ref = ref[ref["highway"].isin(classes)].to_crs(net.crs)
+    ref = ref[ref["highway"].isin(classes) & ~ref["other_tags"].map(closed_to_motor).astype(bool)].to_crs(net.crs)
     assert net.total_length_m() == pytest.approx(ref.length.sum(), rel=1e-6)
     assert set(np.asarray(net.class_names)[np.unique(net.edge_class)]) == set(classes)
 

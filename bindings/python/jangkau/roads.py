@@ -88,6 +88,7 @@ class RoadNetwork:
         classes: Iterable[str] | None = None,
         speed_table: PathLike | None = None,
         keep_largest: bool = False,
+        honour_access: bool = True,
         progress: Callable[[str, int, int], Any] | None = None,
     ) -> RoadNetwork:
         """Build from an OpenStreetMap ``.osm.pbf``/``.osm`` file (GDAL's OSM driver).
@@ -96,13 +97,17 @@ class RoadNetwork:
         ``highway=*`` values to keep (default: every class marked routable in the speed
         table). Ways share vertices at junctions, so the topology comes from identical
         coordinates; lines are never split where they merely cross (bridges, tunnels).
-        Honours ``maxspeed``, ``oneway`` and ``junction=roundabout`` (docs/roads.md).
+        Honours ``maxspeed``, ``oneway`` and ``junction=roundabout`` (docs/roads.md). With
+        ``honour_access`` (default) ways closed to motor vehicles are left out — the most
+        specific of ``motorcycle``, ``motor_vehicle``, ``vehicle``, ``access`` decides, and
+        ``no``/``private``/``agricultural``/``forestry`` close the way; their OSM ids are in
+        :attr:`excluded_access`.
         Raises DataFileError for a missing or unreadable file, InvalidInputError when no way
         of the selected classes exists or a class is not in the speed table.
         """
         speeds = _speeds(speed_table)
         core = _core.road_network_from_osm(
-            str(path), speeds, list(classes) if classes is not None else [], crs or "", progress
+            str(path), speeds, list(classes) if classes is not None else [], crs or "", progress, honour_access
         )
         net = cls(core, [str(path)])
         return net.largest_component() if keep_largest else net
@@ -286,6 +291,12 @@ class RoadNetwork:
             crs=self.crs,
         )
         return df.to_crs(crs) if crs is not None else df
+
+    @property
+    def excluded_access(self) -> np.ndarray:
+        """OSM way ids left out because their access tags close them to motor vehicles
+        (:meth:`from_osm` with ``honour_access``); empty for line layers."""
+        return np.asarray(self._core.excluded_feature)
 
     @property
     def join_report(self) -> pd.DataFrame:
