@@ -208,10 +208,8 @@ struct Buckets {
 };
 
 Box seg_box(double ax, double ay, double bx, double by) {
-  Box b;
-  b.expand(ax, ay);
-  b.expand(bx, by);
-  return b;
+  // min/max rather than Box::expand's branches: segment directions are unpredictable.
+  return Box{std::min(ax, bx), std::min(ay, by), std::max(ax, bx), std::max(ay, by)};
 }
 
 // Every zone edge, shifted to the local origin, with its zone; bucketed for crossings and for
@@ -244,11 +242,19 @@ struct ZoneEdges {
     }
     Box all;
     double total_len = 0.0;
-    for (const auto& s : seg) {
-      all.expand(s.x0, s.y0);
-      all.expand(s.x1, s.y1);
+    zbox.assign(n_zones, Box{});
+    for (std::size_t i = 0; i < seg.size(); ++i) {
+      const Seg& s = seg[i];
+      // Every segment starts where the previous one of its ring ended, so the start points
+      // alone give the boxes (the closing segment starts at the ring's last vertex).
+      Box& zb = zbox[static_cast<std::size_t>(zone[i])];
+      zb.min_x = std::min(zb.min_x, s.x0);
+      zb.min_y = std::min(zb.min_y, s.y0);
+      zb.max_x = std::max(zb.max_x, s.x0);
+      zb.max_y = std::max(zb.max_y, s.y0);
       total_len += std::sqrt((s.x1 - s.x0) * (s.x1 - s.x0) + (s.y1 - s.y0) * (s.y1 - s.y0));
     }
+    for (const Box& zb : zbox) all.expand(zb);
     if (seg.empty()) all.expand(0.0, 0.0);
     const double mean_len = seg.empty() ? 1.0 : total_len / static_cast<double>(seg.size());
     // Buckets a few edges long, but no more buckets than edges: boundaries are curves, so most
@@ -257,11 +263,6 @@ struct ZoneEdges {
                                       static_cast<double>(std::max<std::size_t>(seg.size(), 1)));
     grid.init(all, std::max(4.0 * mean_len, per_edge), 1024.0);
     grid.build(seg.size(), [&](std::size_t i) { return seg_box(seg[i].x0, seg[i].y0, seg[i].x1, seg[i].y1); });
-    zbox.assign(n_zones, Box{});
-    for (std::size_t i = 0; i < seg.size(); ++i) {
-      zbox[static_cast<std::size_t>(zone[i])].expand(seg[i].x0, seg[i].y0);
-      zbox[static_cast<std::size_t>(zone[i])].expand(seg[i].x1, seg[i].y1);
-    }
     zgrid.init(all, 0.0, 64.0);
     zgrid.build(n_zones, [&](std::size_t z) { return zbox[z]; });
   }
