@@ -255,11 +255,12 @@ ShortestPathSearch::ShortestPathSearch(const Graph& graph, std::size_t weight_se
     std::size_t ring = 1;
     while (static_cast<double>(ring) < std::ceil(hi / m_bucket_width) + 3) ring *= 2;
     m_head.assign(ring, -1);
-    m_next.resize(graph.node_count());
-    m_prev.resize(graph.node_count());
+    m_tail.assign(ring, -1);
+    m_nonempty.assign((ring + 63) / 64, 0);
+    // Enough for every live bucket to have a partly filled chunk (no regrowth copies).
+    m_chunks.reserve(ring + graph.node_count() / Chunk::kCapacity + 1);
   }
   reset(false);
-  m_touched.reserve(1024);
   m_settled.reserve(1024);
 }
 
@@ -304,7 +305,8 @@ ShortestPathSearch::Entry ShortestPathSearch::pop() {
 
 void ShortestPathSearch::reset(bool track_groups) {
   const std::size_t n = m_graph->node_count();
-  const bool refill = m_touched.size() > n / 8;  // sequential fill beats scattered writes
+  // Every node with a finite cost or a settled flag is in m_settled (see clear_after_stop).
+  const bool refill = m_settled.size() > n / 8;  // sequential fill beats scattered writes
   if (m_cost.size() != n) {
     // First run, or the results were taken: start from fresh arrays.
     m_cost.assign(n, kInf);
@@ -313,7 +315,7 @@ void ShortestPathSearch::reset(bool track_groups) {
     std::fill(m_cost.begin(), m_cost.end(), kInf);
     std::fill(m_settled_flag.begin(), m_settled_flag.end(), 0);
   } else {
-    for (auto u : m_touched) {
+    for (auto u : m_settled) {
       m_cost[static_cast<std::size_t>(u)] = kInf;
       m_settled_flag[static_cast<std::size_t>(u)] = 0;
     }
@@ -323,14 +325,13 @@ void ShortestPathSearch::reset(bool track_groups) {
     if (refill) {
       std::fill(m_group.begin(), m_group.end(), -1);
     } else {
-      for (auto u : m_touched) m_group[static_cast<std::size_t>(u)] = -1;
+      for (auto u : m_settled) m_group[static_cast<std::size_t>(u)] = -1;
     }
   } else if (track_groups) {
     m_group.assign(n, -1);
   }
-  m_touched.clear();
   for (auto& b : m_buckets) b.clear();
-  std::fill(m_head.begin(), m_head.end(), -1);
+  // The ring is empty after every run (see run_buckets and clear_after_stop).
   m_last = 0;
   m_size = 0;
   m_settled.clear();
@@ -342,17 +343,25 @@ void ShortestPathSearch::take_results(std::vector<double>& cost, std::vector<Nod
     group = std::move(m_group);
   else
     group.assign(cost.size(), -1);  // groups were not tracked
-  m_cost.clear();
+  m_cost.clear();  // the next reset() refills the costs and the settled flags
   m_group.clear();
-  std::fill(m_settled_flag.begin(), m_settled_flag.end(), 0);
-  m_touched.clear();
   m_settled.clear();
+}
+
+std::vector<double> ShortestPathSearch::take_costs() {
+  std::vector<double> cost = std::move(m_cost);
+  m_cost.clear();  // the next reset() refills the costs and the settled flags
+  m_group.clear();
+  m_settled.clear();
+  return cost;
 }
 
 void ShortestPathSearch::run(const Seeds& seeds, double cutoff, std::span<const std::uint8_t> stop_nodes,
                              std::size_t stop_after, bool track_groups) {
   reset(track_groups);
-  bool buckets = m_bucket_width > 0 && seeds.size() > 0;
+  // Chunks are indexed with int32: at most one entry per seed and per edge relaxation.
+  bool buckets = m_bucket_width > 0 && seeds.size() > 0 &&
+                 m_graph->edge_count() + seeds.size() < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
   if (buckets) {
     // Seeds must fit in one turn of the ring.
     double lo = kInf, hi = 0;
@@ -376,17 +385,80 @@ void ShortestPathSearch::run(const Seeds& seeds, double cutoff, std::span<const 
 
 void ShortestPathSearch::clear_after_stop(bool stopped) {
   if (!stopped) return;
-  // Tentative costs of unsettled nodes are not results.
-  for (auto u : m_touched) {
+  // Tentative costs of unsettled nodes are not results. Every touched but unsettled node
+  // still has an entry in the queue, so clearing the queued nodes leaves finite costs
+  // only on settled nodes (which is what reset() relies on).
+  auto clear = [this](std::int32_t u) {
     const auto su = static_cast<std::size_t>(u);
     if (!m_settled_flag[su]) {
       m_cost[su] = kInf;
       if (!m_group.empty()) m_group[su] = -1;
     }
+  };
+  for (auto& b : m_buckets) {
+    for (const auto& e : b) clear(e.node);
+    b.clear();
   }
-  for (auto& b : m_buckets) b.clear();
-  std::fill(m_head.begin(), m_head.end(), -1);
+  for (auto u : m_scan) clear(u);  // the unscanned rest of the bucket being scanned
+  m_scan.clear();
+  for (std::size_t b = 0; b < m_head.size(); ++b) {
+    for (std::int32_t c = m_head[b]; c >= 0; c = m_chunks[static_cast<std::size_t>(c)].next) {
+      const Chunk& chunk = m_chunks[static_cast<std::size_t>(c)];
+      for (std::int32_t i = 0; i < chunk.count; ++i) clear(chunk.node[i]);
+      m_free_chunks.push_back(c);
+    }
+    m_head[b] = m_tail[b] = -1;
+  }
+  std::fill(m_nonempty.begin(), m_nonempty.end(), 0);
   m_size = 0;
+}
+
+void ShortestPathSearch::bucket_add(std::uint64_t slot, std::int32_t v) {
+  std::int32_t t = m_tail[slot];
+  if (t >= 0) {
+    Chunk& chunk = m_chunks[static_cast<std::size_t>(t)];
+    if (chunk.count < Chunk::kCapacity) [[likely]] {
+      chunk.node[chunk.count++] = v;
+      return;
+    }
+  }
+  {
+    std::int32_t c;
+    if (m_free_chunks.empty()) {
+      c = static_cast<std::int32_t>(m_chunks.size());
+      m_chunks.emplace_back();
+    } else {
+      c = m_free_chunks.back();
+      m_free_chunks.pop_back();
+    }
+    m_chunks[static_cast<std::size_t>(c)].count = 0;
+    m_chunks[static_cast<std::size_t>(c)].next = -1;
+    if (t < 0) {
+      m_head[slot] = c;
+      m_nonempty[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+    } else
+      m_chunks[static_cast<std::size_t>(t)].next = c;
+    m_tail[slot] = t = c;
+  }
+  Chunk& chunk = m_chunks[static_cast<std::size_t>(t)];
+  chunk.node[chunk.count++] = v;
+}
+
+// Empty buckets are common when weights vary widely: the next bucket >= current with entries
+// (one exists while entries are pending; the ring holds every live bucket). Kept out of line
+// so that it does not weigh on the scan loop.
+[[gnu::noinline]] std::uint64_t ShortestPathSearch::next_nonempty(std::uint64_t current) const {
+  const std::uint64_t mask = m_head.size() - 1;
+  const std::uint64_t slot = current & mask;
+  const std::size_t words = m_nonempty.size();
+  std::size_t wi = static_cast<std::size_t>(slot >> 6);
+  std::uint64_t bits = m_nonempty[wi] & (~std::uint64_t{0} << (slot & 63));
+  while (bits == 0) {
+    wi = wi + 1 == words ? 0 : wi + 1;
+    bits = m_nonempty[wi];
+  }
+  const std::uint64_t next = (std::uint64_t{wi} << 6) + static_cast<std::uint64_t>(std::countr_zero(bits));
+  return current + ((next - slot) & mask);
 }
 
 template <bool Groups>
@@ -395,30 +467,11 @@ void ShortestPathSearch::run_buckets(const Seeds& seeds, double cutoff, std::spa
   double* cost = m_cost.data();
   NodeIndex* group = m_group.data();
   std::uint8_t* settled = m_settled_flag.data();
-  std::int32_t* head = m_head.data();
-  std::int32_t* next = m_next.data();
-  std::int32_t* prev = m_prev.data();
   const double width = m_bucket_width;
   const std::uint64_t mask = m_head.size() - 1;
   auto bucket = [width](double c) { return static_cast<std::uint64_t>(c / width); };
-  auto unlink = [&](std::int32_t v) {
-    const std::int32_t p = prev[v], q = next[v];
-    if (p >= 0)
-      next[p] = q;
-    else
-      head[-(p + 2)] = q;
-    if (q >= 0) prev[q] = p;
-  };
-  auto link = [&](std::int32_t v, std::uint64_t k) {
-    const auto b = static_cast<std::int32_t>(k & mask);
-    const std::int32_t q = head[b];
-    next[v] = q;
-    prev[v] = -(b + 2);
-    if (q >= 0) prev[q] = v;
-    head[b] = v;
-  };
   std::uint64_t current = std::numeric_limits<std::uint64_t>::max();
-  std::size_t pending = 0;  // nodes in buckets
+  std::size_t pending = 0;  // entries in the ring, stale ones included
   for (std::size_t k = 0; k < seeds.size(); ++k) {
     const double c = seeds.offset_at(k) + 0.0;
     if (c <= cutoff) current = std::min(current, bucket(c));
@@ -431,35 +484,56 @@ void ShortestPathSearch::run_buckets(const Seeds& seeds, double cutoff, std::spa
     const auto g = Groups ? static_cast<std::int32_t>(seeds.group_at(k)) : 0;
     const double old = cost[sv];
     if (c < old || (Groups && c == old && g < group[sv])) {
-      if (old == kInf) {
-        m_touched.push_back(v);
-        ++pending;
-      } else {
-        unlink(v);
-      }
       cost[sv] = c;
       if (Groups) group[sv] = g;
-      link(v, bucket(c));
+      bucket_add(bucket(c) & mask, v);
+      ++pending;
     }
   }
   const std::int64_t* offsets = m_graph->offsets().data();
   const std::int32_t* targets = m_graph->targets().data();
   const double* weights = m_weights.data();
+  // How many entries ahead the CSR row offsets are prefetched; the rows themselves and the
+  // node's cost are prefetched half as far ahead (once their offsets have arrived).
+  constexpr std::size_t kAhead = 8;
   std::size_t stops_left = stop_after;
   bool stopped = false;
   while (pending > 0 && !stopped) {
-    const auto b = static_cast<std::size_t>(current & mask);
-    // Every node in the lowest bucket is final: edges (>= width) lead to later buckets.
-    while (head[b] >= 0) {
-      const std::int32_t u = head[b];
-      head[b] = next[u];
-      if (next[u] >= 0) prev[next[u]] = -(static_cast<std::int32_t>(b) + 2);
-      --pending;
+    // Every node in the lowest bucket is final: edges (>= width) lead to later buckets, so
+    // the bucket does not grow while it is scanned.
+    if (m_head[current & mask] < 0) current = next_nonempty(current);
+    const std::uint64_t slot = current & mask;
+    m_scan.clear();
+    for (std::int32_t c = m_head[slot]; c >= 0;) {
+      const Chunk& chunk = m_chunks[static_cast<std::size_t>(c)];
+      m_scan.insert(m_scan.end(), chunk.node, chunk.node + chunk.count);
+      m_free_chunks.push_back(c);
+      c = chunk.next;
+    }
+    m_head[slot] = m_tail[slot] = -1;
+    m_nonempty[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
+    pending -= m_scan.size();
+    // Scanned from the back: the nodes added last (near the node relaxed last) come first,
+    // which keeps the scan local.
+    const std::int32_t* items = m_scan.data();
+    const std::size_t count = m_scan.size();
+    for (std::size_t i = count; i > count - std::min(count, kAhead); --i) __builtin_prefetch(&offsets[items[i - 1]]);
+    for (std::size_t i = count; i-- > 0;) {
+      if (i >= kAhead) __builtin_prefetch(&offsets[items[i - kAhead]]);
+      if (i >= kAhead / 2) {
+        const auto w = static_cast<std::size_t>(items[i - kAhead / 2]);
+        __builtin_prefetch(&targets[offsets[w]]);
+        __builtin_prefetch(&weights[offsets[w]]);
+        __builtin_prefetch(&cost[w]);
+      }
+      const std::int32_t u = items[i];
       const auto su = static_cast<std::size_t>(u);
+      if (settled[su]) continue;  // a stale entry: the node moved to a lower bucket
       settled[su] = 1;
       m_settled.push_back(u);
       if (stop_after > 0 && stop_nodes[su] && --stops_left == 0) {
         stopped = true;
+        m_scan.resize(i);  // the unscanned rest, for clear_after_stop
         break;
       }
       const double cu = cost[su];
@@ -472,19 +546,15 @@ void ShortestPathSearch::run_buckets(const Seeds& seeds, double cutoff, std::spa
         const double old = cost[sv];
         if (c < old || (Groups && c == old && gu < group[sv])) {
           if (settled[sv]) continue;
-          if (old == kInf) {
-            m_touched.push_back(v);
-            ++pending;
-          } else {
-            unlink(v);
-          }
           cost[sv] = c;
           if (Groups) group[sv] = static_cast<NodeIndex>(gu);
           // Clamp against rounding: a relaxed node never lands in the current bucket.
-          link(v, std::max(bucket(c), current + 1));
+          bucket_add(std::max(bucket(c), current + 1) & mask, v);
+          ++pending;
         }
       }
     }
+    if (!stopped) m_scan.clear();
     ++current;
   }
   clear_after_stop(stopped);
@@ -504,7 +574,6 @@ void ShortestPathSearch::run_impl(const Seeds& seeds, double cutoff, std::span<c
     const auto sv = static_cast<std::size_t>(v);
     const auto g = Groups ? static_cast<std::int32_t>(seeds.group_at(k)) : 0;
     if (c < cost[sv] || (Groups && c == cost[sv] && g < group[sv])) {
-      if (cost[sv] == kInf) m_touched.push_back(v);
       cost[sv] = c;
       if (Groups) group[sv] = g;
       push(Entry{cost_key(c), g, v});
@@ -534,7 +603,6 @@ void ShortestPathSearch::run_impl(const Seeds& seeds, double cutoff, std::span<c
       const double old = cost[sv];
       if (c < old || (Groups && c == old && top.group < group[sv])) {
         if (settled[sv]) continue;
-        if (old == kInf) m_touched.push_back(v);
         cost[sv] = c;
         if (Groups) group[sv] = top.group;
         push(Entry{cost_key(c), top.group, v});
@@ -556,9 +624,7 @@ std::vector<double> shortest_path_costs(const Graph& graph, std::span<const Node
     // One source: the search's own cost array is the result (no copy, no second buffer).
     ShortestPathSearch search(graph, options.weight_set);
     search.run(Seeds{sources, {}, {}}, options.cutoff, {}, 0, false);
-    std::vector<double> cost;
-    std::vector<NodeIndex> group;
-    search.take_results(cost, group);
+    std::vector<double> cost = search.take_costs();
     monitor.report("shortest paths", 1, 1);
     return cost;
   }

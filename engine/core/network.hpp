@@ -115,17 +115,23 @@ struct Seeds {
 void validate_seeds(const Graph& graph, const Seeds& seeds, const char* what);
 
 /// A reusable Dijkstra workspace over one weight set of a graph (one per thread). Memory is
-/// O(node_count) allocated once; each run only resets the nodes the previous run touched.
+/// O(node_count) allocated once; each run only resets the nodes the previous run settled
+/// (a run that completes settles every node it touched; a stopped run clears the rest).
 /// Priority queue, chosen per run:
 ///  - bucket queue (Dial 1969; Dinitz 1978): when every edge weight is > 0 and max/min
-///    weight < 2^16, a ring of buckets (intrusive doubly linked lists, no allocation) of
-///    width just under the smallest edge weight; all nodes of the lowest bucket are final
-///    (no edge can lead from a bucket into itself), so they are settled without comparisons
-///    and an improved node just moves to its new bucket;
+///    weight < 2^16, a ring of buckets of width just under the smallest edge weight; all
+///    nodes of the lowest bucket are final (no edge can lead from a bucket into itself), so
+///    they are settled without comparisons. Each bucket is a list of fixed-size chunks of
+///    node ids (from one pool, recycled as soon as a bucket is scanned): an improved node is
+///    appended to its new bucket and its old entry, met later, is skipped because the node
+///    is settled by then; a bitmap of non-empty buckets skips runs of empty ones (wide
+///    weight ranges). The lowest bucket is copied to an array before it is scanned, so
+///    the CSR rows and costs of the next few nodes are prefetched while the current one is
+///    relaxed (the search is bound by memory latency, not by comparisons);
 ///  - otherwise a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over the IEEE bit
 ///    patterns of the non-negative costs (which order like the costs); among entries of
 ///    exactly equal cost the lowest group is popped first.
-/// The radix heap uses lazy deletion (an improved node is pushed again, stale entries are
+/// Both queues use lazy deletion (an improved node is pushed again, stale entries are
 /// skipped). Either way a node's (cost, group) is the lexicographic minimum over its predecessors, so
 /// ties between groups go to the lowest group id; results do not depend on the queue.
 class ShortestPathSearch {
@@ -155,6 +161,9 @@ class ShortestPathSearch {
   /// Moves the dense costs and groups (all -1 if not tracked) of the last run out (no
   /// copy); the next run reallocates them.
   void take_results(std::vector<double>& cost, std::vector<NodeIndex>& group);
+  /// Moves the dense costs of the last run out (no copy, groups dropped); the next run
+  /// reallocates them.
+  std::vector<double> take_costs();
 
  private:
   struct Entry {
@@ -183,13 +192,24 @@ class ShortestPathSearch {
   std::uint64_t m_last = 0;                  // last popped key
   std::size_t m_size = 0;
   double m_bucket_width = 0;                  // > 0: bucket queue usable
-  // Bucket queue: bucket k is a doubly linked list of nodes starting at m_head[k & mask];
-  // m_prev < 0 encodes "first in bucket b" as -(b + 2). A node is in a bucket iff it has a
-  // finite cost and is not settled, so these arrays never need resetting.
+  // Bucket queue: bucket k is the list of m_chunks from m_head[k & mask] to m_tail[k & mask]
+  // (a power-of-two ring longer than max weight / width, so live buckets never share a
+  // slot; -1 = empty, and every bucket is empty again after a complete run). Scanned
+  // buckets return their chunks to m_free_chunks; m_scan is the bucket being scanned.
+  struct Chunk {
+    static constexpr std::int32_t kCapacity = 30;
+    std::int32_t node[kCapacity];
+    std::int32_t count;
+    std::int32_t next;
+  };
+  inline void bucket_add(std::uint64_t slot, std::int32_t v);
+  std::uint64_t next_nonempty(std::uint64_t current) const;
   std::vector<std::int32_t> m_head;
-  std::vector<std::int32_t> m_next;
-  std::vector<std::int32_t> m_prev;
-  std::vector<std::int32_t> m_touched;
+  std::vector<std::int32_t> m_tail;
+  std::vector<std::uint64_t> m_nonempty;  // bit per ring slot: bucket has entries
+  std::vector<Chunk> m_chunks;
+  std::vector<std::int32_t> m_free_chunks;
+  std::vector<std::int32_t> m_scan;
   std::vector<std::int32_t> m_settled;
 };
 

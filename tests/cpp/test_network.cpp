@@ -478,3 +478,109 @@ TEST_CASE("two weight sets share the topology", "[network]") {
   o.weight_set = 2;
   CHECK_THROWS_AS(shortest_path_costs(g, src, o), InvalidInputError);
 }
+
+namespace {
+
+// A w x w grid, two-way, with seeded weights drawn from `weights` (road-like locality,
+// many nodes per bucket for a narrow weight range, many empty buckets for a wide one).
+EdgeList grid(std::size_t w, std::uint32_t seed, const std::vector<double>& weights) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> pick(0, weights.size() - 1);
+  EdgeList e;
+  e.n = w * w;
+  for (std::size_t r = 0; r < w; ++r)
+    for (std::size_t c = 0; c < w; ++c) {
+      const auto u = static_cast<NodeIndex>(r * w + c);
+      if (c + 1 < w) e.add2(u, u + 1, weights[pick(rng)]);
+      if (r + 1 < w) e.add2(u, u + static_cast<NodeIndex>(w), weights[pick(rng)]);
+    }
+  return e;
+}
+
+// The same graph plus an isolated node with a 1e-9 self loop: max/min weight >= 2^16, so
+// every search on it uses the radix heap instead of the bucket queue.
+EdgeList force_radix(EdgeList e) {
+  e.add(static_cast<NodeIndex>(e.n), static_cast<NodeIndex>(e.n), 1e-9);
+  ++e.n;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("bucket queue equals radix heap with crowded and with sparse buckets", "[network]") {
+  // Crowded: weights 1 and 1.5 on a 70 x 70 grid put hundreds of nodes in one bucket (many
+  // chunks per bucket). Sparse: weights from 1 to 30000 leave most buckets empty.
+  for (const auto& weights : {std::vector<double>{1.0, 1.5}, std::vector<double>{1.0, 7.0, 300.0, 30000.0}}) {
+    const EdgeList e = grid(70, 5, weights);
+    const Graph g1 = e.graph(), g2 = force_radix(e).graph();
+    std::mt19937 rng(3);
+    std::vector<NodeIndex> node(40), group(40);
+    std::vector<double> offset(40);
+    for (std::size_t k = 0; k < node.size(); ++k) {
+      node[k] = std::uniform_int_distribution<NodeIndex>(0, static_cast<NodeIndex>(e.n) - 1)(rng);
+      group[k] = static_cast<NodeIndex>(k % 13);
+      offset[k] = std::uniform_int_distribution<int>(0, 2)(rng);
+    }
+    for (double cutoff : {kInf, 40.0}) {
+      SearchOptions o;
+      o.cutoff = cutoff;
+      const auto a = nearest_facility(g1, Seeds{node, offset, group}, o);
+      const auto b = nearest_facility(g2, Seeds{node, offset, group}, o);
+      CHECK(std::vector<double>(a.cost.begin(), a.cost.end()) == std::vector<double>(b.cost.begin(), b.cost.end() - 1));
+      CHECK(std::vector<NodeIndex>(a.facility.begin(), a.facility.end()) ==
+            std::vector<NodeIndex>(b.facility.begin(), b.facility.end() - 1));
+      const std::vector<NodeIndex> src{0, 2450, 4899};
+      const auto d1 = shortest_path_costs(g1, src, o);
+      const auto d2 = shortest_path_costs(g2, src, o);
+      for (std::size_t s = 0; s < src.size(); ++s)
+        for (std::size_t v = 0; v < e.n; ++v) CHECK(d1[s * e.n + v] == d2[s * (e.n + 1) + v]);
+    }
+  }
+}
+
+TEST_CASE("a stopped run leaves settled costs final and the workspace clean", "[network]") {
+  for (const auto& weights : {std::vector<double>{1.0, 1.5}, std::vector<double>{1.0, 7.0, 300.0, 30000.0}}) {
+    for (bool radix : {false, true}) {
+      const EdgeList base = grid(40, 11, weights);
+      const EdgeList e = radix ? force_radix(base) : base;
+      const Graph g = e.graph();
+      ShortestPathSearch search(g, 0);
+      const std::vector<NodeIndex> seeds{0, 820, 1599};
+      const std::vector<NodeIndex> groups{2, 0, 1};
+      search.run(Seeds{seeds, {}, groups});
+      const auto full = search.costs();
+      std::vector<NodeIndex> full_group(e.n);
+      for (std::size_t v = 0; v < e.n; ++v) full_group[v] = search.group(v);
+      // Stop after 25 of the flagged nodes (every 7th node) are settled.
+      std::vector<std::uint8_t> flag(e.n, 0);
+      for (std::size_t v = 0; v < e.n; v += 7) flag[v] = 1;
+      search.run(Seeds{seeds, {}, groups}, kInf, flag, 25);
+      std::size_t flagged = 0;
+      std::vector<std::uint8_t> is_settled(e.n, 0);
+      for (auto u : search.settled()) {
+        is_settled[static_cast<std::size_t>(u)] = 1;
+        flagged += flag[static_cast<std::size_t>(u)];
+        CHECK(search.cost(static_cast<std::size_t>(u)) == full[static_cast<std::size_t>(u)]);
+        CHECK(search.group(static_cast<std::size_t>(u)) == full_group[static_cast<std::size_t>(u)]);
+      }
+      CHECK(flagged == 25);
+      CHECK(search.settled().size() < e.n / 2);
+      for (std::size_t v = 0; v < e.n; ++v)
+        if (!is_settled[v]) {
+          CHECK(search.cost(v) == kInf);
+          CHECK(search.group(v) == -1);
+        }
+      // The same workspace, reused after the stop, equals a fresh search.
+      const NodeIndex other = 1234;
+      search.run(Seeds{std::span<const NodeIndex>(&other, 1), {}, {}}, 60.0);
+      ShortestPathSearch fresh(g, 0);
+      fresh.run(Seeds{std::span<const NodeIndex>(&other, 1), {}, {}}, 60.0);
+      CHECK(search.costs() == fresh.costs());
+      // take_costs hands the costs over and leaves a usable workspace.
+      const auto taken = search.take_costs();
+      CHECK(taken == fresh.costs());
+      search.run(Seeds{seeds, {}, groups});
+      CHECK(search.costs() == full);
+    }
+  }
+}
