@@ -196,7 +196,7 @@ void bind_roads(py::module_& m) {
       py::arg("node_tolerance_m"), py::arg("grade_separated"), py::arg("drop_duplicates"),
       py::arg("progress") = py::none());
 
-  py::class_<SegmentIndex>(m, "SegmentIndex", "R-tree over the segments of line geometries, for snapping.")
+  py::class_<SegmentIndex>(m, "SegmentIndex", "Uniform-grid index over the segments of line geometries, for snapping (exact nearest segment).")
       .def(py::init([](const GeometryArray& lines, const carray<std::uint8_t>& include) {
              auto mask = view(include);
              py::gil_scoped_release release;

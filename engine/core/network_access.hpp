@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "access.hpp"
 #include "monitor.hpp"
@@ -40,6 +41,30 @@ struct NetworkAccessOptions {
   /// Worker threads (0 = all cores). Results do not depend on it. DEFAULT: 0
   int threads = 0;
 };
+
+/// One index computed by network_floating_catchments(): a decay and whether it is the
+/// Hansen potential.
+struct CatchmentSpec {
+  /// Decay of the pair weights, in the divided cost unit. DEFAULT: Step with max_cost +inf
+  DecayOptions decay{};
+  /// true: Hansen potential (R_j = S_j, no demand step). DEFAULT: false
+  bool hansen = false;
+};
+
+/// Several floating-catchment indices from ONE set of bounded searches (e.g. 2SFCA and
+/// E2SFCA over the same catchment): result k is exactly network_floating_catchment() with
+/// specs[k].decay and specs[k].hansen (options.decay and options.hansen are ignored). Each
+/// facility's search (an indexed 4-ary-heap Dijkstra bounded by options.cutoff that stops
+/// once every target node is settled, per-thread workspaces reset through touched lists)
+/// runs once; its pairs are kept for one block of facilities at a time. Throws as
+/// network_floating_catchment().
+std::vector<AccessResult> network_floating_catchments(const Graph& graph, const Seeds& sources,
+                                                      const Seeds& targets, const ExtraPairs& extra,
+                                                      std::span<const double> population,
+                                                      std::span<const double> capacity,
+                                                      const NetworkAccessOptions& options,
+                                                      std::span<const CatchmentSpec> specs,
+                                                      Monitor& monitor = null_monitor());
 
 /// Two-step floating catchment (or gravity) over a graph. Facility j = source group j
 /// (seeds with offsets, e.g. snapped facilities on the reversed graph); demand location i =

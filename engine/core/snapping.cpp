@@ -5,21 +5,12 @@
 #include <limits>
 #include <string>
 
-#include <boost/geometry.hpp>
-#include <boost/geometry/index/rtree.hpp>
-
 #include "error.hpp"
 #include "parallel.hpp"
 
 namespace jangkau {
 
 namespace detail {
-
-namespace bg = boost::geometry;
-namespace bgi = boost::geometry::index;
-using BPoint = bg::model::point<double, 2, bg::cs::cartesian>;
-using BSegment = bg::model::segment<BPoint>;
-using SegmentValue = std::pair<BSegment, std::uint32_t>;  // segment, index into the segment table
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -67,8 +58,7 @@ SegmentTable build_table(const GeometryArray& lines, std::span<const std::uint8_
 // Distance from (px, py) to segment s of the table; writes the clamped parameter and the
 // closest point. Both SegmentIndex and the brute force use this one formula, so they agree
 // to the last bit.
-double point_segment(const SegmentTable& t, std::size_t s, double px, double py, double& u, double& qx,
-                     double& qy) {
+void closest_point(const SegmentTable& t, std::size_t s, double px, double py, double& u, double& qx, double& qy) {
   const auto c = t.first[s];
   const double ax = t.lines->x[c], ay = t.lines->y[c];
   const double dx = t.lines->x[c + 1] - ax, dy = t.lines->y[c + 1] - ay;
@@ -81,7 +71,6 @@ double point_segment(const SegmentTable& t, std::size_t s, double px, double py,
     qx = t.lines->x[c + 1];
     qy = t.lines->y[c + 1];
   }
-  return std::hypot(px - qx, py - qy);
 }
 
 struct Best {
@@ -92,9 +81,15 @@ struct Best {
 
 // Candidate s replaces the best when strictly nearer, or equally near with a lower
 // (edge, segment) — segment indices grow with edge indices, so comparing s suffices.
+// The distance is std::hypot of the offset; a candidate whose squared offset exceeds the
+// best distance squared by more than rounding could explain is certainly farther and is
+// dropped before the (slow) hypot.
 void consider(const SegmentTable& t, std::size_t s, double px, double py, Best& best) {
   double u, qx, qy;
-  const double d = point_segment(t, s, px, py, u, qx, qy);
+  closest_point(t, s, px, py, u, qx, qy);
+  const double ex = px - qx, ey = py - qy;
+  if (ex * ex + ey * ey > best.d * best.d * (1.0 + 1e-9)) return;
+  const double d = std::hypot(ex, ey);
   if (d < best.d || (d == best.d && s < best.s)) best = Best{d, s, u, qx, qy};
 }
 
@@ -133,12 +128,147 @@ void store(const SegmentTable& t, const Best& best, const SnapOptions& o, std::s
   r.beyond_max[i] = best.d > o.max_snap_m ? 1 : 0;
 }
 
+// A uniform grid over the indexed segments. Every segment is listed in each cell its
+// course crosses (per column of cells, the rows between its clipped ends, with a margin
+// far above rounding), so the cell holding a segment's nearest point to any query lists
+// it. A query visits rings of cells around the point's cell, nearest ring first, and
+// stops once a ring is farther than the best distance found: every segment that could be
+// nearer, or exactly as near (ties), has then been seen. Cells are about one average
+// segment's bounding box in size, so a query looks at a handful of segments.
+struct Grid {
+  double x0 = 0, y0 = 0, h = 1;        // origin and cell size
+  std::int64_t nx = 0, ny = 0;
+  std::vector<std::uint32_t> first;    // CSR over cells (nx * ny + 1)
+  std::vector<std::uint32_t> segment;  // segment ids per cell, ascending
+
+  // Cell column / row of a coordinate (clamped far outside the grid, to stay in range).
+  std::int64_t col(double x) const { return cell(x - x0); }
+  std::int64_t row(double y) const { return cell(y - y0); }
+  std::int64_t cell(double d) const { return static_cast<std::int64_t>(std::clamp(std::floor(d / h), -1e15, 1e15)); }
+};
+
+Grid build_grid(const SegmentTable& t) {
+  Grid g;
+  const std::size_t ns = t.edge.size();
+  if (ns == 0) return g;
+  double xmin = std::numeric_limits<double>::infinity(), ymin = xmin, xmax = -xmin, ymax = -xmin;
+  for (std::size_t s = 0; s < ns; ++s) {
+    const auto c = t.first[s];
+    const double ax = t.lines->x[c], ay = t.lines->y[c], bx = t.lines->x[c + 1], by = t.lines->y[c + 1];
+    if (!std::isfinite(ax) || !std::isfinite(ay) || !std::isfinite(bx) || !std::isfinite(by))
+      throw InvalidInputError("line coordinates must be finite to snap onto them",
+                              ErrorContext{"", t.edge[s], "geometry"});
+    xmin = std::min({xmin, ax, bx}), xmax = std::max({xmax, ax, bx});
+    ymin = std::min({ymin, ay, by}), ymax = std::max({ymax, ay, by});
+  }
+  const double w = xmax - xmin, hgt = ymax - ymin;
+  // Cell size: about the mean segment box (sides floored at a millionth of the extent, so
+  // axis-parallel segments count), but no more than ~8 cells per segment overall.
+  const double extent = std::max(w, hgt), side = extent > 0 ? 1e-6 * extent : 1.0;
+  double box_area = 0;
+  for (std::size_t s = 0; s < ns; ++s) {
+    const auto c = t.first[s];
+    box_area += std::max(std::fabs(t.lines->x[c + 1] - t.lines->x[c]), side) *
+                std::max(std::fabs(t.lines->y[c + 1] - t.lines->y[c]), side);
+  }
+  double h = std::sqrt(box_area / static_cast<double>(ns));
+  h = std::max({h, std::sqrt(std::max(w, side) * std::max(hgt, side) / (8.0 * static_cast<double>(ns) + 16.0)),
+                extent / 65536.0, side});
+  g.x0 = xmin, g.y0 = ymin, g.h = h;
+  g.nx = static_cast<std::int64_t>(std::floor(w / h)) + 1;
+  g.ny = static_cast<std::int64_t>(std::floor(hgt / h)) + 1;
+  // Cells crossed by each segment, column by column.
+  auto cells = [&](std::size_t s, auto&& emit) {
+    const auto c = t.first[s];
+    const double ax = t.lines->x[c], ay = t.lines->y[c], bx = t.lines->x[c + 1], by = t.lines->y[c + 1];
+    const std::int64_t c0 = std::clamp<std::int64_t>(g.col(std::fmin(ax, bx)), 0, g.nx - 1);
+    const std::int64_t c1 = std::clamp<std::int64_t>(g.col(std::fmax(ax, bx)), 0, g.nx - 1);
+    for (std::int64_t cx = c0; cx <= c1; ++cx) {
+      double ylo = std::fmin(ay, by), yhi = std::fmax(ay, by);
+      if (c0 != c1) {  // the segment's y over this column's x range
+        const double xa = std::max(std::fmin(ax, bx), g.x0 + static_cast<double>(cx) * h);
+        const double xb = std::min(std::fmax(ax, bx), g.x0 + static_cast<double>(cx + 1) * h);
+        const double ya = ay + (by - ay) * std::clamp((xa - ax) / (bx - ax), 0.0, 1.0);
+        const double yb = ay + (by - ay) * std::clamp((xb - ax) / (bx - ax), 0.0, 1.0);
+        ylo = std::fmin(ya, yb), yhi = std::fmax(ya, yb);
+      }
+      // Margin far above the rounding of ylo/yhi (a few ulps of the coordinates).
+      const double eps = 1e-9 * (std::fabs(ylo) + std::fabs(yhi) + h);
+      const std::int64_t r0 = std::clamp<std::int64_t>(g.row(ylo - eps), 0, g.ny - 1);
+      const std::int64_t r1 = std::clamp<std::int64_t>(g.row(yhi + eps), 0, g.ny - 1);
+      for (std::int64_t ry = r0; ry <= r1; ++ry) emit(static_cast<std::size_t>(ry * g.nx + cx));
+    }
+  };
+  const auto n_cells = static_cast<std::size_t>(g.nx * g.ny);
+  g.first.assign(n_cells + 1, 0);
+  for (std::size_t s = 0; s < ns; ++s) cells(s, [&](std::size_t k) { ++g.first[k + 1]; });
+  for (std::size_t k = 0; k < n_cells; ++k) g.first[k + 1] += g.first[k];
+  if (g.first[n_cells] >= std::numeric_limits<std::uint32_t>::max() / 2)
+    throw InvalidInputError("too many line segments to index");
+  g.segment.resize(g.first[n_cells]);
+  std::vector<std::uint32_t> at(g.first.begin(), g.first.end() - 1);
+  for (std::size_t s = 0; s < ns; ++s)
+    cells(s, [&](std::size_t k) { g.segment[at[k]++] = static_cast<std::uint32_t>(s); });
+  return g;
+}
+
+// The nearest segment to (px, py) under consider()'s order (distance, then segment id).
+// `seen` (one entry per segment, all != tick) keeps a segment listed in several cells from
+// being measured twice.
+Best nearest(const SegmentTable& t, const Grid& g, double px, double py, std::vector<std::uint32_t>& seen,
+             std::uint32_t tick) {
+  Best best;
+  const std::int64_t cx = g.col(px), cy = g.row(py);
+  // Rings of cells at Chebyshev distance r from (cx, cy); every cell of ring r is at least
+  // (r - 1) h from the point. Start at the first ring that meets the grid.
+  const std::int64_t r_first = std::max<std::int64_t>({0, -cx, cx - (g.nx - 1), -cy, cy - (g.ny - 1)});
+  const std::int64_t r_last = std::max<std::int64_t>({cx, g.nx - 1 - cx, cy, g.ny - 1 - cy});
+  // Cells farther than this cannot hold a nearer or tying segment; the slack covers the
+  // rounding of cell borders and of the point's own cell (ulps of the coordinates).
+  const double slack = 1e-9 + 1e-11 * (std::fabs(px) + std::fabs(py) + std::fabs(g.x0) + std::fabs(g.y0) + g.h);
+  auto bound = [&] { return best.d * (1.0 + 1e-12) + slack; };
+  auto scan = [&](std::int64_t x, std::int64_t y) {
+    const auto k = static_cast<std::size_t>(y * g.nx + x);
+    if (g.first[k] == g.first[k + 1]) return;
+    // Distance from the point to the cell's rectangle (a lower bound for its segments).
+    const double x0 = g.x0 + static_cast<double>(x) * g.h, y0 = g.y0 + static_cast<double>(y) * g.h;
+    const double gx = std::max({x0 - px, px - (x0 + g.h), 0.0}), gy = std::max({y0 - py, py - (y0 + g.h), 0.0});
+    const double lim = bound();
+    if (gx > lim || gy > lim || gx * gx + gy * gy > lim * lim) return;
+    for (auto q = g.first[k]; q < g.first[k + 1]; ++q) {
+      const std::uint32_t s = g.segment[q];
+      if (seen[s] == tick) continue;
+      seen[s] = tick;
+      consider(t, s, px, py, best);
+    }
+  };
+  for (std::int64_t r = r_first; r <= r_last; ++r) {
+    if (static_cast<double>(r - 1) * g.h > bound()) break;
+    const std::int64_t xlo = std::max<std::int64_t>(cx - r, 0), xhi = std::min(cx + r, g.nx - 1);
+    const std::int64_t ylo = std::max<std::int64_t>(cy - r, 0), yhi = std::min(cy + r, g.ny - 1);
+    if (r == 0) {
+      scan(cx, cy);
+      continue;
+    }
+    if (cy - r >= 0)
+      for (std::int64_t x = xlo; x <= xhi; ++x) scan(x, cy - r);
+    if (cy + r < g.ny)
+      for (std::int64_t x = xlo; x <= xhi; ++x) scan(x, cy + r);
+    const std::int64_t y0 = std::max(ylo, cy - r + 1), y1 = std::min(yhi, cy + r - 1);
+    if (cx - r >= 0)
+      for (std::int64_t y = y0; y <= y1; ++y) scan(cx - r, y);
+    if (cx + r < g.nx)
+      for (std::int64_t y = y0; y <= y1; ++y) scan(cx + r, y);
+  }
+  return best;
+}
+
 }  // namespace detail
 
 struct SegmentIndex::Impl {
   detail::SegmentTable table;
   GeometryArray lines;  // own copy: the index must not dangle when the caller's array goes
-  detail::bgi::rtree<detail::SegmentValue, detail::bgi::rstar<16>> tree;
+  detail::Grid grid;
 };
 
 SegmentIndex::SegmentIndex(const GeometryArray& lines, std::span<const std::uint8_t> include)
@@ -146,16 +276,7 @@ SegmentIndex::SegmentIndex(const GeometryArray& lines, std::span<const std::uint
   detail::check_lines(lines, include);
   m_impl->lines = lines;
   m_impl->table = detail::build_table(m_impl->lines, include);
-  const auto& t = m_impl->table;
-  std::vector<detail::SegmentValue> values;
-  values.reserve(t.edge.size());
-  for (std::size_t s = 0; s < t.edge.size(); ++s) {
-    const auto c = t.first[s];
-    values.emplace_back(detail::BSegment({lines.x[c], lines.y[c]}, {lines.x[c + 1], lines.y[c + 1]}),
-                        static_cast<std::uint32_t>(s));
-  }
-  // Bulk loading (packing) is deterministic and gives a better tree than inserts.
-  m_impl->tree = decltype(m_impl->tree)(values.begin(), values.end());
+  m_impl->grid = detail::build_grid(m_impl->table);
 }
 
 SegmentIndex::~SegmentIndex() = default;
@@ -170,36 +291,29 @@ SnapResult SegmentIndex::snap(std::span<const double> x, std::span<const double>
   const std::size_t n = x.size();
   SnapResult r = detail::make_result(n);
   const auto& t = m_impl->table;
-  const auto& tree = m_impl->tree;
   if (t.edge.empty()) return r;
-  const std::size_t block = 4096;
+  const std::size_t block = 65536;
+  const unsigned threads = thread_count(options.threads);
+  std::vector<std::vector<std::uint32_t>> seen(threads);  // per worker, see nearest()
+  std::vector<std::uint32_t> tick(threads, 0);
   for (std::size_t b0 = 0; b0 < n; b0 += block) {
     const std::size_t b1 = std::min(n, b0 + block);
-    parallel_for(b1 - b0, thread_count(options.threads), [&](std::size_t k, unsigned) {
-      if (monitor.cancelled()) return;
-      const std::size_t i = b0 + k;
-      const double px = x[i], py = y[i];
-      if (!std::isfinite(px) || !std::isfinite(py)) return;
-      detail::Best best;
-      // Ask Boost for the k nearest segments, rank them with the exact formula, and widen k
-      // while the farthest of the k could still tie with the best (Boost's distances may
-      // differ from ours in the last bits), so every exact tie is seen.
-      const detail::BPoint p(px, py);
-      thread_local std::vector<detail::SegmentValue> hits;  // reused across points
-      for (std::size_t k = 8;; k *= 4) {
-        hits.clear();
-        tree.query(detail::bgi::nearest(p, static_cast<unsigned>(std::min(k, t.edge.size()))),
-                   std::back_inserter(hits));
-        best = detail::Best{};
-        double farthest = 0.0;
-        for (const auto& h : hits) {
-          detail::consider(t, h.second, px, py, best);
-          farthest = std::max(farthest, detail::bg::distance(p, h.first));
-        }
-        if (hits.size() < k || farthest > best.d * (1.0 + 1e-12) + 1e-9) break;
-      }
-      detail::store(t, best, options, i, r);
-    });
+    parallel_for(
+        b1 - b0, threads,
+        [&](std::size_t k, unsigned worker) {
+          if (monitor.cancelled()) return;
+          const std::size_t i = b0 + k;
+          const double px = x[i], py = y[i];
+          if (!std::isfinite(px) || !std::isfinite(py)) return;
+          auto& s = seen[worker];
+          if (s.empty()) s.assign(t.edge.size(), 0);
+          if (++tick[worker] == 0) {  // wrapped: start the stamps again
+            std::fill(s.begin(), s.end(), 0);
+            tick[worker] = 1;
+          }
+          detail::store(t, detail::nearest(t, m_impl->grid, px, py, s, tick[worker]), options, i, r);
+        },
+        256);
     monitor.report("snapping points", b1, n);
   }
   return r;

@@ -106,7 +106,7 @@ TEST_CASE("snapping: bad input is an InvalidInputError", "[snapping]") {
   CHECK_THROWS_AS(jangkau::SegmentIndex(lines, mask), jangkau::InvalidInputError);
 }
 
-TEST_CASE("snapping: R-tree equals brute force on random lines", "[snapping]") {
+TEST_CASE("snapping: the grid index equals brute force on random lines", "[snapping]") {
   std::mt19937_64 rng(20261127);  // synthetic data, fixed seed
   std::uniform_real_distribution<double> coord(0.0, 5000.0), step(-200.0, 200.0);
   std::uniform_int_distribution<int> nseg(1, 6);
@@ -184,4 +184,106 @@ TEST_CASE("snapping: entries for origins and destinations", "[snapping]") {
   r.edge[1] = 9;
   CHECK_THROWS_AS(jangkau::snap_entries(r, from, to, time, twin, jangkau::SnapDirection::ToPoint),
                   jangkau::InvalidInputError);
+}
+
+TEST_CASE("snapping: the grid index equals brute force on awkward layouts", "[snapping]") {
+  // Long diagonal, vertical and horizontal segments among short ones, a zero-length edge,
+  // overlapping collinear edges, steep segments across cell borders, and query points on
+  // grid-like coordinates, far outside the lines' extent and on the lines themselves.
+  std::mt19937_64 rng(7);  // synthetic data, fixed seed
+  std::uniform_real_distribution<double> coord(0.0, 1000.0), small(-5.0, 5.0);
+  std::vector<std::vector<std::pair<double, double>>> coords;
+  coords.push_back({{0, 0}, {1000, 1000}});
+  coords.push_back({{0, 1000}, {1000, 0}});
+  coords.push_back({{500, -200}, {500, 1200}});
+  coords.push_back({{-300, 400}, {1300, 400}});
+  coords.push_back({{250, 250}, {250, 250}});
+  coords.push_back({{100, 900}, {300, 900}});
+  coords.push_back({{200, 900}, {400, 900}});
+  coords.push_back({{700, 100}, {700.000001, 900}});
+  for (int l = 0; l < 150; ++l) {
+    const double x = coord(rng), y = coord(rng);
+    coords.push_back({{x, y}, {x + small(rng), y + small(rng)}, {x + small(rng), y + small(rng)}});
+  }
+  const auto lines = lines_of(coords);
+  std::vector<double> x, y;
+  for (int i = 0; i < 1500; ++i) {
+    x.push_back(coord(rng) * 1.6 - 300.0);
+    y.push_back(coord(rng) * 1.6 - 300.0);
+  }
+  for (double v : {0.0, 125.0, 250.0, 400.0, 500.0, 1000.0}) {  // on lines and grid-like values
+    x.push_back(v), y.push_back(v);
+    x.push_back(v), y.push_back(400.0);
+  }
+  x.push_back(1e7), y.push_back(-1e7);  // far away
+  x.push_back(-5e6), y.push_back(300);
+  x.push_back(std::nan("")), y.push_back(1.0);  // not snapped
+  jangkau::SnapOptions o;
+  o.max_snap_m = 1e9;
+  for (int threads : {1, 2}) {
+    o.threads = threads;
+    jangkau::SegmentIndex index(lines);
+    const auto fast = index.snap(x, y, o);
+    const auto slow = jangkau::snap_brute_force(lines, x, y, o);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      INFO("point " << i);
+      REQUIRE(fast.edge[i] == slow.edge[i]);
+      if (slow.edge[i] < 0) continue;
+      REQUIRE(fast.distance_m[i] == slow.distance_m[i]);
+      REQUIRE(fast.fraction[i] == slow.fraction[i]);
+    }
+  }
+  // A single point-like line: everything snaps to it.
+  const auto dot = lines_of({{{5, 5}, {5, 5}}});
+  jangkau::SegmentIndex one(dot);
+  const std::vector<double> px{5, -100, 1e6}, py{5, 7, 0};
+  const auto r = one.snap(px, py, o);
+  for (std::size_t i = 0; i < px.size(); ++i) CHECK(r.edge[i] == 0);
+  CHECK(r.distance_m[1] == Approx(std::hypot(105.0, 2.0)));
+}
+
+TEST_CASE("snapping: the grid index equals brute force in UTM-sized coordinates", "[snapping]") {
+  // Dense short segments (a city street network) at UTM-like coordinates, where an ulp is
+  // ~2e-9 m; query points on a fine lattice that lands on cell borders, plus random ones.
+  std::mt19937_64 rng(2024);  // synthetic data, fixed seed
+  const double X = 634000.0, Y = 9230000.0;
+  std::uniform_real_distribution<double> coord(0.0, 3000.0), step(-25.0, 25.0);
+  std::vector<std::vector<std::pair<double, double>>> coords;
+  for (int l = 0; l < 2500; ++l) {
+    std::vector<std::pair<double, double>> line{{X + coord(rng), Y + coord(rng)}};
+    for (int s = 0; s < 3; ++s) line.emplace_back(line.back().first + step(rng), line.back().second + step(rng));
+    coords.push_back(line);
+  }
+  const auto lines = lines_of(coords);
+  std::vector<double> x, y;
+  for (int i = 0; i < 60; ++i)
+    for (int j = 0; j < 60; ++j) x.push_back(X + 50.0 * i - 0.5), y.push_back(Y + 50.0 * j + 0.25);
+  std::uniform_real_distribution<double> wide(-500.0, 3500.0);
+  for (int i = 0; i < 2000; ++i) x.push_back(X + wide(rng)), y.push_back(Y + wide(rng));
+  jangkau::SnapOptions o;
+  o.max_snap_m = 100;
+  jangkau::SegmentIndex index(lines);
+  const auto fast = index.snap(x, y, o);
+  const auto slow = jangkau::snap_brute_force(lines, x, y, o);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    INFO("point " << i);
+    REQUIRE(fast.edge[i] == slow.edge[i]);
+    REQUIRE(fast.distance_m[i] == slow.distance_m[i]);
+    REQUIRE(fast.fraction[i] == slow.fraction[i]);
+    REQUIRE(fast.beyond_max[i] == slow.beyond_max[i]);
+  }
+}
+
+TEST_CASE("snapping: non-finite line coordinates are an InvalidInputError naming the edge", "[snapping]") {
+  const auto lines = lines_of({{{0, 0}, {10, 0}}, {{0, 5}, {std::nan(""), 5}}});
+  try {
+    jangkau::SegmentIndex index(lines);
+    FAIL("no exception");
+  } catch (const jangkau::InvalidInputError& e) {
+    CHECK(e.context().feature == 1);
+  }
+  // Excluded by the mask: not indexed, so not an error.
+  const std::vector<std::uint8_t> mask{1, 0};
+  jangkau::SegmentIndex ok(lines, mask);
+  CHECK(ok.segment_count() == 1);
 }

@@ -190,3 +190,106 @@ def test_2sfca_on_real_road_costs_equals_pysal(data_dir):
     ours = ja.e2sfca(tt["target"], tt["source"], minutes, population, capacity, breaks=(2, 4, 6))
     theirs = A.enhanced_two_stage_fca(name="e", weight_fn=pysal_weights.step_fn({2: 1, 4: 0.68, 6: 0.22}))
     np.testing.assert_allclose(ours.access, pysal_values(theirs, "e_doc", n), rtol=RTOL, atol=1e-300)
+
+
+def _grid_graph(seed, side=30):
+    """Synthetic (seeded) road-like grid with bends (chains of degree-2 nodes), one-way
+    pieces and travel times in seconds; returns (node_count, from, to, time_s)."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(side * side).reshape(side, side)
+    pairs = np.concatenate([np.stack([ids[:, :-1].ravel(), ids[:, 1:].ravel()], 1),
+                            np.stack([ids[:-1, :].ravel(), ids[1:, :].ravel()], 1)])
+    n = side * side
+    frm, to = [], []
+    for a, b in pairs:  # each link split into 0-2 bends
+        chain = [a] + list(range(n, n + int(rng.integers(0, 3)))) + [b]
+        n += len(chain) - 2
+        for u, v in zip(chain[:-1], chain[1:]):
+            frm.append(u), to.append(v)
+            if rng.random() > 0.1:  # 10 % one-way
+                frm.append(v), to.append(u)
+    frm, to = np.array(frm), np.array(to)
+    time_s = rng.uniform(5, 60, len(frm))
+    return n, frm, to, time_s
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_on_network_equals_scipy_table_and_pysal(seed):
+    """One engine call (bounded searches feeding 2SFCA and E2SFCA) equals PySAL access on
+    the cost table built with scipy's Dijkstra (indices=facilities, limit=cutoff), and
+    equals the jangkau table route to the last bit. Graph, demand and supply synthetic."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from jangkau.network import Network
+
+    n, frm, to, time_s = _grid_graph(seed)
+    rng = np.random.default_rng(seed)
+    dem = rng.choice(n, 300, replace=False)
+    fac = rng.choice(n, 25, replace=False)
+    pop = rng.integers(10, 3000, len(dem)).astype(float)
+    cap = rng.integers(1, 9, len(fac)).astype(float)
+    net = Network.from_edges(frm, to, node_count=n, time_s=time_s)
+    cutoff_min = 12.0
+    indices = {"2sfca": ja.Catchment.two_sfca(cutoff_min), "e2sfca": ja.Catchment.e2sfca(breaks=(4, 8, 12)),
+               "gauss": ja.Catchment.gaussian_2sfca(cutoff_min), "hansen": ja.Catchment.gravity(beta=1.5)}
+    res = ja.on_network(net, fac, dem, pop, cap, indices, cutoff=cutoff_min * 60, cost_divisor=60.0)
+    assert list(res) == list(indices)
+    # peer: scipy (lightest of parallel edges) + PySAL access
+    frame = pd.DataFrame({"a": frm, "b": to, "w": time_s}).groupby(["a", "b"], as_index=False)["w"].min()
+    csr = csr_matrix((frame["w"], (frame["a"], frame["b"])), shape=(n, n))
+    dist = dijkstra(csr, directed=True, indices=fac, limit=cutoff_min * 60)[:, dem]
+    j, i = np.nonzero(np.isfinite(dist))
+    minutes = dist[j, i] / 60.0
+    A = pysal_access(i, j, minutes, pop, cap)
+    nd = len(dem)
+    np.testing.assert_allclose(res["2sfca"].access, pysal_values(A.two_stage_fca(name="x", max_cost=cutoff_min),
+                                                                 "x_doc", nd), rtol=RTOL, atol=1e-300)
+    theirs = A.enhanced_two_stage_fca(name="e", weight_fn=pysal_weights.step_fn({4: 1, 8: 0.68, 12: 0.22}))
+    np.testing.assert_allclose(res["e2sfca"].access, pysal_values(theirs, "e_doc", nd), rtol=RTOL, atol=1e-300)
+    # jangkau's own table route: the same pair costs, summed in the same order
+    tt = net.travel_time_matrix(fac, dem, cutoff=cutoff_min * 60)
+    d, s, c = tt["target"].to_numpy(), tt["source"].to_numpy(), tt["cost"].to_numpy() / 60.0
+    assert len(tt) == len(minutes)
+    refs = {"2sfca": ja.two_sfca(d, s, c, pop, cap, max_cost=cutoff_min),
+            "e2sfca": ja.e2sfca(d, s, c, pop, cap, breaks=(4, 8, 12)),
+            "gauss": ja.gaussian_2sfca(d, s, c, pop, cap, max_cost=cutoff_min),
+            "hansen": ja.gravity(d, s, c, pop, cap, beta=1.5)}
+    for name, ref in refs.items():
+        np.testing.assert_array_equal(res[name].access, ref.access)
+        np.testing.assert_array_equal(res[name].ratio, ref.ratio)
+        np.testing.assert_array_equal(res[name].catchment_demand, ref.catchment_demand)
+    one = ja.on_network(net, fac, dem, pop, cap, {"x": indices["2sfca"]}, cutoff=cutoff_min * 60,
+                        cost_divisor=60.0, threads=1)
+    np.testing.assert_array_equal(one["x"].access, res["2sfca"].access)
+
+
+def test_on_network_groups_offsets_and_bad_input():
+    """Seeds with groups and offsets equal the hand-built table on a 4-node path; bad input
+    raises InvalidInputError."""
+    from jangkau.network import Network
+
+    # 0 -> 1 -> 2 -> 3, 60 s each (one way)
+    net = Network.from_edges([0, 1, 2], [1, 2, 3], node_count=4, time_s=[60.0, 60.0, 60.0])
+    # facility 0 = seeds at nodes 0 (offset 30 s) and 2 (offset 150 s); facility 1 at node 3
+    # demand 0 at node 1 (+0), demand 1 at node 3 (+60 s) or node 2 (+120 s)
+    res = ja.on_network(net, [0, 2, 3], [1, 3, 2], [100.0, 50.0], [2.0, 1.0],
+                        {"s": ja.Catchment.two_sfca(3.0)}, cutoff=600, cost_divisor=60.0,
+                        supply_offsets=[30.0, 150.0, 0.0], supply_groups=[0, 0, 1],
+                        demand_offsets=[0.0, 60.0, 120.0], demand_groups=[0, 1, 1])["s"]
+    # times: f0->d0 = 30 + 60 s = 1.5 min; f0->d1 = min(210 + 60, 150 + 120) s = 4.5 min > 3;
+    # f1->d0 unreachable (one way), f1->d1 = 0 + 60 s = 1 min. R = (2/100, 1/50), A = (0.02, 0.02)
+    np.testing.assert_allclose(res.access, [0.02, 0.02], rtol=1e-15)
+    np.testing.assert_allclose(res.catchment_demand, [100.0, 50.0])
+    with pytest.raises(jangkau.InvalidInputError):
+        ja.on_network(net, [0], [1], [1.0], [1.0], {}, cutoff=60)
+    with pytest.raises(jangkau.InvalidInputError):
+        ja.on_network(net, [0], [1], [1.0], [1.0], {"x": ja.Decay.STEP}, cutoff=60)
+    with pytest.raises(jangkau.InvalidInputError):
+        ja.on_network(net, [0], [9], [1.0], [1.0], {"x": ja.Catchment.two_sfca(1)}, cutoff=60)
+    with pytest.raises(jangkau.InvalidInputError):
+        ja.on_network(net, [0], [1], [-1.0], [1.0], {"x": ja.Catchment.two_sfca(1)}, cutoff=60)
+    with pytest.raises(jangkau.InvalidInputError):
+        ja.on_network(net, [0], [1], [1.0], [1.0], {"x": ja.Catchment.two_sfca(-1)}, cutoff=60)
+    with pytest.raises(jangkau.InvalidInputError):
+        ja.on_network("net", [0], [1], [1.0], [1.0], {"x": ja.Catchment.two_sfca(1)}, cutoff=60)

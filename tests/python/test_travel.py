@@ -253,10 +253,10 @@ def test_matrix_free_equals_matrix_route(cilegon, method):
             continue
         fused = model.accessibility(method, max_time_min=20.0, **kwargs)
         table = model.accessibility(method, max_time_min=20.0, matrix_free=False, **kwargs)
-        np.testing.assert_allclose(fused.points["access"], table.points["access"], rtol=1e-12, atol=0)
-        np.testing.assert_allclose(fused.facilities["ratio"], table.facilities["ratio"], rtol=1e-12, atol=0)
-        np.testing.assert_allclose(fused.result.catchment_demand, table.result.catchment_demand, rtol=1e-12,
-                                   atol=0)
+        # same pair costs, same summation order: equal to the last bit
+        np.testing.assert_array_equal(fused.points["access"], table.points["access"])
+        np.testing.assert_array_equal(fused.facilities["ratio"], table.facilities["ratio"])
+        np.testing.assert_array_equal(fused.result.catchment_demand, table.result.catchment_demand)
     # the thread count does not change the result
     one = travel.TravelModel(roads, fac, dm, threads=1).accessibility(method, max_time_min=20.0)
     np.testing.assert_array_equal(one.points["access"].to_numpy(),
@@ -398,3 +398,29 @@ def test_oneway_osm_network_equals_scipy(data_dir):
     ds = model.demand_snap
     ok = ~ds["beyond_max"].to_numpy()
     assert (roads.edge_twin[ds["edge"].to_numpy()[ok]] < 0).sum() > 10
+
+
+def test_same_edge_pairs_equal_a_pandas_join(cilegon):
+    """The direct along-the-edge pairs (numpy join) equal a plain pandas merge on the edge."""
+    roads, region, fac, dm, model = cilegon
+    fs, ds = model.facility_snap, model.demand_snap
+    f_ok = ~fs["beyond_max"].to_numpy() & (fs["edge"].to_numpy() >= 0)
+    d_ok = ~ds["beyond_max"].to_numpy() & (ds["edge"].to_numpy() >= 0)
+    f = pd.DataFrame({"facility": np.flatnonzero(f_ok), "edge": fs["edge"].to_numpy()[f_ok],
+                      "tf": fs["fraction"].to_numpy()[f_ok], "wf": fs["walk_time_s"].to_numpy()[f_ok]})
+    d = pd.DataFrame({"point": np.flatnonzero(d_ok), "edge": ds["edge"].to_numpy()[d_ok],
+                      "td": ds["fraction"].to_numpy()[d_ok], "wd": ds["walk_time_s"].to_numpy()[d_ok]})
+    m = d.merge(f, on="edge", how="inner")
+    e = m["edge"].to_numpy()
+    twin = roads.edge_twin[e]
+    t_twin = np.where(twin >= 0, roads.edge_time_s[np.maximum(twin, 0)], np.inf)
+    td, tf = m["td"].to_numpy(), m["tf"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        along = np.where(tf >= td, (tf - td) * roads.edge_time_s[e], (td - tf) * t_twin)
+    time = m["wd"].to_numpy() + along + m["wf"].to_numpy()
+    ok = np.isfinite(time)
+    ours = model._same_edge_pairs()
+    assert len(ours) == ok.sum() > 0
+    np.testing.assert_array_equal(ours["point"].to_numpy(), m["point"].to_numpy()[ok])
+    np.testing.assert_array_equal(ours["facility"].to_numpy(), m["facility"].to_numpy()[ok])
+    np.testing.assert_array_equal(ours["time_s"].to_numpy(), time[ok])

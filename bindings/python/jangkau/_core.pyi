@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+__all__: list[str] = ['Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -502,6 +502,11 @@ class RoadNetwork:
     def edge_twin(self) -> numpy.typing.NDArray[numpy.int64]:
         ...
     @property
+    def excluded_feature(self) -> numpy.typing.NDArray[numpy.int64]:
+        """
+        OSM way ids left out because they are closed to motor vehicles.
+        """
+    @property
     def join_distance_m(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
@@ -548,7 +553,7 @@ class RoadNetwork:
         ...
 class SegmentIndex:
     """
-    R-tree over the segments of line geometries, for snapping.
+    Uniform-grid index over the segments of line geometries, for snapping (exact nearest segment).
     """
     def __init__(self, lines: GeometryArray, include: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> None:
         ...
@@ -688,6 +693,10 @@ def network_access(graph: Graph, source_node: typing.Annotated[numpy.typing.Arra
     """
     (access, ratio, catchment_demand) of a floating catchment over the graph, without a cost table.
     """
+def network_access_many(graph: Graph, source_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], source_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_target: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_source: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], population: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weight_set: typing.SupportsInt | typing.SupportsIndex, cutoff: typing.SupportsFloat | typing.SupportsIndex, cost_divisor: typing.SupportsFloat | typing.SupportsIndex, specs: list, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> list:
+    """
+    [(access, ratio, catchment_demand), ...]: several floating catchments from one set of searches; each spec is (decay, max_cost, zone_breaks, zone_weights, beta, min_cost, hansen).
+    """
 def orient_ccw(arg0: GeometryArray) -> GeometryArray:
     """
     Copy with shells counter-clockwise and holes clockwise.
@@ -708,7 +717,7 @@ def read_vector(path: str, layer: str = '', assume_crs: str = '', x_column: str 
     ...
 def road_network_from_layers(paths: collections.abc.Sequence[str], layers: collections.abc.Sequence[str], road_classes: collections.abc.Sequence[str], class_columns: collections.abc.Sequence[str], assume_crs: collections.abc.Sequence[str], speeds: SpeedTable, crs: str, snap_tolerance_m: typing.SupportsFloat | typing.SupportsIndex, split_crossings: bool, node_tolerance_m: typing.SupportsFloat | typing.SupportsIndex, grade_separated: collections.abc.Sequence[str], drop_duplicates: bool, progress: typing.Any = None) -> RoadNetwork:
     ...
-def road_network_from_osm(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, progress: typing.Any = None) -> RoadNetwork:
+def road_network_from_osm(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, progress: typing.Any = None, honour_access: bool = True) -> RoadNetwork:
     ...
 def shortest_path_costs(graph: Graph, sources: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], weight_set: typing.SupportsInt | typing.SupportsIndex = 0, cutoff: typing.SupportsFloat | typing.SupportsIndex = ..., threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
     """

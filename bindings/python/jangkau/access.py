@@ -20,12 +20,18 @@ facilities as sources and the demand locations as targets::
 
     tt = net.travel_time_matrix(fac_nodes, dem_nodes, cutoff=1800)
     res = two_sfca(tt.target, tt.source, tt.cost / 60, population, capacity, max_cost=30)
+
+or, in one engine call without the table (same numbers, bit for bit), :func:`on_network`::
+
+    res = on_network(net, fac_nodes, dem_nodes, population, capacity,
+                     {"2sfca": Catchment.two_sfca(30), "e2sfca": Catchment.e2sfca()},
+                     cutoff=1800, cost_divisor=60)
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +41,8 @@ import pandas as pd
 from . import _core
 from .errors import InvalidInputError
 
-__all__ = ["Decay", "AccessResult", "two_sfca", "e2sfca", "gaussian_2sfca", "gravity", "floating_catchment"]
+__all__ = ["Decay", "AccessResult", "Catchment", "two_sfca", "e2sfca", "gaussian_2sfca", "gravity",
+           "floating_catchment", "on_network"]
 
 
 class Decay(enum.Enum):
@@ -222,3 +229,97 @@ def floating_catchment(demand: Any, supply: Any, cost: Any, population: Any, cap
     special cases). Parameters as in :func:`two_sfca`, :func:`e2sfca` and :func:`gravity`."""
     return _run(demand, supply, cost, population, capacity, decay, max_cost=max_cost, breaks=breaks,
                 weights=weights, beta=beta, min_cost=min_cost)
+
+
+@dataclass(frozen=True)
+class Catchment:
+    """One floating-catchment index for :func:`on_network`: a decay with its parameters (as
+    in :func:`floating_catchment`) and whether it is the Hansen potential (no demand step).
+    Build it with the class methods."""
+
+    decay: Decay = Decay.STEP
+    max_cost: float = np.inf
+    breaks: tuple[float, ...] = (10.0, 20.0, 30.0)
+    weights: tuple[float, ...] = (1.0, 0.68, 0.22)
+    beta: float = 1.0
+    min_cost: float = 1.0
+    hansen: bool = False
+
+    @classmethod
+    def two_sfca(cls, max_cost: float) -> Catchment:
+        """As :func:`two_sfca`."""
+        return cls(Decay.STEP, max_cost=float(max_cost))
+
+    @classmethod
+    def e2sfca(cls, breaks: Sequence[float] = (10.0, 20.0, 30.0),
+               weights: Sequence[float] = (1.0, 0.68, 0.22)) -> Catchment:
+        """As :func:`e2sfca`."""
+        return cls(Decay.ZONES, breaks=tuple(float(b) for b in breaks), weights=tuple(float(w) for w in weights))
+
+    @classmethod
+    def gaussian_2sfca(cls, max_cost: float) -> Catchment:
+        """As :func:`gaussian_2sfca`."""
+        return cls(Decay.GAUSSIAN, max_cost=float(max_cost))
+
+    @classmethod
+    def gravity(cls, *, decay: Decay = Decay.POWER, beta: float = 1.0, min_cost: float = 1.0,
+                max_cost: float = np.inf, competition: bool = False) -> Catchment:
+        """As :func:`gravity`."""
+        if decay not in (Decay.POWER, Decay.EXPONENTIAL):
+            raise InvalidInputError("gravity needs Decay.POWER or Decay.EXPONENTIAL", field="decay")
+        return cls(decay, max_cost=float(max_cost), beta=float(beta), min_cost=float(min_cost), hansen=not competition)
+
+    def _spec(self) -> tuple:
+        if not isinstance(self.decay, Decay):
+            raise InvalidInputError(f"decay must be a jangkau.access.Decay, got {self.decay!r}", field="decay")
+        return (self.decay._engine, float(self.max_cost), [float(b) for b in self.breaks],
+                [float(w) for w in self.weights], float(self.beta), float(self.min_cost), bool(self.hansen))
+
+
+def on_network(network: Any, supply_nodes: Any, demand_nodes: Any, population: Any, capacity: Any,
+               indices: Mapping[str, Catchment], *, cutoff: float, cost_divisor: float = 1.0,
+               weight: str | None = None, supply_offsets: Any = None, supply_groups: Any = None,
+               demand_offsets: Any = None, demand_groups: Any = None, threads: int = 0,
+               progress: Any = None) -> dict[str, AccessResult]:
+    """Floating-catchment indices straight from a :class:`jangkau.network.Network`, in one
+    engine call and without building the cost table.
+
+    Facility ``j`` starts at ``supply_nodes`` (with ``supply_groups`` several seeds form one
+    facility; ``supply_offsets`` add a start cost), demand location ``i`` at ``demand_nodes``
+    (likewise). The pair cost is the shortest path from the facility to the demand location
+    (along the edges' direction) within ``cutoff`` (inclusive, weight unit), divided by
+    ``cost_divisor`` before the decay (60 turns seconds into minutes). One bounded search
+    per facility (both cores) serves every index in ``indices``; each result equals
+    :func:`floating_catchment` (or :func:`gravity`) on the table
+    :meth:`Network.travel_time_matrix` would give, to the last bit (same summation order).
+
+    Returns ``{name: AccessResult}`` in the order of ``indices``.
+    """
+    from .network import Network
+
+    if not isinstance(network, Network):
+        raise InvalidInputError("network must be a jangkau.network.Network", field="network")
+    if not indices:
+        raise InvalidInputError("give at least one index", field="indices")
+    specs = []
+    for name, c in indices.items():
+        if not isinstance(c, Catchment):
+            raise InvalidInputError(f"index {name!r} must be a jangkau.access.Catchment", field="indices")
+        specs.append(c._spec())
+    p = _array(population, "population", np.float64)
+    s = _array(capacity, "capacity", np.float64)
+    sn = _array(supply_nodes, "supply_nodes", np.int64)
+    dn = _array(demand_nodes, "demand_nodes", np.int64)
+
+    def opt(values: Any, name: str, dtype: Any) -> np.ndarray:
+        return np.empty(0, dtype) if values is None else _array(values, name, dtype)
+
+    if not (cutoff >= 0):
+        raise InvalidInputError("cutoff must be >= 0", field="cutoff")
+    out = _core.network_access_many(
+        network._graph, sn, opt(supply_offsets, "supply_offsets", np.float64), opt(supply_groups, "supply_groups", np.int64),
+        dn, opt(demand_offsets, "demand_offsets", np.float64), opt(demand_groups, "demand_groups", np.int64),
+        np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), p, s, network._weight_index(weight),
+        float(cutoff), float(cost_divisor), specs, int(threads), progress)
+    return {name: AccessResult(access=a, ratio=r, catchment_demand=v, population=p, capacity=s)
+            for name, (a, r, v) in zip(indices, out)}

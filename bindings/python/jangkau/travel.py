@@ -347,27 +347,38 @@ class TravelModel:
     def _same_edge_pairs(self) -> pd.DataFrame:
         """Direct times along one edge when a demand point and a facility share it."""
         fs, ds = self._fsnap, self._dsnap
-        f_ok = ~fs["beyond_max"].to_numpy() & (fs["edge"].to_numpy() >= 0)
-        d_ok = ~ds["beyond_max"].to_numpy() & (ds["edge"].to_numpy() >= 0)
-        f = pd.DataFrame({"facility": np.flatnonzero(f_ok), "edge": fs["edge"].to_numpy()[f_ok],
-                          "tf": fs["fraction"].to_numpy()[f_ok], "wf": fs["walk_time_s"].to_numpy()[f_ok]})
-        d = pd.DataFrame({"point": np.flatnonzero(d_ok), "edge": ds["edge"].to_numpy()[d_ok],
-                          "td": ds["fraction"].to_numpy()[d_ok], "wd": ds["walk_time_s"].to_numpy()[d_ok]})
-        m = d.merge(f, on="edge", how="inner")
-        if m.empty:
+        f_edge, d_edge = fs["edge"].to_numpy(), ds["edge"].to_numpy()
+        f_ok = ~fs["beyond_max"].to_numpy() & (f_edge >= 0)
+        d_ok = ~ds["beyond_max"].to_numpy() & (d_edge >= 0)
+        # Join on the edge with sorted facility edges (few) and a search per demand point:
+        # pairs come out by demand point, then facility row.
+        fidx = np.flatnonzero(f_ok)
+        order = np.argsort(f_edge[fidx], kind="stable")
+        fidx = fidx[order]
+        fe = f_edge[fidx]
+        didx = np.flatnonzero(d_ok)
+        de = d_edge[didx]
+        lo = np.searchsorted(fe, de, "left")
+        cnt = np.searchsorted(fe, de, "right") - lo
+        total = int(cnt.sum())
+        if total == 0:
             return pd.DataFrame({"point": np.empty(0, np.int64), "facility": np.empty(0, np.int64),
                                  "time_s": np.empty(0)})
-        e = m["edge"].to_numpy()
+        point = np.repeat(didx, cnt)
+        fac = fidx[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
+        e = d_edge[point]
         t_edge = self._roads.edge_time_s[e]
         twin = self._roads.edge_twin[e]
         t_twin = np.where(twin >= 0, self._roads.edge_time_s[np.maximum(twin, 0)], np.inf)
-        td, tf = m["td"].to_numpy(), m["tf"].to_numpy()
+        td, tf = ds["fraction"].to_numpy()[point], fs["fraction"].to_numpy()[fac]
         # Forward along the edge (u→v) when the facility lies ahead, else back along the twin.
-        along = np.where(tf >= td, (tf - td) * t_edge, np.where(np.isfinite(t_twin), (td - tf) * t_twin, np.inf))
-        time = m["wd"].to_numpy() + along + m["wf"].to_numpy()
-        out = pd.DataFrame({"point": m["point"].to_numpy(np.int64), "facility": m["facility"].to_numpy(np.int64),
-                            "time_s": time})
-        return out[np.isfinite(out["time_s"].to_numpy())].reset_index(drop=True)
+        with np.errstate(invalid="ignore"):
+            along = np.where(tf >= td, (tf - td) * t_edge,
+                             np.where(np.isfinite(t_twin), (td - tf) * t_twin, np.inf))
+        time = ds["walk_time_s"].to_numpy()[point] + along + fs["walk_time_s"].to_numpy()[fac]
+        keep = np.isfinite(time)
+        return pd.DataFrame({"point": point[keep].astype(np.int64), "facility": fac[keep].astype(np.int64),
+                             "time_s": time[keep]})
 
     def _facility_seeds(self, facilities: np.ndarray | None) -> pd.DataFrame:
         fe = self._fentries
