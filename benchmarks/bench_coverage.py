@@ -7,7 +7,8 @@
      one intersection over the desa array → density × area → groupby) and the analyst idiom
      of the issue (GeoSeries.buffer → union_all → gpd.overlay → density × area → groupby)
   C. covered population per kecamatan, raster model: jangkau.coverage(population=raster) vs
-     geopandas + exactextract (buffer → union_all → intersection → exact_extract sum)
+     geopandas + exactextract (zone totals: exact_extract sum once; per radius buffer →
+     union_all → intersection → exact_extract sum) — the same outputs as jangkau's table
 
 Population values and facility points are SYNTHETIC (seeded). Run from a checkout with the
 data directory beside it:
@@ -121,8 +122,8 @@ def geopandas_polygon_model(desa, fac):
         union = shapely.union_all(shapely.buffer(fac.geometry.values, r, quad_segs=8))
         d = desa.copy()
         d["covered"] = d["population"] / d.geometry.area * d.geometry.intersection(union).area
-        g = d.groupby("kecamatan_code")["covered"].sum()
-        out.append(g)
+        g = d.groupby("kecamatan_code")[["population", "covered"]].sum()  # same outputs as jangkau
+        out.append(g["covered"])
     return out
 
 
@@ -135,7 +136,10 @@ def geopandas_overlay_model(desa, fac):
         union = gpd.GeoDataFrame(geometry=[fac.buffer(r, quad_segs=8).union_all()], crs=desa.crs)
         pieces = gpd.overlay(d, union, how="intersection")
         pieces["covered"] = pieces["density"] * pieces.geometry.area
-        out.append(pieces.groupby("kecamatan_code")["covered"].sum().reindex(sorted(d["kecamatan_code"].unique()), fill_value=0.0))
+        codes = sorted(d["kecamatan_code"].unique())
+        covered = pieces.groupby("kecamatan_code")["covered"].sum().reindex(codes, fill_value=0.0)
+        _population = d.groupby("kecamatan_code")["population"].sum()  # same outputs as jangkau
+        out.append(covered)
     return out
 
 
@@ -160,6 +164,9 @@ def bench_polygon(desa, sizes, repeat):
 
 
 def geopandas_raster_model(kec, fac, src):
+    """Same outputs as jangkau.coverage: each zone's population (one exact_extract call for all
+    radii) and its covered population per radius (share and not-covered follow by arithmetic)."""
+    population = exact_extract(src, kec, ["sum"], output="pandas")["sum"].to_numpy()
     out = []
     for r in RADII:
         union = shapely.union_all(shapely.buffer(fac.geometry.values, r, quad_segs=8))
@@ -169,7 +176,7 @@ def geopandas_raster_model(kec, fac, src):
         s = np.zeros(len(kec))
         s[keep.to_numpy()] = exact_extract(src, pieces[keep], ["sum"], output="pandas")["sum"].to_numpy()
         out.append(s)
-    return out
+    return out, population
 
 
 def bench_raster(desa, cells, n_fac, repeat):
@@ -186,11 +193,14 @@ def bench_raster(desa, cells, n_fac, repeat):
             t_j, res = timed(run, repeat)
             cpu = LAST_CPU[0]
             t_1, _ = timed(lambda run=run: run(threads=1), repeat)
-            t_p, ref = timed(lambda fac=fac, src=src: geopandas_raster_model(kec, fac, src), repeat)
+            t_p, (ref, ref_pop) = timed(lambda fac=fac, src=src: geopandas_raster_model(kec, fac, src), repeat)
             diff = 0.0
             for rad, s in zip(RADII, ref):
-                got = res[res["radius_m"] == rad]["covered"].to_numpy()
+                block = res[res["radius_m"] == rad]
+                got = block["covered"].to_numpy()
                 diff = max(diff, float(np.max(np.abs(got - s) / np.maximum(s, 1.0))))
+                zone_pop = block["population"].to_numpy()
+                diff = max(diff, float(np.max(np.abs(zone_pop - ref_pop) / np.maximum(ref_pop, 1.0))))
             row(f"C coverage, raster, {f} fac, 3 radii", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1, cpu)
 
 
