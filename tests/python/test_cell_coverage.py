@@ -69,6 +69,39 @@ def test_cell_coverage_contract_and_brute_force():
         )
 
 
+def test_polygons_beyond_the_grid_brute_force():
+    """Polygons reaching past every side of the grid, containing it whole, or only clipping a
+    corner: rows whose boundary lies partly outside the window (cells covered from the west or
+    east edge, rows with no boundary inside) against the cell-by-cell loop."""
+    rng = np.random.default_rng(29)
+    grid = _core.Grid(700000.0, 9200000.0, 10.0, 10.0, 9, 7)
+    w, h = grid.cols * grid.cell_width, grid.rows * grid.cell_height
+    shapes = [
+        shapely.box(grid.origin_x - 5 * w, grid.origin_y - 5 * h, grid.origin_x + 5 * w, grid.origin_y + 5 * h),
+        shapely.box(grid.origin_x - 3 * w, grid.origin_y - 0.55 * h, grid.origin_x + 0.37 * w, grid.origin_y + 2 * h),
+        shapely.box(grid.origin_x + 0.61 * w, grid.origin_y - 2 * h, grid.origin_x + 4 * w, grid.origin_y - 0.3 * h),
+        shapely.Point(grid.origin_x - 0.2 * w, grid.origin_y + 0.2 * h).buffer(0.5 * w),
+    ]
+    for _ in range(40):
+        cx = grid.origin_x + rng.uniform(-1.0, 2.0) * w
+        cy = grid.origin_y - rng.uniform(-1.0, 2.0) * h
+        ang = np.sort(rng.uniform(0, 2 * np.pi, 11))
+        rad = rng.uniform(0.5, 2.5, 11) * max(w, h)
+        shapes.append(shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)]))
+    checked = 0
+    for poly in shapes:
+        if poly.is_empty or not poly.is_valid:
+            continue
+        offsets, cells, frac = _core.cell_coverage(grid, to_geometry_array([poly]))
+        dense = np.zeros(grid.rows * grid.cols)
+        dense[cells] = frac
+        np.testing.assert_allclose(dense.reshape(grid.rows, grid.cols), _brute_fractions(grid, poly), atol=1e-10)
+        sums, _, _ = _core.zonal_sums(grid, np.ones(grid.rows * grid.cols), to_geometry_array([poly]))
+        assert sums[0] == pytest.approx(dense.sum(), rel=1e-12, abs=1e-12)
+        checked += 1
+    assert checked >= 30
+
+
 def test_partition_fractions_sum_to_one(data_dir):
     desa = _desa(data_dir, "hdx_bps2020_desa_3672_kota_cilegon.geojson")
     grid = grid_for_bounds(desa.total_bounds, 250.0)
