@@ -222,7 +222,8 @@ def coverage(
         src = population.zones
         if key not in src.columns:
             raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
-        group = src[key].astype(object).where(src[key].notna(), None).fillna("unknown").astype(str).to_numpy()
+        raw = src[key].to_numpy(dtype=object)
+        group = np.where(pd.isna(raw), "unknown", raw).astype(str)
         group_codes, group_of = np.unique(group, return_inverse=True)  # sorted, as groupby(sort=True)
         src_ga = population._source_geometry()
         pop_s = src["population"].to_numpy(dtype=np.float64)
@@ -297,21 +298,21 @@ def coverage(
     pop_col = np.concatenate([p[3] for p in parts]) if parts else np.empty(0)
     cov_col = np.minimum(np.concatenate([p[4] for p in parts]), pop_col) if parts else np.empty(0)
     share_col = np.divide(cov_col, pop_col, out=np.full(len(pop_col), np.nan), where=pop_col > 0)
-    out = pd.DataFrame(
+    codes = np.concatenate([p[2] for p in parts]).astype(object) if parts else np.empty(0, dtype=object)
+    names = _names(source, level, targets, desa, key)
+    return pd.DataFrame(
         {
             "facility_type": np.repeat(np.array([p[0] for p in parts], dtype=object), n_rows),
             "radius_m": np.repeat(np.array([p[1] for p in parts], dtype=np.float64), n_rows),
-            "code": np.concatenate([p[2] for p in parts]).astype(object) if parts else np.empty(0, dtype=object),
+            "level": np.full(len(codes), level, dtype=object),
+            "code": codes,
+            "name": np.array([names.get(c, np.nan) for c in codes], dtype=object),
             "population": pop_col,
             "covered": cov_col,
             "not_covered": pop_col - cov_col,
             "share": share_col,
         }
     )
-    out.insert(2, "level", level)
-    names = _names(source, level, targets, desa, key)
-    out.insert(4, "name", out["code"].map(names))
-    return out
 
 
 def _names(source, level, targets, desa, key) -> dict:

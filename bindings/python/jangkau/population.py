@@ -269,18 +269,20 @@ def from_zone_counts(
     with a warning; negative counts raise InvalidInputError."""
     if count_column not in zones.columns:
         raise UnknownColumnError(f"zones have no column '{count_column}'", field=count_column)
+    counts = pd.to_numeric(zones[count_column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if (counts < 0).any():
+        raise InvalidInputError("negative population", feature=int(np.flatnonzero(counts < 0)[0]), field=count_column)
     z = zones.copy()
-    z["population"] = pd.to_numeric(z[count_column], errors="coerce").astype(np.float64)
-    if (z["population"] < 0).any():
-        raise InvalidInputError(
-            "negative population", feature=int(np.flatnonzero(z["population"] < 0)[0]), field=count_column
-        )
-    if z["population"].isna().any():
-        log.warning("%d zones without population are left out", int(z["population"].isna().sum()))
-        z = z[z["population"].notna()]
+    z["population"] = counts
+    keep = ~np.isnan(counts)
+    if not keep.all():
+        log.warning("%d zones without population are left out", int((~keep).sum()))
     geoms = z.geometry.values
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    z = z[present].reset_index(drop=True) if not present.all() else z.reset_index(drop=True)
+    keep &= ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not keep.all():
+        z = z[keep]
+    if not (isinstance(z.index, pd.RangeIndex) and z.index.start == 0 and z.index.step == 1):
+        z = z.reset_index(drop=True)
     w = None
     if weights is not None:
         w = weights if isinstance(weights, Raster) else read_raster(weights)
@@ -292,6 +294,9 @@ def from_zone_counts(
             raise InvalidInputError("the weights raster has negative values")
     elif z.crs is not None and z.crs.is_projected:
         crs = z.crs.to_wkt()  # already metric: no reprojection, no CRS round trip
+        population = Population(model=PopulationModel.ZONES, crs=crs, raster=None, zones=z)
+        population._cache["crs"] = z.crs
+        return population
     else:
         crs = _metric_crs(z)
         target = pyproj.CRS.from_user_input(crs)
