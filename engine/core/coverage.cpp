@@ -700,9 +700,13 @@ void zone_boundary(const GeometryArray& zones, std::size_t g, const Box& zb, dou
         const std::size_t run_end = std::min(n_edges, run + kEdgeRun);
         Box rb;
         for (std::size_t k = run; k <= run_end; ++k) rb.expand(rx[k % m] - ox, ry[k % m] - oy);
-        const bool shared = d.near_box(rb.min_x, rb.min_y, rb.max_x, rb.max_y, s.cands, kMaxSharedCandidates);
-        if (shared && s.cands.empty()) continue;  // the whole run is outside U
+        // The disc that held the previous run often holds this one too: then no query at all.
         bool whole = hint >= 0 && d.holds_box(static_cast<std::size_t>(hint), rb.min_x, rb.min_y, rb.max_x, rb.max_y);
+        bool shared = true;
+        if (!whole) {
+          shared = d.near_box(rb.min_x, rb.min_y, rb.max_x, rb.max_y, s.cands, kMaxSharedCandidates);
+          if (shared && s.cands.empty()) continue;  // the whole run is outside U
+        }
         for (std::size_t c = 0; !whole && c < s.cands.size(); ++c)
           if (d.holds_box(static_cast<std::size_t>(s.cands[c]), rb.min_x, rb.min_y, rb.max_x, rb.max_y)) {
             hint = s.cands[c];
