@@ -158,27 +158,50 @@ struct Buckets {
     if (!(f >= 0.0)) return 0;
     return f >= static_cast<double>(ny) ? ny - 1 : static_cast<std::int64_t>(f);
   }
+  // Registers items [0, n) by their boxes. With threads > 1 the items are split into contiguous
+  // ranges counted and filled in parallel; each bucket still lists its items in increasing
+  // order, exactly as one thread would.
   template <class BoxOf>
-  void build(std::size_t n, BoxOf box_of) {
-    start.assign(static_cast<std::size_t>(nx * ny + 1), 0);
-    for (std::size_t i = 0; i < n; ++i) {
+  void build(std::size_t n, BoxOf box_of, unsigned threads = 1) {
+    const std::size_t nb = static_cast<std::size_t>(nx * ny);
+    const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, n / 4096));
+    auto range = [&](std::size_t t) { return std::pair{n * t / parts, n * (t + 1) / parts}; };
+    auto for_buckets = [&](std::size_t i, auto&& f) {
       const Box b = box_of(i);
-      if (b.is_empty()) continue;
+      if (b.is_empty()) return;
       const auto xa = ix(b.min_x), xb = ix(b.max_x), ya = iy(b.min_y), yb = iy(b.max_y);
       for (auto y = ya; y <= yb; ++y)
-        for (auto x = xa; x <= xb; ++x) ++start[static_cast<std::size_t>(y * nx + x + 1)];
+        for (auto x = xa; x <= xb; ++x) f(static_cast<std::size_t>(y * nx + x));
+    };
+    std::vector<std::vector<std::int64_t>> count(parts, std::vector<std::int64_t>(nb, 0));
+    parallel_for(
+        parts, static_cast<unsigned>(parts),
+        [&](std::size_t t, unsigned) {
+          auto& c = count[t];
+          const auto [lo, hi] = range(t);
+          for (std::size_t i = lo; i < hi; ++i) for_buckets(i, [&](std::size_t k) { ++c[k]; });
+        },
+        1);
+    start.assign(nb + 1, 0);
+    for (std::size_t k = 0; k < nb; ++k) {
+      std::int64_t at = start[k];
+      for (std::size_t t = 0; t < parts; ++t) {  // count[t][k] becomes thread t's fill position
+        const std::int64_t c = count[t][k];
+        count[t][k] = at;
+        at += c;
+      }
+      start[k + 1] = at;
     }
-    for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
-    ids.resize(static_cast<std::size_t>(start.back()));
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const Box b = box_of(i);
-      if (b.is_empty()) continue;
-      const auto xa = ix(b.min_x), xb = ix(b.max_x), ya = iy(b.min_y), yb = iy(b.max_y);
-      for (auto y = ya; y <= yb; ++y)
-        for (auto x = xa; x <= xb; ++x)
-          ids[static_cast<std::size_t>(fill[static_cast<std::size_t>(y * nx + x)]++)] = static_cast<std::int32_t>(i);
-    }
+    ids.resize(static_cast<std::size_t>(start[nb]));
+    parallel_for(
+        parts, static_cast<unsigned>(parts),
+        [&](std::size_t t, unsigned) {
+          auto& fill = count[t];
+          const auto [lo, hi] = range(t);
+          for (std::size_t i = lo; i < hi; ++i)
+            for_buckets(i, [&](std::size_t k) { ids[static_cast<std::size_t>(fill[k]++)] = static_cast<std::int32_t>(i); });
+        },
+        1);
   }
   // Like for_each, but visits the bucket of (cx, cy) first and stops as soon as f returns true.
   template <class F>
@@ -223,38 +246,62 @@ struct ZoneEdges {
   std::size_t n_zones = 0;
 
   // Only the zones with keep[g] != 0 (those some disc can reach) are registered.
-  void build(const GeometryArray& zones, double ox, double oy, const std::vector<char>& keep) {
+  void build(const GeometryArray& zones, double ox, double oy, const std::vector<char>& keep, unsigned threads) {
     n_zones = zones.size();
-    seg.reserve(zones.x.size());
-    zone.reserve(zones.x.size());
-    for (std::size_t g = 0; g < zones.size(); ++g) {
-      if (!keep[g]) continue;
-      for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
-        for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
-          const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
-          if (e - b < 2) continue;
-          for (auto i = b; i + 1 < e; ++i)
-            seg.push_back({zones.x[i] - ox, zones.y[i] - oy, zones.x[i + 1] - ox, zones.y[i + 1] - oy});
-          if (zones.x[b] != zones.x[e - 1] || zones.y[b] != zones.y[e - 1])
-            seg.push_back({zones.x[e - 1] - ox, zones.y[e - 1] - oy, zones.x[b] - ox, zones.y[b] - oy});
-          zone.resize(seg.size(), static_cast<std::int32_t>(g));
-        }
+    // Segments of each kept zone go to a precomputed slice, so zones fill in parallel.
+    std::vector<std::size_t> first(n_zones + 1, 0);
+    for (std::size_t g = 0; g < n_zones; ++g) {
+      std::size_t count = 0;
+      if (keep[g])
+        for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
+          for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
+            const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
+            if (e - b < 2) continue;
+            count += static_cast<std::size_t>(e - b - 1);
+            if (zones.x[b] != zones.x[e - 1] || zones.y[b] != zones.y[e - 1]) ++count;
+          }
+      first[g + 1] = first[g] + count;
     }
+    seg.resize(first[n_zones]);
+    zone.resize(first[n_zones]);
+    zbox.assign(n_zones, Box{});
+    std::vector<double> zone_len(n_zones, 0.0);
+    parallel_for(
+        n_zones, threads,
+        [&](std::size_t g, unsigned) {
+          if (!keep[g]) return;
+          std::size_t k = first[g];
+          Box zb;
+          double len = 0.0;
+          auto put = [&](double x0, double y0, double x1, double y1) {
+            seg[k] = {x0 - ox, y0 - oy, x1 - ox, y1 - oy};
+            zone[k++] = static_cast<std::int32_t>(g);
+            // Every segment starts where the previous one of its ring ended, so the start
+            // points alone give the box (the closing segment starts at the ring's last vertex).
+            zb.min_x = std::min(zb.min_x, x0 - ox);
+            zb.min_y = std::min(zb.min_y, y0 - oy);
+            zb.max_x = std::max(zb.max_x, x0 - ox);
+            zb.max_y = std::max(zb.max_y, y0 - oy);
+            len += std::sqrt((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0));
+          };
+          for (auto p = zones.geom_offsets[g]; p < zones.geom_offsets[g + 1]; ++p)
+            for (auto r = zones.part_offsets[p]; r < zones.part_offsets[p + 1]; ++r) {
+              const auto b = zones.ring_offsets[r], e = zones.ring_offsets[r + 1];
+              if (e - b < 2) continue;
+              for (auto i = b; i + 1 < e; ++i) put(zones.x[i], zones.y[i], zones.x[i + 1], zones.y[i + 1]);
+              if (zones.x[b] != zones.x[e - 1] || zones.y[b] != zones.y[e - 1])
+                put(zones.x[e - 1], zones.y[e - 1], zones.x[b], zones.y[b]);
+            }
+          zbox[g] = zb;
+          zone_len[g] = len;
+        },
+        8);
     Box all;
     double total_len = 0.0;
-    zbox.assign(n_zones, Box{});
-    for (std::size_t i = 0; i < seg.size(); ++i) {
-      const Seg& s = seg[i];
-      // Every segment starts where the previous one of its ring ended, so the start points
-      // alone give the boxes (the closing segment starts at the ring's last vertex).
-      Box& zb = zbox[static_cast<std::size_t>(zone[i])];
-      zb.min_x = std::min(zb.min_x, s.x0);
-      zb.min_y = std::min(zb.min_y, s.y0);
-      zb.max_x = std::max(zb.max_x, s.x0);
-      zb.max_y = std::max(zb.max_y, s.y0);
-      total_len += std::sqrt((s.x1 - s.x0) * (s.x1 - s.x0) + (s.y1 - s.y0) * (s.y1 - s.y0));
+    for (std::size_t g = 0; g < n_zones; ++g) {
+      all.expand(zbox[g]);
+      total_len += zone_len[g];
     }
-    for (const Box& zb : zbox) all.expand(zb);
     if (seg.empty()) all.expand(0.0, 0.0);
     const double mean_len = seg.empty() ? 1.0 : total_len / static_cast<double>(seg.size());
     // Buckets a few edges long, but no more buckets than edges: boundaries are curves, so most
@@ -262,7 +309,8 @@ struct ZoneEdges {
     const double per_edge = std::sqrt(std::max(all.max_x - all.min_x, 1e-9) * std::max(all.max_y - all.min_y, 1e-9) /
                                       static_cast<double>(std::max<std::size_t>(seg.size(), 1)));
     grid.init(all, std::max(4.0 * mean_len, per_edge), 1024.0);
-    grid.build(seg.size(), [&](std::size_t i) { return seg_box(seg[i].x0, seg[i].y0, seg[i].x1, seg[i].y1); });
+    grid.build(
+        seg.size(), [&](std::size_t i) { return seg_box(seg[i].x0, seg[i].y0, seg[i].x1, seg[i].y1); }, threads);
     zgrid.init(all, 0.0, 64.0);
     zgrid.build(n_zones, [&](std::size_t z) { return zbox[z]; });
   }
@@ -769,7 +817,7 @@ void disc_driver(const GeometryArray& zones, std::span<const double> px, std::sp
       reached[g] = !boxes[g].is_empty() &&
                    discs[j].reaches_box(boxes[g].min_x, boxes[g].min_y, boxes[g].max_x, boxes[g].max_y);
   ZoneEdges edges;
-  edges.build(zones, ox, oy, reached);
+  edges.build(zones, ox, oy, reached, threads);
   // ∂U of every radius first (parallel over discs), then every (radius, zone) pair in one
   // parallel loop, the zones with most vertices first so that the two cores finish together.
   std::vector<std::vector<std::vector<Seg>>> by_zone(radii.size());
