@@ -7,48 +7,6 @@ namespace jangkau::bind {
 
 void bind_travel(py::module_& m) {
   m.def(
-      "network_access",
-      [](const Graph& g, const carray<NodeIndex>& source_node, const carray<double>& source_offset,
-         const carray<NodeIndex>& source_group, const carray<NodeIndex>& target_node,
-         const carray<double>& target_offset, const carray<NodeIndex>& target_group,
-         const carray<NodeIndex>& extra_target, const carray<NodeIndex>& extra_source,
-         const carray<double>& extra_cost, const carray<double>& population, const carray<double>& capacity,
-         std::size_t weight_set, double cutoff, double cost_divisor, Decay decay, double max_cost,
-         const std::vector<double>& zone_breaks, const std::vector<double>& zone_weights, double beta,
-         double min_cost, bool hansen, int threads, py::object progress) {
-        const Seeds sources{view(source_node), view(source_offset), view(source_group)};
-        const Seeds targets{view(target_node), view(target_offset), view(target_group)};
-        const ExtraPairs extra{view(extra_target), view(extra_source), view(extra_cost)};
-        NetworkAccessOptions o;
-        o.weight_set = weight_set;
-        o.cutoff = cutoff;
-        o.cost_divisor = cost_divisor;
-        o.decay.decay = decay;
-        o.decay.max_cost = max_cost;
-        o.decay.zone_breaks = zone_breaks;
-        o.decay.zone_weights = zone_weights;
-        o.decay.beta = beta;
-        o.decay.min_cost = min_cost;
-        o.hansen = hansen;
-        o.threads = threads;
-        AccessResult r;
-        {
-          Monitor monitor = make_monitor(progress);
-          py::gil_scoped_release release;
-          r = network_floating_catchment(g, sources, targets, extra, view(population), view(capacity), o, monitor);
-        }
-        return py::make_tuple(to_numpy(std::move(r.access)), to_numpy(std::move(r.ratio)),
-                              to_numpy(std::move(r.catchment_demand)));
-      },
-      py::arg("graph"), py::arg("source_node"), py::arg("source_offset"), py::arg("source_group"),
-      py::arg("target_node"), py::arg("target_offset"), py::arg("target_group"), py::arg("extra_target"),
-      py::arg("extra_source"), py::arg("extra_cost"), py::arg("population"), py::arg("capacity"),
-      py::arg("weight_set"), py::arg("cutoff"), py::arg("cost_divisor"), py::arg("decay"), py::arg("max_cost"),
-      py::arg("zone_breaks"), py::arg("zone_weights"), py::arg("beta"), py::arg("min_cost"), py::arg("hansen"),
-      py::arg("threads") = 0, py::arg("progress") = py::none(),
-      "(access, ratio, catchment_demand) of a floating catchment over the graph, without a cost table.");
-
-  m.def(
       "network_access_many",
       [](const Graph& g, const carray<NodeIndex>& source_node, const carray<double>& source_offset,
          const carray<NodeIndex>& source_group, const carray<NodeIndex>& target_node,

@@ -33,6 +33,9 @@ struct GridMap {
   double ox, oy, inv_w, inv_h;
   explicit GridMap(const GridSpec& g)
       : ox(g.origin_x), oy(g.origin_y), inv_w(1.0 / g.cell_width), inv_h(1.0 / g.cell_height) {}
+  // With the reciprocals already at hand (no divisions).
+  GridMap(double origin_x, double origin_y, double inv_width, double inv_height)
+      : ox(origin_x), oy(origin_y), inv_w(inv_width), inv_h(inv_height) {}
   double u(double x) const { return (x - ox) * inv_w; }
   double v(double y) const { return (oy - y) * inv_h; }
 };
@@ -254,7 +257,8 @@ void check_polygons(const GeometryArray& a) {
 }  // namespace detail
 
 
-CellCoverageAccumulator::CellCoverageAccumulator(const GridSpec& grid, const Box& bounds) : m_grid(grid) {
+CellCoverageAccumulator::CellCoverageAccumulator(const GridSpec& grid, const Box& bounds)
+    : m_grid(grid), m_inv_w(1.0 / grid.cell_width), m_inv_h(1.0 / grid.cell_height) {
   reset(bounds);
 }
 
@@ -269,23 +273,15 @@ void CellCoverageAccumulator::reset(const Box& bounds) {
 }
 
 void CellCoverageAccumulator::add_segment(double x0, double y0, double x1, double y1) {
-  detail::Window w;
-  w.r_lo = m_r_lo;
-  w.r_hi = m_r_hi;
-  w.c_lo = m_c_lo;
-  w.c_hi = m_c_hi;
+  const detail::Window w{m_r_lo, m_r_hi, m_c_lo, m_c_hi};
   if (w.empty()) return;
-  const detail::GridMap map(m_grid);
+  const detail::GridMap map(m_grid.origin_x, m_grid.origin_y, m_inv_w, m_inv_h);
   // World counter-clockwise is clockwise in (u, v) (v points south): factor −1.
   detail::walk_edge(w, map.u(x0), map.v(y0), map.u(x1), map.v(y1), -1.0, m_pieces);
 }
 
 void CellCoverageAccumulator::visit(const CellRowVisitor& visit) {
-  detail::Window w;
-  w.r_lo = m_r_lo;
-  w.r_hi = m_r_hi;
-  w.c_lo = m_c_lo;
-  w.c_hi = m_c_hi;
+  const detail::Window w{m_r_lo, m_r_hi, m_c_lo, m_c_hi};
   if (w.empty()) return;
   detail::emit_rows(w, m_pieces, m_sorted, m_row_start, m_acc, m_diff, m_frac, visit);
 }

@@ -133,6 +133,7 @@ class CellCoverageAccumulator {
 
  private:
   GridSpec m_grid;
+  double m_inv_w = 1.0, m_inv_h = 1.0;  // 1/cell size, computed once (add_segment is hot)
   std::int64_t m_r_lo = 0, m_r_hi = -1, m_c_lo = 0, m_c_hi = -1;
   std::vector<detail::CellPiece> m_pieces, m_sorted;
   std::vector<std::size_t> m_row_start;

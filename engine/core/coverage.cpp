@@ -517,16 +517,11 @@ struct Discs {
   }
 
   // As covered(), testing only the discs in `cands` (which must include every disc that can
-  // meet a→b), `hint` first: the last disc that covered a whole segment, updated here.
+  // meet a→b).
   void covered_among(std::span<const std::int32_t> cands, double ax, double ay, double bx, double by,
                      std::size_t skip, std::int32_t& hint, std::vector<std::pair<double, double>>& iv) const {
     iv.clear();
     double t0, t1;
-    if (hint >= 0 && static_cast<std::size_t>(hint) != skip &&
-        clip(static_cast<std::size_t>(hint), ax, ay, bx, by, t0, t1) && t0 <= 0.0 && t1 >= 1.0) {
-      iv.assign(1, {0.0, 1.0});
-      return;
-    }
     for (const std::int32_t j : cands) {
       if (static_cast<std::size_t>(j) == skip) continue;
       if (clip(static_cast<std::size_t>(j), ax, ay, bx, by, t0, t1)) {
@@ -553,8 +548,9 @@ struct Discs {
     iv.resize(m);
   }
 
-  // Union of the intervals of a→b inside discs other than `skip` (sorted, merged).
-  void covered(double ax, double ay, double bx, double by, std::size_t skip,
+  // Union of the intervals of a→b inside discs other than `skip` (sorted, merged), from the
+  // bucket grid; a disc covering the whole segment ends the search and becomes `hint`.
+  void covered(double ax, double ay, double bx, double by, std::size_t skip, std::int32_t& hint,
                std::vector<std::pair<double, double>>& iv) const {
     iv.clear();
     if (!may_reach(std::min(ax, bx), std::min(ay, by), std::max(ax, bx), std::max(ay, by))) return;
@@ -564,7 +560,10 @@ struct Discs {
                           if (static_cast<std::size_t>(j) == skip) return false;
                           double t0, t1;
                           if (clip(static_cast<std::size_t>(j), ax, ay, bx, by, t0, t1)) {
-                            if (t0 <= 0.0 && t1 >= 1.0) full = true;
+                            if (t0 <= 0.0 && t1 >= 1.0) {
+                              full = true;
+                              hint = j;
+                            }
                             iv.push_back({t0, t1});
                           }
                           return full;
@@ -594,22 +593,22 @@ inline void point_at(double ax, double ay, double bx, double by, double t, doubl
 // first disc that covers it whole) instead of testing a shared candidate list.
 constexpr std::size_t kMaxSharedCandidates = 48;
 
-// Intervals of segment a→b inside discs other than `skip`: from the shared candidate list when it
-// is short, else from the bucket grid; the hint disc is tried first either way.
+// Intervals of segment a→b inside discs other than `skip`: the hint disc (the last one that
+// covered a whole segment) first, then the shared candidate list when it is short, else the
+// bucket grid; either updates the hint.
 inline void cover_segment(const Discs& d, bool shared, std::span<const std::int32_t> cands, double ax, double ay,
                           double bx, double by, std::size_t skip, std::int32_t& hint,
                           std::vector<std::pair<double, double>>& iv) {
-  if (shared) {
-    d.covered_among(cands, ax, ay, bx, by, skip, hint, iv);
-    return;
-  }
   double t0, t1;
   if (hint >= 0 && static_cast<std::size_t>(hint) != skip &&
       d.clip(static_cast<std::size_t>(hint), ax, ay, bx, by, t0, t1) && t0 <= 0.0 && t1 >= 1.0) {
     iv.assign(1, {0.0, 1.0});
     return;
   }
-  d.covered(ax, ay, bx, by, skip, iv);
+  if (shared)
+    d.covered_among(cands, ax, ay, bx, by, skip, hint, iv);
+  else
+    d.covered(ax, ay, bx, by, skip, hint, iv);
 }
 
 struct DiscScratch {

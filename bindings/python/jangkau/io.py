@@ -49,11 +49,11 @@ def to_geometry_array(geoms) -> _core.GeometryArray:
         raise InvalidInputError("mixed geometry dimensions in one column")
     dim = dims.pop() if dims else 2
     kind = [_core.GeometryKind.Point, _core.GeometryKind.Line, _core.GeometryKind.Polygon][dim]
-    if dim == 2 and n and present.all():
+    if dim == 2:
         return _polygon_array(arr)
-    # Promote to multi-geometries so the layout is always three offset levels deep.
+    # Points and lines: promote to multi-geometries so the layout is always three offset levels deep.
     filled = arr.copy()
-    empty = [shapely.MultiPoint(), shapely.MultiLineString(), shapely.MultiPolygon()][dim]
+    empty = [shapely.MultiPoint(), shapely.MultiLineString()][dim]
     filled[~present] = empty
     multi = _to_multi(filled, dim)
     if n == 0:
@@ -67,21 +67,19 @@ def to_geometry_array(geoms) -> _core.GeometryArray:
         ring = np.arange(len(x) + 1, dtype=np.int64)
         part = ring
         geom = geom_off.astype(np.int64)
-    elif dim == 1:
+    else:  # lines
         line_off, geom_off = offsets
         ring = line_off.astype(np.int64)
         part = np.arange(len(ring), dtype=np.int64)
         geom = geom_off.astype(np.int64)
-    else:
-        ring, part, geom = (o.astype(np.int64) for o in offsets)
     return _core.GeometryArray(kind, x, y, ring, part, geom)
 
 
 def _polygon_array(arr: np.ndarray) -> _core.GeometryArray:
-    """Polygons/multipolygons (none missing) straight to the offset layout: parts, rings and
-    coordinates come from shapely's vectorised accessors, without the per-part temporaries of
-    :func:`shapely.to_ragged_array` (about 3× faster on the 326 Serang desa). Same layout and
-    vertex order."""
+    """Polygons/multipolygons straight to the offset layout: parts, rings and coordinates come
+    from shapely's vectorised accessors, without the per-part temporaries of
+    :func:`shapely.to_ragged_array` (about 3× faster on the 326 Serang desa). Same vertex order;
+    missing and empty geometries (and empty parts) get no parts."""
     parts, part_geom = shapely.get_parts(arr, return_index=True)
     keep = ~shapely.is_empty(parts)
     parts, part_geom = parts[keep], part_geom[keep]
@@ -101,11 +99,11 @@ def _polygon_array(arr: np.ndarray) -> _core.GeometryArray:
 
 def _to_multi(arr: np.ndarray, dim: int) -> np.ndarray:
     types = shapely.get_type_id(arr)
-    single = {0: 0, 1: 1, 2: 3}[dim]
+    single = {0: 0, 1: 1}[dim]
     out = arr.copy()
     idx = np.flatnonzero(types == single)
     if len(idx):
-        ctor = [shapely.multipoints, shapely.multilinestrings, shapely.multipolygons][dim]
+        ctor = [shapely.multipoints, shapely.multilinestrings][dim]
         out[idx] = ctor(arr[idx], indices=np.arange(len(idx)))  # vectorised: one part each
     return out
 

@@ -609,14 +609,15 @@ class TravelModel:
         decay = {AccessMethod.TWO_SFCA: _access.Decay.STEP, AccessMethod.E2SFCA: _access.Decay.ZONES,
                  AccessMethod.GAUSSIAN: _access.Decay.GAUSSIAN, AccessMethod.GRAVITY: _access.Decay.POWER}[method]
         max_cost = np.inf if method is AccessMethod.E2SFCA else float(max_time_min)
-        a, ratio, v = _core.network_access(
+        spec = _access.Catchment(decay, max_cost=max_cost, breaks=tuple(breaks_min), weights=tuple(weights),
+                                 beta=float(beta), min_cost=float(min_time_min),
+                                 hansen=bool(method is AccessMethod.GRAVITY and not competition))._spec()
+        [(a, ratio, v)] = _core.network_access_many(
             self._network._graph, seeds["node"].to_numpy(np.int64), seeds["offset_s"].to_numpy(np.float64),
             seeds["point"].to_numpy(np.int64), de["node"].to_numpy(np.int64), de["offset_s"].to_numpy(np.float64),
             de["point"].to_numpy(np.int64), direct["point"].to_numpy(np.int64),
             direct["facility"].to_numpy(np.int64), direct["time_s"].to_numpy(np.float64), pop, cap, 0,
-            float(cutoff_s), 60.0, decay._engine, max_cost, [float(b) for b in breaks_min],
-            [float(w) for w in weights], float(beta), float(min_time_min),
-            bool(method is AccessMethod.GRAVITY and not competition), self._threads, None)
+            float(cutoff_s), 60.0, [spec], self._threads, None)
         return _access.AccessResult(access=a, ratio=ratio, catchment_demand=v, population=pop, capacity=cap)
 
     def _tables(self, r: _access.AccessResult, pop: np.ndarray, cap: np.ndarray) -> AccessTables:
