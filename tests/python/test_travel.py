@@ -323,6 +323,16 @@ def test_bad_arguments(cilegon, data_dir, tmp_path):
     lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:32748")
     with pytest.raises(jangkau.GeometryError):
         travel.TravelModel(roads, lines, dm)
+    # demand points with a missing, non-numeric or negative population: typed error naming
+    # the point and the column (no silent zero)
+    pts = dm.points.iloc[:5].copy()
+    for bad_value, k in ((np.nan, 2), ("banyak", 3), (-1.0, 4)):
+        bad = pts.astype({"population": object})
+        bad.iloc[k, bad.columns.get_loc("population")] = bad_value
+        with pytest.raises(jangkau.InvalidInputError) as err:
+            travel.TravelModel(roads, fac, bad)
+        assert err.value.feature == k and err.value.field == "population"
+    assert travel.TravelModel(roads, fac, pts).demand.points["population"].sum() == pts["population"].sum()
     assert travel.parse_duration_s("30min") == 1800 and travel.parse_duration_s("1h") == 3600
     assert travel.parse_duration_s("900s") == 900 and travel.parse_duration_s("1h30min") == 5400
     for bad in ("soon", "-5min", "0s", ""):

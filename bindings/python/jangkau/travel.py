@@ -258,7 +258,8 @@ class TravelModel:
         Facility points in any CRS; facility ``j`` is row ``j`` (positional).
     demand : Demand or GeoDataFrame
         From :func:`demand`, or points with a ``population`` column (then one zone per point,
-        named by the index).
+        named by the index). Every population must be a finite number >= 0: a missing,
+        non-numeric or negative value raises InvalidInputError naming the point.
     max_snap_m : float
         Largest off-road distance (metres). Farther points are not snapped: reported, never
         dropped (time ``inf``). DEFAULT: 1000.
@@ -660,9 +661,14 @@ def _demand_from_points(points: gpd.GeoDataFrame) -> Demand:
         raise InvalidInputError("demand must be a jangkau.travel.Demand or a GeoDataFrame of points", field="demand")
     if "population" not in points.columns:
         raise UnknownColumnError("demand points have no 'population' column", field="population")
-    pop = pd.to_numeric(points["population"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
-    if (pop < 0).any():
-        raise InvalidInputError("negative population", feature=int(np.flatnonzero(pop < 0)[0]), field="population")
+    pop = pd.to_numeric(points["population"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~(np.isfinite(pop) & (pop >= 0))
+    if bad.any():
+        # No silent repair: a missing or non-numeric count is not zero people.
+        k = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(f"demand point population must be a finite number >= 0, not "
+                                f"{points['population'].iloc[k]!r} ({int(bad.sum())} such points)",
+                                feature=k, field="population")
     n = len(points)
     pts = gpd.GeoDataFrame({"population": pop}, geometry=points.geometry.to_numpy(), crs=points.crs)
     pts.index.name = "point"
