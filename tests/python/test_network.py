@@ -362,3 +362,45 @@ def test_real_osm_equals_networkx_and_scipy(data_dir, name):
     g = scipy_graph(n, np.asarray(f), np.asarray(t), np.asarray(time_s))
     dist = dijkstra(g, indices=fac, min_only=True)
     assert_same(net.nearest(fac)["cost"].to_numpy(), dist)
+
+
+REAL_ROADS = ["osm_bayfront_singapore_valhalla.osm.pbf", "osm_monaco_osrm-backend.osm.pbf",
+              "osm_liechtenstein_valhalla.osm.pbf", "cilegon3672_rtrw"]
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", REAL_ROADS)
+def test_real_road_networks_equal_networkx_and_scipy(data_dir, name):
+    """The graphs users route on — jangkau.roads networks from the OSM extracts (one-way,
+    maxspeed, access tags applied) and from the Cilegon RTRW layers (endpoints snapped,
+    crossings split) — searched by jangkau, scipy and networkx on the same edge arrays:
+    full searches and cutoff searches (cutoff at an attained cost, so `<=` is exercised)."""
+    from jangkau.cli.access import build_roads
+    from jangkau.roads import RoadNetwork
+
+    roads_dir = data_dir / "roads"
+    if name.startswith("cilegon"):
+        net = build_roads([",".join(str(p) for p in sorted(roads_dir.glob(f"{name}_*_LN.geojson")))])
+    else:
+        net = RoadNetwork.from_osm(roads_dir / name)
+    n = net.node_count
+    f, t = np.asarray(net.edge_from), np.asarray(net.edge_to)
+    assert n > 100 and len(f) > n  # Bayfront 163 nodes; Liechtenstein several thousand
+    graph = net.to_graph()
+    rng = np.random.default_rng(2026)
+    sources = rng.choice(n, 8, replace=False)
+    for weight, w in (("time_s", np.asarray(net.edge_time_s)), ("length_m", np.asarray(net.edge_length_m))):
+        csr = scipy_graph(n, f, t, w)
+        full = graph.shortest_paths(sources, weight=weight)
+        assert_same(full, dijkstra(csr, directed=True, indices=sources))
+        reached = full[np.isfinite(full)]
+        cutoff = float(np.sort(reached)[len(reached) // 2])  # a cost some node has exactly
+        bounded = graph.shortest_paths(sources, weight=weight, cutoff=cutoff)
+        assert_same(bounded, dijkstra(csr, directed=True, indices=sources, limit=cutoff))
+        assert (bounded == cutoff).any() and np.isinf(bounded).any()
+    g = nx_graph(n, f, t, np.asarray(net.edge_time_s))
+    for s in sources[:3]:
+        d = nx.single_source_dijkstra_path_length(g, int(s), weight="w")
+        expected = np.full(n, np.inf)
+        expected[list(d)] = list(d.values())
+        assert_same(graph.shortest_paths(int(s)), expected)
