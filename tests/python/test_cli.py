@@ -52,6 +52,11 @@ def test_zones_output_is_byte_identical(tmp_path, data_dir):
     (["zones", "atlantis", "-o", "x.geojson"], "unknown region"),
     (["zones", "serang", "-o", "out.kml"], "unsupported output format"),
     (["zones", "serang", "-o", "/nonexistent/dir/out.geojson"], "output directory does not exist"),
+    # checked before any work: the road and facility files named here do not exist either
+    (["access", "cilegon", "--roads", "no_roads.geojson", "--facilities", "no_fac.geojson", "-o",
+      "/nonexistent/dir/a.csv"], "output directory does not exist"),
+    (["access", "cilegon", "--roads", "no_roads.geojson", "--facilities", "no_fac.geojson", "--isochrones",
+      "/nonexistent/dir/iso.geojson", "-o", "a.csv"], "output directory does not exist"),
 ])
 def test_bad_input_is_one_line_and_nonzero(tmp_path, data_dir, args, needle):
     r = _run("--data", str(data_dir), *args)

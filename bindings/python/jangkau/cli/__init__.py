@@ -34,6 +34,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments naming an output FILE, whose folder must exist (run and batch create their
+#: output folders themselves).
+OUTPUT_FILE_ARGS = ("output", "isochrones", "zones_out")
+
+
+def _check_output_files(args: argparse.Namespace) -> None:
+    """Fails before any work when an output file's folder does not exist (the writers
+    would only find out at the end of the run)."""
+    from pathlib import Path
+
+    from ..errors import DataFileError
+
+    if getattr(args, "command", None) in ("run", "batch", "data"):
+        return
+    for name in OUTPUT_FILE_ARGS:
+        value = getattr(args, name, None)
+        if value and not Path(value).resolve().parent.is_dir():
+            raise DataFileError(f"output directory does not exist: {Path(value).parent}", file=str(value))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -42,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         format="jangkau: %(message)s",
     )
     try:
+        _check_output_files(args)
         return int(args.func(args) or 0)
     except CancelledError:
         print("jangkau: interrupted", file=sys.stderr)
