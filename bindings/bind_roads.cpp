@@ -120,6 +120,23 @@ void bind_roads(py::module_& m) {
                                for (std::size_t i = 0; i < k.size(); ++i) out[i] = static_cast<std::uint8_t>(k[i]);
                                return to_numpy(std::move(out));
                              })
+      .def_property_readonly("skipped_layer",
+                             [](py::object self) {
+                               return readonly_view(self.cast<const RoadNetwork&>().skipped.layer, self);
+                             })
+      .def_property_readonly("skipped_feature",
+                             [](py::object self) {
+                               return readonly_view(self.cast<const RoadNetwork&>().skipped.feature, self);
+                             })
+      .def_property_readonly("skipped_reason",
+                             [](py::object self) {
+                               const auto& r = self.cast<const RoadNetwork&>().skipped.reason;
+                               std::vector<std::uint8_t> out(r.size());
+                               for (std::size_t i = 0; i < r.size(); ++i) out[i] = static_cast<std::uint8_t>(r[i]);
+                               return to_numpy(std::move(out));
+                             },
+                             "Why each skipped feature carries no road: 0 empty geometry, 1 zero length, "
+                             "2 collapsed by snapping.")
       .def_property_readonly("join_x", join_property<&JoinReport::x>())
       .def_property_readonly("join_y", join_property<&JoinReport::y>())
       .def_property_readonly("join_lon", join_property<&JoinReport::lon>())

@@ -276,10 +276,21 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
   RoadLines out;
   out.geometry.kind = GeometryKind::Line;
   for (std::size_t i = 0; i < layer.size(); ++i) {
-    if (highway.valid[i] == 0 || layer.geometry.empty(i)) continue;
+    if (highway.valid[i] == 0) continue;
     const std::string value = highway.strings[i];
     const auto code = speeds.find(value);
     if (code < 0 || selected[static_cast<std::size_t>(code)] == 0) continue;
+    if (layer.geometry.empty(i)) {  // e.g. a way whose nodes are all outside the extract
+      std::int64_t id = layer.fid[i];
+      if (osm_id && osm_id->valid[i] != 0) {
+        const std::string s = detail::field_string(*osm_id, i);
+        char* end = nullptr;
+        const long long parsed = std::strtoll(s.c_str(), &end, 10);
+        if (end != s.c_str()) id = parsed;
+      }
+      out.skipped.add(0, id, SkipReason::EmptyGeometry);
+      continue;
+    }
     const auto tags = other_tags ? detail::parse_hstore(detail::field_string(*other_tags, i))
                                  : std::map<std::string, std::string>{};
     auto tag = [&](const Field* f, const char* key) -> std::string {
@@ -392,7 +403,10 @@ RoadLines read_road_layers(const std::vector<RoadLayerSource>& sources, const Sp
     auto& layer = layers[l];
     Transformer(*layer.crs, target_crs).transform(layer.geometry);
     for (std::size_t i = 0; i < layer.size(); ++i) {
-      if (layer.geometry.empty(i)) continue;
+      if (layer.geometry.empty(i)) {
+        out.skipped.add(static_cast<std::int32_t>(l), layer.fid[i], SkipReason::EmptyGeometry);
+        continue;
+      }
       out.geometry.append_from(layer.geometry, i);
       out.road_class.push_back(classes[l][i]);
       out.maxspeed_kmh.push_back(detail::kNaN);
@@ -753,6 +767,12 @@ RoadNetwork build_road_network(const RoadLines& lines, const SpeedTable& speeds,
       }
     }
   }
+  // Lines with no part of two distinct vertices carry no road: listed, not silently dropped.
+  std::vector<std::uint8_t> has_part(n, 0);
+  for (const auto& p : polys) has_part[static_cast<std::size_t>(p.line)] = 1;
+  SkippedFeatures skipped = lines.skipped;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!has_part[i]) skipped.add(lines.layer[i], lines.feature[i], SkipReason::ZeroLength);
   monitor.report("reading lines", 1, 4);
 
   detail::JoinLog log;
@@ -772,6 +792,12 @@ RoadNetwork build_road_network(const RoadLines& lines, const SpeedTable& speeds,
   if (options.node_tolerance_m > 0.0) detail::merge_close_vertices(polys, options.node_tolerance_m);
   polys.erase(std::remove_if(polys.begin(), polys.end(), [](const detail::Polyline& p) { return p.x.size() < 2; }),
               polys.end());
+  {  // lines that had a part before joining and none after it: merged into a point
+    std::vector<std::uint8_t> kept(n, 0);
+    for (const auto& p : polys) kept[static_cast<std::size_t>(p.line)] = 1;
+    for (std::size_t i = 0; i < n; ++i)
+      if (has_part[i] && !kept[i]) skipped.add(lines.layer[i], lines.feature[i], SkipReason::Collapsed);
+  }
   monitor.report("splitting crossings", 3, 4);
 
   // Nodes: line endpoints and vertices used twice or more.
@@ -790,6 +816,7 @@ RoadNetwork build_road_network(const RoadLines& lines, const SpeedTable& speeds,
   net.line_feature = lines.feature;
   net.line_layer = lines.layer;
   net.excluded_feature = lines.excluded_feature;
+  net.skipped = std::move(skipped);
   std::unordered_map<detail::Key, std::int64_t, detail::KeyHash> node_id;
   auto node_of = [&](double x, double y) {
     auto [it, inserted] = node_id.emplace(detail::key_of(x, y), static_cast<std::int64_t>(net.node_x.size()));
@@ -971,6 +998,7 @@ RoadNetwork subnetwork(const RoadNetwork& net, std::span<const std::uint8_t> kee
   out.line_feature = net.line_feature;
   out.line_layer = net.line_layer;
   out.excluded_feature = net.excluded_feature;
+  out.skipped = net.skipped;
   out.edge_geometry.kind = GeometryKind::Line;
   std::vector<std::int64_t> new_node(net.node_count(), -1);
   for (std::size_t v = 0; v < net.node_count(); ++v) {

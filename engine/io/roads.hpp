@@ -52,6 +52,28 @@ enum class Oneway : std::uint8_t {
 };
 
 /// Road lines before topology is built: one geometry per input feature, in a metric CRS.
+/// Why a feature of a road layer carries no road.
+enum class SkipReason : std::uint8_t {
+  EmptyGeometry = 0,  ///< missing (NULL) or empty geometry
+  ZeroLength = 1,     ///< every part has fewer than two distinct vertices
+  Collapsed = 2,      ///< shorter than the snap/node tolerance: merged into a point while joining
+};
+
+/// Features left out of a network because they carry no road (a documented repair: they
+/// are listed here and logged by the Python layer, never dropped silently).
+struct SkippedFeatures {
+  std::vector<std::int32_t> layer;    ///< index of the source layer (0 for OSM)
+  std::vector<std::int64_t> feature;  ///< source feature id (OSM way id / OGR FID)
+  std::vector<SkipReason> reason;
+
+  void add(std::int32_t l, std::int64_t f, SkipReason r) {
+    layer.push_back(l);
+    feature.push_back(f);
+    reason.push_back(r);
+  }
+  std::size_t size() const noexcept { return reason.size(); }
+};
+
 struct RoadLines {
   std::string crs;                        ///< the metric CRS of `geometry`, e.g. "EPSG:32748"
   GeometryArray geometry;                 ///< kind Line; multi-part features keep their parts
@@ -61,6 +83,7 @@ struct RoadLines {
   std::vector<std::int64_t> feature;      ///< source feature id: OSM way id, else the OGR FID
   std::vector<std::int32_t> layer;        ///< index of the source layer (0 for OSM)
   std::vector<std::int64_t> excluded_feature;  ///< OSM way ids left out: closed to motor vehicles
+  SkippedFeatures skipped;                      ///< features that carry no road (empty geometry)
 
   std::size_t size() const noexcept { return road_class.size(); }
 };
@@ -177,6 +200,7 @@ struct RoadNetwork {
   std::vector<std::int64_t> line_feature;     ///< per input line (JoinReport::line_a/b): feature id
   std::vector<std::int32_t> line_layer;       ///< per input line: source layer index
   std::vector<std::int64_t> excluded_feature; ///< OSM way ids left out by access tags
+  SkippedFeatures skipped;                    ///< features that carry no road, and why
 
   std::size_t node_count() const noexcept { return node_x.size(); }
   std::size_t edge_count() const noexcept { return edge_from.size(); }

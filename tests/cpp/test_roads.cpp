@@ -168,6 +168,31 @@ TEST_CASE("roads: endpoints 3 m apart join with a 5 m tolerance, not with 1 m", 
   CHECK(jangkau::road_components(apart.node_count(), apart.edge_from, apart.edge_to).sizes.size() == 2);
 }
 
+TEST_CASE("roads: zero-length and collapsed lines are listed as skipped, not dropped silently", "[roads]") {
+  auto lines = lines_of({{"LINESTRING (0 0, 100 0)"},
+                         {"LINESTRING (50 50, 50 50, 50 50)"},  // one distinct vertex
+                         {"LINESTRING (100 0, 102 0)"},         // 2 m: merged into a point at 5 m
+                         {"LINESTRING (0 0, 0 100)"}});
+  lines.skipped.add(3, 77, jangkau::SkipReason::EmptyGeometry);  // as recorded by a reader
+  jangkau::TopologyOptions o;
+  o.snap_tolerance_m = 5;
+  const auto net = jangkau::build_road_network(lines, tiny_table(), o);
+  REQUIRE(net.skipped.size() == 3);
+  CHECK(net.skipped.reason[0] == jangkau::SkipReason::EmptyGeometry);
+  CHECK(net.skipped.feature[0] == 77);
+  CHECK(net.skipped.layer[0] == 3);
+  CHECK(net.skipped.reason[1] == jangkau::SkipReason::ZeroLength);
+  CHECK(net.skipped.feature[1] == 101);
+  CHECK(net.skipped.reason[2] == jangkau::SkipReason::Collapsed);
+  CHECK(net.skipped.feature[2] == 102);
+  CHECK(net.node_count() == 3);  // the two real roads share (0, 0)
+  CHECK(piece_length_sum(net) == Approx(200.0));
+  // Kept by subnetworks; with no snapping the 2 m line is a road.
+  CHECK(jangkau::largest_road_component(net).skipped.size() == 3);
+  o.snap_tolerance_m = 0;
+  CHECK(jangkau::build_road_network(lines, tiny_table(), o).skipped.size() == 2);
+}
+
 TEST_CASE("roads: a T-junction undershoot is snapped onto the line", "[roads]") {
   //  (100,100)
   //     |

@@ -240,6 +240,72 @@ def test_cilegon_layers_build_with_join_report(roads_dir: Path, cilegon: RoadNet
     assert set(np.asarray(net.class_names)[np.unique(net.edge_class)]) == set(RTRW.values())
 
 
+def test_cilegon_every_feature_is_in_the_network_or_reported(roads_dir: Path, cilegon: RoadNetwork) -> None:
+    """No feature is lost silently: each one with a geometry has edges, or was dropped as a
+    duplicate (join_report), or is listed in `skipped` — here slivers shorter than the 5 m
+    snap tolerance, which snapping merges into a point (lengths checked with geopandas)."""
+    net = cilegon
+    report, skipped = net.join_report, net.skipped
+    assert set(skipped["reason"]) <= {"collapsed by snapping"} and len(skipped) > 0
+    edge_feature, edge_layer = np.asarray(net.edge_feature), np.asarray(net.edge_layer)
+    for layer_index, source in enumerate(net.sources):
+        ref = gpd.read_file(source, fid_as_index=True, engine="pyogrio")
+        ref = ref[~(ref.geometry.isna() | ref.geometry.is_empty)].to_crs(net.crs)
+        everything = set(ref.index.astype(np.int64))
+        built = set(edge_feature[edge_layer == layer_index].astype(np.int64))
+        dropped = set(report.loc[(report["kind"] == "duplicate") & (report["source_a"] == source), "feature_a"])
+        listed = set(skipped.loc[skipped["source"] == source, "feature"])
+        assert not listed & built
+        assert everything == built | dropped | listed, source
+        if listed:
+            assert (ref.loc[sorted(listed)].length < 5.0).all()
+
+
+def test_skipped_features_are_listed_and_logged(tmp_path: Path, caplog) -> None:
+    x0, y0 = 620_000.0, 9_330_000.0  # UTM 48S, in Banten
+
+    def line(*pts):
+        return shapely.LineString([(x0 + a, y0 + b) for a, b in pts])
+
+    geoms = [shapely.LineString(), line((0, 0), (100, 0)), None, line((5, 5), (5, 5)), line((100, 0), (101, 0)),
+             line((0, 0), (0, 100))]
+    path = tmp_path / "mixed.gpkg"
+    gpd.GeoDataFrame({"name": list("abcdef")}, geometry=geoms, crs="EPSG:32748").to_file(path)
+    with caplog.at_level("WARNING", logger="jangkau"):
+        net = RoadNetwork.from_layers({path: "lokal"}, snap_tolerance_m=5.0)
+    # GeoPackage FIDs start at 1: features 2 and 6 are roads, the rest carry none.
+    assert sorted(set(np.asarray(net.edge_feature).tolist())) == [2, 6]
+    sk = net.skipped
+    assert sk["feature"].tolist() == [1, 3, 4, 5]
+    assert sk["reason"].astype(str).tolist() == ["empty geometry", "empty geometry", "zero length",
+                                                 "collapsed by snapping"]
+    assert (sk["source"] == str(path)).all()
+    assert "4 road features carry no road" in caplog.text
+    assert net.largest_component().skipped.equals(sk)
+    assert len(RoadNetwork.from_layers({path: "lokal"}, snap_tolerance_m=0.0).skipped) == 3  # the 1 m line stays
+
+
+def test_osm_zero_length_way_is_listed(tmp_path: Path) -> None:
+    """A hand-written .osm file: way 13 visits one node twice (no length) and is listed;
+    way 12 points at nodes missing from the file, which GDAL's OSM driver drops before
+    jangkau sees it (documented in docs/roads.md)."""
+    path = tmp_path / "tiny.osm"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+        '<node id="1" lat="-6.10" lon="106.10" version="1"/>\n'
+        '<node id="2" lat="-6.10" lon="106.11" version="1"/>\n'
+        '<node id="3" lat="-6.11" lon="106.11" version="1"/>\n'
+        '<way id="10" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>\n'
+        '<way id="11" version="1"><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>\n'
+        '<way id="12" version="1"><nd ref="98"/><nd ref="99"/><tag k="highway" v="residential"/></way>\n'
+        '<way id="13" version="1"><nd ref="3"/><nd ref="3"/><tag k="highway" v="residential"/></way>\n'
+        '</osm>\n')
+    net = RoadNetwork.from_osm(path)
+    assert sorted(set(np.asarray(net.edge_feature).tolist())) == [10, 11]
+    assert net.skipped["feature"].tolist() == [13]
+    assert net.skipped["reason"].astype(str).tolist() == ["zero length"]
+
+
 def test_cilegon_tolerance_matters(roads_dir: Path, cilegon: RoadNetwork) -> None:
     layers = {roads_dir / f: c for f, c in RTRW.items()}
     raw = RoadNetwork.from_layers(layers, snap_tolerance_m=0.0, split_crossings=False, drop_duplicates=False)

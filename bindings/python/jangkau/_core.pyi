@@ -551,6 +551,17 @@ class RoadNetwork:
     @property
     def node_y(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
+    @property
+    def skipped_feature(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def skipped_layer(self) -> numpy.typing.NDArray[numpy.int32]:
+        ...
+    @property
+    def skipped_reason(self) -> numpy.typing.NDArray[numpy.uint8]:
+        """
+        Why each skipped feature carries no road: 0 empty geometry, 1 zero length, 2 collapsed by snapping.
+        """
 class SegmentIndex:
     """
     Uniform-grid index over the segments of line geometries, for snapping (exact nearest segment).

@@ -11,6 +11,7 @@ its edges with :meth:`RoadNetwork.snap`. The engine does the work (``engine/io/r
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -29,6 +30,9 @@ __all__ = ["RoadNetwork", "SnapDirection", "default_speed_table_path", "read_spe
 SnapDirection = _core.SnapDirection
 
 _JOIN_KINDS = ["endpoint_to_endpoint", "endpoint_to_line", "crossing", "touch", "duplicate"]
+_SKIP_REASONS = ["empty geometry", "zero length", "collapsed by snapping"]
+
+log = logging.getLogger("jangkau")
 _SPEED_TABLE = "road_speeds.csv"
 
 PathLike = str | os.PathLike[str]
@@ -110,6 +114,7 @@ class RoadNetwork:
             str(path), speeds, list(classes) if classes is not None else [], crs or "", progress, honour_access
         )
         net = cls(core, [str(path)])
+        net._warn_skipped()
         return net.largest_component() if keep_largest else net
 
     @classmethod
@@ -170,6 +175,7 @@ class RoadNetwork:
             list(grade_separated), bool(drop_duplicates), progress,
         )
         net = cls(core, paths)
+        net._warn_skipped()
         return net.largest_component() if keep_largest else net
 
     # ------------------------------------------------------------------ arrays
@@ -297,6 +303,32 @@ class RoadNetwork:
         """OSM way ids left out because their access tags close them to motor vehicles
         (:meth:`from_osm` with ``honour_access``); empty for line layers."""
         return np.asarray(self._core.excluded_feature)
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """Features of the input that carry no road and are therefore not in the network,
+        one row each: ``source`` (file), ``feature`` (OGR FID / OSM way id) and ``reason`` —
+        ``empty geometry`` (missing or empty), ``zero length`` (no part with two distinct
+        vertices) or ``collapsed by snapping`` (shorter than the snap tolerance, merged into
+        a point while joining). A documented repair: such features are never dropped silently
+        (a warning is logged when the network is built)."""
+        c = self._core
+        layer = np.asarray(c.skipped_layer, dtype=np.int64)
+        src = np.asarray(self._sources, dtype=object)
+        return pd.DataFrame({
+            "source": src[layer] if len(layer) else np.empty(0, dtype=object),
+            "feature": np.asarray(c.skipped_feature, dtype=np.int64),
+            "reason": pd.Categorical.from_codes(np.asarray(c.skipped_reason, dtype=np.int8),
+                                                categories=_SKIP_REASONS),
+        })
+
+    def _warn_skipped(self) -> None:
+        sk = self.skipped
+        if len(sk):
+            counts = ", ".join(f"{n} {r}" for r, n in sk["reason"].value_counts(sort=False).items() if n)
+            first = sk.iloc[0]
+            log.warning("%d road features carry no road and were left out (%s; first: feature %d of %s); "
+                        "see RoadNetwork.skipped", len(sk), counts, int(first["feature"]), first["source"])
 
     @property
     def join_report(self) -> pd.DataFrame:
