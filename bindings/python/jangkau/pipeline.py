@@ -532,6 +532,11 @@ def _step_sites(ctx: _Context) -> None:
     if desa["population"].isna().all():
         ctx.warn("site selection needs population: step skipped")
         return
+    unknown = desa["population"].isna()
+    if unknown.any():
+        codes = desa.loc[unknown, "code"].astype(str).tolist()
+        ctx.warn(f"sites: {len(codes)} desa have no population ({', '.join(codes[:5])}"
+                 f"{', ...' if len(codes) > 5 else ''}); they carry no demand in site selection")
     # Demand: population on a regular grid of points (areal weighting inside each desa).
     spacing = _parse_distance_m(cfg.get("demand_spacing", "500m"), "demand_spacing")
     demand = _demand_points(desa, spacing)
