@@ -365,3 +365,30 @@ def test_bad_options_raise_typed_errors(field, value):
     with pytest.raises(InvalidInputError) as err:
         generate(SMALL, **{field: value})
     assert err.value.field in (field, "town_share", "n_dapil", "seats", "n_kecamatan")
+
+
+def test_sites_step_warns_about_desa_without_population(written, tmp_path):
+    """A region whose population table lacks three desa: the site selection still runs, and
+    the manifest says which desa carry no demand (never a silent zero)."""
+    import json
+    import shutil
+
+    from jangkau import pipeline
+
+    region_dir = tmp_path / "region"
+    shutil.copytree(written, region_dir)
+    table = region_dir / "population" / "desa_population.csv"
+    rows = table.read_text().splitlines()
+    header = rows[0].split(",")
+    dropped = [r.split(",")[header.index("desa_code")] for r in rows[1:4]]
+    table.write_text("\n".join([rows[0]] + rows[4:]) + "\n")
+    run_file = tmp_path / "run.toml"
+    run_file.write_text(f'region = "{region_dir / "region.toml"}"\n\n'
+                        '[sites]\nmodel = "mclp"\np = 2\nradius = "2km"\n')
+    result = pipeline.run(run_file, tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    warning = [w for w in manifest["warnings"] if "have no population" in w]
+    assert len(warning) == 1 and warning[0].startswith("sites: 3 desa have no population")
+    assert all(code in warning[0] for code in dropped)
+    assert (tmp_path / "out" / "sites.geojson").is_file()
+    assert result is not None
