@@ -273,6 +273,17 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
   if (layer.size() > 0 && layer.geometry.kind != GeometryKind::Line)
     throw GeometryError("the OSM lines layer does not hold lines", {path, -1, "geometry"});
 
+  // The OSM way id of feature i (its osm_id field), else the OGR FID.
+  auto way_id = [&](std::size_t i) {
+    std::int64_t id = layer.fid[i];
+    if (osm_id && osm_id->valid[i] != 0) {
+      const std::string s = detail::field_string(*osm_id, i);
+      char* end = nullptr;
+      const long long parsed = std::strtoll(s.c_str(), &end, 10);
+      if (end != s.c_str()) id = parsed;
+    }
+    return id;
+  };
   RoadLines out;
   out.geometry.kind = GeometryKind::Line;
   for (std::size_t i = 0; i < layer.size(); ++i) {
@@ -280,15 +291,8 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
     const std::string value = highway.strings[i];
     const auto code = speeds.find(value);
     if (code < 0 || selected[static_cast<std::size_t>(code)] == 0) continue;
-    if (layer.geometry.empty(i)) {  // e.g. a way whose nodes are all outside the extract
-      std::int64_t id = layer.fid[i];
-      if (osm_id && osm_id->valid[i] != 0) {
-        const std::string s = detail::field_string(*osm_id, i);
-        char* end = nullptr;
-        const long long parsed = std::strtoll(s.c_str(), &end, 10);
-        if (end != s.c_str()) id = parsed;
-      }
-      out.skipped.add(0, id, SkipReason::EmptyGeometry);
+    if (layer.geometry.empty(i)) {
+      out.skipped.add(0, way_id(i), SkipReason::EmptyGeometry);
       continue;
     }
     const auto tags = other_tags ? detail::parse_hstore(detail::field_string(*other_tags, i))
@@ -304,13 +308,7 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
       oneway = (junction == "roundabout" || junction == "circular" || value == "motorway") ? Oneway::Forward
                                                                                            : Oneway::No;
     }
-    std::int64_t id = layer.fid[i];
-    if (osm_id && osm_id->valid[i] != 0) {
-      const std::string s = detail::field_string(*osm_id, i);
-      char* end = nullptr;
-      const long long parsed = std::strtoll(s.c_str(), &end, 10);
-      if (end != s.c_str()) id = parsed;
-    }
+    const std::int64_t id = way_id(i);
     if (options.honour_access &&
         !detail::motor_access(tag(nullptr, "motorcycle"), tag(nullptr, "motor_vehicle"), tag(nullptr, "vehicle"),
                               tag(f_access, "access"))) {
