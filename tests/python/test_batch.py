@@ -100,6 +100,11 @@ def test_every_region_has_its_outputs(banten):
         assert len(pd.read_csv(d / "pilots.csv")) == len(kec) > 0
     # No staging folder is left behind.
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # Cilegon's RTRW road slivers that snapping merges away are listed (file names only, so
+    # the output does not depend on where the data lives).
+    skipped = pd.read_csv(out / "cilegon" / "access_roads_skipped.csv")
+    assert len(skipped) == 12 and set(skipped["reason"]) == {"collapsed by snapping"}
+    assert skipped["source"].str.match(r"^cilegon3672_rtrw_\w+_LN\.geojson$").all()
 
 
 def test_synthetic_regions_say_so(banten):
