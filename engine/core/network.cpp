@@ -467,9 +467,12 @@ void ShortestPathSearch::run_buckets(const Seeds& seeds, double cutoff, std::spa
   double* cost = m_cost.data();
   NodeIndex* group = m_group.data();
   std::uint8_t* settled = m_settled_flag.data();
-  const double width = m_bucket_width;
+  // Bucket of a cost: c times the reciprocal of the width (a multiply instead of a divide;
+  // monotone in c, and an arc, at least 1e-6 wider than a bucket, still always leads to a
+  // later bucket; the clamp below covers rounding).
+  const double inv_width = 1.0 / m_bucket_width;
   const std::uint64_t mask = m_head.size() - 1;
-  auto bucket = [width](double c) { return static_cast<std::uint64_t>(c / width); };
+  auto bucket = [inv_width](double c) { return static_cast<std::uint64_t>(c * inv_width); };
   std::uint64_t current = std::numeric_limits<std::uint64_t>::max();
   std::size_t pending = 0;  // entries in the ring, stale ones included
   for (std::size_t k = 0; k < seeds.size(); ++k) {

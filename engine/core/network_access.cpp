@@ -472,7 +472,6 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
     std::vector<double> best;           // per demand location, +inf when not reached
     std::vector<std::int32_t> touched;  // demand locations with a finite best
     std::vector<std::int32_t> hit;      // target nodes settled by the last search
-    std::vector<std::uint8_t> settled_flag;  // per node, set only during the dense gather
     std::vector<double> weight;              // per spec, of the pair at hand
   };
   std::vector<Workspace> ws(threads);
@@ -501,7 +500,6 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
           if (w.best.empty()) {
             w.weight.assign(n_spec, 0.0);
             w.best.assign(n_dem, kInf);
-            w.settled_flag.assign(n_nodes, 0);
           }
           auto& bst = w.best;
           auto& t = w.touched;
@@ -514,7 +512,10 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
           if (begin < end && target_nodes > 0) {
             // The search records the settled target nodes; their demand entries are then
             // either scattered (few) or, when they cover much of the demand, gathered by a
-            // scan of every demand location in order (sequential, no sort).
+            // scan of every demand location in order (sequential, no sort). A target node's
+            // cost is final once the search returns (it ran to the end, or stopped after
+            // every target was settled) and +inf when it was not reached within the cutoff,
+            // so the gather reads costs directly.
             auto& hit = w.hit;
             hit.clear();
             std::size_t entries = 0;
@@ -532,26 +533,30 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
               const Seeds seeds{std::span<const NodeIndex>(seed_node).subspan(begin, end - begin),
                                 std::span<const double>(src.offset).subspan(begin, end - begin), {}};
               w.graph_search->run(seeds, cutoff, is_target, target_nodes, false);
-              for (auto u : w.graph_search->settled())
-                if (is_target[static_cast<std::size_t>(u)]) visit(static_cast<std::size_t>(u), 0.0);
+              const auto settled = w.graph_search->settled();
+              // Dense when the search covered enough of the graph to reach (in expectation)
+              // a quarter of the demand entries: then no pass over the settled nodes at all.
+              const double expected = static_cast<double>(settled.size()) * static_cast<double>(targets.size()) /
+                                      static_cast<double>(n_nodes);
+              if (4.0 * expected > static_cast<double>(n_dem))
+                entries = n_dem;
+              else
+                for (auto u : settled)
+                  if (is_target[static_cast<std::size_t>(u)]) visit(static_cast<std::size_t>(u), 0.0);
             }
             auto node_cost = [&](std::size_t u) {
               return adj.built ? w.search.front().cost(u) : w.graph_search->cost(u);
             };
             dense = 4 * entries > n_dem;
             if (dense) {
-              for (auto u : hit) w.settled_flag[static_cast<std::size_t>(u)] = 1;
               for (std::size_t g = 0; g < n_dem; ++g) {
                 double c = kInf;
                 for (std::size_t e = dem.offsets[g]; e < dem.offsets[g + 1]; ++e) {
-                  const auto u = static_cast<std::size_t>(dem.key2[e]);
-                  if (!w.settled_flag[u]) continue;
-                  const double v = node_cost(u) + dem.offset[e];
+                  const double v = node_cost(static_cast<std::size_t>(dem.key2[e])) + dem.offset[e];
                   if (v <= cutoff && v < c) c = v;
                 }
                 bst[g] = c;
               }
-              for (auto u : hit) w.settled_flag[static_cast<std::size_t>(u)] = 0;
             } else {
               for (auto u : hit) {
                 const auto su = static_cast<std::size_t>(u);
