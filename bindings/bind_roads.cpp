@@ -25,6 +25,14 @@ auto array_property() {
   };
 }
 
+// The codes of a vector of uint8 enums, as a new uint8 array.
+template <class Enum>
+py::array_t<std::uint8_t> enum_codes(const std::vector<Enum>& v) {
+  std::vector<std::uint8_t> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<std::uint8_t>(v[i]);
+  return to_numpy(std::move(out));
+}
+
 template <auto Member>
 auto join_property() {
   return [](py::object self) {
@@ -114,12 +122,7 @@ void bind_roads(py::module_& m) {
         return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.ring_offsets, self);
       })
       .def_property_readonly("join_kind",
-                             [](py::object self) {
-                               const auto& k = self.cast<const RoadNetwork&>().joins.kind;
-                               std::vector<std::uint8_t> out(k.size());
-                               for (std::size_t i = 0; i < k.size(); ++i) out[i] = static_cast<std::uint8_t>(k[i]);
-                               return to_numpy(std::move(out));
-                             })
+                             [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().joins.kind); })
       .def_property_readonly("skipped_layer",
                              [](py::object self) {
                                return readonly_view(self.cast<const RoadNetwork&>().skipped.layer, self);
@@ -129,12 +132,7 @@ void bind_roads(py::module_& m) {
                                return readonly_view(self.cast<const RoadNetwork&>().skipped.feature, self);
                              })
       .def_property_readonly("skipped_reason",
-                             [](py::object self) {
-                               const auto& r = self.cast<const RoadNetwork&>().skipped.reason;
-                               std::vector<std::uint8_t> out(r.size());
-                               for (std::size_t i = 0; i < r.size(); ++i) out[i] = static_cast<std::uint8_t>(r[i]);
-                               return to_numpy(std::move(out));
-                             },
+                             [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().skipped.reason); },
                              "Why each skipped feature carries no road: 0 empty geometry, 1 zero length, "
                              "2 collapsed by snapping.")
       .def_property_readonly("join_x", join_property<&JoinReport::x>())
