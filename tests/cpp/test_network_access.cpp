@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <vector>
@@ -178,6 +179,19 @@ CostTable reference_table(const Case& c, const Graph& g, double cutoff, double d
   return CostTable{dem, sup, cost};
 }
 
+// The fused computation with options `o` equals `ref` to the last bit, for each thread count.
+void check_equals_reference(const Graph& g, const Case& c, NetworkAccessOptions o, const AccessResult& ref,
+                            std::initializer_list<int> thread_counts = {1, 2}) {
+  for (int threads : thread_counts) {
+    o.threads = threads;
+    const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population,
+                                                      c.capacity, o);
+    CHECK(r.access == ref.access);
+    CHECK(r.ratio == ref.ratio);
+    CHECK(r.catchment_demand == ref.catchment_demand);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("network floating catchments: several indices from one search equal single calls", "[network_access]") {
@@ -229,15 +243,7 @@ TEST_CASE("network floating catchment with dense catchments (scan and parallel a
   o.decay.zone_breaks = {5.0, 10.0, 15.0};
   const CostTable table = reference_table(c, g, o.cutoff, o.cost_divisor, dem, sup, cost);
   REQUIRE(table.cost.size() > 200000);
-  const AccessResult ref = floating_catchment(table, c.population, c.capacity, o.decay);
-  for (int threads : {1, 2}) {
-    o.threads = threads;
-    const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population,
-                                                      c.capacity, o);
-    CHECK(r.access == ref.access);
-    CHECK(r.ratio == ref.ratio);
-    CHECK(r.catchment_demand == ref.catchment_demand);
-  }
+  check_equals_reference(g, c, o, floating_catchment(table, c.population, c.capacity, o.decay));
 }
 
 TEST_CASE("network 2SFCA equals brute force (Bellman-Ford costs, formula by hand)", "[network_access]") {
@@ -360,15 +366,7 @@ TEST_CASE("network floating catchment on a graph of chains, dead ends and one-wa
     o.decay.max_cost = 12.0;
     const CostTable table = reference_table(c, g, cutoff, 60.0, dem, sup, cost);
     REQUIRE(!table.cost.empty());
-    const AccessResult ref = floating_catchment(table, c.population, c.capacity, o.decay);
-    for (int threads : {1, 2}) {
-      o.threads = threads;
-      const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population,
-                                                        c.capacity, o);
-      CHECK(r.access == ref.access);
-      CHECK(r.ratio == ref.ratio);
-      CHECK(r.catchment_demand == ref.catchment_demand);
-    }
+    check_equals_reference(g, c, o, floating_catchment(table, c.population, c.capacity, o.decay));
   }
 }
 
@@ -389,11 +387,6 @@ TEST_CASE("network floating catchment: bucket queue with seed offsets far beyond
     o.decay.zone_breaks = {10.0, 25.0, 50.0};
     const CostTable table = reference_table(c, g, cutoff, 60.0, dem, sup, cost);
     REQUIRE(!table.cost.empty());
-    const AccessResult ref = floating_catchment(table, c.population, c.capacity, o.decay);
-    const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population,
-                                                      c.capacity, o);
-    CHECK(r.access == ref.access);
-    CHECK(r.ratio == ref.ratio);
-    CHECK(r.catchment_demand == ref.catchment_demand);
+    check_equals_reference(g, c, o, floating_catchment(table, c.population, c.capacity, o.decay), {0});
   }
 }

@@ -281,6 +281,8 @@ def test_skipped_features_are_listed_and_logged(tmp_path: Path, caplog) -> None:
                                                  "collapsed by snapping"]
     assert (sk["source"] == str(path)).all()
     assert "4 road features carry no road" in caplog.text
+    assert net.skipped_summary() == ("4 road features carry no road and were left out "
+                                     "(2 empty geometry, 1 zero length, 1 collapsed by snapping)")
     assert net.largest_component().skipped.equals(sk)
     assert len(RoadNetwork.from_layers({path: "lokal"}, snap_tolerance_m=0.0).skipped) == 3  # the 1 m line stays
 

@@ -353,9 +353,7 @@ def _step_access(ctx: _Context) -> None:
     skipped = roads.skipped
     if len(skipped):
         ctx.write("access_roads_skipped.csv", skipped.assign(source=[Path(x).name for x in skipped["source"]]))
-        ctx.notes.append(f"access: {len(skipped)} road features carry no road and were left out "
-                         f"({', '.join(f'{n} {r}' for r, n in skipped['reason'].value_counts(sort=False).items() if n)}): "
-                         "listed in access_roads_skipped.csv")
+        ctx.notes.append(f"access: {roads.skipped_summary()}: listed in access_roads_skipped.csv")
     comps = roads.components()
     if len(comps) > 1:
         ctx.notes.append(f"access: road network of {roads.node_count} nodes in {len(comps)} components "

@@ -322,13 +322,21 @@ class RoadNetwork:
                                                 categories=_SKIP_REASONS),
         })
 
-    def _warn_skipped(self) -> None:
+    def skipped_summary(self) -> str:
+        """One line on :attr:`skipped`, e.g. ``"12 road features carry no road and were left
+        out (12 collapsed by snapping)"``; empty when nothing was left out."""
         sk = self.skipped
-        if len(sk):
-            counts = ", ".join(f"{n} {r}" for r, n in sk["reason"].value_counts(sort=False).items() if n)
-            first = sk.iloc[0]
-            log.warning("%d road features carry no road and were left out (%s; first: feature %d of %s); "
-                        "see RoadNetwork.skipped", len(sk), counts, int(first["feature"]), first["source"])
+        if not len(sk):
+            return ""
+        counts = ", ".join(f"{n} {r}" for r, n in sk["reason"].value_counts(sort=False).items() if n)
+        return f"{len(sk)} road features carry no road and were left out ({counts})"
+
+    def _warn_skipped(self) -> None:
+        summary = self.skipped_summary()
+        if summary:
+            first = self.skipped.iloc[0]
+            log.warning("%s; first: feature %d of %s; see RoadNetwork.skipped", summary, int(first["feature"]),
+                        first["source"])
 
     @property
     def join_report(self) -> pd.DataFrame:
