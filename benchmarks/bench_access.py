@@ -5,7 +5,7 @@ demand points (random nodes with random populations) and facilities (random node
 random capacities). End to end means: network costs facility -> demand within the
 catchment, the cost table, then the index.
 
-* jangkau: ``jangkau.access.on_network`` — one engine call: one bounded search per facility
+* jangkau: ``jangkau.network.access.on_network`` — one engine call: one bounded search per facility
            (both cores) whose pairs feed 2SFCA and E2SFCA at once, no cost table; also
            timed the table way: ``Network.travel_time_matrix`` + ``two_sfca`` / ``e2sfca``.
 * peer:    ``scipy.sparse.csgraph.dijkstra(indices=facilities, limit=cutoff)`` (PySAL access
@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_network import best_of as timed, maxrss_mb, road_like_graph, scipy_csr  # noqa: E402
 
-import jangkau.access as ja  # noqa: E402
+import jangkau.network.access as ja  # noqa: E402
 from jangkau.network import Network  # noqa: E402
 
 
@@ -61,7 +61,7 @@ def main() -> None:
     import access  # PySAL access
 
     if args.osm is not None:
-        from jangkau.roads import RoadNetwork
+        from jangkau.network.roads import RoadNetwork
 
         rn = RoadNetwork.from_osm(args.osm, keep_largest=True)
         n, f, t, time_s = rn.node_count, np.asarray(rn.edge_from), np.asarray(rn.edge_to), np.asarray(rn.edge_time_s)

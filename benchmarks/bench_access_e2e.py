@@ -1,4 +1,4 @@
-"""Benchmark: 2SFCA end to end — jangkau.travel vs PySAL ``access`` with its cost table built
+"""Benchmark: 2SFCA end to end — jangkau.network.travel vs PySAL ``access`` with its cost table built
 by scipy.sparse.csgraph (and optionally networkx), in the same process on the same inputs.
 
 Both pipelines start from the same road network (a jangkau RoadNetwork), the same demand
@@ -38,8 +38,8 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from jangkau import travel
-from jangkau.roads import RoadNetwork
+from jangkau.network import travel
+from jangkau.network.roads import RoadNetwork
 
 warnings.filterwarnings("ignore")
 
@@ -51,7 +51,7 @@ def maxrss_mb() -> float:
 def cilegon_inputs(data_dir: Path, cell_size: float, layer: str):
     import jangkau
     from jangkau.cli.access import build_roads
-    from jangkau.facilities import read_facilities
+    from jangkau.data.facilities import read_facilities
 
     files = sorted((data_dir / "roads").glob("cilegon3672_rtrw_*_LN.geojson"))
     roads = build_roads([",".join(map(str, files))])

@@ -35,9 +35,9 @@ from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
 from jangkau import _core
 from jangkau.coverage import coverage
-from jangkau.io import to_geometry_array
-from jangkau.population import from_raster
-from jangkau.raster import Raster, grid_for_bounds
+from jangkau.data.io import to_geometry_array
+from jangkau.data.population import from_raster
+from jangkau.data.raster import Raster, grid_for_bounds
 
 UTM48S = "EPSG:32748"
 RADII = [1000.0, 2000.0, 5000.0]

@@ -16,7 +16,7 @@ graph). Its preprocessing time is printed apart from the query time.
     python benchmarks/bench_network.py --nodes 40000   # any size
     python benchmarks/bench_network.py --pandana-nodes 250000   # pandana on the main graph (slow)
     python benchmarks/bench_network.py --osm ../shared/data/roads/osm_liechtenstein_valhalla.osm.pbf
-                                                       # a real network (jangkau.roads)
+                                                       # a real network (jangkau.network.roads)
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def main() -> None:
     nodes = 1_000_000 if args.large else args.nodes
 
     if args.osm:
-        from jangkau.roads import RoadNetwork
+        from jangkau.network.roads import RoadNetwork
 
         rn = RoadNetwork.from_osm(args.osm)
         n, f, t = rn.node_count, np.asarray(rn.edge_from), np.asarray(rn.edge_to)

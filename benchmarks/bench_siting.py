@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from jangkau import siting
+from jangkau.selection import siting
 from scipy.spatial import cKDTree
 
 SIDE_M = 50_000.0

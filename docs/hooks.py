@@ -13,7 +13,7 @@
   or a heading, so such pseudo-links are put back as the literal text they were. Real
   cross-references (``[Region][jangkau.Region]``) are untouched and still fail strict mode
   when their target is missing.
-* Docstring roles: the docstrings use Sphinx roles (``:class:`~jangkau.region.Region```);
+* Docstring roles: the docstrings use Sphinx roles (``:class:`~jangkau.data.region.Region```);
   Markdown renders them as a literal ``:class:`` before a code span. They are turned into
   optional cross-references: a link when the target is documented in the API reference,
   plain code otherwise (never a warning, so strict mode stays about real errors).

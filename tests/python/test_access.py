@@ -1,4 +1,4 @@
-"""jangkau.access against PySAL ``access`` (same cost tables) and hand-computed values.
+"""jangkau.network.access against PySAL ``access`` (same cost tables) and hand-computed values.
 
 Convention differences reconciled here (documented in docs/access.md):
 * PySAL leaves demand locations with no facility in reach out of its result (NaN after the
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import jangkau
-from jangkau import access as ja
+from jangkau.network import access as ja
 
 import access  # PySAL access (a test dependency: never skipped)
 from access import weights as pysal_weights
@@ -168,7 +168,7 @@ def test_2sfca_on_real_road_costs_equals_pysal(data_dir):
     """Cost table from the real Monaco OSM network; populations and facilities are
     synthetic (seeded), only the travel times are real."""
     from jangkau.network import Network
-    from jangkau.roads import RoadNetwork
+    from jangkau.network.roads import RoadNetwork
 
     rn = RoadNetwork.from_osm(data_dir / "roads" / "osm_monaco_osrm-backend.osm.pbf", keep_largest=True)
     net = Network.from_edges(rn.edge_from, rn.edge_to, node_count=rn.node_count, time_s=rn.edge_time_s)

@@ -14,13 +14,14 @@ import pandas as pd
 import pytest
 import shapely
 import tomllib
-from jangkau.batch import SYNTHETIC_DIR, load_batch, run_batch
+from jangkau.workflow.batch import SYNTHETIC_DIR, load_batch, run_batch
 from jangkau.cli import main
 from jangkau.errors import InvalidInputError
-from jangkau.fill import dump_toml, fill_region, synthetic_facilities, synthetic_population
-from jangkau.region import Region, _datasets_dir
+from jangkau.synthetic.fill import dump_toml, fill_region, synthetic_facilities, synthetic_population
+from jangkau.data.region import Region
+from jangkau.util import datasets_dir
 
-BANTEN = _datasets_dir() / "banten.toml"
+BANTEN = datasets_dir() / "banten.toml"
 EIGHT = ["serang", "cilegon", "kota_serang", "pandeglang", "lebak", "tangerang", "kota_tangerang",
          "tangerang_selatan"]
 # Small settings so the test stays quick: few Monte Carlo draws.
@@ -47,7 +48,7 @@ def banten(data_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("batch")
     broken = tmp / "broken" / "region.toml"
     broken.parent.mkdir()
-    text = (_datasets_dir() / "tangerang_selatan" / "region.toml").read_text(encoding="utf-8")
+    text = (datasets_dir() / "tangerang_selatan" / "region.toml").read_text(encoding="utf-8")
     text = text.replace('name = "tangerang_selatan"', 'name = "broken"').replace(
         'code = "village_code"', 'code = "village_kode"')
     broken.write_text(text, encoding="utf-8")

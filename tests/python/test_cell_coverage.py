@@ -14,8 +14,8 @@ from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
 from jangkau import _core
 from jangkau.errors import DataFileError, InvalidInputError
-from jangkau.io import to_geometry_array
-from jangkau.raster import Raster, grid_for_bounds, read_raster, write_raster
+from jangkau.data.io import to_geometry_array
+from jangkau.data.raster import Raster, grid_for_bounds, read_raster, write_raster
 
 UTM48S = "EPSG:32748"
 

@@ -77,9 +77,9 @@ def test_coverage_by_travel_time(tmp_path, data_dir):
 
     from jangkau import Region
     from jangkau.cli.access import build_roads
-    from jangkau.facilities import read_facilities
-    from jangkau.population import from_zone_counts
-    from jangkau.travel import DemandKind, TravelModel, demand
+    from jangkau.data.facilities import read_facilities
+    from jangkau.data.population import from_zone_counts
+    from jangkau.network.travel import DemandKind, TravelModel, demand
 
     fac = data_dir / "facilities/cilegon3672_rtrw_PUSKESMAS_PT.geojson"
     roads = [str(data_dir / f"roads/cilegon3672_rtrw_JALAN_{c}_LN.geojson") for c in ("ARTERI", "KOLEKTOR", "LOKAL")]

@@ -27,11 +27,11 @@ from jangkau.coverage import (
     parse_radii,
 )
 from jangkau.errors import InvalidInputError
-from jangkau.facilities import Basis, FacilityCatalogue, facility_issues, read_facilities
-from jangkau.io import to_geometry_array
-from jangkau.population import from_raster, from_zone_counts
-from jangkau.raster import Raster, grid_for_bounds, read_raster, write_raster
-from jangkau.region import Region
+from jangkau.data.facilities import Basis, FacilityCatalogue, facility_issues, read_facilities
+from jangkau.data.io import to_geometry_array
+from jangkau.data.population import from_raster, from_zone_counts
+from jangkau.data.raster import Raster, grid_for_bounds, read_raster, write_raster
+from jangkau.data.region import Region
 
 RADII = [1000.0, 2000.0, 5000.0]
 
@@ -428,7 +428,7 @@ def test_facility_issues_reported(tmp_path, data_dir):
         },
     ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
-    from jangkau.facilities import FacilityLayer
+    from jangkau.data.facilities import FacilityLayer
 
     fac = read_facilities(
         [FacilityLayer(path, capacity_column="kapasitas")], region_boundary=region.zones("kabupaten")

@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from jangkau.cli import main as cli_main
-from jangkau.dapil import (
+from jangkau.selection.dapil import (
     Adjacency,
     DapilRules,
     allocate_dapil_seats,

@@ -49,9 +49,9 @@ def test_docs_build_strict(tmp_path: Path) -> None:
     assert "<!-- sources-catalogue -->" not in sources
     assert "hdx_desa_3604" in sources and "ODbL" in sources
 
-    # The Python reference rendered the docstrings (a function of jangkau.region by its anchor).
+    # The Python reference rendered the docstrings (a function of jangkau.data.region by its anchor).
     region = (site / "api" / "region" / "index.html").read_text(encoding="utf-8")
-    assert 'id="jangkau.region.Region"' in region
+    assert 'id="jangkau.data.region.Region"' in region
 
     # Notebooks present in notebooks/ are rendered as cookbook pages (not executed).
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):

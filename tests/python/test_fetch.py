@@ -19,7 +19,7 @@ import pytest
 import tomllib
 from jangkau import cli
 from jangkau.errors import DataFileError, InvalidInputError
-from jangkau.fetch import LOCK_FILE, catalogue_path, fetch, load_catalogue, sha256_file, status
+from jangkau.data.fetch import LOCK_FILE, catalogue_path, fetch, load_catalogue, sha256_file, status
 
 # -- the local server -----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from jangkau.errors import DataFileError, InvalidInputError, UnknownColumnError
-from jangkau.indicators import (
+from jangkau.selection.indicators import (
     Dimension,
     Direction,
     Imputation,

@@ -15,7 +15,7 @@ from shapely.geometry import Point, Polygon
 
 import jangkau
 from jangkau import _core
-from jangkau.io import from_geometry_array, read_vector, to_geometry_array, write
+from jangkau.data.io import from_geometry_array, read_vector, to_geometry_array, write
 
 SERANG = "boundaries/hdx_bps2020_desa_3604_kab_serang.geojson"
 

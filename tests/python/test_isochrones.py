@@ -13,11 +13,11 @@ import shapely
 
 import jangkau
 from jangkau.cli.access import build_roads
-from jangkau.facilities import read_facilities
-from jangkau.io import write
-from jangkau.isochrones import IsochroneBuffer, isochrones, population_in
-from jangkau.population import from_zone_counts
-from jangkau.roads import RoadNetwork
+from jangkau.data.facilities import read_facilities
+from jangkau.data.io import write
+from jangkau.network.isochrones import IsochroneBuffer, isochrones, population_in
+from jangkau.data.population import from_zone_counts
+from jangkau.network.roads import RoadNetwork
 
 CRS = "EPSG:32748"
 X0, Y0 = 500000.0, 9300000.0  # a metric origin (UTM 48S); the geometry is synthetic

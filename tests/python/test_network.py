@@ -321,11 +321,11 @@ def _osm_network(path):
     """The road network of an OSM extract, from the roads helper's builder when it exists,
     else from GDAL's lines layer (highway ways, vertex-to-vertex edges, two-way)."""
     try:
-        from jangkau.roads import RoadNetwork
+        from jangkau.network.roads import RoadNetwork
 
         rn = RoadNetwork.from_osm(path)
         return rn.node_count, rn.edge_from, rn.edge_to, rn.edge_length_m, rn.edge_time_s
-    except ImportError:  # pragma: no cover - only before jangkau.roads exists
+    except ImportError:  # pragma: no cover - only before jangkau.network.roads exists
         import pyogrio
         import shapely
 
@@ -371,12 +371,12 @@ REAL_ROADS = ["osm_bayfront_singapore_valhalla.osm.pbf", "osm_monaco_osrm-backen
 @pytest.mark.data
 @pytest.mark.parametrize("name", REAL_ROADS)
 def test_real_road_networks_equal_networkx_and_scipy(data_dir, name):
-    """The graphs users route on — jangkau.roads networks from the OSM extracts (one-way,
+    """The graphs users route on — jangkau.network.roads networks from the OSM extracts (one-way,
     maxspeed, access tags applied) and from the Cilegon RTRW layers (endpoints snapped,
     crossings split) — searched by jangkau, scipy and networkx on the same edge arrays:
     full searches and cutoff searches (cutoff at an attained cost, so `<=` is exercised)."""
     from jangkau.cli.access import build_roads
-    from jangkau.roads import RoadNetwork
+    from jangkau.network.roads import RoadNetwork
 
     roads_dir = data_dir / "roads"
     if name.startswith("cilegon"):

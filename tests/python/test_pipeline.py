@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 import jangkau
-from jangkau.io import read_vector
-from jangkau.pipeline import load_config, run
+from jangkau.data.io import read_vector
+from jangkau.workflow.pipeline import load_config, run
 
 
 @pytest.fixture(scope="module")

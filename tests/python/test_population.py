@@ -11,9 +11,9 @@ import pytest
 import shapely
 from jangkau import _core
 from jangkau.errors import CrsError, InvalidInputError, UnknownColumnError
-from jangkau.io import to_geometry_array
-from jangkau.population import PopulationModel, from_raster, from_zone_counts, join_counts
-from jangkau.raster import Raster, grid_for_bounds, write_raster
+from jangkau.data.io import to_geometry_array
+from jangkau.data.population import PopulationModel, from_raster, from_zone_counts, join_counts
+from jangkau.data.raster import Raster, grid_for_bounds, write_raster
 
 UTM48S = "EPSG:32748"
 

@@ -11,7 +11,7 @@ import shapely
 
 import jangkau
 from jangkau.cli.access import build_roads
-from jangkau.rai import ALL_SEASON_CLASSES, road_density, road_lines, rural_access_index
+from jangkau.network.rai import ALL_SEASON_CLASSES, road_density, road_lines, rural_access_index
 
 CRS = "EPSG:32748"
 X0, Y0 = 500000.0, 9300000.0  # synthetic geometry in a metric CRS

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from jangkau.errors import DataFileError, InvalidInputError
-from jangkau.indicators import IndicatorCatalogue, IndicatorSpec, Dimension, Direction, Role, criteria_matrix
-from jangkau.ranking import (
+from jangkau.selection.indicators import IndicatorCatalogue, IndicatorSpec, Dimension, Direction, Role, criteria_matrix
+from jangkau.selection.ranking import (
     RANDOM_INDEX,
     WeightSpec,
     ahp,

@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 import jangkau
-from jangkau.roads import RoadNetwork, read_speed_table
+from jangkau.network.roads import RoadNetwork, read_speed_table
 
 OSM_FILES = {
     "osm_bayfront_singapore_valhalla.osm.pbf": "EPSG:32648",

@@ -1,4 +1,4 @@
-"""jangkau.siting: exact MILP against brute force, greedy bounds, spopt cross-check,
+"""jangkau.selection.siting: exact MILP against brute force, greedy bounds, spopt cross-check,
 binding contract (dtypes, errors, threads) and the geometry adapters. All instances here
 are SYNTHETIC (seeded random points), except the CLI tests on the real data directory."""
 
@@ -16,7 +16,7 @@ import pulp
 import pytest
 import scipy.sparse as sp
 import shapely
-from jangkau import siting
+from jangkau.selection import siting
 from jangkau.errors import CrsError, InfeasibleError, InvalidInputError
 
 
@@ -481,7 +481,7 @@ def test_candidate_points_grid_and_centres(data_dir):
     import shapely
 
     from jangkau import Region
-    from jangkau.siting import candidate_points
+    from jangkau.selection.siting import candidate_points
 
     region = Region.load("serang", data_dir=data_dir)
     crs = region.working_crs

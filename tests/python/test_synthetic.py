@@ -15,7 +15,7 @@ import shapely
 import tifffile
 import tomllib
 from jangkau.errors import InvalidInputError
-from jangkau.synthetic import (
+from jangkau.synthetic.generator import (
     FILES,
     NODATA,
     SyntheticOptions,
@@ -217,9 +217,9 @@ def test_raster_total_equals_population(region, written):
 
 
 def test_raster_reads_back_through_gdal(region, written):
-    """The engine's GDAL reader (jangkau.raster) sees the same grid, CRS, nodata and values."""
+    """The engine's GDAL reader (jangkau.data.raster) sees the same grid, CRS, nodata and values."""
     import pyproj
-    from jangkau.raster import read_raster
+    from jangkau.data.raster import read_raster
 
     r = read_raster(written / FILES["population_raster"])
     g = r.grid
@@ -324,7 +324,7 @@ def test_every_output_is_labelled_synthetic(written):
 
 def test_region_file_loads_with_jangkau_region(written):
     """The written folder is a region jangkau.Region can load, whatever the data directory."""
-    from jangkau.region import Region
+    from jangkau.data.region import Region
 
     region = Region.load(written / "region.toml", data_dir=written)
     assert region.is_synthetic
@@ -373,7 +373,7 @@ def test_sites_step_warns_about_desa_without_population(written, tmp_path):
     import json
     import shutil
 
-    from jangkau import pipeline
+    from jangkau.workflow import pipeline
 
     region_dir = tmp_path / "region"
     shutil.copytree(written, region_dir)

@@ -1,4 +1,4 @@
-"""jangkau.travel end to end on Kota Cilegon (RTRW roads, puskesmas), cross-checked against
+"""jangkau.network.travel end to end on Kota Cilegon (RTRW roads, puskesmas), cross-checked against
 scipy.sparse.csgraph and networkx on an independently built graph, and against PySAL
 ``access`` on the same cost table; bad input; the ``jangkau access`` CLI.
 
@@ -24,11 +24,11 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 import jangkau
-from jangkau import travel
+from jangkau.network import travel
 from jangkau.cli import main
 from jangkau.cli.access import build_roads, road_class_from_name
-from jangkau.facilities import read_facilities
-from jangkau.roads import RoadNetwork
+from jangkau.data.facilities import read_facilities
+from jangkau.network.roads import RoadNetwork
 
 import access  # PySAL access
 from access import weights as pysal_weights

@@ -75,7 +75,7 @@ def build_roads(specs: list[str], *, class_column: str | None = None, speed_tabl
                 crs: str | None = None):
     """A RoadNetwork from the --roads arguments (OSM files or line layers, not both)."""
     from ..errors import DataFileError, InvalidInputError
-    from ..roads import RoadNetwork, read_speed_table
+    from ..network.roads import RoadNetwork, read_speed_table
 
     files = [s.strip() for spec in specs for s in spec.split(",") if s.strip()]
     if not files:
@@ -110,11 +110,11 @@ def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
     from ..errors import InvalidInputError
-    from ..facilities import FacilityLayer, read_facilities
-    from ..io import write
-    from ..population import from_raster
-    from ..region import Region
-    from ..travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
+    from ..data.facilities import FacilityLayer, read_facilities
+    from ..data.io import write
+    from ..data.population import from_raster
+    from ..data.region import Region
+    from ..network.travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
 
     out = args.output
     fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if "duplicate" in facilities.columns:
         facilities = facilities[~facilities["duplicate"].astype(bool)].reset_index(drop=True)
     if args.types:
-        from ..facilities import FacilityCatalogue
+        from ..data.facilities import FacilityCatalogue
 
         cat = FacilityCatalogue.default()
         wanted = {cat.resolve(t) or t.lower() for t in args.types}
@@ -172,8 +172,8 @@ def run(args: argparse.Namespace) -> int:
         write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
     log.info("wrote %d zones (%s level, %s) to %s", len(table), args.level, method.value, out)
     if args.isochrones:
-        from ..isochrones import isochrones
-        from ..population import from_zone_counts
+        from ..network.isochrones import isochrones
+        from ..data.population import from_zone_counts
 
         pop = population if population is not None else from_zone_counts(region.zones("desa"))
         iso = isochrones(roads, facilities, parse_minutes(args.bands),

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..batch import load_batch, run_batch
+    from ..workflow.batch import load_batch, run_batch
 
     if not args.verbose:
         # The scheduler of a LocalCluster runs in this process: keep Dask's INFO chatter out.

@@ -74,8 +74,8 @@ def _travel_time_coverage(args, region, facilities, population):
     import pandas as pd
 
     from ..errors import InvalidInputError
-    from ..population import from_zone_counts
-    from ..travel import DemandKind, TravelModel, demand, parse_minutes
+    from ..data.population import from_zone_counts
+    from ..network.travel import DemandKind, TravelModel, demand, parse_minutes
     from .access import build_roads
 
     if not args.roads:
@@ -102,12 +102,12 @@ def _travel_time_coverage(args, region, facilities, population):
 def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
-    from ..coverage import coverage
+    from ..coverage.analysis import coverage
     from ..errors import InvalidInputError
-    from ..facilities import FacilityLayer, read_facilities
-    from ..io import write
-    from ..population import from_raster
-    from ..region import Region
+    from ..data.facilities import FacilityLayer, read_facilities
+    from ..data.io import write
+    from ..data.population import from_raster
+    from ..data.region import Region
 
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     layers = [FacilityLayer(path=f, type_column=args.type_column) for f in args.facilities]

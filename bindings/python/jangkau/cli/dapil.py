@@ -10,14 +10,14 @@ import pandas as pd
 
 from .pilots import _GEO_SUFFIXES, load_zones, write_table
 
-_log = logging.getLogger("jangkau.dapil")
+_log = logging.getLogger("jangkau.selection.dapil")
 
 #: Exit status of `dapil check` when the plan breaks a rule.
 EXIT_VIOLATIONS = 3
 
 
 def _rules(args):
-    from ..dapil import Adjacency, DapilRules
+    from ..selection.dapil import Adjacency, DapilRules
     return DapilRules(adjacency=Adjacency(args.adjacency))
 
 
@@ -30,7 +30,7 @@ def _known_part(dapil: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def run_check(args) -> int:
-    from ..dapil import check_plan, load_plan
+    from ..selection.dapil import check_plan, load_plan
 
     zones, dapil, total = load_zones(args, "kecamatan")
     plan = load_plan(args.plan) if args.plan else _known_part(dapil)
@@ -52,7 +52,7 @@ def run_check(args) -> int:
 
 
 def run_propose(args) -> int:
-    from ..dapil import ILLUSTRATIVE, check_plan, load_plan, propose_plan
+    from ..selection.dapil import ILLUSTRATIVE, check_plan, load_plan, propose_plan
 
     zones, dapil, total = load_zones(args, "kecamatan")
     fixed = load_plan(args.plan) if args.plan else _known_part(dapil)

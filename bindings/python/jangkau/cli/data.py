@@ -79,7 +79,7 @@ def _print_table(rows: list[list[str]], header: list[str]) -> None:
 
 
 def _fetch(args) -> int:
-    from ..fetch import fetch
+    from ..data.fetch import fetch
 
     result = fetch(args.names, catalogue=args.catalogue, dest=args.dest, force=args.force, dry_run=args.dry_run,
                    progress=not args.quiet, retries=args.retries, timeout_s=args.timeout)
@@ -89,8 +89,8 @@ def _fetch(args) -> int:
 
 
 def _list(args) -> int:
-    from ..data import cache_dir
-    from ..fetch import load_catalogue, status
+    from ..data.paths import cache_dir
+    from ..data.fetch import load_catalogue, status
 
     cat = load_catalogue(args.catalogue)
     table = status(args.names or None, catalogue=cat, dest=args.dest, verify=args.verify)
@@ -103,8 +103,8 @@ def _list(args) -> int:
 
 
 def _path(args) -> int:
-    from ..data import cache_dir, data_dir
-    from ..fetch import catalogue_path
+    from ..data.paths import cache_dir, data_dir
+    from ..data.fetch import catalogue_path
 
     d = data_dir(args.data, required=False)
     print(d if d is not None else "(none found: pass --data DIR, set JANGKAU_DATA or run 'jangkau data fetch')")
@@ -115,7 +115,7 @@ def _path(args) -> int:
 
 
 def _synthetic(args) -> int:
-    from ..synthetic import SyntheticOptions, generate
+    from ..synthetic.generator import SyntheticOptions, generate
 
     if args.cells is not None:
         opt = SyntheticOptions.for_cells(int(args.cells), cell_size_m=args.cell_size, seed=args.seed)

@@ -18,7 +18,7 @@ _GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write ``df`` atomically through the engine writer: CSV (attributes only), or
     GeoJSON/GPKG for a GeoDataFrame."""
-    from ..io import write
+    from ..data.io import write
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -79,13 +79,13 @@ def _zone_dapil(zones: pd.DataFrame, dapil: pd.DataFrame | None, level: str) -> 
 
 
 def run(args) -> int:
-    from ..indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
-    from ..ranking import load_weights, rank_zones, sensitivity
+    from ..selection.indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
+    from ..selection.ranking import load_weights, rank_zones, sensitivity
 
     zones, dapil, _ = load_zones(args, args.level)
     plan_label = "region dapil table"
     if args.plan:
-        from ..dapil import ILLUSTRATIVE, load_plan
+        from ..selection.dapil import ILLUSTRATIVE, load_plan
         dapil = load_plan(args.plan)
         plan_label = f"plan {args.plan}"
         if "plan_status" in pd.read_csv(args.plan, nrows=0).columns:

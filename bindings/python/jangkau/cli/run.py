@@ -26,12 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data import data_dir
-    from ..pipeline import run as run_pipeline
+    from ..data.paths import data_dir
+    from ..workflow.pipeline import run as run_pipeline
 
     config = args.config
     if args.synthetic or config is None and data_dir(args.data, required=False) is None:
-        from ..synthetic_run import synthetic_config
+        from ..synthetic.run import synthetic_config
 
         if not args.synthetic:
             log.warning("no data directory found: running on the embedded SYNTHETIC region")

@@ -5,7 +5,7 @@ Demand model (first version, documented in docs/siting.md): one demand point per
 the desa centroid (working CRS), weighted by the desa population of the region (NaN
 population → weight 0, reported). Coverage is Euclidean distance within ``--radius`` metres;
 travel-time coverage (``--max-time``) uses the road network given with ``--roads``
-(jangkau.travel.TravelModel: demand and candidates snapped to the roads, one search per
+(jangkau.network.travel.TravelModel: demand and candidates snapped to the roads, one search per
 candidate), and refuses to run without it.
 """
 
@@ -19,7 +19,7 @@ log = logging.getLogger("jangkau")
 
 def _distance_m(text: str) -> float:
     """A distance such as '2km', '500m' or '1500' (metres), for argparse."""
-    from ..coverage import parse_radii
+    from ..coverage.analysis import parse_radii
 
     try:
         (value,) = parse_radii(text)
@@ -92,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _candidates(args, region, crs):
-    from ..siting import candidate_points
+    from ..selection.siting import candidate_points
 
     return candidate_points(region, args.candidates, crs)
 
@@ -104,8 +104,8 @@ def _travel_time_inputs(args, demand, cand, crs):
     import numpy as np
     import scipy.sparse as sp
 
-    from .. import siting
-    from ..travel import TravelModel, parse_duration_s
+    from ..selection import siting
+    from ..network.travel import TravelModel, parse_duration_s
     from .access import build_roads
 
     cutoff_s = parse_duration_s(args.max_time)
@@ -134,10 +134,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from .. import siting
+    from ..selection import siting
     from ..errors import InvalidInputError
-    from ..io import read_vector, write
-    from ..region import Region
+    from ..data.io import read_vector, write
+    from ..data.region import Region
 
     if args.max_time is not None and not args.roads:
         raise InvalidInputError(

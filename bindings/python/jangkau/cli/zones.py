@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import write
-    from ..region import Region
+    from ..data.io import write
+    from ..data.region import Region
 
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     zones = region.zones(args.level)

@@ -31,12 +31,12 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import _core
-from .errors import CrsError, InvalidInputError, UnknownColumnError
-from .facilities import FacilityCatalogue
-from .io import from_geometry_array, to_geometry_array
-from .population import Population, PopulationModel, from_zone_counts
-from .raster import Raster
+from .. import _core
+from ..errors import CrsError, InvalidInputError, UnknownColumnError
+from ..data.facilities import FacilityCatalogue
+from ..data.io import from_geometry_array, to_geometry_array
+from ..data.population import Population, PopulationModel, from_zone_counts
+from ..data.raster import Raster
 
 __all__ = [
     "LEVEL_KEYS",
@@ -119,7 +119,7 @@ def _to_model_crs(union_metric: gpd.GeoSeries, population: Population) -> _core.
 
 def _resolve_source(source, population: Population | None, level: str):
     """(population model, source zones in model CRS or None, target zones, key column, metric CRS)."""
-    from .region import Region
+    from ..data.region import Region
 
     if isinstance(source, Region):
         desa = source.zones("desa", crs=source.working_crs)
@@ -149,7 +149,7 @@ def _resolve_source(source, population: Population | None, level: str):
 def _types(facilities: gpd.GeoDataFrame, types) -> list[str]:
     if "facility_type" not in facilities.columns:
         raise UnknownColumnError(
-            "facilities have no 'facility_type' column (use jangkau.facilities.read_facilities)",
+            "facilities have no 'facility_type' column (use jangkau.data.facilities.read_facilities)",
             field="facility_type",
         )
     present = list(dict.fromkeys(facilities["facility_type"].astype(str)))
@@ -189,10 +189,10 @@ def coverage(
 ) -> pd.DataFrame:
     """Population covered within each radius of each facility type, per zone of ``level``.
 
-    ``source`` is a :class:`~jangkau.region.Region` (levels desa/kecamatan/dapil/kabupaten) or
+    ``source`` is a :class:`~jangkau.data.region.Region` (levels desa/kecamatan/dapil/kabupaten) or
     a GeoDataFrame of source zones with ``code`` and ``population`` columns (``level`` is then
     a column to group by, or ``code``). ``population`` overrides the region's population
-    (e.g. :func:`jangkau.population.from_raster`). ``radii_m``: one or several radii (metres or
+    (e.g. :func:`jangkau.data.population.from_raster`). ``radii_m``: one or several radii (metres or
     "1km,2km"); default: the catalogue threshold of each type. Facilities outside the region
     count (people cross borders); duplicates flagged by read_facilities are skipped.
 
@@ -375,7 +375,7 @@ def distance_to_nearest(
 ) -> Raster:
     """Distance (metres) from each populated cell's centre to the nearest facility, as a raster
     on the population surface's grid (NaN where nobody lives; +inf when there is no facility).
-    Write it with :func:`jangkau.raster.write_raster`."""
+    Write it with :func:`jangkau.data.raster.write_raster`."""
     surface = population.surface(cell_size)
     metric = _metric_of(population, facilities)
     idx, x, y, _ = _cells_metric(surface, metric)

@@ -5,11 +5,11 @@ indices, per demand point and per zone.
 The pieces come from other modules; this one glues them together:
 
 * demand points (:func:`demand`) are the populated cells of a population surface
-  (:meth:`jangkau.population.Population.surface`) or one point per zone, each split into
+  (:meth:`jangkau.data.population.Population.surface`) or one point per zone, each split into
   *pieces* ``(point, zone, population)`` with the exact population of the cell inside each
   zone, so per-zone sums equal the population model's zone totals;
 * demand points and facilities are snapped onto the nearest road edge
-  (:meth:`jangkau.roads.RoadNetwork.snap`): the off-road leg is walked at
+  (:meth:`jangkau.network.roads.RoadNetwork.snap`): the off-road leg is walked at
   ``walk_speed_kmh``; a point farther than ``max_snap_m`` from every road is *not snapped*:
   it stays in every result, with time ``inf``, and is counted in ``not_snapped``;
 * one multi-source Dijkstra from all facilities on the **reversed** graph gives the time
@@ -35,12 +35,12 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import _core
+from .. import _core
 from . import access as _access
-from .errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
-from .io import to_geometry_array
-from .network import Network
-from .population import Population, PopulationModel
+from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
+from ..data.io import to_geometry_array
+from .graph import Network
+from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
 
 __all__ = ["DemandKind", "Demand", "AccessMethod", "AccessTables", "TravelModel", "demand", "parse_duration_s",
@@ -125,7 +125,7 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
     Parameters
     ----------
     source : Region or GeoDataFrame
-        A :class:`~jangkau.region.Region` (``level`` is desa/kecamatan/dapil/kabupaten), or
+        A :class:`~jangkau.data.region.Region` (``level`` is desa/kecamatan/dapil/kabupaten), or
         source zones with ``code`` and ``population`` columns (``level`` is then a column to
         group them by, or ``code``).
     population : Population, optional
@@ -139,7 +139,7 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
     cell_size : float
         Cell size of the surface for the ZONES model (units of the model CRS, metres).
     """
-    from .coverage import _names, _resolve_source
+    from ..coverage.analysis import _names, _resolve_source
 
     if not isinstance(kind, DemandKind):
         raise InvalidInputError(f"kind must be a DemandKind, got {kind!r}", field="kind")
@@ -226,7 +226,7 @@ class AccessMethod(enum.Enum):
 class AccessTables:
     """An accessibility index per demand point and per zone."""
 
-    #: The underlying :class:`jangkau.access.AccessResult` (demand = points, supply = facilities).
+    #: The underlying :class:`jangkau.network.access.AccessResult` (demand = points, supply = facilities).
     result: _access.AccessResult
     #: Per point (index ``point``): ``population``, ``access`` (A_i), ``not_snapped``.
     points: pd.DataFrame
@@ -276,7 +276,7 @@ class TravelModel:
                  max_snap_m: float = 1000.0, walk_speed_kmh: float = 5.0, capacity_column: str | None = None,
                  threads: int = 0) -> None:
         if not isinstance(roads, RoadNetwork):
-            raise InvalidInputError("roads must be a jangkau.roads.RoadNetwork", field="roads")
+            raise InvalidInputError("roads must be a jangkau.network.roads.RoadNetwork", field="roads")
         if not (np.isfinite(max_snap_m) and max_snap_m >= 0):
             raise InvalidInputError("max_snap_m must be a finite number >= 0", field="max_snap_m")
         if not (np.isfinite(walk_speed_kmh) and walk_speed_kmh > 0):
@@ -571,7 +571,7 @@ class TravelModel:
         ``matrix_free=True`` (default) runs the engine's fused computation
         (``engine/core/network_access.hpp``): one search per facility whose pair weights are
         used at once, never storing the facility × demand table; ``False`` builds
-        :meth:`matrix` and calls :mod:`jangkau.access`. Both give the same numbers (the sums
+        :meth:`matrix` and calls :mod:`jangkau.network.access`. Both give the same numbers (the sums
         run in the same order)."""
         if not isinstance(method, AccessMethod) or method is AccessMethod.NEAREST:
             raise InvalidInputError("method must be an AccessMethod other than NEAREST", field="method")
@@ -658,7 +658,7 @@ def _capacity(facilities: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
 
 def _demand_from_points(points: gpd.GeoDataFrame) -> Demand:
     if not isinstance(points, gpd.GeoDataFrame):
-        raise InvalidInputError("demand must be a jangkau.travel.Demand or a GeoDataFrame of points", field="demand")
+        raise InvalidInputError("demand must be a jangkau.network.travel.Demand or a GeoDataFrame of points", field="demand")
     if "population" not in points.columns:
         raise UnknownColumnError("demand points have no 'population' column", field="population")
     pop = pd.to_numeric(points["population"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

@@ -20,9 +20,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _core
-from .data import data_dir as resolve_data_dir
-from .errors import DataFileError, InvalidInputError, UnknownColumnError
+from .. import _core
+from .paths import data_dir as resolve_data_dir
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..util import datasets_dir
 from .io import WGS84, from_geometry_array
 
 __all__ = ["Region", "LEVELS", "builtin_regions"]
@@ -32,22 +33,9 @@ log = logging.getLogger("jangkau")
 #: Administrative levels, lowest first. ``dapil`` sits between kecamatan and kabupaten.
 LEVELS = ("desa", "kecamatan", "dapil", "kabupaten")
 
-_DATASETS = Path(__file__).resolve().parent / "datasets"
-
-
-def _datasets_dir() -> Path:
-    """Built-in region files: inside the installed package, or datasets/ of a checkout."""
-    if _DATASETS.is_dir():
-        return _DATASETS
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "datasets").is_dir() and (parent / "pyproject.toml").is_file():
-            return parent / "datasets"
-    return _DATASETS
-
-
 def builtin_regions() -> list[str]:
     """Names of the region files shipped with jangkau."""
-    base = _datasets_dir()
+    base = datasets_dir()
     return sorted(p.parent.name for p in base.glob("*/region.toml"))
 
 
@@ -74,7 +62,7 @@ def read_region_file(spec: str | os.PathLike[str]) -> tuple[Path, dict]:
     DataFileError (unknown name, missing file) or InvalidInputError (not valid TOML)."""
     path = Path(spec)
     if path.suffix != ".toml":
-        candidate = _datasets_dir() / str(spec) / "region.toml"
+        candidate = datasets_dir() / str(spec) / "region.toml"
         if not candidate.is_file():
             known = ", ".join(builtin_regions())
             raise DataFileError(f"unknown region '{spec}' (built in: {known}; or give a .toml path)", file=str(spec))

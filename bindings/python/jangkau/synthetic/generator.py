@@ -56,7 +56,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
-from .errors import DataFileError, InvalidInputError
+from ..errors import DataFileError, InvalidInputError
 
 __all__ = ["GENERATOR", "SyntheticOptions", "SyntheticRegion", "generate", "write_geotiff", "write_region"]
 

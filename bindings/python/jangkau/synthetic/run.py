@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .data import cache_dir
-from .pipeline import RunConfig
+from ..data.paths import cache_dir
+from ..workflow.pipeline import RunConfig
 
 
 def synthetic_config(seed: int = 0, directory: str | Path | None = None) -> RunConfig:
     """Generate (once per seed, cached) the synthetic region and return a run configuration
     using its facilities and roads."""
-    from .synthetic import SyntheticOptions, write_region
+    from .generator import SyntheticOptions, write_region
 
     base = Path(directory) if directory else cache_dir().parent / "synthetic" / f"seed{seed}"
     region_file = base / "region.toml"

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyproj
 
-from . import _core
-from .errors import CrsError
+from .. import _core
+from ..errors import CrsError
 
 __all__ = ["Grid", "Raster", "RasterType", "grid_for_bounds", "read_raster", "write_raster"]
 

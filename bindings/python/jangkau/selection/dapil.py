@@ -36,10 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataFileError, InfeasibleError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InfeasibleError, InvalidInputError, UnknownColumnError
 from .ranking import allocate_largest_remainder
 
-_log = logging.getLogger("jangkau.dapil")
+_log = logging.getLogger("jangkau.selection.dapil")
 
 __all__ = [
     "Rule",

@@ -34,8 +34,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import _core
-from .errors import CrsError, InvalidInputError, UnknownColumnError
+from .. import _core
+from ..errors import CrsError, InvalidInputError, UnknownColumnError
 from .io import to_geometry_array
 from .raster import Raster, grid_for_bounds, read_raster
 

@@ -27,8 +27,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import DataFileError, InvalidInputError
+from .. import __version__
+from ..errors import DataFileError, InvalidInputError
 
 __all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for", "resolve_inputs", "inputs_digest"]
 
@@ -62,9 +62,9 @@ class RunConfig:
                 raise InvalidInputError(f"'{ref}' needs a run file", field=ref)
             return self.path.parent / ref[len("@config/"):]
         if ref.startswith("@region/"):
-            from .region import _datasets_dir
+            from ..util import datasets_dir
 
-            return _datasets_dir() / self.region / ref[len("@region/"):]
+            return datasets_dir() / self.region / ref[len("@region/"):]
         p = Path(ref)
         if p.is_absolute():
             return p
@@ -102,9 +102,10 @@ def load_config(spec: str | os.PathLike[str]) -> RunConfig:
 
 def default_config_for(name: str) -> RunConfig:
     """The built-in run configuration of a region (``datasets/<name>/run.toml``)."""
-    from .region import _datasets_dir, builtin_regions
+    from ..data.region import builtin_regions
+    from ..util import datasets_dir
 
-    run_file = _datasets_dir() / name / "run.toml"
+    run_file = datasets_dir() / name / "run.toml"
     if run_file.is_file():
         return load_config(run_file)
     if name not in builtin_regions():
@@ -116,15 +117,15 @@ def default_config_for(name: str) -> RunConfig:
 # ------------------------------------------------------------------------------------------ helpers
 
 def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
-    """The input files (label → path) that :func:`jangkau.pipeline.run` would record in its
+    """The input files (label → path) that :func:`jangkau.workflow.pipeline.run` would record in its
     manifest for ``config``, found without running: the region file, its boundaries,
     population and dapil tables, the facility layers (run file or region file), the road
     layers (only when there are facilities, as the access step needs both), user indicator
     tables, a weights file and a candidates layer (only for regions with a population table).
     This is the one place that decides what a run's inputs are: :func:`run` records
     exactly these in manifest.json and ``jangkau batch`` hashes them to skip reruns."""
-    from .data import data_dir as resolve_data_dir
-    from .region import read_region_file
+    from ..data.paths import data_dir as resolve_data_dir
+    from ..data.region import read_region_file
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     ddir = resolve_data_dir(data_dir or cfg.raw.get("data"), required=False)
@@ -189,7 +190,7 @@ def sha256_of(path: Path) -> str:
 
 
 def _parse_distance_m(value: Any, what: str) -> float:
-    from .coverage import parse_radii
+    from ..coverage.analysis import parse_radii
 
     (r,) = parse_radii(value) if not isinstance(value, (int, float)) else (float(value),)
     if r <= 0:
@@ -234,7 +235,7 @@ class _Context:
 
 
     def write(self, name: str, frame: pd.DataFrame) -> Path:
-        from .io import write
+        from ..data.io import write
 
         out = self.staging / name
         if self.region is not None and self.region.is_synthetic and "synthetic" not in frame.columns:
@@ -249,7 +250,7 @@ class _Context:
 # ------------------------------------------------------------------------------------------ steps
 
 def _step_zones(ctx: _Context) -> None:
-    from .region import Region
+    from ..data.region import Region
 
     region = Region.load(ctx.config.region, data_dir=ctx.data_dir)
     ctx.region = region
@@ -279,8 +280,8 @@ def _step_zones(ctx: _Context) -> None:
 
 
 def _step_coverage(ctx: _Context) -> None:
-    from . import coverage as cov
-    from .facilities import FacilityCatalogue, facility_issues, read_facilities
+    from ..coverage import analysis as cov
+    from ..data.facilities import FacilityCatalogue, facility_issues, read_facilities
 
     cfg = ctx.config.section("coverage")
     files = cfg.get("facilities") or []
@@ -339,11 +340,11 @@ def _step_access(ctx: _Context) -> None:
     if ctx.facilities is None:
         ctx.warn("road access needs facilities: step skipped")
         return
-    from .cli.access import build_roads
-    from .isochrones import isochrones
-    from .population import from_zone_counts
-    from .rai import rural_access_index, road_density
-    from .travel import AccessMethod, DemandKind, TravelModel, _label, demand, parse_duration_s, parse_minutes
+    from ..cli.access import build_roads
+    from ..network.isochrones import isochrones
+    from ..data.population import from_zone_counts
+    from ..network.rai import rural_access_index, road_density
+    from ..network.travel import AccessMethod, DemandKind, TravelModel, _label, demand, parse_duration_s, parse_minutes
 
     region = ctx.region
     roads_cfg = region.config.get("roads") or {}
@@ -426,7 +427,7 @@ def _step_access(ctx: _Context) -> None:
 
 
 def _step_dapil(ctx: _Context) -> None:
-    from .dapil import check_plan, propose_plan
+    from ..selection.dapil import check_plan, propose_plan
 
     region = ctx.region
     kec = ctx.layers["kecamatan"]
@@ -469,8 +470,8 @@ def _plan_dapil_of_kecamatan(ctx: _Context) -> pd.Series:
 
 
 def _step_pilots(ctx: _Context) -> None:
-    from .indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
-    from .ranking import WeightSpec, load_weights, rank_zones, sensitivity
+    from ..selection.indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
+    from ..selection.ranking import WeightSpec, load_weights, rank_zones, sensitivity
 
     cfg = ctx.config.section("pilots")
     kec = ctx.layers["kecamatan"].copy()
@@ -522,7 +523,7 @@ def _step_pilots(ctx: _Context) -> None:
 
 
 def _step_sites(ctx: _Context) -> None:
-    from . import siting
+    from ..selection import siting
     from scipy.spatial import cKDTree
 
     cfg = ctx.config.section("sites")
@@ -550,8 +551,8 @@ def _step_sites(ctx: _Context) -> None:
         cand_spec = str(ctx.config.resolve(cand_spec, ctx.data_dir))
     cands = siting.candidate_points(region, cand_spec, desa.crs)
     if "kecamatan_code" not in cands.columns:
-        from ._core import locate_points
-        from .io import to_geometry_array
+        from .._core import locate_points
+        from ..data.io import to_geometry_array
 
         idx = locate_points(to_geometry_array(desa.geometry), cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy())
         cands["kecamatan_code"] = [desa["kecamatan_code"].iloc[i] if i >= 0 else None for i in idx]
@@ -614,8 +615,8 @@ def _step_sites(ctx: _Context) -> None:
 def _demand_points(desa: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
     """Regular grid points (spacing in metres) inside the desa, each carrying its share of the
     desa population (areal weighting); every desa gets at least one point."""
-    from ._core import locate_points
-    from .io import to_geometry_array
+    from .._core import locate_points
+    from ..data.io import to_geometry_array
 
     x0, y0, x1, y1 = desa.total_bounds
     xs = np.arange(x0 + spacing / 2, x1, spacing)
@@ -662,7 +663,7 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
         overwrite: bool = True) -> RunResult:
     """Run the pipeline and write everything into ``output`` (replaced atomically as a
     whole; nothing is left behind when a step fails). Returns a :class:`RunResult`."""
-    from .data import data_dir as resolve_data_dir
+    from ..data.paths import data_dir as resolve_data_dir
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     out = Path(output).resolve()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import __version__
+from .. import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import _Context

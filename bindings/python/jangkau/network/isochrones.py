@@ -3,7 +3,7 @@ valid polygons per facility or per facility type, one band per time range.
 
 Construction (``docs/travel.md``), in the road network's metric CRS:
 
-1. the facilities are snapped onto their nearest edge (as in :mod:`jangkau.travel`) and one
+1. the facilities are snapped onto their nearest edge (as in :mod:`jangkau.network.travel`) and one
    multi-source Dijkstra on the reversed graph gives ``c(n)``, the time from every node to
    the facility (or the nearest facility of the group), with cutoff = the largest band;
 2. every road piece is covered by *rays*: from each end node along the piece, and from a
@@ -36,11 +36,11 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import _core
-from .errors import GeometryError, InvalidInputError, UnknownColumnError
-from .io import to_geometry_array
-from .network import Network
-from .population import Population, PopulationModel
+from .. import _core
+from ..errors import GeometryError, InvalidInputError, UnknownColumnError
+from ..data.io import to_geometry_array
+from .graph import Network
+from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
 from .travel import _points_xy, parse_minutes
 
@@ -290,7 +290,7 @@ def isochrones(roads: RoadNetwork, facilities: gpd.GeoDataFrame, bands_min: Sequ
         ``WALK`` (default): remaining walking distance, capped at ``max_walk_m``
         (DEFAULT: ``max_snap_m``). ``FIXED``: ``buffer_m`` around the reached roads.
     max_snap_m, walk_speed_kmh
-        As in :class:`jangkau.travel.TravelModel`: facilities farther than ``max_snap_m`` from
+        As in :class:`jangkau.network.travel.TravelModel`: facilities farther than ``max_snap_m`` from
         a road get empty bands (reported in ``not_snapped``).
     population : Population, optional
         When given, a ``population`` column holds the population inside each polygon.
@@ -372,7 +372,7 @@ def isochrones(roads: RoadNetwork, facilities: gpd.GeoDataFrame, bands_min: Sequ
         out.insert(4, "population", population_in(population, out.geometry))
     out = out.to_crs(crs if crs is not None else "EPSG:4326")
     # Reprojection is not linear: a valid sliver can self-touch in lon/lat. Repair those few;
-    # then, in lon/lat, snap to the 1e-7 degree grid of the GeoJSON writer (jangkau.io.write,
+    # then, in lon/lat, snap to the 1e-7 degree grid of the GeoJSON writer (jangkau.data.io.write,
     # precision 7) so that writing does not round a valid polygon into an invalid one.
     geoms = out.geometry.to_numpy().copy()
     for k, g in enumerate(geoms):

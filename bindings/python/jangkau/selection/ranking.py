@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from .indicators import CriteriaMatrix, Dimension, parse_enum, read_toml
 
-_log = logging.getLogger("jangkau.ranking")
+_log = logging.getLogger("jangkau.selection.ranking")
 
 __all__ = [
     "RANDOM_INDEX",

@@ -34,8 +34,9 @@ from pathlib import Path
 import pandas as pd
 import tomllib
 
-from .data import cache_dir
-from .errors import DataFileError, InvalidInputError
+from .paths import cache_dir
+from ..errors import DataFileError, InvalidInputError
+from ..util import dataset_path
 
 __all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "load_catalogue",
            "sha256_file", "status"]
@@ -111,14 +112,7 @@ def catalogue_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(CATALOGUE_ENV)
     if env:
         return Path(env).expanduser()
-    here = Path(__file__).resolve().parent
-    packaged = here / "datasets" / "sources.toml"
-    if packaged.is_file():
-        return packaged
-    for parent in here.parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "datasets" / "sources.toml").is_file():
-            return parent / "datasets" / "sources.toml"
-    return packaged
+    return dataset_path("sources.toml")
 
 
 def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:

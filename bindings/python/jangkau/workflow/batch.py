@@ -1,6 +1,6 @@
 """``jangkau batch``: the pipeline over many regions, as independent tasks on Dask distributed.
 
-Every region is one task that runs :func:`jangkau.pipeline.run` into ``OUTDIR/<name>/``
+Every region is one task that runs :func:`jangkau.workflow.pipeline.run` into ``OUTDIR/<name>/``
 (replaced atomically by the pipeline). Tasks run on a Dask ``LocalCluster`` (one process per
 core, one thread each) or on an existing cluster (``scheduler="tcp://host:8786"``). A region
 that fails is recorded and does not stop the others. A region whose existing
@@ -16,7 +16,7 @@ Files written into OUTDIR besides the region folders:
 * ``combined_ranking.csv`` / ``.geojson``: every kecamatan of every region that has outputs,
   scored on a common basis; ``combined_criteria.csv``: the criteria, weights and ranges used;
 * ``_synthetic_inputs/<name>/``: the SYNTHETIC stand-ins of regions that asked for them
-  (:mod:`jangkau.fill`).
+  (:mod:`jangkau.synthetic.fill`).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import tomllib
 
-from .errors import DataFileError, InvalidInputError, JangkauError
-from .fill import FILL_GENERATOR, SYNTHETIC_INPUTS, FillOptions
+from ..errors import DataFileError, InvalidInputError, JangkauError
+from ..synthetic.fill import FILL_GENERATOR, SYNTHETIC_INPUTS, FillOptions
 
 __all__ = [
     "STATUS_COLUMNS",
@@ -77,7 +77,7 @@ _COMBINED_KEYS = {"method", "mode", "normalisation", "weights"}
 class BatchEntry:
     """One region of a batch: ``run`` is a run file, region file or built-in region name;
     ``name`` the output folder; ``overrides`` run-file sections merged over the run file's
-    (key by key); ``synthetic_inputs`` the SYNTHETIC stand-ins to generate (:mod:`jangkau.fill`)."""
+    (key by key); ``synthetic_inputs`` the SYNTHETIC stand-ins to generate (:mod:`jangkau.synthetic.fill`)."""
 
     name: str
     run: str
@@ -251,7 +251,7 @@ def load_batch(specs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 def prepare_config(entry: BatchEntry, output: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None):
     """The run configuration of one entry: its run file with the overrides merged in and,
     when asked for, the SYNTHETIC inputs generated into ``output/_synthetic_inputs/<name>/``."""
-    from .fill import fill_region
+    from ..synthetic.fill import fill_region
     from .pipeline import RunConfig, load_config
 
     cfg = load_config(entry.run)
@@ -274,16 +274,16 @@ def prepare_config(entry: BatchEntry, output: str | os.PathLike[str], data_dir: 
 
 
 def expected_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
-    """The input files a run of ``config`` records (see :func:`jangkau.pipeline.resolve_inputs`)."""
+    """The input files a run of ``config`` records (see :func:`jangkau.workflow.pipeline.resolve_inputs`)."""
     from .pipeline import resolve_inputs
 
     return resolve_inputs(config, data_dir)
 
 
 def inputs_digest_of(config, data_dir: str | os.PathLike[str] | None = None) -> str:
-    """The ``inputs_digest`` that :func:`jangkau.pipeline.run` would write into manifest.json
+    """The ``inputs_digest`` that :func:`jangkau.workflow.pipeline.run` would write into manifest.json
     for ``config``, computed without running (hashes of :func:`expected_inputs` and the run
-    parameters, by :func:`jangkau.pipeline.inputs_digest`). A missing input raises
+    parameters, by :func:`jangkau.workflow.pipeline.inputs_digest`). A missing input raises
     DataFileError naming it."""
     from .pipeline import RunConfig, inputs_digest, load_config, sha256_of
 
@@ -358,7 +358,7 @@ def run_entry(entry: BatchEntry, output: str, data_dir: str | None = None, force
 # ------------------------------------------------------------------------------------------ combined ranking
 
 def _read_region_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, dict]:
-    from .io import read_vector
+    from ..data.io import read_vector
 
     need = ["indicators_kecamatan.csv", "pilots.csv", "pilots.geojson", "manifest.json"]
     for n in need:
@@ -390,7 +390,7 @@ def combined_ranking(folders: Mapping[str, str | os.PathLike[str]], *, method: s
     pilots.csv, pilots.geojson). The indicators used are ``weights``' keys, else every
     catalogue indicator present without gaps in *every* region (so all zones are scored on
     the same criteria); they are oriented and normalised jointly over all regions'
-    kecamatan (:func:`jangkau.indicators.criteria_matrix`), weighted with the same weights
+    kecamatan (:func:`jangkau.selection.indicators.criteria_matrix`), weighted with the same weights
     (equal by default) and scored by ``method`` ("topsis" or "weighted_sum"); ranks are
     1 = highest score, ties by region then code.
 
@@ -399,8 +399,8 @@ def combined_ranking(folders: Mapping[str, str | os.PathLike[str]], *, method: s
     synthetic_inputs, the raw indicator values and geometry; criteria has one row per
     criterion with indicator, benefit, weight, min and max over all regions.
     """
-    from .indicators import IndicatorCatalogue, criteria_matrix, parse_enum
-    from .ranking import Method, WeightSpec, rank_order, topsis, weighted_sum
+    from ..selection.indicators import IndicatorCatalogue, criteria_matrix, parse_enum
+    from ..selection.ranking import Method, WeightSpec, rank_order, topsis, weighted_sum
 
     if not folders:
         raise InvalidInputError("no region outputs to rank")
@@ -520,7 +520,7 @@ def run_batch(batch: BatchSpec | str | os.PathLike[str] | Sequence[str], output:
     from distributed import as_completed
     from tqdm import tqdm
 
-    from .data import data_dir as resolve_data_dir
+    from ..data.paths import data_dir as resolve_data_dir
 
     spec = batch if isinstance(batch, BatchSpec) else load_batch(batch)
     out = Path(output).resolve()
@@ -562,7 +562,7 @@ def run_batch(batch: BatchSpec | str | os.PathLike[str] | Sequence[str], output:
     combined = None
     combined_error = ""
     if done:
-        from .io import write
+        from ..data.io import write
 
         opts = dict(spec.combined)
         try:

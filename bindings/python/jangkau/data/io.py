@@ -17,8 +17,8 @@ import pandas as pd
 import shapely
 from shapely import GeometryType
 
-from . import _core
-from .errors import CrsError, InvalidInputError
+from .. import _core
+from ..errors import CrsError, InvalidInputError
 
 __all__ = ["read_vector", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84"]
 

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core
-from .errors import InvalidInputError
+from .. import _core
+from ..errors import InvalidInputError
 
 __all__ = ["Network"]
 

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..util import dataset_path
 
 __all__ = [
     "Basis",
@@ -59,9 +60,7 @@ class FacilityType:
 
 
 def _catalogue_path() -> Path:
-    from .region import _datasets_dir
-
-    return _datasets_dir() / "facility_types.csv"
+    return dataset_path("facility_types.csv")
 
 
 class FacilityCatalogue:

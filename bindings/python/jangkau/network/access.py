@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core
-from .errors import InvalidInputError
+from .. import _core
+from ..errors import InvalidInputError
 
 __all__ = ["Decay", "AccessResult", "Catchment", "two_sfca", "e2sfca", "gaussian_2sfca", "gravity",
            "floating_catchment", "on_network"]
@@ -114,7 +114,7 @@ def _run(demand: Any, supply: Any, cost: Any, population: Any, capacity: Any, de
          weights: Sequence[float] = (1.0, 0.68, 0.22), beta: float = 1.0, min_cost: float = 1.0,
          hansen: bool = False) -> AccessResult:
     if not isinstance(decay, Decay):
-        raise InvalidInputError(f"decay must be a jangkau.access.Decay, got {decay!r}", field="decay")
+        raise InvalidInputError(f"decay must be a jangkau.network.access.Decay, got {decay!r}", field="decay")
     p = _array(population, "population", np.float64)
     s = _array(capacity, "capacity", np.float64)
     a, r, v = _core.access_index(
@@ -271,7 +271,7 @@ class Catchment:
 
     def _spec(self) -> tuple:
         if not isinstance(self.decay, Decay):
-            raise InvalidInputError(f"decay must be a jangkau.access.Decay, got {self.decay!r}", field="decay")
+            raise InvalidInputError(f"decay must be a jangkau.network.access.Decay, got {self.decay!r}", field="decay")
         return (self.decay._engine, float(self.max_cost), [float(b) for b in self.breaks],
                 [float(w) for w in self.weights], float(self.beta), float(self.min_cost), bool(self.hansen))
 
@@ -295,7 +295,7 @@ def on_network(network: Any, supply_nodes: Any, demand_nodes: Any, population: A
 
     Returns ``{name: AccessResult}`` in the order of ``indices``.
     """
-    from .network import Network
+    from .graph import Network
 
     if not isinstance(network, Network):
         raise InvalidInputError("network must be a jangkau.network.Network", field="network")
@@ -304,7 +304,7 @@ def on_network(network: Any, supply_nodes: Any, demand_nodes: Any, population: A
     specs = []
     for name, c in indices.items():
         if not isinstance(c, Catchment):
-            raise InvalidInputError(f"index {name!r} must be a jangkau.access.Catchment", field="indices")
+            raise InvalidInputError(f"index {name!r} must be a jangkau.network.access.Catchment", field="indices")
         specs.append(c._spec())
     p = _array(population, "population", np.float64)
     s = _array(capacity, "capacity", np.float64)

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _core
-from .errors import CrsError, InfeasibleError, InvalidInputError
+from .. import _core
+from ..errors import CrsError, InfeasibleError, InvalidInputError
 
 __all__ = [
     "QuotaMode",
@@ -1153,7 +1153,7 @@ class SitingInputs:
 def _points_xy(gdf) -> np.ndarray:
     geom = gdf.geometry
     if geom.isna().any() or geom.is_empty.any():
-        from .errors import GeometryError
+        from ..errors import GeometryError
 
         bad = int(np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())[0])
         raise GeometryError("empty or missing geometry", feature=bad, field="geometry")
@@ -1177,7 +1177,7 @@ def from_geodataframes(
     the radius are kept (KD-tree); without it a dense matrix is built (refused above
     ``max_dense_pairs``). Raises CrsError when a layer has no CRS, UnknownColumnError for
     a missing weight column, InvalidInputError for NaN/negative weights."""
-    from .errors import UnknownColumnError
+    from ..errors import UnknownColumnError
 
     if demand_gdf.crs is None or candidates_gdf.crs is None:
         raise CrsError("both layers need a CRS", field="crs")
@@ -1217,9 +1217,9 @@ def candidate_points(region, spec: str, crs):
     """
     import geopandas as gpd
 
-    from . import _core
-    from .coverage import parse_radii
-    from .io import read_vector, to_geometry_array
+    from .. import _core
+    from ..coverage.analysis import parse_radii
+    from ..data.io import read_vector, to_geometry_array
 
     if spec in ("desa", "kecamatan"):
         z = region.zones(spec, crs=crs)

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 
 try:  # Python >= 3.11
     import tomllib as _toml
@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     except ImportError:
         _toml = None  # type: ignore[assignment]
 
-_log = logging.getLogger("jangkau.indicators")
+_log = logging.getLogger("jangkau.selection.indicators")
 
 __all__ = [
     "Dimension",
@@ -180,12 +180,10 @@ class IndicatorSpec:
 
 
 def _default_catalogue_path() -> Path | None:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "datasets" / "indicators_catalogue.toml"
-        if candidate.is_file():
-            return candidate
-    return None
+    from ..util import dataset_path
+
+    path = dataset_path("indicators_catalogue.toml")
+    return path if path.is_file() else None
 
 
 class IndicatorCatalogue:

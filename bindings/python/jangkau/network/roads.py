@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _core
-from .errors import GeometryError, InvalidInputError
+from .. import _core
+from ..errors import GeometryError, InvalidInputError
 
 __all__ = ["RoadNetwork", "SnapDirection", "default_speed_table_path", "read_speed_table"]
 
@@ -41,19 +41,13 @@ PathLike = str | os.PathLike[str]
 def default_speed_table_path() -> Path:
     """The default speed table: ``jangkau/datasets/road_speeds.csv`` in an installed package,
     else ``datasets/road_speeds.csv`` of the source checkout."""
-    here = Path(__file__).resolve().parent
-    candidates = [here / "datasets" / _SPEED_TABLE]
-    for parent in here.parents:
-        if (parent / "pyproject.toml").is_file():
-            candidates.append(parent / "datasets" / _SPEED_TABLE)
-            break
-    for c in candidates:
-        if c.is_file():
-            return c
-    from .errors import DataFileError
+    from ..errors import DataFileError
+    from ..util import dataset_path
 
-    looked = ", ".join(map(str, candidates))
-    raise DataFileError(f"default speed table {_SPEED_TABLE} not found (looked in {looked})")
+    path = dataset_path(_SPEED_TABLE)
+    if not path.is_file():
+        raise DataFileError(f"default speed table {_SPEED_TABLE} not found (looked in {path.parent})")
+    return path
 
 
 def read_speed_table(path: PathLike | None = None) -> pd.DataFrame:
@@ -431,7 +425,7 @@ class RoadNetwork:
         if points is not None:
             geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
             if geoms.crs is None:
-                from .errors import CrsError
+                from ..errors import CrsError
 
                 raise CrsError("points have no CRS")
             geoms = geoms.to_crs(self.crs)
@@ -498,7 +492,7 @@ class RoadNetwork:
         default, and ``length_m``); node and edge ids are the same as here, so
         :meth:`snap_entries` rows are its seeds (``node`` → sources, ``offset_s`` → offsets,
         ``point`` → groups)."""
-        from .network import Network
+        from .graph import Network
 
         return Network.from_edges(
             self.edge_from, self.edge_to, node_count=self.node_count, time_s=self.edge_time_s,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import DataFileError
+from ..errors import DataFileError
 
 ENV_VAR = "JANGKAU_DATA"
 
