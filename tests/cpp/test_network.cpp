@@ -454,7 +454,11 @@ TEST_CASE("a reused search resets only what it touched", "[network]") {
   CHECK(first[0] == first[2]);
   // Alternating runs with and without group tracking on one workspace.
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    search.run(Seeds{std::span<const NodeIndex>(&sources[i], 1), {}, {}}, 8.0, {}, 0, i % 2 == 0);
+    SearchRun run;
+    run.seeds = Seeds{std::span<const NodeIndex>(&sources[i], 1), {}, {}};
+    run.cutoff = 8.0;
+    run.track_groups = i % 2 == 0;
+    search.run(run);
     CHECK(search.costs() == first[i]);
     for (auto u : search.settled()) CHECK(search.group(static_cast<std::size_t>(u)) == (i % 2 == 0 ? 0 : -1));
   }
@@ -556,7 +560,11 @@ TEST_CASE("a stopped run leaves settled costs final and the workspace clean", "[
       // Stop after 25 of the flagged nodes (every 7th node) are settled.
       std::vector<std::uint8_t> flag(e.n, 0);
       for (std::size_t v = 0; v < e.n; v += 7) flag[v] = 1;
-      search.run(Seeds{seeds, {}, groups}, kInf, flag, 25);
+      SearchRun stop;
+      stop.seeds = Seeds{seeds, {}, groups};
+      stop.stop_nodes = flag;
+      stop.stop_after = 25;
+      search.run(stop);
       std::size_t flagged = 0;
       std::vector<std::uint8_t> is_settled(e.n, 0);
       for (auto u : search.settled()) {
