@@ -172,7 +172,7 @@ BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, 
 
 // ---------------------------------------------------------------------------- bucket queue
 
-void BucketQueue::start(const BucketPlan& plan, double lowest, std::size_t nodes) {
+BucketQueue::Cursor BucketQueue::start(const BucketPlan& plan, double lowest, std::size_t nodes) {
   // The ring is empty between runs (a completed run takes every bucket; a stopped one clears).
   if (plan.slots > m_head.size()) {
     m_head.assign(plan.slots, -1);
@@ -181,16 +181,18 @@ void BucketQueue::start(const BucketPlan& plan, double lowest, std::size_t nodes
     // Enough for every live bucket to have a partly filled chunk (no regrowth copies).
     m_chunks.reserve(plan.slots + nodes / Chunk::kCapacity + 1);
   }
-  m_mask = m_head.size() - 1;
-  m_inv_width = 1.0 / plan.width;  // a multiply per push instead of a divide; monotone in c
-  m_current = m_floor = static_cast<std::uint64_t>(lowest * m_inv_width);
-  m_pending = 0;
   m_scan.clear();
+  Cursor q;
+  q.mask = m_head.size() - 1;
+  q.inv_width = 1.0 / plan.width;
+  q.current = q.floor = static_cast<std::uint64_t>(lowest * q.inv_width);
+  q.pending = 0;
+  return q;
 }
 
-inline void BucketQueue::push(std::int32_t v, double c, std::int32_t) {
-  const std::uint64_t slot = std::max(static_cast<std::uint64_t>(c * m_inv_width), m_floor) & m_mask;
-  ++m_pending;
+inline void BucketQueue::push(Cursor& q, std::int32_t v, double c, std::int32_t) {
+  const std::uint64_t slot = std::max(static_cast<std::uint64_t>(c * q.inv_width), q.floor) & q.mask;
+  ++q.pending;
   std::int32_t t = m_tail[slot];
   if (t >= 0) {
     Chunk& chunk = m_chunks[static_cast<std::size_t>(t)];
@@ -223,8 +225,8 @@ inline void BucketQueue::push(std::int32_t v, double c, std::int32_t) {
 // Empty buckets are common when weights vary widely: the next bucket >= current with entries
 // (one exists while entries are pending; the ring holds every live bucket). Kept out of line
 // so that it does not weigh on the scan loop.
-[[gnu::noinline]] std::uint64_t BucketQueue::next_nonempty(std::uint64_t current) const {
-  const std::uint64_t slot = current & m_mask;
+[[gnu::noinline]] std::uint64_t BucketQueue::next_nonempty(std::uint64_t current, std::uint64_t mask) const {
+  const std::uint64_t slot = current & mask;
   const std::size_t words = m_nonempty.size();
   std::size_t wi = static_cast<std::size_t>(slot >> 6);
   std::uint64_t bits = m_nonempty[wi] & (~std::uint64_t{0} << (slot & 63));
@@ -233,12 +235,12 @@ inline void BucketQueue::push(std::int32_t v, double c, std::int32_t) {
     bits = m_nonempty[wi];
   }
   const std::uint64_t next = (std::uint64_t{wi} << 6) + static_cast<std::uint64_t>(std::countr_zero(bits));
-  return current + ((next - slot) & m_mask);
+  return current + ((next - slot) & mask);
 }
 
-inline std::span<const std::int32_t> BucketQueue::take() {
-  if (m_head[m_current & m_mask] < 0) m_current = next_nonempty(m_current);
-  const std::uint64_t slot = m_current & m_mask;
+inline std::span<const std::int32_t> BucketQueue::take(Cursor& q) {
+  if (m_head[q.current & q.mask] < 0) q.current = next_nonempty(q.current, q.mask);
+  const std::uint64_t slot = q.current & q.mask;
   m_scan.clear();
   for (std::int32_t c = m_head[slot]; c >= 0;) {
     const Chunk& chunk = m_chunks[static_cast<std::size_t>(c)];
@@ -248,14 +250,14 @@ inline std::span<const std::int32_t> BucketQueue::take() {
   }
   m_head[slot] = m_tail[slot] = -1;
   m_nonempty[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
-  m_pending -= m_scan.size();
+  q.pending -= m_scan.size();
   // Every node of this bucket is final: nothing may be pushed into it any more.
-  m_floor = ++m_current;
+  q.floor = ++q.current;
   return m_scan;
 }
 
 template <class F>
-void BucketQueue::clear(F&& f) {
+void BucketQueue::clear(Cursor& q, F&& f) {
   for (auto u : m_scan) f(u);
   m_scan.clear();
   for (std::size_t wi = 0; wi < m_nonempty.size(); ++wi)
@@ -270,7 +272,7 @@ void BucketQueue::clear(F&& f) {
       m_head[slot] = m_tail[slot] = -1;
     }
   std::fill(m_nonempty.begin(), m_nonempty.end(), 0);
-  m_pending = 0;
+  q.pending = 0;
 }
 
 // ------------------------------------------------------------------------------ radix heap
@@ -281,20 +283,19 @@ std::size_t radix_bucket(std::uint64_t key, std::uint64_t last) noexcept {
 }
 }  // namespace
 
-void RadixHeap::start() {
+RadixHeap::Cursor RadixHeap::start() {
   for (auto& b : m_buckets) b.clear();
-  m_last = 0;
-  m_size = 0;
+  return Cursor{0, 0};
 }
 
-inline void RadixHeap::push(std::int32_t v, double c, std::int32_t group) {
+inline void RadixHeap::push(Cursor& q, std::int32_t v, double c, std::int32_t group) {
   // Non-negative doubles order like their bit patterns; +0.0 turns -0.0 into +0.0.
   const auto key = std::bit_cast<std::uint64_t>(c + 0.0);
-  m_buckets[radix_bucket(key, m_last)].push_back(Entry{key, group, v});
-  ++m_size;
+  m_buckets[radix_bucket(key, q.last)].push_back(Entry{key, group, v});
+  ++q.size;
 }
 
-inline std::span<const std::int32_t> RadixHeap::take() {
+inline std::span<const std::int32_t> RadixHeap::take(Cursor& q) {
   auto& zero = m_buckets[0];
   if (zero.empty()) {
     std::size_t b = 1;
@@ -302,9 +303,9 @@ inline std::span<const std::int32_t> RadixHeap::take() {
     auto& from = m_buckets[b];
     std::uint64_t least = from.front().key;
     for (const auto& e : from) least = std::min(least, e.key);
-    m_last = least;
+    q.last = least;
     // Every entry of bucket b moves to a lower bucket relative to the new minimum.
-    for (const auto& e : from) m_buckets[radix_bucket(e.key, m_last)].push_back(e);
+    for (const auto& e : from) m_buckets[radix_bucket(e.key, q.last)].push_back(e);
     from.clear();
   }
   // Bucket 0 holds exactly the entries whose cost equals the minimum: take the lowest group.
@@ -314,17 +315,17 @@ inline std::span<const std::int32_t> RadixHeap::take() {
   m_top = zero[best].node;
   zero[best] = zero.back();
   zero.pop_back();
-  --m_size;
+  --q.size;
   return std::span<const std::int32_t>(&m_top, 1);
 }
 
 template <class F>
-void RadixHeap::clear(F&& f) {
+void RadixHeap::clear(Cursor& q, F&& f) {
   for (auto& b : m_buckets) {
     for (const auto& e : b) f(e.node);
     b.clear();
   }
-  m_size = 0;
+  q.size = 0;
 }
 
 }  // namespace detail
@@ -408,17 +409,17 @@ void Dijkstra<View>::run(const SearchRun& r) {
                                m_view.arc_count(), live_seeds, lo, hi, r.cutoff);
   m_used_buckets = plan.width > 0;
   if (m_used_buckets) {
-    m_buckets.start(plan, lo, m_view.node_count());
+    const auto q = m_buckets.start(plan, lo, m_view.node_count());
     if (r.track_groups)
-      settle<detail::BucketQueue, true>(m_buckets, r);
+      settle<detail::BucketQueue, true>(m_buckets, q, r);
     else
-      settle<detail::BucketQueue, false>(m_buckets, r);
+      settle<detail::BucketQueue, false>(m_buckets, q, r);
   } else {
-    m_heap.start();
+    const auto q = m_heap.start();
     if (r.track_groups)
-      settle<detail::RadixHeap, true>(m_heap, r);
+      settle<detail::RadixHeap, true>(m_heap, q, r);
     else
-      settle<detail::RadixHeap, false>(m_heap, r);
+      settle<detail::RadixHeap, false>(m_heap, q, r);
   }
 }
 
@@ -426,14 +427,18 @@ void Dijkstra<View>::run(const SearchRun& r) {
 // bucket, or the heap's minimum); a batch is scanned from the back (in a bucket, the nodes
 // added last, near the node relaxed last, come first) while the row bounds, rows and costs
 // of the next nodes are prefetched. Stale entries (nodes settled already) are skipped. A
-// tentative (cost, group) improves a node if it is lexicographically smaller.
+// tentative (cost, group) improves a node if it is lexicographically smaller. What the loop
+// reads on every relaxation (the view, the cutoff, the queue cursor) is held in locals: its
+// own stores (flags are bytes, which may alias anything) then force no reloads.
 template <class View>
 template <class Queue, bool Groups>
-void Dijkstra<View>::settle(Queue& queue, const SearchRun& r) {
+void Dijkstra<View>::settle(Queue& queue, typename Queue::Cursor q, const SearchRun& r) {
   double* cost = m_cost.data();
   NodeIndex* group = m_group.data();
   std::uint8_t* settled = m_settled_flag.data();
   const double cutoff = r.cutoff;
+  const std::uint8_t* stop_nodes = r.stop_nodes.data();
+  const std::size_t stop_after = r.stop_after;
   for (std::size_t k = 0; k < r.seeds.size(); ++k) {
     const double c = r.seeds.offset_at(k) + 0.0;
     if (!(c <= cutoff)) continue;
@@ -443,17 +448,17 @@ void Dijkstra<View>::settle(Queue& queue, const SearchRun& r) {
     if (c < cost[sv] || (Groups && c == cost[sv] && g < group[sv])) {
       cost[sv] = c;
       if (Groups) group[sv] = g;
-      queue.push(v, c, g);
+      queue.push(q, v, c, g);
     }
   }
-  const View& view = m_view;
+  const View view = m_view;
   // How many entries ahead the row bounds are prefetched; the rows themselves and the
   // node's cost are prefetched half as far ahead (once their bounds have arrived).
   constexpr std::size_t kAhead = 8;
-  std::size_t stops_left = r.stop_after;
+  std::size_t stops_left = stop_after;
   bool stopped = false;
-  while (!stopped && !queue.empty()) {
-    const std::span<const std::int32_t> batch = queue.take();
+  while (!stopped && !Queue::empty(q)) {
+    const std::span<const std::int32_t> batch = queue.take(q);
     const std::int32_t* items = batch.data();
     const std::size_t count = batch.size();
     for (std::size_t i = count; i > count - std::min(count, kAhead); --i)
@@ -470,7 +475,7 @@ void Dijkstra<View>::settle(Queue& queue, const SearchRun& r) {
       if (settled[su]) continue;  // a stale entry: the node was improved and settled already
       settled[su] = 1;
       m_settled.push_back(u);
-      if (r.stop_after > 0 && r.stop_nodes[su] && --stops_left == 0) {
+      if (stop_after > 0 && stop_nodes[su] && --stops_left == 0) {
         stopped = true;
         break;
       }
@@ -484,7 +489,7 @@ void Dijkstra<View>::settle(Queue& queue, const SearchRun& r) {
           if (settled[sv]) return;
           cost[sv] = c;
           if (Groups) group[sv] = gu;
-          queue.push(v, c, gu);
+          queue.push(q, v, c, gu);
         }
       });
     }
@@ -493,7 +498,7 @@ void Dijkstra<View>::settle(Queue& queue, const SearchRun& r) {
     // Tentative costs of unsettled nodes are not results. Every touched but unsettled node
     // still has an entry in the queue (or in the batch being scanned), so clearing the
     // queued nodes leaves finite costs only on settled nodes (what reset() relies on).
-    queue.clear([&](std::int32_t u) {
+    queue.clear(q, [&](std::int32_t u) {
       const auto su = static_cast<std::size_t>(u);
       if (!settled[su]) {
         cost[su] = kInf;

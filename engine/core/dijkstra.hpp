@@ -166,7 +166,9 @@ ContractedGraph contract_chains(const Graph& graph, std::size_t weight_set, std:
 /// A ContractedGraph (which must outlive the view) as the engine sees it.
 class ContractedView {
  public:
-  explicit ContractedView(const ContractedGraph& g) noexcept : m_g(&g) {}
+  explicit ContractedView(const ContractedGraph& g) noexcept
+      : m_first(g.first.data()), m_arcs(g.arcs.data()), m_chain_first(g.chain_first.data()),
+        m_chain_weight(g.chain_weight.data()), m_g(&g) {}
   /// Number of node ids (bypassed nodes included).
   std::size_t node_count() const noexcept { return m_g->first.empty() ? 0 : m_g->first.size() - 1; }
   /// Number of arcs.
@@ -180,21 +182,25 @@ class ContractedView {
   /// Calls f(head, cost) for each out-arc of u; a chain's weights are added one by one.
   template <class F>
   void relax(std::size_t u, double cu, F&& f) const {
-    const auto* arcs = m_g->arcs.data();
-    for (std::uint32_t e = m_g->first[u], end = m_g->first[u + 1]; e < end; ++e) {
-      const ContractedGraph::Arc& a = arcs[e];
+    for (std::uint32_t e = m_first[u], end = m_first[u + 1]; e < end; ++e) {
+      const ContractedGraph::Arc& a = m_arcs[e];
       double c = cu + a.weight;
       if (a.chain != 0)
-        for (std::uint32_t k = m_g->chain_first[a.chain - 1], k_end = m_g->chain_first[a.chain]; k < k_end; ++k)
-          c += m_g->chain_weight[k];
+        for (std::uint32_t k = m_chain_first[a.chain - 1], k_end = m_chain_first[a.chain]; k < k_end; ++k)
+          c += m_chain_weight[k];
       f(a.head, c);
     }
   }
   /// Prefetch hints for the search loop.
-  void prefetch_bounds(std::size_t u) const noexcept { __builtin_prefetch(&m_g->first[u]); }
-  void prefetch_row(std::size_t u) const noexcept { __builtin_prefetch(&m_g->arcs[m_g->first[u]]); }
+  void prefetch_bounds(std::size_t u) const noexcept { __builtin_prefetch(&m_first[u]); }
+  void prefetch_row(std::size_t u) const noexcept { __builtin_prefetch(&m_arcs[m_first[u]]); }
 
  private:
+  // Raw pointers: a copy of the view in the search loop keeps them in registers.
+  const std::uint32_t* m_first;
+  const ContractedGraph::Arc* m_arcs;
+  const std::uint32_t* m_chain_first;
+  const double* m_chain_weight;
   const ContractedGraph* m_g;
 };
 
@@ -224,21 +230,31 @@ BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, 
 /// bucket is a list of fixed-size chunks of node ids from one pool, recycled as soon as a
 /// bucket is taken; a bitmap of non-empty buckets skips runs of empty ones. An improved
 /// node is appended to its new bucket; its old entry is skipped later (lazy deletion).
+///
+/// The counters of a run live in a Cursor the search loop keeps as a local (in registers:
+/// the loop's stores into cost and flag arrays cannot alias it); every call takes it.
 class BucketQueue {
  public:
+  struct Cursor {
+    double inv_width;       // 1 / width: a multiply per push instead of a divide; monotone
+    std::uint64_t mask;     // ring slots - 1
+    std::uint64_t current;  // next bucket to take from
+    std::uint64_t floor;    // lowest bucket a push may use (past the bucket taken last)
+    std::size_t pending;    // entries in the ring, stale ones included
+  };
   /// Starts a run on an empty ring of >= plan.slots slots; `lowest` = smallest seed cost;
   /// `nodes` sizes the chunk pool on first use.
-  void start(const BucketPlan& plan, double lowest, std::size_t nodes);
+  Cursor start(const BucketPlan& plan, double lowest, std::size_t nodes);
   /// Queues node v at cost c (group ignored): bucket c / width, never the bucket taken last.
-  void push(std::int32_t v, double c, std::int32_t group);
+  void push(Cursor& q, std::int32_t v, double c, std::int32_t group);
   /// True when no entry is queued.
-  bool empty() const noexcept { return m_pending == 0; }
+  static bool empty(const Cursor& q) noexcept { return q.pending == 0; }
   /// Removes the lowest non-empty bucket and returns its nodes (stale entries included; all
   /// final, in any order). Valid until the next take().
-  std::span<const std::int32_t> take();
+  std::span<const std::int32_t> take(Cursor& q);
   /// Calls f(node) for every queued entry (and the last bucket taken) and empties the ring.
   template <class F>
-  void clear(F&& f);
+  void clear(Cursor& q, F&& f);
 
  private:
   struct Chunk {
@@ -247,12 +263,7 @@ class BucketQueue {
     std::int32_t count;
     std::int32_t next;
   };
-  std::uint64_t next_nonempty(std::uint64_t current) const;
-  double m_inv_width = 0;
-  std::uint64_t m_mask = 0;
-  std::uint64_t m_current = 0;  // next bucket to take from
-  std::uint64_t m_floor = 0;    // lowest bucket a push may use
-  std::size_t m_pending = 0;    // entries in the ring, stale ones included
+  std::uint64_t next_nonempty(std::uint64_t current, std::uint64_t mask) const;
   std::vector<std::int32_t> m_head, m_tail;  // chunk lists per slot, -1 = empty
   std::vector<std::uint64_t> m_nonempty;     // bit per slot
   std::vector<Chunk> m_chunks;
@@ -265,18 +276,23 @@ class BucketQueue {
 /// exactly equal cost the lowest group comes first.
 class RadixHeap {
  public:
+  /// The counters of a run (see BucketQueue::Cursor).
+  struct Cursor {
+    std::uint64_t last;  // key taken last
+    std::size_t size;    // entries queued
+  };
   RadixHeap() : m_buckets(65) {}
   /// Starts a run on an empty heap.
-  void start();
+  Cursor start();
   /// Queues node v at cost c (>= the last cost taken) for `group`.
-  void push(std::int32_t v, double c, std::int32_t group);
+  void push(Cursor& q, std::int32_t v, double c, std::int32_t group);
   /// True when no entry is queued.
-  bool empty() const noexcept { return m_size == 0; }
+  static bool empty(const Cursor& q) noexcept { return q.size == 0; }
   /// Removes the entry of lowest (cost, group) and returns its node as a batch of one.
-  std::span<const std::int32_t> take();
+  std::span<const std::int32_t> take(Cursor& q);
   /// Calls f(node) for every queued entry and empties the heap.
   template <class F>
-  void clear(F&& f);
+  void clear(Cursor& q, F&& f);
 
  private:
   struct Entry {
@@ -284,9 +300,7 @@ class RadixHeap {
     std::int32_t group;
     std::int32_t node;
   };
-  std::vector<std::vector<Entry>> m_buckets;  // bucket b: keys whose highest bit differing from m_last is b-1
-  std::uint64_t m_last = 0;
-  std::size_t m_size = 0;
+  std::vector<std::vector<Entry>> m_buckets;  // bucket b: keys whose highest bit differing from `last` is b-1
   std::int32_t m_top = 0;
 };
 
@@ -333,7 +347,7 @@ class Dijkstra {
 
  private:
   template <class Queue, bool Groups>
-  void settle(Queue& queue, const SearchRun& run);
+  void settle(Queue& queue, typename Queue::Cursor q, const SearchRun& run);
   void reset(bool track_groups);
 
   View m_view;
