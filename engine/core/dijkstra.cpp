@@ -190,7 +190,7 @@ BucketQueue::Cursor BucketQueue::start(const BucketPlan& plan, double lowest, st
   return q;
 }
 
-inline void BucketQueue::push(Cursor& q, std::int32_t v, double c, std::int32_t) {
+[[gnu::always_inline]] inline void BucketQueue::push(Cursor& q, std::int32_t v, double c, std::int32_t) {
   const std::uint64_t slot = std::max(static_cast<std::uint64_t>(c * q.inv_width), q.floor) & q.mask;
   ++q.pending;
   std::int32_t t = m_tail[slot];
@@ -238,7 +238,7 @@ inline void BucketQueue::push(Cursor& q, std::int32_t v, double c, std::int32_t)
   return current + ((next - slot) & mask);
 }
 
-inline std::span<const std::int32_t> BucketQueue::take(Cursor& q) {
+[[gnu::always_inline]] inline std::span<const std::int32_t> BucketQueue::take(Cursor& q) {
   if (m_head[q.current & q.mask] < 0) q.current = next_nonempty(q.current, q.mask);
   const std::uint64_t slot = q.current & q.mask;
   m_scan.clear();
@@ -288,14 +288,14 @@ RadixHeap::Cursor RadixHeap::start() {
   return Cursor{0, 0};
 }
 
-inline void RadixHeap::push(Cursor& q, std::int32_t v, double c, std::int32_t group) {
+[[gnu::always_inline]] inline void RadixHeap::push(Cursor& q, std::int32_t v, double c, std::int32_t group) {
   // Non-negative doubles order like their bit patterns; +0.0 turns -0.0 into +0.0.
   const auto key = std::bit_cast<std::uint64_t>(c + 0.0);
   m_buckets[radix_bucket(key, q.last)].push_back(Entry{key, group, v});
   ++q.size;
 }
 
-inline std::span<const std::int32_t> RadixHeap::take(Cursor& q) {
+[[gnu::always_inline]] inline std::span<const std::int32_t> RadixHeap::take(Cursor& q) {
   auto& zero = m_buckets[0];
   if (zero.empty()) {
     std::size_t b = 1;

@@ -232,7 +232,8 @@ BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, 
 /// node is appended to its new bucket; its old entry is skipped later (lazy deletion).
 ///
 /// The counters of a run live in a Cursor the search loop keeps as a local (in registers:
-/// the loop's stores into cost and flag arrays cannot alias it); every call takes it.
+/// the loop's stores into cost and flag arrays cannot alias it); every call takes it, and
+/// push() and take() are always inlined (dijkstra.cpp) so that its address never escapes.
 class BucketQueue {
  public:
   struct Cursor {
@@ -246,12 +247,12 @@ class BucketQueue {
   /// `nodes` sizes the chunk pool on first use.
   Cursor start(const BucketPlan& plan, double lowest, std::size_t nodes);
   /// Queues node v at cost c (group ignored): bucket c / width, never the bucket taken last.
-  void push(Cursor& q, std::int32_t v, double c, std::int32_t group);
+  [[gnu::always_inline]] inline void push(Cursor& q, std::int32_t v, double c, std::int32_t group);
   /// True when no entry is queued.
   static bool empty(const Cursor& q) noexcept { return q.pending == 0; }
   /// Removes the lowest non-empty bucket and returns its nodes (stale entries included; all
   /// final, in any order). Valid until the next take().
-  std::span<const std::int32_t> take(Cursor& q);
+  [[gnu::always_inline]] inline std::span<const std::int32_t> take(Cursor& q);
   /// Calls f(node) for every queued entry (and the last bucket taken) and empties the ring.
   template <class F>
   void clear(Cursor& q, F&& f);
@@ -285,11 +286,11 @@ class RadixHeap {
   /// Starts a run on an empty heap.
   Cursor start();
   /// Queues node v at cost c (>= the last cost taken) for `group`.
-  void push(Cursor& q, std::int32_t v, double c, std::int32_t group);
+  [[gnu::always_inline]] inline void push(Cursor& q, std::int32_t v, double c, std::int32_t group);
   /// True when no entry is queued.
   static bool empty(const Cursor& q) noexcept { return q.size == 0; }
   /// Removes the entry of lowest (cost, group) and returns its node as a batch of one.
-  std::span<const std::int32_t> take(Cursor& q);
+  [[gnu::always_inline]] inline std::span<const std::int32_t> take(Cursor& q);
   /// Calls f(node) for every queued entry and empties the heap.
   template <class F>
   void clear(Cursor& q, F&& f);
