@@ -19,12 +19,10 @@
 #include <utility>
 #include <vector>
 
+#include "dijkstra.hpp"
 #include "monitor.hpp"
 
 namespace jangkau {
-
-/// Node and edge indices as used by the Python bindings (numpy int64).
-using NodeIndex = std::int64_t;
 
 struct Subgraph;
 class Graph;
@@ -92,126 +90,31 @@ Subgraph induced_subgraph(const Graph& graph, std::span<const std::uint8_t> keep
 /// The subgraph induced by the largest weakly connected component.
 Subgraph largest_component(const Graph& graph);
 
-/// Start points of a multi-source search: seed k starts at node[k] with initial cost
-/// offset[k] (e.g. the off-road leg, >= 0) and belongs to group[k] (a facility or origin id,
-/// >= 0). Empty `offset` means all zero; empty `group` means group[k] = k.
-struct Seeds {
-  std::span<const NodeIndex> node;
-  std::span<const double> offset;
-  std::span<const NodeIndex> group;
-
-  std::size_t size() const noexcept { return node.size(); }
-  double offset_at(std::size_t k) const noexcept { return offset.empty() ? 0.0 : offset[k]; }
-  NodeIndex group_at(std::size_t k) const noexcept {
-    return group.empty() ? static_cast<NodeIndex>(k) : group[k];
-  }
-  /// Number of groups = max group + 1 (0 when empty).
-  std::size_t group_count() const noexcept;
-};
-
 /// Throws InvalidInputError naming the seed index and `what` ("sources", "targets") if a node
 /// is out of range, an offset is NaN/inf/negative, a group is negative or the spans differ
 /// in length.
 void validate_seeds(const Graph& graph, const Seeds& seeds, const char* what);
 
-/// A reusable Dijkstra workspace over one weight set of a graph (one per thread). Memory is
-/// O(node_count) allocated once; each run only resets the nodes the previous run settled
-/// (a run that completes settles every node it touched; a stopped run clears the rest).
-/// Priority queue, chosen per run:
-///  - bucket queue (Dial 1969; Dinitz 1978): when every edge weight is > 0 and max/min
-///    weight < 2^16, a ring of buckets of width just under the smallest edge weight; all
-///    nodes of the lowest bucket are final (no edge can lead from a bucket into itself), so
-///    they are settled without comparisons. Each bucket is a list of fixed-size chunks of
-///    node ids (from one pool, recycled as soon as a bucket is scanned): an improved node is
-///    appended to its new bucket and its old entry, met later, is skipped because the node
-///    is settled by then; a bitmap of non-empty buckets skips runs of empty ones (wide
-///    weight ranges). The lowest bucket is copied to an array before it is scanned, so
-///    the CSR rows and costs of the next few nodes are prefetched while the current one is
-///    relaxed (the search is bound by memory latency, not by comparisons);
-///  - otherwise a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over the IEEE bit
-///    patterns of the non-negative costs (which order like the costs); among entries of
-///    exactly equal cost the lowest group is popped first.
-/// Both queues use lazy deletion (an improved node is pushed again, stale entries are
-/// skipped). Either way a node's (cost, group) is the lexicographic minimum over its predecessors, so
-/// ties between groups go to the lowest group id; results do not depend on the queue.
-class ShortestPathSearch {
+/// The Dijkstra engine (engine/core/dijkstra.hpp) over one weight set of a graph (one
+/// workspace per thread): run(SearchRun) for the full set of options, run(seeds, cutoff)
+/// for a plain search; cost(), group(), settled(), take_costs() etc. read the last run.
+/// Throws InvalidInputError if weight_set is out of range.
+class ShortestPathSearch : public Dijkstra<PlainView> {
  public:
-  /// Throws InvalidInputError if weight_set is out of range.
   ShortestPathSearch(const Graph& graph, std::size_t weight_set);
-
-  /// Runs one search from all seeds together (validated by the caller; groups must be
-  /// < 2^31). A node's cost is min over seeds of offset + path cost; its group is that of
-  /// the winning seed (lowest group on ties). Nodes with cost > cutoff are not reached. If
-  /// `stop_after` > 0 the search stops once that many nodes flagged in `stop_nodes` are
-  /// settled (their costs are final; nodes not yet settled count as not reached). With
-  /// track_groups = false groups are ignored (faster; group() is then -1 everywhere).
-  void run(const Seeds& seeds, double cutoff = std::numeric_limits<double>::infinity(),
-           std::span<const std::uint8_t> stop_nodes = {}, std::size_t stop_after = 0, bool track_groups = true);
-
-  /// Cost of node u in the last run, +inf if not reached.
-  double cost(std::size_t u) const noexcept { return m_cost[u]; }
-  /// Group of the seed that reached u in the last run, -1 if not reached (or if the run
-  /// did not track groups).
-  NodeIndex group(std::size_t u) const noexcept { return m_group.empty() ? -1 : m_group[u]; }
-  /// Nodes settled by the last run, in order of settlement (costs non-decreasing up to the
-  /// bucket width).
-  std::span<const std::int32_t> settled() const noexcept { return m_settled; }
-  /// Dense copy of the costs of the last run (+inf where not reached).
-  std::vector<double> costs() const { return m_cost; }
-  /// Moves the dense costs and groups (all -1 if not tracked) of the last run out (no
-  /// copy); the next run reallocates them.
-  void take_results(std::vector<double>& cost, std::vector<NodeIndex>& group);
-  /// Moves the dense costs of the last run out (no copy, groups dropped); the next run
-  /// reallocates them.
-  std::vector<double> take_costs();
-
- private:
-  struct Entry {
-    std::uint64_t key;  // bit pattern of the cost (>= +0.0)
-    std::int32_t group;
-    std::int32_t node;
-  };
-  static constexpr std::size_t kBuckets = 65;
-  template <bool Groups>
-  void run_impl(const Seeds& seeds, double cutoff, std::span<const std::uint8_t> stop_nodes, std::size_t stop_after);
-  template <bool Groups>
-  void run_buckets(const Seeds& seeds, double cutoff, std::span<const std::uint8_t> stop_nodes,
-                   std::size_t stop_after);
-  void clear_after_stop(bool stopped);
-  void push(const Entry& e);
-  Entry pop();
-  bool empty() const noexcept { return m_size == 0; }
-  void reset(bool track_groups);
-
-  const Graph* m_graph;
-  std::span<const double> m_weights;
-  std::vector<double> m_cost;
-  std::vector<NodeIndex> m_group;
-  std::vector<std::uint8_t> m_settled_flag;
-  std::vector<std::vector<Entry>> m_buckets;  // bucket b: keys whose highest bit differing from m_last is b-1
-  std::uint64_t m_last = 0;                  // last popped key
-  std::size_t m_size = 0;
-  double m_bucket_width = 0;                  // > 0: bucket queue usable
-  // Bucket queue: bucket k is the list of m_chunks from m_head[k & mask] to m_tail[k & mask]
-  // (a power-of-two ring longer than max weight / width, so live buckets never share a
-  // slot; -1 = empty, and every bucket is empty again after a complete run). Scanned
-  // buckets return their chunks to m_free_chunks; m_scan is the bucket being scanned.
-  struct Chunk {
-    static constexpr std::int32_t kCapacity = 30;
-    std::int32_t node[kCapacity];
-    std::int32_t count;
-    std::int32_t next;
-  };
-  inline void bucket_add(std::uint64_t slot, std::int32_t v);
-  std::uint64_t next_nonempty(std::uint64_t current) const;
-  std::vector<std::int32_t> m_head;
-  std::vector<std::int32_t> m_tail;
-  std::vector<std::uint64_t> m_nonempty;  // bit per ring slot: bucket has entries
-  std::vector<Chunk> m_chunks;
-  std::vector<std::int32_t> m_free_chunks;
-  std::vector<std::int32_t> m_scan;
-  std::vector<std::int32_t> m_settled;
+  using Dijkstra<PlainView>::run;
+  /// Runs from all seeds with groups tracked (see SearchRun for the rest).
+  void run(const Seeds& seeds, double cutoff = std::numeric_limits<double>::infinity()) {
+    SearchRun r;
+    r.seeds = seeds;
+    r.cutoff = cutoff;
+    run(r);
+  }
 };
+
+/// The plain view of weight set `weight_set` of `graph` (which must outlive it). Throws
+/// InvalidInputError if weight_set is out of range.
+PlainView plain_view(const Graph& graph, std::size_t weight_set);
 
 /// Options of the searches below.
 struct SearchOptions {

@@ -54,9 +54,9 @@ struct CatchmentSpec {
 /// Several floating-catchment indices from ONE set of bounded searches (e.g. 2SFCA and
 /// E2SFCA over the same catchment): result k is exactly network_floating_catchment() with
 /// specs[k].decay and specs[k].hansen (options.decay and options.hansen are ignored). Each
-/// facility's search (an indexed 4-ary-heap Dijkstra bounded by options.cutoff that stops
-/// once every target node is settled, per-thread workspaces reset through touched lists)
-/// runs once; its pairs are kept for one block of facilities at a time. Throws as
+/// facility's search (the Dijkstra engine of dijkstra.hpp, on the graph with its chains
+/// contracted when that pays, bounded by options.cutoff, stopping once every target node is
+/// settled; one workspace per thread) runs once; its pairs are kept for one block of facilities at a time. Throws as
 /// network_floating_catchment().
 std::vector<AccessResult> network_floating_catchments(const Graph& graph, const Seeds& sources,
                                                       const Seeds& targets, const ExtraPairs& extra,

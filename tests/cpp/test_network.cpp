@@ -454,7 +454,11 @@ TEST_CASE("a reused search resets only what it touched", "[network]") {
   CHECK(first[0] == first[2]);
   // Alternating runs with and without group tracking on one workspace.
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    search.run(Seeds{std::span<const NodeIndex>(&sources[i], 1), {}, {}}, 8.0, {}, 0, i % 2 == 0);
+    SearchRun run;
+    run.seeds = Seeds{std::span<const NodeIndex>(&sources[i], 1), {}, {}};
+    run.cutoff = 8.0;
+    run.track_groups = i % 2 == 0;
+    search.run(run);
     CHECK(search.costs() == first[i]);
     for (auto u : search.settled()) CHECK(search.group(static_cast<std::size_t>(u)) == (i % 2 == 0 ? 0 : -1));
   }
@@ -556,7 +560,11 @@ TEST_CASE("a stopped run leaves settled costs final and the workspace clean", "[
       // Stop after 25 of the flagged nodes (every 7th node) are settled.
       std::vector<std::uint8_t> flag(e.n, 0);
       for (std::size_t v = 0; v < e.n; v += 7) flag[v] = 1;
-      search.run(Seeds{seeds, {}, groups}, kInf, flag, 25);
+      SearchRun stop;
+      stop.seeds = Seeds{seeds, {}, groups};
+      stop.stop_nodes = flag;
+      stop.stop_after = 25;
+      search.run(stop);
       std::size_t flagged = 0;
       std::vector<std::uint8_t> is_settled(e.n, 0);
       for (auto u : search.settled()) {
@@ -585,4 +593,224 @@ TEST_CASE("a stopped run leaves settled costs final and the workspace clean", "[
       CHECK(search.costs() == full);
     }
   }
+}
+
+// ------------------------------------------------------------------ the unified engine
+
+namespace {
+
+// A road-like random graph: a random core of `core` junctions whose links are subdivided
+// into chains of 0-3 bend nodes (some one-way), plus dead-end spurs and isolated nodes
+// (unreachable). Weights are multiples of 1/4 (sums exact, so ties are exact) in [0, 3],
+// zero allowed when `zeros`.
+EdgeList chained_graph(std::uint32_t seed, std::size_t core, bool zeros) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<NodeIndex> junction(0, static_cast<NodeIndex>(core) - 1);
+  std::uniform_int_distribution<int> quarter(zeros ? 0 : 1, 12), bends(0, 3), coin(0, 5);
+  EdgeList e;
+  e.n = core;
+  auto w = [&] { return quarter(rng) / 4.0; };
+  for (std::size_t k = 0; k < 2 * core; ++k) {
+    const NodeIndex a = junction(rng), b = junction(rng);
+    const bool one_way = coin(rng) == 0;
+    NodeIndex prev = a;
+    const int chain = bends(rng);
+    for (int q = 0; q <= chain; ++q) {
+      const NodeIndex next = q == chain ? b : static_cast<NodeIndex>(e.n++);
+      e.add(prev, next, w());
+      if (!one_way) e.add(next, prev, w());
+      prev = next;
+    }
+  }
+  for (int s = 0; s < 3; ++s) {  // dead-end spur of two nodes
+    const NodeIndex a = static_cast<NodeIndex>(e.n++), b = static_cast<NodeIndex>(e.n++);
+    e.add2(junction(rng), a, w());
+    e.add2(a, b, w());
+  }
+  e.n += 2;  // two isolated nodes
+  return e;
+}
+
+// Brute force: Bellman-Ford per seed group; a node's cost is the minimum over groups, its
+// group the lowest group attaining it (exact: every sum is exact).
+void brute_force(const EdgeList& e, const Seeds& seeds, double cutoff, std::vector<double>& cost,
+                 std::vector<NodeIndex>& group) {
+  cost.assign(e.n, kInf);
+  group.assign(e.n, -1);
+  for (NodeIndex g = 0; g < static_cast<NodeIndex>(seeds.group_count()); ++g) {
+    std::vector<double> d(e.n, kInf);
+    for (std::size_t k = 0; k < seeds.size(); ++k)
+      if (seeds.group_at(k) == g)
+        d[static_cast<std::size_t>(seeds.node[k])] =
+            std::min(d[static_cast<std::size_t>(seeds.node[k])], seeds.offset_at(k));
+    for (std::size_t it = 0; it < e.n; ++it)
+      for (std::size_t k = 0; k < e.from.size(); ++k) {
+        const double v = d[static_cast<std::size_t>(e.from[k])] + e.w[k];
+        d[static_cast<std::size_t>(e.to[k])] = std::min(d[static_cast<std::size_t>(e.to[k])], v);
+      }
+    for (std::size_t v = 0; v < e.n; ++v)
+      if (d[v] <= cutoff && d[v] < cost[v]) {
+        cost[v] = d[v];
+        group[v] = g;
+      }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("bucket rule: one width, heap for zero weights, wide ranges and huge costs", "[dijkstra]") {
+  const auto p = detail::bucket_plan(2.0, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf);
+  CHECK(p.width == 2.0 * (1.0 - 1.0 / 4096.0));
+  CHECK(p.slots >= (50.0 + 10.0) / p.width + 3);
+  CHECK((p.slots & (p.slots - 1)) == 0);
+  CHECK(detail::bucket_plan(0.0, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf).width == 0);     // zero weight
+  CHECK(detail::bucket_plan(1e-9, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf).width == 0);    // ring too long
+  CHECK(detail::bucket_plan(1e-9, 50.0, 1, 1000, 4000, 3, 0.0, 0.0, 1e-4).width > 0);      // short cutoff
+  CHECK(detail::bucket_plan(1.0, 1000.0, 1, 2000000, 4000, 3, 0.0, 0.0, kInf).width == 0);  // indices >= 2^30
+  CHECK(detail::bucket_plan(1.0, 1000.0, 1, 2000000, 4000, 3, 0.0, 0.0, 1e6).width > 0);    // ... unless cut off
+  CHECK(detail::bucket_plan(1.0, 10.0, 1, 100, 400, 0, kInf, 0.0, kInf).width == 0);        // no seed
+}
+
+TEST_CASE("Dijkstra over the plain and the contracted view, bucket queue and heap, equals brute force",
+          "[dijkstra]") {
+  std::size_t bucket_runs = 0, contracted_graphs = 0;
+  for (std::uint32_t seed = 100; seed < 112; ++seed) {
+    const bool zeros = seed % 3 == 0;
+    const EdgeList e = chained_graph(seed, 14, zeros);
+    const Graph g = e.graph();
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<NodeIndex> any(0, static_cast<NodeIndex>(e.n) - 3);  // not the isolated ones
+    std::uniform_int_distribution<int> quarter(0, 8);
+    // Seeds on junctions and bends; groups with several seeds, offsets that make ties.
+    std::vector<NodeIndex> node, group;
+    std::vector<double> offset;
+    for (NodeIndex k = 0; k < 6; ++k) {
+      node.push_back(k % 2 ? any(rng) : k);
+      group.push_back(k % 4);
+      offset.push_back(quarter(rng) / 4.0);
+    }
+    const Seeds seeds{node, offset, group};
+    std::vector<double> full_cost;
+    std::vector<NodeIndex> full_group;
+    brute_force(e, seeds, kInf, full_cost, full_group);
+    // Cutoffs: none, and exactly the cost attained by some reached nodes (inclusive).
+    std::vector<double> cutoffs{kInf};
+    for (std::size_t v = 0; v < e.n && cutoffs.size() < 3; v += 5)
+      if (std::isfinite(full_cost[v]) && full_cost[v] > 0) cutoffs.push_back(full_cost[v]);
+    REQUIRE(cutoffs.size() == 3);
+    CHECK(full_cost[e.n - 1] == kInf);  // the isolated nodes
+    // The contracted view keeps the seeds and a few "target" nodes.
+    std::vector<std::uint8_t> needed(e.n, 0);
+    for (auto u : node) needed[static_cast<std::size_t>(u)] = 1;
+    for (std::size_t v = 0; v < e.n; v += 7) needed[v] = 1;
+    const ContractedGraph cg = contract_chains(g, 0, needed);
+    REQUIRE(cg.built);
+    ++contracted_graphs;
+    ShortestPathSearch plain(g, 0);
+    Dijkstra<ContractedView> contracted{ContractedView(cg)};
+    for (double cutoff : cutoffs) {
+      std::vector<double> ref_cost;
+      std::vector<NodeIndex> ref_group;
+      brute_force(e, seeds, cutoff, ref_cost, ref_group);
+      for (QueueKind queue : {QueueKind::Automatic, QueueKind::Heap}) {
+        SearchRun run;
+        run.seeds = seeds;
+        run.cutoff = cutoff;
+        run.queue = queue;
+        plain.run(run);
+        CHECK(plain.used_buckets() == (queue == QueueKind::Automatic && !zeros));
+        bucket_runs += plain.used_buckets() ? 1 : 0;
+        for (std::size_t v = 0; v < e.n; ++v) {
+          CHECK(plain.cost(v) == ref_cost[v]);
+          CHECK(plain.group(v) == ref_group[v]);
+        }
+        contracted.run(run);
+        CHECK(contracted.used_buckets() == plain.used_buckets());
+        for (std::size_t v = 0; v < e.n; ++v) {
+          // Kept nodes: the same costs and groups; every node reached has its true cost.
+          if (needed[v]) CHECK(contracted.cost(v) == ref_cost[v]);
+          if (needed[v]) CHECK(contracted.group(v) == ref_group[v]);
+          if (std::isfinite(contracted.cost(v))) CHECK(contracted.cost(v) == ref_cost[v]);
+        }
+        // Without groups: the same costs, groups -1.
+        run.track_groups = false;
+        plain.run(run);
+        for (std::size_t v = 0; v < e.n; ++v) {
+          CHECK(plain.cost(v) == ref_cost[v]);
+          CHECK(plain.group(v) == -1);
+        }
+      }
+    }
+    // Stop after half of the reachable needed nodes: settled ones final, the others
+    // unreached, on both views.
+    std::size_t stops = 0;
+    for (std::size_t v = 0; v < e.n; ++v) stops += needed[v] && std::isfinite(full_cost[v]) ? 1 : 0;
+    const std::size_t stop_after = std::max<std::size_t>(1, stops / 2);
+    for (QueueKind queue : {QueueKind::Automatic, QueueKind::Heap}) {
+      SearchRun run;
+      run.seeds = seeds;
+      run.stop_nodes = needed;
+      run.stop_after = stop_after;
+      run.queue = queue;
+      plain.run(run);
+      contracted.run(run);
+      std::size_t plain_hits = 0, contracted_hits = 0;
+      for (auto u : plain.settled()) {
+        plain_hits += needed[static_cast<std::size_t>(u)];
+        CHECK(plain.cost(static_cast<std::size_t>(u)) == full_cost[static_cast<std::size_t>(u)]);
+      }
+      for (auto u : contracted.settled()) {
+        contracted_hits += needed[static_cast<std::size_t>(u)];
+        CHECK(contracted.cost(static_cast<std::size_t>(u)) == full_cost[static_cast<std::size_t>(u)]);
+      }
+      CHECK(plain_hits == stop_after);
+      CHECK(contracted_hits == stop_after);
+      std::size_t finite = 0;
+      for (std::size_t v = 0; v < e.n; ++v) finite += std::isfinite(plain.cost(v)) ? 1 : 0;
+      CHECK(finite == plain.settled().size());
+    }
+  }
+  CHECK(bucket_runs > 0);
+  CHECK(contracted_graphs == 12);
+  // The contracted view really bypasses nodes (fewer settled than on the plain view).
+  const EdgeList e = chained_graph(7, 14, false);
+  const Graph g = e.graph();
+  std::vector<std::uint8_t> needed(e.n, 0);
+  needed[0] = 1;
+  const ContractedGraph cg = contract_chains(g, 0, needed);
+  REQUIRE(cg.built);
+  CHECK(cg.live_nodes < e.n);
+  const NodeIndex s = 0;
+  ShortestPathSearch plain(g, 0);
+  plain.run(Seeds{std::span<const NodeIndex>(&s, 1), {}, {}});
+  Dijkstra<ContractedView> contracted{ContractedView(cg)};
+  SearchRun run;
+  run.seeds = Seeds{std::span<const NodeIndex>(&s, 1), {}, {}};
+  contracted.run(run);
+  CHECK(contracted.settled().size() < plain.settled().size());
+  CHECK(contracted.settled().size() <= cg.live_nodes);
+}
+
+TEST_CASE("seed index: one grouping rule by group and by node, input order kept", "[dijkstra]") {
+  const std::vector<NodeIndex> node{4, 1, 4, 0, 2};
+  const std::vector<double> offset{0.5, 1.0, 1.5, 2.0, 2.5};
+  const std::vector<NodeIndex> group{2, 0, 0, 2, 1};
+  const Seeds seeds{node, offset, group};
+  const SeedIndex by_group = index_seeds(seeds, 4, SeedKey::Group);
+  CHECK(by_group.offsets == std::vector<std::size_t>{0, 2, 3, 5, 5});
+  CHECK(by_group.node == std::vector<NodeIndex>{1, 4, 2, 4, 0});
+  CHECK(by_group.offset == std::vector<double>{1.0, 1.5, 2.5, 0.5, 2.0});
+  const Seeds g2 = by_group.seeds(2);
+  CHECK(g2.size() == 2);
+  CHECK(g2.node[1] == 0);
+  CHECK(g2.group_at(0) == 2);
+  const SeedIndex by_node = index_seeds(seeds, 5, SeedKey::Node);
+  CHECK(by_node.group == std::vector<NodeIndex>{2, 0, 1, 2, 0});
+  std::size_t count = 0;
+  CHECK(by_node.present(count) == std::vector<std::uint8_t>{1, 1, 1, 0, 1});
+  CHECK(count == 4);
+  // Without offsets and groups: offset 0, group = seed index.
+  const SeedIndex plain = index_seeds(Seeds{node, {}, {}}, 5, SeedKey::Group);
+  CHECK(plain.offset == std::vector<double>(5, 0.0));
+  CHECK(plain.node == node);
 }
