@@ -115,6 +115,23 @@ void check_feasible(const Instance& in, std::size_t p, const std::vector<std::ui
                           field_ctx("group_quota"));
 }
 
+std::vector<std::uint8_t> prepare(Instance& in, SitingModel model, std::size_t p) {
+  validate(in);
+  const SitingProblem& pr = in.pr;
+  if (model == SitingModel::LSCP) {
+    if (!pr.group_quota.empty() && pr.quota_mode == QuotaMode::Exactly)
+      throw InvalidInputError("LSCP minimises the number of sites: only at-least quotas are allowed", field_ctx("quota_mode"));
+    if (!pr.zone_floor.empty()) throw InvalidInputError("LSCP covers every coverable point: zone floors do not apply", field_ctx("zone_floor"));
+    std::int64_t sum_q = 0;
+    for (auto q : pr.group_quota) sum_q += q;
+    p = static_cast<std::size_t>(sum_q);
+  }
+  if (model == SitingModel::PMedian && !pr.zone_floor.empty()) throw InvalidInputError("zone floors apply to MCLP only", field_ctx("zone_floor"));
+  auto fixed = fixed_mask(in);
+  check_feasible(in, p, fixed);
+  return fixed;
+}
+
 Quotas::Quotas(const SitingProblem& problem, std::size_t p_) : pr(problem), p(p_), on(!problem.group_quota.empty()) {
   count.assign(pr.group_quota.size(), 0);
   for (auto q : pr.group_quota) sum_q += q;

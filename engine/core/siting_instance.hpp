@@ -63,6 +63,11 @@ std::vector<std::uint8_t> fixed_mask(const Instance& in);
 /// Throws InfeasibleError when no set of `p` non-fixed candidates satisfies the quotas.
 void check_feasible(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed);
 
+/// The input checks of a solve, in order: the arrays (validate), what `model` refuses
+/// (InvalidInputError: zone floors except for MCLP, exact quotas for LSCP), then whether p new
+/// sites (LSCP: the quota sum) can meet the quotas (InfeasibleError). Returns the fixed-site mask.
+std::vector<std::uint8_t> prepare(Instance& in, SitingModel model, std::size_t p);
+
 /// Group quota bookkeeping for a growing (greedy) or swapped (local search) site set of size p.
 struct Quotas {
   const SitingProblem& pr;

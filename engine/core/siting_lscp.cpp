@@ -309,17 +309,11 @@ SitingResult Lscp::solve() {
 }  // namespace detail
 
 SitingResult solve_lscp(const SitingProblem& problem, const SitingOptions& options, Monitor& monitor) {
-  using namespace detail;
-  Instance in(problem);
-  validate(in);
-  if (!problem.group_quota.empty() && problem.quota_mode == QuotaMode::Exactly)
-    throw InvalidInputError("LSCP minimises the number of sites: only at-least quotas are allowed", field_ctx("quota_mode"));
-  if (!problem.zone_floor.empty()) throw InvalidInputError("LSCP covers every coverable point: zone floors do not apply", field_ctx("zone_floor"));
-  const auto fixed = fixed_mask(in);
+  detail::Instance in(problem);
+  const auto fixed = detail::prepare(in, SitingModel::LSCP, 0);
   std::int64_t sum_q = 0;
   for (auto q : problem.group_quota) sum_q += q;
-  check_feasible(in, static_cast<std::size_t>(sum_q), fixed);
-  return Lscp(in, fixed, sum_q, options, monitor).solve();
+  return detail::Lscp(in, fixed, sum_q, options, monitor).solve();
 }
 
 }  // namespace jangkau

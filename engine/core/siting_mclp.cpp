@@ -311,9 +311,7 @@ SitingResult Mclp::solve() {
 
 SitingResult solve_mclp(const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {
   detail::Instance in(problem);
-  detail::validate(in);
-  const auto fixed = detail::fixed_mask(in);
-  detail::check_feasible(in, p, fixed);
+  const auto fixed = detail::prepare(in, SitingModel::MCLP, p);
   return detail::Mclp(in, p, fixed, options, monitor).solve();
 }
 

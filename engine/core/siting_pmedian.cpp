@@ -356,10 +356,7 @@ SitingResult PMedian::solve() {
 
 SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {
   detail::Instance in(problem);
-  detail::validate(in);
-  if (!problem.zone_floor.empty()) throw InvalidInputError("zone floors apply to MCLP only", detail::field_ctx("zone_floor"));
-  const auto fixed = detail::fixed_mask(in);
-  detail::check_feasible(in, p, fixed);
+  const auto fixed = detail::prepare(in, SitingModel::PMedian, p);
   return detail::PMedian(in, p, fixed, options, monitor).solve();
 }
 
