@@ -132,7 +132,7 @@ void bind_siting(py::module_& m) {
       },
       py::arg("model"), py::arg("weight"), py::arg("offsets"), py::arg("demand"), py::arg("cost"), py::arg("max_cost"), py::arg("p"),
       py::arg("precovered"), py::arg("fixed"), py::arg("group"), py::arg("quota"), py::arg("mode"), py::arg("zone"), py::arg("floor"),
-      py::kw_only(), py::arg("options") = SitingOptions{}, py::arg("progress") = py::none(),
+      py::kw_only(), py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("progress") = py::none(),
       "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP.");
 }
 
