@@ -1,6 +1,8 @@
-// jangkau._core siting functions: thin wrappers over core/siting.hpp. Arrays come in as
-// zero-copy views (int64 / float64 / int32 / uint8, C-contiguous), the GIL is released
-// while solving. The public API is jangkau.siting.
+// jangkau._core siting bindings: thin wrappers over core/siting.hpp. Arrays come in as
+// zero-copy views (int64 / float64 / int32 / uint8, C-contiguous) and go out as read-only
+// views into the result; the GIL is released while solving. The public API is jangkau.siting.
+#include <sstream>
+
 #include "bind.hpp"
 #include "core/error.hpp"
 #include "core/siting.hpp"
@@ -38,33 +40,62 @@ struct ProblemArrays {
   }
 };
 
-SitingOptions make_options(int threads, bool local_search, double bound_work_limit, int lagrangian_iterations) {
-  SitingOptions o;
-  o.threads = threads;
-  o.local_search = local_search;
-  o.bound_work_limit = bound_work_limit;
-  o.lagrangian_iterations = lagrangian_iterations;
-  return o;
-}
-
+/// A read-only 1-D array over a vector owned by the Python object `owner` (no copy; the
+/// array keeps `owner` alive).
 template <class T>
-py::array_t<T> copy_out(const std::vector<T>& v) {
-  return to_numpy(std::vector<T>(v));
+py::array_t<T> readonly_view(const std::vector<T>& v, py::handle owner) {
+  py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))}, v.data(), owner);
+  a.attr("setflags")(py::arg("write") = false);
+  return a;
 }
 
-}  // namespace
+/// A read-only property of SitingResultCore viewing the vector member `field`.
+template <class T>
+auto vector_property(std::vector<T> SitingResult::*field) {
+  return [field](py::object self) { return readonly_view(self.cast<const SitingResult&>().*field, self); };
+}
 
-void bind_siting(py::module_& m) {
-  py::enum_<QuotaMode>(m, "QuotaMode", "How group quotas are read.")
-      .value("AT_LEAST", QuotaMode::AtLeast)
-      .value("EXACTLY", QuotaMode::Exactly);
+std::string repr(const SitingOptions& o) {
+  std::ostringstream s;
+  s << "SitingOptions(threads=" << o.threads << ", local_search=" << (o.local_search ? "True" : "False") << ", max_swaps=" << o.max_swaps
+    << ", bound_work_limit=" << o.bound_work_limit << ", lagrangian_iterations=" << o.lagrangian_iterations
+    << ", gap_tolerance=" << o.gap_tolerance << ")";
+  return s.str();
+}
 
+void bind_options(py::module_& m) {
+  const SitingOptions d;
+  py::class_<SitingOptions>(m, "SitingOptions", "Solver settings shared by the siting models (see core/siting.hpp).")
+      .def(py::init([](int threads, bool local_search, std::size_t max_swaps, double bound_work_limit, int lagrangian_iterations,
+                       double gap_tolerance) {
+             SitingOptions o;
+             o.threads = threads;
+             o.local_search = local_search;
+             o.max_swaps = max_swaps;
+             o.bound_work_limit = bound_work_limit;
+             o.lagrangian_iterations = lagrangian_iterations;
+             o.gap_tolerance = gap_tolerance;
+             return o;
+           }),
+           py::kw_only(), py::arg("threads") = d.threads, py::arg("local_search") = d.local_search, py::arg("max_swaps") = d.max_swaps,
+           py::arg("bound_work_limit") = d.bound_work_limit, py::arg("lagrangian_iterations") = d.lagrangian_iterations,
+           py::arg("gap_tolerance") = d.gap_tolerance)
+      .def_readwrite("threads", &SitingOptions::threads, "Worker threads (0 = hardware concurrency).")
+      .def_readwrite("local_search", &SitingOptions::local_search, "Run the 1-swap local search after the greedy.")
+      .def_readwrite("max_swaps", &SitingOptions::max_swaps, "Upper limit on accepted swaps.")
+      .def_readwrite("bound_work_limit", &SitingOptions::bound_work_limit, "nnz * (p + 1) below which every greedy iterate gets exact gains.")
+      .def_readwrite("lagrangian_iterations", &SitingOptions::lagrangian_iterations, "Subgradient iterations of the Lagrangian bound (0 = none).")
+      .def_readwrite("gap_tolerance", &SitingOptions::gap_tolerance, "Relative gap at which bounding and restarts stop.")
+      .def("__repr__", &repr);
+}
+
+void bind_result(py::module_& m) {
   py::class_<SitingResult>(m, "SitingResultCore", "Raw result of a siting solver (see jangkau.siting.SitingResult).")
-      .def_property_readonly("sites", [](const SitingResult& r) { return copy_out(r.sites); })
-      .def_property_readonly("marginal_gain", [](const SitingResult& r) { return copy_out(r.marginal_gain); })
-      .def_property_readonly("covered", [](const SitingResult& r) { return copy_out(r.covered); })
-      .def_property_readonly("unreachable", [](const SitingResult& r) { return copy_out(r.unreachable); })
-      .def_property_readonly("assignment", [](const SitingResult& r) { return copy_out(r.assignment); })
+      .def_property_readonly("sites", vector_property(&SitingResult::sites))
+      .def_property_readonly("marginal_gain", vector_property(&SitingResult::marginal_gain))
+      .def_property_readonly("covered", vector_property(&SitingResult::covered))
+      .def_property_readonly("unreachable", vector_property(&SitingResult::unreachable))
+      .def_property_readonly("assignment", vector_property(&SitingResult::assignment))
       .def_readonly("objective", &SitingResult::objective)
       .def_readonly("bound", &SitingResult::bound)
       .def_readonly("gap", &SitingResult::gap)
@@ -72,35 +103,37 @@ void bind_siting(py::module_& m) {
       .def_readonly("swaps", &SitingResult::swaps)
       .def_readonly("floors_met", &SitingResult::floors_met)
       .def_readonly("unassigned_cost", &SitingResult::unassigned_cost);
+}
 
-  // model: 0 = MCLP, 1 = LSCP, 2 = p-median (internal; the Python API exposes one function per model).
+}  // namespace
+
+void bind_siting(py::module_& m) {
+  py::enum_<SitingModel>(m, "SitingModel", "Which siting model siting_solve solves.")
+      .value("MCLP", SitingModel::MCLP)
+      .value("LSCP", SitingModel::LSCP)
+      .value("P_MEDIAN", SitingModel::PMedian);
+  py::enum_<QuotaMode>(m, "QuotaMode", "How group quotas are read.")
+      .value("AT_LEAST", QuotaMode::AtLeast)
+      .value("EXACTLY", QuotaMode::Exactly);
+  bind_options(m);
+  bind_result(m);
+
   m.def(
       "siting_solve",
-      [](int model, carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand, carray<double> cost,
+      [](SitingModel model, carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand, carray<double> cost,
          double max_cost, std::size_t p, carray<std::uint8_t> precovered, carray<std::int64_t> fixed, carray<std::int32_t> group,
-         carray<std::int64_t> quota, QuotaMode mode, carray<std::int32_t> zone, carray<double> floor, int threads, bool local_search,
-         double bound_work_limit, int lagrangian_iterations, py::object progress) {
+         carray<std::int64_t> quota, QuotaMode mode, carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options,
+         py::object progress) {
         ProblemArrays a{weight, offsets, demand, cost, precovered, fixed, group, quota, zone, floor};
         SitingProblem problem = a.problem(max_cost, mode);
-        SitingOptions options = make_options(threads, local_search, bound_work_limit, lagrangian_iterations);
         Monitor monitor = make_monitor(progress);
         py::gil_scoped_release release;
-        switch (model) {
-          case 0:
-            return solve_mclp(problem, p, options, monitor);
-          case 1:
-            return solve_lscp(problem, options, monitor);
-          case 2:
-            return solve_p_median(problem, p, options, monitor);
-          default:
-            throw InvalidInputError("unknown siting model id " + std::to_string(model));
-        }
+        return solve_siting(model, problem, p, options, monitor);
       },
       py::arg("model"), py::arg("weight"), py::arg("offsets"), py::arg("demand"), py::arg("cost"), py::arg("max_cost"), py::arg("p"),
       py::arg("precovered"), py::arg("fixed"), py::arg("group"), py::arg("quota"), py::arg("mode"), py::arg("zone"), py::arg("floor"),
-      py::arg("threads") = 0, py::arg("local_search") = true, py::arg("bound_work_limit") = 2e8, py::arg("lagrangian_iterations") = 300,
-      py::arg("progress") = py::none(),
-      "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting).");
+      py::kw_only(), py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("progress") = py::none(),
+      "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP.");
 }
 
 }  // namespace jangkau::bind

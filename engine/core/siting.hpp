@@ -2,6 +2,8 @@
 // Facility-location models on plain arrays: maximal covering (MCLP), location set
 // covering (LSCP) and p-median, solved by lazy greedy + 1-swap local search with
 // certified bounds on the optimum. The exact MILP path lives in Python (HiGHS).
+// The implementation is split by concept (shared instance, greedy, subgradient and local
+// search parts, one file per model): see siting_instance.hpp.
 //
 // Church & ReVelle (1974) MCLP; Toregas et al. (1971) LSCP; Hakimi (1964) p-median;
 // Nemhauser, Wolsey & Fisher (1978) greedy bound; Minoux (1978) lazy greedy.
@@ -15,6 +17,13 @@
 #include "monitor.hpp"
 
 namespace jangkau {
+
+/// Which facility-location model `solve_siting` solves.
+enum class SitingModel {
+  MCLP,     ///< maximal covering: p sites, most covered weight (solve_mclp)
+  LSCP,     ///< location set covering: fewest sites covering every coverable point (solve_lscp)
+  PMedian,  ///< p-median: p sites, least weighted assignment cost (solve_p_median)
+};
 
 /// How `SitingProblem::group_quota` is read.
 enum class QuotaMode {
@@ -142,6 +151,11 @@ SitingResult solve_lscp(const SitingProblem& problem, const SitingOptions& optio
 /// points need no assignment. Throws as solve_mclp; zone floors are refused.
 SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options = {},
                             Monitor& monitor = null_monitor());
+
+/// Solves `model` (p is ignored for LSCP). Throws as the model's solve_* function, and
+/// InvalidInputError for a model value outside the enum.
+SitingResult solve_siting(SitingModel model, const SitingProblem& problem, std::size_t p, const SitingOptions& options = {},
+                          Monitor& monitor = null_monitor());
 
 /// Maximum of Σ_{j∈T} value_j over sets T of `count` candidates obeying the quotas of
 /// `problem` (AtLeast: ≥ quota per group; Exactly: = quota per group), with candidates in

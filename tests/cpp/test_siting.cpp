@@ -5,11 +5,14 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "catch.hpp"
 #include "core/error.hpp"
 #include "core/siting.hpp"
+#include "core/siting_local_search.hpp"
+#include "core/siting_subgradient.hpp"
 
 namespace {
 using jangkau::QuotaMode;
@@ -78,24 +81,32 @@ void add_groups(Instance& in, std::mt19937& rng, std::int32_t groups, std::int64
   in.quota.assign(static_cast<std::size_t>(groups), q);
 }
 
+// Whether `set` meets the group quotas of `in`.
+bool obeys_quotas(const Instance& in, const std::vector<std::int64_t>& set) {
+  if (in.quota.empty()) return true;
+  std::vector<std::int64_t> c(in.quota.size(), 0);
+  for (auto j : set)
+    if (in.group[static_cast<std::size_t>(j)] >= 0) ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
+  for (std::size_t g = 0; g < c.size(); ++g) {
+    if (in.mode == QuotaMode::AtLeast && c[g] < in.quota[g]) return false;
+    if (in.mode == QuotaMode::Exactly && c[g] != in.quota[g]) return false;
+  }
+  return true;
+}
+
+bool is_fixed(const Instance& in, std::size_t j) {
+  return std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) != in.fixed.end();
+}
+
 // Calls fn(set) for every subset of size p of the non-fixed candidates that obeys the quotas.
 void for_each_feasible(const Instance& in, std::size_t p, const std::function<void(const std::vector<std::int64_t>&)>& fn) {
   std::vector<std::int64_t> pool;
   for (std::size_t j = 0; j < in.m(); ++j)
-    if (std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end()) pool.push_back(static_cast<std::int64_t>(j));
+    if (!is_fixed(in, j)) pool.push_back(static_cast<std::int64_t>(j));
   std::vector<std::int64_t> set;
   std::function<void(std::size_t)> rec = [&](std::size_t start) {
     if (set.size() == p) {
-      if (!in.quota.empty()) {
-        std::vector<std::int64_t> c(in.quota.size(), 0);
-        for (auto j : set)
-          if (in.group[static_cast<std::size_t>(j)] >= 0) ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
-        for (std::size_t g = 0; g < c.size(); ++g) {
-          if (in.mode == QuotaMode::AtLeast && c[g] < in.quota[g]) return;
-          if (in.mode == QuotaMode::Exactly && c[g] != in.quota[g]) return;
-        }
-      }
-      fn(set);
+      if (obeys_quotas(in, set)) fn(set);
       return;
     }
     for (std::size_t k = start; k < pool.size(); ++k) {
@@ -144,6 +155,18 @@ double median_cost(const Instance& in, const std::vector<std::int64_t>& sites) {
   for (std::size_t i = 0; i < in.w.size(); ++i)
     if (reach[i] && in.w[i] > 0) s += in.w[i] * best[i];
   return s;
+}
+
+// Calls fn(swapped) for every set obtained from `sites` by replacing one site with a
+// candidate that is neither chosen nor fixed, keeping the quotas.
+void for_each_swap(const Instance& in, const std::vector<std::int64_t>& sites, const std::function<void(const std::vector<std::int64_t>&)>& fn) {
+  for (std::size_t k = 0; k < sites.size(); ++k)
+    for (std::size_t j = 0; j < in.m(); ++j) {
+      if (is_fixed(in, j) || std::find(sites.begin(), sites.end(), static_cast<std::int64_t>(j)) != sites.end()) continue;
+      auto swapped = sites;
+      swapped[k] = static_cast<std::int64_t>(j);
+      if (obeys_quotas(in, swapped)) fn(swapped);
+    }
 }
 
 void check_quotas(const Instance& in, const std::vector<std::int64_t>& sites) {
@@ -405,4 +428,186 @@ TEST_CASE("best_feasible_sum respects the partition structure", "[siting]") {
   REQUIRE(jangkau::best_feasible_sum(pr, v, 4) == 9 + 1 + 5 + 8);
   pr.quota_mode = QuotaMode::Exactly;
   REQUIRE(jangkau::best_feasible_sum(pr, v, 4) == 9 + 1 + 5 + 4);
+}
+
+TEST_CASE("solve_siting dispatches on SitingModel", "[siting]") {
+  Instance in = random_instance(11, 40, 9);
+  auto pr = in.problem(0.3);
+  using jangkau::SitingModel;
+  REQUIRE(jangkau::solve_siting(SitingModel::MCLP, pr, 3).sites == jangkau::solve_mclp(pr, 3).sites);
+  REQUIRE(jangkau::solve_siting(SitingModel::LSCP, pr, 3).sites == jangkau::solve_lscp(pr).sites);
+  REQUIRE(jangkau::solve_siting(SitingModel::PMedian, pr, 3).sites == jangkau::solve_p_median(pr, 3).sites);
+  REQUIRE_THROWS_AS(jangkau::solve_siting(static_cast<SitingModel>(7), pr, 3), jangkau::InvalidInputError);
+}
+
+TEST_CASE("lazy greedy picks what the plain greedy picks", "[siting]") {
+  // Without local search and Lagrangian restart, MCLP returns the greedy sequence; with
+  // integer weights the lazy keys are exact, so it must equal the textbook greedy (largest
+  // covered-weight gain, ties by the smaller index) computed by enumeration.
+  for (std::uint32_t seed = 0; seed < 100; ++seed) {
+    std::mt19937 rng(seed + 3u);
+    Instance in = random_instance(20000 + seed, 25 + seed % 11, 8 + seed % 7, seed % 2 ? 0.6 : 1.0);
+    if (seed % 3 == 1) in.fixed = {0};
+    const std::size_t p = 1 + seed % 5;
+    jangkau::SitingOptions o;
+    o.local_search = false;
+    o.lagrangian_iterations = 0;
+    auto r = jangkau::solve_mclp(in.problem(0.3), p, o);
+    std::vector<std::int64_t> plain;
+    while (plain.size() < p) {
+      double base = covered_weight(in, plain, 0.3), best_gain = -1;
+      std::int64_t best = -1;
+      for (std::size_t j = 0; j < in.m(); ++j) {
+        if (is_fixed(in, j) || std::find(plain.begin(), plain.end(), static_cast<std::int64_t>(j)) != plain.end()) continue;
+        auto with = plain;
+        with.push_back(static_cast<std::int64_t>(j));
+        double g = covered_weight(in, with, 0.3) - base;
+        if (g > best_gain) {
+          best_gain = g;
+          best = static_cast<std::int64_t>(j);
+        }
+      }
+      plain.push_back(best);
+    }
+    INFO("seed " << seed);
+    REQUIRE(r.sites == plain);
+    REQUIRE(r.objective == r.greedy_objective);
+  }
+}
+
+TEST_CASE("MCLP and p-median end at a 1-swap local optimum (every swap enumerated)", "[siting]") {
+  int swapped = 0;
+  for (std::uint32_t seed = 0; seed < 120; ++seed) {
+    std::mt19937 rng(seed + 77u);
+    const std::size_t n = 30 + seed % 13, m = 8 + seed % 6, p = 2 + seed % 4;
+    Instance in = random_instance(30000 + seed, n, m);
+    if (seed % 3 == 1) add_groups(in, rng, 2, 1);
+    if (seed % 5 == 2) in.fixed = {static_cast<std::int64_t>(m - 1)};
+    jangkau::SitingOptions o;
+    o.lagrangian_iterations = seed % 2 ? 0 : 300;  // with and without the Lagrangian restarts
+    INFO("seed " << seed);
+    bool feasible = false;
+    for_each_feasible(in, p, [&](const std::vector<std::int64_t>&) { feasible = true; });
+    if (!feasible) continue;
+    auto rc = jangkau::solve_mclp(in.problem(0.25), p, o);
+    REQUIRE(rc.objective == covered_weight(in, rc.sites, 0.25));
+    for_each_swap(in, rc.sites, [&](const std::vector<std::int64_t>& s) { REQUIRE(covered_weight(in, s, 0.25) <= rc.objective); });
+    auto rm = jangkau::solve_p_median(in.problem(std::numeric_limits<double>::infinity()), p, o);
+    for_each_swap(in, rm.sites, [&](const std::vector<std::int64_t>& s) { REQUIRE(median_cost(in, s) >= rm.objective * (1 - 1e-12)); });
+    swapped += static_cast<int>(rc.swaps + rm.swaps);
+  }
+  REQUIRE(swapped > 0);  // the local search did move on some instances
+}
+
+namespace {
+
+/// A linear objective Σ value[j] over the chosen sites, as a model of the shared local search.
+struct LinearModel {
+  static constexpr bool maximise = true;
+  const std::vector<double>& value;
+  const jangkau::detail::Selection& sel;
+  double total = 0;
+
+  double objective() const { return total; }
+  void start() {}
+  void position_terms(std::span<double> base) const {
+    for (std::size_t k = 0; k < sel.sites.size(); ++k) base[k] += value[static_cast<std::size_t>(sel.sites[k])];
+  }
+  double scan(std::size_t j, jangkau::detail::SwapScratch&) const { return value[j]; }
+  static double delta(double g, double base, double extra) { return g - base + extra; }
+  bool try_swap(const std::vector<std::int64_t>& trial, double tol) {
+    double t = 0;
+    for (auto j : trial) t += value[static_cast<std::size_t>(j)];
+    if (!(t > total + tol)) return false;
+    total = t;
+    return true;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("swap local search on a linear objective reaches the best quota-feasible set", "[siting]") {
+  // Feasible sets are the bases of a matroid, so a 1-swap local optimum of a linear objective
+  // is a global optimum: compare with best_feasible_sum and with enumeration.
+  for (std::uint32_t seed = 0; seed < 200; ++seed) {
+    std::mt19937 rng(seed + 5u);
+    Instance in = random_instance(40000 + seed, 1, 7 + seed % 6);
+    const std::size_t p = 1 + seed % 5;
+    if (seed % 3 != 0) add_groups(in, rng, 2, static_cast<std::int64_t>(seed % 2));
+    if (seed % 3 == 2) in.mode = QuotaMode::Exactly;
+    if (seed % 4 == 3) in.fixed = {0};
+    std::vector<double> value(in.m()), start_value(in.m());
+    for (auto& v : value) v = static_cast<double>(rng() % 50);
+    for (auto& v : start_value) v = static_cast<double>(rng() % 50);
+    double opt = -1;
+    for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) {
+      double t = 0;
+      for (auto j : s) t += value[static_cast<std::size_t>(j)];
+      opt = std::max(opt, t);
+    });
+    if (opt < 0) continue;
+    auto pr = in.problem(1.0);
+    jangkau::detail::Instance inst(pr);
+    jangkau::detail::validate(inst);
+    const auto fixed = jangkau::detail::fixed_mask(inst);
+    jangkau::detail::Selection sel(pr, p, fixed);
+    // a feasible but poor start: the best set for unrelated values
+    std::vector<std::int64_t> start;
+    for (auto j : jangkau::detail::best_feasible_set(pr, start_value, p, fixed)) start.push_back(static_cast<std::int64_t>(j));
+    sel.reset(start);
+    LinearModel model{value, sel};
+    for (auto j : start) model.total += value[static_cast<std::size_t>(j)];
+    jangkau::detail::swap_local_search(model, inst, sel, {10000, 1 + seed % 2}, jangkau::null_monitor());
+    INFO("seed " << seed);
+    check_quotas(in, sel.sites);
+    REQUIRE(model.total == opt);
+    REQUIRE(jangkau::best_feasible_sum(pr, value, p, fixed) == opt);
+  }
+}
+
+namespace {
+
+/// Lagrangian of "pick one item, cost c_j": L(λ) = λ + Σ_j min(0, c_j - λ) <= min c, with
+/// equality at λ = min c. `sign` = -1 turns it into the upper bound -L of max_j -c_j.
+struct OneItemRelaxation {
+  const std::vector<double>& c;
+  const std::vector<double>& x;
+  double sign = 1;
+  double best = 0;
+  std::vector<double> seen;
+
+  double evaluate() {
+    double L = x[0];
+    for (double cj : c) L += std::min(0.0, cj - x[0]);
+    seen.push_back(sign * L);
+    return sign * L;
+  }
+  void improved(int) { best = seen.back(); }
+  bool converged() const { return false; }
+  void direction(std::vector<double>& g) const {
+    g[0] = 1;
+    for (double cj : c)
+      if (cj < x[0]) g[0] -= 1;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("polyak_subgradient reaches the dual optimum from either side", "[siting]") {
+  for (std::uint32_t seed = 0; seed < 50; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(1, 10);
+    std::vector<double> c(3 + seed % 6);
+    for (auto& v : c) v = u(rng);
+    const double opt = *std::min_element(c.begin(), c.end());
+    for (double sign : {1.0, -1.0}) {
+      std::vector<double> x{0.0};
+      OneItemRelaxation rel{c, x, sign};
+      jangkau::detail::SubgradientSettings s{300, sign * opt, sign > 0, true};
+      jangkau::detail::polyak_subgradient(x, s, rel, jangkau::null_monitor());
+      INFO("seed " << seed << " sign " << sign);
+      for (double L : rel.seen) REQUIRE(sign * L <= opt * (1 + 1e-12));  // every iterate is a valid bound
+      REQUIRE(sign * rel.best == Approx(opt).epsilon(1e-6));
+    }
+  }
 }

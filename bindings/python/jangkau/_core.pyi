@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+__all__: list[str] = ['Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -277,6 +277,56 @@ class Decay:
     @property
     def value(self) -> int:
         ...
+class SitingModel:
+    """
+    Which siting model siting_solve solves.
+    
+    Members:
+    
+      MCLP
+    
+      LSCP
+    
+      P_MEDIAN
+    """
+    LSCP: typing.ClassVar[SitingModel]
+    MCLP: typing.ClassVar[SitingModel]
+    P_MEDIAN: typing.ClassVar[SitingModel]
+    __members__: typing.ClassVar[dict[str, SitingModel]]
+    @typing.overload
+    def __eq__(self, other: SitingModel) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: SitingModel) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
 class QuotaMode:
     """
     How group quotas are read.
@@ -323,6 +373,62 @@ class QuotaMode:
         ...
     @property
     def value(self) -> int:
+        ...
+class SitingOptions:
+    """
+    Solver settings shared by the siting models (see core/siting.hpp).
+    """
+    def __init__(self, *, threads: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, max_swaps: typing.SupportsInt | typing.SupportsIndex = 10000, bound_work_limit: typing.SupportsFloat | typing.SupportsIndex = 200000000.0, lagrangian_iterations: typing.SupportsInt | typing.SupportsIndex = 300, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.0001) -> None:
+        ...
+    def __repr__(self) -> str:
+        ...
+    @property
+    def bound_work_limit(self) -> float:
+        """
+        nnz * (p + 1) below which every greedy iterate gets exact gains.
+        """
+    @bound_work_limit.setter
+    def bound_work_limit(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def gap_tolerance(self) -> float:
+        """
+        Relative gap at which bounding and restarts stop.
+        """
+    @gap_tolerance.setter
+    def gap_tolerance(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def lagrangian_iterations(self) -> int:
+        """
+        Subgradient iterations of the Lagrangian bound (0 = none).
+        """
+    @lagrangian_iterations.setter
+    def lagrangian_iterations(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def local_search(self) -> bool:
+        """
+        Run the 1-swap local search after the greedy.
+        """
+    @local_search.setter
+    def local_search(self, arg0: bool) -> None:
+        ...
+    @property
+    def max_swaps(self) -> int:
+        """
+        Upper limit on accepted swaps.
+        """
+    @max_swaps.setter
+    def max_swaps(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def threads(self) -> int:
+        """
+        Worker threads (0 = hardware concurrency).
+        """
+    @threads.setter
+    def threads(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
 class SitingResultCore:
     """
@@ -730,9 +836,9 @@ def shortest_path_costs(graph: Graph, sources: typing.Annotated[numpy.typing.Arr
     """
     Dense (len(sources), node_count) costs, +inf where unreached.
     """
-def siting_solve(model: typing.SupportsInt | typing.SupportsIndex, weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, precovered: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], quota: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], mode: QuotaMode, zone: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], floor: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, bound_work_limit: typing.SupportsFloat | typing.SupportsIndex = 200000000.0, lagrangian_iterations: typing.SupportsInt | typing.SupportsIndex = 300, progress: typing.Any = None) -> SitingResultCore:
+def siting_solve(model: SitingModel, weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, precovered: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], quota: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], mode: QuotaMode, zone: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], floor: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, options: SitingOptions = ..., progress: typing.Any = None) -> SitingResultCore:
     """
-    Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting).
+    Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP.
     """
 def snap_brute_force(lines: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_snap_m: typing.SupportsFloat | typing.SupportsIndex, walk_speed_kmh: typing.SupportsFloat | typing.SupportsIndex, include: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> dict:
     ...

@@ -59,7 +59,7 @@ class Solver(enum.Enum):
     MILP = "milp"  #: exact mixed-integer programme solved by HiGHS
 
 
-_MCLP, _LSCP, _PMEDIAN = 0, 1, 2
+_MCLP, _LSCP, _PMEDIAN = _core.SitingModel.MCLP, _core.SitingModel.LSCP, _core.SitingModel.P_MEDIAN
 _MODEL_NAMES = {_MCLP: "mclp", _LSCP: "lscp", _PMEDIAN: "p_median"}
 
 
@@ -114,7 +114,9 @@ def _weights(demand_weights) -> np.ndarray:
     return w
 
 
-def _to_csc(matrix, n: int, n_candidates: int | None, max_cost: float | None, model: int) -> sp.csc_matrix:
+def _to_csc(
+    matrix, n: int, n_candidates: int | None, max_cost: float | None, model: _core.SitingModel
+) -> sp.csc_matrix:
     """An n × m CSC matrix whose stored entries are the usable (demand, candidate) pairs,
     data = cost (0 for a pure coverage matrix). Entries above max_cost are dropped."""
     coverage_only = max_cost is None and model != _PMEDIAN
@@ -423,7 +425,9 @@ def _assignment_cost(pr: _Prepared, assignment: np.ndarray) -> np.ndarray:
 # Greedy (C++)
 
 
-def _run_core(model: int, pr: _Prepared, p: int, *, threads, local_search, progress, bound_iterations) -> Any:
+def _run_core(
+    model: _core.SitingModel, pr: _Prepared, p: int, *, threads, local_search, progress, bound_iterations
+) -> Any:
     csc = pr.csc
     return _core.siting_solve(
         model,
@@ -440,15 +444,15 @@ def _run_core(model: int, pr: _Prepared, p: int, *, threads, local_search, progr
         pr.mode,
         pr.zone if pr.floor.size else np.zeros(0, np.int32),
         pr.floor,
-        threads=int(threads),
-        local_search=bool(local_search),
-        lagrangian_iterations=int(bound_iterations),
+        options=_core.SitingOptions(
+            threads=int(threads), local_search=bool(local_search), lagrangian_iterations=int(bound_iterations)
+        ),
         progress=progress,
     )
 
 
 def _greedy(
-    model: int, pr: _Prepared, p: int, threads, local_search, progress, bound_iterations=300
+    model: _core.SitingModel, pr: _Prepared, p: int, threads, local_search, progress, bound_iterations=300
 ) -> SitingResult:
     if (
         isinstance(bound_iterations, bool)

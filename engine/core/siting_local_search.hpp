@@ -1,0 +1,160 @@
+#pragma once
+// 1-swap local search and the restarts from Lagrangian site sets, shared by MCLP and p-median.
+// See siting_instance.hpp for how the siting code is split.
+//
+// One sweep evaluates, for every candidate j outside the set, the best position k to swap
+// it into, from the model's closed form delta(j, k) = f(G_j, base_k, extra_jk) where G_j and
+// extra_j· come from one pass over j's entries and base_· from one pass over the demand
+// points (Whitaker 1983 for p-median; the same shape for coverage). Candidates are then
+// tried best first; the first whose swap truly improves the objective (recomputed from
+// scratch, so rounding and side constraints cannot fool it) is applied.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "monitor.hpp"
+#include "parallel.hpp"
+#include "siting_instance.hpp"
+
+namespace jangkau::detail {
+
+/// Per-thread accumulator of extra_j· over the positions of the chosen sites.
+class SwapScratch {
+ public:
+  explicit SwapScratch(std::size_t positions) : m_extra(positions, 0.0), m_mark(positions, 0) {}
+  /// extra[k] += v.
+  void add(std::size_t k, double v) {
+    if (!m_mark[k]) {
+      m_mark[k] = 1;
+      m_touched.push_back(k);
+    }
+    m_extra[k] += v;
+  }
+  double operator[](std::size_t k) const { return m_extra[k]; }
+  /// Back to all zeros (touching only what was added).
+  void clear() {
+    for (auto k : m_touched) {
+      m_extra[k] = 0;
+      m_mark[k] = 0;
+    }
+    m_touched.clear();
+  }
+
+ private:
+  std::vector<double> m_extra;
+  std::vector<std::uint8_t> m_mark;
+  std::vector<std::size_t> m_touched;
+};
+
+/// Settings of the local search.
+struct SwapSettings {
+  std::size_t max_swaps = 10000;  ///< stop once the selection has accepted this many swaps
+  unsigned threads = 1;
+};
+
+/// Best-improvement 1-swap local search on `sel` (quotas kept). The model supplies:
+///   static constexpr bool maximise       objective sense
+///   double objective() const             current objective
+///   void start()                         called once before the first sweep
+///   void position_terms(span<double> b)  b[k] = base term of sites[k] (b starts at 0)
+///   double scan(j, SwapScratch& x)       G_j, and x.add(k, ·) for the extra terms
+///   double delta(G, b_k, x_k) const      predicted improvement of putting j at position k
+///   bool try_swap(trial, tol)            recompute at `trial`; if it improves by > tol
+///                                        (and meets side constraints) adopt it, return true
+template <class Model>
+void swap_local_search(Model& model, const Instance& in, Selection& sel, const SwapSettings& s, Monitor& monitor) {
+  if (sel.sites.empty()) return;
+  const std::size_t p_now = sel.sites.size();
+  const double tol = 1e-12 * std::max(1.0, model.objective());
+  std::vector<double> base(p_now), best_delta(in.m);
+  std::vector<std::int64_t> best_pos(in.m);
+  std::vector<SwapScratch> scratch(s.threads, SwapScratch(p_now));
+  model.start();
+  for (;;) {
+    std::fill(base.begin(), base.end(), 0.0);
+    model.position_terms(std::span<double>(base));
+    parallel_for(
+        in.m, s.threads,
+        [&](std::size_t j, unsigned w) {
+          best_delta[j] = -std::numeric_limits<double>::infinity();
+          best_pos[j] = -1;
+          if (sel.blocked[j] || monitor.cancelled()) return;
+          SwapScratch& x = scratch[w];
+          const double g = model.scan(j, x);
+          for (std::size_t k = 0; k < p_now; ++k) {
+            double d = model.delta(g, base[k], x[k]);
+            if (d > best_delta[j] && sel.quotas.can_swap(static_cast<std::size_t>(sel.sites[k]), j)) {
+              best_delta[j] = d;
+              best_pos[j] = static_cast<std::int64_t>(k);
+            }
+          }
+          x.clear();
+        },
+        16);
+    monitor.throw_if_cancelled();
+    std::vector<std::size_t> order;
+    for (std::size_t j = 0; j < in.m; ++j)
+      if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
+    bool applied = false;
+    for (std::size_t j : order) {
+      auto k = static_cast<std::size_t>(best_pos[j]);
+      std::vector<std::int64_t> trial = sel.sites;
+      trial[k] = static_cast<std::int64_t>(j);
+      if (!model.try_swap(trial, tol)) continue;
+      sel.swap(k, j);
+      applied = true;
+      break;
+    }
+    if (!applied || sel.swaps >= s.max_swaps) break;
+    monitor.report("local search", sel.swaps, 0);
+  }
+}
+
+/// Whether objective a beats b by more than a relative 1e-12 in the model's sense.
+template <class Model>
+bool improves(double a, double b) {
+  const double slack = 1e-12 * std::max(1.0, b);
+  return Model::maximise ? a > b + slack : a < b - slack;
+}
+
+/// Lagrangian heuristic: runs the local search from each of `starts` in turn (skipping sets
+/// already searched, stopping once `model.converged(best objective)`), and leaves `sel` and
+/// the model at the best set found, the current one included. Besides the local search's
+/// needs, the model supplies reset(sites) (rebuild its state for that set) and
+/// converged(objective). Returns whether a restart beat the current set.
+template <class Model>
+bool restart_local_search(Model& model, const Instance& in, Selection& sel, const std::vector<std::vector<std::size_t>>& starts,
+                          const SwapSettings& s, Monitor& monitor) {
+  std::vector<std::vector<std::int64_t>> tried{sel.sites};
+  std::sort(tried[0].begin(), tried[0].end());
+  std::vector<std::int64_t> best_sites = sel.sites;
+  double best = model.objective();
+  bool improved = false;
+  for (const auto& set : starts) {
+    if (model.converged(best)) break;
+    std::vector<std::int64_t> start(set.begin(), set.end()), key = start;
+    std::sort(key.begin(), key.end());
+    if (std::find(tried.begin(), tried.end(), key) != tried.end()) continue;
+    tried.push_back(key);
+    sel.reset(start);
+    model.reset(start);
+    swap_local_search(model, in, sel, s, monitor);
+    if (improves<Model>(model.objective(), best)) {
+      best = model.objective();
+      best_sites = sel.sites;
+      improved = true;
+    }
+  }
+  if (sel.sites != best_sites) {
+    sel.reset(best_sites);
+    model.reset(best_sites);
+  }
+  return improved;
+}
+
+}  // namespace jangkau::detail

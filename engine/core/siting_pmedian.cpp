@@ -1,0 +1,363 @@
+// p-median: lazy greedy, fast 1-swap interchange (Whitaker 1983), Lagrangian lower bound and
+// restarts from the relaxation's site sets. See siting_instance.hpp for how the code is split.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "parallel.hpp"
+#include "siting.hpp"
+#include "siting_greedy.hpp"
+#include "siting_instance.hpp"
+#include "siting_local_search.hpp"
+#include "siting_subgradient.hpp"
+
+namespace jangkau {
+namespace detail {
+namespace {
+
+/// Nearest and second-nearest open site per demand point, with costs capped at the penalty.
+struct Nearest {
+  const Instance& in;
+  double penalty;
+  std::vector<double> d1, d2;
+  std::vector<std::int64_t> site1;  // candidate index of the nearest open site, -1 = none
+  std::vector<std::int32_t> pos1;   // its position in `sites`, -1 = fixed site or none
+
+  Nearest(const Instance& instance, double penalty_) : in(instance), penalty(penalty_) {}
+
+  void rebuild(const std::vector<std::uint8_t>& fixed, const std::vector<std::int64_t>& sites) {
+    d1.assign(in.n, penalty);
+    d2.assign(in.n, penalty);
+    site1.assign(in.n, -1);
+    pos1.assign(in.n, -1);
+    for (std::size_t j = 0; j < in.m; ++j)
+      if (fixed[j]) add(j, -1);
+    for (std::size_t k = 0; k < sites.size(); ++k) add(static_cast<std::size_t>(sites[k]), static_cast<std::int32_t>(k));
+  }
+  /// Opens site j (at position pos of `sites`, -1 for a fixed site). Ties keep the earlier site.
+  void add(std::size_t j, std::int32_t pos) {
+    for (std::int64_t e = in.begin(j); e < in.end(j); ++e) {
+      if (!in.active(e)) continue;
+      std::size_t i = in.demand(e);
+      double c = in.cost(e);
+      if (c < d1[i]) {
+        d2[i] = d1[i];
+        d1[i] = c;
+        site1[i] = static_cast<std::int64_t>(j);
+        pos1[i] = pos;
+      } else if (c < d2[i]) {
+        d2[i] = c;
+      }
+    }
+  }
+  void take(Nearest& o) {
+    d1.swap(o.d1);
+    d2.swap(o.d2);
+    site1.swap(o.site1);
+    pos1.swap(o.pos1);
+  }
+  double gain(std::size_t j) const {
+    double g = 0;
+    for (std::int64_t e = in.begin(j); e < in.end(j); ++e)
+      if (in.active(e)) {
+        std::size_t i = in.demand(e);
+        double c = in.cost(e);
+        if (c < d1[i]) g += in.weight(i) * (d1[i] - c);
+      }
+    return g;
+  }
+  double penalised_cost(const std::vector<std::uint8_t>& reachable) const {
+    double s = 0;
+    for (std::size_t i = 0; i < in.n; ++i)
+      if (reachable[i]) s += in.weight(i) * d1[i];
+    return s;
+  }
+};
+
+/// Which points count and what leaving one unserved costs.
+struct Demand {
+  std::vector<std::uint8_t> reachable;  ///< has a usable entry
+  std::vector<std::uint8_t> needs;      ///< reachable with weight > 0
+  double penalty = 1;                   ///< per-unit-weight cost of an unserved point
+};
+
+/// Points without any usable entry are excluded; zero-weight points need no assignment.
+/// Leaving point i unserved costs w_i * penalty; making that dearer than any possible saving
+/// elsewhere (Σ w max c) makes the heuristic serve everyone it can. The ratio is capped so the
+/// penalised sums keep enough precision for the swap deltas.
+Demand demand_of(const Instance& in) {
+  Demand d;
+  d.reachable.assign(in.n, 0);
+  double max_c = 0;
+  for (std::size_t j = 0; j < in.m; ++j)
+    for (std::int64_t e = in.begin(j); e < in.end(j); ++e)
+      if (in.active(e) && std::isfinite(in.cost(e))) {
+        d.reachable[in.demand(e)] = 1;
+        max_c = std::max(max_c, in.cost(e));
+      }
+  d.needs.assign(in.n, 0);
+  for (std::size_t i = 0; i < in.n; ++i) d.needs[i] = d.reachable[i] && in.weight(i) > 0;
+  double total_w = 0, min_w = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < in.n; ++i)
+    if (d.needs[i]) {
+      total_w += in.weight(i);
+      min_w = std::min(min_w, in.weight(i));
+    }
+  const double ratio = total_w > 0 ? std::min(total_w / min_w, 1e6) : 1.0;
+  d.penalty = 2 * max_c * ratio + 1;
+  return d;
+}
+
+/// p-median solver state; also the model of the shared local search.
+class PMedian {
+ public:
+  static constexpr bool maximise = false;
+
+  PMedian(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const SitingOptions& options, Monitor& monitor)
+      : m_in(in), m_p(p), m_fixed(fixed), m_options(options), m_monitor(monitor), m_threads(thread_count(options.threads)),
+        m_demand(demand_of(in)), m_sel(in.pr, p, fixed), m_near(in, m_demand.penalty), m_exact(in.m, 0.0) {}
+
+  SitingResult solve();
+
+  // --- local search model (siting_local_search.hpp)
+  double objective() const { return m_cost; }
+  void start() {}
+  /// base_s = Σ_{i: nearest = s} w_i (d2_i - d1_i).
+  void position_terms(std::span<double> base) const {
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_demand.needs[i] && m_near.pos1[i] >= 0)
+        base[static_cast<std::size_t>(m_near.pos1[i])] += m_in.weight(i) * (m_near.d2[i] - m_near.d1[i]);
+  }
+  /// G_j = saving of opening j; extra(s, j) = Σ_{i∈N(j), nearest = s} w_i [min(d2, c) - d2 - min(0, c - d1)] <= 0.
+  double scan(std::size_t j, SwapScratch& extra) const {
+    double g = 0;
+    for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) {
+      if (!m_in.active(e)) continue;
+      std::size_t i = m_in.demand(e);
+      if (!m_demand.needs[i]) continue;
+      double c = m_in.cost(e), d1 = m_near.d1[i], d2 = m_near.d2[i], wi = m_in.weight(i);
+      if (c < d1) g += wi * (d1 - c);
+      if (m_near.pos1[i] >= 0) extra.add(static_cast<std::size_t>(m_near.pos1[i]), wi * (std::min(d2, c) - d2 - std::min(0.0, c - d1)));
+    }
+    return g;
+  }
+  /// improvement(s, j) = G_j - base_s - extra(s, j).
+  static double delta(double g, double base, double extra) { return g - base - extra; }
+  bool try_swap(const std::vector<std::int64_t>& trial, double tol) {
+    Nearest n2(m_in, m_demand.penalty);
+    n2.rebuild(m_fixed, trial);
+    double c2 = n2.penalised_cost(m_demand.needs);
+    if (!(c2 < m_cost - tol)) return false;
+    m_near.take(n2);
+    m_cost = c2;
+    return true;
+  }
+  void reset(const std::vector<std::int64_t>& sites) {
+    m_near.rebuild(m_fixed, sites);
+    m_cost = m_near.penalised_cost(m_demand.needs);
+  }
+  bool converged(double objective) const { return rel_gap(objective, m_lb) <= m_options.gap_tolerance; }
+
+ private:
+  void update_bound(std::span<const double> values) {
+    auto set = best_feasible_set(m_in.pr, values, m_p, m_fixed);
+    m_lb = std::max(m_lb, m_cost - sum_of(values, set));
+  }
+  void exact_gains() {
+    parallel_for(
+        m_in.m, m_threads,
+        [&](std::size_t j, unsigned) {
+          if (m_monitor.cancelled()) return;
+          m_exact[j] = m_sel.blocked[j] ? 0.0 : m_near.gain(j);
+        },
+        16);
+    m_monitor.throw_if_cancelled();
+    update_bound(m_exact);
+  }
+  /// Σ w_i d1_i over the points that need a site; +inf if one has none.
+  double true_cost() const {
+    double s = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_demand.needs[i]) {
+        if (m_near.site1[i] < 0) return std::numeric_limits<double>::infinity();
+        s += m_in.weight(i) * m_near.d1[i];
+      }
+    return s;
+  }
+  void greedy();
+  std::vector<std::vector<std::size_t>> lagrangian();
+  std::vector<double> sequential_gains() const;
+
+  const Instance& m_in;
+  std::size_t m_p;
+  const std::vector<std::uint8_t>& m_fixed;
+  const SitingOptions& m_options;
+  Monitor& m_monitor;
+  unsigned m_threads;
+  Demand m_demand;
+  Selection m_sel;
+  Nearest m_near;
+  std::vector<double> m_exact;
+  double m_cost = 0;  ///< penalised cost of the current set
+  double m_lb = -std::numeric_limits<double>::infinity();
+};
+
+void PMedian::greedy() {
+  m_near.rebuild(m_fixed, m_sel.sites);
+  m_cost = m_near.penalised_cost(m_demand.needs);
+  std::vector<double> bound_value(m_in.m, 0.0);
+  lazy_greedy(
+      m_in, m_p, m_sel, bound_value, m_threads, m_monitor, [&](std::size_t j) { return m_near.gain(j); },
+      [&](std::size_t j) {
+        m_cost -= m_near.gain(j);
+        m_near.add(j, static_cast<std::int32_t>(m_sel.sites.size()));
+      },
+      [&]() { update_bound(bound_value); });
+  reset(m_sel.sites);
+}
+
+/// Lagrangian relaxation of Σ_j x_ij = 1: L(λ) = Σ λ_i + Σ_{fixed} ρ_j + min_{feasible T} Σ_{j∈T} ρ_j,
+/// ρ_j = Σ_{i∈N(j)} min(0, w_i c_ij - λ_i); maximised over λ by Polyak steps. Keeps the site
+/// set of the best L and snapshots along the way (at least 30 iterations apart, the two latest).
+class PMedianRelaxation {
+ public:
+  PMedianRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed, const std::vector<std::uint8_t>& needs, std::size_t p,
+                    unsigned threads)
+      : m_in(in), m_fixed(fixed), m_needs(needs), m_p(p), m_threads(threads), m_rho(in.m, 0.0), m_neg(in.m, 0.0) {
+    // w_i c_ij per entry, +inf where the entry is unusable, so the hot loops have no branches.
+    const double inf = std::numeric_limits<double>::infinity();
+    m_wc.assign(in.pr.demand_index.size(), inf);
+    std::vector<double> best_c(in.n, inf);
+    for (std::size_t j = 0; j < in.m; ++j)
+      for (std::int64_t e = in.begin(j); e < in.end(j); ++e)
+        if (in.active(e) && needs[in.demand(e)]) {
+          m_wc[static_cast<std::size_t>(e)] = in.weight(in.demand(e)) * in.cost(e);
+          best_c[in.demand(e)] = std::min(best_c[in.demand(e)], in.cost(e));
+        }
+    // λ_i = w_i min_j c_ij: L(λ) is then the "everyone to the nearest candidate" bound.
+    lambda.assign(in.n, 0.0);
+    for (std::size_t i = 0; i < in.n; ++i) lambda[i] = needs[i] ? in.weight(i) * best_c[i] : 0.0;
+  }
+
+  double evaluate() {
+    parallel_for(
+        m_in.m, m_threads,
+        [&](std::size_t j, unsigned) {
+          double s = 0;
+          for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) s += std::min(0.0, m_wc[static_cast<std::size_t>(e)] - lambda[m_in.demand(e)]);
+          m_rho[j] = s;
+          m_neg[j] = -s;
+        },
+        16);
+    m_set = best_feasible_set(m_in.pr, m_neg, m_p, m_fixed);
+    double L = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i) L += lambda[i];
+    for (std::size_t j = 0; j < m_in.m; ++j)
+      if (m_fixed[j]) L += m_rho[j];
+    L -= sum_of(m_neg, m_set);
+    *lb = std::max(*lb, L);
+    return L;
+  }
+  void improved(int it) {
+    best_set = m_set;
+    if (it - m_last_store >= 30) {  // keep the two latest snapshots: early ones start far off
+      if (snapshots.size() == 2) snapshots.erase(snapshots.begin());
+      snapshots.push_back(m_set);
+      m_last_store = it;
+    }
+  }
+  bool converged() const { return rel_gap(target, *lb) <= tolerance; }
+  /// Ascent direction: 1 - (open sites cheaper than λ_i for i) on the points that need a site.
+  void direction(std::vector<double>& g) const {
+    for (std::size_t i = 0; i < m_in.n; ++i) g[i] = m_needs[i] ? 1.0 : 0.0;
+    auto open_minus = [&](std::size_t j) {
+      for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e)
+        if (m_wc[static_cast<std::size_t>(e)] < lambda[m_in.demand(e)]) g[m_in.demand(e)] -= 1;
+    };
+    for (std::size_t j = 0; j < m_in.m; ++j)
+      if (m_fixed[j]) open_minus(j);
+    for (auto j : m_set) open_minus(j);
+  }
+
+  std::vector<double> lambda;
+  std::vector<std::size_t> best_set;
+  std::vector<std::vector<std::size_t>> snapshots;
+  double* lb = nullptr;
+  double target = 0, tolerance = 0;
+
+ private:
+  const Instance& m_in;
+  const std::vector<std::uint8_t>& m_fixed;
+  const std::vector<std::uint8_t>& m_needs;
+  std::size_t m_p;
+  unsigned m_threads;
+  std::vector<double> m_wc, m_rho, m_neg;
+  std::vector<std::size_t> m_set;
+  int m_last_store = -1000;
+};
+
+/// Runs the relaxation; returns the restart sets (snapshots, then the best), empty if none.
+std::vector<std::vector<std::size_t>> PMedian::lagrangian() {
+  PMedianRelaxation rel(m_in, m_fixed, m_demand.needs, m_p, m_threads);
+  rel.lb = &m_lb;
+  rel.target = m_cost;
+  rel.tolerance = m_options.gap_tolerance;
+  polyak_subgradient(rel.lambda, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false}, rel, m_monitor);
+  if (rel.best_set.empty()) return {};
+  rel.snapshots.push_back(std::move(rel.best_set));
+  return std::move(rel.snapshots);
+}
+
+/// Marginal gains in order, penalised cost before minus after each site.
+std::vector<double> PMedian::sequential_gains() const {
+  Nearest nk(m_in, m_demand.penalty);
+  nk.rebuild(m_fixed, {});
+  std::vector<double> out;
+  for (std::size_t k = 0; k < m_sel.sites.size(); ++k) {
+    auto j = static_cast<std::size_t>(m_sel.sites[k]);
+    out.push_back(nk.gain(j));
+    nk.add(j, static_cast<std::int32_t>(k));
+  }
+  return out;
+}
+
+SitingResult PMedian::solve() {
+  SitingResult r;
+  r.unreachable.resize(m_in.n);
+  for (std::size_t i = 0; i < m_in.n; ++i) r.unreachable[i] = m_demand.reachable[i] ? 0 : 1;
+  r.unassigned_cost = m_demand.penalty;
+  greedy();
+  r.greedy_objective = true_cost();
+  exact_gains();
+  const SwapSettings swap{m_options.max_swaps, m_threads};
+  if (m_options.local_search) {
+    swap_local_search(*this, m_in, m_sel, swap, m_monitor);
+    exact_gains();
+  }
+  // Lagrangian heuristic: local search from the relaxation's site sets (a few along the way
+  // and the best one); keep the cheapest result.
+  auto starts = lagrangian();
+  if (m_options.local_search && !starts.empty()) restart_local_search(*this, m_in, m_sel, starts, swap, m_monitor);
+  r.sites = m_sel.sites;
+  r.swaps = m_sel.swaps;
+  r.objective = true_cost();
+  const bool complete = std::isfinite(r.objective);
+  r.assignment = m_near.site1;
+  r.bound = std::min(m_lb, r.objective);
+  r.gap = complete ? rel_gap(r.objective, r.bound) : std::numeric_limits<double>::quiet_NaN();
+  r.marginal_gain = sequential_gains();
+  return r;
+}
+
+}  // namespace
+}  // namespace detail
+
+SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {
+  detail::Instance in(problem);
+  const auto fixed = detail::prepare(in, SitingModel::PMedian, p);
+  return detail::PMedian(in, p, fixed, options, monitor).solve();
+}
+
+}  // namespace jangkau
