@@ -1,4 +1,4 @@
-// Road networks (io/roads) and point snapping (core/snapping). Arrays of a RoadNetwork are
+// Road networks (io/roads, core/road_topology) and point snapping (core/snapping). Arrays of a RoadNetwork are
 // exposed as read-only numpy views that keep the network alive (no copies).
 #include "bind.hpp"
 #include "core/error.hpp"
@@ -88,6 +88,11 @@ void bind_roads(py::module_& m) {
 
   py::class_<RoadNetwork>(m, "RoadNetwork", "A road network as a directed edge list (see io/roads.hpp).")
       .def_readonly("crs", &RoadNetwork::crs)
+      .def_readonly("graph", &RoadNetwork::graph,
+                    "The edge list as a CSR Graph built once with the network: weight sets time_s, length_m; "
+                    "edge ids are edge indices.")
+      .def_readonly("reversed_graph", &RoadNetwork::reversed_graph,
+                    "The same edges reversed (costs to a node), built once with the network; same weight sets.")
       .def_readonly("class_names", &RoadNetwork::class_names)
       .def_readonly("edge_geometry", &RoadNetwork::edge_geometry)
       .def_property_readonly("node_count", &RoadNetwork::node_count)
@@ -137,14 +142,14 @@ void bind_roads(py::module_& m) {
                              "2 collapsed by snapping.")
       .def_property_readonly("join_x", join_property<&JoinReport::x>())
       .def_property_readonly("join_y", join_property<&JoinReport::y>())
-      .def_property_readonly("join_lon", join_property<&JoinReport::lon>())
-      .def_property_readonly("join_lat", join_property<&JoinReport::lat>())
+      .def_property_readonly("join_lon", array_property<&RoadNetwork::join_lon>())
+      .def_property_readonly("join_lat", array_property<&RoadNetwork::join_lat>())
       .def_property_readonly("join_distance_m", join_property<&JoinReport::distance_m>())
       .def_property_readonly("join_line_a", join_property<&JoinReport::line_a>())
       .def_property_readonly("join_line_b", join_property<&JoinReport::line_b>())
       .def("components",
            [](const RoadNetwork& net) {
-             auto c = road_components(net.node_count(), net.edge_from, net.edge_to);
+             auto c = road_components(net);
              return py::make_tuple(to_numpy(std::move(c.labels)), to_numpy(std::move(c.sizes)));
            },
            "(labels per node, sizes per component), components by decreasing size.")

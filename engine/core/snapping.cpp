@@ -60,17 +60,7 @@ SegmentTable build_table(const GeometryArray& lines, std::span<const std::uint8_
 // to the last bit.
 void closest_point(const SegmentTable& t, std::size_t s, double px, double py, double& u, double& qx, double& qy) {
   const auto c = t.first[s];
-  const double ax = t.lines->x[c], ay = t.lines->y[c];
-  const double dx = t.lines->x[c + 1] - ax, dy = t.lines->y[c + 1] - ay;
-  const double l2 = dx * dx + dy * dy;
-  u = 0.0;
-  if (l2 > 0.0) u = std::clamp(((px - ax) * dx + (py - ay) * dy) / l2, 0.0, 1.0);
-  qx = ax + u * dx;
-  qy = ay + u * dy;
-  if (u == 1.0) {  // land exactly on the vertex, not a rounding away from it
-    qx = t.lines->x[c + 1];
-    qy = t.lines->y[c + 1];
-  }
+  closest_point_on_segment(px, py, t.lines->x[c], t.lines->y[c], t.lines->x[c + 1], t.lines->y[c + 1], u, qx, qy);
 }
 
 struct Best {

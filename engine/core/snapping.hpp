@@ -4,6 +4,7 @@
 // edge segments (each query scans rings of cells until no nearer segment can remain). Also turns a snapped point into the (node, offset) entries
 // that a multi-source Dijkstra starts from.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -13,6 +14,23 @@
 #include "monitor.hpp"
 
 namespace jangkau {
+
+/// The point of segment (a, b) nearest to p: writes the parameter u in [0, 1] (clamped
+/// projection; 0 for a zero-length segment) and the point q = a + u (b − a), exactly b when
+/// u = 1. Shared by snapping and road topology so that they agree to the last bit.
+inline void closest_point_on_segment(double px, double py, double ax, double ay, double bx, double by, double& u,
+                                       double& qx, double& qy) {
+  const double dx = bx - ax, dy = by - ay;
+  const double l2 = dx * dx + dy * dy;
+  u = 0.0;
+  if (l2 > 0.0) u = std::clamp(((px - ax) * dx + (py - ay) * dy) / l2, 0.0, 1.0);
+  qx = ax + u * dx;
+  qy = ay + u * dy;
+  if (u == 1.0) {  // land exactly on the vertex, not a rounding away from it
+    qx = bx;
+    qy = by;
+  }
+}
 
 /// Options of SegmentIndex::snap and snap_brute_force.
 struct SnapOptions {

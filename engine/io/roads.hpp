@@ -1,10 +1,9 @@
 #pragma once
 // A routable road network from real files: OpenStreetMap extracts (GDAL's OSM driver)
-// or plain line layers (any OGR source), reprojected to a metric CRS, with topology built
-// from shared vertices (OSM) or from endpoint snapping and noding (digitised layers),
-// per-class speeds and travel times, and a weakly-connected-component report.
-// The output is plain arrays (directed edge list, node coordinates) for the CSR graph in
-// core/network.hpp and for point snapping in core/snapping.hpp.
+// or plain line layers (any OGR source), reprojected to a metric CRS, with per-class speeds.
+// The topology (shared vertices, endpoint snapping, noding), the directed edge list, its
+// CSR graphs and the components are core/road_topology.hpp; this file reads the lines,
+// reports features that carry no road and adds source ids and WGS84 positions.
 // If you include this file you need to link GDAL and PROJ (jangkau::io does).
 
 #include <cstdint>
@@ -15,6 +14,7 @@
 
 #include "core/geometry.hpp"
 #include "core/monitor.hpp"
+#include "core/road_topology.hpp"
 
 namespace jangkau {
 
@@ -44,14 +44,6 @@ struct SpeedTable {
 /// speed that is not a positive number.
 SpeedTable read_speed_table(const std::string& path);
 
-/// Direction of travel allowed on a line relative to its digitised direction.
-enum class Oneway : std::uint8_t {
-  No = 0,        ///< both directions
-  Forward = 1,   ///< only along the digitised direction (oneway=yes/true/1, roundabouts, motorways)
-  Backward = 2,  ///< only against it (oneway=-1/reverse)
-};
-
-/// Road lines before topology is built: one geometry per input feature, in a metric CRS.
 /// Why a feature of a road layer carries no road.
 enum class SkipReason : std::uint8_t {
   EmptyGeometry = 0,  ///< missing (NULL) or empty geometry
@@ -74,6 +66,7 @@ struct SkippedFeatures {
   std::size_t size() const noexcept { return reason.size(); }
 };
 
+/// Road lines before topology is built: one geometry per input feature, in a metric CRS.
 struct RoadLines {
   std::string crs;                        ///< the metric CRS of `geometry`, e.g. "EPSG:32748"
   GeometryArray geometry;                 ///< kind Line; multi-part features keep their parts
@@ -135,109 +128,37 @@ struct RoadLayerSource {
 RoadLines read_road_layers(const std::vector<RoadLayerSource>& layers, const SpeedTable& speeds,
                            const std::string& crs = {});
 
-/// How build_road_network joins lines into a topology.
-struct TopologyOptions {
-  /// Endpoints within this distance of another line's endpoint are merged; remaining
-  /// dangling endpoints within it of another line are moved onto that line (which gets a
-  /// vertex there). 0 disables snapping (OSM: ways share vertices already).
-  /// DEFAULT: 0 m (RoadNetwork.from_layers in Python uses 5 m).
-  double snap_tolerance_m = 0.0;
-  /// Split lines where they cross or touch (noding). OSM data should not be noded: bridges
-  /// and tunnels cross without meeting. DEFAULT: false.
-  bool split_crossings = false;
-  /// Vertices closer than this are merged into one node after snapping/noding, so that
-  /// intersection points computed twice do not leave micro-edges. 0 = exact coordinates only.
-  /// DEFAULT: 0 m (from_layers uses 0.001 m).
-  double node_tolerance_m = 0.0;
-  /// Class codes that are grade-separated (e.g. toll roads): crossings involving them are
-  /// not split; they join other lines only at shared or snapped endpoints. DEFAULT: {}.
-  std::vector<std::int32_t> grade_separated_classes;
-  /// Keep one copy of two-way pieces that have the same vertex sequence (a road drawn in two
-  /// overlapping layers): the faster one, else the first. DEFAULT: false (from_layers: true).
-  bool drop_duplicates = false;
-};
-
-/// What happened at one join made by snapping or noding.
-enum class JoinKind : std::uint8_t {
-  EndpointToEndpoint = 0,  ///< an endpoint was moved onto another line's endpoint
-  EndpointToLine = 1,      ///< a dangling endpoint was moved onto another line (vertex inserted)
-  Crossing = 2,            ///< two lines crossed; both were split at the crossing point
-  Touch = 3,               ///< a vertex lay on another line's segment; that line was split there
-  Duplicate = 4,           ///< a piece of line_a duplicated one of line_b and was dropped
-};
-
-/// Every join made while building the topology, one row each, in a deterministic order.
-struct JoinReport {
-  std::vector<JoinKind> kind;
-  std::vector<double> x, y;        ///< location, metric CRS
-  std::vector<double> lon, lat;    ///< location, WGS84
-  std::vector<double> distance_m;  ///< how far the endpoint moved (0 for other kinds)
-  std::vector<std::int64_t> line_a, line_b;  ///< indices into the RoadLines (a moved / split / dropped, by b)
-
-  std::size_t size() const noexcept { return kind.size(); }
-};
-
-/// A road network as a directed edge list. Node and edge numbering depend only on the
-/// input (same input → identical arrays): nodes in order of first appearance along the
-/// lines, edges per piece of line in line order (forward before backward).
-struct RoadNetwork {
+/// A road network read from files: the core road graph (edge list, joins and CSR graphs,
+/// see core/road_topology.hpp) plus its CRS, WGS84 positions and source ids. Node and edge
+/// numbering depend only on the input (same input → identical arrays).
+struct RoadNetwork : RoadGraph {
   std::string crs;                            ///< metric CRS of node_x/node_y and edge_geometry
-  std::vector<double> node_x, node_y;         ///< metres
-  std::vector<double> node_lon, node_lat;     ///< WGS84 degrees
-  std::vector<std::int64_t> edge_from, edge_to;
-  std::vector<std::int64_t> edge_twin;        ///< the opposite edge of a two-way piece, else -1
-  std::vector<std::int64_t> edge_piece;       ///< undirected piece of line (twins share it)
-  std::vector<double> edge_length_m;          ///< > 0
-  std::vector<double> edge_speed_kmh;
-  std::vector<double> edge_time_s;            ///< edge_length_m / (edge_speed_kmh / 3.6)
-  std::vector<std::int32_t> edge_class;       ///< class code in the speed table
-  std::vector<std::int64_t> edge_line;        ///< index into the RoadLines it was built from
+  std::vector<double> node_lon, node_lat;     ///< WGS84 degrees (NaN without a CRS)
+  std::vector<double> join_lon, join_lat;     ///< WGS84 position of each join (NaN without a CRS)
   std::vector<std::int64_t> edge_feature;     ///< source feature id (OSM way id / OGR FID)
   std::vector<std::int32_t> edge_layer;       ///< source layer index
-  GeometryArray edge_geometry;                ///< kind Line, one per edge, oriented from → to
-  JoinReport joins;
   std::vector<std::string> class_names;       ///< names of the class codes
   std::vector<std::int64_t> line_feature;     ///< per input line (JoinReport::line_a/b): feature id
   std::vector<std::int32_t> line_layer;       ///< per input line: source layer index
   std::vector<std::int64_t> excluded_feature; ///< OSM way ids left out by access tags
   SkippedFeatures skipped;                    ///< features that carry no road, and why
-
-  std::size_t node_count() const noexcept { return node_x.size(); }
-  std::size_t edge_count() const noexcept { return edge_from.size(); }
 };
 
-/// Builds the network: (1) with snap_tolerance_m > 0, merges nearby endpoints and moves
-/// dangling endpoints onto nearby lines; (2) with split_crossings, splits lines where they
-/// cross or touch; (3) with node_tolerance_m > 0, merges vertices closer than it; (4) makes
-/// a node of every line endpoint and of every vertex shared (identical coordinates) by two
-/// lines or twice by one, splits the lines into pieces at the nodes, (5) with
-/// drop_duplicates, drops repeated two-way pieces, and emits one directed edge per piece for
-/// one-way lines, else two. Consecutive duplicate vertices are dropped;
-/// lines left with fewer than two distinct vertices are skipped. Throws InvalidInputError
-/// for a negative tolerance or a class code outside the table, CancelledError via monitor.
+/// Builds the network with build_road_topology (core/road_topology.hpp), each line at its
+/// maxspeed_kmh when that is a positive number, else at its class speed; lines that carry
+/// no road are added to `skipped` (zero length, then collapsed, each in line order, after
+/// the reader's entries); node and join positions are transformed to WGS84 when `crs` is
+/// set. Throws InvalidInputError for a negative tolerance or a class code outside the
+/// table, GeometryError for a non-finite coordinate, CancelledError via monitor.
 RoadNetwork build_road_network(const RoadLines& lines, const SpeedTable& speeds, const TopologyOptions& options = {},
                                Monitor& monitor = null_monitor());
 
-/// Weakly connected components: labels[v] is the component of node v, numbered by
-/// decreasing size (0 = largest; ties by smallest node id); sizes[c] is the node count of
-/// component c.
-struct RoadComponents {
-  std::vector<std::int64_t> labels;
-  std::vector<std::int64_t> sizes;
-};
-
-/// Weakly connected components of the directed edge list (edge_from[k] → edge_to[k]) over
-/// `node_count` nodes. Throws InvalidInputError for an endpoint outside [0, node_count) or
-/// arrays of different lengths.
-RoadComponents road_components(std::size_t node_count, std::span<const std::int64_t> edge_from,
-                               std::span<const std::int64_t> edge_to);
-
-/// The sub-network induced by the nodes with keep_node[v] != 0 (edges whose both ends are
-/// kept), renumbered in the original order; the join report is kept whole. Throws
-/// InvalidInputError when keep_node has the wrong size.
+/// The sub-network induced by the nodes with keep_node[v] != 0 (road_subgraph, plus the
+/// WGS84 positions and source ids of what is kept); the join report and the line tables
+/// are kept whole. Throws InvalidInputError when keep_node has the wrong size.
 RoadNetwork subnetwork(const RoadNetwork& network, std::span<const std::uint8_t> keep_node);
 
-/// The sub-network of the largest weakly connected component.
+/// The sub-network of the largest weakly connected component (of the core graph).
 RoadNetwork largest_road_component(const RoadNetwork& network);
 
 }  // namespace jangkau

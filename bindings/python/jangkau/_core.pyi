@@ -557,6 +557,16 @@ class RoadNetwork:
     def class_names(self) -> list[str]:
         ...
     @property
+    def graph(self) -> Graph:
+        """
+        The edge list as a CSR Graph built once with the network: weight sets time_s, length_m; edge ids are edge indices.
+        """
+    @property
+    def reversed_graph(self) -> Graph:
+        """
+        The same edges reversed (costs to a node), built once with the network; same weight sets.
+        """
+    @property
     def crs(self) -> str:
         ...
     @property

@@ -39,7 +39,6 @@ import shapely
 from .. import _core
 from ..errors import GeometryError, InvalidInputError, UnknownColumnError
 from ..data.io import to_geometry_array
-from .graph import Network
 from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
 from .travel import _points_xy, parse_minutes
@@ -330,8 +329,7 @@ def isochrones(roads: RoadNetwork, facilities: gpd.GeoDataFrame, bands_min: Sequ
     fx, fy = _points_xy(facilities, roads.crs, "facilities")
     snap = roads.snap(x=fx, y=fy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh)
     entries = roads.snap_entries(snap, "to_point")
-    network = Network.from_edges(roads.edge_to, roads.edge_from, node_count=roads.node_count,
-                                 time_s=roads.edge_time_s)
+    network = roads.reversed_graph()
     segs = _Segments(roads)
     if group_by is None:
         groups = [(int(j), np.array([j])) for j in range(len(facilities))]

@@ -491,13 +491,18 @@ class RoadNetwork:
         """The network as a :class:`jangkau.network.Network` (weight sets ``time_s``, the
         default, and ``length_m``); node and edge ids are the same as here, so
         :meth:`snap_entries` rows are its seeds (``node`` → sources, ``offset_s`` → offsets,
-        ``point`` → groups)."""
+        ``point`` → groups). The engine builds this graph once with the network."""
         from .graph import Network
 
-        return Network.from_edges(
-            self.edge_from, self.edge_to, node_count=self.node_count, time_s=self.edge_time_s,
-            length_m=self.edge_length_m,
-        )
+        return Network(self._core.graph, ("time_s", "length_m"))
+
+    def reversed_graph(self):
+        """:meth:`to_graph` with every edge reversed, for costs *to* a node (e.g. from every
+        node to the nearest facility in one search from the facilities); built once with the
+        network, same weight sets and edge ids."""
+        from .graph import Network
+
+        return Network(self._core.reversed_graph, ("time_s", "length_m"))
 
     def __repr__(self) -> str:
         return f"RoadNetwork({self.node_count} nodes, {self.edge_count} edges, crs={self.crs!r})"

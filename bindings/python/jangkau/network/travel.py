@@ -39,7 +39,6 @@ from .. import _core
 from . import access as _access
 from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
 from ..data.io import to_geometry_array
-from .graph import Network
 from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
 
@@ -291,8 +290,7 @@ class TravelModel:
         self._threads = int(threads)
         self._capacity = _capacity(facilities, capacity_column)
         # Time FROM a node TO a facility is a search from the facilities on the reversed graph.
-        self._network = Network.from_edges(roads.edge_to, roads.edge_from, node_count=roads.node_count,
-                                           time_s=roads.edge_time_s)
+        self._network = roads.reversed_graph()
         fx, fy = _points_xy(facilities, roads.crs, "facilities")
         dx, dy = _points_xy(demand.points, roads.crs, "demand points")
         self._fsnap = roads.snap(x=fx, y=fy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh, threads=threads)
