@@ -208,8 +208,8 @@ def test_gil_released_during_coverage_and_index_calls():
     assert _runs_alongside(lambda: _core.allocate_nearest(cx, cy, pop, px * 10, py * 10, threads=1)) > 100
     groups = rng.integers(0, 1000, 1_000_000)
     assert _runs_alongside(lambda: _core.weighted_group_stats(cx, pop, groups, 1000, np.array([0.5, 0.9]))) > 100
-    # locate_points with few points: the polygon index build is most of the call
-    big = _squares(300, 10.0)
+    # locate_points with one point: the polygon index build is the whole call
+    big = _squares(700, 10.0)  # 490k polygons: the GIL-holding build of main ran ~1 s without a tick
     assert _runs_alongside(lambda: _core.locate_points(big, np.array([5.0]), np.array([5.0]), threads=1)) > 100
 
 
