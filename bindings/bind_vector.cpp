@@ -57,14 +57,13 @@ void bind_vector(py::module_& m) {
       "read_vector",
       [](const std::string& path, const std::string& layer, const std::string& assume_crs, const std::string& x_column,
          const std::string& y_column, const std::string& wkt_column, const std::string& where, bool require_geometry) {
-        ReadOptions o;
-        o.layer = layer;
-        o.assume_crs = assume_crs;
-        o.x_column = x_column;
-        o.y_column = y_column;
-        o.wkt_column = wkt_column;
-        o.where = where;
-        o.require_geometry = require_geometry;
+        const ReadOptions o{.layer = layer,
+                            .assume_crs = assume_crs,
+                            .x_column = x_column,
+                            .y_column = y_column,
+                            .wkt_column = wkt_column,
+                            .where = where,
+                            .require_geometry = require_geometry};
         return nogil([&] { return read_vector(path, o); });
       },
       py::arg("path"), py::arg("layer") = "", py::arg("assume_crs") = "", py::arg("x_column") = "",
