@@ -1,14 +1,31 @@
 // io/overlay.hpp: GEOS buffers, unions and zone overlays.
+#include <type_traits>
+
 #include "bind.hpp"
 #include "io/overlay.hpp"
 
 namespace jangkau::bind {
 
 namespace {
-OverlayOptions overlay_options(int threads) {
-  OverlayOptions o;
-  o.threads = threads;
-  return o;
+// zones[k] op cover[0] for every zone, as a function (zones, cover, threads, progress) of the
+// module: one binding for each zone-by-cover overlay of io/overlay.hpp.
+template <class Result>
+void def_zone_overlay(py::module_& m, const char* name,
+                      Result (*op)(const GeometryArray&, const GeometryArray&, const OverlayOptions&, Monitor&),
+                      const char* doc) {
+  m.def(
+      name,
+      [op](const GeometryArray& zones, const GeometryArray& cover, int threads, py::object progress) {
+        OverlayOptions o;
+        o.threads = threads;
+        Monitor mon = make_monitor(progress);
+        Result r = nogil([&] { return op(zones, cover, o, mon); });
+        if constexpr (std::is_same_v<Result, std::vector<double>>)
+          return to_numpy(std::move(r));  // typed returns keep the stub's types
+        else
+          return r;
+      },
+      py::arg("zones"), py::arg("cover"), py::arg("threads") = 0, py::arg("progress") = py::none(), doc);
 }
 }  // namespace
 
@@ -23,32 +40,10 @@ void bind_overlay(py::module_& m) {
       py::arg("points"), py::arg("radius"), py::arg("quadrant_segments") = 8,
       "Union of discs of `radius` around the points (one polygon geometry).");
 
-  m.def(
-      "intersect_zones",
-      [](const GeometryArray& zones, const GeometryArray& cover, int threads, py::object progress) {
-        Monitor mon = make_monitor(progress);
-        return nogil([&] { return intersect_zones(zones, cover, overlay_options(threads), mon); });
-      },
-      py::arg("zones"), py::arg("cover"), py::arg("threads") = 0, py::arg("progress") = py::none(),
-      "zones[k] ∩ cover[0] for every zone.");
-
-  m.def(
-      "difference_zones",
-      [](const GeometryArray& zones, const GeometryArray& cover, int threads, py::object progress) {
-        Monitor mon = make_monitor(progress);
-        return nogil([&] { return difference_zones(zones, cover, overlay_options(threads), mon); });
-      },
-      py::arg("zones"), py::arg("cover"), py::arg("threads") = 0, py::arg("progress") = py::none(),
-      "zones[k] − cover[0] for every zone.");
-
-  m.def(
-      "intersection_areas",
-      [](const GeometryArray& zones, const GeometryArray& cover, int threads, py::object progress) {
-        Monitor mon = make_monitor(progress);
-        return to_numpy(nogil([&] { return intersection_areas(zones, cover, overlay_options(threads), mon); }));
-      },
-      py::arg("zones"), py::arg("cover"), py::arg("threads") = 0, py::arg("progress") = py::none(),
-      "Area of zones[k] ∩ cover[0] for every zone (coordinate units squared).");
+  def_zone_overlay(m, "intersect_zones", &intersect_zones, "zones[k] ∩ cover[0] for every zone.");
+  def_zone_overlay(m, "difference_zones", &difference_zones, "zones[k] − cover[0] for every zone.");
+  def_zone_overlay(m, "intersection_areas", &intersection_areas,
+                   "Area of zones[k] ∩ cover[0] for every zone (coordinate units squared).");
 }
 
 }  // namespace jangkau::bind
