@@ -19,21 +19,9 @@ py::object make_exception(const char* cls, const Error& e) {
 }
 void raise(const char* cls, const Error& e) {
   py::object exc = make_exception(cls, e);
-  PyErr_SetObject(exc.get_type().ptr(), exc.ptr());
+  PyErr_SetObject(py::type::handle_of(exc).ptr(), exc.ptr());
 }
 }  // namespace
-
-Monitor make_monitor(py::object progress) {
-  return Monitor([progress](std::string_view stage, std::size_t done, std::size_t total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) {
-      PyErr_Clear();
-      return false;
-    }
-    if (!progress.is_none()) progress(py::str(stage.data(), stage.size()), done, total);
-    return true;
-  });
-}
 
 void bind_errors(py::module_& m) {
   py::register_exception_translator([](std::exception_ptr p) {

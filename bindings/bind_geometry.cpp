@@ -1,20 +1,16 @@
-// GeometryArray crosses the language boundary as GeoArrow-style numpy arrays
-// (the layout of shapely.to_ragged_array / from_ragged_array).
+// core/geometry.hpp. A GeometryArray crosses the language boundary as GeoArrow-style numpy
+// arrays (the layout of shapely.to_ragged_array / from_ragged_array): in, copied once into the
+// engine's vectors (vector_from); out, read-only views that keep the GeometryArray alive.
 #include "bind.hpp"
+#include "core/error.hpp"
 #include "core/geometry.hpp"
-#include "core/spatial_index.hpp"
 
 namespace jangkau::bind {
 
 namespace {
-template <class T>
-std::vector<T> to_vector(const carray<T>& a) {
-  auto v = view(a);
-  return {v.begin(), v.end()};
-}
-template <class T>
-py::array_t<T> copy_out(const std::vector<T>& v) {
-  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+template <auto Member>
+auto geometry_view() {
+  return [](py::object self) { return readonly_view(self.cast<const GeometryArray&>().*Member, self); };
 }
 }  // namespace
 
@@ -25,17 +21,20 @@ void bind_geometry(py::module_& m) {
       .value("Polygon", GeometryKind::Polygon);
 
   py::class_<GeometryArray>(m, "GeometryArray",
-                            "Geometries as flat coordinate and offset arrays (always multi-part).")
-      .def(py::init([](GeometryKind kind, const carray<double>& x, const carray<double>& y,
-                       const carray<std::int64_t>& ring_offsets, const carray<std::int64_t>& part_offsets,
-                       const carray<std::int64_t>& geom_offsets) {
+                            "Geometries as flat coordinate and offset arrays (always multi-part). The array "
+                            "properties are read-only views that keep the GeometryArray alive.")
+      .def(py::init([](GeometryKind kind, const py::array_t<double, py::array::forcecast>& x,
+                       const py::array_t<double, py::array::forcecast>& y,
+                       const py::array_t<std::int64_t, py::array::forcecast>& ring_offsets,
+                       const py::array_t<std::int64_t, py::array::forcecast>& part_offsets,
+                       const py::array_t<std::int64_t, py::array::forcecast>& geom_offsets) {
              GeometryArray a;
              a.kind = kind;
-             a.x = to_vector(x);
-             a.y = to_vector(y);
-             a.ring_offsets = to_vector(ring_offsets);
-             a.part_offsets = to_vector(part_offsets);
-             a.geom_offsets = to_vector(geom_offsets);
+             a.x = vector_from(x);
+             a.y = vector_from(y);
+             a.ring_offsets = vector_from(ring_offsets);
+             a.part_offsets = vector_from(part_offsets);
+             a.geom_offsets = vector_from(geom_offsets);
              if (a.x.size() != a.y.size()) throw InvalidInputError("x and y differ in length");
              if (a.ring_offsets.empty() || a.part_offsets.empty() || a.geom_offsets.empty())
                throw InvalidInputError("offset arrays must start with 0");
@@ -46,64 +45,43 @@ void bind_geometry(py::module_& m) {
              return a;
            }),
            py::arg("kind"), py::arg("x"), py::arg("y"), py::arg("ring_offsets"), py::arg("part_offsets"),
-           py::arg("geom_offsets"))
+           py::arg("geom_offsets"),
+           "Copies the arrays once (strided input is read in place, other dtypes converted).")
       .def("__len__", &GeometryArray::size)
       .def_property_readonly("kind", [](const GeometryArray& a) { return a.kind; })
-      .def_property_readonly("x", [](const GeometryArray& a) { return copy_out(a.x); })
-      .def_property_readonly("y", [](const GeometryArray& a) { return copy_out(a.y); })
-      .def_property_readonly("ring_offsets", [](const GeometryArray& a) { return copy_out(a.ring_offsets); })
-      .def_property_readonly("part_offsets", [](const GeometryArray& a) { return copy_out(a.part_offsets); })
-      .def_property_readonly("geom_offsets", [](const GeometryArray& a) { return copy_out(a.geom_offsets); });
+      .def_property_readonly("x", geometry_view<&GeometryArray::x>())
+      .def_property_readonly("y", geometry_view<&GeometryArray::y>())
+      .def_property_readonly("ring_offsets", geometry_view<&GeometryArray::ring_offsets>())
+      .def_property_readonly("part_offsets", geometry_view<&GeometryArray::part_offsets>())
+      .def_property_readonly("geom_offsets", geometry_view<&GeometryArray::geom_offsets>());
 
   m.def(
       "polygon_area",
       [](const GeometryArray& a) {
-        std::vector<double> out(a.size());
-        for (std::size_t g = 0; g < a.size(); ++g) out[g] = polygon_area(a, g);
-        return to_numpy(std::move(out));
+        return to_numpy(nogil([&] {
+          std::vector<double> out(a.size());
+          for (std::size_t g = 0; g < a.size(); ++g) out[g] = polygon_area(a, g);
+          return out;
+        }));
       },
-      "Planar area of every polygon (coordinate units squared).");
+      py::arg("geometry"), "Planar area of every polygon (coordinate units squared).");
   m.def(
       "geometry_length",
       [](const GeometryArray& a) {
-        std::vector<double> out(a.size());
-        for (std::size_t g = 0; g < a.size(); ++g) out[g] = geometry_length(a, g);
-        return to_numpy(std::move(out));
+        return to_numpy(nogil([&] {
+          std::vector<double> out(a.size());
+          for (std::size_t g = 0; g < a.size(); ++g) out[g] = geometry_length(a, g);
+          return out;
+        }));
       },
-      "Planar length of every line (perimeter of polygons), in coordinate units.");
+      py::arg("geometry"), "Planar length of every line (perimeter of polygons), in coordinate units.");
   m.def(
       "orient_ccw",
       [](GeometryArray a) {
-        orient_polygons_ccw(a);
+        nogil([&] { orient_polygons_ccw(a); });
         return a;
       },
-      "Copy with shells counter-clockwise and holes clockwise.");
-  m.def(
-      "locate_points",
-      [](const GeometryArray& polygons, const carray<double>& x, const carray<double>& y, int threads) {
-        PolygonIndex index(polygons);
-        std::vector<std::int64_t> out;
-        {
-          py::gil_scoped_release release;
-          out = index.locate(view(x), view(y), threads);
-        }
-        return to_numpy(std::move(out));
-      },
-      py::arg("polygons"), py::arg("x"), py::arg("y"), py::arg("threads") = 0,
-      "Index of the polygon containing each point (R-tree + exact test), -1 where none.");
-  m.def(
-      "nearest_points",
-      [](const carray<double>& tx, const carray<double>& ty, const carray<double>& qx, const carray<double>& qy,
-         int threads) {
-        Nearest n;
-        {
-          py::gil_scoped_release release;
-          n = nearest_points(view(tx), view(ty), view(qx), view(qy), threads);
-        }
-        return py::make_tuple(to_numpy(std::move(n.index)), to_numpy(std::move(n.distance)));
-      },
-      py::arg("target_x"), py::arg("target_y"), py::arg("query_x"), py::arg("query_y"), py::arg("threads") = 0,
-      "Nearest target (index, distance) of every query point; ties go to the lower index.");
+      py::arg("geometry"), "Copy with shells counter-clockwise and holes clockwise.");
 }
 
 }  // namespace jangkau::bind

@@ -1,4 +1,6 @@
-// Entry point of jangkau._core. Each bind_*.cpp registers one concept.
+// Entry point of jangkau._core. Each bind_<name>.cpp binds the engine header <name>.hpp
+// (core/ or io/) and nothing else, so the binding of any engine function is found by the
+// header that declares it; bind.hpp/bind.cpp hold the shared array, GIL and monitor helpers.
 #include <pybind11/pybind11.h>
 
 #include "bind.hpp"
@@ -6,13 +8,25 @@
 PYBIND11_MODULE(_core, m) {
   m.doc() = "jangkau engine (C++). Use the public API in the `jangkau` package.";
   m.attr("__version__") = JANGKAU_VERSION;
-  jangkau::bind::bind_errors(m);
-  jangkau::bind::bind_geometry(m);
-  jangkau::bind::bind_io(m);
-  jangkau::bind::bind_coverage(m);
-  jangkau::bind::bind_network(m);
-  jangkau::bind::bind_access(m);
-  jangkau::bind::bind_siting(m);
-  jangkau::bind::bind_roads(m);
-  jangkau::bind::bind_travel(m);
+  using namespace jangkau::bind;
+  bind_errors(m);  // first: the exception translator
+  // core/
+  bind_geometry(m);
+  bind_spatial_index(m);
+  bind_cell_coverage(m);
+  bind_group_stats(m);
+  bind_nearest_allocation(m);
+  bind_coverage(m);
+  bind_network(m);
+  bind_access(m);  // before network_access: CatchmentSpec takes a Decay
+  bind_network_access(m);
+  bind_siting(m);
+  // io/ (bind_io.cpp split by header: it bound four io headers)
+  bind_raster(m);
+  bind_overlay(m);
+  bind_crs(m);
+  bind_vector(m);
+  bind_writer(m);
+  bind_geos_ops(m);
+  bind_roads(m);
 }

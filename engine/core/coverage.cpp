@@ -2,119 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <numeric>
 #include <memory>
 #include <numbers>
-#include <string>
 
 #include "error.hpp"
 #include "parallel.hpp"
-#include "spatial_index.hpp"
-
-namespace jangkau {
-
-GroupStats weighted_group_stats(std::span<const double> values, std::span<const double> weights,
-                                std::span<const std::int64_t> groups, std::size_t n_groups,
-                                std::span<const double> probabilities) {
-  if (values.size() != weights.size() || values.size() != groups.size())
-    throw InvalidInputError("weighted_group_stats: values, weights and groups differ in length");
-  for (double p : probabilities)
-    if (!(p >= 0.0 && p <= 1.0)) throw InvalidInputError("quantile probabilities must be in [0, 1]");
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  GroupStats out;
-  out.weight.assign(n_groups, 0.0);
-  out.mean.assign(n_groups, nan);
-  out.quantiles.assign(probabilities.size() * n_groups, nan);
-  // Bucket the kept entries by group (counting sort), then sort each bucket by value.
-  std::vector<std::size_t> start(n_groups + 1, 0);
-  auto kept = [&](std::size_t i) {
-    return weights[i] > 0.0 && groups[i] >= 0 && static_cast<std::size_t>(groups[i]) < n_groups &&
-           !std::isnan(values[i]);
-  };
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (kept(i)) ++start[static_cast<std::size_t>(groups[i]) + 1];
-  for (std::size_t k = 0; k < n_groups; ++k) start[k + 1] += start[k];
-  std::vector<std::size_t> order(start.back());
-  {
-    std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < values.size(); ++i)
-      if (kept(i)) order[fill[static_cast<std::size_t>(groups[i])]++] = i;
-  }
-  for (std::size_t k = 0; k < n_groups; ++k) {
-    auto b = order.begin() + static_cast<std::ptrdiff_t>(start[k]);
-    auto e = order.begin() + static_cast<std::ptrdiff_t>(start[k + 1]);
-    if (b == e) continue;
-    // Stable sort by (value, index): deterministic.
-    std::stable_sort(b, e, [&](std::size_t i, std::size_t j) { return values[i] < values[j]; });
-    double w = 0.0, wv = 0.0;
-    bool infinite = false;
-    for (auto it = b; it != e; ++it) {
-      w += weights[*it];
-      if (std::isinf(values[*it]))
-        infinite = true;
-      else
-        wv += weights[*it] * values[*it];
-    }
-    out.weight[k] = w;
-    out.mean[k] = infinite ? std::numeric_limits<double>::infinity() : wv / w;
-    for (std::size_t q = 0; q < probabilities.size(); ++q) {
-      const double target = probabilities[q] * w;
-      double cum = 0.0;
-      double v = values[*(e - 1)];
-      for (auto it = b; it != e; ++it) {
-        cum += weights[*it];
-        if (cum >= target) {
-          v = values[*it];
-          break;
-        }
-      }
-      out.quantiles[q * n_groups + k] = v;
-    }
-  }
-  return out;
-}
-
-Allocation allocate_nearest(std::span<const double> cell_x, std::span<const double> cell_y,
-                            std::span<const double> population, std::span<const double> facility_x,
-                            std::span<const double> facility_y, int threads, Monitor& monitor) {
-  if (cell_x.size() != cell_y.size() || cell_x.size() != population.size())
-    throw InvalidInputError("allocate_nearest: cell arrays differ in length");
-  if (facility_x.size() != facility_y.size())
-    throw InvalidInputError("allocate_nearest: facility arrays differ in length");
-  // Only populated cells are queried: empty cells are most of a typical raster.
-  std::vector<double> qx, qy;
-  std::vector<std::size_t> cell_of;
-  for (std::size_t i = 0; i < population.size(); ++i) {
-    const double p = population[i];
-    if (p < 0.0)
-      throw InvalidInputError("negative population in cell " + std::to_string(i),
-                              {"", static_cast<std::int64_t>(i), "population"});
-    if (p > 0.0) {
-      qx.push_back(cell_x[i]);
-      qy.push_back(cell_y[i]);
-      cell_of.push_back(i);
-    }
-  }
-  monitor.report("nearest facility", 0, qx.size());
-  Nearest near = nearest_points(facility_x, facility_y, qx, qy, threads);
-  monitor.report("nearest facility", qx.size(), qx.size());
-  Allocation out;
-  out.facility.assign(population.size(), -1);
-  out.distance.assign(population.size(), std::numeric_limits<double>::infinity());
-  for (std::size_t k = 0; k < cell_of.size(); ++k) {
-    out.facility[cell_of[k]] = near.index[k];
-    out.distance[cell_of[k]] = near.distance[k];
-  }
-  const double probs[] = {0.5, 0.9};
-  out.stats = weighted_group_stats(out.distance, population, out.facility, facility_x.size(), probs);
-  return out;
-}
-
-}  // namespace jangkau
 
 // ---------------------------------------------------------------------------------------------
 // Coverage of zones by a union of discs, without building the union.
+// (Group statistics: group_stats.cpp; nearest-facility allocation: nearest_allocation.cpp.)
 //
 // ∂(Z ∩ U) = (∂Z ∩ U) ∪ (∂U ∩ Z), and ∂U = ⋃_i (∂D_i outside every other disc). Each disc is a
 // convex polygon, so "the part of a segment inside D_j" is one parameter interval (Cyrus–Beck),

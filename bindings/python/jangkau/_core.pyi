@@ -57,10 +57,12 @@ class GeometryKind:
         ...
 class GeometryArray:
     """
-    Geometries as flat coordinate and offset arrays (always multi-part).
+    Geometries as flat coordinate and offset arrays (always multi-part). The array properties are read-only views that keep the GeometryArray alive.
     """
     def __init__(self, kind: GeometryKind, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ring_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], part_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], geom_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> None:
-        ...
+        """
+        Copies the arrays once (strided input is read in place, other dtypes converted).
+        """
     def __len__(self) -> int:
         ...
     @property
@@ -80,29 +82,6 @@ class GeometryArray:
         ...
     @property
     def y(self) -> numpy.typing.NDArray[numpy.float64]:
-        ...
-class VectorLayer:
-    """
-    A layer read through GDAL/OGR.
-    """
-    def __len__(self) -> int:
-        ...
-    def columns(self) -> list:
-        ...
-    @property
-    def crs(self) -> typing.Any:
-        ...
-    @property
-    def fid(self) -> numpy.typing.NDArray[numpy.int64]:
-        ...
-    @property
-    def geometry(self) -> GeometryArray:
-        ...
-    @property
-    def name(self) -> str:
-        ...
-    @property
-    def source(self) -> str:
         ...
 class Grid:
     """
@@ -138,57 +117,6 @@ class Grid:
         ...
     @property
     def shape(self) -> tuple[int, int]:
-        ...
-class RasterType:
-    """
-    Members:
-    
-      Float32
-    
-      Float64
-    
-      Int32
-    
-      UInt8
-    """
-    Float32: typing.ClassVar[RasterType]
-    Float64: typing.ClassVar[RasterType]
-    Int32: typing.ClassVar[RasterType]
-    UInt8: typing.ClassVar[RasterType]
-    __members__: typing.ClassVar[dict[str, RasterType]]
-    @typing.overload
-    def __eq__(self, other: RasterType) -> bool:
-        ...
-    @typing.overload
-    def __eq__(self, other: typing.Any) -> bool:
-        ...
-    def __getstate__(self) -> int:
-        ...
-    def __hash__(self) -> int:
-        ...
-    def __index__(self) -> int:
-        ...
-    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    def __int__(self) -> int:
-        ...
-    @typing.overload
-    def __ne__(self, other: RasterType) -> bool:
-        ...
-    @typing.overload
-    def __ne__(self, other: typing.Any) -> bool:
-        ...
-    def __repr__(self) -> str:
-        ...
-    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    def __str__(self) -> str:
-        ...
-    @property
-    def name(self) -> str:
-        ...
-    @property
-    def value(self) -> int:
         ...
 class Graph:
     """
@@ -469,6 +397,82 @@ class SitingResultCore:
         ...
     @property
     def unreachable(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+class RasterType:
+    """
+    Members:
+    
+      Float32
+    
+      Float64
+    
+      Int32
+    
+      UInt8
+    """
+    Float32: typing.ClassVar[RasterType]
+    Float64: typing.ClassVar[RasterType]
+    Int32: typing.ClassVar[RasterType]
+    UInt8: typing.ClassVar[RasterType]
+    __members__: typing.ClassVar[dict[str, RasterType]]
+    @typing.overload
+    def __eq__(self, other: RasterType) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: RasterType) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
+class VectorLayer:
+    """
+    A layer read through GDAL/OGR. Its arrays are read-only views that keep the layer alive.
+    """
+    def __len__(self) -> int:
+        ...
+    def columns(self) -> list:
+        """
+        [(name, type, values, valid)]: values and valid (uint8) are read-only views.
+        """
+    @property
+    def crs(self) -> typing.Any:
+        ...
+    @property
+    def fid(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def geometry(self) -> GeometryArray:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def source(self) -> str:
         ...
 class SpeedTable:
     """
@@ -780,7 +784,7 @@ def dissolve(geometry: GeometryArray, group: typing.Annotated[numpy.typing.Array
     """
     Union of the geometries of each group 0..n_groups-1 (GEOS, parallel over groups).
     """
-def geometry_length(arg0: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
+def geometry_length(geometry: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
     """
     Planar length of every line (perimeter of polygons), in coordinate units.
     """
@@ -796,8 +800,10 @@ def intersection_areas(zones: GeometryArray, cover: GeometryArray, threads: typi
     """
     Area of zones[k] ∩ cover[0] for every zone (coordinate units squared).
     """
-def is_valid(arg0: GeometryArray) -> typing.Any:
-    ...
+def is_valid(geometry: GeometryArray) -> numpy.ndarray:
+    """
+    GEOS validity of every geometry (bool array).
+    """
 def largest_component(graph: Graph) -> tuple:
     """
     (subgraph, parent_node) of the largest weakly connected component.
@@ -816,15 +822,15 @@ def nearest_points(target_x: typing.Annotated[numpy.typing.ArrayLike, numpy.floa
     """
     Nearest target (index, distance) of every query point; ties go to the lower index.
     """
-def network_access_many(graph: Graph, source_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], source_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_target: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_source: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], population: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weight_set: typing.SupportsInt | typing.SupportsIndex, cutoff: typing.SupportsFloat | typing.SupportsIndex, cost_divisor: typing.SupportsFloat | typing.SupportsIndex, specs: list, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> list:
+def network_access_many(graph: Graph, source_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], source_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_node: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target_offset: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target_group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_target: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_source: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], extra_cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], population: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weight_set: typing.SupportsInt | typing.SupportsIndex, cutoff: typing.SupportsFloat | typing.SupportsIndex, cost_divisor: typing.SupportsFloat | typing.SupportsIndex, specs: collections.abc.Sequence[CatchmentSpec], threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> list:
     """
-    [(access, ratio, catchment_demand), ...]: several floating catchments from one set of searches; each spec is (decay, max_cost, zone_breaks, zone_weights, beta, min_cost, hansen).
+    [(access, ratio, catchment_demand), ...]: several floating catchments (list of CatchmentSpec) from one set of searches.
     """
-def orient_ccw(arg0: GeometryArray) -> GeometryArray:
+def orient_ccw(geometry: GeometryArray) -> GeometryArray:
     """
     Copy with shells counter-clockwise and holes clockwise.
     """
-def polygon_area(arg0: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
+def polygon_area(geometry: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
     """
     Planar area of every polygon (coordinate units squared).
     """
@@ -855,12 +861,14 @@ def snap_brute_force(lines: GeometryArray, x: typing.Annotated[numpy.typing.Arra
 def snap_entries(edge: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], fraction: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], walk_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], beyond_max: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], edge_from: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], edge_to: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], edge_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], edge_twin: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], direction: SnapDirection) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]:
     ...
 def transform_geometry(geometry: GeometryArray, src: str, dst: str) -> GeometryArray:
-    ...
+    """
+    A transformed copy of the geometries.
+    """
 def transform_xy(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], src: str, dst: str) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
     """
     Transforms coordinate arrays (lon/lat order).
     """
-def unary_union(arg0: GeometryArray) -> GeometryArray:
+def unary_union(geometry: GeometryArray) -> GeometryArray:
     ...
 def utm_crs_for(lon: typing.SupportsFloat | typing.SupportsIndex, lat: typing.SupportsFloat | typing.SupportsIndex) -> str:
     ...
@@ -888,4 +896,4 @@ def zonal_sums(grid: Grid, values: typing.Annotated[numpy.typing.ArrayLike, nump
     """
     Coverage-weighted (sum, count, covered_cells) of a raster per polygon (exactextract's rule).
     """
-__version__: str = '0.1.0'
+__version__: str = '0.2.0'

@@ -269,11 +269,12 @@ class Catchment:
             raise InvalidInputError("gravity needs Decay.POWER or Decay.EXPONENTIAL", field="decay")
         return cls(decay, max_cost=float(max_cost), beta=float(beta), min_cost=float(min_cost), hansen=not competition)
 
-    def _spec(self) -> tuple:
+    def _spec(self) -> _core.CatchmentSpec:
         if not isinstance(self.decay, Decay):
             raise InvalidInputError(f"decay must be a jangkau.network.access.Decay, got {self.decay!r}", field="decay")
-        return (self.decay._engine, float(self.max_cost), [float(b) for b in self.breaks],
-                [float(w) for w in self.weights], float(self.beta), float(self.min_cost), bool(self.hansen))
+        return _core.CatchmentSpec(decay=self.decay._engine, max_cost=float(self.max_cost),
+                                   zone_breaks=[float(b) for b in self.breaks], zone_weights=[float(w) for w in self.weights],
+                                   beta=float(self.beta), min_cost=float(self.min_cost), hansen=bool(self.hansen))
 
 
 def on_network(network: Any, supply_nodes: Any, demand_nodes: Any, population: Any, capacity: Any,
