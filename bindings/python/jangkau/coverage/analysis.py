@@ -260,18 +260,14 @@ def coverage(
                     threads,
                 )
             else:
-                zone_area = _core.polygon_area(src_ga)
                 areas = _core.disc_union_areas(src_ga, fx, fy, r, quadrant_segments, threads)
-                share_all = np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0)
+                sums = None
                 if population.raster is not None:
                     w = np.nan_to_num(population.raster.values, nan=0.0)
                     sums = _core.disc_union_zonal_sums(
                         population.raster.grid, w, src_ga, fx, fy, r, None, quadrant_segments, threads
                     )
-                    tot = population._weight_totals()
-                    share_all = np.where(
-                        tot > 0, np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0), share_all
-                    )
+                share_all = population.zone_shares(areas, sums)
         for j, r in enumerate(radii):
             if model_crs.is_projected:
                 cov = cov_all[j] if population.model is PopulationModel.RASTER else None

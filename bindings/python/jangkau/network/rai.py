@@ -160,7 +160,6 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
     """
     from ..coverage.analysis import _names, _resolve_source
     from ..data.io import to_geometry_array
-    from .. import _core
 
     population, desa, targets, key, metric = _resolve_source(source, population, level)
     if population.model is not PopulationModel.ZONES:
@@ -187,15 +186,7 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
         buffer = shapely.union_all(shapely.buffer(all_season.geometry.values, float(distance_m), quad_segs=quad_segs))
     buf = gpd.GeoSeries([buffer], crs=metric).to_crs(pyproj.CRS.from_user_input(population.crs))
     pop_s = src["population"].to_numpy(dtype=np.float64)
-    src_ga = to_geometry_array(src.geometry)
-    if buffer.is_empty:
-        share = np.zeros(len(src))
-    elif population.raster is None:
-        areas = _core.intersection_areas(src_ga, to_geometry_array(buf), 0)
-        zone_area = _core.polygon_area(src_ga)
-        share = np.minimum(np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0), 1.0)
-    else:
-        share = np.minimum(population.source_shares(_core.intersect_zones(src_ga, to_geometry_array(buf), 0)), 1.0)
+    share = np.zeros(len(src)) if buffer.is_empty else population.shares_within(to_geometry_array(buf), 0)
     if key not in src.columns:
         raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
     group = src[key].astype(object).where(src[key].notna(), "unknown").astype(str).to_numpy()

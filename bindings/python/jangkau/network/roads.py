@@ -75,6 +75,7 @@ class RoadNetwork:
         self._core = core
         self._sources = list(sources)
         self._index: _core.SegmentIndex | None = None
+        self._reversed = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -498,6 +499,19 @@ class RoadNetwork:
             self.edge_from, self.edge_to, node_count=self.node_count, time_s=self.edge_time_s,
             length_m=self.edge_length_m,
         )
+
+    def reversed_graph(self):
+        """The network with every edge reversed, as a :class:`jangkau.network.Network` with one
+        weight set, ``time_s`` (built once, then cached; read-only). A search from facilities on
+        it gives the time FROM every node TO the nearest facility (travel, isochrones); node and
+        edge ids are the same as here, so :meth:`snap_entries` rows with direction
+        ``"to_point"`` are its seeds."""
+        if self._reversed is None:
+            from .graph import Network
+
+            self._reversed = Network.from_edges(self.edge_to, self.edge_from, node_count=self.node_count,
+                                                time_s=self.edge_time_s)
+        return self._reversed
 
     def __repr__(self) -> str:
         return f"RoadNetwork({self.node_count} nodes, {self.edge_count} edges, crs={self.crs!r})"

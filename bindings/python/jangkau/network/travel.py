@@ -39,7 +39,6 @@ from .. import _core
 from . import access as _access
 from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
 from ..data.io import to_geometry_array
-from .graph import Network
 from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
 
@@ -167,18 +166,8 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
             src = population.zones
             zone_key = src[key].astype(object).where(src[key].notna(), "unknown").astype(str).to_numpy()
             codes, src_zone = np.unique(zone_key, return_inverse=True)
-            offsets, cells, frac = _core.cell_coverage(grid, to_geometry_array(src.geometry), 0.0, threads)
-            owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
             # The same split as Population.surface(): areal (or dasymetric) weights per source zone.
-            weight = frac
-            if population.raster is not None:
-                w = np.nan_to_num(population.raster.values, nan=0.0).ravel()
-                weight = frac * w[cells]
-                tot = np.bincount(owner, weights=weight, minlength=len(offsets) - 1)
-                weight = np.where(tot[owner] <= 0, frac, weight)
-            tot = np.bincount(owner, weights=weight, minlength=len(offsets) - 1)
-            pop_s = src["population"].to_numpy(dtype=np.float64)
-            mass = pop_s[owner] * np.divide(weight, tot[owner], out=np.zeros_like(weight), where=tot[owner] > 0)
+            owner, cells, mass, _ = population.pieces(cell_size)
             piece_zone = src_zone[owner]
         else:
             tz = targets if targets is not None else desa.dissolve(by=key, as_index=False)
@@ -291,8 +280,7 @@ class TravelModel:
         self._threads = int(threads)
         self._capacity = _capacity(facilities, capacity_column)
         # Time FROM a node TO a facility is a search from the facilities on the reversed graph.
-        self._network = Network.from_edges(roads.edge_to, roads.edge_from, node_count=roads.node_count,
-                                           time_s=roads.edge_time_s)
+        self._network = roads.reversed_graph()
         fx, fy = _points_xy(facilities, roads.crs, "facilities")
         dx, dy = _points_xy(demand.points, roads.crs, "demand points")
         self._fsnap = roads.snap(x=fx, y=fy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh, threads=threads)

@@ -43,7 +43,6 @@ import json
 import math
 import os
 import struct
-import tempfile
 import textwrap
 import zlib
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
 from ..errors import DataFileError, InvalidInputError
+from ..util import apportion, atomic_write_bytes, largest_remainder
 
 __all__ = ["GENERATOR", "SyntheticOptions", "SyntheticRegion", "generate", "write_geotiff", "write_region"]
 
@@ -547,7 +547,7 @@ class _Builder:
         target = np.where(mask, target, 0.0)
         target *= opt.population / target[mask].sum()
 
-        counts = _round_preserving_sum(target[mask], opt.population)
+        counts = largest_remainder(target[mask], opt.population)
         raster = np.full((ny, nx), NODATA, dtype=np.float32)
         raster[mask] = counts.astype(np.float32)  # integers below 2**24 are exact in float32
         self.raster = raster
@@ -913,13 +913,7 @@ def _rebalance(label: np.ndarray, neighbours: list[list[int]], weight: np.ndarra
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     """Integers proportional to ``weights`` that add up to ``total`` (Hamilton's method;
     ties go to the lower index)."""
-    w = np.asarray(weights, dtype=float)
-    quota = w / w.sum() * total
-    out = np.floor(quota).astype(np.int64)
-    rest = total - int(out.sum())
-    order = np.lexsort((np.arange(len(w)), -(quota - out)))
-    out[order[:rest]] += 1
-    return out
+    return apportion(weights, total)
 
 
 def _allocate_seats(population: np.ndarray, seats: int, lo: int, hi: int) -> np.ndarray:
@@ -948,26 +942,7 @@ def _allocate_seats(population: np.ndarray, seats: int, lo: int, hi: int) -> np.
             b = mid
     q = quotas(b)
     q = np.where(np.abs(q - np.round(q)) < 1e-9, np.round(q), q)
-    out = np.floor(q).astype(np.int64)
-    rest = seats - int(out.sum())
-    order = np.lexsort((np.arange(k), -(q - out)))
-    out[order[:max(rest, 0)]] += 1
-    return out
-
-
-def _round_preserving_sum(values: np.ndarray, total: int) -> np.ndarray:
-    """Non-negative integers close to ``values`` (which add up to ``total``) adding up to
-    exactly ``total``: floors plus one for the largest fractional parts (ties: lower index)."""
-    floor = np.floor(values).astype(np.int64)
-    rest = total - int(floor.sum())
-    if rest > 0:
-        frac = values - floor
-        order = np.lexsort((np.arange(len(values)), -frac))
-        floor[order[:rest]] += 1
-    elif rest < 0:  # pragma: no cover - floors never exceed an exact total
-        order = np.lexsort((np.arange(len(values)), values - floor))
-        floor[order[:-rest]] -= 1
-    return floor
+    return largest_remainder(q, seats)
 
 
 def _kruskal(n: int, edges):
@@ -1068,30 +1043,6 @@ def _roman(n: int) -> str:
 
 # --------------------------------------------------------------------------------------------
 # writers (deterministic bytes, atomic replace)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _json_value(v) -> str:
@@ -1242,7 +1193,7 @@ def write_geotiff(path: str | os.PathLike[str], array: np.ndarray, *, origin: tu
     if len(out) % 2:
         out += b"\0"
     out += struct.pack("<H", len(tags)) + b"".join(entries) + struct.pack("<I", 0) + extra
-    _atomic_write(Path(path), bytes(out))
+    atomic_write_bytes(Path(path), bytes(out))
 
 
 def _xml(s: object) -> str:
@@ -1291,7 +1242,7 @@ def _write_region_files(region: SyntheticRegion, directory: Path) -> Path:
     blobs["dapil"] = _csv_bytes(region.dapil)
     # Compute everything before the first write, then write file by file atomically.
     for key, data in blobs.items():
-        _atomic_write(directory / FILES[key], data)
+        atomic_write_bytes(directory / FILES[key], data)
     write_geotiff(
         directory / FILES["population_raster"], region.population_raster,
         origin=region.raster_origin, cell_size_m=opt.cell_size_m, epsg=opt.epsg,
@@ -1299,7 +1250,7 @@ def _write_region_files(region: SyntheticRegion, directory: Path) -> Path:
         metadata={"synthetic": "true", "generator": GENERATOR, "seed": str(opt.seed),
                   "units": "persons per cell", "population_total": str(opt.population)})
     path = directory / "region.toml"
-    _atomic_write(path, _region_toml(region).encode("utf-8"))
+    atomic_write_bytes(path, _region_toml(region).encode("utf-8"))
     return path
 
 
