@@ -55,6 +55,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
+from ..data.contiguity import grow_regions, is_connected
 from ..errors import DataFileError, InvalidInputError
 from ..util import apportion, atomic_write_bytes, largest_remainder
 
@@ -439,7 +440,7 @@ class _Builder:
             self.neighbours[b].append(int(a))
         for lst in self.neighbours:
             lst.sort()
-        if self.n > 1 and _component_count(self.n, self.neighbours) != 1:  # pragma: no cover
+        if self.n > 1 and not is_connected(range(self.n), self.neighbours):  # pragma: no cover
             raise InvalidInputError("synthetic desa adjacency graph is not connected")
 
     # -- grouping ------------------------------------------------------------------------
@@ -793,24 +794,6 @@ class _Builder:
 # small algorithms (pure Python/numpy so the package needs no SciPy at run time)
 
 
-def _component_count(n: int, neighbours: list[list[int]]) -> int:
-    seen = np.zeros(n, dtype=bool)
-    count = 0
-    for s in range(n):
-        if seen[s]:
-            continue
-        count += 1
-        stack = [s]
-        seen[s] = True
-        while stack:
-            v = stack.pop()
-            for w in neighbours[v]:
-                if not seen[w]:
-                    seen[w] = True
-                    stack.append(w)
-    return count
-
-
 def _farthest_points(xy: np.ndarray, k: int, rng) -> list[int]:
     """k well-spread indices: a random first one, then repeatedly the point farthest from all
     chosen ones (ties to the lowest index)."""
@@ -826,56 +809,23 @@ def _farthest_points(xy: np.ndarray, k: int, rng) -> list[int]:
 
 def _grow_regions(neighbours: list[list[int]], weight: np.ndarray, xy: np.ndarray,
                   seeds: list[int]) -> np.ndarray:
-    """Contiguous regions grown from ``seeds`` over a connected graph.
+    """Contiguous regions grown from ``seeds`` over a connected graph
+    (:func:`jangkau.data.contiguity.grow_regions`).
 
     Repeatedly the lightest region that can still grow takes the unassigned neighbour nearest
     to its seed, so every region stays connected and their weights stay balanced.
     """
-    n = len(neighbours)
-    label = np.full(n, -1, dtype=np.int64)
-    size = np.zeros(len(seeds))
-    frontier: list[set[int]] = [set() for _ in seeds]
-    heap: list[tuple[float, int]] = []
-    for r, s in enumerate(seeds):
-        label[s] = r
-        size[r] = weight[s]
-    for r, s in enumerate(seeds):
-        frontier[r].update(w for w in neighbours[s] if label[w] < 0)
-        heapq.heappush(heap, (float(size[r]), r))
-    left = n - len(seeds)
-    while left and heap:
-        _, r = heapq.heappop(heap)
-        cand = sorted(v for v in frontier[r] if label[v] < 0)
-        frontier[r] = set(cand)
-        if not cand:
-            continue  # boxed in: other regions took everything around it
+
+    def nearest_to_seed(r: int, cand: list[int]) -> int:
         sx, sy = xy[seeds[r]]
-        v = min(cand, key=lambda c: ((xy[c, 0] - sx) ** 2 + (xy[c, 1] - sy) ** 2, c))
-        label[v] = r
-        left -= 1
-        size[r] += weight[v]
-        frontier[r].discard(v)
-        frontier[r].update(w for w in neighbours[v] if label[w] < 0)
-        heapq.heappush(heap, (float(size[r]), r))
-    if left:  # pragma: no cover - the graph is checked to be connected first
+        return min(cand, key=lambda c: ((xy[c, 0] - sx) ** 2 + (xy[c, 1] - sy) ** 2, c))
+
+    grown = grow_regions(neighbours, weight, {s: r for r, s in enumerate(seeds)}, nearest_to_seed)
+    if len(grown) < len(neighbours):  # pragma: no cover - the graph is checked to be connected first
         raise InvalidInputError("region growing could not reach every node (graph not connected)")
+    label = np.full(len(neighbours), -1, dtype=np.int64)
+    label[list(grown)] = list(grown.values())
     return label
-
-
-def _connected_without(members: set[int], drop: int, neighbours: list[list[int]]) -> bool:
-    rest = members - {drop}
-    if not rest:
-        return False
-    start = min(rest)
-    seen = {start}
-    stack = [start]
-    while stack:
-        v = stack.pop()
-        for w in neighbours[v]:
-            if w in rest and w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return len(seen) == len(rest)
 
 
 def _rebalance(label: np.ndarray, neighbours: list[list[int]], weight: np.ndarray, k: int,
@@ -897,7 +847,7 @@ def _rebalance(label: np.ndarray, neighbours: list[list[int]], weight: np.ndarra
             for b in sorted({int(label[u]) for u in neighbours[v]} - {a}):
                 gain = size[a] ** 2 + size[b] ** 2 - (size[a] - w) ** 2 - (size[b] + w) ** 2
                 if (gain > 1e-9 * size.sum() ** 2 and (best is None or gain > best[0])
-                        and _connected_without(members[a], v, neighbours)):
+                        and is_connected(members[a] - {v}, neighbours)):
                     best = (gain, v, a, b)
         if best is None:
             break
