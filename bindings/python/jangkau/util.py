@@ -1,5 +1,5 @@
 """Small helpers shared by the whole package: where the bundled datasets are, atomic file
-writes, the sha256 of a file and largest-remainder apportionment.
+writes, TOML output, the sha256 of a file and largest-remainder apportionment.
 
 Everything here is free of pandas/geopandas so that it can be imported cheaply (the CLI's
 start-up time counts); numpy is imported only by the apportionment functions.
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
+import math
 import os
 import secrets
 from collections.abc import Iterator
@@ -29,8 +31,10 @@ __all__ = [
     "atomic_write_text",
     "dataset_path",
     "datasets_dir",
+    "dump_toml",
     "largest_remainder",
     "sha256_file",
+    "toml_value",
 ]
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -139,6 +143,54 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str 
     """Replace ``path`` with ``text`` atomically, encoded as ``encoding``, no newline translation
     (see :func:`atomic_output`)."""
     atomic_write_bytes(path, text.encode(encoding))
+
+
+# --------------------------------------------------------------------------------------------
+# TOML output (the standard library reads TOML but does not write it)
+
+
+def toml_value(v) -> str:
+    """A TOML value for ``v``: bool, int, finite float, str (a JSON string is a valid TOML basic
+    string), list/tuple (array) or dict (inline table). Raises InvalidInputError otherwise."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise InvalidInputError(f"cannot write {v} to TOML")
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
+    raise InvalidInputError(f"cannot write a {type(v).__name__} to TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if k and all(c.isalnum() or c in "_-" for c in k) else json.dumps(k)
+
+
+def dump_toml(data: dict, header: str = "") -> str:
+    """A TOML document for ``data`` (scalars, lists and nested tables; tables after the keys
+    of their parent, in insertion order). ``header`` is written first as ``#`` comments."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+
+    def emit(table: dict, path: list[str]) -> None:
+        scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
+        tables = [(k, v) for k, v in table.items() if isinstance(v, dict)]
+        if path and (scalars or not tables):
+            lines.append("")
+            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
+        for k, v in scalars:
+            lines.append(f"{_toml_key(k)} = {toml_value(v)}")
+        for k, v in tables:
+            emit(v, path + [k])
+
+    emit(data, [])
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ import shapely
 
 from .. import __version__
 from ..errors import DataFileError, InvalidInputError
-from ..util import atomic_output, atomic_write_bytes, largest_remainder, sha256_file
+from ..util import atomic_output, atomic_write_bytes, dump_toml, largest_remainder, sha256_file
 
 __all__ = [
     "FILL_GENERATOR",
@@ -273,48 +273,6 @@ def synthetic_facilities(region, seed: int = 0, types: Iterable[str] = ("puskesm
 
 
 # ------------------------------------------------------------------------------------------ region folder
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise InvalidInputError(f"cannot write {v} to TOML")
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    raise InvalidInputError(f"cannot write a {type(v).__name__} to TOML")
-
-
-def _toml_key(k: str) -> str:
-    return k if k and all(c.isalnum() or c in "_-" for c in k) else json.dumps(k)
-
-
-def dump_toml(data: dict, header: str = "") -> str:
-    """A TOML document for ``data`` (scalars, lists and nested tables; tables after the keys
-    of their parent, in insertion order). ``header`` is written first as ``#`` comments."""
-    lines = [f"# {line}".rstrip() for line in header.splitlines()]
-
-    def emit(table: dict, path: list[str]) -> None:
-        scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
-        tables = [(k, v) for k, v in table.items() if isinstance(v, dict)]
-        if path and (scalars or not tables):
-            lines.append("")
-            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
-        for k, v in scalars:
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-        for k, v in tables:
-            emit(v, path + [k])
-
-    emit(data, [])
-    return "\n".join(lines) + "\n"
-
 
 @dataclass
 class FilledRegion:
