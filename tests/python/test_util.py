@@ -286,13 +286,13 @@ def test_grow_regions_gives_contiguous_balanced_regions():
 
 def _old_source_shares(population, pieces):
     """Population.source_shares as it was before the split had one home (reference)."""
-    zone_area = _core.polygon_area(population._source_geometry())
+    zone_area = _core.polygon_area(population.source_geometry())
     area_share = np.divide(_core.polygon_area(pieces), zone_area, out=np.zeros(len(zone_area)), where=zone_area > 0)
     if population.raster is None:
         return area_share
     w = np.nan_to_num(population.raster.values, nan=0.0)
     s, _, _ = _core.zonal_sums(population.raster.grid, w, pieces)
-    tot, _, _ = _core.zonal_sums(population.raster.grid, w, population._source_geometry())
+    tot, _, _ = _core.zonal_sums(population.raster.grid, w, population.source_geometry())
     return np.where(tot > 0, np.divide(s, tot, out=np.zeros_like(s), where=tot > 0), area_share)
 
 
@@ -335,7 +335,7 @@ def test_population_split_equals_the_old_rule_on_real_desa(cilegon_models):
     cover = shapely.union_all(shapely.buffer(fac, 1500.0))
     for pop in (areal, weighted):
         assert pop.model is PopulationModel.ZONES
-        src = pop._source_geometry()
+        src = pop.source_geometry()
         ga = to_geometry_array(gpd.GeoSeries([cover], crs=pop.crs_object))
         pieces = _core.intersect_zones(src, ga, 0)
         old = _old_source_shares(pop, pieces)
@@ -393,3 +393,58 @@ def test_reversed_graph_is_built_once_and_reverses_every_edge(tmp_path):
         got = rev.nearest([target])["cost"].to_numpy()
         for v in range(roads.node_count):
             assert got[v] == pytest.approx(to_target.get(v, np.inf))
+
+
+# ------------------------------------------------------------------------------ zones plus population
+
+
+def test_zone_population_on_real_desa_against_shapely(cilegon_models):
+    from jangkau.data.population import from_raster
+    from jangkau.data.zones import ZonePopulation, zone_codes
+
+    desa, areal, weighted = cilegon_models
+    desa = desa.copy()
+    desa["kecamatan_code"] = desa["district_code"].astype(str)
+    desa.loc[desa.index[0], "kecamatan_code"] = None  # a desa without kecamatan: group "unknown"
+    areal = from_zone_counts(desa)
+    zp = ZonePopulation.resolve(desa, areal, "kecamatan_code")
+    assert zp.model is PopulationModel.ZONES and zp.key == "kecamatan_code" and zp.targets is None
+    codes, pop = zp.zone_population()
+    expected = desa.assign(k=zone_codes(desa["kecamatan_code"])).groupby("k")["population"].sum()
+    assert codes.tolist() == expected.index.tolist() and "unknown" in codes
+    np.testing.assert_allclose(pop, expected.to_numpy(), rtol=1e-12)
+    # covered population: shapely overlay, uniform density within each desa
+    pts = desa.geometry.representative_point()
+    cover = shapely.union_all(shapely.buffer(pts.values[::4], 1200.0))
+    got = zp.covered(to_geometry_array(gpd.GeoSeries([cover], crs=areal.crs_object)))
+    inter = shapely.area(shapely.intersection(desa.geometry.values, cover)) / shapely.area(desa.geometry.values)
+    brute = (desa.assign(k=zone_codes(desa["kecamatan_code"]), c=desa["population"] * np.minimum(inter, 1.0))
+             .groupby("k")["c"].sum())
+    np.testing.assert_allclose(got, brute.reindex(codes).to_numpy(), rtol=1e-9, atol=1e-6)
+    # the source zones as zones of their own level (unique codes): sorted, no dissolve
+    zc = ZonePopulation.resolve(desa, areal, "code")
+    tz, tcodes = zc.target_zones()
+    assert tcodes.tolist() == sorted(desa["code"].astype(str)) and len(tz) == len(desa)
+    assert zc.names() == {} and zp.names() == {}
+
+    # RASTER model: exact partial cells against shapely boxes
+    surface = weighted.surface(250.0)
+    raster_pop = from_raster(surface)
+    zr = ZonePopulation.resolve(desa, raster_pop, "kecamatan_code")
+    tz, rcodes = zr.target_zones()
+    assert len(tz) == desa["kecamatan_code"].nunique()  # dissolved (the missing code is left out)
+    rcodes2, rpop = zr.zone_population()
+    assert rcodes2.tolist() == rcodes.tolist() == sorted(desa["kecamatan_code"].dropna().unique())
+    cx, cy = surface.cell_centers()
+    vals = np.nan_to_num(surface.values.ravel(), nan=0.0)
+    keep = vals > 0
+    cs = 250.0
+    boxes = shapely.box(cx[keep] - cs / 2, cy[keep] - cs / 2, cx[keep] + cs / 2, cy[keep] + cs / 2)
+    tzm = raster_pop.to_crs_of_model(tz)
+    for k, zone in enumerate(tzm.geometry.values):
+        frac = shapely.area(shapely.intersection(boxes, zone)) / (cs * cs)
+        assert rpop[k] == pytest.approx(float(np.sum(vals[keep] * frac)), rel=1e-9, abs=1e-6)
+    cov = zr.covered(to_geometry_array(gpd.GeoSeries([cover], crs=raster_pop.crs_object)))
+    for k, zone in enumerate(tzm.geometry.values):
+        frac = shapely.area(shapely.intersection(boxes, shapely.intersection(zone, cover))) / (cs * cs)
+        assert cov[k] == pytest.approx(float(np.sum(vals[keep] * frac)), rel=1e-9, abs=1e-6)

@@ -96,7 +96,8 @@ class Population:
         target = self.crs_object
         return gdf if gdf.crs.equals(target) else gdf.to_crs(target)
 
-    def _source_geometry(self) -> _core.GeometryArray:
+    def source_geometry(self) -> _core.GeometryArray:
+        """ZONES model: the source zones as an engine geometry array (built once)."""
         if "source" not in self._cache:
             self._cache["source"] = to_geometry_array(self.zones.geometry)
         return self._cache["source"]
@@ -105,14 +106,14 @@ class Population:
         """ZONES with weights: Σ_c w_c·f_s(c) per source zone (0 → areal weighting fallback)."""
         if "wtot" not in self._cache:
             w = np.nan_to_num(self.raster.values, nan=0.0)
-            s, _, _ = _core.zonal_sums(self.raster.grid, w, self._source_geometry())
+            s, _, _ = _core.zonal_sums(self.raster.grid, w, self.source_geometry())
             self._cache["wtot"] = s
         return self._cache["wtot"]
 
     # ----------------------------------------------------------------- overlay
     def _zone_area(self) -> np.ndarray:
         if "zone_area" not in self._cache:
-            self._cache["zone_area"] = _core.polygon_area(self._source_geometry())
+            self._cache["zone_area"] = _core.polygon_area(self.source_geometry())
         return self._cache["zone_area"]
 
     def zone_shares(self, areas: np.ndarray, weight_sums: np.ndarray | None = None) -> np.ndarray:
@@ -154,7 +155,7 @@ class Population:
         intersection areas are computed (no intersection geometry is built)."""
         if self.model is not PopulationModel.ZONES:
             raise InvalidInputError("shares_within needs the ZONES model")
-        src = self._source_geometry()
+        src = self.source_geometry()
         if self.raster is None:
             share = self.zone_shares(_core.intersection_areas(src, polygon, threads))
         else:
@@ -186,7 +187,7 @@ class Population:
         key = ("pieces", cell_size)
         if key in self._cache:
             return self._cache[key]
-        zones = self._source_geometry()
+        zones = self.source_geometry()
         if self.raster is not None:
             grid = self.raster.grid
             w = np.nan_to_num(self.raster.values, nan=0.0).ravel()
