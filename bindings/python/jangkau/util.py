@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -88,7 +87,7 @@ def _open_temp(path: Path) -> tuple[int, Path]:
     rename is atomic) with the usual permissions (0666 minus the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:  # pragma: no cover - 48 random bits

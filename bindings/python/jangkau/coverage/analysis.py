@@ -325,10 +325,7 @@ def distance_by_zone(
     dist = distance_to_nearest(population, facilities, cell_size=cell_size, threads=threads)
     zm = population.to_crs_of_model(zones)
     if population.model is PopulationModel.RASTER:
-        surface = population.surface(cell_size)
-        offsets, cells, frac = _core.cell_coverage(surface.grid, to_geometry_array(zm.geometry), 0.0, threads)
-        group = np.repeat(np.arange(len(zones), dtype=np.int64), np.diff(offsets))
-        weight = np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+        group, cells, weight = population.cell_pieces(to_geometry_array(zm.geometry), cell_size, threads)
     else:
         zone_of, cells, weight, _ = population.pieces(cell_size)
         reps = population.zones.geometry.representative_point()

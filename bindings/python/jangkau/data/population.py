@@ -177,6 +177,16 @@ class Population:
         s, _, _ = _core.zonal_sums(self.raster.grid, self.raster.values, polygons)
         return s
 
+    def cell_pieces(self, polygons: _core.GeometryArray, cell_size: float = 100.0,
+                    threads: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (polygon, cell) overlap of the population surface (:meth:`surface`; the raster
+        itself for RASTER) as arrays (polygon index, flat cell index, persons ``count_c ·
+        area(c ∩ polygon) / area(c)``), exact partial cells; the polygons in the model's CRS."""
+        surface = self.surface(cell_size)
+        offsets, cells, frac = _core.cell_coverage(surface.grid, polygons, 0.0, threads)
+        polygon_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        return polygon_of, cells, np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+
     # ----------------------------------------------------------------- surface
     def pieces(self, cell_size: float = 100.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, _core.Grid]:
         """ZONES model: the population of each (source zone, cell) piece, as arrays

@@ -157,7 +157,6 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
         points = gpd.GeoDataFrame({"population": pop}, geometry=pts, crs=model_crs)
     else:
         surface = population.surface(cell_size)
-        grid = surface.grid
         if population.model is PopulationModel.ZONES and key in population.zones.columns:
             codes, src_zone = zp.groups()
             # The same split as Population.surface(): areal (or dasymetric) weights per source zone.
@@ -165,9 +164,7 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
             piece_zone = src_zone[owner]
         else:
             _, codes = zp.target_zones()
-            offsets, cells, frac = _core.cell_coverage(grid, zp.target_geometry(), 0.0, threads)
-            piece_zone = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-            mass = np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+            piece_zone, cells, mass = population.cell_pieces(zp.target_geometry(), cell_size, threads)
         keep = mass > 0
         frame = pd.DataFrame({"cell": cells[keep], "zone": piece_zone[keep].astype(np.int64), "population": mass[keep]})
         frame = frame.groupby(["cell", "zone"], sort=True, as_index=False)["population"].sum()
