@@ -172,6 +172,10 @@ def test_largest_remainder_hand_cases():
     assert largest_remainder([1 - 1e-11, 1 + 1e-11, 1.0], 3).tolist() == [1, 1, 1]
     assert largest_remainder([2.5, 0.5, 1 - 1e-11], 4).tolist() == [3, 0, 1]
     assert apportion([1, 2], 0).tolist() == [0, 0]
+    with pytest.raises(InvalidInputError, match="add up to"):
+        largest_remainder([2.0, 2.0], 3)  # floors above the total
+    with pytest.raises(InvalidInputError, match="add up to"):
+        largest_remainder([0.5, 0.5], 4)  # too few units in the quotas
     with pytest.raises(InvalidInputError, match="positive sum"):
         apportion([0, 0], 3)
     with pytest.raises(InvalidInputError, match="negative"):

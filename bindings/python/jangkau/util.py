@@ -233,9 +233,9 @@ def largest_remainder(quotas, total: int, *, caps=None, ties=None) -> np.ndarray
     key = np.arange(len(q)) if ties is None else np.asarray(ties)
     order = np.lexsort((key, -rem))
     left = total - int(out.sum())
+    if left < 0 or (cap is None and left > len(q)):
+        raise InvalidInputError(f"quotas add up to {q.sum():g}, not {total}")
     if cap is None:
-        if left > len(q):  # pragma: no cover - quotas adding up to total leave < n units
-            raise InvalidInputError(f"quotas add up to {q.sum():g}, not {total}")
         if left > 0:
             out[order[:left]] += 1
         return out
