@@ -1,16 +1,46 @@
-"""Small helpers shared by the whole package: where the bundled datasets are.
+"""Small helpers shared by the whole package: where the bundled datasets are, atomic file
+writes, TOML output, the sha256 of a file and largest-remainder apportionment.
 
 Everything here is free of pandas/geopandas so that it can be imported cheaply (the CLI's
-start-up time counts)."""
+start-up time counts); numpy is imported only by the apportionment functions.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
-__all__ = ["datasets_dir", "dataset_path"]
+from .errors import InvalidInputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+__all__ = [
+    "apportion",
+    "atomic_output",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "dataset_path",
+    "datasets_dir",
+    "dump_toml",
+    "largest_remainder",
+    "sha256_file",
+    "toml_value",
+]
 
 _PACKAGE = Path(__file__).resolve().parent
+
+
+# --------------------------------------------------------------------------------------------
+# bundled datasets
 
 
 @cache
@@ -30,3 +60,208 @@ def datasets_dir() -> Path:
 def dataset_path(name: str) -> Path:
     """A file of the bundled datasets, e.g. ``dataset_path("facility_types.csv")``."""
     return datasets_dir() / name
+
+
+# --------------------------------------------------------------------------------------------
+# atomic writes
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX); a no-op where folders cannot be opened
+    or synced (Windows, some network file systems)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _open_temp(path: Path) -> tuple[int, Path]:
+    """A new, exclusively created temporary file beside ``path`` (same folder, so the final
+    rename is atomic) with the usual permissions (0666 minus the umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+    raise FileExistsError(errno.EEXIST, "cannot create a temporary file", str(path))  # pragma: no cover
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = "utf-8",
+                  newline: str | None = "") -> Iterator[IO[Any]]:
+    """Write ``path`` all or nothing: a file object on a new temporary file in the same folder.
+
+    When the ``with`` block ends normally the data is flushed, fsync'ed and the file closed
+    (each step checked: an error raises), the file is renamed over ``path`` with
+    :func:`os.replace` and the folder is fsync'ed, so ``path`` holds either its old content or
+    the complete new one, even after a crash. When the block raises, the temporary file is
+    removed and ``path`` is untouched. The parent folder is created if missing.
+
+    ``mode`` is ``"wb"`` (default) or ``"w"`` (text: ``encoding`` UTF-8 and no newline
+    translation by default, so the bytes are the same on every platform).
+    """
+    if mode not in ("wb", "w"):
+        raise InvalidInputError(f"atomic_output mode must be 'wb' or 'w', got {mode!r}", field="mode")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _open_temp(path)
+    try:
+        if mode == "wb":
+            f = os.fdopen(fd, "wb")
+        else:
+            f = os.fdopen(fd, "w", encoding=encoding, newline=newline)
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        # Leaving the `with` closed the file; a failing close (e.g. a full disk on the last
+        # buffered write) raised there, before the rename.
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_output`)."""
+    with atomic_output(path, "wb") as f:
+        f.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
+    """Replace ``path`` with ``text`` atomically, encoded as ``encoding``, no newline translation
+    (see :func:`atomic_output`)."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+# --------------------------------------------------------------------------------------------
+# TOML output (the standard library reads TOML but does not write it)
+
+
+def toml_value(v) -> str:
+    """A TOML value for ``v``: bool, int, finite float, str (a JSON string is a valid TOML basic
+    string), list/tuple (array) or dict (inline table). Raises InvalidInputError otherwise."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise InvalidInputError(f"cannot write {v} to TOML")
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
+    raise InvalidInputError(f"cannot write a {type(v).__name__} to TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if k and all(c.isalnum() or c in "_-" for c in k) else json.dumps(k)
+
+
+def dump_toml(data: dict, header: str = "") -> str:
+    """A TOML document for ``data`` (scalars, lists and nested tables; tables after the keys
+    of their parent, in insertion order). ``header`` is written first as ``#`` comments."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+
+    def emit(table: dict, path: list[str]) -> None:
+        scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
+        tables = [(k, v) for k, v in table.items() if isinstance(v, dict)]
+        if path and (scalars or not tables):
+            lines.append("")
+            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
+        for k, v in scalars:
+            lines.append(f"{_toml_key(k)} = {toml_value(v)}")
+        for k, v in tables:
+            emit(v, path + [k])
+
+    emit(data, [])
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# checksums
+
+
+def sha256_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> str:
+    """Hex (lower-case) sha256 of a file's bytes, read in chunks of ``chunk_size`` bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# largest-remainder apportionment
+
+
+def largest_remainder(quotas, total: int, *, caps=None, ties=None) -> np.ndarray:
+    """Integers close to ``quotas`` (real numbers ≥ 0 that add up to ``total``) adding up to
+    exactly ``total`` (Hamilton / largest-remainder rounding), as int64.
+
+    Every entry gets ⌊quota⌋ (a quota within 1e-9 below an integer counts as that integer,
+    so rounding noise never costs a unit), at most its cap; the units left go one each, in
+    passes, to the largest fractional parts (compared to 12 decimals), skipping entries at
+    their cap. Ties go to the smallest ``ties`` key (any sortable values, e.g. labels),
+    else to the lower index. ``caps`` (optional, may hold ``inf``) must allow ``total``.
+    """
+    import numpy as np
+
+    q = np.asarray(quotas, dtype=np.float64)
+    total = int(total)
+    base = np.floor(q + 1e-9)
+    rem = np.round(q - base, 12)
+    cap = None
+    if caps is not None:
+        cap = np.asarray(caps, dtype=np.float64)
+        base = np.minimum(base, cap)
+    out = base.astype(np.int64)
+    key = np.arange(len(q)) if ties is None else np.asarray(ties)
+    order = np.lexsort((key, -rem))
+    left = total - int(out.sum())
+    if left < 0 or (cap is None and left > len(q)):
+        raise InvalidInputError(f"quotas add up to {q.sum():g}, not {total}")
+    if cap is None:
+        if left > 0:
+            out[order[:left]] += 1
+        return out
+    while left > 0:
+        room = order[out[order] < cap[order]]
+        if len(room) == 0:
+            raise InvalidInputError(f"cannot allocate {total} units: the caps allow only {int(out.sum())}")
+        give = room[:left]
+        out[give] += 1
+        left -= len(give)
+    return out
+
+
+def apportion(weights, total: int, *, caps=None, ties=None) -> np.ndarray:
+    """Split ``total`` integer units in proportion to ``weights`` (≥ 0, positive sum):
+    quota_i = total·w_i/Σw, then :func:`largest_remainder` (with its ``caps`` and ``ties``).
+    Raises InvalidInputError for bad weights, a negative total or caps below the total."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=np.float64)
+    if np.isnan(w).any() or (w < 0).any() or not w.sum() > 0:
+        raise InvalidInputError("largest-remainder allocation needs sizes ≥ 0 with a positive sum")
+    total = int(total)
+    if total < 0:
+        raise InvalidInputError(f"cannot allocate a negative total ({total})")
+    if caps is not None and np.sum(np.asarray(caps, dtype=np.float64)) < total:
+        raise InvalidInputError(f"cannot allocate {total} units: the caps allow only "
+                                f"{int(np.sum(np.asarray(caps, dtype=np.float64)))}")
+    return largest_remainder(total * w / w.sum(), total, caps=caps, ties=ties)

@@ -35,7 +35,8 @@ from .. import _core
 from ..errors import CrsError, InvalidInputError, UnknownColumnError
 from ..data.facilities import FacilityCatalogue
 from ..data.io import from_geometry_array, to_geometry_array
-from ..data.population import Population, PopulationModel, from_zone_counts
+from ..data.population import Population, PopulationModel
+from ..data.zones import LEVEL_KEYS, ZonePopulation, metric_crs_for
 from ..data.raster import Raster
 
 __all__ = [
@@ -50,9 +51,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("jangkau")
-
-#: Column of the desa table that names the zone of each level.
-LEVEL_KEYS = {"desa": "code", "kecamatan": "kecamatan_code", "dapil": "dapil", "kabupaten": "kabupaten_code"}
 
 _RADIUS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(km|m)?\s*$")
 
@@ -85,15 +83,6 @@ def parse_radii(text: str | float | Sequence[float | str]) -> list[float]:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _metric_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    if gdf.crs is None:
-        raise CrsError("GeoDataFrame has no CRS")
-    if gdf.crs.is_projected:
-        return gdf.crs
-    lon, lat = gdf.to_crs("EPSG:4326").union_all().centroid.coords[0]
-    return pyproj.CRS.from_user_input(_core.utm_crs_for(lon, lat))
-
-
 def _points(facilities: gpd.GeoDataFrame, crs) -> _core.GeometryArray:
     pts = facilities.to_crs(crs).geometry
     return to_geometry_array(pts)
@@ -104,7 +93,7 @@ def coverage_union(
 ) -> gpd.GeoSeries:
     """U_r, the union of discs of ``radius_m`` around the facilities, as a one-row GeoSeries in
     ``crs`` (default: the facilities' CRS if metric, else their UTM zone)."""
-    crs = pyproj.CRS.from_user_input(crs) if crs is not None else _metric_crs_for(facilities)
+    crs = pyproj.CRS.from_user_input(crs) if crs is not None else metric_crs_for(facilities)
     if not crs.is_projected:
         raise CrsError("coverage buffers need a projected (metric) CRS")
     ga = _core.buffer_union(_points(facilities, crs), float(radius_m), quadrant_segments)
@@ -115,35 +104,6 @@ def _to_model_crs(union_metric: gpd.GeoSeries, population: Population) -> _core.
     target = pyproj.CRS.from_user_input(population.crs)
     g = union_metric if union_metric.crs.equals(target) else union_metric.to_crs(target)
     return to_geometry_array(g)
-
-
-def _resolve_source(source, population: Population | None, level: str):
-    """(population model, source zones in model CRS or None, target zones, key column, metric CRS)."""
-    from ..data.region import Region
-
-    if isinstance(source, Region):
-        desa = source.zones("desa", crs=source.working_crs)
-        metric = pyproj.CRS.from_user_input(source.working_crs)
-        if level not in LEVEL_KEYS:
-            raise InvalidInputError(
-                f"unknown level '{level}' (levels: {', '.join(LEVEL_KEYS)})", field="level"
-            )
-        targets = source.zones(level, crs=source.working_crs)
-        key = LEVEL_KEYS[level]
-    else:
-        if not isinstance(source, gpd.GeoDataFrame):
-            raise InvalidInputError("source must be a Region or a GeoDataFrame of zones")
-        desa = source
-        metric = _metric_crs_for(source)
-        key = level if level in source.columns else "code"
-        if key not in source.columns:
-            raise UnknownColumnError(f"zones have no column '{level}' or 'code'", field=level)
-        targets = None
-    if population is None:
-        if "population" not in desa.columns or desa["population"].isna().all():
-            raise InvalidInputError("the zones have no population: give a population table or raster")
-        population = from_zone_counts(desa)
-    return population, desa, targets, key, metric
 
 
 def _types(facilities: gpd.GeoDataFrame, types) -> list[str]:
@@ -201,33 +161,15 @@ def coverage(
     NaN where the population is 0).
     """
     catalogue = catalogue or FacilityCatalogue.default()
-    population, desa, targets, key, metric = _resolve_source(source, population, level)
+    zp = ZonePopulation.resolve(source, population, level)
+    population, metric = zp.population, zp.metric
     fac = facilities
     if "duplicate" in fac.columns:
         fac = fac[~fac["duplicate"].astype(bool)]
     type_list = _types(fac, types)
     parts: list[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]] = []
-    raster_targets = None
-    if population.model is PopulationModel.RASTER:
-        if targets is not None:
-            tz = targets
-        elif desa[key].notna().all() and desa[key].is_unique:  # already one row per zone
-            tz = desa.sort_values(key, kind="stable").reset_index(drop=True)
-        else:
-            tz = desa.dissolve(by=key, as_index=False)
-        tz_model = population.to_crs_of_model(tz)
-        raster_targets = (tz, to_geometry_array(tz_model.geometry))
-        base_pop = population.population_in(raster_targets[1])
-    else:
-        src = population.zones
-        if key not in src.columns:
-            raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
-        raw = src[key].to_numpy(dtype=object)
-        group = np.where(pd.isna(raw), "unknown", raw).astype(str)
-        group_codes, group_of = np.unique(group, return_inverse=True)  # sorted, as groupby(sort=True)
-        src_ga = population._source_geometry()
-        pop_s = src["population"].to_numpy(dtype=np.float64)
-        pop_g = np.bincount(group_of, weights=pop_s, minlength=len(group_codes))
+    raster = population.model is PopulationModel.RASTER
+    codes, pops = zp.zone_population()
     model_crs = population.crs_object
     fac_type = fac["facility_type"].astype(str).to_numpy()
     all_xy = None
@@ -247,11 +189,11 @@ def coverage(
             else:
                 fx, fy = _facility_xy(fac[of_type], model_crs)
             r = np.asarray(radii, dtype=np.float64)
-            if population.model is PopulationModel.RASTER:
+            if raster:
                 cov_all = _core.disc_union_zonal_sums(
                     population.raster.grid,
                     population.raster.values,
-                    raster_targets[1],
+                    zp.target_geometry(),
                     fx,
                     fy,
                     r,
@@ -260,46 +202,31 @@ def coverage(
                     threads,
                 )
             else:
-                zone_area = _core.polygon_area(src_ga)
+                src_ga = population.source_geometry()
                 areas = _core.disc_union_areas(src_ga, fx, fy, r, quadrant_segments, threads)
-                share_all = np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0)
+                sums = None
                 if population.raster is not None:
                     w = np.nan_to_num(population.raster.values, nan=0.0)
                     sums = _core.disc_union_zonal_sums(
                         population.raster.grid, w, src_ga, fx, fy, r, None, quadrant_segments, threads
                     )
-                    tot = population._weight_totals()
-                    share_all = np.where(
-                        tot > 0, np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0), share_all
-                    )
+                share_all = population.zone_shares(areas, sums)
         for j, r in enumerate(radii):
             if model_crs.is_projected:
-                cov = cov_all[j] if population.model is PopulationModel.RASTER else None
-                share = share_all[j] if population.model is PopulationModel.ZONES else None
+                covs = cov_all[j] if raster else zp.from_source_shares(share_all[j])
             else:
                 # Geographic model CRS (e.g. a WorldPop raster in EPSG:4326): buffers are built in
                 # metres, reprojected, and overlaid with GEOS.
                 union = coverage_union(fac[of_type], r, crs=metric, quadrant_segments=quadrant_segments)
-                cover = _to_model_crs(union, population)
-                if population.model is PopulationModel.RASTER:
-                    cov = population.population_in(_core.intersect_zones(raster_targets[1], cover, threads))
-                else:
-                    share = population.source_shares(_core.intersect_zones(src_ga, cover, threads))
-            if population.model is PopulationModel.RASTER:
-                tz = raster_targets[0]
-                codes = (tz["code"] if targets is not None else tz[key]).astype(str).to_numpy()
-                pops, covs = base_pop, np.asarray(cov, dtype=np.float64)
-            else:
-                codes, pops = group_codes, pop_g
-                covs = np.bincount(group_of, weights=pop_s * np.minimum(share, 1.0), minlength=len(group_codes))
-            parts.append((t, float(r), codes, pops, covs))
+                covs = zp.covered(_to_model_crs(union, population), threads)
+            parts.append((t, float(r), codes, pops, np.asarray(covs, dtype=np.float64)))
     # One frame for all (type, radius) blocks, built from arrays (no per-block frames).
     n_rows = [len(p[2]) for p in parts]
     pop_col = np.concatenate([p[3] for p in parts]) if parts else np.empty(0)
     cov_col = np.minimum(np.concatenate([p[4] for p in parts]), pop_col) if parts else np.empty(0)
     share_col = np.divide(cov_col, pop_col, out=np.full(len(pop_col), np.nan), where=pop_col > 0)
     codes = np.concatenate([p[2] for p in parts]).astype(object) if parts else np.empty(0, dtype=object)
-    names = _names(source, level, targets, desa, key)
+    names = zp.names()
     return pd.DataFrame(
         {
             "facility_type": np.repeat(np.array([p[0] for p in parts], dtype=object), n_rows),
@@ -313,14 +240,6 @@ def coverage(
             "share": share_col,
         }
     )
-
-
-def _names(source, level, targets, desa, key) -> dict:
-    if targets is not None and "name" in targets.columns:
-        return dict(zip(targets["code"].astype(str), targets["name"]))
-    if key == "code" and "name" in desa.columns:
-        return dict(zip(desa["code"].astype(str), desa["name"]))
-    return {}
 
 
 # ---------------------------------------------------------------------------- distances
@@ -346,7 +265,7 @@ def _facility_xy(facilities, metric):
 
 def _metric_of(population: Population, facilities) -> pyproj.CRS:
     crs = pyproj.CRS.from_user_input(population.crs)
-    return crs if crs.is_projected else _metric_crs_for(facilities)
+    return crs if crs.is_projected else metric_crs_for(facilities)
 
 
 def nearest_facility(
@@ -406,10 +325,7 @@ def distance_by_zone(
     dist = distance_to_nearest(population, facilities, cell_size=cell_size, threads=threads)
     zm = population.to_crs_of_model(zones)
     if population.model is PopulationModel.RASTER:
-        surface = population.surface(cell_size)
-        offsets, cells, frac = _core.cell_coverage(surface.grid, to_geometry_array(zm.geometry), 0.0, threads)
-        group = np.repeat(np.arange(len(zones), dtype=np.int64), np.diff(offsets))
-        weight = np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+        group, cells, weight = population.cell_pieces(to_geometry_array(zm.geometry), cell_size, threads)
     else:
         zone_of, cells, weight, _ = population.pieces(cell_size)
         reps = population.zones.geometry.representative_point()
@@ -448,11 +364,12 @@ def gaps(
     ``radius_m``, ``population`` (uncovered), ``geometry`` (in ``crs``). Zones with no
     uncovered people are left out. Pass the facilities of one type."""
     (r,) = parse_radii(radius_m) if not isinstance(radius_m, (int, float)) else (float(radius_m),)
-    population, desa, targets, _, metric = _resolve_source(source, population, level)
+    zp = ZonePopulation.resolve(source, population, level)
+    population, metric = zp.population, zp.metric
     union = coverage_union(facilities, r, crs=metric, quadrant_segments=quadrant_segments)
     cover = _to_model_crs(union, population)
     if population.model is PopulationModel.RASTER:
-        tz = targets if targets is not None else desa
+        tz = zp.targets if zp.targets is not None else zp.source  # per zone of the level, else per source zone
         tz_model = population.to_crs_of_model(tz)
         pieces = _core.difference_zones(to_geometry_array(tz_model.geometry), cover, threads)
         pop = population.population_in(pieces)

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 import http.client
 import json
 import logging
 import os
 import re
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -36,7 +34,7 @@ import tomllib
 
 from .paths import cache_dir
 from ..errors import DataFileError, InvalidInputError
-from ..util import dataset_path
+from ..util import atomic_write_text, dataset_path, sha256_file
 
 __all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "load_catalogue",
            "sha256_file", "status"]
@@ -174,15 +172,6 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     return Catalogue(path=p, sources=sources, regions=regions)
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # --------------------------------------------------------------------------------------------
 # lock file
 
@@ -201,21 +190,7 @@ def _read_lock(dest: Path) -> dict:
 
 
 def _write_lock(dest: Path, doc: dict) -> None:
-    _atomic_write_text(dest / LOCK_FILE, json.dumps(doc, indent=2, sort_keys=True) + "\n")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(dest / LOCK_FILE, json.dumps(doc, indent=2, sort_keys=True) + "\n")
 
 
 # --------------------------------------------------------------------------------------------

@@ -96,7 +96,8 @@ class Population:
         target = self.crs_object
         return gdf if gdf.crs.equals(target) else gdf.to_crs(target)
 
-    def _source_geometry(self) -> _core.GeometryArray:
+    def source_geometry(self) -> _core.GeometryArray:
+        """ZONES model: the source zones as an engine geometry array (built once)."""
         if "source" not in self._cache:
             self._cache["source"] = to_geometry_array(self.zones.geometry)
         return self._cache["source"]
@@ -105,26 +106,61 @@ class Population:
         """ZONES with weights: Σ_c w_c·f_s(c) per source zone (0 → areal weighting fallback)."""
         if "wtot" not in self._cache:
             w = np.nan_to_num(self.raster.values, nan=0.0)
-            s, _, _ = _core.zonal_sums(self.raster.grid, w, self._source_geometry())
+            s, _, _ = _core.zonal_sums(self.raster.grid, w, self.source_geometry())
             self._cache["wtot"] = s
         return self._cache["wtot"]
 
     # ----------------------------------------------------------------- overlay
-    def source_shares(self, pieces: _core.GeometryArray) -> np.ndarray:
-        """ZONES model: for pieces[k] ⊆ source zone k (same order as :attr:`zones`), the share
-        of zone k's population inside the piece."""
+    def _zone_area(self) -> np.ndarray:
+        if "zone_area" not in self._cache:
+            self._cache["zone_area"] = _core.polygon_area(self.source_geometry())
+        return self._cache["zone_area"]
+
+    def zone_shares(self, areas: np.ndarray, weight_sums: np.ndarray | None = None) -> np.ndarray:
+        """ZONES model: the share of each source zone's population inside a piece of it, from
+        the piece's area (``areas``, zone k in the last axis, e.g. shape (zones,) or (radii,
+        zones); model CRS units) and, with dasymetric weights, the sum of the weights over the
+        piece (``weight_sums``, same shape: Σ_c w_c·area(c ∩ piece)/area(c)).
+
+        This is the one place of the split rule: weight by cell, ``weight_sums / Σ_c w_c·f_s(c)``;
+        a zone whose weights sum to 0 (or a model without weights) falls back to the area
+        share ``areas / area(s)``; a zone of zero area gets 0."""
         if self.model is not PopulationModel.ZONES:
-            raise InvalidInputError("source_shares needs the ZONES model")
-        zone_area = _core.polygon_area(self._source_geometry())
-        area_share = np.divide(
-            _core.polygon_area(pieces), zone_area, out=np.zeros(len(zone_area)), where=zone_area > 0
-        )
+            raise InvalidInputError("zone shares need the ZONES model")
+        zone_area = self._zone_area()
+        areas = np.asarray(areas, dtype=np.float64)
+        area_share = np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0)
         if self.raster is None:
             return area_share
-        w = np.nan_to_num(self.raster.values, nan=0.0)
-        s, _, _ = _core.zonal_sums(self.raster.grid, w, pieces)
+        if weight_sums is None:
+            raise InvalidInputError("the population has dasymetric weights: give the weight sums of the pieces")
         tot = self._weight_totals()
-        return np.where(tot > 0, np.divide(s, tot, out=np.zeros_like(s), where=tot > 0), area_share)
+        sums = np.asarray(weight_sums, dtype=np.float64)
+        return np.where(tot > 0, np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0), area_share)
+
+    def source_shares(self, pieces: _core.GeometryArray) -> np.ndarray:
+        """ZONES model: for pieces[k] ⊆ source zone k (same order as :attr:`zones`), the share
+        of zone k's population inside the piece (:meth:`zone_shares`)."""
+        if self.model is not PopulationModel.ZONES:
+            raise InvalidInputError("source_shares needs the ZONES model")
+        sums = None
+        if self.raster is not None:
+            w = np.nan_to_num(self.raster.values, nan=0.0)
+            sums, _, _ = _core.zonal_sums(self.raster.grid, w, pieces)
+        return self.zone_shares(_core.polygon_area(pieces), sums)
+
+    def shares_within(self, polygon: _core.GeometryArray, threads: int = 0) -> np.ndarray:
+        """ZONES model: the share of every source zone's population inside ``polygon`` (a
+        one-polygon geometry array in the model CRS), at most 1. Without weights only the
+        intersection areas are computed (no intersection geometry is built)."""
+        if self.model is not PopulationModel.ZONES:
+            raise InvalidInputError("shares_within needs the ZONES model")
+        src = self.source_geometry()
+        if self.raster is None:
+            share = self.zone_shares(_core.intersection_areas(src, polygon, threads))
+        else:
+            share = self.source_shares(_core.intersect_zones(src, polygon, threads))
+        return np.minimum(share, 1.0)
 
     def population_in(self, polygons: gpd.GeoSeries | _core.GeometryArray) -> np.ndarray:
         """RASTER model: the population inside each polygon (exact partial cells). The polygons
@@ -141,6 +177,16 @@ class Population:
         s, _, _ = _core.zonal_sums(self.raster.grid, self.raster.values, polygons)
         return s
 
+    def cell_pieces(self, polygons: _core.GeometryArray, cell_size: float = 100.0,
+                    threads: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (polygon, cell) overlap of the population surface (:meth:`surface`; the raster
+        itself for RASTER) as arrays (polygon index, flat cell index, persons ``count_c ·
+        area(c ∩ polygon) / area(c)``), exact partial cells; the polygons in the model's CRS."""
+        surface = self.surface(cell_size)
+        offsets, cells, frac = _core.cell_coverage(surface.grid, polygons, 0.0, threads)
+        polygon_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        return polygon_of, cells, np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+
     # ----------------------------------------------------------------- surface
     def pieces(self, cell_size: float = 100.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, _core.Grid]:
         """ZONES model: the population of each (source zone, cell) piece, as arrays
@@ -151,7 +197,7 @@ class Population:
         key = ("pieces", cell_size)
         if key in self._cache:
             return self._cache[key]
-        zones = self._source_geometry()
+        zones = self.source_geometry()
         if self.raster is not None:
             grid = self.raster.grid
             w = np.nan_to_num(self.raster.values, nan=0.0).ravel()

@@ -36,7 +36,6 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .. import _core
 from ..errors import GeometryError, InvalidInputError, UnknownColumnError
 from ..data.io import to_geometry_array
 from ..data.population import Population, PopulationModel
@@ -70,15 +69,8 @@ def population_in(population: Population, polygons: gpd.GeoSeries, *, threads: i
         if population.model is PopulationModel.RASTER:
             out[k] = float(population.population_in(ga)[0])
             continue
-        src_ga = population._source_geometry()
         pop_s = population.zones["population"].to_numpy(dtype=np.float64)
-        if population.raster is None:
-            areas = _core.intersection_areas(src_ga, ga, threads)
-            zone_area = _core.polygon_area(src_ga)
-            share = np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0)
-        else:
-            share = population.source_shares(_core.intersect_zones(src_ga, ga, threads))
-        out[k] = float(np.sum(pop_s * np.minimum(share, 1.0)))
+        out[k] = float(np.sum(pop_s * population.shares_within(ga, threads)))
     return out
 
 

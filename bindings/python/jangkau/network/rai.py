@@ -83,9 +83,9 @@ def _metric(zones: gpd.GeoDataFrame, crs) -> pyproj.CRS:
     elif zones.crs is not None and zones.crs.is_projected:
         c = zones.crs
     else:
-        from ..coverage.analysis import _metric_crs_for
+        from ..data.zones import metric_crs_for
 
-        c = _metric_crs_for(zones)
+        c = metric_crs_for(zones)
     if not c.is_projected:
         raise InvalidInputError("road density and RAI need a projected (metric) CRS", field="crs")
     return c
@@ -158,11 +158,11 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
         people), ``all_season_km`` (length of all-season road in the whole network, the same
         on every row).
     """
-    from ..coverage.analysis import _names, _resolve_source
     from ..data.io import to_geometry_array
-    from .. import _core
+    from ..data.zones import ZonePopulation
 
-    population, desa, targets, key, metric = _resolve_source(source, population, level)
+    zp = ZonePopulation.resolve(source, population, level)
+    population, metric = zp.population, zp.metric
     if population.model is not PopulationModel.ZONES:
         raise InvalidInputError("the RAI needs the ZONES population model (rurality is decided per desa)",
                                 field="population")
@@ -187,18 +187,9 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
         buffer = shapely.union_all(shapely.buffer(all_season.geometry.values, float(distance_m), quad_segs=quad_segs))
     buf = gpd.GeoSeries([buffer], crs=metric).to_crs(pyproj.CRS.from_user_input(population.crs))
     pop_s = src["population"].to_numpy(dtype=np.float64)
-    src_ga = to_geometry_array(src.geometry)
-    if buffer.is_empty:
-        share = np.zeros(len(src))
-    elif population.raster is None:
-        areas = _core.intersection_areas(src_ga, to_geometry_array(buf), 0)
-        zone_area = _core.polygon_area(src_ga)
-        share = np.minimum(np.divide(areas, zone_area, out=np.zeros_like(areas), where=zone_area > 0), 1.0)
-    else:
-        share = np.minimum(population.source_shares(_core.intersect_zones(src_ga, to_geometry_array(buf), 0)), 1.0)
-    if key not in src.columns:
-        raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
-    group = src[key].astype(object).where(src[key].notna(), "unknown").astype(str).to_numpy()
+    share = np.zeros(len(src)) if buffer.is_empty else population.shares_within(to_geometry_array(buf), 0)
+    codes, group_of = zp.groups()
+    group = codes[group_of]
     frame = pd.DataFrame({"code": group, "population": pop_s, "rural_population": np.where(rural, pop_s, 0.0),
                           "rural_within": np.where(rural, pop_s * share, 0.0)})
     out = frame.groupby("code", sort=True, as_index=False).sum()
@@ -207,7 +198,7 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
                     ignore_index=True)
     rp = out["rural_population"].to_numpy()
     out["rai"] = np.divide(out["rural_within"].to_numpy(), rp, out=np.full(len(out), np.nan), where=rp > 0)
-    names = _names(source, level, targets, desa, key)
+    names = zp.names()
     out.insert(1, "name", out["code"].map(names))
     out.insert(0, "level", level)
     out["all_season_km"] = float(shapely.length(all_season.geometry.values).sum() / 1000.0)

@@ -38,8 +38,8 @@ import shapely
 from .. import _core
 from . import access as _access
 from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
-from ..data.io import to_geometry_array
 from ..data.population import Population, PopulationModel
+from ..data.zones import ZonePopulation
 from .roads import RoadNetwork
 
 __all__ = ["DemandKind", "Demand", "AccessMethod", "AccessTables", "TravelModel", "demand", "parse_duration_s",
@@ -138,21 +138,17 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
     cell_size : float
         Cell size of the surface for the ZONES model (units of the model CRS, metres).
     """
-    from ..coverage.analysis import _names, _resolve_source
-
     if not isinstance(kind, DemandKind):
         raise InvalidInputError(f"kind must be a DemandKind, got {kind!r}", field="kind")
-    population, desa, targets, key, metric = _resolve_source(source, population, level)
-    names = _names(source, level, targets, desa, key)
+    zp = ZonePopulation.resolve(source, population, level)
+    population, key, metric = zp.population, zp.key, zp.metric
+    names = zp.names()
     model_crs = pyproj.CRS.from_user_input(population.crs)
     if kind is DemandKind.CENTROIDS:
-        src = population.zones if population.model is PopulationModel.ZONES else None
-        if src is None:
+        if population.model is not PopulationModel.ZONES:
             raise InvalidInputError("CENTROIDS demand needs the ZONES population model", field="kind")
-        if key not in src.columns:
-            raise UnknownColumnError(f"source zones have no column '{key}'", field=key)
-        zone_key = src[key].astype(object).where(src[key].notna(), "unknown").astype(str).to_numpy()
-        codes, zone_index = np.unique(zone_key, return_inverse=True)
+        src = population.zones
+        codes, zone_index = zp.groups()
         pts = shapely.point_on_surface(src.geometry.values)
         pop = src["population"].to_numpy(dtype=np.float64)
         n = len(src)
@@ -161,31 +157,14 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
         points = gpd.GeoDataFrame({"population": pop}, geometry=pts, crs=model_crs)
     else:
         surface = population.surface(cell_size)
-        grid = surface.grid
         if population.model is PopulationModel.ZONES and key in population.zones.columns:
-            src = population.zones
-            zone_key = src[key].astype(object).where(src[key].notna(), "unknown").astype(str).to_numpy()
-            codes, src_zone = np.unique(zone_key, return_inverse=True)
-            offsets, cells, frac = _core.cell_coverage(grid, to_geometry_array(src.geometry), 0.0, threads)
-            owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+            codes, src_zone = zp.groups()
             # The same split as Population.surface(): areal (or dasymetric) weights per source zone.
-            weight = frac
-            if population.raster is not None:
-                w = np.nan_to_num(population.raster.values, nan=0.0).ravel()
-                weight = frac * w[cells]
-                tot = np.bincount(owner, weights=weight, minlength=len(offsets) - 1)
-                weight = np.where(tot[owner] <= 0, frac, weight)
-            tot = np.bincount(owner, weights=weight, minlength=len(offsets) - 1)
-            pop_s = src["population"].to_numpy(dtype=np.float64)
-            mass = pop_s[owner] * np.divide(weight, tot[owner], out=np.zeros_like(weight), where=tot[owner] > 0)
+            owner, cells, mass, _ = population.pieces(cell_size)
             piece_zone = src_zone[owner]
         else:
-            tz = targets if targets is not None else desa.dissolve(by=key, as_index=False)
-            tz = population.to_crs_of_model(tz)
-            codes = tz["code" if targets is not None else key].astype(str).to_numpy()
-            offsets, cells, frac = _core.cell_coverage(grid, to_geometry_array(tz.geometry), 0.0, threads)
-            piece_zone = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-            mass = np.nan_to_num(surface.values.ravel(), nan=0.0)[cells] * frac
+            _, codes = zp.target_zones()
+            piece_zone, cells, mass = population.cell_pieces(zp.target_geometry(), cell_size, threads)
         keep = mass > 0
         frame = pd.DataFrame({"cell": cells[keep], "zone": piece_zone[keep].astype(np.int64), "population": mass[keep]})
         frame = frame.groupby(["cell", "zone"], sort=True, as_index=False)["population"].sum()

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.contiguity import components, grow_regions, is_connected
 from ..errors import DataFileError, InfeasibleError, InvalidInputError, UnknownColumnError
 from .ranking import allocate_largest_remainder
 
@@ -188,25 +189,6 @@ def _neighbours(adjacency: pd.DataFrame, codes: Sequence[str]) -> dict[str, set[
             nb[a].add(b)
             nb[b].add(a)
     return nb
-
-
-def _components(members: Sequence[str], nb: Mapping[str, set[str]]) -> list[list[str]]:
-    left = set(members)
-    comps = []
-    for start in sorted(members):
-        if start not in left:
-            continue
-        comp, stack = [], [start]
-        left.discard(start)
-        while stack:
-            v = stack.pop()
-            comp.append(v)
-            for w in nb.get(v, ()):
-                if w in left:
-                    left.discard(w)
-                    stack.append(w)
-        comps.append(sorted(comp))
-    return comps
 
 
 # --------------------------------------------------------------------------------------
@@ -390,7 +372,7 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
         adjacency = kecamatan_adjacency(zones, rules)
     nb = _neighbours(adjacency, codes)
     for d, rows in plan[plan["kecamatan_code"].isin(known)].groupby("dapil", sort=True):
-        comps = _components(sorted(set(rows["kecamatan_code"])), nb)
+        comps = components(sorted(set(rows["kecamatan_code"])), nb)
         if len(comps) > 1:
             parts = "; ".join("[" + ", ".join(names.get(c, c) for c in comp) + "]" for comp in comps)
             out.append(_violation(Rule.CONTIGUITY, str(d), f"{len(comps)} separate parts: {parts}"))
@@ -469,7 +451,7 @@ class _Problem:
         members = [c for c, d in assign.items() if d == label and c != v]
         if not members:
             return False
-        return len(_components(members, self.nb)) == 1
+        return is_connected(members, self.nb)
 
 
 def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
@@ -489,26 +471,10 @@ def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
         pick = cands[int(rng.integers(len(cands)))]
         assign[pick] = d
         unassigned.remove(pick)
-    while unassigned:
-        dpop = {d: 0.0 for d in prob.labels}
-        for c, d in assign.items():
-            dpop[d] += prob.pop[c]
-        options: dict[str, list[str]] = {}
-        for c in unassigned:
-            for w in prob.nb[c]:
-                d = assign.get(w)
-                if d is not None and d not in prob.closed:
-                    options.setdefault(d, [])
-                    if c not in options[d]:
-                        options[d].append(c)
-        if not options:
-            return None
-        d = min(options, key=lambda x: (dpop[x], x))
-        cs = sorted(options[d])
-        c = cs[int(rng.integers(len(cs)))]
-        assign[c] = d
-        unassigned.remove(c)
-    return assign
+    # The lightest open dapil (ties: label) takes a random kecamatan next to it.
+    assign = grow_regions(prob.nb, prob.pop, assign, lambda d, cs: cs[int(rng.integers(len(cs)))],
+                          closed=prob.closed)
+    return assign if len(assign) == len(prob.codes) else None
 
 
 def _hops(nb: Mapping[str, set[str]], sources: Sequence[str], codes: Sequence[str]) -> dict[str, int]:
@@ -630,7 +596,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
         else:
             closed = set(fixed_seats)
         for d in closed:
-            comps = _components([c for c, dd in fixed_assign.items() if dd == d], nb)
+            comps = components([c for c, dd in fixed_assign.items() if dd == d], nb)
             if len(comps) > 1:
                 raise InfeasibleError(f"fixed dapil '{d}' is not contiguous: "
                                       + "; ".join(", ".join(names[c] for c in comp) for comp in comps))

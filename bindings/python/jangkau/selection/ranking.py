@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..util import apportion
 from .indicators import CriteriaMatrix, Dimension, parse_enum, read_toml
 
 _log = logging.getLogger("jangkau.selection.ranking")
@@ -466,37 +467,12 @@ def allocate_largest_remainder(sizes: pd.Series, total: int, *, caps: pd.Series 
     quota_g = total·size_g/Σ size; every entry gets ⌊quota⌋, the remaining units go one each
     to the largest fractional parts; ties go to the label that sorts first. With ``caps``,
     no entry gets more than its cap (the surplus goes to the next-largest remainders).
+    :func:`jangkau.util.apportion` on the values, with the labels as tie keys.
     """
     s = pd.Series(sizes, dtype=float)
-    if s.isna().any() or (s < 0).any() or s.sum() <= 0:
-        raise InvalidInputError("largest-remainder allocation needs sizes ≥ 0 with a positive sum")
-    total = int(total)
-    if total < 0:
-        raise InvalidInputError(f"cannot allocate a negative total ({total})")
-    cap = None if caps is None else pd.Series(caps, dtype=float).reindex(s.index).fillna(np.inf)
-    if cap is not None and cap.sum() < total:
-        raise InvalidInputError(f"cannot allocate {total} units: the caps allow only {int(cap.sum())}")
-    quota = total * s / s.sum()
-    alloc = np.floor(quota + 1e-9).astype(int)
-    if cap is not None:
-        alloc = np.minimum(alloc, cap).astype(int)
-    rem = quota - np.floor(quota + 1e-9)
-    labels = [str(x) for x in s.index]
-    order = sorted(range(len(s)), key=lambda i: (-round(float(rem.iloc[i]), 12), labels[i]))
-    left = total - int(alloc.sum())
-    while left > 0:
-        progressed = False
-        for i in order:
-            if left == 0:
-                break
-            if cap is not None and alloc.iloc[i] >= cap.iloc[i]:
-                continue
-            alloc.iloc[i] += 1
-            left -= 1
-            progressed = True
-        if not progressed:  # pragma: no cover - guarded by the caps check above
-            raise InvalidInputError("allocation failed: all entries at their caps")
-    return pd.Series(alloc.to_numpy(dtype=int), index=s.index, name="allocated")
+    cap = None if caps is None else pd.Series(caps, dtype=float).reindex(s.index).fillna(np.inf).to_numpy()
+    alloc = apportion(s.to_numpy(), total, caps=cap, ties=np.array([str(x) for x in s.index], dtype=str))
+    return pd.Series(alloc.astype(int), index=s.index, name="allocated")
 
 
 def pilots_per_dapil(dapil_of_zone: pd.Series, *, k: int = 1, total: int | None = None,

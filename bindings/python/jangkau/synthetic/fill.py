@@ -29,7 +29,6 @@ give byte-identical files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -46,6 +45,7 @@ import shapely
 
 from .. import __version__
 from ..errors import DataFileError, InvalidInputError
+from ..util import atomic_output, atomic_write_bytes, dump_toml, largest_remainder, sha256_file
 
 __all__ = [
     "FILL_GENERATOR",
@@ -132,18 +132,12 @@ def _rng(seed: int, region_name: str, code: str, stream: int) -> np.random.Gener
 
 
 def _round_preserving_sum(values: np.ndarray, total: int, labels: Sequence[str]) -> np.ndarray:
-    """Integers that add up to ``total``, closest to ``values`` (largest remainder; ties by label)."""
+    """Integers that add up to ``total``, closest to ``values`` (largest remainder; ties by label;
+    all-zero values count as equal)."""
     v = np.asarray(values, dtype=float)
     if v.sum() <= 0:
         v = np.ones_like(v)
-    quota = v * (total / v.sum())
-    base = np.floor(quota).astype(np.int64)
-    left = int(total - base.sum())
-    rem = quota - base
-    order = sorted(range(len(v)), key=lambda i: (-round(float(rem[i]), 12), labels[i]))
-    for i in order[:left]:
-        base[i] += 1
-    return base
+    return largest_remainder(v * (total / v.sum()), total, ties=np.asarray(labels, dtype=str))
 
 
 # ------------------------------------------------------------------------------------------ population
@@ -280,62 +274,6 @@ def synthetic_facilities(region, seed: int = 0, types: Iterable[str] = ("puskesm
 
 # ------------------------------------------------------------------------------------------ region folder
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise InvalidInputError(f"cannot write {v} to TOML")
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    raise InvalidInputError(f"cannot write a {type(v).__name__} to TOML")
-
-
-def _toml_key(k: str) -> str:
-    return k if k and all(c.isalnum() or c in "_-" for c in k) else json.dumps(k)
-
-
-def dump_toml(data: dict, header: str = "") -> str:
-    """A TOML document for ``data`` (scalars, lists and nested tables; tables after the keys
-    of their parent, in insertion order). ``header`` is written first as ``#`` comments."""
-    lines = [f"# {line}".rstrip() for line in header.splitlines()]
-
-    def emit(table: dict, path: list[str]) -> None:
-        scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
-        tables = [(k, v) for k, v in table.items() if isinstance(v, dict)]
-        if path and (scalars or not tables):
-            lines.append("")
-            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
-        for k, v in scalars:
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-        for k, v in tables:
-            emit(v, path + [k])
-
-    emit(data, [])
-    return "\n".join(lines) + "\n"
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @dataclass
 class FilledRegion:
     """What :func:`fill_region` wrote: the derived region file and the generated inputs."""
@@ -425,7 +363,7 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
         "jangkau_version": __version__,
         "options": asdict(options),
         "inputs": list(inputs),
-        "sources": {k: _sha256(v) if v.is_file() else None for k, v in sorted(sources.items())},
+        "sources": {k: sha256_file(v) if v.is_file() else None for k, v in sorted(sources.items())},
     }
     recipe = json.loads(json.dumps(recipe))  # as it reads back (tuples become lists)
     recipe_file = out / "fill_recipe.json"
@@ -436,7 +374,7 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
         except ValueError:
             old = None
         if old is not None and old.get("recipe") == recipe and all(
-                (out / f).is_file() and _sha256(out / f) == h for f, h in old.get("files", {}).items()):
+                (out / f).is_file() and sha256_file(out / f) == h for f, h in old.get("files", {}).items()):
             return FilledRegion(region_file=region_file, inputs=inputs, files=sorted(old["files"]), reused=True)
 
     region = Region.load(path, data_dir=ddir)
@@ -444,9 +382,8 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
     for name, src in sorted(copies.items()):
         if not src.is_file():
             raise DataFileError("facts table named by the region file not found", file=str(src))
-        tmp = out / f".{name}.tmp-{os.getpid()}"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, out / name)
+        with open(src, "rb") as fin, atomic_output(out / name) as fout:
+            shutil.copyfileobj(fin, fout)
         written.append(name)
 
     population = None
@@ -480,9 +417,9 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
     derived = {**{k: derived[k] for k in order if k in derived}, **{k: v for k, v in derived.items() if k not in order}}
     header = (f"Derived region file written by {FILL_GENERATOR} from {path.name} of '{config.get('name', '')}'.\n"
               f"SYNTHETIC inputs: {what}. {_LABEL}.")
-    _atomic_write_bytes(region_file, dump_toml(derived, header).encode("utf-8"))
+    atomic_write_bytes(region_file, dump_toml(derived, header).encode("utf-8"))
     written.append("region.toml")
-    files = {f: _sha256(out / f) for f in sorted(written)}
-    _atomic_write_bytes(recipe_file, (json.dumps({"recipe": recipe, "files": files}, indent=2, sort_keys=True)
+    files = {f: sha256_file(out / f) for f in sorted(written)}
+    atomic_write_bytes(recipe_file, (json.dumps({"recipe": recipe, "files": files}, indent=2, sort_keys=True)
                                       + "\n").encode("utf-8"))
     return FilledRegion(region_file=region_file, inputs=inputs, files=sorted(files))

@@ -31,6 +31,30 @@ Example::
     from jangkau.synthetic import SyntheticOptions, generate
     region = generate(SyntheticOptions(seed=7))
     region_toml = region.write("out/synthetic")
+
+Shared code and deliberate independence. Atomic writes, largest-remainder rounding, TOML
+values and the contiguity algorithms (components, balanced region growing) come from
+:mod:`jangkau.util` and :mod:`jangkau.data.contiguity`. Five pieces stay here on purpose,
+because the engine's counterparts cannot give the same files (the same seed must keep giving
+the same sha256 digests, and every file must carry its SYNTHETIC label):
+
+* :func:`write_geotiff` beside :func:`jangkau.data.raster.write_raster`: the engine writer
+  has no metadata items, description or software tag (the ``synthetic = true`` label, the
+  generator and the seed travel in GDAL_METADATA, ImageDescription and Software here) and
+  stores the CRS as WKT, where this writer stores the EPSG code in the GeoKeys;
+* the GeoJSON writer beside :func:`jangkau.data.io.write`: the engine writer rounds
+  coordinates to ``precision`` decimals and has no collection-level members (``synthetic``,
+  ``description``, ``generator``, ``seed``); here coordinates keep full precision
+  (``repr``), so the written polygons are exactly the valid coverage generated;
+* the CSV writer: ``true``/``false`` for the ``synthetic`` column, as in the GeoJSON;
+* the region TOML is a commented template (the raster key is a comment until the region
+  format has one), not a serialised table, so :func:`jangkau.util.dump_toml` cannot write
+  it; its values are written by :func:`jangkau.util.toml_value`;
+* the heapq Dijkstra (:func:`_dijkstra`): the engine's searches
+  (:meth:`jangkau.network.Network.shortest_paths`, ``nearest``) return costs only, but the
+  road builder needs the predecessor edge of every node, ties to the lowest edge id; the
+  Kruskal spanning forest has no engine counterpart (and SciPy is not a run-time
+  dependency).
 """
 
 from __future__ import annotations
@@ -43,7 +67,6 @@ import json
 import math
 import os
 import struct
-import tempfile
 import textwrap
 import zlib
 from dataclasses import dataclass
@@ -56,7 +79,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
+from ..data.contiguity import grow_regions, is_connected
 from ..errors import DataFileError, InvalidInputError
+from ..util import apportion, atomic_write_bytes, largest_remainder, toml_value
 
 __all__ = ["GENERATOR", "SyntheticOptions", "SyntheticRegion", "generate", "write_geotiff", "write_region"]
 
@@ -439,7 +464,7 @@ class _Builder:
             self.neighbours[b].append(int(a))
         for lst in self.neighbours:
             lst.sort()
-        if self.n > 1 and _component_count(self.n, self.neighbours) != 1:  # pragma: no cover
+        if self.n > 1 and not is_connected(range(self.n), self.neighbours):  # pragma: no cover
             raise InvalidInputError("synthetic desa adjacency graph is not connected")
 
     # -- grouping ------------------------------------------------------------------------
@@ -547,7 +572,7 @@ class _Builder:
         target = np.where(mask, target, 0.0)
         target *= opt.population / target[mask].sum()
 
-        counts = _round_preserving_sum(target[mask], opt.population)
+        counts = largest_remainder(target[mask], opt.population)
         raster = np.full((ny, nx), NODATA, dtype=np.float32)
         raster[mask] = counts.astype(np.float32)  # integers below 2**24 are exact in float32
         self.raster = raster
@@ -793,24 +818,6 @@ class _Builder:
 # small algorithms (pure Python/numpy so the package needs no SciPy at run time)
 
 
-def _component_count(n: int, neighbours: list[list[int]]) -> int:
-    seen = np.zeros(n, dtype=bool)
-    count = 0
-    for s in range(n):
-        if seen[s]:
-            continue
-        count += 1
-        stack = [s]
-        seen[s] = True
-        while stack:
-            v = stack.pop()
-            for w in neighbours[v]:
-                if not seen[w]:
-                    seen[w] = True
-                    stack.append(w)
-    return count
-
-
 def _farthest_points(xy: np.ndarray, k: int, rng) -> list[int]:
     """k well-spread indices: a random first one, then repeatedly the point farthest from all
     chosen ones (ties to the lowest index)."""
@@ -826,56 +833,23 @@ def _farthest_points(xy: np.ndarray, k: int, rng) -> list[int]:
 
 def _grow_regions(neighbours: list[list[int]], weight: np.ndarray, xy: np.ndarray,
                   seeds: list[int]) -> np.ndarray:
-    """Contiguous regions grown from ``seeds`` over a connected graph.
+    """Contiguous regions grown from ``seeds`` over a connected graph
+    (:func:`jangkau.data.contiguity.grow_regions`).
 
     Repeatedly the lightest region that can still grow takes the unassigned neighbour nearest
     to its seed, so every region stays connected and their weights stay balanced.
     """
-    n = len(neighbours)
-    label = np.full(n, -1, dtype=np.int64)
-    size = np.zeros(len(seeds))
-    frontier: list[set[int]] = [set() for _ in seeds]
-    heap: list[tuple[float, int]] = []
-    for r, s in enumerate(seeds):
-        label[s] = r
-        size[r] = weight[s]
-    for r, s in enumerate(seeds):
-        frontier[r].update(w for w in neighbours[s] if label[w] < 0)
-        heapq.heappush(heap, (float(size[r]), r))
-    left = n - len(seeds)
-    while left and heap:
-        _, r = heapq.heappop(heap)
-        cand = sorted(v for v in frontier[r] if label[v] < 0)
-        frontier[r] = set(cand)
-        if not cand:
-            continue  # boxed in: other regions took everything around it
+
+    def nearest_to_seed(r: int, cand: list[int]) -> int:
         sx, sy = xy[seeds[r]]
-        v = min(cand, key=lambda c: ((xy[c, 0] - sx) ** 2 + (xy[c, 1] - sy) ** 2, c))
-        label[v] = r
-        left -= 1
-        size[r] += weight[v]
-        frontier[r].discard(v)
-        frontier[r].update(w for w in neighbours[v] if label[w] < 0)
-        heapq.heappush(heap, (float(size[r]), r))
-    if left:  # pragma: no cover - the graph is checked to be connected first
+        return min(cand, key=lambda c: ((xy[c, 0] - sx) ** 2 + (xy[c, 1] - sy) ** 2, c))
+
+    grown = grow_regions(neighbours, weight, {s: r for r, s in enumerate(seeds)}, nearest_to_seed)
+    if len(grown) < len(neighbours):  # pragma: no cover - the graph is checked to be connected first
         raise InvalidInputError("region growing could not reach every node (graph not connected)")
+    label = np.full(len(neighbours), -1, dtype=np.int64)
+    label[list(grown)] = list(grown.values())
     return label
-
-
-def _connected_without(members: set[int], drop: int, neighbours: list[list[int]]) -> bool:
-    rest = members - {drop}
-    if not rest:
-        return False
-    start = min(rest)
-    seen = {start}
-    stack = [start]
-    while stack:
-        v = stack.pop()
-        for w in neighbours[v]:
-            if w in rest and w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return len(seen) == len(rest)
 
 
 def _rebalance(label: np.ndarray, neighbours: list[list[int]], weight: np.ndarray, k: int,
@@ -897,7 +871,7 @@ def _rebalance(label: np.ndarray, neighbours: list[list[int]], weight: np.ndarra
             for b in sorted({int(label[u]) for u in neighbours[v]} - {a}):
                 gain = size[a] ** 2 + size[b] ** 2 - (size[a] - w) ** 2 - (size[b] + w) ** 2
                 if (gain > 1e-9 * size.sum() ** 2 and (best is None or gain > best[0])
-                        and _connected_without(members[a], v, neighbours)):
+                        and is_connected(members[a] - {v}, neighbours)):
                     best = (gain, v, a, b)
         if best is None:
             break
@@ -913,13 +887,7 @@ def _rebalance(label: np.ndarray, neighbours: list[list[int]], weight: np.ndarra
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     """Integers proportional to ``weights`` that add up to ``total`` (Hamilton's method;
     ties go to the lower index)."""
-    w = np.asarray(weights, dtype=float)
-    quota = w / w.sum() * total
-    out = np.floor(quota).astype(np.int64)
-    rest = total - int(out.sum())
-    order = np.lexsort((np.arange(len(w)), -(quota - out)))
-    out[order[:rest]] += 1
-    return out
+    return apportion(weights, total)
 
 
 def _allocate_seats(population: np.ndarray, seats: int, lo: int, hi: int) -> np.ndarray:
@@ -948,26 +916,7 @@ def _allocate_seats(population: np.ndarray, seats: int, lo: int, hi: int) -> np.
             b = mid
     q = quotas(b)
     q = np.where(np.abs(q - np.round(q)) < 1e-9, np.round(q), q)
-    out = np.floor(q).astype(np.int64)
-    rest = seats - int(out.sum())
-    order = np.lexsort((np.arange(k), -(q - out)))
-    out[order[:max(rest, 0)]] += 1
-    return out
-
-
-def _round_preserving_sum(values: np.ndarray, total: int) -> np.ndarray:
-    """Non-negative integers close to ``values`` (which add up to ``total``) adding up to
-    exactly ``total``: floors plus one for the largest fractional parts (ties: lower index)."""
-    floor = np.floor(values).astype(np.int64)
-    rest = total - int(floor.sum())
-    if rest > 0:
-        frac = values - floor
-        order = np.lexsort((np.arange(len(values)), -frac))
-        floor[order[:rest]] += 1
-    elif rest < 0:  # pragma: no cover - floors never exceed an exact total
-        order = np.lexsort((np.arange(len(values)), values - floor))
-        floor[order[:-rest]] -= 1
-    return floor
+    return largest_remainder(q, seats)
 
 
 def _kruskal(n: int, edges):
@@ -1068,30 +1017,6 @@ def _roman(n: int) -> str:
 
 # --------------------------------------------------------------------------------------------
 # writers (deterministic bytes, atomic replace)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _json_value(v) -> str:
@@ -1242,7 +1167,7 @@ def write_geotiff(path: str | os.PathLike[str], array: np.ndarray, *, origin: tu
     if len(out) % 2:
         out += b"\0"
     out += struct.pack("<H", len(tags)) + b"".join(entries) + struct.pack("<I", 0) + extra
-    _atomic_write(Path(path), bytes(out))
+    atomic_write_bytes(Path(path), bytes(out))
 
 
 def _xml(s: object) -> str:
@@ -1261,10 +1186,6 @@ FILES = {
     "kantor_desa": "facilities/kantor_desa.geojson",
     "towns": "towns.geojson",
 }
-
-
-def _toml_str(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
 def _write_region_files(region: SyntheticRegion, directory: Path) -> Path:
@@ -1291,7 +1212,7 @@ def _write_region_files(region: SyntheticRegion, directory: Path) -> Path:
     blobs["dapil"] = _csv_bytes(region.dapil)
     # Compute everything before the first write, then write file by file atomically.
     for key, data in blobs.items():
-        _atomic_write(directory / FILES[key], data)
+        atomic_write_bytes(directory / FILES[key], data)
     write_geotiff(
         directory / FILES["population_raster"], region.population_raster,
         origin=region.raster_origin, cell_size_m=opt.cell_size_m, epsg=opt.epsg,
@@ -1299,7 +1220,7 @@ def _write_region_files(region: SyntheticRegion, directory: Path) -> Path:
         metadata={"synthetic": "true", "generator": GENERATOR, "seed": str(opt.seed),
                   "units": "persons per cell", "population_total": str(opt.population)})
     path = directory / "region.toml"
-    _atomic_write(path, _region_toml(region).encode("utf-8"))
+    atomic_write_bytes(path, _region_toml(region).encode("utf-8"))
     return path
 
 
@@ -1311,7 +1232,7 @@ def _region_toml(region: SyntheticRegion) -> str:
     label = f"SYNTHETIC: generated by {GENERATOR} with seed {opt.seed}; invented data, not a real place"
 
     def ref(key: str) -> str:
-        return _toml_str("@region/" + FILES[key])
+        return toml_value("@region/" + FILES[key])
 
     lines = [
         f"# {_LABEL}.",
@@ -1320,15 +1241,15 @@ def _region_toml(region: SyntheticRegion) -> str:
         f"# Population {opt.population} people on {opt.n_desa} desa, {opt.n_kecamatan} kecamatan,",
         f"# {opt.n_dapil} dapil with {seats} seats; raster cells of {opt.cell_size_m:g} m.",
         "",
-        f"name = {_toml_str(opt.name)}",
-        f"title = {_toml_str('Kabupaten ' + opt.name.capitalize() + ' (SYNTHETIC)')}",
+        f"name = {toml_value(opt.name)}",
+        f"title = {toml_value('Kabupaten ' + opt.name.capitalize() + ' (SYNTHETIC)')}",
         "synthetic = true",
-        f"working_crs = {_toml_str(region.crs)}",
-        f"notes = {_toml_str(label)}",
+        f"working_crs = {toml_value(region.crs)}",
+        f"notes = {toml_value(label)}",
         "",
         "[boundaries]",
         f"file = {ref('desa')}",
-        f"source = {_toml_str(label)}",
+        f"source = {toml_value(label)}",
         "",
         "[levels.desa]",
         'code = "desa_code"',
@@ -1347,7 +1268,7 @@ def _region_toml(region: SyntheticRegion) -> str:
         'level = "desa"',
         'code = "desa_code"',
         'value = "population"',
-        f"source = {_toml_str(label + f'; total {opt.population} people')}",
+        f"source = {toml_value(label + f'; total {opt.population} people')}",
         "# The population raster (people per cell, the same total) has no key in the region",
         "# format yet; it is the file below, beside this region file:",
         f"#   raster = {ref('population_raster')}",
@@ -1358,14 +1279,14 @@ def _region_toml(region: SyntheticRegion) -> str:
         'dapil = "dapil"',
         'seats = "seats"',
         f"total_seats = {seats}",
-        f"note = {_toml_str(label + '; the generator defines every dapil, so the composition is complete')}",
+        f"note = {toml_value(label + '; the generator defines every dapil, so the composition is complete')}",
         "",
         "[roads]",
         f"file = {ref('roads')}",
         'class_column = "class"',
         'classes = ["arterial", "collector", "local"]',
         'highway_column = "highway"',
-        f"source = {_toml_str(label)}",
+        f"source = {toml_value(label)}",
         "",
     ]
     for key, types in (("puskesmas", ["puskesmas"]), ("schools", ["sd", "smp"]), ("kantor_desa", ["kantor_desa"])):
@@ -1373,11 +1294,11 @@ def _region_toml(region: SyntheticRegion) -> str:
             f"[facilities.{key}]",
             f"file = {ref(key)}",
             'type_column = "type"',
-            f"types = [{', '.join(_toml_str(t) for t in types)}]",
+            f"types = {toml_value(types)}",
             'name_column = "name"',
             'capacity_column = "capacity"',
             'capacity_unit_column = "capacity_unit"',
-            f"source = {_toml_str(label)}",
+            f"source = {toml_value(label)}",
             "",
         ]
     return "\n".join(lines)

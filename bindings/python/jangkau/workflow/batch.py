@@ -40,6 +40,7 @@ import pandas as pd
 import tomllib
 
 from ..errors import DataFileError, InvalidInputError, JangkauError
+from ..util import atomic_output, sha256_file
 from ..synthetic.fill import FILL_GENERATOR, SYNTHETIC_INPUTS, FillOptions
 
 __all__ = [
@@ -285,19 +286,18 @@ def inputs_digest_of(config, data_dir: str | os.PathLike[str] | None = None) -> 
     for ``config``, computed without running (hashes of :func:`expected_inputs` and the run
     parameters, by :func:`jangkau.workflow.pipeline.inputs_digest`). A missing input raises
     DataFileError naming it."""
-    from .pipeline import RunConfig, inputs_digest, load_config, sha256_of
+    from .pipeline import RunConfig, inputs_digest, load_config
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     files = expected_inputs(cfg, data_dir)
     for label, p in files.items():
         if not p.is_file():
             raise DataFileError(f"input '{label}' not found", file=str(p))
-    return inputs_digest({k: {"sha256": sha256_of(p)} for k, p in files.items()}, cfg.raw)
+    return inputs_digest({k: {"sha256": sha256_file(p)} for k, p in files.items()}, cfg.raw)
 
 
 def _up_to_date(out: Path, digest: str) -> bool:
     """True when ``out/manifest.json`` has ``digest`` and every output it lists is intact."""
-    from .pipeline import sha256_of
 
     manifest = out / "manifest.json"
     if not manifest.is_file():
@@ -309,7 +309,7 @@ def _up_to_date(out: Path, digest: str) -> bool:
     if m.get("inputs_digest") != digest:
         return False
     outputs = m.get("outputs") or {}
-    return all((out / name).is_file() and sha256_of(out / name) == h for name, h in outputs.items())
+    return all((out / name).is_file() and sha256_file(out / name) == h for name, h in outputs.items())
 
 
 # ------------------------------------------------------------------------------------------ one task
@@ -489,9 +489,8 @@ class BatchResult:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, path)
+    with atomic_output(path, "w") as f:
+        frame.to_csv(f, index=False, lineterminator="\n")
 
 
 def _cluster(workers: int | None, scheduler: str | None, n_tasks: int):

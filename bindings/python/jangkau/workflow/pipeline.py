@@ -29,6 +29,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import DataFileError, InvalidInputError
+from ..util import sha256_file
 
 __all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for", "resolve_inputs", "inputs_digest"]
 
@@ -179,14 +180,6 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
         inputs["candidates"] = cfg.resolve(sites["candidates"], ddir)
     return inputs
 
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _parse_distance_m(value: Any, what: str) -> float:
@@ -715,8 +708,8 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
 
 
 def _manifest(ctx: _Context, out: Path) -> dict:
-    inputs = {k: {"path": str(v), "sha256": sha256_of(v), "bytes": v.stat().st_size} for k, v in sorted(ctx.inputs.items())}
-    outputs = {p.name: sha256_of(p) for p in sorted(ctx.staging.iterdir()) if p.is_file()}
+    inputs = {k: {"path": str(v), "sha256": sha256_file(v), "bytes": v.stat().st_size} for k, v in sorted(ctx.inputs.items())}
+    outputs = {p.name: sha256_file(p) for p in sorted(ctx.staging.iterdir()) if p.is_file()}
     return {
         "jangkau_version": __version__,
         "python": platform.python_version(),
