@@ -1,5 +1,9 @@
 """The ``jangkau`` command line. Each subcommand lives in its own module of this package
-and exposes ``register(subparsers)``, which adds its parser and sets ``func``."""
+and exposes ``register(subparsers)``, which adds its parser and sets ``func``.
+
+Start-up is part of every command's run time: building the parser imports only argparse and
+these modules, which import pandas, geopandas and the engine inside their ``run`` functions
+(``tests/python/test_package.py`` checks that ``--help`` and ``--version`` load none of them)."""
 
 from __future__ import annotations
 
@@ -14,14 +18,26 @@ from ..errors import CancelledError, JangkauError
 SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked."""
 
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show the version and exit"):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
+
+        print(f"jangkau {__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jangkau",
         description="Service coverage, road access and pilot selection for Indonesian regencies.",
     )
-    parser.add_argument("--version", action="version", version=f"jangkau {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--data", metavar="DIR", help="data directory (default: $JANGKAU_DATA, the cache, "
                         "or ../shared/data in a checkout)")
     verbosity = parser.add_mutually_exclusive_group()

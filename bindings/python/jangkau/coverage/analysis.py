@@ -85,7 +85,8 @@ def parse_radii(text: str | float | Sequence[float | str]) -> list[float]:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _metric_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+def metric_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The CRS of ``gdf`` if metric, else the UTM zone of its centroid; CrsError without a CRS."""
     if gdf.crs is None:
         raise CrsError("GeoDataFrame has no CRS")
     if gdf.crs.is_projected:
@@ -104,7 +105,7 @@ def coverage_union(
 ) -> gpd.GeoSeries:
     """U_r, the union of discs of ``radius_m`` around the facilities, as a one-row GeoSeries in
     ``crs`` (default: the facilities' CRS if metric, else their UTM zone)."""
-    crs = pyproj.CRS.from_user_input(crs) if crs is not None else _metric_crs_for(facilities)
+    crs = pyproj.CRS.from_user_input(crs) if crs is not None else metric_crs_for(facilities)
     if not crs.is_projected:
         raise CrsError("coverage buffers need a projected (metric) CRS")
     ga = _core.buffer_union(_points(facilities, crs), float(radius_m), quadrant_segments)
@@ -117,7 +118,7 @@ def _to_model_crs(union_metric: gpd.GeoSeries, population: Population) -> _core.
     return to_geometry_array(g)
 
 
-def _resolve_source(source, population: Population | None, level: str):
+def resolve_source(source, population: Population | None, level: str):
     """(population model, source zones in model CRS or None, target zones, key column, metric CRS)."""
     from ..data.region import Region
 
@@ -134,7 +135,7 @@ def _resolve_source(source, population: Population | None, level: str):
         if not isinstance(source, gpd.GeoDataFrame):
             raise InvalidInputError("source must be a Region or a GeoDataFrame of zones")
         desa = source
-        metric = _metric_crs_for(source)
+        metric = metric_crs_for(source)
         key = level if level in source.columns else "code"
         if key not in source.columns:
             raise UnknownColumnError(f"zones have no column '{level}' or 'code'", field=level)
@@ -201,7 +202,7 @@ def coverage(
     NaN where the population is 0).
     """
     catalogue = catalogue or FacilityCatalogue.default()
-    population, desa, targets, key, metric = _resolve_source(source, population, level)
+    population, desa, targets, key, metric = resolve_source(source, population, level)
     fac = facilities
     if "duplicate" in fac.columns:
         fac = fac[~fac["duplicate"].astype(bool)]
@@ -225,7 +226,7 @@ def coverage(
         raw = src[key].to_numpy(dtype=object)
         group = np.where(pd.isna(raw), "unknown", raw).astype(str)
         group_codes, group_of = np.unique(group, return_inverse=True)  # sorted, as groupby(sort=True)
-        src_ga = population._source_geometry()
+        src_ga = population.source_geometry()
         pop_s = src["population"].to_numpy(dtype=np.float64)
         pop_g = np.bincount(group_of, weights=pop_s, minlength=len(group_codes))
     model_crs = population.crs_object
@@ -268,7 +269,7 @@ def coverage(
                     sums = _core.disc_union_zonal_sums(
                         population.raster.grid, w, src_ga, fx, fy, r, None, quadrant_segments, threads
                     )
-                    tot = population._weight_totals()
+                    tot = population.weight_totals()
                     share_all = np.where(
                         tot > 0, np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0), share_all
                     )
@@ -299,7 +300,7 @@ def coverage(
     cov_col = np.minimum(np.concatenate([p[4] for p in parts]), pop_col) if parts else np.empty(0)
     share_col = np.divide(cov_col, pop_col, out=np.full(len(pop_col), np.nan), where=pop_col > 0)
     codes = np.concatenate([p[2] for p in parts]).astype(object) if parts else np.empty(0, dtype=object)
-    names = _names(source, level, targets, desa, key)
+    names = zone_names(source, level, targets, desa, key)
     return pd.DataFrame(
         {
             "facility_type": np.repeat(np.array([p[0] for p in parts], dtype=object), n_rows),
@@ -315,7 +316,8 @@ def coverage(
     )
 
 
-def _names(source, level, targets, desa, key) -> dict:
+def zone_names(source, level, targets, desa, key) -> dict:
+    """Zone code → name for the target zones of :func:`resolve_source` (empty when unnamed)."""
     if targets is not None and "name" in targets.columns:
         return dict(zip(targets["code"].astype(str), targets["name"]))
     if key == "code" and "name" in desa.columns:
@@ -346,7 +348,7 @@ def _facility_xy(facilities, metric):
 
 def _metric_of(population: Population, facilities) -> pyproj.CRS:
     crs = pyproj.CRS.from_user_input(population.crs)
-    return crs if crs.is_projected else _metric_crs_for(facilities)
+    return crs if crs.is_projected else metric_crs_for(facilities)
 
 
 def nearest_facility(
@@ -448,7 +450,7 @@ def gaps(
     ``radius_m``, ``population`` (uncovered), ``geometry`` (in ``crs``). Zones with no
     uncovered people are left out. Pass the facilities of one type."""
     (r,) = parse_radii(radius_m) if not isinstance(radius_m, (int, float)) else (float(radius_m),)
-    population, desa, targets, _, metric = _resolve_source(source, population, level)
+    population, desa, targets, _, metric = resolve_source(source, population, level)
     union = coverage_union(facilities, r, crs=metric, quadrant_segments=quadrant_segments)
     cover = _to_model_crs(union, population)
     if population.model is PopulationModel.RASTER:

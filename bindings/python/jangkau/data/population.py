@@ -96,16 +96,17 @@ class Population:
         target = self.crs_object
         return gdf if gdf.crs.equals(target) else gdf.to_crs(target)
 
-    def _source_geometry(self) -> _core.GeometryArray:
+    def source_geometry(self) -> _core.GeometryArray:
+        """The source zones (ZONES model) as an engine GeometryArray, in the model CRS (cached)."""
         if "source" not in self._cache:
             self._cache["source"] = to_geometry_array(self.zones.geometry)
         return self._cache["source"]
 
-    def _weight_totals(self) -> np.ndarray:
+    def weight_totals(self) -> np.ndarray:
         """ZONES with weights: Σ_c w_c·f_s(c) per source zone (0 → areal weighting fallback)."""
         if "wtot" not in self._cache:
             w = np.nan_to_num(self.raster.values, nan=0.0)
-            s, _, _ = _core.zonal_sums(self.raster.grid, w, self._source_geometry())
+            s, _, _ = _core.zonal_sums(self.raster.grid, w, self.source_geometry())
             self._cache["wtot"] = s
         return self._cache["wtot"]
 
@@ -115,7 +116,7 @@ class Population:
         of zone k's population inside the piece."""
         if self.model is not PopulationModel.ZONES:
             raise InvalidInputError("source_shares needs the ZONES model")
-        zone_area = _core.polygon_area(self._source_geometry())
+        zone_area = _core.polygon_area(self.source_geometry())
         area_share = np.divide(
             _core.polygon_area(pieces), zone_area, out=np.zeros(len(zone_area)), where=zone_area > 0
         )
@@ -123,7 +124,7 @@ class Population:
             return area_share
         w = np.nan_to_num(self.raster.values, nan=0.0)
         s, _, _ = _core.zonal_sums(self.raster.grid, w, pieces)
-        tot = self._weight_totals()
+        tot = self.weight_totals()
         return np.where(tot > 0, np.divide(s, tot, out=np.zeros_like(s), where=tot > 0), area_share)
 
     def population_in(self, polygons: gpd.GeoSeries | _core.GeometryArray) -> np.ndarray:
@@ -151,7 +152,7 @@ class Population:
         key = ("pieces", cell_size)
         if key in self._cache:
             return self._cache[key]
-        zones = self._source_geometry()
+        zones = self.source_geometry()
         if self.raster is not None:
             grid = self.raster.grid
             w = np.nan_to_num(self.raster.values, nan=0.0).ravel()

@@ -42,7 +42,7 @@ from ..data.io import to_geometry_array
 from .graph import Network
 from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
-from .travel import _points_xy, parse_minutes
+from .travel import parse_minutes, points_xy
 
 __all__ = ["IsochroneBuffer", "isochrones", "population_in"]
 
@@ -71,7 +71,7 @@ def population_in(population: Population, polygons: gpd.GeoSeries, *, threads: i
         if population.model is PopulationModel.RASTER:
             out[k] = float(population.population_in(ga)[0])
             continue
-        src_ga = population._source_geometry()
+        src_ga = population.source_geometry()
         pop_s = population.zones["population"].to_numpy(dtype=np.float64)
         if population.raster is None:
             areas = _core.intersection_areas(src_ga, ga, threads)
@@ -327,7 +327,7 @@ def isochrones(roads: RoadNetwork, facilities: gpd.GeoDataFrame, bands_min: Sequ
     walk_mps = float(walk_speed_kmh) / 3.6
     if group_by is not None and group_by not in facilities.columns:
         raise UnknownColumnError(f"facilities have no column '{group_by}'", field=group_by)
-    fx, fy = _points_xy(facilities, roads.crs, "facilities")
+    fx, fy = points_xy(facilities, roads.crs, "facilities")
     snap = roads.snap(x=fx, y=fy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh)
     entries = roads.snap_entries(snap, "to_point")
     network = Network.from_edges(roads.edge_to, roads.edge_from, node_count=roads.node_count,

@@ -83,9 +83,9 @@ def _metric(zones: gpd.GeoDataFrame, crs) -> pyproj.CRS:
     elif zones.crs is not None and zones.crs.is_projected:
         c = zones.crs
     else:
-        from ..coverage.analysis import _metric_crs_for
+        from ..coverage.analysis import metric_crs_for
 
-        c = _metric_crs_for(zones)
+        c = metric_crs_for(zones)
     if not c.is_projected:
         raise InvalidInputError("road density and RAI need a projected (metric) CRS", field="crs")
     return c
@@ -158,11 +158,11 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
         people), ``all_season_km`` (length of all-season road in the whole network, the same
         on every row).
     """
-    from ..coverage.analysis import _names, _resolve_source
+    from ..coverage.analysis import resolve_source, zone_names
     from ..data.io import to_geometry_array
     from .. import _core
 
-    population, desa, targets, key, metric = _resolve_source(source, population, level)
+    population, desa, targets, key, metric = resolve_source(source, population, level)
     if population.model is not PopulationModel.ZONES:
         raise InvalidInputError("the RAI needs the ZONES population model (rurality is decided per desa)",
                                 field="population")
@@ -207,7 +207,7 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
                     ignore_index=True)
     rp = out["rural_population"].to_numpy()
     out["rai"] = np.divide(out["rural_within"].to_numpy(), rp, out=np.full(len(out), np.nan), where=rp > 0)
-    names = _names(source, level, targets, desa, key)
+    names = zone_names(source, level, targets, desa, key)
     out.insert(1, "name", out["code"].map(names))
     out.insert(0, "level", level)
     out["all_season_km"] = float(shapely.length(all_season.geometry.values).sum() / 1000.0)
