@@ -311,7 +311,7 @@ def read_facilities(
         frames.append(out.to_crs(crs or "EPSG:4326"))
     if not frames:
         raise InvalidInputError("no facility layers given")
-    fac = pd.concat(frames, ignore_index=True)
+    fac = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=frames[0].crs)
     missing = fac.geometry.isna() | fac.geometry.is_empty
     if missing.any():
@@ -319,7 +319,8 @@ def read_facilities(
     fac.attrs["dropped_without_geometry"] = fac.loc[
         missing, ["facility_type", "name", "source", "source_index"]
     ].copy()
-    fac = fac[~missing].reset_index(drop=True)
+    if missing.any():
+        fac = fac[~missing].reset_index(drop=True)
     xy = shapely.get_coordinates(fac.geometry.values)  # one row per facility: all are points now
     rounded = np.round(xy, 9)
     key = pd.DataFrame({"type": fac["facility_type"].to_numpy(), "x": rounded[:, 0], "y": rounded[:, 1]})
@@ -334,19 +335,16 @@ def read_facilities(
 
 def _resolve_types(values: pd.Series, catalogue: FacilityCatalogue) -> tuple[np.ndarray, bool]:
     """Facility type per row of a type column: the catalogue key of the stripped text, else
-    the text lower-cased — resolved once per distinct value, not per row. Also says whether
-    any value is a catalogue type. (Text as ``astype(str)`` gives it: None → 'None'.)"""
+    the text lower-cased — resolved once per distinct value, not per row. A missing value
+    reads as 'None' (type ``none``), whatever pandas version read it. Also says whether any
+    value is a catalogue type."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    raw = [str(u).strip() for u in uniques]
-    missing = np.flatnonzero(codes < 0)
-    if len(missing):  # None, NaN and pd.NA each print differently: one entry per distinct text
-        extra, extra_codes = np.unique([str(v).strip() for v in values.iloc[missing]], return_inverse=True)
-        codes = codes.copy()
-        codes[missing] = len(raw) + extra_codes
-        raw += extra.tolist()
+    raw = [str(u).strip() for u in uniques] + ["None"]
+    codes = np.where(codes < 0, len(raw) - 1, codes)
     resolved = [catalogue.resolve(v) for v in raw]
-    types = np.array([r or v.lower() for r, v in zip(resolved, raw)] or [""], dtype=object)
-    return types[codes], any(resolved)
+    types = np.array([r or v.lower() for r, v in zip(resolved, raw)], dtype=object)
+    known = np.array([r is not None for r in resolved])
+    return types[codes], bool(known[codes].any())
 
 
 def covered_by(boundary, x: np.ndarray, y: np.ndarray, crs) -> np.ndarray:
