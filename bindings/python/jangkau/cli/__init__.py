@@ -70,12 +70,21 @@ def _check_output_files(args: argparse.Namespace) -> None:
             raise DataFileError(f"output directory does not exist: {Path(value).parent}", file=str(value))
 
 
+def _own_records_or_warnings(record: logging.LogRecord) -> bool:
+    """jangkau's own messages at every level, other libraries' from WARNING up: the libraries
+    a command loads after the logging set-up (pandas → numexpr...) say nothing at INFO."""
+    return record.levelno >= logging.WARNING or record.name == "jangkau" or record.name.startswith("jangkau.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = logging.StreamHandler()
+    handler.addFilter(_own_records_or_warnings)
     logging.basicConfig(
         level=logging.WARNING if args.quiet else (logging.DEBUG if args.verbose else logging.INFO),
         format="jangkau: %(message)s",
+        handlers=[handler],
     )
     try:
         _check_output_files(args)
