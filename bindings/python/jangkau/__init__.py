@@ -17,7 +17,6 @@ Python API, grouped by what it is about:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from . import _compat
 from .errors import (
@@ -31,7 +30,10 @@ from .errors import (
     UnknownColumnError,
 )
 
+TYPE_CHECKING = False  # typing itself is not imported: start-up time counts
 if TYPE_CHECKING:
+    from typing import Any
+
     from .data.region import LEVELS, Region, builtin_regions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is not imported at start-up
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 
