@@ -206,10 +206,32 @@ def test_cli_start_up_loads_neither_pandas_nor_the_engine(argv):
             "    assert exc.code in (0, None), exc.code\n"
             "heavy = [m for m in ('numpy', 'pandas', 'geopandas', 'shapely', 'pyproj', 'jangkau._core') "
             "if m in sys.modules]\n"
-            "print('HEAVY:' + ','.join(heavy))\n")
+            "print('HEAVY:' + ','.join(heavy))\n"
+            "print('CLI:' + ','.join(sorted(m for m in sys.modules if m.startswith('jangkau.cli.'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+    assert out.stdout.strip().splitlines()[-2] == "HEAVY:"
+    if argv[0] == "coverage":  # one verb: only its module
+        assert out.stdout.strip().splitlines()[-1] == "CLI:jangkau.cli.coverage"
     if argv == ["--version"]:
         assert out.stdout.splitlines()[0] == f"jangkau {jangkau.__version__}"
     else:
         assert "usage: jangkau" in out.stdout
+
+
+@pytest.mark.parametrize("argv,verb", [
+    (["coverage", "cilegon", "--facilities", "f.geojson", "-o", "x.csv"], "coverage"),
+    (["-q", "--data", "run", "zones", "serang", "-o", "z.geojson"], "zones"),  # a data folder named "run"
+    (["--dat", "/d", "-v", "dapil", "check", "serang", "-o", "c.csv"], "dapil"),  # abbreviations count
+    (["--data=/d", "run", "-o", "out"], "run"),
+    (["--help"], None),
+    (["nope", "zones"], None),
+    ([], None),
+])
+def test_cli_builds_the_parser_of_the_chosen_command_only(argv, verb):
+    from jangkau.cli import build_parser, chosen_command
+
+    assert chosen_command(argv) == verb
+    if verb is not None:  # the parser of one command parses as the parser of all of them
+        one = vars(build_parser(argv).parse_args(argv))
+        full = vars(build_parser().parse_args(argv))
+        assert one == full and one["command"] == verb

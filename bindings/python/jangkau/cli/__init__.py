@@ -1,8 +1,9 @@
 """The ``jangkau`` command line. Each subcommand lives in its own module of this package
 and exposes ``register(subparsers)``, which adds its parser and sets ``func``.
 
-Start-up is part of every command's run time: building the parser imports only argparse and
-these modules, which import pandas, geopandas and the engine inside their ``run`` functions
+Start-up is part of every command's run time: building the parser imports argparse and only
+the chosen command's module (all of them for ``jangkau --help``), and those modules import
+pandas, geopandas and the engine inside their ``run`` functions
 (``tests/python/test_package.py`` checks that ``--help`` and ``--version`` load none of them)."""
 
 from __future__ import annotations
@@ -32,7 +33,28 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first positional argument, the value of ``--data``
+    skipped), or None when there is none or it is not a subcommand."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--":
+            return None
+        elif arg.startswith("-"):
+            # --data DIR (or an abbreviation of it, as argparse accepts) takes the next argument
+            skip = len(arg) >= 3 and "--data".startswith(arg)
+        else:
+            return arg if arg in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of the ``jangkau`` command. With ``argv`` naming a subcommand, only that
+    subcommand's module is imported and registered; otherwise (``--help``, no or an unknown
+    command, ``argv=None``) every subcommand is."""
+    verb = chosen_command(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="jangkau",
         description="Service coverage, road access and pilot selection for Indonesian regencies.",
@@ -45,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in SUBCOMMANDS:
+    for name in [verb] if verb else SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
@@ -77,7 +99,8 @@ def _own_records_or_warnings(record: logging.LogRecord) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = logging.StreamHandler()
     handler.addFilter(_own_records_or_warnings)
