@@ -50,7 +50,7 @@ def maxrss_mb() -> float:
 
 def cilegon_inputs(data_dir: Path, cell_size: float, layer: str):
     import jangkau
-    from jangkau.cli.access import build_roads
+    from jangkau.network.roads import build_roads
     from jangkau.data.facilities import read_facilities
 
     files = sorted((data_dir / "roads").glob("cilegon3672_rtrw_*_LN.geojson"))

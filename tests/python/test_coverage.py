@@ -444,6 +444,44 @@ def test_facility_issues_reported(tmp_path, data_dir):
     assert (coverage(region, fac, "1km", types="sd")["covered"] >= 0).all()
 
 
+def test_read_facilities_types_and_containment_match_row_by_row(tmp_path, data_dir):
+    """Types resolved per distinct value and containment through the engine's point-in-polygon
+    index give what one catalogue lookup per row and shapely ``covers`` on the union give,
+    points on the region's edge and its vertices included (SYNTHETIC points)."""
+    from jangkau.data.facilities import FacilityLayer, covered_by
+
+    region = Region.load("cilegon", data_dir=data_dir)
+    kab = region.zones("kabupaten")
+    desa = region.zones("desa")
+    rng = np.random.default_rng(5)
+    x0, y0, x1, y1 = kab.total_bounds
+    n = 3000
+    x = rng.uniform(x0 - 0.02, x1 + 0.02, n)
+    y = rng.uniform(y0 - 0.02, y1 + 0.02, n)
+    edge = shapely.get_coordinates(kab.geometry.boundary.values)  # vertices of the region's outline
+    shared = shapely.get_coordinates(desa.geometry.boundary.values)[::50]  # desa vertices, many inside
+    x = np.concatenate([x, edge[::10, 0], shared[:, 0]])
+    y = np.concatenate([y, edge[::10, 1], shared[:, 1]])
+    values = np.array(["Puskesmas", " PUSKESMAS ", "sd_negeri", "SD", "gudang", "Gudang ", None, "RSUD"], dtype=object)
+    jenis = values[rng.integers(0, len(values), len(x))]
+    path = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame({"jenis": jenis}, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326").to_file(path)
+
+    fac = read_facilities([FacilityLayer(path, type_column="jenis")], region_boundary=kab)
+    cat = FacilityCatalogue.default()
+    raw = [str(v).strip() for v in jenis]
+    assert fac["facility_type"].tolist() == [cat.resolve(v) or v.lower() for v in raw]
+    union = kab.geometry.union_all()
+    assert fac["outside_region"].tolist() == (~shapely.covers(union, shapely.points(x, y))).tolist()
+    assert fac["outside_region"].sum() > 100 and (~fac["outside_region"]).sum() > 100
+    # the desa (many polygons) and one shapely geometry (prepared covers) say the same
+    xy = shapely.get_coordinates(fac.geometry.values)
+    assert np.array_equal(covered_by(desa, xy[:, 0], xy[:, 1], fac.crs), ~fac["outside_region"].to_numpy())
+    assert np.array_equal(covered_by(union, xy[:, 0], xy[:, 1], fac.crs), ~fac["outside_region"].to_numpy())
+    assert np.array_equal(covered_by(union.boundary, xy[:, 0], xy[:, 1], fac.crs),
+                          shapely.covers(union.boundary, shapely.points(x, y)))
+
+
 def test_catalogue():
     cat = FacilityCatalogue.default()
     assert {

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 import jangkau
-from jangkau.cli.access import build_roads
+from jangkau.network.roads import build_roads
 from jangkau.data.facilities import read_facilities
 from jangkau.data.io import write
 from jangkau.network.isochrones import IsochroneBuffer, isochrones, population_in

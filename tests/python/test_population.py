@@ -66,7 +66,7 @@ def test_dasymetric_reweighting(cilegon, tmp_path):
     assert surface.grid.geotransform == grid.geotransform
     assert surface.values.sum() == pytest.approx(cilegon["population"].sum(), rel=1e-9)
     # Nobody is placed where the weight is zero, unless the whole zone has zero weight.
-    zero_zone = pop._weight_totals() <= 0
+    zero_zone = pop.weight_totals() <= 0
     if not zero_zone.any():
         assert surface.values[:, : grid.cols // 3].sum() == 0.0
     # Zone shares with weights: the whole zone → 1.

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 import jangkau
-from jangkau.cli.access import build_roads
+from jangkau.network.roads import build_roads
 from jangkau.network.rai import ALL_SEASON_CLASSES, road_density, road_lines, rural_access_index
 
 CRS = "EPSG:32748"

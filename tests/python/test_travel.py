@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 import jangkau
 from jangkau.network import travel
 from jangkau.cli import main
-from jangkau.cli.access import build_roads, road_class_from_name
+from jangkau.network.roads import build_roads, road_class_from_name
 from jangkau.data.facilities import read_facilities
 from jangkau.network.roads import RoadNetwork
 

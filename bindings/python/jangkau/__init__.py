@@ -17,7 +17,6 @@ Python API, grouped by what it is about:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from . import _compat
 from .errors import (
@@ -31,14 +30,29 @@ from .errors import (
     UnknownColumnError,
 )
 
+TYPE_CHECKING = False  # typing itself is not imported: start-up time counts
 if TYPE_CHECKING:
+    from typing import Any
+
     from .data.region import LEVELS, Region, builtin_regions
 
 
 
 def _version() -> str:
-    # The installed metadata, not the extension, so that ``jangkau --version`` does not load
-    # the engine; a source tree on PYTHONPATH has no metadata and asks the engine.
+    # Neither pandas nor the engine: ``jangkau --version`` stays cheap. A source checkout
+    # (``PYTHONPATH=bindings/python``, editable installs) reads its pyproject.toml, an
+    # installed package its metadata; the engine is asked only when neither is there.
+    from pathlib import Path
+
+    for parent in Path(__file__).resolve().parents:
+        pyproject = parent / "pyproject.toml"
+        if pyproject.is_file():
+            import tomllib
+
+            project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project") or {}
+            if project.get("name") == __name__ and project.get("version"):
+                return str(project["version"])
+            break
     from importlib import metadata
 
     try:
@@ -48,9 +62,6 @@ def _version() -> str:
 
         return str(engine_version)
 
-
-#: The package version (equal to the engine's, ``jangkau._core.__version__``).
-__version__: str = _version()
 
 __all__ = [
     "__version__",
@@ -73,6 +84,9 @@ _LAZY = {"Region", "LEVELS", "builtin_regions"}
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the package version (equal to the engine's), looked up once
+        version = globals()["__version__"] = _version()
+        return version
     if name in _LAZY:
         from .data import region
 
@@ -85,4 +99,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | _LAZY | {"__version__"})

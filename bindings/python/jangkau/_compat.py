@@ -9,7 +9,6 @@ The aliases go away in jangkau 0.3."""
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 import warnings
@@ -40,7 +39,10 @@ MOVED: dict[str, str] = {
 }
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader:
+    """Loads an old path as the module of its new home (a loader by protocol: importing
+    importlib.abc would pull importlib.resources, tempfile and shutil into every start-up)."""
+
     def __init__(self, target: str) -> None:
         self.target = target
 
@@ -54,7 +56,7 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._spec
 
 
-class _AliasFinder(importlib.abc.MetaPathFinder):
+class _AliasFinder:
     """Finds ``jangkau.<old>`` for every old name in :data:`MOVED`."""
 
     prefix = __name__.rsplit(".", 1)[0] + "."

@@ -1,5 +1,10 @@
 """The ``jangkau`` command line. Each subcommand lives in its own module of this package
-and exposes ``register(subparsers)``, which adds its parser and sets ``func``."""
+and exposes ``register(subparsers)``, which adds its parser and sets ``func``.
+
+Start-up is part of every command's run time: building the parser imports argparse and only
+the chosen command's module (all of them for ``jangkau --help``), and those modules import
+pandas, geopandas and the engine inside their ``run`` functions
+(``tests/python/test_package.py`` checks that ``--help`` and ``--version`` load none of them)."""
 
 from __future__ import annotations
 
@@ -14,14 +19,47 @@ from ..errors import CancelledError, JangkauError
 SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked."""
 
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show the version and exit"):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
+
+        print(f"jangkau {__version__}")
+        parser.exit()
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first positional argument, the value of ``--data``
+    skipped), or None when there is none or it is not a subcommand."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--":
+            return None
+        elif arg.startswith("-"):
+            # --data DIR (or an abbreviation of it, as argparse accepts) takes the next argument
+            skip = len(arg) >= 3 and "--data".startswith(arg)
+        else:
+            return arg if arg in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of the ``jangkau`` command. With ``argv`` naming a subcommand, only that
+    subcommand's module is imported and registered; otherwise (``--help``, no or an unknown
+    command, ``argv=None``) every subcommand is."""
+    verb = chosen_command(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="jangkau",
         description="Service coverage, road access and pilot selection for Indonesian regencies.",
     )
-    parser.add_argument("--version", action="version", version=f"jangkau {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--data", metavar="DIR", help="data directory (default: $JANGKAU_DATA, the cache, "
                         "or ../shared/data in a checkout)")
     verbosity = parser.add_mutually_exclusive_group()
@@ -29,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in SUBCOMMANDS:
+    for name in [verb] if verb else SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
@@ -54,12 +92,22 @@ def _check_output_files(args: argparse.Namespace) -> None:
             raise DataFileError(f"output directory does not exist: {Path(value).parent}", file=str(value))
 
 
+def _own_records_or_warnings(record: logging.LogRecord) -> bool:
+    """jangkau's own messages at every level, other libraries' from WARNING up: the libraries
+    a command loads after the logging set-up (pandas → numexpr...) say nothing at INFO."""
+    return record.levelno >= logging.WARNING or record.name == "jangkau" or record.name.startswith("jangkau.")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
+    handler = logging.StreamHandler()
+    handler.addFilter(_own_records_or_warnings)
     logging.basicConfig(
         level=logging.WARNING if args.quiet else (logging.DEBUG if args.verbose else logging.INFO),
         format="jangkau: %(message)s",
+        handlers=[handler],
     )
     try:
         _check_output_files(args)

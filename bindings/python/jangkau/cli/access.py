@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 log = logging.getLogger("jangkau")
 
@@ -59,53 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-_OSM = (".pbf", ".osm")
-
-
-def road_class_from_name(path: str, classes: list[str]) -> str | None:
-    """The speed-table class named in a file name (``..._JALAN_ARTERI_LN`` → ``arteri``): the last
-    file-name token that is a class; None when no token is."""
-    known = {c.lower() for c in classes}
-    tokens = [t.lower() for t in Path(path).name.split(".")[0].replace("-", "_").split("_") if t]
-    hits = [t for t in tokens if t in known]
-    return hits[-1] if hits else None
-
-
-def build_roads(specs: list[str], *, class_column: str | None = None, speed_table: str | None = None,
-                crs: str | None = None):
-    """A RoadNetwork from the --roads arguments (OSM files or line layers, not both)."""
-    from ..errors import DataFileError, InvalidInputError
-    from ..network.roads import RoadNetwork, read_speed_table
-
-    files = [s.strip() for spec in specs for s in spec.split(",") if s.strip()]
-    if not files:
-        raise InvalidInputError("no road file given", field="roads")
-    layers: list[tuple[str, str]] = []
-    osm: list[str] = []
-    classes = read_speed_table(speed_table)["class"].astype(str).tolist()
-    for f in files:
-        path, _, cls = f.partition(":") if ":" in f and not Path(f).exists() else (f, "", "")
-        if not Path(path).exists():
-            raise DataFileError(f"road file not found: {path}", file=path)
-        if path.lower().endswith(_OSM):
-            osm.append(path)
-            continue
-        if not cls and not class_column:
-            cls = road_class_from_name(path, classes) or ""
-            if not cls:
-                raise InvalidInputError("cannot tell the road class from the file name: give FILE:CLASS or "
-                                        "--road-class-column", file=path, field="road_class")
-        layers.append((path, cls))
-    if osm and layers:
-        raise InvalidInputError("give either OSM files or line layers, not both", field="roads")
-    if len(osm) > 1:
-        raise InvalidInputError("one OSM file at a time", field="roads")
-    if osm:
-        return RoadNetwork.from_osm(osm[0], crs, speed_table=speed_table)
-    return RoadNetwork.from_layers(layers, class_column=class_column, crs=crs, speed_table=speed_table,
-                                   grade_separated=["tol", "motorway"])
-
-
 def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
@@ -114,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
+    from ..network.roads import build_roads
     from ..network.travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
 
     out = args.output

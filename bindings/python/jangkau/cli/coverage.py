@@ -76,7 +76,7 @@ def _travel_time_coverage(args, region, facilities, population):
     from ..errors import InvalidInputError
     from ..data.population import from_zone_counts
     from ..network.travel import DemandKind, TravelModel, demand, parse_minutes
-    from .access import build_roads
+    from ..network.roads import build_roads
 
     if not args.roads:
         raise InvalidInputError("--max-time needs --roads", field="roads")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+TYPE_CHECKING = False  # typing is not imported at start-up
 
-import pandas as pd
+from .pilots import GEO_SUFFIXES, load_zones, write_table
 
-from .pilots import _GEO_SUFFIXES, load_zones, write_table
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 _log = logging.getLogger("jangkau.selection.dapil")
 
@@ -62,7 +64,7 @@ def run_propose(args) -> int:
     confirmed = plan.attrs.get("confirmed_seats") or None
     v = check_plan(plan, zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed)
     out = plan
-    if Path(args.output).suffix.lower() in _GEO_SUFFIXES and "geometry" in zones.columns:
+    if Path(args.output).suffix.lower() in GEO_SUFFIXES and "geometry" in zones.columns:
         import geopandas as gpd
         geo = zones[["code", "geometry"]].rename(columns={"code": "kecamatan_code"})
         geo["kecamatan_code"] = geo["kecamatan_code"].astype(str)

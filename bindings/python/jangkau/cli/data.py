@@ -7,8 +7,6 @@ import argparse
 import logging
 import sys
 
-import pandas as pd
-
 log = logging.getLogger("jangkau")
 
 
@@ -62,6 +60,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _fmt_bytes(n) -> str:
+    import pandas as pd
+
     if n is None or pd.isna(n):
         return "-"
     n = float(n)

@@ -5,24 +5,29 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-
-import pandas as pd
+TYPE_CHECKING = False  # typing is not imported at start-up
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 _log = logging.getLogger("jangkau.pilots")
 
-_GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
+#: Output extensions written with geometry (others: .csv, attributes only).
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write ``df`` atomically through the engine writer: CSV (attributes only), or
     GeoJSON/GPKG for a GeoDataFrame."""
+    import pandas as pd
+
     from ..data.io import write
 
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix not in _GEO_SUFFIXES and suffix != ".csv":
+    if suffix not in GEO_SUFFIXES and suffix != ".csv":
         raise InvalidInputError(f"output '{p}' must end in .csv, .geojson or .gpkg", file=str(p))
     if suffix == ".csv":
         df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
@@ -34,6 +39,8 @@ def load_zones(args, level: str):
 
     Returns (zones, dapil table or None, total seats or None). Codes become strings.
     """
+    import pandas as pd
+
     if getattr(args, "zones", None):
         p = Path(args.zones)
         if not p.is_file():
@@ -61,6 +68,8 @@ def load_zones(args, level: str):
 
 def _zone_dapil(zones: pd.DataFrame, dapil: pd.DataFrame | None, level: str) -> tuple[pd.DataFrame, pd.Series | None]:
     """(code → dapil frame, seats per dapil) for kecamatan or desa zones."""
+    import pandas as pd
+
     z = pd.DataFrame({"code": zones["code"].astype(str)})
     if dapil is not None:
         dmap = dict(zip(dapil["kecamatan_code"].astype(str), dapil["dapil"]))
@@ -79,6 +88,8 @@ def _zone_dapil(zones: pd.DataFrame, dapil: pd.DataFrame | None, level: str) -> 
 
 
 def run(args) -> int:
+    import pandas as pd
+
     from ..selection.indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
     from ..selection.ranking import load_weights, rank_zones, sensitivity
 
@@ -117,7 +128,7 @@ def run(args) -> int:
     out["mode"] = cm.mode.value
     out["method"] = res.method.value
     out = out.sort_values(["rank", "code"], ignore_index=True)
-    if Path(args.output).suffix.lower() in _GEO_SUFFIXES and "geometry" in zones.columns:
+    if Path(args.output).suffix.lower() in GEO_SUFFIXES and "geometry" in zones.columns:
         import geopandas as gpd
         geo = zones[["code", "geometry"]].copy()
         geo["code"] = geo["code"].astype(str)

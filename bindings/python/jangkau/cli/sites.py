@@ -106,7 +106,7 @@ def _travel_time_inputs(args, demand, cand, crs):
 
     from ..selection import siting
     from ..network.travel import TravelModel, parse_duration_s
-    from .access import build_roads
+    from ..network.roads import build_roads
 
     cutoff_s = parse_duration_s(args.max_time)
     roads = build_roads(args.roads, crs=crs)

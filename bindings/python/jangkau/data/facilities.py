@@ -30,6 +30,7 @@ __all__ = [
     "FacilityCatalogue",
     "FacilityLayer",
     "FacilityType",
+    "covered_by",
     "facility_issues",
     "read_facilities",
 ]
@@ -268,13 +269,10 @@ def read_facilities(
                 )
             stem_type = _type_from_filename(path.stem, catalogue)
             if col is not None:
-                raw = gdf[col].astype(str).str.strip()
-                resolved = [catalogue.resolve(v) for v in raw]
+                types, any_known = _resolve_types(gdf[col], catalogue)
                 # A generic column (e.g. JENIS = KESEHATAN) that resolves to nothing: use the file name.
-                if stem_type and not any(resolved):
+                if stem_type and not any_known:
                     types = np.full(n, stem_type, dtype=object)
-                else:
-                    types = np.array([r or v.lower() for r, v in zip(resolved, raw)], dtype=object)
             elif stem_type:
                 types = np.full(n, stem_type, dtype=object)
             else:
@@ -313,7 +311,7 @@ def read_facilities(
         frames.append(out.to_crs(crs or "EPSG:4326"))
     if not frames:
         raise InvalidInputError("no facility layers given")
-    fac = pd.concat(frames, ignore_index=True)
+    fac = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=frames[0].crs)
     missing = fac.geometry.isna() | fac.geometry.is_empty
     if missing.any():
@@ -321,19 +319,55 @@ def read_facilities(
     fac.attrs["dropped_without_geometry"] = fac.loc[
         missing, ["facility_type", "name", "source", "source_index"]
     ].copy()
-    fac = fac[~missing].reset_index(drop=True)
-    xy = np.round(shapely.get_coordinates(fac.geometry.values), 9)
-    key = pd.DataFrame({"type": fac["facility_type"].to_numpy(), "x": xy[:, 0], "y": xy[:, 1]})
+    if missing.any():
+        fac = fac[~missing].reset_index(drop=True)
+    xy = shapely.get_coordinates(fac.geometry.values)  # one row per facility: all are points now
+    rounded = np.round(xy, 9)
+    key = pd.DataFrame({"type": fac["facility_type"].to_numpy(), "x": rounded[:, 0], "y": rounded[:, 1]})
     fac["duplicate"] = key.duplicated(keep="first").to_numpy()
     if fac["duplicate"].any():
         log.warning("%d duplicate facilities (same type and location)", int(fac["duplicate"].sum()))
     fac["outside_region"] = False
     if region_boundary is not None:
-        boundary = region_boundary
-        if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-            boundary = boundary.to_crs(fac.crs).union_all()
-        fac["outside_region"] = ~shapely.covers(boundary, fac.geometry.values)
+        fac["outside_region"] = ~covered_by(region_boundary, xy[:, 0], xy[:, 1], fac.crs)
     return fac
+
+
+def _resolve_types(values: pd.Series, catalogue: FacilityCatalogue) -> tuple[np.ndarray, bool]:
+    """Facility type per row of a type column: the catalogue key of the stripped text, else
+    the text lower-cased — resolved once per distinct value, not per row. A missing value
+    reads as 'None' (type ``none``), whatever pandas version read it. Also says whether any
+    value is a catalogue type."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    raw = [str(u).strip() for u in uniques] + ["None"]
+    codes = np.where(codes < 0, len(raw) - 1, codes)
+    resolved = [catalogue.resolve(v) for v in raw]
+    types = np.array([r or v.lower() for r, v in zip(resolved, raw)], dtype=object)
+    known = np.array([r is not None for r in resolved])
+    return types[codes], bool(known[codes].any())
+
+
+def covered_by(boundary, x: np.ndarray, y: np.ndarray, crs) -> np.ndarray:
+    """Whether each point (``x``, ``y`` in ``crs``) lies in ``boundary`` or on its edge: a
+    GeoDataFrame/GeoSeries of polygons (reprojected to ``crs``; in any of them) or one shapely
+    geometry (taken to be in ``crs``). Polygons go through the engine's point-in-polygon
+    index (:func:`jangkau._core.locate_points`: R-tree, exact test, both cores); other
+    geometries through a prepared shapely ``covers``."""
+    from .. import _core
+    from .io import to_geometry_array
+
+    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        geoms = np.asarray(boundary.to_crs(crs).geometry.values, dtype=object)
+    else:
+        geoms = np.array([boundary], dtype=object)
+    present = geoms[~shapely.is_missing(geoms)]
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    if len(present) and np.isin(shapely.get_type_id(present), (3, 6)).all():  # (multi)polygons
+        return _core.locate_points(to_geometry_array(present), x, y) >= 0
+    union = shapely.union_all(present)
+    shapely.prepare(union)
+    return shapely.covers(union, shapely.points(x, y))
 
 
 def _type_from_filename(stem: str, catalogue: FacilityCatalogue) -> str | None:

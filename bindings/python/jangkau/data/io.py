@@ -166,16 +166,28 @@ def read_vector(
             col = np.array(values, dtype=object)
             col[~valid] = None
             data[name] = col
-    geoms = from_geometry_array(lyr.geometry)
-    if single_parts and len(geoms):
+    ga = lyr.geometry
+    if single_parts and ga.kind == _core.GeometryKind.Point and len(ga.x) == len(ga) \
+            and np.array_equal(ga.geom_offsets, np.arange(len(ga) + 1)):
+        # One point per feature (every point layer without empty or multi-points): build the
+        # points straight from the coordinates, without the multi-point detour.
+        geoms = shapely.points(ga.x, ga.y)
+    else:
+        geoms = _single_parts(from_geometry_array(ga)) if single_parts else from_geometry_array(ga)
+    df = pd.DataFrame(data, index=pd.RangeIndex(len(lyr)))
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=lyr.crs)
+
+
+def _single_parts(geoms: np.ndarray) -> np.ndarray:
+    """Single-part multi-geometries as simple geometries; no parts → None."""
+    if len(geoms):
         parts = shapely.get_num_geometries(geoms)
         one = parts == 1
         if one.any():
             geoms = geoms.copy()
             geoms[one] = shapely.get_geometry(geoms[one], 0)
         geoms[parts == 0] = None
-    df = pd.DataFrame(data, index=pd.RangeIndex(len(lyr)))
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=lyr.crs)
+    return geoms
 
 
 def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7, layer: str | None = None) -> Path:

@@ -102,7 +102,7 @@ class Population:
             self._cache["source"] = to_geometry_array(self.zones.geometry)
         return self._cache["source"]
 
-    def _weight_totals(self) -> np.ndarray:
+    def weight_totals(self) -> np.ndarray:
         """ZONES with weights: Σ_c w_c·f_s(c) per source zone (0 → areal weighting fallback)."""
         if "wtot" not in self._cache:
             w = np.nan_to_num(self.raster.values, nan=0.0)

@@ -269,7 +269,9 @@ class Catchment:
             raise InvalidInputError("gravity needs Decay.POWER or Decay.EXPONENTIAL", field="decay")
         return cls(decay, max_cost=float(max_cost), beta=float(beta), min_cost=float(min_cost), hansen=not competition)
 
-    def _spec(self) -> _core.CatchmentSpec:
+    def spec(self) -> _core.CatchmentSpec:
+        """The engine's form of this catchment (:class:`jangkau._core.CatchmentSpec`), as
+        :func:`jangkau._core.network_access_many` takes it; InvalidInputError for a bad decay."""
         if not isinstance(self.decay, Decay):
             raise InvalidInputError(f"decay must be a jangkau.network.access.Decay, got {self.decay!r}", field="decay")
         return _core.CatchmentSpec(decay=self.decay._engine, max_cost=float(self.max_cost),
@@ -306,7 +308,7 @@ def on_network(network: Any, supply_nodes: Any, demand_nodes: Any, population: A
     for name, c in indices.items():
         if not isinstance(c, Catchment):
             raise InvalidInputError(f"index {name!r} must be a jangkau.network.access.Catchment", field="indices")
-        specs.append(c._spec())
+        specs.append(c.spec())
     p = _array(population, "population", np.float64)
     s = _array(capacity, "capacity", np.float64)
     sn = _array(supply_nodes, "supply_nodes", np.int64)
@@ -318,9 +320,9 @@ def on_network(network: Any, supply_nodes: Any, demand_nodes: Any, population: A
     if not (cutoff >= 0):
         raise InvalidInputError("cutoff must be >= 0", field="cutoff")
     out = _core.network_access_many(
-        network._graph, sn, opt(supply_offsets, "supply_offsets", np.float64), opt(supply_groups, "supply_groups", np.int64),
+        network.core, sn, opt(supply_offsets, "supply_offsets", np.float64), opt(supply_groups, "supply_groups", np.int64),
         dn, opt(demand_offsets, "demand_offsets", np.float64), opt(demand_groups, "demand_groups", np.int64),
-        np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), p, s, network._weight_index(weight),
+        np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), p, s, network.weight_index(weight),
         float(cutoff), float(cost_divisor), specs, int(threads), progress)
     return {name: AccessResult(access=a, ratio=r, catchment_demand=v, population=p, capacity=s)
             for name, (a, r, v) in zip(indices, out)}

@@ -120,6 +120,11 @@ class Network:
 
     # ------------------------------------------------------------------ properties
     @property
+    def core(self) -> _core.Graph:
+        """The engine graph (``jangkau._core.Graph``) behind this network, for engine calls."""
+        return self._graph
+
+    @property
     def node_count(self) -> int:
         """Number of nodes."""
         return self._graph.node_count
@@ -151,13 +156,15 @@ class Network:
 
     def weights(self, weight: str | None = None) -> np.ndarray:
         """Weights of one weight set per CSR edge (float64, read-only view)."""
-        return self._graph.weights(self._weight_index(weight))
+        return self._graph.weights(self.weight_index(weight))
 
     def __repr__(self) -> str:
         return (f"Network(node_count={self.node_count}, edge_count={self.edge_count}, "
                 f"weights={list(self._weight_names)})")
 
-    def _weight_index(self, weight: str | None) -> int:
+    def weight_index(self, weight: str | None) -> int:
+        """Position of a weight set by name (``None`` → 0, the default); InvalidInputError naming the
+        known sets for an unknown name."""
         if weight is None:
             return 0
         try:
@@ -227,7 +234,7 @@ class Network:
         """
         scalar = np.ndim(sources) == 0
         s = _int64(sources, "sources")
-        out = _core.shortest_path_costs(self._graph, s, self._weight_index(weight), float(cutoff),
+        out = _core.shortest_path_costs(self._graph, s, self.weight_index(weight), float(cutoff),
                                         int(threads), progress)
         return out[0] if scalar else out
 
@@ -264,7 +271,7 @@ class Network:
         s = _int64(sources, "sources")
         cost, facility = _core.nearest_facility(
             self._graph, s, _optional(offsets, "offsets", "float"), _optional(groups, "groups", "int"),
-            self._weight_index(weight), float(cutoff))
+            self.weight_index(weight), float(cutoff))
         index = pd.RangeIndex(self.node_count, name="node")
         return pd.DataFrame({"cost": cost, "facility": facility}, index=index, copy=False)
 
@@ -322,7 +329,7 @@ class Network:
             t,
             _optional(target_offsets, "target_offsets", "float"),
             _optional(target_groups, "target_groups", "int"),
-            self._weight_index(weight),
+            self.weight_index(weight),
             float(cutoff),
             int(threads),
             progress,

@@ -40,7 +40,7 @@ from ..errors import GeometryError, InvalidInputError, UnknownColumnError
 from ..data.io import to_geometry_array
 from ..data.population import Population, PopulationModel
 from .roads import RoadNetwork
-from .travel import _points_xy, parse_minutes
+from .travel import parse_minutes, points_xy
 
 __all__ = ["IsochroneBuffer", "isochrones", "population_in"]
 
@@ -318,7 +318,7 @@ def isochrones(roads: RoadNetwork, facilities: gpd.GeoDataFrame, bands_min: Sequ
     walk_mps = float(walk_speed_kmh) / 3.6
     if group_by is not None and group_by not in facilities.columns:
         raise UnknownColumnError(f"facilities have no column '{group_by}'", field=group_by)
-    fx, fy = _points_xy(facilities, roads.crs, "facilities")
+    fx, fy = points_xy(facilities, roads.crs, "facilities")
     snap = roads.snap(x=fx, y=fy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh)
     entries = roads.snap_entries(snap, "to_point")
     network = roads.reversed_graph()

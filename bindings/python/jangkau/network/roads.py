@@ -25,7 +25,8 @@ import shapely
 from .. import _core
 from ..errors import GeometryError, InvalidInputError
 
-__all__ = ["RoadNetwork", "SnapDirection", "default_speed_table_path", "read_speed_table"]
+__all__ = ["RoadNetwork", "SnapDirection", "build_roads", "default_speed_table_path", "read_speed_table",
+           "road_class_from_name"]
 
 SnapDirection = _core.SnapDirection
 
@@ -506,3 +507,54 @@ class RoadNetwork:
 
     def __repr__(self) -> str:
         return f"RoadNetwork({self.node_count} nodes, {self.edge_count} edges, crs={self.crs!r})"
+
+
+_OSM = (".pbf", ".osm")
+
+
+def road_class_from_name(path: PathLike, classes: Iterable[str]) -> str | None:
+    """The speed-table class named in a file name (``..._JALAN_ARTERI_LN`` → ``arteri``): the last
+    file-name token that is a class; None when no token is."""
+    known = {c.lower() for c in classes}
+    tokens = [t.lower() for t in Path(path).name.split(".")[0].replace("-", "_").split("_") if t]
+    hits = [t for t in tokens if t in known]
+    return hits[-1] if hits else None
+
+
+def build_roads(specs: Iterable[str], *, class_column: str | None = None, speed_table: PathLike | None = None,
+                crs: str | None = None) -> RoadNetwork:
+    """A RoadNetwork from road file specifications, as the command line's ``--roads`` takes
+    them: each spec is one file or several separated by commas; a file is an OSM extract
+    (``.osm.pbf``/``.osm``) or a line layer whose road class comes from ``FILE:CLASS``, from
+    ``class_column``, or from its file name (:func:`road_class_from_name`). OSM files and line
+    layers cannot be mixed, and only one OSM file is read. Raises DataFileError for a missing
+    file and InvalidInputError (``field="roads"`` or ``"road_class"``) for the rest."""
+    from ..errors import DataFileError
+
+    files = [s.strip() for spec in specs for s in str(spec).split(",") if s.strip()]
+    if not files:
+        raise InvalidInputError("no road file given", field="roads")
+    layers: list[tuple[str, str]] = []
+    osm: list[str] = []
+    classes = read_speed_table(speed_table)["class"].astype(str).tolist()
+    for f in files:
+        path, _, cls = f.partition(":") if ":" in f and not Path(f).exists() else (f, "", "")
+        if not Path(path).exists():
+            raise DataFileError(f"road file not found: {path}", file=path)
+        if path.lower().endswith(_OSM):
+            osm.append(path)
+            continue
+        if not cls and not class_column:
+            cls = road_class_from_name(path, classes) or ""
+            if not cls:
+                raise InvalidInputError("cannot tell the road class from the file name: give FILE:CLASS or "
+                                        "--road-class-column", file=path, field="road_class")
+        layers.append((path, cls))
+    if osm and layers:
+        raise InvalidInputError("give either OSM files or line layers, not both", field="roads")
+    if len(osm) > 1:
+        raise InvalidInputError("one OSM file at a time", field="roads")
+    if osm:
+        return RoadNetwork.from_osm(osm[0], crs, speed_table=speed_table)
+    return RoadNetwork.from_layers(layers, class_column=class_column, crs=crs, speed_table=speed_table,
+                                   grade_separated=["tol", "motorway"])

@@ -214,7 +214,9 @@ class AccessTables:
     facilities: pd.DataFrame
 
 
-def _points_xy(gdf: gpd.GeoDataFrame | gpd.GeoSeries, crs: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+def points_xy(gdf: gpd.GeoDataFrame | gpd.GeoSeries, crs: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) float64 arrays of point geometries in ``crs``; CrsError without a CRS, GeometryError
+    (``feature`` = first offender) for anything but points; ``what`` names them in the message."""
     if gdf.crs is None:
         raise CrsError(f"{what} have no CRS")
     geoms = gdf.geometry.to_crs(crs) if isinstance(gdf, gpd.GeoDataFrame) else gdf.to_crs(crs)
@@ -270,8 +272,8 @@ class TravelModel:
         self._capacity = _capacity(facilities, capacity_column)
         # Time FROM a node TO a facility is a search from the facilities on the reversed graph.
         self._network = roads.reversed_graph()
-        fx, fy = _points_xy(facilities, roads.crs, "facilities")
-        dx, dy = _points_xy(demand.points, roads.crs, "demand points")
+        fx, fy = points_xy(facilities, roads.crs, "facilities")
+        dx, dy = points_xy(demand.points, roads.crs, "demand points")
         self._fsnap = roads.snap(x=fx, y=fy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh, threads=threads)
         self._dsnap = roads.snap(x=dx, y=dy, max_snap_m=max_snap_m, walk_speed_kmh=walk_speed_kmh, threads=threads)
         self._fentries = roads.snap_entries(self._fsnap, "to_point")
@@ -429,7 +431,7 @@ class TravelModel:
             # The engine call of Network.travel_time_matrix, minus its DataFrame: on a regency the
             # table has millions of rows and pandas' block consolidation would copy them.
             fac, point, time = _core.cost_matrix(
-                self._network._graph, seeds["node"].to_numpy(np.int64), seeds["offset_s"].to_numpy(np.float64),
+                self._network.core, seeds["node"].to_numpy(np.int64), seeds["offset_s"].to_numpy(np.float64),
                 seeds["point"].to_numpy(np.int64), de["node"].to_numpy(np.int64), de["offset_s"].to_numpy(np.float64),
                 de["point"].to_numpy(np.int64), 0, float(cutoff_s), self._threads, progress)
         else:
@@ -495,7 +497,7 @@ class TravelModel:
         out["p90_time_min"] = stats_all[2][1]
         pop = out["population"].to_numpy()
         for t in thresholds_min:
-            label = _label(t)
+            label = minutes_label(t)
             within = np.bincount(z, weights=np.where(t_min <= t, w, 0.0), minlength=nz)
             out[f"within_{label}"] = within
             out[f"share_within_{label}"] = np.divide(within, pop, out=np.full(nz, np.nan), where=pop > 0)
@@ -589,9 +591,9 @@ class TravelModel:
         max_cost = np.inf if method is AccessMethod.E2SFCA else float(max_time_min)
         spec = _access.Catchment(decay, max_cost=max_cost, breaks=tuple(breaks_min), weights=tuple(weights),
                                  beta=float(beta), min_cost=float(min_time_min),
-                                 hansen=bool(method is AccessMethod.GRAVITY and not competition))._spec()
+                                 hansen=bool(method is AccessMethod.GRAVITY and not competition)).spec()
         [(a, ratio, v)] = _core.network_access_many(
-            self._network._graph, seeds["node"].to_numpy(np.int64), seeds["offset_s"].to_numpy(np.float64),
+            self._network.core, seeds["node"].to_numpy(np.int64), seeds["offset_s"].to_numpy(np.float64),
             seeds["point"].to_numpy(np.int64), de["node"].to_numpy(np.int64), de["offset_s"].to_numpy(np.float64),
             de["point"].to_numpy(np.int64), direct["point"].to_numpy(np.int64),
             direct["facility"].to_numpy(np.int64), direct["time_s"].to_numpy(np.float64), pop, cap, 0,
@@ -615,7 +617,8 @@ class TravelModel:
         return AccessTables(result=r, points=points, zones=zones, facilities=facs)
 
 
-def _label(t: float) -> str:
+def minutes_label(t: float) -> str:
+    """The column suffix of a threshold in minutes: ``30`` → ``30min``, ``7.5`` → ``7.5min``."""
     return f"{int(t)}min" if float(t).is_integer() else f"{t:g}min"
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import DataFileError, InvalidInputError
 from ..util import sha256_file
+from .result import RunResult
 
 __all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for", "resolve_inputs", "inputs_digest"]
 
@@ -191,35 +192,47 @@ def _parse_distance_m(value: Any, what: str) -> float:
     return float(r)
 
 
-@dataclass
-class RunResult:
-    """What a run produced: the output folder, the files written and the warnings raised."""
-
-    output: Path
-    files: list[str]
-    warnings: list[str]
-    timings_s: dict[str, float]
-    manifest: dict
-
-
 class _Context:
-    """Shared state of one run: region, outputs in the staging folder, warnings, timings."""
+    """State of one run: the run file, the staging folder, the indicators gathered per level,
+    and the public :class:`RunResult` the steps fill (region, tables, layers, warnings...)."""
 
-    def __init__(self, config: RunConfig, staging: Path, data_dir: Path | None, progress: Callable | None):
+    def __init__(self, config: RunConfig, output: Path, staging: Path, data_dir: Path | None,
+                 progress: Callable | None):
         self.config = config
         self.staging = staging
         self.data_dir = data_dir
         self.progress = progress
-        self.region = None
-        self.inputs: dict[str, Path] = {}
-        self.warnings: list[str] = []
-        self.timings: dict[str, float] = {}
-        self.tables: dict[str, pd.DataFrame] = {}
-        self.layers: dict[str, gpd.GeoDataFrame] = {}
+        self.result = RunResult(output=output)
+        self.warnings = self.result.warnings
+        self.timings = self.result.timings_s
+        self.tables = self.result.tables
+        self.layers = self.result.layers
+        self.notes = self.result.notes
         self.indicators: dict[str, pd.DataFrame] = {}   # level → code-indexed indicator columns
-        self.notes: list[str] = []
-        self.facilities: gpd.GeoDataFrame | None = None
-        self.population = None
+
+    @property
+    def region(self):
+        return self.result.region
+
+    @region.setter
+    def region(self, value) -> None:
+        self.result.region = value
+
+    @property
+    def facilities(self) -> gpd.GeoDataFrame | None:
+        return self.result.facilities
+
+    @facilities.setter
+    def facilities(self, value: gpd.GeoDataFrame | None) -> None:
+        self.result.facilities = value
+
+    @property
+    def inputs(self) -> dict[str, Path]:
+        return self.result.inputs
+
+    @inputs.setter
+    def inputs(self, value: dict[str, Path]) -> None:
+        self.result.inputs = value
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -333,11 +346,11 @@ def _step_access(ctx: _Context) -> None:
     if ctx.facilities is None:
         ctx.warn("road access needs facilities: step skipped")
         return
-    from ..cli.access import build_roads
+    from ..network.roads import build_roads
     from ..network.isochrones import isochrones
     from ..data.population import from_zone_counts
     from ..network.rai import rural_access_index, road_density
-    from ..network.travel import AccessMethod, DemandKind, TravelModel, _label, demand, parse_duration_s, parse_minutes
+    from ..network.travel import AccessMethod, DemandKind, TravelModel, demand, minutes_label, parse_duration_s, parse_minutes
 
     region = ctx.region
     roads_cfg = region.config.get("roads") or {}
@@ -377,7 +390,7 @@ def _step_access(ctx: _Context) -> None:
         ctx.write(f"access_travel_time_{level}.csv", zt)
         # Indicators must be finite: p90 is inf where a tenth cannot reach a facility, so the
         # ranking uses the mean over those who can and the share within the time limit.
-        within = f"share_within_{_label(max_time_min)}"
+        within = f"share_within_{minutes_label(max_time_min)}"
         if within not in zt.columns:
             zt2 = model.by_zone([max_time_min], nearest=near)
             zt[within] = zt2[within].to_numpy()
@@ -671,7 +684,7 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
-    ctx = _Context(cfg, staging, ddir, progress)
+    ctx = _Context(cfg, out, staging, ddir, progress)
     ctx.inputs = resolve_inputs(cfg, ddir)
     for label, path in ctx.inputs.items():
         if not path.is_file():
@@ -702,9 +715,9 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    files = sorted(p.name for p in out.iterdir())
-    return RunResult(output=out, files=files, warnings=list(ctx.warnings), timings_s=dict(ctx.timings),
-                     manifest=manifest)
+    ctx.result.files = sorted(p.name for p in out.iterdir())
+    ctx.result.manifest = manifest
+    return ctx.result
 
 
 def _manifest(ctx: _Context, out: Path) -> dict:
@@ -741,4 +754,4 @@ def inputs_digest(inputs: dict, parameters: dict) -> str:
 def _step_report(ctx: _Context) -> None:
     from .report import write_report
 
-    write_report(ctx)
+    write_report(ctx.result, ctx.staging / "report.html")

@@ -1,6 +1,7 @@
-"""The self-contained HTML report of a pipeline run: maps drawn with matplotlib and
-embedded as PNG data URIs, tables, method notes, data sources and licences, and the
-warnings about unknown facts. Deterministic: the same run gives the same bytes."""
+"""The self-contained HTML report of a pipeline run, drawn from its
+:class:`~jangkau.workflow.result.RunResult`: maps drawn with matplotlib and embedded as PNG
+data URIs, tables, method notes, data sources and licences, and the warnings about unknown
+facts. Deterministic: the same run gives the same bytes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import pandas as pd
 from .. import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import _Context
+    from pathlib import Path
+
+    from .result import RunResult
 
 SOURCES = [
     ("Desa boundaries (BPS 2020 edition)", "HDX COD-AB Indonesia, via JfrAziz/indonesia-district", "CC BY-IGO"),
@@ -86,9 +89,12 @@ def _table(df: pd.DataFrame, max_rows: int = 40) -> str:
     return d.to_html(index=False, escape=True, border=0, classes="t") + more
 
 
-def write_report(ctx: "_Context") -> None:
-    region = ctx.region
-    kec = ctx.layers["kecamatan"]
+def write_report(result: RunResult, path: Path) -> Path:
+    """Write the HTML report of a run to ``path`` and return it. Reads ``result.region``,
+    its ``layers`` (at least the desa and kecamatan zones), ``tables``, ``facilities``,
+    ``warnings``, ``notes`` and ``inputs``."""
+    region = result.region
+    kec = result.layers["kecamatan"]
     parts: list[str] = []
     title = f"jangkau report — {region.title}"
     parts.append(f"<h1>{html.escape(title)}</h1>")
@@ -97,10 +103,10 @@ def write_report(ctx: "_Context") -> None:
                                               "jangkau's seeded generator; no number here describes a real place")
         parts.append(f'<p class="warn big">SYNTHETIC DATA: {html.escape(str(what))}</p>')
     parts.append(f"<p>jangkau {html.escape(__version__)} · working CRS {html.escape(region.working_crs)} · "
-                 f"{len(ctx.layers['desa'])} desa, {len(kec)} kecamatan</p>")
-    if ctx.warnings:
+                 f"{len(result.layers['desa'])} desa, {len(kec)} kecamatan</p>")
+    if result.warnings:
         parts.append("<h2>Warnings and unknown facts</h2><ul>")
-        parts.extend(f'<li class="warn">{html.escape(w)}</li>' for w in ctx.warnings)
+        parts.extend(f'<li class="warn">{html.escape(w)}</li>' for w in result.warnings)
         parts.append("</ul>")
 
     parts.append("<h2>Zones</h2>")
@@ -110,19 +116,19 @@ def write_report(ctx: "_Context") -> None:
             if c in kec.columns]
     parts.append(_table(pd.DataFrame(kec[cols])))
 
-    if "coverage" in ctx.tables:
-        cov = ctx.tables["coverage"]
+    if "coverage" in result.tables:
+        cov = result.tables["coverage"]
         parts.append("<h2>Service coverage (straight-line)</h2>")
         share_cols = [c for c in kec.columns if c.startswith("coverage_share_")]
         for c in share_cols[:4]:
-            fac = ctx.facilities.to_crs(region.working_crs) if ctx.facilities is not None else None
+            fac = result.facilities.to_crs(region.working_crs) if result.facilities is not None else None
             t = c[len("coverage_share_"):].rsplit("_", 1)[0]
             pts = fac[fac["facility_type"] == t] if fac is not None else None
             parts.append(f'<img alt="{html.escape(c)}" src="{_map(kec_m, c, c.replace("_", " "), cmap="RdYlGn", points=pts, point_label=t, legend_label="share covered")}">')
         kab = cov[cov["level"] == "kabupaten"]
         parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
 
-    access_tables = [k for k in ctx.tables if k.startswith("access_")]
+    access_tables = [k for k in result.tables if k.startswith("access_")]
     if access_tables:
         parts.append("<h2>Road access</h2>")
         tcols = [c for c in kec.columns if c.startswith("travel_time") and c.endswith("_min")][:2]
@@ -130,35 +136,35 @@ def write_report(ctx: "_Context") -> None:
             parts.append(f'<img alt="{html.escape(c)}" src="{_map(kec_m, c, c.replace("_", " "), cmap="magma_r", legend_label="minutes")}">')
         for k in access_tables:
             parts.append(f"<h3>{html.escape(k)}</h3>")
-            parts.append(_table(ctx.tables[k]))
+            parts.append(_table(result.tables[k]))
 
-    if "pilots" in ctx.tables:
-        p = ctx.tables["pilots"]
+    if "pilots" in result.tables:
+        p = result.tables["pilots"]
         parts.append("<h2>Pilot kecamatan per dapil</h2>")
-        sel = ctx.layers["pilots"].to_crs(region.working_crs)
+        sel = result.layers["pilots"].to_crs(region.working_crs)
         sel = sel.assign(selected_num=sel["selected"].astype(float))
         parts.append(f'<img alt="pilots" src="{_map(sel, "score", "Score (selected pilots outlined in the table)", cmap="YlOrRd", legend_label="score")}">')
         cols = [c for c in ["rank", "code", "name", "dapil", "score", "selected", "p_selected", "rank_low",
                             "rank_high", "stability", "dapil_source"] if c in p.columns]
         parts.append(_table(p[cols]))
 
-    if "dapil_plan" in ctx.tables:
+    if "dapil_plan" in result.tables:
         parts.append("<h2>Dapil plan</h2>")
-        parts.append(_table(ctx.tables["dapil_plan"]))
+        parts.append(_table(result.tables["dapil_plan"]))
 
-    if "sites" in ctx.layers:
+    if "sites" in result.layers:
         parts.append("<h2>New service points (site selection)</h2>")
-        sites = ctx.layers["sites"].to_crs(region.working_crs)
+        sites = result.layers["sites"].to_crs(region.working_crs)
         parts.append(f'<img alt="sites" src="{_map(kec_m, "density_per_km2", "Chosen sites on population density", points=sites, point_label="chosen site", legend_label="people per km²")}">')
-        parts.append(_table(ctx.tables.get("sites_summary")))
-        parts.append(_table(pd.DataFrame(ctx.layers["sites"].drop(columns="geometry"))))
+        parts.append(_table(result.tables.get("sites_summary")))
+        parts.append(_table(pd.DataFrame(result.layers["sites"].drop(columns="geometry"))))
 
     parts.append("<h2>Method notes</h2><dl>")
     for name, text in METHODS:
         parts.append(f"<dt>{html.escape(name)}</dt><dd>{html.escape(text)}</dd>")
     parts.append("</dl>")
-    if ctx.notes:
-        parts.append("<h3>This run</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in ctx.notes) + "</ul>")
+    if result.notes:
+        parts.append("<h3>This run</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
     parts.append("<h2>Data sources and licences</h2>")
     src = pd.DataFrame(SOURCES, columns=["data", "source", "licence"])
     ps = region.population_source
@@ -166,7 +172,7 @@ def write_report(ctx: "_Context") -> None:
         src.loc[len(src)] = [f"Population ({ps.level}, {ps.year})", ps.source, "facts"]
     parts.append(_table(src))
     parts.append("<h3>Inputs</h3>")
-    parts.append(_table(pd.DataFrame([{"input": k, "file": v.name} for k, v in sorted(ctx.inputs.items())])))
+    parts.append(_table(pd.DataFrame([{"input": k, "file": v.name} for k, v in sorted(result.inputs.items())])))
 
     style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
              "table.t{border-collapse:collapse;font-size:0.85em}table.t td,table.t th{padding:2px 8px;"
@@ -174,5 +180,5 @@ def write_report(ctx: "_Context") -> None:
              ".big{font-size:1.2em;font-weight:bold;border:2px solid #a40;padding:0.5em}")
     doc = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
            f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
-    path = ctx.staging / "report.html"
     path.write_text(doc, encoding="utf-8")
+    return path
