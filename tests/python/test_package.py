@@ -55,7 +55,7 @@ def test_no_import_cycles_between_modules():
     root = Path(jangkau.__file__).parent
     graph: dict[str, set[str]] = {}
     for path in root.rglob("*.py"):
-        mod = ".".join(("jangkau",) + path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        mod = ".".join(("jangkau", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
         pkg = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
         deps = set()
         for node in ast.parse(path.read_text()).body:  # module level only: lazy imports inside functions are fine

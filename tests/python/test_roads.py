@@ -346,7 +346,7 @@ def test_noding_matches_shapely_on_random_lines(tmp_path: Path) -> None:
     for _ in range(60):
         n = int(rng.integers(2, 6))
         xy = np.cumsum(rng.uniform(-300, 300, size=(n, 2)), axis=0) + rng.uniform(0, 3000, size=2)
-        lines.append(shapely.LineString(xy + [x0, y0]))
+        lines.append(shapely.LineString([*xy, x0, y0]))
     path = tmp_path / "random_lines.gpkg"
     gpd.GeoDataFrame({"id": range(len(lines))}, geometry=lines, crs="EPSG:32748").to_file(path)
     net = RoadNetwork.from_layers({path: "lokal"}, snap_tolerance_m=0.0, node_tolerance_m=1e-6,
@@ -374,7 +374,7 @@ def test_snap_matches_shapely_brute_force(data_dir: Path, cilegon: RoadNetwork) 
     p = pts.to_crs(cilegon.crs).geometry.values
     # Nearest distance over every edge, by shapely.
     tree = shapely.STRtree(lines)
-    idx, dist = tree.query_nearest(p, return_distance=True, all_matches=False)
+    _idx, dist = tree.query_nearest(p, return_distance=True, all_matches=False)
     np.testing.assert_allclose(snapped["distance_m"].values, dist, rtol=1e-9, atol=1e-7)
     # The snapped point lies on its edge, at the stated fraction.
     on = shapely.points(snapped["x"], snapped["y"])

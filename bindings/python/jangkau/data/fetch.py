@@ -26,17 +26,17 @@ import re
 import socket
 import tempfile
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import tomllib
 
-from .paths import cache_dir
 from ..errors import DataFileError, InvalidInputError
 from ..util import dataset_path
+from .paths import cache_dir
 
 __all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "load_catalogue",
            "sha256_file", "status"]
@@ -330,7 +330,7 @@ def _record(dest: Path, src: Source, sha: str, size: int, *, adopted: bool) -> N
         "bytes": size,
         "pinned": src.sha256 is not None,
         "adopted": adopted,
-        "recorded_utc": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "recorded_utc": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
     }
     _write_lock(dest, lock)
 

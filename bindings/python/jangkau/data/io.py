@@ -59,7 +59,7 @@ def to_geometry_array(geoms) -> _core.GeometryArray:
     if n == 0:
         z = np.zeros(1, dtype=np.int64)
         return _core.GeometryArray(kind, np.empty(0), np.empty(0), z, z, z)
-    gtype, coords, offsets = shapely.to_ragged_array(multi, include_z=False)
+    _gtype, coords, offsets = shapely.to_ragged_array(multi, include_z=False)
     x = np.ascontiguousarray(coords[:, 0], dtype=np.float64)
     y = np.ascontiguousarray(coords[:, 1], dtype=np.float64)
     if dim == 0:

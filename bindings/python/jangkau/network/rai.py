@@ -40,8 +40,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ..errors import InvalidInputError, UnknownColumnError
 from ..data.population import Population, PopulationModel
+from ..errors import InvalidInputError, UnknownColumnError
 from .roads import RoadNetwork
 
 __all__ = ["ALL_SEASON_CLASSES", "RURAL_DENSITY_PER_KM2", "RAI_DISTANCE_M", "rural_access_index", "road_density",
@@ -158,9 +158,9 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
         people), ``all_season_km`` (length of all-season road in the whole network, the same
         on every row).
     """
+    from .. import _core
     from ..coverage.analysis import _names, _resolve_source
     from ..data.io import to_geometry_array
-    from .. import _core
 
     population, desa, targets, key, metric = _resolve_source(source, population, level)
     if population.model is not PopulationModel.ZONES:

@@ -481,7 +481,7 @@ def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
         if not unassigned:
             return None
         if assign:
-            dist = _hops(prob.nb, [c for c in assign], prob.codes)
+            dist = _hops(prob.nb, list(assign), prob.codes)
             far = max(dist.get(c, 10**6) for c in unassigned)
             cands = [c for c in unassigned if dist.get(c, 10**6) == far]
         else:
@@ -490,7 +490,7 @@ def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
         assign[pick] = d
         unassigned.remove(pick)
     while unassigned:
-        dpop = {d: 0.0 for d in prob.labels}
+        dpop = dict.fromkeys(prob.labels, 0.0)
         for c, d in assign.items():
             dpop[d] += prob.pop[c]
         options: dict[str, list[str]] = {}
@@ -512,7 +512,7 @@ def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
 
 
 def _hops(nb: Mapping[str, set[str]], sources: Sequence[str], codes: Sequence[str]) -> dict[str, int]:
-    dist = {s: 0 for s in sources}
+    dist = dict.fromkeys(sources, 0)
     frontier = list(sources)
     while frontier:
         nxt = []
@@ -658,7 +658,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     if best_assign is None:
         raise InfeasibleError("no contiguous plan could be grown from the fixed part (is the adjacency graph "
                               "connected?)")
-    dpop, seats = prob.seats(best_assign)
+    _dpop, seats = prob.seats(best_assign)
     bad = [d for d in labels if not (rules.min_seats <= int(seats[d]) <= rules.max_seats)]
     if bad:
         raise InfeasibleError(f"no plan found with {rules.min_seats}–{rules.max_seats} seats in every dapil "

@@ -414,7 +414,7 @@ def topsis(raw: np.ndarray, weights: np.ndarray, benefit: np.ndarray) -> np.ndar
     x = np.asarray(raw, dtype=float)
     if np.isnan(x).any():
         raise InvalidInputError("TOPSIS got missing values; impute them first")
-    n, m = x.shape
+    _n, m = x.shape
     w2 = _weight_matrix(weights, m)
     b = np.asarray(benefit, dtype=bool)
     norm = np.sqrt((x * x).sum(axis=0))

@@ -28,6 +28,7 @@ import math
 import os
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,7 +38,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import tomllib
 
 from ..errors import DataFileError, InvalidInputError, JangkauError
 from ..synthetic.fill import FILL_GENERATOR, SYNTHETIC_INPUTS, FillOptions
