@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -262,9 +263,9 @@ def fetch(names: str | list[str] | tuple[str, ...], *, catalogue: Catalogue | st
 def _fetch_one(src: Source, dest: Path, st: _Settings) -> dict:
     final = dest / src.path
     part = final.with_name(final.name + ".part")
-    row = {"source": src.id, "path": str(final), "action": "", "bytes": None, "sha256": None,
-           "pinned": src.sha256 is not None}
-    lock = _read_lock(dest) if dest.is_dir() else {"format": 1, "files": {}}
+    row: dict[str, Any] = {"source": src.id, "path": str(final), "action": "", "bytes": None, "sha256": None,
+                           "pinned": src.sha256 is not None}
+    lock: dict[str, Any] = _read_lock(dest) if dest.is_dir() else {"format": 1, "files": {}}
     recorded = lock["files"].get(src.path, {}).get("sha256")
     if recorded is not None and lock["files"][src.path].get("url") != src.url:
         recorded = None  # the catalogue points elsewhere now: the old record says nothing

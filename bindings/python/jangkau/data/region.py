@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Literal, overload
 
 import geopandas as gpd
 import numpy as np
@@ -203,6 +204,11 @@ class Region:
             raise InvalidInputError("boundary layer must hold polygons", file=str(file), field="geometry")
         cols = {name: (typ, values, valid) for name, typ, values, valid in layer.columns()}
         prefix = cfg.get("strip_code_prefix", "")
+
+        @overload
+        def column(level: str, key: str, required: Literal[True] = True) -> np.ndarray: ...
+        @overload
+        def column(level: str, key: str, required: Literal[False]) -> np.ndarray | None: ...
 
         def column(level: str, key: str, required: bool = True) -> np.ndarray | None:
             lv = self.config["levels"].get(level, {})

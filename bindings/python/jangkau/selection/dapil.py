@@ -247,7 +247,7 @@ def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_cod
     out = pd.DataFrame({"kecamatan_code": df[code_column].map(_code), "dapil": df["dapil"].str.strip()})
     seats = pd.Series(np.nan, index=df.index)
     if "seats" in df.columns:
-        for i, v in df["seats"].items():
+        for i, v in enumerate(df["seats"]):  # read_csv: a RangeIndex, so position == label
             if pd.isna(v) or str(v).strip() == "":
                 continue
             try:
@@ -362,11 +362,11 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
 
     # SEAT_RANGE / SEAT_TOTAL
     seats = _seats_per_dapil(plan)
-    for d, s in seats.items():
+    for dp, s in seats.items():
         if pd.isna(s):
-            out.append(_violation(Rule.SEAT_RANGE, str(d), "seat count unknown"))
+            out.append(_violation(Rule.SEAT_RANGE, str(dp), "seat count unknown"))
         elif not (rules.min_seats <= int(s) <= rules.max_seats):
-            out.append(_violation(Rule.SEAT_RANGE, str(d),
+            out.append(_violation(Rule.SEAT_RANGE, str(dp),
                                   f"{int(s)} seats, outside {rules.min_seats}–{rules.max_seats}"))
     regency_pop = float(pop.sum()) if not no_pop else float("nan")
     if total_seats is None:
@@ -389,11 +389,11 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
             raise UnknownColumnError("contiguity needs kecamatan geometry or an adjacency table", field="geometry")
         adjacency = kecamatan_adjacency(zones, rules)
     nb = _neighbours(adjacency, codes)
-    for d, rows in plan[plan["kecamatan_code"].isin(known)].groupby("dapil", sort=True):
+    for dp, rows in plan[plan["kecamatan_code"].isin(known)].groupby("dapil", sort=True):
         comps = _components(sorted(set(rows["kecamatan_code"])), nb)
         if len(comps) > 1:
             parts = "; ".join("[" + ", ".join(names.get(c, c) for c in comp) + "]" for comp in comps)
-            out.append(_violation(Rule.CONTIGUITY, str(d), f"{len(comps)} separate parts: {parts}"))
+            out.append(_violation(Rule.CONTIGUITY, str(dp), f"{len(comps)} separate parts: {parts}"))
 
     # PROPORTIONAL_ALLOCATION
     if not no_pop and seats.notna().all() and in_plan:
