@@ -142,11 +142,17 @@ run_lint() {
   "$VENV/bin/ruff" check --no-cache .
   log "lint: mypy (the package; settings in pyproject.toml)"
   "$VENV/bin/mypy" --no-incremental
+  lint_cxx
+  log "lint: clean"
+}
+
+lint_cxx() {
+  cd "$ROOT"
   log "lint: clang-format --dry-run (layout in .clang-format)"
   local files
   mapfile -t files < <(cxx_sources)
   "$VENV/bin/clang-format" --dry-run --Werror "${files[@]}"
-  log "lint: clean (${#files[@]} C++ files formatted; ${#CLANG_FORMAT_PENDING[@]} pending)"
+  log "lint: ${#files[@]} C++ files formatted (${#CLANG_FORMAT_PENDING[@]} pending)"
 }
 
 run_tests() {
@@ -177,5 +183,6 @@ case "$cmd" in
   run) run_main ;;
   test) run_tests "$@" ;;
   lint) run_lint ;;
+  lint-cxx) lint_cxx ;;
   *) echo "usage: bash scripts/dev.sh setup|run|lint|test [pytest args]" >&2; exit 2 ;;
 esac
