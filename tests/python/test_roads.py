@@ -346,7 +346,7 @@ def test_noding_matches_shapely_on_random_lines(tmp_path: Path) -> None:
     for _ in range(60):
         n = int(rng.integers(2, 6))
         xy = np.cumsum(rng.uniform(-300, 300, size=(n, 2)), axis=0) + rng.uniform(0, 3000, size=2)
-        lines.append(shapely.LineString([*xy, x0, y0]))
+        lines.append(shapely.LineString(xy + [x0, y0]))
     path = tmp_path / "random_lines.gpkg"
     gpd.GeoDataFrame({"id": range(len(lines))}, geometry=lines, crs="EPSG:32748").to_file(path)
     net = RoadNetwork.from_layers({path: "lokal"}, snap_tolerance_m=0.0, node_tolerance_m=1e-6,
