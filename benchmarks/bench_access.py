@@ -40,10 +40,10 @@ import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_network import best_of as timed, maxrss_mb, road_like_graph, scipy_csr  # noqa: E402
+from bench_network import best_of as timed, maxrss_mb, road_like_graph, scipy_csr
 
-import jangkau.network.access as ja  # noqa: E402
-from jangkau.network import Network  # noqa: E402
+import jangkau.network.access as ja
+from jangkau.network import Network
 
 
 def main() -> None:

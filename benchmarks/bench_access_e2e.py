@@ -127,7 +127,7 @@ def peer_2sfca(roads, points, fac, max_min: float, use_networkx: bool):
                       supply_index="geoid", supply_value=["doc"], cost_df=cost, cost_origin="origin",
                       cost_dest="dest", cost_name="cost")
     out = A.two_stage_fca(name="x", max_cost=max_min)
-    col = [c for c in out.columns if c.startswith("x")][0]
+    col = next(c for c in out.columns if c.startswith("x"))
     a = out[col].reindex(range(len(points))).fillna(0.0).to_numpy()
     t3 = time.perf_counter()
     return a, t1 - t0, t2 - t1, t3 - t2

@@ -27,12 +27,13 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import geopandas as gpd
-import jangkau.data
 import numpy as np
 import pandas as pd
 import shapely
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
+
+import jangkau.data
 from jangkau import _core
 from jangkau.coverage import coverage
 from jangkau.data.io import to_geometry_array

@@ -42,7 +42,7 @@ def road_like_graph(nodes: int, seed: int = 2026, with_xy: bool = False):
     Returns (node_count, from_node, to_node, time_s, length_m), followed by the node
     coordinates (x, y) in metres when `with_xy`."""
     rng = np.random.default_rng(seed)
-    side = int(round(np.sqrt(nodes)))
+    side = round(np.sqrt(nodes))
     n = side * side
     x = (np.arange(n) % side) * 100.0 + rng.uniform(-30, 30, n)
     y = (np.arange(n) // side) * 100.0 + rng.uniform(-30, 30, n)
@@ -156,11 +156,11 @@ def compare_pandana(n, f, t, w, x, y, facilities, label: str) -> None:
         poi_pandana = time.perf_counter() - t0
         # precompute() caches range queries for aggregate(); nearest_pois does not use it (and
         # with a radius covering the whole graph the cache is quadratic in memory): not run.
-        def query():
+        def query(radius=radius):
             return pn.nearest_pois(radius, "facility", num_pois=1, include_poi_ids=True)
 
         t_pandana, res = best_of(query, 3)
-        t_ours, near = best_of(lambda: rev.nearest(facilities, cutoff=radius), 3)
+        t_ours, near = best_of(lambda radius=radius: rev.nearest(facilities, cutoff=radius), 3)
         ours = near["cost"].to_numpy()
         dist = res[1].to_numpy(dtype=np.float64)
         poi = res["poi1"].to_numpy(dtype=np.float64)
@@ -257,7 +257,7 @@ def main() -> None:
     def per_source(fn):
         total, outs = 0.0, []
         for s in sources:
-            t_s, out = best_of(lambda: fn(int(s)), 3)
+            t_s, out = best_of(lambda s=s: fn(int(s)), 3)
             total += t_s
             outs.append(out)
         return total, outs
@@ -298,7 +298,7 @@ def main() -> None:
     # Nearest facility of every node: one multi-source search vs scipy min_only.
     fac = rng.choice(n, args.facilities, replace=False)
     t_ours, near = best_of(lambda: net.nearest(fac), 3)
-    t_scipy, (dist, _, src) = best_of(
+    t_scipy, (dist, _, _src) = best_of(
         lambda: dijkstra(csr, directed=True, indices=fac, min_only=True, return_predecessors=True), 3)
     fin = np.isfinite(dist)
     assert np.allclose(near["cost"].to_numpy()[fin], dist[fin], rtol=1e-9)

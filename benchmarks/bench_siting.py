@@ -21,8 +21,9 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from jangkau.selection import siting
 from scipy.spatial import cKDTree
+
+from jangkau.selection import siting
 
 SIDE_M = 50_000.0
 

@@ -115,7 +115,7 @@ def cli_reference() -> str:
 
 # ---------------------------------------------------------------------------- mkdocs hook
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (mkdocs signature)
+def on_page_markdown(markdown: str, page, config, files) -> str:
     if MARKER not in markdown:
         return markdown
     return markdown.replace(MARKER, cli_reference())

@@ -80,7 +80,7 @@ def sources_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (mkdocs signature)
+def on_page_markdown(markdown: str, page, config, files) -> str:
     if SOURCES_MARKER in markdown:
         markdown = markdown.replace(SOURCES_MARKER, sources_table())
     return markdown
@@ -109,7 +109,7 @@ def _literal_brackets(match: re.Match) -> str:
     return f"[{match['title']}][{found['id']}]"
 
 
-def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 (mkdocs signature)
+def on_page_content(html: str, page, config, files) -> str:
     if "<autoref " in html:
         html = _AUTOREF.sub(_literal_brackets, html)
     if ":<code>" in html:

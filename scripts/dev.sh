@@ -2,7 +2,8 @@
 # One entry point for a fresh machine (run as root, or with sudo available):
 #   bash scripts/dev.sh setup   install Debian packages + .venv + jangkau (idempotent)
 #   bash scripts/dev.sh run     setup, then run the main job (outputs in out/)
-#   bash scripts/dev.sh test    setup, then build and run every test (C++ and Python)
+#   bash scripts/dev.sh test    setup, then lint, then build and run every test (C++ and Python)
+#   bash scripts/dev.sh lint    ruff and mypy on the Python, clang-format on the C++ (no setup: needs the .venv)
 # Environment: JANGKAU_DATA (data directory), CI=true (warnings as errors), JOBS (build jobs).
 set -euo pipefail
 
@@ -12,6 +13,54 @@ JOBS="${JOBS:-$(nproc)}"
 # Same names on Debian 12 (bookworm) and 13 (trixie); on 13, catch2 pulls in libcatch2-dev (3.x).
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data
               libboost-dev catch2 python3 python3-dev python3-venv)
+
+# TEMPORARY: removed once merged. C++ files not yet in .clang-format's layout: they were being
+# edited on other branches when the lint step was introduced, so the formatter was not applied to
+# them. The lead runs `"$VENV/bin/clang-format" -i` over every C++ source after merging and deletes
+# this list (and the TEMPORARY lists in pyproject.toml). Files not listed here are checked.
+CLANG_FORMAT_PENDING=(
+  bindings/bind.hpp
+  bindings/bind_io.cpp
+  bindings/bind_network.cpp
+  bindings/bind_roads.cpp
+  bindings/bind_siting.cpp
+  engine/core/access.cpp
+  engine/core/cell_coverage.cpp
+  engine/core/cell_coverage.hpp
+  engine/core/coverage.cpp
+  engine/core/coverage.hpp
+  engine/core/geometry.hpp
+  engine/core/network.cpp
+  engine/core/network.hpp
+  engine/core/network_access.cpp
+  engine/core/network_access.hpp
+  engine/core/parallel.hpp
+  engine/core/siting.cpp
+  engine/core/snapping.cpp
+  engine/core/snapping.hpp
+  engine/core/spatial_index.cpp
+  engine/io/crs.cpp
+  engine/io/gdal_util.cpp
+  engine/io/geos_ops.cpp
+  engine/io/geos_ops.hpp
+  engine/io/overlay.cpp
+  engine/io/raster.cpp
+  engine/io/roads.cpp
+  engine/io/roads.hpp
+  engine/io/vector.cpp
+  engine/io/vector.hpp
+  engine/io/writer.cpp
+  tests/cpp/test_access.cpp
+  tests/cpp/test_cell_coverage.cpp
+  tests/cpp/test_coverage.cpp
+  tests/cpp/test_geometry.cpp
+  tests/cpp/test_io.cpp
+  tests/cpp/test_network.cpp
+  tests/cpp/test_network_access.cpp
+  tests/cpp/test_roads.cpp
+  tests/cpp/test_siting.cpp
+  tests/cpp/test_snapping.cpp
+)
 
 log() { printf '\033[1m[jangkau]\033[0m %s\n' "$*" >&2; }
 
@@ -74,8 +123,44 @@ run_main() {
   log "outputs in $out (open report.html in each folder)"
 }
 
+# The C++ sources clang-format checks: everything under engine/, bindings/, tests/cpp/ and the
+# benchmarks, less the pending list above.
+cxx_sources() {
+  local f p skip
+  while IFS= read -r f; do
+    skip=0
+    for p in "${CLANG_FORMAT_PENDING[@]}"; do [ "$f" = "$p" ] && skip=1 && break; done
+    [ "$skip" -eq 1 ] || printf '%s\n' "$f"
+  done < <(cd "$ROOT" && find engine bindings tests/cpp benchmarks \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) \
+             -type f | LC_ALL=C sort)
+}
+
+# No clang-tidy step: bugprone-* and performance-* (clang-tidy 23) over the engine's io/ and core
+# geometry files found no bug, only reserve()-in-loop and enum-size suggestions, and failed on a
+# Boost header (spatial_index.cpp) under clang's parser; not worth a CI step yet.
+run_lint() {
+  [ -x "$VENV/bin/ruff" ] || { echo "no $VENV/bin/ruff: run 'bash scripts/dev.sh setup' first" >&2; exit 1; }
+  cd "$ROOT"
+  log "lint: ruff (rules in pyproject.toml)"
+  "$VENV/bin/ruff" check --no-cache .
+  log "lint: mypy (the package; settings in pyproject.toml)"
+  "$VENV/bin/mypy" --no-incremental
+  lint_cxx
+  log "lint: clean"
+}
+
+lint_cxx() {
+  cd "$ROOT"
+  log "lint: clang-format --dry-run (layout in .clang-format)"
+  local files
+  mapfile -t files < <(cxx_sources)
+  "$VENV/bin/clang-format" --dry-run --Werror "${files[@]}"
+  log "lint: ${#files[@]} C++ files formatted (${#CLANG_FORMAT_PENDING[@]} pending)"
+}
+
 run_tests() {
   setup
+  run_lint
   local werror=OFF
   [ "${CI:-}" = "true" ] && werror=ON
   log "C++ tests (Catch2 via CTest)"
@@ -100,5 +185,7 @@ case "$cmd" in
   setup) setup ;;
   run) run_main ;;
   test) run_tests "$@" ;;
-  *) echo "usage: bash scripts/dev.sh setup|run|test [pytest args]" >&2; exit 2 ;;
+  lint) run_lint ;;
+  lint-cxx) lint_cxx ;;
+  *) echo "usage: bash scripts/dev.sh setup|run|lint|test [pytest args]" >&2; exit 2 ;;
 esac

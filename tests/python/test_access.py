@@ -11,17 +11,17 @@ Convention differences reconciled here (documented in docs/access.md):
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
+import access  # PySAL access (a test dependency: never skipped)
 import numpy as np
 import pandas as pd
 import pytest
+from access import weights as pysal_weights
 
 import jangkau
 from jangkau.network import access as ja
-
-import access  # PySAL access (a test dependency: never skipped)
-from access import weights as pysal_weights
 
 # PySAL access itself triggers a pandas deprecation warning; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning",
@@ -202,9 +202,9 @@ def _grid_graph(seed, side=30):
     n = side * side
     frm, to = [], []
     for a, b in pairs:  # each link split into 0-2 bends
-        chain = [a] + list(range(n, n + int(rng.integers(0, 3)))) + [b]
+        chain = [a, *list(range(n, n + int(rng.integers(0, 3)))), b]
         n += len(chain) - 2
-        for u, v in zip(chain[:-1], chain[1:]):
+        for u, v in itertools.pairwise(chain):
             frm.append(u), to.append(v)
             if rng.random() > 0.1:  # 10 % one-way
                 frm.append(v), to.append(u)

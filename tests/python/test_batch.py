@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import tomllib
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,13 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-import tomllib
-from jangkau.workflow.batch import SYNTHETIC_DIR, load_batch, run_batch
+
 from jangkau.cli import main
+from jangkau.data.region import Region
 from jangkau.errors import InvalidInputError
 from jangkau.synthetic.fill import dump_toml, fill_region, synthetic_facilities, synthetic_population
-from jangkau.data.region import Region
 from jangkau.util import datasets_dir
+from jangkau.workflow.batch import SYNTHETIC_DIR, load_batch, run_batch
 
 BANTEN = datasets_dir() / "banten.toml"
 EIGHT = ["serang", "cilegon", "kota_serang", "pandeglang", "lebak", "tangerang", "kota_tangerang",
@@ -74,7 +75,7 @@ def banten(data_dir, tmp_path_factory):
 
 def test_batch_completes_with_one_isolated_failure(banten):
     st = banten["first"].status.set_index("region")
-    assert list(st.index) == EIGHT + ["broken"]  # list order, not completion order
+    assert list(st.index) == [*EIGHT, "broken"]  # list order, not completion order
     assert (st.loc[EIGHT, "status"] == "ok").all(), st[["status", "error"]]
     assert (st.loc[EIGHT, "error"] == "").all()  # includes: precomputed digest == manifest digest
     assert st.loc["broken", "status"] == "failed"

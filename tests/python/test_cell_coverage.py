@@ -12,10 +12,11 @@ import pytest
 import shapely
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
+
 from jangkau import _core
-from jangkau.errors import DataFileError, InvalidInputError
 from jangkau.data.io import to_geometry_array
 from jangkau.data.raster import Raster, grid_for_bounds, read_raster, write_raster
+from jangkau.errors import DataFileError, InvalidInputError
 
 UTM48S = "EPSG:32748"
 
@@ -92,7 +93,7 @@ def test_polygons_beyond_the_grid_brute_force():
     for poly in shapes:
         if poly.is_empty or not poly.is_valid:
             continue
-        offsets, cells, frac = _core.cell_coverage(grid, to_geometry_array([poly]))
+        _offsets, cells, frac = _core.cell_coverage(grid, to_geometry_array([poly]))
         dense = np.zeros(grid.rows * grid.cols)
         dense[cells] = frac
         np.testing.assert_allclose(dense.reshape(grid.rows, grid.cols), _brute_fractions(grid, poly), atol=1e-10)

@@ -16,6 +16,7 @@ import pytest
 import shapely
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
+
 from jangkau import _core
 from jangkau.cli import main
 from jangkau.coverage import (
@@ -26,12 +27,12 @@ from jangkau.coverage import (
     nearest_facility,
     parse_radii,
 )
-from jangkau.errors import InvalidInputError
 from jangkau.data.facilities import Basis, FacilityCatalogue, facility_issues, read_facilities
 from jangkau.data.io import to_geometry_array
 from jangkau.data.population import from_raster, from_zone_counts
 from jangkau.data.raster import Raster, grid_for_bounds, read_raster, write_raster
 from jangkau.data.region import Region
+from jangkau.errors import InvalidInputError
 
 RADII = [1000.0, 2000.0, 5000.0]
 
@@ -136,9 +137,9 @@ def test_coverage_properties(cilegon, puskesmas):
     assert (res["covered"] <= res["population"] + 1e-9).all()
     assert (res["covered"] >= 0).all()
     np.testing.assert_allclose(res["covered"] + res["not_covered"], res["population"], rtol=1e-12)
-    for (t, code), g in res.groupby(["facility_type", "code"]):
+    for _, g in res.groupby(["facility_type", "code"]):
         assert np.all(np.diff(g.sort_values("radius_m")["covered"].to_numpy()) >= -1e-9)
-    for (t, r), g in res.groupby(["facility_type", "radius_m"]):
+    for _, g in res.groupby(["facility_type", "radius_m"]):
         assert g["population"].sum() == pytest.approx(desa["population"].sum(), rel=1e-12)
     huge = res[res["radius_m"] == 50000.0]
     np.testing.assert_allclose(huge["share"], 1.0, rtol=1e-9)

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from jangkau.cli import main as cli_main
+from jangkau.errors import InvalidInputError
 from jangkau.selection.dapil import (
     Adjacency,
     DapilRules,
@@ -22,7 +23,6 @@ from jangkau.selection.dapil import (
     propose_plan,
     regency_seats,
 )
-from jangkau.errors import InvalidInputError
 
 
 def test_regency_seat_brackets():
@@ -112,7 +112,7 @@ def test_check_flags_each_rule():
     small = {k: ("S" if k == "k00" else d) for k, d in assign.items()}
     v = check_plan(_plan(small, {**seats, "S": 1}), g, total_seats=45)
     assert "seat_range" in rules_of(v)
-    big = {k: "D1" for k in assign}
+    big = dict.fromkeys(assign, "D1")
     assert "seat_range" in rules_of(check_plan(_plan(big, {"D1": 45}), g, total_seats=45))
 
     nopop = g.copy()

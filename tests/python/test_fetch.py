@@ -12,14 +12,15 @@ import http.server
 import json
 import re
 import threading
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
+
 from jangkau import cli
-from jangkau.errors import DataFileError, InvalidInputError
 from jangkau.data.fetch import LOCK_FILE, catalogue_path, fetch, load_catalogue, sha256_file, status
+from jangkau.errors import DataFileError, InvalidInputError
 
 # -- the local server -----------------------------------------------------------------------
 

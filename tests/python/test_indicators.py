@@ -40,7 +40,7 @@ def test_assemble_engine_results_and_user_tables(tmp_path):
     assert list(t.columns) == ["population", "density_per_km2", "coverage_share_health", "poverty_rate"]
     assert t.loc["3604030", "poverty_rate"] == 0.2 and t.loc["3604020", "population"] == 200.0
     assert t.attrs["sources"]["poverty_rate"] == str(csv)
-    assert all(t.dtypes == float)
+    assert all(t.dtypes == np.float64)
 
 
 def test_assemble_reports_unknown_and_missing_zones(tmp_path):

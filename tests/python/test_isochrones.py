@@ -3,6 +3,7 @@ population monotone)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import jangkau
 from jangkau.network.roads import build_roads
 from jangkau.data.facilities import read_facilities
 from jangkau.data.io import write
-from jangkau.network.isochrones import IsochroneBuffer, isochrones, population_in
 from jangkau.data.population import from_zone_counts
+from jangkau.network.isochrones import IsochroneBuffer, isochrones, population_in
 from jangkau.network.roads import RoadNetwork
 
 CRS = "EPSG:32748"
@@ -82,7 +83,7 @@ def test_cilegon_bands_valid_nested_population(data_dir, tmp_path):
     assert cum.geometry.is_valid.all()
     assert list(cum["band_min"]) == [5.0, 10.0, 15.0]
     geoms = cum.geometry.to_numpy()
-    for a, b in zip(geoms[:-1], geoms[1:]):
+    for a, b in itertools.pairwise(geoms):
         assert shapely.difference(a, b).area <= 1e-6 * a.area  # nested
     assert np.all(np.diff(cum["area_km2"]) > 0)
     assert np.all(np.diff(cum["population"]) >= 0)  # population within 15 ≥ within 10 ≥ within 5

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+
 from jangkau import _core
-from jangkau.errors import CrsError, InvalidInputError, UnknownColumnError
 from jangkau.data.io import to_geometry_array
 from jangkau.data.population import PopulationModel, from_raster, from_zone_counts, join_counts
 from jangkau.data.raster import Raster, grid_for_bounds, write_raster
+from jangkau.errors import CrsError, InvalidInputError, UnknownColumnError
 
 UTM48S = "EPSG:32748"
 

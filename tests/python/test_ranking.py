@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from jangkau.errors import DataFileError, InvalidInputError
-from jangkau.selection.indicators import IndicatorCatalogue, IndicatorSpec, Dimension, Direction, Role, criteria_matrix
+from jangkau.selection.indicators import (
+    Dimension,
+    Direction,
+    IndicatorCatalogue,
+    IndicatorSpec,
+    Role,
+    criteria_matrix,
+)
 from jangkau.selection.ranking import (
     RANDOM_INDEX,
     WeightSpec,
@@ -212,7 +219,7 @@ def test_rank_zones_selects_k_per_dapil_and_reports_unassigned():
     assert t.groupby("dapil")["selected"].sum().to_dict() == {"1": 2, "2": 2, "3": 2}
     assert list(res.unassigned.index) == [table.index[-1]]
     assert not t.loc[table.index[-1], "selected"]
-    for d, g in t.dropna(subset=["dapil"]).groupby("dapil"):
+    for _, g in t.dropna(subset=["dapil"]).groupby("dapil"):
         top = g.sort_values(["score"], ascending=False).index[:2]
         assert set(top) == set(g.index[g["selected"]])
     assert sorted(t["rank"]) == list(range(1, len(t) + 1))
@@ -313,8 +320,11 @@ def test_weights_files_direct_and_matrix_csv(tmp_path):
 
 # ----------------------------------------------------------------------------- properties
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    given,
+    settings,
+    strategies as st,
+)
 
 
 @settings(max_examples=60, deadline=None)

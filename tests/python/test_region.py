@@ -138,7 +138,7 @@ def test_unknown_column_in_region_file(tmp_path, data_dir):
 
 def test_missing_boundary_file(tmp_path, data_dir):
     p = _region(tmp_path, data_dir, "boundaries/nope.geojson")
-    with pytest.raises(jangkau.DataFileError, match="nope.geojson"):
+    with pytest.raises(jangkau.DataFileError, match=r"nope\.geojson"):
         Region.load(p, data_dir=data_dir)
     with pytest.raises(jangkau.DataFileError, match="unknown region"):
         Region.load("atlantis", data_dir=data_dir)
@@ -181,7 +181,7 @@ def test_duplicate_codes_and_invalid_geometry(tmp_path, data_dir):
 def test_layer_without_crs(tmp_path, data_dir):
     g = gpd.read_file(data_dir / "boundaries/hdx_bps2020_desa_3672_kota_cilegon.geojson").to_crs(32748)
     g.set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.gpkg")
-    with pytest.raises(jangkau.CrsError, match="nocrs.gpkg"):
+    with pytest.raises(jangkau.CrsError, match=r"nocrs\.gpkg"):
         Region.load(_region(tmp_path, data_dir, str(tmp_path / "nocrs.gpkg")), data_dir=data_dir)
     # stated CRS: works, and a boundary file in UTM gives the same zones as the WGS84 original
     p = _region(tmp_path, data_dir, str(tmp_path / "nocrs.gpkg"))

@@ -374,7 +374,7 @@ def test_snap_matches_shapely_brute_force(data_dir: Path, cilegon: RoadNetwork) 
     p = pts.to_crs(cilegon.crs).geometry.values
     # Nearest distance over every edge, by shapely.
     tree = shapely.STRtree(lines)
-    idx, dist = tree.query_nearest(p, return_distance=True, all_matches=False)
+    _idx, dist = tree.query_nearest(p, return_distance=True, all_matches=False)
     np.testing.assert_allclose(snapped["distance_m"].values, dist, rtol=1e-9, atol=1e-7)
     # The snapped point lies on its edge, at the stated fraction.
     on = shapely.points(snapped["x"], snapped["y"])

@@ -16,8 +16,9 @@ import pulp
 import pytest
 import scipy.sparse as sp
 import shapely
-from jangkau.selection import siting
+
 from jangkau.errors import CrsError, InfeasibleError, InvalidInputError
+from jangkau.selection import siting
 
 
 def instance(seed: int, n: int, m: int):
@@ -239,7 +240,7 @@ def test_fixed_and_precovered_count_as_covered():
     radius = 0.3
     r = siting.mclp(w, cost, 2, max_cost=radius, fixed=[0, 1])
     assert not set(r.sites) & {0, 1}
-    assert r.objective == pytest.approx(covered_weight(w, cost, radius, list(r.sites) + [0, 1]))
+    assert r.objective == pytest.approx(covered_weight(w, cost, radius, [*list(r.sites), 0, 1]))
     pre = (cost[:, [0, 1]] <= radius).any(axis=1)
     r2 = siting.mclp(w, cost, 2, max_cost=radius, precovered=pre)
     assert r2.objective == pytest.approx(r.objective)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import tomllib
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 import shapely
 import tifffile
-import tomllib
+
 from jangkau.errors import InvalidInputError
 from jangkau.synthetic.generator import (
     FILES,
@@ -219,6 +220,7 @@ def test_raster_total_equals_population(region, written):
 def test_raster_reads_back_through_gdal(region, written):
     """The engine's GDAL reader (jangkau.data.raster) sees the same grid, CRS, nodata and values."""
     import pyproj
+
     from jangkau.data.raster import read_raster
 
     r = read_raster(written / FILES["population_raster"])
@@ -381,7 +383,7 @@ def test_sites_step_warns_about_desa_without_population(written, tmp_path):
     rows = table.read_text().splitlines()
     header = rows[0].split(",")
     dropped = [r.split(",")[header.index("desa_code")] for r in rows[1:4]]
-    table.write_text("\n".join([rows[0]] + rows[4:]) + "\n")
+    table.write_text("\n".join([rows[0], *rows[4:]]) + "\n")
     run_file = tmp_path / "run.toml"
     run_file.write_text(f'region = "{region_dir / "region.toml"}"\n\n'
                         '[sites]\nmodel = "mclp"\np = 2\nradius = "2km"\n')

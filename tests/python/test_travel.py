@@ -11,9 +11,11 @@ facility times on that graph must equal jangkau's seed-based search to 1e-9 rela
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from pathlib import Path
 
+import access  # PySAL access
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -21,17 +23,15 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import shapely
+from access import weights as pysal_weights
 from scipy.sparse.csgraph import dijkstra
 
 import jangkau
-from jangkau.network import travel
 from jangkau.cli import main
 from jangkau.network.roads import build_roads, road_class_from_name
 from jangkau.data.facilities import read_facilities
+from jangkau.network import travel
 from jangkau.network.roads import RoadNetwork
-
-import access  # PySAL access
-from access import weights as pysal_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning", "ignore::FutureWarning")
 
@@ -91,7 +91,7 @@ def reference_edges(roads: RoadNetwork, model: travel.TravelModel):
             else:
                 rows.append((road_node, F0 + i, walk))
         chain.append((int(et[e]), 1.0))
-        for (a, fa), (b, fb) in zip(chain[:-1], chain[1:]):
+        for (a, fa), (b, fb) in itertools.pairwise(chain):
             rows.append((a, b, (fb - fa) * tt[e]))
             if tw >= 0:
                 rows.append((b, a, (fb - fa) * tt[tw]))
@@ -103,7 +103,7 @@ def reference_edges(roads: RoadNetwork, model: travel.TravelModel):
 
 
 def test_nearest_equals_scipy_and_networkx(cilegon):
-    roads, region, fac, dm, model = cilegon
+    roads, _region, _fac, dm, model = cilegon
     near = model.nearest()
     assert near["time_s"].dtype == np.float64 and near["facility"].dtype == np.int64
     assert len(near) == len(dm.points)  # nothing dropped
@@ -137,7 +137,7 @@ def test_nearest_equals_scipy_and_networkx(cilegon):
 
 
 def test_matrix_equals_reference_within_cutoff(cilegon):
-    roads, region, fac, dm, model = cilegon
+    roads, _region, _fac, _dm, model = cilegon
     cutoff = 900.0
     tt = model.matrix(cutoff)
     assert (tt["time_s"] <= cutoff).all()
@@ -160,7 +160,7 @@ def test_matrix_equals_reference_within_cutoff(cilegon):
 
 
 def test_by_zone_per_kecamatan(cilegon):
-    roads, region, fac, dm, model = cilegon
+    _roads, region, _fac, dm, model = cilegon
     kec = region.zones("kecamatan")
     near = model.nearest()
     table = model.by_zone((15, 30), nearest=near)
@@ -190,7 +190,7 @@ def test_by_zone_per_kecamatan(cilegon):
 
 
 def test_network_coverage_several_thresholds(cilegon):
-    roads, region, fac, dm, model = cilegon
+    _roads, _region, _fac, _dm, model = cilegon
     cov = model.coverage([10, 20, 30])
     assert set(cov["max_time_min"]) == {10.0, 20.0, 30.0}
     wide = cov.pivot(index="code", columns="max_time_min", values="covered")
@@ -214,14 +214,14 @@ def pysal(d, s, cost, population, capacity):
 
 
 def test_2sfca_e2sfca_equal_pysal(cilegon):
-    roads, region, fac, dm, model = cilegon
+    _roads, _region, _fac, dm, model = cilegon
     pop = dm.points["population"].to_numpy()
     cap = model.capacity
     res = model.accessibility(travel.AccessMethod.TWO_SFCA, max_time_min=15.0)
     tt = model.matrix(15 * 60.0)
     A = pysal(tt["point"].to_numpy(), tt["facility"].to_numpy(), tt["time_s"].to_numpy() / 60.0, pop, cap)
     theirs = A.two_stage_fca(name="x", max_cost=15.0)
-    col = [c for c in theirs.columns if c.startswith("x")][0]
+    col = next(c for c in theirs.columns if c.startswith("x"))
     ref = theirs[col].reindex(range(len(pop))).fillna(0.0).to_numpy()
     np.testing.assert_allclose(res.points["access"].to_numpy(), ref, rtol=RTOL, atol=1e-300)
     # supply is conserved over the facilities that reach anyone
@@ -239,7 +239,7 @@ def test_2sfca_e2sfca_equal_pysal(cilegon):
     tt30 = model.matrix(30 * 60.0)
     A = pysal(tt30["point"].to_numpy(), tt30["facility"].to_numpy(), tt30["time_s"].to_numpy() / 60.0, pop, cap)
     theirs = A.enhanced_two_stage_fca(name="e", weight_fn=pysal_weights.step_fn({10: 1.0, 20: 0.68, 30: 0.22}))
-    col = [c for c in theirs.columns if c.startswith("e")][0]
+    col = next(c for c in theirs.columns if c.startswith("e"))
     ref = theirs[col].reindex(range(len(pop))).fillna(0.0).to_numpy()
     np.testing.assert_allclose(res_e.points["access"].to_numpy(), ref, rtol=RTOL, atol=1e-300)
 
@@ -247,7 +247,7 @@ def test_2sfca_e2sfca_equal_pysal(cilegon):
 @pytest.mark.parametrize("method", [travel.AccessMethod.TWO_SFCA, travel.AccessMethod.E2SFCA,
                                     travel.AccessMethod.GAUSSIAN, travel.AccessMethod.GRAVITY])
 def test_matrix_free_equals_matrix_route(cilegon, method):
-    roads, region, fac, dm, model = cilegon
+    roads, _region, fac, dm, model = cilegon
     for kwargs in ({}, {"facilities": [0, 2, 5]}, {"competition": True}):
         if "competition" in kwargs and method is not travel.AccessMethod.GRAVITY:
             continue
@@ -264,7 +264,7 @@ def test_matrix_free_equals_matrix_route(cilegon, method):
 
 
 def test_capacity_column_and_gravity(cilegon):
-    roads, region, fac, dm, model = cilegon
+    roads, _region, fac, dm, _model = cilegon
     f = fac.copy()
     f["beds"] = np.arange(1, len(f) + 1, dtype=float)
     f.loc[0, "beds"] = np.nan  # missing → 1
@@ -277,7 +277,7 @@ def test_capacity_column_and_gravity(cilegon):
 
 
 def test_centroid_demand(cilegon):
-    roads, region, fac, dm, model = cilegon
+    roads, region, fac, _dm, _model = cilegon
     dc = travel.demand(region, level="kecamatan", kind=travel.DemandKind.CENTROIDS)
     assert len(dc.points) == 43
     m = travel.TravelModel(roads, fac, dc)
@@ -287,7 +287,7 @@ def test_centroid_demand(cilegon):
 
 # ---------------------------------------------------------------------------- bad input
 def test_far_and_unreachable_facilities_are_data(cilegon):
-    roads, region, fac, dm, model = cilegon
+    roads, _region, fac, dm, _model = cilegon
     f = fac.to_crs(roads.crs).copy()
     # facility 0 moved 20 km out to sea: not snapped, reported, serves nobody
     f.loc[0, "geometry"] = shapely.Point(f.geometry.iat[0].x - 20000, f.geometry.iat[0].y)
@@ -311,7 +311,7 @@ def test_far_and_unreachable_facilities_are_data(cilegon):
 
 
 def test_bad_arguments(cilegon, data_dir, tmp_path):
-    roads, region, fac, dm, model = cilegon
+    roads, _region, fac, dm, model = cilegon
     with pytest.raises(jangkau.InvalidInputError):
         travel.TravelModel(roads, fac, dm, max_snap_m=-1)
     with pytest.raises(jangkau.InvalidInputError):
@@ -412,7 +412,7 @@ def test_oneway_osm_network_equals_scipy(data_dir):
 
 def test_same_edge_pairs_equal_a_pandas_join(cilegon):
     """The direct along-the-edge pairs (numpy join) equal a plain pandas merge on the edge."""
-    roads, region, fac, dm, model = cilegon
+    roads, _region, _fac, _dm, model = cilegon
     fs, ds = model.facility_snap, model.demand_snap
     f_ok = ~fs["beyond_max"].to_numpy() & (fs["edge"].to_numpy() >= 0)
     d_ok = ~ds["beyond_max"].to_numpy() & (ds["edge"].to_numpy() >= 0)

@@ -24,17 +24,18 @@ import os
 import re
 import socket
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-import tomllib
 
-from .paths import cache_dir
 from ..errors import DataFileError, InvalidInputError
 from ..util import atomic_write_text, dataset_path, sha256_file
+from .paths import cache_dir
 
 __all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "load_catalogue",
            "sha256_file", "status"]
@@ -237,9 +238,9 @@ def fetch(names: str | list[str] | tuple[str, ...], *, catalogue: Catalogue | st
 def _fetch_one(src: Source, dest: Path, st: _Settings) -> dict:
     final = dest / src.path
     part = final.with_name(final.name + ".part")
-    row = {"source": src.id, "path": str(final), "action": "", "bytes": None, "sha256": None,
-           "pinned": src.sha256 is not None}
-    lock = _read_lock(dest) if dest.is_dir() else {"format": 1, "files": {}}
+    row: dict[str, Any] = {"source": src.id, "path": str(final), "action": "", "bytes": None, "sha256": None,
+                           "pinned": src.sha256 is not None}
+    lock: dict[str, Any] = _read_lock(dest) if dest.is_dir() else {"format": 1, "files": {}}
     recorded = lock["files"].get(src.path, {}).get("sha256")
     if recorded is not None and lock["files"][src.path].get("url") != src.url:
         recorded = None  # the catalogue points elsewhere now: the old record says nothing
@@ -305,7 +306,7 @@ def _record(dest: Path, src: Source, sha: str, size: int, *, adopted: bool) -> N
         "bytes": size,
         "pinned": src.sha256 is not None,
         "adopted": adopted,
-        "recorded_utc": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "recorded_utc": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
     }
     _write_lock(dest, lock)
 

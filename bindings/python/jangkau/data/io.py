@@ -59,7 +59,7 @@ def to_geometry_array(geoms) -> _core.GeometryArray:
     if n == 0:
         z = np.zeros(1, dtype=np.int64)
         return _core.GeometryArray(kind, np.empty(0), np.empty(0), z, z, z)
-    gtype, coords, offsets = shapely.to_ragged_array(multi, include_z=False)
+    _gtype, coords, offsets = shapely.to_ragged_array(multi, include_z=False)
     x = np.ascontiguousarray(coords[:, 0], dtype=np.float64)
     y = np.ascontiguousarray(coords[:, 1], dtype=np.float64)
     if dim == 0:
@@ -103,7 +103,7 @@ def _to_multi(arr: np.ndarray, dim: int) -> np.ndarray:
     out = arr.copy()
     idx = np.flatnonzero(types == single)
     if len(idx):
-        ctor = [shapely.multipoints, shapely.multilinestrings][dim]
+        ctor = shapely.multipoints if dim == 0 else shapely.multilinestrings
         out[idx] = ctor(arr[idx], indices=np.arange(len(idx)))  # vectorised: one part each
     return out
 
@@ -112,6 +112,7 @@ def from_geometry_array(ga: _core.GeometryArray) -> np.ndarray:
     """Shapely geometries (multi-part, as stored) from a GeometryArray; empty → empty geometry."""
     gtype = _KIND_TYPES[ga.kind]
     coords = np.column_stack([ga.x, ga.y]) if len(ga.x) else np.empty((0, 2))
+    offsets: tuple[np.ndarray, ...]
     if ga.kind == _core.GeometryKind.Point:
         offsets = (ga.geom_offsets,)
     elif ga.kind == _core.GeometryKind.Line:
@@ -152,14 +153,12 @@ def read_vector(
     data: dict[str, object] = {}
     for name, typ, values, valid in lyr.columns():
         valid = np.asarray(valid, dtype=bool)
-        if typ == "bool":
-            data[name] = pd.array(np.where(valid, values, 0).astype(bool), dtype="boolean")
+        if typ in ("bool", "int"):
+            masked = (pd.array(np.where(valid, values, 0).astype(bool), dtype="boolean") if typ == "bool"
+                      else pd.array(np.where(valid, values, 0), dtype="Int64"))
             if not valid.all():
-                data[name][~valid] = pd.NA
-        elif typ == "int":
-            data[name] = pd.array(np.where(valid, values, 0), dtype="Int64")
-            if not valid.all():
-                data[name][~valid] = pd.NA
+                masked[~valid] = pd.NA
+            data[name] = masked
         elif typ == "float":
             data[name] = np.asarray(values, dtype=np.float64)
         else:
@@ -202,6 +201,7 @@ def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7
     path = Path(path)
     geometry = None
     crs = None
+    frame: pd.DataFrame
     if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf.columns:
         if gdf.crs is None:
             raise CrsError(f"cannot write '{path}': the GeoDataFrame has no CRS", file=str(path))

@@ -15,16 +15,17 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Literal, overload
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from .. import _core
-from .paths import data_dir as resolve_data_dir
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import datasets_dir
 from .io import WGS84, from_geometry_array
+from .paths import data_dir as resolve_data_dir
 
 __all__ = ["Region", "LEVELS", "builtin_regions"]
 
@@ -131,7 +132,7 @@ class Region:
         data_dir: str | os.PathLike[str] | None = None,
         *,
         crs: str | None = None,
-    ) -> "Region":
+    ) -> Region:
         """Load a built-in region by name (``"serang"``, ``"cilegon"``) or a region TOML file.
 
         ``data_dir`` overrides the data directory lookup (see :mod:`jangkau.data`); ``crs``
@@ -204,6 +205,11 @@ class Region:
         cols = {name: (typ, values, valid) for name, typ, values, valid in layer.columns()}
         prefix = cfg.get("strip_code_prefix", "")
 
+        @overload
+        def column(level: str, key: str, required: Literal[True] = True) -> np.ndarray: ...
+        @overload
+        def column(level: str, key: str, required: Literal[False]) -> np.ndarray | None: ...
+
         def column(level: str, key: str, required: bool = True) -> np.ndarray | None:
             lv = self.config["levels"].get(level, {})
             name = lv.get(key)
@@ -216,7 +222,7 @@ class Region:
                 raise UnknownColumnError(
                     f"[levels.{level}] {key} = '{name}': no such column (columns: {', '.join(cols)})",
                     file=str(file), field=name)
-            typ, values, valid = cols[name]
+            _typ, values, valid = cols[name]
             out = np.array([str(v) for v in values], dtype=object)
             valid = np.asarray(valid, dtype=bool)
             if not valid.all():
@@ -433,7 +439,7 @@ class Region:
             raise InvalidInputError(f"unknown level '{level}' (levels: {', '.join(LEVELS)})", field="level")
         out = self._zones_working(level).copy()
         if crs is not None and crs != self.working_crs:
-            out = out.to_crs(crs) if level != "desa" else out.to_crs(crs)
+            out = out.to_crs(crs)
         return out
 
     def _zones_working(self, level: str) -> gpd.GeoDataFrame:

@@ -40,8 +40,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ..errors import InvalidInputError, UnknownColumnError
 from ..data.population import Population, PopulationModel
+from ..errors import InvalidInputError, UnknownColumnError
 from .roads import RoadNetwork
 
 __all__ = ["ALL_SEASON_CLASSES", "RURAL_DENSITY_PER_KM2", "RAI_DISTANCE_M", "rural_access_index", "road_density",
@@ -168,6 +168,7 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
                                 field="population")
     classes = {c.lower() for c in (ALL_SEASON_CLASSES if all_season_classes is None else all_season_classes)}
     src = population.zones
+    assert src is not None  # a ZONES population always carries its zones
     if rural_column is not None:
         if rural_column not in src.columns:
             raise UnknownColumnError(f"zones have no column '{rural_column}'", field=rural_column)
@@ -180,6 +181,7 @@ def rural_access_index(roads: RoadNetwork | gpd.GeoDataFrame, source, *, level: 
     lines = road_lines(roads, class_column=class_column).to_crs(metric)
     keep = lines["road_class"].str.lower().isin(classes).to_numpy()
     all_season = lines[keep]
+    buffer: shapely.Geometry
     if all_season.empty:
         buffer = shapely.Polygon()
     else:

@@ -314,7 +314,7 @@ class RoadNetwork:
             "source": src[layer] if len(layer) else np.empty(0, dtype=object),
             "feature": np.asarray(c.skipped_feature, dtype=np.int64),
             "reason": pd.Categorical.from_codes(np.asarray(c.skipped_reason, dtype=np.int8),
-                                                categories=_SKIP_REASONS),
+                                                categories=pd.Index(_SKIP_REASONS)),
         })
 
     def skipped_summary(self) -> str:
@@ -347,7 +347,7 @@ class RoadNetwork:
         return pd.DataFrame(
             {
                 "kind": pd.Categorical.from_codes(
-                    np.asarray(c.join_kind, dtype=np.int8), categories=_JOIN_KINDS
+                    np.asarray(c.join_kind, dtype=np.int8), categories=pd.Index(_JOIN_KINDS)
                 ),
                 "x": c.join_x,
                 "y": c.join_y,

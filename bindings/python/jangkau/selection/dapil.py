@@ -229,7 +229,7 @@ def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_cod
     out = pd.DataFrame({"kecamatan_code": df[code_column].map(_code), "dapil": df["dapil"].str.strip()})
     seats = pd.Series(np.nan, index=df.index)
     if "seats" in df.columns:
-        for i, v in df["seats"].items():
+        for i, v in enumerate(df["seats"]):  # read_csv: a RangeIndex, so position == label
             if pd.isna(v) or str(v).strip() == "":
                 continue
             try:
@@ -344,11 +344,11 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
 
     # SEAT_RANGE / SEAT_TOTAL
     seats = _seats_per_dapil(plan)
-    for d, s in seats.items():
+    for dp, s in seats.items():
         if pd.isna(s):
-            out.append(_violation(Rule.SEAT_RANGE, str(d), "seat count unknown"))
+            out.append(_violation(Rule.SEAT_RANGE, str(dp), "seat count unknown"))
         elif not (rules.min_seats <= int(s) <= rules.max_seats):
-            out.append(_violation(Rule.SEAT_RANGE, str(d),
+            out.append(_violation(Rule.SEAT_RANGE, str(dp),
                                   f"{int(s)} seats, outside {rules.min_seats}–{rules.max_seats}"))
     regency_pop = float(pop.sum()) if not no_pop else float("nan")
     if total_seats is None:
@@ -375,7 +375,7 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
         comps = components(sorted(set(rows["kecamatan_code"])), nb)
         if len(comps) > 1:
             parts = "; ".join("[" + ", ".join(names.get(c, c) for c in comp) + "]" for comp in comps)
-            out.append(_violation(Rule.CONTIGUITY, str(d), f"{len(comps)} separate parts: {parts}"))
+            out.append(_violation(Rule.CONTIGUITY, str(dp), f"{len(comps)} separate parts: {parts}"))
 
     # PROPORTIONAL_ALLOCATION
     if not no_pop and seats.notna().all() and in_plan:
@@ -463,7 +463,7 @@ def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
         if not unassigned:
             return None
         if assign:
-            dist = _hops(prob.nb, [c for c in assign], prob.codes)
+            dist = _hops(prob.nb, list(assign), prob.codes)
             far = max(dist.get(c, 10**6) for c in unassigned)
             cands = [c for c in unassigned if dist.get(c, 10**6) == far]
         else:
@@ -478,7 +478,7 @@ def _grow(prob: _Problem, rng: np.random.Generator) -> dict[str, str] | None:
 
 
 def _hops(nb: Mapping[str, set[str]], sources: Sequence[str], codes: Sequence[str]) -> dict[str, int]:
-    dist = {s: 0 for s in sources}
+    dist = dict.fromkeys(sources, 0)
     frontier = list(sources)
     while frontier:
         nxt = []
@@ -624,7 +624,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     if best_assign is None:
         raise InfeasibleError("no contiguous plan could be grown from the fixed part (is the adjacency graph "
                               "connected?)")
-    dpop, seats = prob.seats(best_assign)
+    _dpop, seats = prob.seats(best_assign)
     bad = [d for d in labels if not (rules.min_seats <= int(seats[d]) <= rules.max_seats)]
     if bad:
         raise InfeasibleError(f"no plan found with {rules.min_seats}–{rules.max_seats} seats in every dapil "

@@ -31,22 +31,16 @@ import fnmatch
 import logging
 import math
 import os
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
-
-try:  # Python >= 3.11
-    import tomllib as _toml
-except ImportError:  # pragma: no cover - Python 3.10
-    try:
-        import tomli as _toml  # type: ignore[no-redef]
-    except ImportError:
-        _toml = None  # type: ignore[assignment]
 
 _log = logging.getLogger("jangkau.selection.indicators")
 
@@ -131,8 +125,11 @@ class Imputation(enum.Enum):
     DIMENSION_MEAN = "dimension_mean"
 
 
-def parse_enum(enum_type: type[enum.Enum], value: object, *, field: str | None = None,
-               file: str | None = None) -> enum.Enum:
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def parse_enum(enum_type: type[_E], value: object, *, field: str | None = None,
+               file: str | None = None) -> _E:
     """Convert ``value`` (an enum member or its string value, case-insensitive, '-' or '_')
     to a member of ``enum_type``; InvalidInputError listing the choices otherwise."""
     if isinstance(value, enum_type):
@@ -150,16 +147,14 @@ def parse_enum(enum_type: type[enum.Enum], value: object, *, field: str | None =
 def read_toml(path: str | os.PathLike[str]) -> dict:
     """Read a TOML file; DataFileError if it cannot be read, InvalidInputError if it is not TOML."""
     p = Path(path)
-    if _toml is None:  # pragma: no cover
-        raise DataFileError("reading TOML needs Python >= 3.11 or the 'tomli' package", file=str(p))
     try:
         with open(p, "rb") as fh:
-            return _toml.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError as exc:
         raise DataFileError(f"file '{p}' does not exist", file=str(p)) from exc
     except OSError as exc:
         raise DataFileError(f"cannot read '{p}': {exc}", file=str(p)) from exc
-    except _toml.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise InvalidInputError(f"'{p}' is not valid TOML: {exc}", file=str(p)) from exc
 
 

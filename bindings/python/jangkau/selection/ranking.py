@@ -175,7 +175,7 @@ def ahp(matrix: object, labels: Sequence[str] | None = None, *, override: bool =
     if not consistent:
         # The judgement furthest from the ratio the priorities imply: max |ln(a_ij w_j / w_i)|.
         dev = np.abs(np.log(a * w[None, :] / w[:, None]))
-        i, j = np.unravel_index(int(np.argmax(dev)), dev.shape)
+        i, j = map(int, np.unravel_index(int(np.argmax(dev)), dev.shape))
         if i > j:
             i, j = j, i
         msg = (f"{name}{where} is too inconsistent: CR = {cr:.3f} > {max_cr:.2f} (λmax = {lam:.3f}, "
@@ -288,6 +288,7 @@ class WeightSpec:
                 dims = list(rows["dimension"])
                 present = sorted(set(dims))
                 dw = self.dimension_weights
+                assert dw is not None  # __post_init__: exactly one of the two kinds is given
                 lost = [d for d in dw.index if d not in present and dw[d] > 0]
                 if lost:
                     _log.info("%s side: no indicator for dimension(s) %s; their weight is redistributed",
@@ -415,7 +416,7 @@ def topsis(raw: np.ndarray, weights: np.ndarray, benefit: np.ndarray) -> np.ndar
     x = np.asarray(raw, dtype=float)
     if np.isnan(x).any():
         raise InvalidInputError("TOPSIS got missing values; impute them first")
-    n, m = x.shape
+    _n, m = x.shape
     w2 = _weight_matrix(weights, m)
     b = np.asarray(benefit, dtype=bool)
     norm = np.sqrt((x * x).sum(axis=0))
@@ -439,7 +440,7 @@ def _scores(cm: CriteriaMatrix, weights: np.ndarray, method: Method) -> np.ndarr
     return topsis(cm.raw.to_numpy(), weights, cm.criteria["benefit"].to_numpy())
 
 
-def rank_order(scores: np.ndarray, codes: Sequence[str]) -> np.ndarray:
+def rank_order(scores: np.ndarray, codes: Sequence[str] | np.ndarray) -> np.ndarray:
     """Ranks (1 = best) by score descending, ties broken by code ascending.
 
     ``scores`` (n,) or (draws, n); ``codes`` (n,). Returns int ranks of the same shape.
@@ -490,7 +491,7 @@ def pilots_per_dapil(dapil_of_zone: pd.Series, *, k: int = 1, total: int | None 
     if total is None:
         if int(k) < 1:
             raise InvalidInputError(f"k must be ≥ 1, got {k}", field="k")
-        return np.minimum(counts, int(k)).rename("pilots")
+        return counts.clip(upper=int(k)).rename("pilots")
     if seats is None:
         raise InvalidInputError("pilots in proportion to seats need the seats per dapil", field="seats")
     se = pd.Series(seats).copy()

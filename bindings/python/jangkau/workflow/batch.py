@@ -28,6 +28,7 @@ import math
 import os
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,7 +38,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import tomllib
 
 from ..errors import DataFileError, InvalidInputError, JangkauError
 from ..util import atomic_output, sha256_file
@@ -379,6 +379,14 @@ def _truthy(v: Any) -> bool:
     return bool(v) and not (isinstance(v, float) and math.isnan(v))
 
 
+def _rank_or_minus_one(pilots: pd.DataFrame, code: str) -> int:
+    """The zone's rank in its region's pilots table; -1 when there is no rank column or no rank."""
+    if "rank" not in pilots.columns:
+        return -1
+    r = pilots["rank"].get(code)
+    return -1 if r is None or pd.isna(r) else int(r)
+
+
 def combined_ranking(folders: Mapping[str, str | os.PathLike[str]], *, method: str = "topsis",
                      mode: str = "need", normalisation: str = "min_max",
                      weights: Mapping[str, float] | None = None,
@@ -421,8 +429,7 @@ def combined_ranking(folders: Mapping[str, str | os.PathLike[str]], *, method: s
             "dapil": [str(p["dapil"].get(c, "")) if "dapil" in p.columns else "" for c in codes],
             "selected_in_region": [_truthy(p["selected"].get(c, False)) if "selected" in p.columns else False
                                    for c in codes],
-            "rank_in_region": [int(p["rank"].get(c)) if "rank" in p.columns and pd.notna(p["rank"].get(c))
-                               else -1 for c in codes],
+            "rank_in_region": [_rank_or_minus_one(p, c) for c in codes],
             "synthetic": bool((manifest.get("region") or {}).get("synthetic", False)) or bool(labels),
             "synthetic_inputs": ";".join(labels),
         }, index=pd.Index(key, name="zone")))
