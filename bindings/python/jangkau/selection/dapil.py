@@ -555,17 +555,21 @@ class NoPlanError(InfeasibleError):
 class ProposalOptions:
     """Options of :func:`propose_plan`.
 
-    time_limit_s: HiGHS time limit per model solve (DEFAULT 20 s; None: no limit). A solve
-    stopped by it returns its best plan with the certified lower bound (``attrs['bound']``).
-    mip_gap: relative MIP gap (DEFAULT 0: optimal). compactness: second stage minimising
-    the boundary length between dapil (DEFAULT True). split: allow split kecamatan (*bagian
-    kecamatan*, desa as building blocks) when no plan of whole kecamatan exists (DEFAULT
-    True; needs ``desa``). max_split_kecamatan: most kecamatan offered for splitting
-    (DEFAULT 4). extra_dapil: numbers of dapil tried above the minimum when ``n_dapil`` is
-    not given (DEFAULT None: up to the most the seat range allows). threads: HiGHS threads.
+    node_limit: branch-and-bound nodes per HiGHS solve (DEFAULT 200). time_limit_s: seconds
+    per solve (DEFAULT 60; None: none). A solve stopped by either returns its best plan with
+    the certified lower bound (``attrs['bound']``) and status 'stopped'. The node limit
+    keeps results reproducible; a solve ended by the time limit (a safety net for large
+    models) may differ between runs. mip_gap: relative MIP gap (DEFAULT 0: optimal).
+    compactness: second stage minimising the boundary length between dapil (DEFAULT True).
+    split: allow split kecamatan (*bagian kecamatan*, desa as building blocks) when no plan
+    of whole kecamatan exists (DEFAULT True; needs ``desa``). max_split_kecamatan: most
+    kecamatan offered for splitting (DEFAULT 4). extra_dapil: numbers of dapil tried above
+    the minimum when ``n_dapil`` is not given (DEFAULT None: up to the most the seat range
+    allows). threads: HiGHS threads.
     """
 
-    time_limit_s: float | None = 20.0
+    node_limit: int | None = 200
+    time_limit_s: float | None = 60.0
     mip_gap: float = 0.0
     compactness: bool = True
     split: bool = True
@@ -666,7 +670,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     split kecamatan (``desa_codes``: its desa, ';'-separated; empty for a whole kecamatan).
     ``sea_links``: the sea links from this kecamatan to others of its dapil. ``attrs``:
     illustrative, objective (= max_deviation), bound (certified lower bound of parts +
-    deviation), status ('optimal' | 'time_limit'), n_dapil, split_kecamatan, sea_links
+    deviation), status ('optimal' | 'stopped': a limit ended the search), n_dapil, split_kecamatan, sea_links
     (every link of the graph: (code_a, code_b, distance_m)), cut_boundary_m, whole_kecamatan_reasons
     (why whole kecamatan did not suffice, when split), seed, confirmed_seats.
     """
@@ -729,14 +733,16 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                 nonlocal_reasons.append(f"{tag}: only {n_units} units for {D} dapil")
                 continue
             sol = dm.solve(graph, spec_for(D), time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
-                           threads=options.threads, compactness=options.compactness)
-            if sol.status in ("optimal", "time_limit"):
+                           threads=options.threads, compactness=options.compactness, seed=seed,
+                           restarts=restarts, node_limit=options.node_limit)
+            if sol.status in ("optimal", "stopped"):
                 return sol, nonlocal_reasons
             if sol.status == "infeasible":
                 nonlocal_reasons.append(f"{tag}, {D} dapil: the MILP (contiguity, {rules.min_seats}–"
                                         f"{rules.max_seats} seats by largest remainder) is proven infeasible")
             else:
-                nonlocal_reasons.append(f"{tag}, {D} dapil: not decided within {options.time_limit_s} s")
+                nonlocal_reasons.append(f"{tag}, {D} dapil: not decided (node limit {options.node_limit}, time "
+                                        f"limit {options.time_limit_s} s); not proven infeasible")
         return None, nonlocal_reasons
 
     reasons: list[str] = []
