@@ -320,6 +320,10 @@ def _brute_force(zones, seats, rules=DapilRules(), n_dapil=None, fixed=None):
     return d, t, cut
 
 
+#: no node limit: small models are solved to proven optimality
+EXACT = ProposalOptions(node_limit=None, time_limit_s=None)
+
+
 def _crafted(seed=5):
     """Seven kecamatan of unequal shape: four 5 km squares below three rectangles of 7, 6 and 7 km
     (so shared boundaries differ), seeded populations."""
@@ -338,7 +342,7 @@ def test_proposal_is_optimal_against_brute_force(seed, seats, n_dapil):
     g = _crafted(seed)
     want = _brute_force(g, seats, n_dapil=n_dapil)
     assert want is not None
-    plan = propose_plan(g, total_seats=seats, n_dapil=n_dapil, options=ProposalOptions(time_limit_s=60))
+    plan = propose_plan(g, total_seats=seats, n_dapil=n_dapil, options=EXACT)
     assert plan.attrs["status"] == "optimal" and plan.attrs["compactness_status"] == "optimal"
     assert plan.attrs["n_dapil"] == want[0]
     assert plan.attrs["max_deviation"] == pytest.approx(want[1], abs=1e-9)
@@ -351,7 +355,7 @@ def test_proposal_is_optimal_against_brute_force(seed, seats, n_dapil):
 def test_proposal_keeps_confirmed_part_optimal():
     g = _crafted(7)
     fixed = pd.DataFrame({"kecamatan_code": ["c0", "c4"], "dapil": ["Dapil 1", "Dapil 1"], "seats": [6, 6]})
-    plan = propose_plan(g, total_seats=25, fixed=fixed, options=ProposalOptions(time_limit_s=60))
+    plan = propose_plan(g, total_seats=25, fixed=fixed, options=EXACT)
     d1 = plan[plan["dapil"] == "Dapil 1"]
     assert sorted(d1["kecamatan_code"]) == ["c0", "c4"] and (d1["seats"] == 6).all()
     assert (d1["plan_status"] == "CONFIRMED").all()
@@ -454,13 +458,17 @@ def test_split_only_when_needed():
 
 
 def test_too_few_kecamatan_are_split_into_the_fewest_parts():
-    # 3 kecamatan, 50 seats: at least 5 dapil, so at least two extra parts
-    kec, desa = _blocks([100_000, 100_000, 100_000])
-    with pytest.raises(NoPlanError, match="only 3 kecamatan for 50 seats"):
-        propose_plan(kec, total_seats=50)
-    plan = propose_plan(kec, total_seats=50, desa=desa)
-    assert plan.attrs["n_dapil"] == 5 and plan.attrs["split_parts"] == 2
-    v = check_plan(plan, kec, total_seats=50, desa=desa)
+    # 2 kecamatan, 30 seats: at least 3 dapil, so at least one extra part
+    kec, desa = _blocks([150_000, 150_000])
+    with pytest.raises(NoPlanError, match="only 2 kecamatan for 30 seats"):
+        propose_plan(kec, total_seats=30)
+    # 8 desa of quota 3.75: dapil of 2, 3 and 3 desa (7.5, 11.25, 11.25 → 8, 11, 11 seats); a whole
+    # kecamatan (15 seats) fits no dapil, so both are split, each into two parts
+    plan = propose_plan(kec, total_seats=30, desa=desa, options=EXACT)
+    assert plan.attrs["n_dapil"] == 3 and plan.attrs["split_parts"] == 2 and plan.attrs["status"] == "optimal"
+    assert sorted(plan.groupby("dapil")["seats"].first()) == [8, 11, 11]
+    assert plan.attrs["split_kecamatan"] == ["K0", "K1"] and len(plan) == 4
+    v = check_plan(plan, kec, total_seats=30, desa=desa)
     assert (v["severity"] != "violation").all(), v
 
 

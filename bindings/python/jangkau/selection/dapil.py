@@ -507,12 +507,13 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     if not no_pop and seats.notna().all() and in_plan:
         rows = plan[plan["kecamatan_code"].isin(known)]
         whole = rows[~rows["kecamatan_code"].isin(split_ok)].drop_duplicates("kecamatan_code")
-        dpop = whole.groupby("dapil")["kecamatan_code"].agg(lambda cs: float(pop[list(cs)].sum()))
+        acc: dict[str, float] = {}
+        for d, c in zip(whole["dapil"], whole["kecamatan_code"]):
+            acc[d] = acc.get(d, 0.0) + float(pop[c])
         for d, c, dc in zip(rows["dapil"], rows["kecamatan_code"], rows["desa_codes"]):
             if c in split_ok:
-                part = sum(graph.pop.get(x, 0.0) for x in dc.split(";"))
-                dpop[d] = float(dpop.get(d, 0.0)) + part
-        dpop = dpop.sort_index()
+                acc[d] = acc.get(d, 0.0) + sum(graph.pop.get(x, 0.0) for x in dc.split(";"))
+        dpop = pd.Series(acc, dtype=float).sort_index()
         conf_in = {} if confirmed_seats is None else dict(confirmed_seats)
         conf = {str(k): int(v) for k, v in conf_in.items() if str(k) in dpop.index}
         plain = allocate_dapil_seats(dpop, int(total_seats), regency_population=regency_pop)
@@ -672,7 +673,8 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     illustrative, objective (= max_deviation), bound (certified lower bound of parts +
     deviation), status ('optimal' | 'stopped': a limit ended the search), n_dapil, split_kecamatan, sea_links
     (every link of the graph: (code_a, code_b, distance_m)), cut_boundary_m, whole_kecamatan_reasons
-    (why whole kecamatan did not suffice, when split), seed, confirmed_seats.
+    (why whole kecamatan did not suffice, when split), search_log (every model tried before the
+    one that gave the plan, with its outcome), seed, confirmed_seats.
     """
     from . import dapil_model as dm
 
@@ -774,18 +776,18 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
             order = too_big + sorted((c for c in free_kec if c not in too_big and c not in fixed_assign),
                                      key=lambda c: (-popv[c], c))
             order = [c for c in order if (dz["kecamatan_code"] == c).sum() > 1]
-            first = max(len(too_big), 1)
-            for n_split in range(first, min(len(order), max(first, options.max_split_kecamatan)) + 1):
-                split = order[:n_split]
+            # one model: the MILP chooses which candidates to split, into the fewest parts
+            split = order[:max(len(too_big), int(options.max_split_kecamatan))]
+            if split:
                 graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules)
-                sol, r = run(graph, f"split {', '.join(names[c] for c in split)}")
+                sol, r = run(graph, f"desa of {', '.join(names[c] for c in split)} as building blocks")
                 reasons += r
-                if sol is not None:
-                    break
     if sol is None:
         raise NoPlanError("no dapil plan exists: " + "; ".join(reasons), reasons)
-    return _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split, S, regency_pop,
-                       whole_reasons, seed)
+    out = _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split, S, regency_pop,
+                      whole_reasons, seed)
+    out.attrs["search_log"] = list(reasons)
+    return out
 
 
 def _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split, S, regency_pop,
@@ -805,6 +807,11 @@ def _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split
         k = sol.kec_of[v]
         parts.setdefault((k, d), []).append(v)
         part_pop[(k, d)] = part_pop.get((k, d), 0.0) + sol.pop[v]
+    for k in split:  # a candidate kept in one piece is a whole kecamatan
+        ds = [d for (kk, d) in parts if kk == k]
+        if len(ds) == 1:
+            whole_d[k] = ds[0]
+            del parts[(k, ds[0])]
     dpop = pd.Series(0.0, index=sorted(set(assign.values())))
     for v, d in assign.items():
         dpop[d] += sol.pop[v]
