@@ -1,6 +1,6 @@
 """Electoral-district (dapil) plans for a regency DPRD: load, check, propose.
 
-A *plan* is a table ``kecamatan_code, dapil, seats`` (one row per kecamatan; ``seats`` is
+A *plan* is a table ``kecamatan_code, dapil, seats[, desa_codes]`` (one row per kecamatan, or per part of a split kecamatan; ``seats`` is
 the seat count of the row's dapil, repeated on each of its rows). :func:`check_plan`
 lists every violation of the rules for regency/city DPRD dapil:
 
@@ -15,12 +15,18 @@ lists every violation of the rules for regency/city DPRD dapil:
 * PROPORTIONAL_ALLOCATION — seats equal the population-proportional allocation of
   PKPU 6/2022 Pasal 12: BPPd = regency population / seats, quota = dapil population /
   BPPd, integer parts first, remaining seats by largest remainder;
-* POPULATION — a kecamatan without population (the allocation cannot be checked).
+* POPULATION — a kecamatan without population (the allocation cannot be checked);
+* SPLIT_KECAMATAN — parts of a split kecamatan (rows with ``desa_codes``) must cover its
+  desa once and be contiguous; every split is reported as a note;
+* SEA_LINK — a note for each sea link (an assumption joining island components) a dapil uses.
 
-:func:`propose_plan` builds an **illustrative** plan that satisfies these rules (seeded
-region growing + local search on a population-deviation objective), keeping a confirmed
-part fixed. Every output of it is labelled ILLUSTRATIVE. Legal sources and the
-algorithm: docs/pilots.md.
+:func:`propose_plan` builds an **illustrative** plan that satisfies these rules by an exact
+MILP (HiGHS; :mod:`jangkau.selection.dapil_model`): flow contiguity, 3–12 seats by the
+exact largest-remainder allocation, minimising the largest deviation of population per
+seat, then the boundary length between dapil; kecamatan are split (desa as building
+blocks) only when whole kecamatan admit no plan; a confirmed part stays fixed. When no plan
+exists it raises :class:`NoPlanError` with the reasons. Every output is labelled
+ILLUSTRATIVE. Legal sources, the model and its assumptions: docs/pilots.md.
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ from .ranking import allocate_largest_remainder
 _log = logging.getLogger("jangkau.selection.dapil")
 
 __all__ = [
+    "NoPlanError",
+    "ProposalOptions",
+    "contiguity_links",
     "Rule",
     "Severity",
     "Adjacency",
@@ -226,7 +235,8 @@ def _code(v: object) -> str:
 
 
 def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_code") -> pd.DataFrame:
-    """Read a dapil plan CSV with columns ``kecamatan_code, dapil`` and optionally ``seats``.
+    """Read a dapil plan CSV with columns ``kecamatan_code, dapil`` and optionally ``seats``
+    and ``desa_codes`` (the desa of a part of a split kecamatan, ';'-separated; kept as is).
 
     Seats may be repeated on every row of a dapil or given on one row only; different
     values within a dapil, non-integer or negative seats, empty codes or dapil raise
@@ -272,6 +282,8 @@ def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_cod
             if len(vals) == 1:
                 seats[s.index] = vals[0]
     out["seats"] = pd.array([pd.NA if pd.isna(v) else int(v) for v in seats], dtype="Int64")
+    if "desa_codes" in df.columns:  # parts of split kecamatan (bagian kecamatan): desa codes, ';'-separated
+        out["desa_codes"] = df["desa_codes"].fillna("").astype(str).str.strip()
     out.attrs["source"] = str(p)
     return out
 
