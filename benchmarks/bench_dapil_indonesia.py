@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
-
 import jangkau.data
+import pandas as pd
 from jangkau.selection.dapil import NoPlanError, ProposalOptions, check_plan, propose_plan, regency_seats
 
 

@@ -9,9 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
-
 from jangkau.cli import main as cli_main
+from jangkau.errors import InvalidInputError
 from jangkau.selection.dapil import (
     Adjacency,
     DapilRules,
@@ -25,7 +24,7 @@ from jangkau.selection.dapil import (
     propose_plan,
     regency_seats,
 )
-from jangkau.errors import InvalidInputError
+from shapely.geometry import box
 
 
 def test_regency_seat_brackets():
@@ -92,7 +91,7 @@ def test_check_valid_plan_has_no_violations():
 
 def test_check_flags_each_rule():
     g, assign, seats = _columns_plan()
-    rules_of = lambda v: set(v.loc[v["severity"] == "violation", "rule"])  # noqa: E731
+    rules_of = lambda v: set(v.loc[v["severity"] == "violation", "rule"])
 
     a = dict(assign)
     a["k00"], a["k22"] = "D2", "D1"  # D1 = {k10, k20, k22}: not contiguous
@@ -270,12 +269,13 @@ def _partitions(items):
         yield [[first]] + p
 
 
-def _brute_force(zones, seats, rules=DapilRules(), n_dapil=None, fixed=None):
+def _brute_force(zones, seats, rules=None, n_dapil=None, fixed=None):
     """All plans of whole kecamatan by enumeration: the fewest dapil with a valid plan, and for it
     the least largest deviation of the population per seat and then the least cut boundary length.
     Contiguity by networkx on the same links; seats by the same largest-remainder rule."""
     import networkx as nx
 
+    rules = rules or DapilRules()
     links = contiguity_links(zones, rules)
     codes = sorted(zones["code"])
     G = nx.Graph()

@@ -1,7 +1,8 @@
 """Electoral-district (dapil) plans for a regency DPRD: load, check, propose.
 
-A *plan* is a table ``kecamatan_code, dapil, seats[, desa_codes]`` (one row per kecamatan, or per part of a split kecamatan; ``seats`` is
-the seat count of the row's dapil, repeated on each of its rows). :func:`check_plan`
+A *plan* is a table ``kecamatan_code, dapil, seats[, desa_codes]`` (one row per kecamatan,
+or per part of a split kecamatan; ``seats`` is the seat count of the row's dapil, repeated
+on each of its rows). :func:`check_plan`
 lists every violation of the rules for regency/city DPRD dapil:
 
 * COMPLETE — every kecamatan of the regency is in the plan, and only those;
@@ -48,20 +49,20 @@ from .ranking import allocate_largest_remainder
 _log = logging.getLogger("jangkau.selection.dapil")
 
 __all__ = [
-    "NoPlanError",
-    "ProposalOptions",
-    "contiguity_links",
-    "Rule",
-    "Severity",
+    "ILLUSTRATIVE",
     "Adjacency",
     "DapilRules",
-    "ILLUSTRATIVE",
-    "regency_seats",
-    "kecamatan_adjacency",
-    "load_plan",
+    "NoPlanError",
+    "ProposalOptions",
+    "Rule",
+    "Severity",
     "allocate_dapil_seats",
     "check_plan",
+    "contiguity_links",
+    "kecamatan_adjacency",
+    "load_plan",
     "propose_plan",
+    "regency_seats",
 ]
 
 #: The label every proposed (not official) output carries.
@@ -425,7 +426,7 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     plan = plan.copy()
     plan["kecamatan_code"] = plan["kecamatan_code"].map(_code)
     plan["dapil"] = plan["dapil"].astype(str)
-    label = lambda c: f"{names.get(c, c)} ({c})"  # noqa: E731
+    label = lambda c: f"{names.get(c, c)} ({c})"
 
     # COMPLETE / WHOLE_KECAMATAN
     known = set(codes)
@@ -874,7 +875,7 @@ def _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split
     out.attrs["status"] = sol.status
     out.attrs["compactness_status"] = sol.compactness_status
     out.attrs["cut_boundary_m"] = float(sol.cut_m)
-    out.attrs["n_dapil"] = int(len(dpop))
+    out.attrs["n_dapil"] = len(dpop)
     out.attrs["split_kecamatan"] = sorted({k for (k, _d) in parts})
     out.attrs["split_parts"] = int(sol.parts)
     out.attrs["sea_links"] = [(str(a), str(b), float(x)) for a, b, x in

@@ -15,8 +15,10 @@ the model (variables, constraints, objective) is written out in docs/pilots.md Â
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -277,7 +279,6 @@ class _Builder:
         """Solve with HiGHS; ``start``: values of some columns of a known feasible solution
         (HiGHS completes it and uses it as the first incumbent). Returns (status text,
         dual bound, objective, column values or None)."""
-        import os
 
         from .siting import _highs, _new_highs
 
@@ -438,7 +439,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
             m.row(cols, [1.0, -1.0] + [-1.0] * len(nbl[v]), hi=0.0)
     # symmetry: free (unconfirmed, empty) labels ordered by the index of their root
     empty = [d for d, lab in enumerate(labels) if not any(dd == lab for dd in spec.fixed_assign.values())]
-    for d1, d2 in zip(empty, empty[1:]):
+    for d1, d2 in itertools.pairwise(empty):
         m.row([r[i, d1] for i in range(n)] + [r[i, d2] for i in range(n)],
               [float(i) for i in range(n)] + [-float(i) for i in range(n)], hi=-1.0)
     # seats: y[d,k] = dapil d has k seats
@@ -511,10 +512,10 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
                 m.row([fl, x[j, d]], [1.0, -nk], hi=0.0)
                 outflow[i].append(fl)
                 inflow[j].append(fl)
-            for i in rho:
+            for i, rho_i in rho.items():
                 m.row([x[i, d], w[kc, d]], [1.0, -1.0], hi=0.0)
-                m.row([rho[i], x[i, d]], [1.0, -1.0], hi=0.0)
-                m.row(inflow[i] + outflow[i] + [x[i, d], rho[i]],
+                m.row([rho_i, x[i, d]], [1.0, -1.0], hi=0.0)
+                m.row(inflow[i] + outflow[i] + [x[i, d], rho_i],
                       [1.0] * len(inflow[i]) + [-1.0] * len(outflow[i]) + [-1.0, float(len(mem))], lo=0.0)
 
     start = _start(g, spec, nodes, idx, labels, empty, x, r, y, u, t, w, ks, seed, restarts,
