@@ -77,8 +77,8 @@ def main() -> None:
         try:
             plan = propose_plan(kec, total_seats=seats, desa=desa, options=ProposalOptions(time_limit_s=a.time_limit))
         except NoPlanError as exc:
-            rows.append({"regency": name, "kemendagri": kode, "kec": len(kec), "desa": len(desa), "total_2025": total,
-                         "seats": seats, "plan": "NO PLAN", "seconds": round(time.perf_counter() - t0, 1),
+            rows.append({"regency": name, "kemendagri": kode, "kec": len(kec), "desa": len(desa),
+                         "pseudo_units_dropped": n_pseudo, "total_2025": total, "seats": seats, "plan": "NO PLAN", "seconds": round(time.perf_counter() - t0, 1),
                          "reason": "; ".join(exc.reasons)})
             continue
         secs = time.perf_counter() - t0

@@ -451,6 +451,13 @@ def test_split_only_when_needed():
     bad.at[i1, "desa_codes"] = ";".join(sorted(set(a + b) - set(with_diag)))
     vb = check_plan(bad, kec, total_seats=20, desa=desa)
     assert vb["detail"].str.contains("separate pieces").any()
+    # one desa alone worth 13.4 seats: even desa building blocks cannot satisfy the rules
+    lumpy = desa.copy()
+    lumpy["population"] = np.where(lumpy["code"] == "K0d00", 67_000.0,
+                                   np.where(lumpy["kecamatan_code"] == "K0", 1_000.0, lumpy["population"]))
+    with pytest.raises(NoPlanError) as exc:
+        propose_plan(kec, total_seats=20, desa=lumpy)
+    assert any("desa Desa K000 (K0d00) of kecamatan Kec 0 alone has quota 13.400" in r for r in exc.value.reasons)
     # balanced kecamatan with desa at hand: nothing is split
     kec2, desa2 = _blocks([25_000, 25_000, 25_000, 25_000])
     plan2 = propose_plan(kec2, total_seats=20, desa=desa2)

@@ -791,6 +791,20 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
             order = [c for c in order if (dz["kecamatan_code"] == c).sum() > 1]
             # one model: the MILP chooses which candidates to split, into the fewest parts
             split = order[:max(len(too_big), int(options.max_split_kecamatan))]
+            # a desa is the smallest building block: one worth more than max_seats proves there is no plan
+            for c in too_big:
+                dk = dz[dz["kecamatan_code"] == c]
+                dp = pd.to_numeric(dk["population"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+                if dp.sum() <= 0:
+                    continue
+                q = popv[c] * dp / dp.sum() * left / free_pop
+                i = int(np.argmax(q))
+                if math.floor(q[i] + 1e-9) > rules.max_seats:
+                    name = dk["name"].iloc[i] if "name" in dk.columns else dk["code"].iloc[i]
+                    reasons.append(f"desa {name} ({dk['code'].iloc[i]}) of kecamatan {names[c]} alone has quota "
+                                   f"{q[i]:.3f}: its dapil gets at least {math.floor(q[i] + 1e-9)} seats > "
+                                   f"{rules.max_seats}, and a desa cannot be split")
+                    split = []
             if split:
                 graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules)
                 sol, r = run(graph, f"desa of {', '.join(names[c] for c in split)} as building blocks")
