@@ -665,17 +665,9 @@ class _Eval:
 
 
 def _connected(members: set[str], nb) -> bool:
-    if not members:
-        return False
-    start = next(iter(members))
-    seen, stack = {start}, [start]
-    while stack:
-        v = stack.pop()
-        for w in nb[v]:
-            if w in members and w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return len(seen) == len(members)
+    from .dapil import _components
+
+    return bool(members) and len(_components(sorted(members), nb)) == 1
 
 
 def heuristic(g: PieceGraph, spec: Spec, *, seed: int = 0, restarts: int = 24) -> dict[str, str] | None:
