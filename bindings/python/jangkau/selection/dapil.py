@@ -788,7 +788,8 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
             km = _metric(zones)
             order = too_big + sorted((c for c in free_kec if c not in too_big and c not in fixed_assign),
                                      key=lambda c: (-popv[c], c))
-            order = [c for c in order if (dz["kecamatan_code"] == c).sum() > 1]
+            # confirmed memberships are of whole kecamatan: those are never split
+            order = [c for c in order if (dz["kecamatan_code"] == c).sum() > 1 and c not in fixed_assign]
             # one model: the MILP chooses which candidates to split, into the fewest parts
             split = order[:max(len(too_big), int(options.max_split_kecamatan))]
             # a desa is the smallest building block: one worth more than max_seats proves there is no plan
