@@ -2,7 +2,7 @@
 directory's SOURCES.md): which get a plan that the checker accepts, with how many split kecamatan
 and sea links, in what time.
 
-    python benchmarks/bench_dapil_indonesia.py [--time-limit 10] [--only 8171]
+    python benchmarks/bench_dapil_indonesia.py [--time-limit 60] [--only 8171]
 
 Inputs per regency, nothing else: the HDX/BPS 2020 desa boundaries and the regency's 2025 total
 (Dukcapil, Kepmendagri 300.2.2-2138/2025, ``population/cahyadsn_wilayah_penduduk_2025.sql``),
@@ -61,7 +61,9 @@ def load(path: Path, totals: pd.DataFrame):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--time-limit", type=float, default=10.0, help="HiGHS seconds per solve (default 10)")
+    ap.add_argument("--time-limit", type=float, default=60.0,
+                    help="HiGHS seconds per solve (default 60, the library default: the deterministic node limit "
+                         "then ends the search, so reruns give the same plans)")
     ap.add_argument("--only", default="", help="BPS code substring to run one file")
     a = ap.parse_args()
     data = jangkau.data.data_dir()

@@ -577,7 +577,10 @@ class ProposalOptions:
     compactness: second stage minimising the boundary length between dapil (DEFAULT True).
     split: allow split kecamatan (*bagian kecamatan*, desa as building blocks) when no plan
     of whole kecamatan exists (DEFAULT True; needs ``desa``). max_split_kecamatan: most
-    kecamatan offered for splitting (DEFAULT 4). extra_dapil: numbers of dapil tried above
+    kecamatan offered for splitting (DEFAULT 4). split_more_dapil: when kecamatan are split,
+    how many larger numbers of dapil are also tried after the first plan, keeping the plan with
+    the fewest extra parts, then the least deviation (DEFAULT 2; the search stops early at a
+    plan whose parts meet the lower bound). extra_dapil: numbers of dapil tried above
     the minimum when ``n_dapil`` is not given (DEFAULT None: up to the most the seat range
     allows). threads: HiGHS threads.
     """
@@ -588,6 +591,7 @@ class ProposalOptions:
     compactness: bool = True
     split: bool = True
     max_split_kecamatan: int = 4
+    split_more_dapil: int = 2
     extra_dapil: int | None = None
     threads: int | None = None
 
@@ -740,25 +744,39 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
         return dm.Spec(labels, dict(fixed_assign), set(closed), dict(fixed_seats), S, rules.min_seats,
                        rules.max_seats, regency_pop)
 
-    def run(graph, tag):
-        nonlocal_reasons = []
+    def run(graph, tag, least_parts=None):
+        """Whole kecamatan (least_parts None): the fewest dapil with a plan. Split model: the
+        fewest extra parts first — more dapil are tried after the first plan (up to
+        ``options.split_more_dapil``) unless its parts meet the lower bound ``least_parts``."""
+        log, best, more = [], None, 0
         for D in dapil_counts:
             n_units = len(graph.nodes)
             if D > n_units:
-                nonlocal_reasons.append(f"{tag}: only {n_units} units for {D} dapil")
+                log.append(f"{tag}: only {n_units} units for {D} dapil")
                 continue
+            if best is not None:
+                if more >= options.split_more_dapil:
+                    break
+                more += 1
             sol = dm.solve(graph, spec_for(D), time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
                            threads=options.threads, compactness=options.compactness, seed=seed,
                            restarts=restarts, node_limit=options.node_limit)
             if sol.status in ("optimal", "stopped"):
-                return sol, nonlocal_reasons
-            if sol.status == "infeasible":
-                nonlocal_reasons.append(f"{tag}, {D} dapil: the MILP (contiguity, {rules.min_seats}–"
-                                        f"{rules.max_seats} seats by largest remainder) is proven infeasible")
+                log.append(f"{tag}, {D} dapil: plan with {sol.parts} extra parts, largest deviation "
+                           f"{sol.max_deviation:.4f} ({sol.status})")
+                if least_parts is None:
+                    return sol, log
+                if best is None or (sol.parts, sol.max_deviation) < (best.parts, best.max_deviation):
+                    best = sol
+                if best.parts <= least_parts:
+                    break
+            elif sol.status == "infeasible":
+                log.append(f"{tag}, {D} dapil: the MILP (contiguity, {rules.min_seats}–"
+                           f"{rules.max_seats} seats by largest remainder) is proven infeasible")
             else:
-                nonlocal_reasons.append(f"{tag}, {D} dapil: not decided (node limit {options.node_limit}, time "
-                                        f"limit {options.time_limit_s} s); not proven infeasible")
-        return None, nonlocal_reasons
+                log.append(f"{tag}, {D} dapil: not decided (node limit {options.node_limit}, time "
+                           f"limit {options.time_limit_s} s); not proven infeasible")
+        return best, log
 
     reasons: list[str] = []
     for c in too_big:
@@ -808,7 +826,10 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                     split = []
             if split:
                 graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules)
-                sol, r = run(graph, f"desa of {', '.join(names[c] for c in split)} as building blocks")
+                # lower bound on the extra parts: each kecamatan above max_seats is cut at least once, and
+                # k kecamatan for at least D dapil need D − k extra parts
+                least = max(sum(1 for c in too_big if c in split), min(dapil_counts) - len(codes))
+                sol, r = run(graph, f"desa of {', '.join(names[c] for c in split)} as building blocks", least)
                 reasons += r
     if sol is None:
         raise NoPlanError("no dapil plan exists: " + "; ".join(reasons), reasons)
