@@ -673,7 +673,8 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     the fewest from max(#fixed dapil, ⌈seats/12⌉) upward for which a plan exists).
     ``desa``: desa with code, kecamatan_code, population and geometry — the building blocks
     of split kecamatan, used only when no plan of whole kecamatan exists. ``seed`` and
-    ``restarts`` are kept for compatibility (the model is deterministic).
+    ``restarts``: the seeded region-growing + local-search runs whose best plan is HiGHS's
+    first incumbent (the result is deterministic for given inputs, see ProposalOptions).
 
     Model (docs/pilots.md §6): HiGHS MILP on the contiguity graph (land adjacency + sea
     links, :func:`contiguity_links`); one root and a single-commodity flow per dapil keep
