@@ -421,7 +421,7 @@ def _blocks(kec_pops, seats_total=None):
     return gpd.GeoDataFrame(krecs, crs="EPSG:32748"), gpd.GeoDataFrame(drecs, crs="EPSG:32748")
 
 
-def test_split_only_when_needed():
+def test_split_only_when_needed(tmp_path):
     # K0 holds 70% of 20 seats (quota 14 > 12): whole kecamatan cannot satisfy the rules
     kec, desa = _blocks([70_000, 10_000, 10_000, 10_000])
     with pytest.raises(NoPlanError, match="alone has quota 14.000"):
@@ -438,6 +438,11 @@ def test_split_only_when_needed():
     assert (v["severity"] != "violation").all(), v
     note = v[v["rule"] == "split_kecamatan"]
     assert len(note) == 1 and note["severity"].item() == "note" and "2 parts" in note["detail"].item()
+    # the plan row format survives a CSV round trip
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    back = load_plan(tmp_path / "plan.csv")
+    assert (back["desa_codes"].fillna("") == plan["desa_codes"]).all()
+    pd.testing.assert_frame_equal(check_plan(back, kec, total_seats=20, desa=desa), v)
     # the checker rejects a part that is not contiguous and a desa left out
     bad = plan.copy()
     i0, i1 = sorted(bad.index[bad["kecamatan_code"] == "K0"], key=lambda i: -len(bad.at[i, "desa_codes"]))
