@@ -489,6 +489,7 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     if adjacency is None and "geometry" not in zones.columns:
         raise UnknownColumnError("contiguity needs kecamatan geometry or an adjacency table", field="geometry")
     links = contiguity_links(zones, rules, adjacency)
+    links = links[links["code_a"].astype(str).isin(known) & links["code_b"].astype(str).isin(known)]
     pop_or_zero = {c: (float(pop[c]) if pop[c] >= 0 else 0.0) for c in codes}
     graph = dm.piece_graph(codes, pop_or_zero, links, split_ok, desa_m,
                            _metric(zones) if split_ok else None, rules)
