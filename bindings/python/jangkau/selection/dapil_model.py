@@ -498,7 +498,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
     nb_all = g.neighbours()
     for kc in split:
         mem = [v for v in nodes if g.kec_of[v] == kc]
-        inner = [(idx[a], idx[b]) for a in mem for b in nb_all[a] if g.kec_of[b] == kc]
+        inner = [(idx[a], idx[b]) for a in mem for b in sorted(nb_all[a]) if g.kec_of[b] == kc]
         nk = float(max(len(mem) - 1, 1))
         for d in range(D):
             w[kc, d] = m.var(cost=1.0)
