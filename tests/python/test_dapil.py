@@ -9,20 +9,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
-
 from jangkau.cli import main as cli_main
 from jangkau.errors import InvalidInputError
 from jangkau.selection.dapil import (
     Adjacency,
     DapilRules,
+    NoPlanError,
+    ProposalOptions,
     allocate_dapil_seats,
     check_plan,
+    contiguity_links,
     kecamatan_adjacency,
     load_plan,
     propose_plan,
     regency_seats,
 )
+from shapely.geometry import box
 
 
 def test_regency_seat_brackets():
@@ -89,7 +91,7 @@ def test_check_valid_plan_has_no_violations():
 
 def test_check_flags_each_rule():
     g, assign, seats = _columns_plan()
-    rules_of = lambda v: set(v.loc[v["severity"] == "violation", "rule"])  # noqa: E731
+    rules_of = lambda v: set(v.loc[v["severity"] == "violation", "rule"])
 
     a = dict(assign)
     a["k00"], a["k22"] = "D2", "D1"  # D1 = {k10, k20, k22}: not contiguous
@@ -251,3 +253,288 @@ def test_cli_dapil_and_pilots_on_serang(serang, tmp_path):
     assert len(t) == 29 and t.groupby("dapil")["selected"].sum().eq(1).all()
     assert t["dapil_source"].str.startswith("ILLUSTRATIVE").all()
     assert ((t["p_selected"] >= 0) & (t["p_selected"] <= 1)).all()
+
+
+# ----------------------------------------------------------------------------- exact model: brute force
+
+def _partitions(items):
+    """Every set partition of ``items`` (Bell(n) of them)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for p in _partitions(rest):
+        for i in range(len(p)):
+            yield p[:i] + [[first] + p[i]] + p[i + 1:]
+        yield [[first]] + p
+
+
+def _brute_force(zones, seats, rules=None, n_dapil=None, fixed=None):
+    """All plans of whole kecamatan by enumeration: the fewest dapil with a valid plan, and for it
+    the least largest deviation of the population per seat and then the least cut boundary length.
+    Contiguity by networkx on the same links; seats by the same largest-remainder rule."""
+    import networkx as nx
+
+    rules = rules or DapilRules()
+    links = contiguity_links(zones, rules)
+    codes = sorted(zones["code"])
+    G = nx.Graph()
+    G.add_nodes_from(codes)
+    G.add_edges_from(zip(links["code_a"], links["code_b"]))
+    length = {(a, b): s for a, b, s in zip(links["code_a"], links["code_b"], links["shared_length_m"])}
+    pop = zones.set_index("code")["population"]
+    fixed = fixed or {}
+    bppd = pop.sum() / seats
+    found = []
+    for part in _partitions(codes):
+        if n_dapil is not None and len(part) != n_dapil:
+            continue
+        if any(not nx.is_connected(G.subgraph(b)) for b in part):
+            continue
+        labels = []
+        for b in part:
+            fl = {fixed[c][0] for c in b if c in fixed}
+            labels.append(fl.pop() if len(fl) == 1 else None)
+        conf = {}
+        ok = True
+        for lab in {fixed[c][0] for c in fixed}:  # a fixed dapil is exactly one block, with its members
+            blocks = [i for i, b in enumerate(part) if lab in {fixed[c][0] for c in b if c in fixed}]
+            ok &= len(blocks) == 1 and set(part[blocks[0]]) == {c for c in fixed if fixed[c][0] == lab}
+            conf[lab] = fixed[next(c for c in fixed if fixed[c][0] == lab)][1]
+        if not ok or any(lab is None and any(c in fixed for c in b) for lab, b in zip(labels, part)):
+            continue
+        names = [lab if lab is not None else f"B{i}" for i, lab in enumerate(labels)]
+        dpop = pd.Series({nm: float(pop[b].sum()) for nm, b in zip(names, part)})
+        s = allocate_dapil_seats(dpop, seats, fixed_seats=conf)["seats"]
+        if not s.between(rules.min_seats, rules.max_seats).all():
+            continue
+        t = max((abs(dpop[nm] / (s[nm] * bppd) - 1) for nm in names if nm not in conf), default=0.0)
+        block = {c: i for i, b in enumerate(part) for c in b}
+        cut = sum(v for (a, b), v in length.items() if block[a] != block[b])
+        found.append((len(part), t, cut))
+    if not found:
+        return None
+    d = min(f[0] for f in found)
+    t = min(f[1] for f in found if f[0] == d)
+    cut = min(f[2] for f in found if f[0] == d and f[1] <= t + 1e-7)
+    return d, t, cut
+
+
+#: no node limit: small models are solved to proven optimality
+EXACT = ProposalOptions(node_limit=None, time_limit_s=None)
+
+
+def _crafted(seed=5):
+    """Seven kecamatan of unequal shape: four 5 km squares below three rectangles of 7, 6 and 7 km
+    (so shared boundaries differ), seeded populations."""
+    rng = np.random.default_rng(seed)
+    x0, y0 = 600_000, 9_300_000
+    shapes = [box(x0 + i * 5000, y0, x0 + (i + 1) * 5000, y0 + 5000) for i in range(4)]
+    shapes += [box(x0, y0 + 5000, x0 + 7000, y0 + 10_000), box(x0 + 7000, y0 + 5000, x0 + 13_000, y0 + 10_000),
+               box(x0 + 13_000, y0 + 5000, x0 + 20_000, y0 + 10_000)]
+    return gpd.GeoDataFrame({"code": [f"c{i}" for i in range(7)], "name": [f"Crafted {i}" for i in range(7)],
+                             "population": rng.integers(20_000, 80_000, 7).astype(float)},
+                            geometry=shapes, crs="EPSG:32748")
+
+
+@pytest.mark.parametrize("seed,seats,n_dapil", [(5, 25, None), (5, 25, 4), (11, 30, 3)])
+def test_proposal_is_optimal_against_brute_force(seed, seats, n_dapil):
+    g = _crafted(seed)
+    want = _brute_force(g, seats, n_dapil=n_dapil)
+    assert want is not None
+    plan = propose_plan(g, total_seats=seats, n_dapil=n_dapil, options=EXACT)
+    assert plan.attrs["status"] == "optimal" and plan.attrs["compactness_status"] == "optimal"
+    assert plan.attrs["n_dapil"] == want[0]
+    assert plan.attrs["max_deviation"] == pytest.approx(want[1], abs=1e-9)
+    assert plan.attrs["bound"] == pytest.approx(want[1], abs=1e-6)  # certified: the bound meets the optimum
+    assert plan.attrs["cut_boundary_m"] == pytest.approx(want[2], rel=1e-9)
+    v = check_plan(plan, g, total_seats=seats)
+    assert (v["severity"] != "violation").all(), v
+
+
+def test_proposal_keeps_confirmed_part_optimal():
+    g = _crafted(7)
+    fixed = pd.DataFrame({"kecamatan_code": ["c0", "c4"], "dapil": ["Dapil 1", "Dapil 1"], "seats": [6, 6]})
+    plan = propose_plan(g, total_seats=25, fixed=fixed, options=EXACT)
+    d1 = plan[plan["dapil"] == "Dapil 1"]
+    assert sorted(d1["kecamatan_code"]) == ["c0", "c4"] and (d1["seats"] == 6).all()
+    assert (d1["plan_status"] == "CONFIRMED").all()
+    want = _brute_force(g, 25, fixed={"c0": ("Dapil 1", 6), "c4": ("Dapil 1", 6)})
+    assert plan.attrs["n_dapil"] == want[0]
+    assert plan.attrs["max_deviation"] == pytest.approx(want[1], abs=1e-9)
+    v = check_plan(plan, g, total_seats=25, confirmed_seats={"Dapil 1": 6})
+    assert (v["severity"] != "violation").all(), v
+
+
+# ----------------------------------------------------------------------------- proofs of infeasibility
+
+def _star(quotas):
+    """A centre square with three leaves (west, east, north); population = quota × 1000 at 20 seats."""
+    at = {"C": (0, 0), "L1": (-1, 0), "L2": (1, 0), "L3": (0, 1)}
+    x0, y0 = 600_000, 9_300_000
+    return gpd.GeoDataFrame({"code": list(at), "name": [f"Kec {k}" for k in at],
+                             "population": [quotas[k] * 1000.0 for k in at]},
+                            geometry=[box(x0 + x * 5000, y0 + y * 5000, x0 + x * 5000 + 5000, y0 + y * 5000 + 5000)
+                                      for x, y in at.values()], crs="EPSG:32748")
+
+
+def test_infeasible_plans_are_proven_with_the_reason():
+    # one kecamatan alone is worth more than 12 seats
+    g = _star({"C": 1, "L1": 2, "L2": 2, "L3": 15})
+    with pytest.raises(NoPlanError) as exc:
+        propose_plan(g, total_seats=20)
+    assert any("Kec L3 (L3) alone has quota 15.000" in r and "15 seats > 12" in r for r in exc.value.reasons)
+    assert any("needs desa building blocks" in r for r in exc.value.reasons)
+    # too few kecamatan for the seats
+    few = _star({"C": 12.5, "L1": 12.5, "L2": 12.5, "L3": 12.5})
+    with pytest.raises(NoPlanError) as exc:
+        propose_plan(few, total_seats=50, options=ProposalOptions(split=False))
+    assert any("only 4 kecamatan for 50 seats" in r and "5 dapil" in r for r in exc.value.reasons)
+    # contiguity: two dapil would need a lone leaf (6 seats) and the rest (14 > 12) — MILP proves it
+    g = _star({"C": 1, "L1": 6.33, "L2": 6.33, "L3": 6.34})
+    assert _brute_force(g, 20, n_dapil=2) is None
+    with pytest.raises(NoPlanError) as exc:
+        propose_plan(g, total_seats=20, n_dapil=2)
+    assert any("2 dapil" in r and "proven infeasible" in r for r in exc.value.reasons)
+    # …while three dapil work: the centre joins the leaf with the largest remainder
+    plan = propose_plan(g, total_seats=20)
+    assert plan.attrs["n_dapil"] == 3 and plan.attrs["status"] == "optimal"
+    assert _brute_force(g, 20)[0] == 3
+
+
+# ----------------------------------------------------------------------------- split kecamatan, islands
+
+def _blocks(kec_pops, seats_total=None):
+    """Kecamatan K0.. in a row, each a 2×2 block of 2.5 km desa squares; desa populations equal
+    within a kecamatan. Returns (kecamatan, desa)."""
+    x0, y0 = 600_000, 9_300_000
+    drecs, krecs = [], []
+    for k, p in enumerate(kec_pops):
+        kc = f"K{k}"
+        for i in range(2):
+            for j in range(2):
+                xa, ya = x0 + k * 5000 + i * 2500, y0 + j * 2500
+                drecs.append({"code": f"{kc}d{i}{j}", "kecamatan_code": kc, "name": f"Desa {kc}{i}{j}",
+                              "population": p / 4, "geometry": box(xa, ya, xa + 2500, ya + 2500)})
+        krecs.append({"code": kc, "name": f"Kec {k}", "population": float(p),
+                      "geometry": box(x0 + k * 5000, y0, x0 + (k + 1) * 5000, y0 + 5000)})
+    return gpd.GeoDataFrame(krecs, crs="EPSG:32748"), gpd.GeoDataFrame(drecs, crs="EPSG:32748")
+
+
+def test_split_only_when_needed(tmp_path):
+    # K0 holds 70% of 20 seats (quota 14 > 12): whole kecamatan cannot satisfy the rules
+    kec, desa = _blocks([70_000, 10_000, 10_000, 10_000])
+    with pytest.raises(NoPlanError, match="alone has quota 14.000"):
+        propose_plan(kec, total_seats=20)
+    plan = propose_plan(kec, total_seats=20, desa=desa)
+    assert plan.attrs["split_kecamatan"] == ["K0"] and plan.attrs["split_parts"] == 1  # two parts, the fewest
+    parts = plan[plan["kecamatan_code"] == "K0"]
+    assert len(parts) == 2 and (parts["desa_codes"] != "").all()
+    assert sorted(";".join(parts["desa_codes"]).split(";")) == sorted(desa.loc[desa["kecamatan_code"] == "K0", "code"])
+    assert (plan.loc[plan["kecamatan_code"] != "K0", "desa_codes"] == "").all()
+    assert parts["population"].sum() == pytest.approx(70_000)
+    assert plan.attrs["whole_kecamatan_reasons"] and "K0" in plan.attrs["whole_kecamatan_reasons"][0]
+    v = check_plan(plan, kec, total_seats=20, desa=desa)
+    assert (v["severity"] != "violation").all(), v
+    note = v[v["rule"] == "split_kecamatan"]
+    assert len(note) == 1 and note["severity"].item() == "note" and "2 parts" in note["detail"].item()
+    # the plan row format survives a CSV round trip
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    back = load_plan(tmp_path / "plan.csv")
+    assert (back["desa_codes"].fillna("") == plan["desa_codes"]).all()
+    pd.testing.assert_frame_equal(check_plan(back, kec, total_seats=20, desa=desa), v)
+    # the checker rejects a part that is not contiguous and a desa left out
+    bad = plan.copy()
+    i0, i1 = sorted(bad.index[bad["kecamatan_code"] == "K0"], key=lambda i: -len(bad.at[i, "desa_codes"]))
+    a, b = bad.at[i0, "desa_codes"].split(";"), bad.at[i1, "desa_codes"].split(";")
+    assert len(a) >= 2
+    bad.at[i0, "desa_codes"] = ";".join(a[:-1])  # a desa left out
+    vb = check_plan(bad, kec, total_seats=20, desa=desa)
+    assert ((vb["rule"] == "split_kecamatan") & (vb["severity"] == "violation")).any()
+    with_diag = ["K0d00", "K0d11"]  # diagonal desa touch at a point only: not a rook-contiguous part
+    bad.at[i0, "desa_codes"] = ";".join(with_diag)
+    bad.at[i1, "desa_codes"] = ";".join(sorted(set(a + b) - set(with_diag)))
+    vb = check_plan(bad, kec, total_seats=20, desa=desa)
+    assert vb["detail"].str.contains("separate pieces").any()
+    # one desa alone worth 13.4 seats: even desa building blocks cannot satisfy the rules
+    lumpy = desa.copy()
+    lumpy["population"] = np.where(lumpy["code"] == "K0d00", 67_000.0,
+                                   np.where(lumpy["kecamatan_code"] == "K0", 1_000.0, lumpy["population"]))
+    with pytest.raises(NoPlanError) as exc:
+        propose_plan(kec, total_seats=20, desa=lumpy)
+    assert any("desa Desa K000 (K0d00) of kecamatan Kec 0 alone has quota 13.400" in r for r in exc.value.reasons)
+    # balanced kecamatan with desa at hand: nothing is split
+    kec2, desa2 = _blocks([25_000, 25_000, 25_000, 25_000])
+    plan2 = propose_plan(kec2, total_seats=20, desa=desa2)
+    assert plan2.attrs["split_kecamatan"] == [] and (plan2["desa_codes"] == "").all() and len(plan2) == 4
+
+
+def test_too_few_kecamatan_are_split_into_the_fewest_parts():
+    # 2 kecamatan, 30 seats: at least 3 dapil, so at least one extra part
+    kec, desa = _blocks([150_000, 150_000])
+    with pytest.raises(NoPlanError, match="only 2 kecamatan for 30 seats"):
+        propose_plan(kec, total_seats=30)
+    # 8 desa of quota 3.75: dapil of 2, 3 and 3 desa (7.5, 11.25, 11.25 → 8, 11, 11 seats); a whole
+    # kecamatan (15 seats) fits no dapil, so both are split, each into two parts
+    plan = propose_plan(kec, total_seats=30, desa=desa, options=EXACT)
+    assert plan.attrs["n_dapil"] == 3 and plan.attrs["split_parts"] == 2 and plan.attrs["status"] == "optimal"
+    assert sorted(plan.groupby("dapil")["seats"].first()) == [8, 11, 11]
+    assert plan.attrs["split_kecamatan"] == ["K0", "K1"] and len(plan) == 4
+    v = check_plan(plan, kec, total_seats=30, desa=desa)
+    assert (v["severity"] != "violation").all(), v
+
+
+def _island(sea_gap_m=10_000.0):
+    """A 2×2 mainland of 5 km kecamatan and one island kecamatan ``sea_gap_m`` east of it, too
+    small (quota 1.5 of 20 seats) to be a dapil of its own."""
+    x0, y0 = 600_000, 9_300_000
+    recs = []
+    for i in range(2):
+        for j in range(2):
+            recs.append({"code": f"M{i}{j}", "name": f"Main {i}{j}", "population": 46_250.0,
+                         "geometry": box(x0 + i * 5000, y0 + j * 5000, x0 + i * 5000 + 5000, y0 + j * 5000 + 5000)})
+    xi = x0 + 10_000 + sea_gap_m
+    recs.append({"code": "P0", "name": "Pulau", "population": 15_000.0, "geometry": box(xi, y0, xi + 3000, y0 + 3000)})
+    return gpd.GeoDataFrame(recs, crs="EPSG:32748")
+
+
+def test_island_joined_by_a_labelled_sea_link():
+    g = _island()
+    links = contiguity_links(g)
+    sea = links[links["link"] == "sea"]
+    assert len(sea) == 1 and sea["distance_m"].item() == pytest.approx(10_000.0)
+    assert set(sea[["code_a", "code_b"]].iloc[0]) in ({"M10", "P0"}, {"M11", "P0"})
+    plan = propose_plan(g, total_seats=20)
+    assert len(plan.attrs["sea_links"]) == 1
+    row = plan[plan["kecamatan_code"] == "P0"]
+    assert "10.0 km" in row["sea_links"].item()
+    v = check_plan(plan, g, total_seats=20)
+    assert (v["severity"] != "violation").all(), v
+    assert ((v["rule"] == "sea_link") & (v["severity"] == "note")).sum() == 1
+    # the same plan without sea links is not contiguous, and with links up to 5 km no plan exists
+    short = DapilRules(sea_link_m=5_000.0)
+    assert (check_plan(plan, g, total_seats=20, rules=short)["rule"] == "contiguity").any()
+    with pytest.raises(NoPlanError, match="proven infeasible"):
+        propose_plan(g, total_seats=20, rules=short)
+
+
+# ----------------------------------------------------------------------------- size: Kabupaten Serang, 29 kec / 326 desa
+
+def test_serang_scale_proposal_with_desa(data_dir):
+    import time
+
+    import jangkau
+
+    region = jangkau.Region.load("serang")
+    kec = region.zones("kecamatan")
+    desa = region.zones("desa")
+    assert len(kec) == 29 and len(desa) == 326
+    t0 = time.perf_counter()
+    plan = propose_plan(kec, total_seats=50, desa=desa, options=ProposalOptions(time_limit_s=10))
+    print(f"\nSerang, 29 kecamatan / 326 desa, 50 seats: {time.perf_counter() - t0:.1f} s, "
+          f"{plan.attrs['n_dapil']} dapil, max deviation {plan.attrs['max_deviation']:.4f} "
+          f"(bound {plan.attrs['bound']:.4f}, {plan.attrs['status']}), split {plan.attrs['split_kecamatan']}")
+    assert plan.attrs["split_kecamatan"] == []  # whole kecamatan suffice, so nothing is split
+    v = check_plan(plan, kec, total_seats=50, desa=desa)
+    assert (v["severity"] != "violation").all(), v
+    assert plan.attrs["bound"] <= plan.attrs["max_deviation"] + 1e-9

@@ -1,0 +1,104 @@
+"""Dapil proposals for the nine regencies/cities of ``boundaries/indonesia_sample/`` (see the data
+directory's SOURCES.md): which get a plan that the checker accepts, with how many split kecamatan
+and sea links, in what time.
+
+    python benchmarks/bench_dapil_indonesia.py [--time-limit 60] [--only 8171]
+
+Inputs per regency, nothing else: the HDX/BPS 2020 desa boundaries and the regency's 2025 total
+(Dukcapil, Kepmendagri 300.2.2-2138/2025, ``population/cahyadsn_wilayah_penduduk_2025.sql``),
+matched by name (Kota X ↔ "Kota X", otherwise "Kabupaten X"), because Kemendagri and BPS codes
+differ for some regencies (BPS 9471 Kota Jayapura is Kemendagri 91.71). The total is spread over
+the desa by AREAL WEIGHTING (an assumption: people are spread evenly over land), and pseudo-units
+(kecamatan codes ending in 888 or 999: lakes, forest) get no population and are left out. Seats:
+UU 7/2017 Pasal 191 brackets from the total. Outputs are ILLUSTRATIVE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import jangkau.data
+import pandas as pd
+from jangkau.selection.dapil import NoPlanError, ProposalOptions, check_plan, propose_plan, regency_seats
+
+
+def regency_totals(sql: Path) -> pd.DataFrame:
+    rows = re.findall(r"\('([\d.]+)','([^']+)','(\d+)','(\d+)','(\d+)'\)", sql.read_text(encoding="utf-8"))
+    t = pd.DataFrame(rows, columns=["kode", "nama", "pria", "wanita", "total"])
+    t = t[t["kode"].str.count(r"\.") == 1]  # regency level: "14.71"
+    t["total"] = t["total"].astype(int)
+    return t
+
+
+def total_for(name: str, totals: pd.DataFrame) -> tuple[str, int]:
+    want = name if name.lower().startswith("kota ") else f"Kabupaten {name}"
+    hit = totals[totals["nama"].str.lower() == want.lower()]
+    if len(hit) != 1:
+        raise SystemExit(f"regency '{name}': {len(hit)} matches for '{want}' in the 2025 totals")
+    return str(hit["kode"].iloc[0]), int(hit["total"].iloc[0])
+
+
+def load(path: Path, totals: pd.DataFrame):
+    d = gpd.read_file(path)
+    d["code"] = d["village_code"].str.removeprefix("id")
+    d["kecamatan_code"] = d["district_code"].str.removeprefix("id")
+    pseudo = d["kecamatan_code"].str.endswith(("888", "999"))
+    d = d[~pseudo].copy()
+    name = str(d["regency"].iloc[0])
+    kode, total = total_for(name, totals)
+    m = d.to_crs(d.estimate_utm_crs())
+    d["population"] = total * m.area / m.area.sum()  # AREAL WEIGHTING of the 2025 regency total
+    desa = d[["code", "kecamatan_code", "village", "population", "geometry"]].rename(columns={"village": "name"})
+    kec = d.dissolve("kecamatan_code", as_index=False, aggfunc={"district": "first", "population": "sum"})
+    kec = kec.rename(columns={"kecamatan_code": "code", "district": "name"})[["code", "name", "population",
+                                                                             "geometry"]]
+    return name, kode, total, int(pseudo.sum()), kec, desa
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--time-limit", type=float, default=60.0,
+                    help="HiGHS seconds per solve (default 60, the library default: the deterministic node limit "
+                         "then ends the search, so reruns give the same plans)")
+    ap.add_argument("--only", default="", help="BPS code substring to run one file")
+    a = ap.parse_args()
+    data = jangkau.data.data_dir()
+    totals = regency_totals(data / "population" / "cahyadsn_wilayah_penduduk_2025.sql")
+    files = sorted((data / "boundaries" / "indonesia_sample").glob("*.geojson"))
+    rows = []
+    for f in files:
+        if a.only and a.only not in f.name:
+            continue
+        name, kode, total, n_pseudo, kec, desa = load(f, totals)
+        seats = regency_seats(total)
+        t0 = time.perf_counter()
+        try:
+            plan = propose_plan(kec, total_seats=seats, desa=desa, options=ProposalOptions(time_limit_s=a.time_limit))
+        except NoPlanError as exc:
+            rows.append({"regency": name, "kemendagri": kode, "kec": len(kec), "desa": len(desa),
+                         "pseudo_units_dropped": n_pseudo, "total_2025": total, "seats": seats, "plan": "NO PLAN", "seconds": round(time.perf_counter() - t0, 1),
+                         "reason": "; ".join(exc.reasons)})
+            continue
+        secs = time.perf_counter() - t0
+        v = check_plan(plan, kec, total_seats=seats, desa=desa)
+        viol = v[v["severity"] == "violation"]
+        rows.append({
+            "regency": name, "kemendagri": kode, "kec": len(kec), "desa": len(desa), "pseudo_units_dropped": n_pseudo,
+            "total_2025": total, "seats": seats, "plan": "ok" if viol.empty else f"{len(viol)} VIOLATIONS",
+            "dapil": plan.attrs["n_dapil"], "split_kec": len(plan.attrs["split_kecamatan"]),
+            "extra_parts": plan.attrs["split_parts"], "sea_links": len(plan.attrs["sea_links"]),
+            "max_dev_%": round(100 * plan.attrs["max_deviation"], 2), "status": plan.attrs["status"],
+            "bound_%": round(100 * max(plan.attrs["bound"], 0.0), 2), "seconds": round(secs, 1),
+            "reason": "; ".join(viol["detail"]) if not viol.empty else "",
+        })
+    out = pd.DataFrame(rows)
+    with pd.option_context("display.width", 250, "display.max_columns", 30, "display.max_colwidth", 120):
+        print(out.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
