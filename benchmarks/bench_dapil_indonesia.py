@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import jangkau.data
 import pandas as pd
+
+import jangkau.data
 from jangkau.selection.dapil import NoPlanError, ProposalOptions, check_plan, propose_plan, regency_seats
 
 

@@ -32,11 +32,12 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import geopandas as gpd
-import jangkau.data
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+
+import jangkau.data
 from jangkau.data.facilities import FacilityCatalogue, FacilityLayer, covered_by, read_facilities
 
 #: Values of the type column: catalogue aliases in several spellings, and unknown types.

@@ -60,7 +60,8 @@ void bind_cell_coverage(py::module_& m) {
         CellCoverageOptions o;
         o.threads = threads;
         Monitor mon = make_monitor(progress);
-        auto z = nogil([&] { return zonal_sums(grid, v, polygons, nodata.has_value(), nodata.value_or(0.0), o, mon); });
+        auto z = nogil(
+            [&] { return zonal_sums(grid, v, polygons, nodata.has_value(), nodata.value_or(0.0), o, mon); });
         return py::make_tuple(to_numpy(std::move(z.sum)), to_numpy(std::move(z.count)),
                               to_numpy(std::move(z.covered_cells)));
       },

@@ -23,7 +23,8 @@ void bind_coverage(py::module_& m) {
         auto px = view(x), py_ = view(y), r = view(radii);
         const auto o = disc_options(quadrant_segments, threads);
         Monitor mon = make_monitor(progress);
-        return to_numpy_2d(nogil([&] { return disc_union_areas(zones, px, py_, r, o, mon); }), r.size(), zones.size());
+        return to_numpy_2d(nogil([&] { return disc_union_areas(zones, px, py_, r, o, mon); }), r.size(),
+                           zones.size());
       },
       py::arg("zones"), py::arg("x"), py::arg("y"), py::arg("radii"), py::arg("quadrant_segments") = 8,
       py::arg("threads") = 0, py::arg("progress") = py::none(),

@@ -54,17 +54,17 @@ void bind_network(py::module_& m) {
       .def_property_readonly("node_count", &Graph::node_count)
       .def_property_readonly("edge_count", &Graph::edge_count)
       .def_property_readonly("weight_count", &Graph::weight_count)
-      .def_property_readonly("offsets", [](py::object self) {
-        return readonly_view(self.cast<const Graph&>().offsets(), self);
-      })
-      .def_property_readonly("targets", [](py::object self) {
-        return readonly_view(self.cast<const Graph&>().targets(), self);
-      })
-      .def_property_readonly("edge_ids", [](py::object self) {
-        return readonly_view(self.cast<const Graph&>().edge_ids(), self);
-      })
+      .def_property_readonly("offsets",
+                             [](py::object self) { return readonly_view(self.cast<const Graph&>().offsets(), self); })
+      .def_property_readonly("targets",
+                             [](py::object self) { return readonly_view(self.cast<const Graph&>().targets(), self); })
+      .def_property_readonly("edge_ids",
+                             [](py::object self) {
+                               return readonly_view(self.cast<const Graph&>().edge_ids(), self);
+                             })
       .def(
-          "weights", [](py::object self, std::size_t w) { return readonly_view(self.cast<const Graph&>().weights(w), self); },
+          "weights",
+          [](py::object self, std::size_t w) { return readonly_view(self.cast<const Graph&>().weights(w), self); },
           py::arg("weight_set"))
       .def("reversed", [](const Graph& g) {
         py::gil_scoped_release release;

@@ -7,10 +7,10 @@ namespace jangkau::bind {
 void bind_network_access(py::module_& m) {
   // CatchmentSpec with its DecayOptions flattened into keywords (the Decay enum is bound in
   // bind_access.cpp); defaults are the engine's.
-  py::class_<CatchmentSpec>(m, "CatchmentSpec",
-                            "One floating-catchment index: a decay (see Decay) and whether it is the Hansen potential.")
-      .def(py::init([](Decay decay, double max_cost, std::vector<double> zone_breaks, std::vector<double> zone_weights,
-                       double beta, double min_cost, bool hansen) {
+  py::class_<CatchmentSpec>(
+      m, "CatchmentSpec", "One floating-catchment index: a decay (see Decay) and whether it is the Hansen potential.")
+      .def(py::init([](Decay decay, double max_cost, std::vector<double> zone_breaks,
+                       std::vector<double> zone_weights, double beta, double min_cost, bool hansen) {
              CatchmentSpec c;
              c.decay.decay = decay;
              c.decay.max_cost = max_cost;
@@ -61,7 +61,8 @@ void bind_network_access(py::module_& m) {
         o.cost_divisor = cost_divisor;
         o.threads = threads;
         Monitor monitor = make_monitor(progress);
-        auto r = nogil([&] { return network_floating_catchments(g, sources, targets, extra, p, c, o, specs, monitor); });
+        auto r = nogil(
+            [&] { return network_floating_catchments(g, sources, targets, extra, p, c, o, specs, monitor); });
         py::list out;
         for (auto& x : r)
           out.append(py::make_tuple(to_numpy(std::move(x.access)), to_numpy(std::move(x.ratio)),

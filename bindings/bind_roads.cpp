@@ -116,16 +116,20 @@ void bind_roads(py::module_& m) {
       .def_property_readonly("line_layer", array_property<&RoadNetwork::line_layer>())
       .def_property_readonly("excluded_feature", array_property<&RoadNetwork::excluded_feature>(),
                              "OSM way ids left out because they are closed to motor vehicles.")
-      .def_property_readonly("edge_geometry_x", [](py::object self) {
-        return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.x, self);
-      })
-      .def_property_readonly("edge_geometry_y", [](py::object self) {
-        return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.y, self);
-      })
-      .def_property_readonly("edge_geometry_offsets", [](py::object self) {
-        // One part of one ring per edge, so ring offsets alone delimit each edge's coordinates.
-        return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.ring_offsets, self);
-      })
+      .def_property_readonly("edge_geometry_x",
+                             [](py::object self) {
+                               return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.x, self);
+                             })
+      .def_property_readonly("edge_geometry_y",
+                             [](py::object self) {
+                               return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.y, self);
+                             })
+      .def_property_readonly("edge_geometry_offsets",
+                             [](py::object self) {
+                               // One part of one ring per edge, so ring offsets alone delimit each edge's
+                               // coordinates.
+                               return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.ring_offsets, self);
+                             })
       .def_property_readonly("join_kind",
                              [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().joins.kind); })
       .def_property_readonly("skipped_layer",
@@ -136,10 +140,11 @@ void bind_roads(py::module_& m) {
                              [](py::object self) {
                                return readonly_view(self.cast<const RoadNetwork&>().skipped.feature, self);
                              })
-      .def_property_readonly("skipped_reason",
-                             [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().skipped.reason); },
-                             "Why each skipped feature carries no road: 0 empty geometry, 1 zero length, "
-                             "2 collapsed by snapping.")
+      .def_property_readonly(
+          "skipped_reason",
+          [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().skipped.reason); },
+          "Why each skipped feature carries no road: 0 empty geometry, 1 zero length, "
+          "2 collapsed by snapping.")
       .def_property_readonly("join_x", join_property<&JoinReport::x>())
       .def_property_readonly("join_y", join_property<&JoinReport::y>())
       .def_property_readonly("join_lon", array_property<&RoadNetwork::join_lon>())
@@ -147,19 +152,21 @@ void bind_roads(py::module_& m) {
       .def_property_readonly("join_distance_m", join_property<&JoinReport::distance_m>())
       .def_property_readonly("join_line_a", join_property<&JoinReport::line_a>())
       .def_property_readonly("join_line_b", join_property<&JoinReport::line_b>())
-      .def("components",
-           [](const RoadNetwork& net) {
-             auto c = road_components(net);
-             return py::make_tuple(to_numpy(std::move(c.labels)), to_numpy(std::move(c.sizes)));
-           },
-           "(labels per node, sizes per component), components by decreasing size.")
-      .def("subnetwork",
-           [](const RoadNetwork& net, const carray<std::uint8_t>& keep) {
-             auto k = view(keep);
-             py::gil_scoped_release release;
-             return subnetwork(net, k);
-           },
-           py::arg("keep_node"))
+      .def(
+          "components",
+          [](const RoadNetwork& net) {
+            auto c = road_components(net);
+            return py::make_tuple(to_numpy(std::move(c.labels)), to_numpy(std::move(c.sizes)));
+          },
+          "(labels per node, sizes per component), components by decreasing size.")
+      .def(
+          "subnetwork",
+          [](const RoadNetwork& net, const carray<std::uint8_t>& keep) {
+            auto k = view(keep);
+            py::gil_scoped_release release;
+            return subnetwork(net, k);
+          },
+          py::arg("keep_node"))
       .def("largest_component", [](const RoadNetwork& net) {
         py::gil_scoped_release release;
         return largest_road_component(net);
@@ -216,7 +223,9 @@ void bind_roads(py::module_& m) {
       py::arg("node_tolerance_m"), py::arg("grade_separated"), py::arg("drop_duplicates"),
       py::arg("progress") = py::none());
 
-  py::class_<SegmentIndex>(m, "SegmentIndex", "Uniform-grid index over the segments of line geometries, for snapping (exact nearest segment).")
+  py::class_<SegmentIndex>(
+      m, "SegmentIndex",
+      "Uniform-grid index over the segments of line geometries, for snapping (exact nearest segment).")
       .def(py::init([](const GeometryArray& lines, const carray<std::uint8_t>& include) {
              auto mask = view(include);
              py::gil_scoped_release release;

@@ -51,23 +51,23 @@ py::array_t<T> readonly_view(const std::vector<T>& v, py::handle owner) {
 
 /// A read-only property of SitingResultCore viewing the vector member `field`.
 template <class T>
-auto vector_property(std::vector<T> SitingResult::*field) {
+auto vector_property(std::vector<T> SitingResult::* field) {
   return [field](py::object self) { return readonly_view(self.cast<const SitingResult&>().*field, self); };
 }
 
 std::string repr(const SitingOptions& o) {
   std::ostringstream s;
-  s << "SitingOptions(threads=" << o.threads << ", local_search=" << (o.local_search ? "True" : "False") << ", max_swaps=" << o.max_swaps
-    << ", bound_work_limit=" << o.bound_work_limit << ", lagrangian_iterations=" << o.lagrangian_iterations
-    << ", gap_tolerance=" << o.gap_tolerance << ")";
+  s << "SitingOptions(threads=" << o.threads << ", local_search=" << (o.local_search ? "True" : "False")
+    << ", max_swaps=" << o.max_swaps << ", bound_work_limit=" << o.bound_work_limit
+    << ", lagrangian_iterations=" << o.lagrangian_iterations << ", gap_tolerance=" << o.gap_tolerance << ")";
   return s.str();
 }
 
 void bind_options(py::module_& m) {
   const SitingOptions d;
   py::class_<SitingOptions>(m, "SitingOptions", "Solver settings shared by the siting models (see core/siting.hpp).")
-      .def(py::init([](int threads, bool local_search, std::size_t max_swaps, double bound_work_limit, int lagrangian_iterations,
-                       double gap_tolerance) {
+      .def(py::init([](int threads, bool local_search, std::size_t max_swaps, double bound_work_limit,
+                       int lagrangian_iterations, double gap_tolerance) {
              SitingOptions o;
              o.threads = threads;
              o.local_search = local_search;
@@ -77,15 +77,18 @@ void bind_options(py::module_& m) {
              o.gap_tolerance = gap_tolerance;
              return o;
            }),
-           py::kw_only(), py::arg("threads") = d.threads, py::arg("local_search") = d.local_search, py::arg("max_swaps") = d.max_swaps,
-           py::arg("bound_work_limit") = d.bound_work_limit, py::arg("lagrangian_iterations") = d.lagrangian_iterations,
-           py::arg("gap_tolerance") = d.gap_tolerance)
+           py::kw_only(), py::arg("threads") = d.threads, py::arg("local_search") = d.local_search,
+           py::arg("max_swaps") = d.max_swaps, py::arg("bound_work_limit") = d.bound_work_limit,
+           py::arg("lagrangian_iterations") = d.lagrangian_iterations, py::arg("gap_tolerance") = d.gap_tolerance)
       .def_readwrite("threads", &SitingOptions::threads, "Worker threads (0 = hardware concurrency).")
       .def_readwrite("local_search", &SitingOptions::local_search, "Run the 1-swap local search after the greedy.")
       .def_readwrite("max_swaps", &SitingOptions::max_swaps, "Upper limit on accepted swaps.")
-      .def_readwrite("bound_work_limit", &SitingOptions::bound_work_limit, "nnz * (p + 1) below which every greedy iterate gets exact gains.")
-      .def_readwrite("lagrangian_iterations", &SitingOptions::lagrangian_iterations, "Subgradient iterations of the Lagrangian bound (0 = none).")
-      .def_readwrite("gap_tolerance", &SitingOptions::gap_tolerance, "Relative gap at which bounding and restarts stop.")
+      .def_readwrite("bound_work_limit", &SitingOptions::bound_work_limit,
+                     "nnz * (p + 1) below which every greedy iterate gets exact gains.")
+      .def_readwrite("lagrangian_iterations", &SitingOptions::lagrangian_iterations,
+                     "Subgradient iterations of the Lagrangian bound (0 = none).")
+      .def_readwrite("gap_tolerance", &SitingOptions::gap_tolerance,
+                     "Relative gap at which bounding and restarts stop.")
       .def("__repr__", &repr);
 }
 
@@ -120,19 +123,20 @@ void bind_siting(py::module_& m) {
 
   m.def(
       "siting_solve",
-      [](SitingModel model, carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand, carray<double> cost,
-         double max_cost, std::size_t p, carray<std::uint8_t> precovered, carray<std::int64_t> fixed, carray<std::int32_t> group,
-         carray<std::int64_t> quota, QuotaMode mode, carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options,
-         py::object progress) {
+      [](SitingModel model, carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand,
+         carray<double> cost, double max_cost, std::size_t p, carray<std::uint8_t> precovered,
+         carray<std::int64_t> fixed, carray<std::int32_t> group, carray<std::int64_t> quota, QuotaMode mode,
+         carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options, py::object progress) {
         ProblemArrays a{weight, offsets, demand, cost, precovered, fixed, group, quota, zone, floor};
         SitingProblem problem = a.problem(max_cost, mode);
         Monitor monitor = make_monitor(progress);
         py::gil_scoped_release release;
         return solve_siting(model, problem, p, options, monitor);
       },
-      py::arg("model"), py::arg("weight"), py::arg("offsets"), py::arg("demand"), py::arg("cost"), py::arg("max_cost"), py::arg("p"),
-      py::arg("precovered"), py::arg("fixed"), py::arg("group"), py::arg("quota"), py::arg("mode"), py::arg("zone"), py::arg("floor"),
-      py::kw_only(), py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("progress") = py::none(),
+      py::arg("model"), py::arg("weight"), py::arg("offsets"), py::arg("demand"), py::arg("cost"),
+      py::arg("max_cost"), py::arg("p"), py::arg("precovered"), py::arg("fixed"), py::arg("group"), py::arg("quota"),
+      py::arg("mode"), py::arg("zone"), py::arg("floor"), py::kw_only(),
+      py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("progress") = py::none(),
       "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP.");
 }
 

@@ -43,7 +43,7 @@ void bind_vector(py::module_& m) {
             const auto& l = self.cast<const VectorLayer&>();
             py::list out;
             for (const auto& f : l.fields) {
-              const char* t = f.boolean                        ? "bool"
+              const char* t = f.boolean                      ? "bool"
                               : f.type == FieldType::Integer ? "int"
                               : f.type == FieldType::Real    ? "float"
                                                              : "str";
@@ -55,8 +55,9 @@ void bind_vector(py::module_& m) {
 
   m.def(
       "read_vector",
-      [](const std::string& path, const std::string& layer, const std::string& assume_crs, const std::string& x_column,
-         const std::string& y_column, const std::string& wkt_column, const std::string& where, bool require_geometry) {
+      [](const std::string& path, const std::string& layer, const std::string& assume_crs,
+         const std::string& x_column, const std::string& y_column, const std::string& wkt_column,
+         const std::string& where, bool require_geometry) {
         const ReadOptions o{.layer = layer,
                             .assume_crs = assume_crs,
                             .x_column = x_column,
@@ -67,7 +68,8 @@ void bind_vector(py::module_& m) {
         return nogil([&] { return read_vector(path, o); });
       },
       py::arg("path"), py::arg("layer") = "", py::arg("assume_crs") = "", py::arg("x_column") = "",
-      py::arg("y_column") = "", py::arg("wkt_column") = "", py::arg("where") = "", py::arg("require_geometry") = true);
+      py::arg("y_column") = "", py::arg("wkt_column") = "", py::arg("where") = "",
+      py::arg("require_geometry") = true);
   m.def(
       "list_layers", [](const std::string& path) { return nogil([&] { return list_layers(path); }); },
       py::arg("path"));

@@ -33,7 +33,9 @@ Field field_from(const std::string& name, py::handle col) {
   return f;
 }
 std::size_t field_size(const Field& f) {
-  return f.type == FieldType::String ? f.strings.size() : f.type == FieldType::Integer ? f.integers.size() : f.reals.size();
+  return f.type == FieldType::String    ? f.strings.size()
+         : f.type == FieldType::Integer ? f.integers.size()
+                                        : f.reals.size();
 }
 }  // namespace
 

@@ -14,53 +14,6 @@ JOBS="${JOBS:-$(nproc)}"
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data
               libboost-dev catch2 python3 python3-dev python3-venv)
 
-# TEMPORARY: removed once merged. C++ files not yet in .clang-format's layout: they were being
-# edited on other branches when the lint step was introduced, so the formatter was not applied to
-# them. The lead runs `"$VENV/bin/clang-format" -i` over every C++ source after merging and deletes
-# this list (and the TEMPORARY lists in pyproject.toml). Files not listed here are checked.
-CLANG_FORMAT_PENDING=(
-  bindings/bind.hpp
-  bindings/bind_io.cpp
-  bindings/bind_network.cpp
-  bindings/bind_roads.cpp
-  bindings/bind_siting.cpp
-  engine/core/access.cpp
-  engine/core/cell_coverage.cpp
-  engine/core/cell_coverage.hpp
-  engine/core/coverage.cpp
-  engine/core/coverage.hpp
-  engine/core/geometry.hpp
-  engine/core/network.cpp
-  engine/core/network.hpp
-  engine/core/network_access.cpp
-  engine/core/network_access.hpp
-  engine/core/parallel.hpp
-  engine/core/siting.cpp
-  engine/core/snapping.cpp
-  engine/core/snapping.hpp
-  engine/core/spatial_index.cpp
-  engine/io/crs.cpp
-  engine/io/gdal_util.cpp
-  engine/io/geos_ops.cpp
-  engine/io/geos_ops.hpp
-  engine/io/overlay.cpp
-  engine/io/raster.cpp
-  engine/io/roads.cpp
-  engine/io/roads.hpp
-  engine/io/vector.cpp
-  engine/io/vector.hpp
-  engine/io/writer.cpp
-  tests/cpp/test_access.cpp
-  tests/cpp/test_cell_coverage.cpp
-  tests/cpp/test_coverage.cpp
-  tests/cpp/test_geometry.cpp
-  tests/cpp/test_io.cpp
-  tests/cpp/test_network.cpp
-  tests/cpp/test_network_access.cpp
-  tests/cpp/test_roads.cpp
-  tests/cpp/test_siting.cpp
-  tests/cpp/test_snapping.cpp
-)
 
 log() { printf '\033[1m[jangkau]\033[0m %s\n' "$*" >&2; }
 
@@ -126,13 +79,8 @@ run_main() {
 # The C++ sources clang-format checks: everything under engine/, bindings/, tests/cpp/ and the
 # benchmarks, less the pending list above.
 cxx_sources() {
-  local f p skip
-  while IFS= read -r f; do
-    skip=0
-    for p in "${CLANG_FORMAT_PENDING[@]}"; do [ "$f" = "$p" ] && skip=1 && break; done
-    [ "$skip" -eq 1 ] || printf '%s\n' "$f"
-  done < <(cd "$ROOT" && find engine bindings tests/cpp benchmarks \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) \
-             -type f | LC_ALL=C sort)
+  (cd "$ROOT" && find engine bindings tests/cpp benchmarks \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) \
+     -type f | LC_ALL=C sort)
 }
 
 # No clang-tidy step: bugprone-* and performance-* (clang-tidy 23) over the engine's io/ and core
@@ -155,7 +103,7 @@ lint_cxx() {
   local files
   mapfile -t files < <(cxx_sources)
   "$VENV/bin/clang-format" --dry-run --Werror "${files[@]}"
-  log "lint: ${#files[@]} C++ files formatted (${#CLANG_FORMAT_PENDING[@]} pending)"
+  log "lint: ${#files[@]} C++ files formatted"
 }
 
 run_tests() {

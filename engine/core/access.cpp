@@ -137,7 +137,9 @@ AccessResult catchment(const CostTable& table, std::span<const double> populatio
   }
   r.access.assign(population.size(), 0.0);
   for (std::size_t k = 0; k < m; ++k)
-    if (w[k] > 0) r.access[static_cast<std::size_t>(table.demand[k])] += r.ratio[static_cast<std::size_t>(table.supply[k])] * w[k];
+    if (w[k] > 0)
+      r.access[static_cast<std::size_t>(table.demand[k])] += r.ratio[static_cast<std::size_t>(table.supply[k])] *
+                                                             w[k];
   return r;
 }
 

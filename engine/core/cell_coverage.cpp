@@ -77,8 +77,7 @@ inline void emit(const Window& w, double ua, double va, double ub, double vb, do
 
 // Splits edge (u0,v0)→(u1,v1) at the grid lines inside the window (a DDA walk merging the
 // crossings of horizontal and vertical lines by edge parameter t) and emits the pieces.
-void walk_edge(const Window& w, double u0, double v0, double u1, double v1, double factor,
-               std::vector<Piece>& out) {
+void walk_edge(const Window& w, double u0, double v0, double u1, double v1, double factor, std::vector<Piece>& out) {
   const double du = u1 - u0, dv = v1 - v0;
   if (dv == 0.0) return;  // horizontal edges contribute nothing to ∫ … dv
   const double row_top = static_cast<double>(w.r_lo), row_bottom = static_cast<double>(w.r_hi + 1);
@@ -255,7 +254,6 @@ void check_polygons(const GeometryArray& a) {
 
 }  // namespace
 }  // namespace detail
-
 
 CellCoverageAccumulator::CellCoverageAccumulator(const GridSpec& grid, const Box& bounds)
     : m_grid(grid), m_inv_w(1.0 / grid.cell_width), m_inv_h(1.0 / grid.cell_height) {

@@ -49,7 +49,9 @@ struct GridSpec {
   /// x of the centre of column `col`.
   double center_x(std::size_t col) const noexcept { return origin_x + (static_cast<double>(col) + 0.5) * cell_width; }
   /// y of the centre of row `row`.
-  double center_y(std::size_t row) const noexcept { return origin_y - (static_cast<double>(row) + 0.5) * cell_height; }
+  double center_y(std::size_t row) const noexcept {
+    return origin_y - (static_cast<double>(row) + 0.5) * cell_height;
+  }
 };
 
 /// Throws InvalidInputError unless the grid has finite origin, positive finite cell
@@ -191,7 +193,6 @@ ZonalSums zonal_sums(const GridSpec& grid, std::span<const double> values, const
 /// Per cell, the sum over polygons of their covered fraction (a dense rows·cols array).
 /// For polygons that partition the grid's extent, every cell sums to 1.
 std::vector<double> coverage_fraction_sum(const GridSpec& grid, const GeometryArray& polygons,
-                                          const CellCoverageOptions& options = {},
-                                          Monitor& monitor = null_monitor());
+                                          const CellCoverageOptions& options = {}, Monitor& monitor = null_monitor());
 
 }  // namespace jangkau

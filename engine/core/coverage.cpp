@@ -95,7 +95,9 @@ struct Buckets {
           auto& fill = count[t];
           const auto [lo, hi] = range(t);
           for (std::size_t i = lo; i < hi; ++i)
-            for_buckets(i, [&](std::size_t k) { ids[static_cast<std::size_t>(fill[k]++)] = static_cast<std::int32_t>(i); });
+            for_buckets(i, [&](std::size_t k) {
+              ids[static_cast<std::size_t>(fill[k]++)] = static_cast<std::int32_t>(i);
+            });
         },
         1);
   }
@@ -271,8 +273,8 @@ struct Discs {
     return !(xmax < reach.min_x || xmin > reach.max_x || ymax < reach.min_y || ymin > reach.max_y);
   }
 
-  void build(std::span<const double> px, std::span<const double> py, double radius, int quadrant_segments,
-             double ox, double oy, const Box& zones_box) {
+  void build(std::span<const double> px, std::span<const double> py, double radius, int quadrant_segments, double ox,
+             double oy, const Box& zones_box) {
     r = radius;
     n = 4 * quadrant_segments;
     const double step = (std::numbers::pi / 2.0) / quadrant_segments;
@@ -324,9 +326,9 @@ struct Discs {
     if (c.empty()) all.expand(0.0, 0.0);
     // Buckets of about one disc each, at least r/2 wide: a query (segment ± r) then visits a
     // few buckets holding few discs, both for sparse and for dense facilities.
-    const double spacing =
-        c.empty() ? r : std::sqrt(std::max(all.max_x - all.min_x, r) * std::max(all.max_y - all.min_y, r) /
-                                  static_cast<double>(c.size()));
+    const double spacing = c.empty() ? r
+                                     : std::sqrt(std::max(all.max_x - all.min_x, r) *
+                                                 std::max(all.max_y - all.min_y, r) / static_cast<double>(c.size()));
     grid.init(all, std::max(0.5 * r, spacing), 2048.0);
     grid.build(c.size(), [&](std::size_t i) { return seg_box(cx[i], cy[i], cx[i], cy[i]); });
   }
@@ -571,8 +573,9 @@ void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads,
           const auto kk = static_cast<std::size_t>(k);
           const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
           const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
-          cover_segment(d, shared, shared ? std::span<const std::int32_t>(s.per_edge[kk]) : std::span<const std::int32_t>(),
-                        ax, ay, bx, by, i, hint, s.iv);
+          cover_segment(d, shared,
+                        shared ? std::span<const std::int32_t>(s.per_edge[kk]) : std::span<const std::int32_t>(), ax,
+                        ay, bx, by, i, hint, s.iv);
           double prev = 0.0;
           auto emit_free = [&](double t0, double t1) {
             if (!(t1 > t0)) return;
@@ -732,7 +735,8 @@ void disc_driver(const GeometryArray& zones, std::span<const double> px, std::sp
     const auto r1 = zones.part_offsets[static_cast<std::size_t>(zones.geom_offsets[g + 1])];
     return zones.ring_offsets[static_cast<std::size_t>(r1)] - zones.ring_offsets[static_cast<std::size_t>(r0)];
   };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return vertices(a) > vertices(b); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return vertices(a) > vertices(b); });
   std::vector<DiscScratch> scratch(std::max(1u, threads));
   const std::size_t n_zones = zones.size();
   parallel_for(
@@ -740,7 +744,9 @@ void disc_driver(const GeometryArray& zones, std::span<const double> px, std::sp
       [&](std::size_t job, unsigned w) {
         if (monitor.cancelled()) throw CancelledError("computation cancelled");
         const std::size_t g = order[job % n_zones], j = job / n_zones;
-        per_zone(j, g, w, [&](auto&& add) { zone_boundary(zones, g, boxes[g], ox, oy, discs[j], by_zone[j], scratch[w], add); });
+        per_zone(j, g, w, [&](auto&& add) {
+          zone_boundary(zones, g, boxes[g], ox, oy, discs[j], by_zone[j], scratch[w], add);
+        });
       },
       1);
   monitor.report("disc coverage", 2 * radii.size(), 2 * radii.size());
@@ -784,28 +790,29 @@ std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const 
   const double ox = zb.min_x, oy = zb.min_y;
   std::vector<std::unique_ptr<CellCoverageAccumulator>> accs(std::max(1u, thread_count(options.threads)));
   std::vector<std::vector<detail::Seg>> seg_buffers(accs.size());
-  detail::disc_driver(zones, px, py, radii, options, monitor, [&](std::size_t j, std::size_t g, unsigned w, auto walk) {
-    if (zones.empty(g)) return;
-    // The window is the box of zone ∩ U's boundary, usually much smaller than the zone's.
-    std::vector<detail::Seg>& segs = seg_buffers[w];
-    segs.clear();
-    Box box;
-    walk([&](const detail::Seg& q) {
-      segs.push_back(q);
-      box.expand(q.x0 + ox, q.y0 + oy);
-      box.expand(q.x1 + ox, q.y1 + oy);
-    });
-    if (segs.empty()) return;
-    if (!accs[w]) accs[w] = std::make_unique<CellCoverageAccumulator>(grid, box);
-    CellCoverageAccumulator& acc = *accs[w];
-    acc.reset(box);
-    for (const auto& q : segs) acc.add_segment(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy);
-    double sum = 0.0;
-    acc.visit([&](std::size_t row, std::size_t c0, std::span<const double> f) {
-      sum += weighted_row_sum(values.data() + row * grid.cols + c0, f, has_nodata, nodata).sum;
-    });
-    out[j * n + g] = sum;
-  });
+  detail::disc_driver(zones, px, py, radii, options, monitor,
+                      [&](std::size_t j, std::size_t g, unsigned w, auto walk) {
+                        if (zones.empty(g)) return;
+                        // The window is the box of zone ∩ U's boundary, usually much smaller than the zone's.
+                        std::vector<detail::Seg>& segs = seg_buffers[w];
+                        segs.clear();
+                        Box box;
+                        walk([&](const detail::Seg& q) {
+                          segs.push_back(q);
+                          box.expand(q.x0 + ox, q.y0 + oy);
+                          box.expand(q.x1 + ox, q.y1 + oy);
+                        });
+                        if (segs.empty()) return;
+                        if (!accs[w]) accs[w] = std::make_unique<CellCoverageAccumulator>(grid, box);
+                        CellCoverageAccumulator& acc = *accs[w];
+                        acc.reset(box);
+                        for (const auto& q : segs) acc.add_segment(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy);
+                        double sum = 0.0;
+                        acc.visit([&](std::size_t row, std::size_t c0, std::span<const double> f) {
+                          sum += weighted_row_sum(values.data() + row * grid.cols + c0, f, has_nodata, nodata).sum;
+                        });
+                        out[j * n + g] = sum;
+                      });
   return out;
 }
 

@@ -153,11 +153,11 @@ namespace detail {
 
 // ----------------------------------------------------------------------------- bucket rule
 
-BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, std::size_t nodes,
-                       std::size_t arcs, std::size_t seeds, double lowest_seed, double highest_seed, double cutoff) {
-  constexpr double kMargin = 1.0 / 4096.0;          // 2^-12 of a width
-  constexpr double kMaxSlots = 1048576.0;           // 2^20
-  constexpr double kMaxIndex = 1073741824.0;        // 2^30
+BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, std::size_t nodes, std::size_t arcs,
+                       std::size_t seeds, double lowest_seed, double highest_seed, double cutoff) {
+  constexpr double kMargin = 1.0 / 4096.0;    // 2^-12 of a width
+  constexpr double kMaxSlots = 1048576.0;     // 2^20
+  constexpr double kMaxIndex = 1073741824.0;  // 2^30
   if (!(lightest > 0) || !std::isfinite(lightest) || seeds == 0 ||
       arcs + seeds >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
     return {};
@@ -377,7 +377,7 @@ void Dijkstra<View>::take_results(std::vector<double>& cost, std::vector<NodeInd
     group = std::move(m_group);
   else
     group.assign(cost.size(), -1);  // groups were not tracked
-  m_cost.clear();  // the next reset() refills the costs and the settled flags
+  m_cost.clear();                   // the next reset() refills the costs and the settled flags
   m_group.clear();
   m_settled.clear();
 }

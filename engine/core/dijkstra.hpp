@@ -37,9 +37,7 @@ struct Seeds {
 
   std::size_t size() const noexcept { return node.size(); }
   double offset_at(std::size_t k) const noexcept { return offset.empty() ? 0.0 : offset[k]; }
-  NodeIndex group_at(std::size_t k) const noexcept {
-    return group.empty() ? static_cast<NodeIndex>(k) : group[k];
-  }
+  NodeIndex group_at(std::size_t k) const noexcept { return group.empty() ? static_cast<NodeIndex>(k) : group[k]; }
   /// Number of groups = max group + 1 (0 when empty).
   std::size_t group_count() const noexcept;
 };
@@ -99,8 +97,12 @@ class PlainView {
   /// Spans must outlive the view; `lightest`/`heaviest` = smallest/largest weight.
   PlainView(std::span<const std::int64_t> offsets, std::span<const std::int32_t> targets,
             std::span<const double> weights, double lightest, double heaviest) noexcept
-      : m_offsets(offsets.data()), m_targets(targets.data()), m_weights(weights.data()),
-        m_nodes(offsets.empty() ? 0 : offsets.size() - 1), m_arcs(targets.size()), m_lightest(lightest),
+      : m_offsets(offsets.data()),
+        m_targets(targets.data()),
+        m_weights(weights.data()),
+        m_nodes(offsets.empty() ? 0 : offsets.size() - 1),
+        m_arcs(targets.size()),
+        m_lightest(lightest),
         m_heaviest(heaviest) {}
 
   /// Number of nodes (ids in [0, node_count())).
@@ -151,9 +153,9 @@ struct ContractedGraph {
   std::vector<std::uint32_t> chain_first{0};
   std::vector<double> chain_weight;
   double lightest = std::numeric_limits<double>::infinity();  ///< smallest first weight of an arc
-  double heaviest = 0;                                         ///< largest total weight of an arc
-  std::size_t longest_chain = 0;                               ///< most chain weights of one arc
-  std::size_t live_nodes = 0;                                  ///< nodes not bypassed
+  double heaviest = 0;                                        ///< largest total weight of an arc
+  std::size_t longest_chain = 0;                              ///< most chain weights of one arc
+  std::size_t live_nodes = 0;                                 ///< nodes not bypassed
   bool built = false;  ///< false: too few nodes to bypass (contract_chains() returns an empty one)
 };
 
@@ -167,8 +169,11 @@ ContractedGraph contract_chains(const Graph& graph, std::size_t weight_set, std:
 class ContractedView {
  public:
   explicit ContractedView(const ContractedGraph& g) noexcept
-      : m_first(g.first.data()), m_arcs(g.arcs.data()), m_chain_first(g.chain_first.data()),
-        m_chain_weight(g.chain_weight.data()), m_g(&g) {}
+      : m_first(g.first.data()),
+        m_arcs(g.arcs.data()),
+        m_chain_first(g.chain_first.data()),
+        m_chain_weight(g.chain_weight.data()),
+        m_g(&g) {}
   /// Number of node ids (bypassed nodes included).
   std::size_t node_count() const noexcept { return m_g->first.empty() ? 0 : m_g->first.size() - 1; }
   /// Number of arcs.
@@ -223,8 +228,8 @@ struct BucketPlan {
   double width = 0;
   std::size_t slots = 0;  ///< ring size, a power of two
 };
-BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, std::size_t nodes,
-                       std::size_t arcs, std::size_t seeds, double lowest_seed, double highest_seed, double cutoff);
+BucketPlan bucket_plan(double lightest, double heaviest, std::size_t additions, std::size_t nodes, std::size_t arcs,
+                       std::size_t seeds, double lowest_seed, double highest_seed, double cutoff);
 
 /// Bucket queue (Dial 1969; Dinitz 1978) on a ring of buckets (see bucket_plan()). Each
 /// bucket is a list of fixed-size chunks of node ids from one pool, recycled as soon as a

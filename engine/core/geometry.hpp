@@ -31,7 +31,10 @@ struct GeometryArray {
   bool empty(std::size_t g) const noexcept { return geom_offsets[g] == geom_offsets[g + 1]; }
 
   /// Appends one coordinate to the ring being built.
-  void push_coordinate(double px, double py) { x.push_back(px); y.push_back(py); }
+  void push_coordinate(double px, double py) {
+    x.push_back(px);
+    y.push_back(py);
+  }
   /// Closes the ring being built (call after its coordinates).
   void end_ring() { ring_offsets.push_back(static_cast<std::int64_t>(x.size())); }
   /// Closes the part being built (after its rings).
@@ -39,7 +42,12 @@ struct GeometryArray {
   /// Closes the geometry being built (after its parts).
   void end_geometry() { geom_offsets.push_back(static_cast<std::int64_t>(part_offsets.size() - 1)); }
   /// Appends a single point geometry.
-  void push_point(double px, double py) { push_coordinate(px, py); end_ring(); end_part(); end_geometry(); }
+  void push_point(double px, double py) {
+    push_coordinate(px, py);
+    end_ring();
+    end_part();
+    end_geometry();
+  }
   /// Appends geometry g of `other` (which must have the same kind).
   void append_from(const GeometryArray& other, std::size_t g);
 };

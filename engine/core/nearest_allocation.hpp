@@ -27,7 +27,6 @@ struct Allocation {
 /// deterministic. Throws InvalidInputError on length mismatch or negative population.
 Allocation allocate_nearest(std::span<const double> cell_x, std::span<const double> cell_y,
                             std::span<const double> population, std::span<const double> facility_x,
-                            std::span<const double> facility_y, int threads = 0,
-                            Monitor& monitor = null_monitor());
+                            std::span<const double> facility_y, int threads = 0, Monitor& monitor = null_monitor());
 
 }  // namespace jangkau

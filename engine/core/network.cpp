@@ -21,7 +21,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 }
 
 void check_cutoff(double cutoff) {
-  if (std::isnan(cutoff) || cutoff < 0) fail("cutoff must be >= 0 (or +inf), got " + std::to_string(cutoff), -1, "cutoff");
+  if (std::isnan(cutoff) || cutoff < 0)
+    fail("cutoff must be >= 0 (or +inf), got " + std::to_string(cutoff), -1, "cutoff");
 }
 
 // Union-find with path halving; union by index keeps the representative deterministic.
@@ -53,7 +54,8 @@ Graph Graph::from_edges(std::size_t node_count, std::span<const NodeIndex> from,
   if (node_count >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
     fail("node_count must be < 2^31, got " + std::to_string(node_count), -1, "node_count");
   if (from.size() != to.size())
-    fail("'from' and 'to' differ in length (" + std::to_string(from.size()) + " vs " + std::to_string(to.size()) + ")",
+    fail("'from' and 'to' differ in length (" + std::to_string(from.size()) + " vs " + std::to_string(to.size()) +
+             ")",
          -1, "to");
   if (weights.empty()) fail("at least one weight set is required", -1, "weight");
   const std::size_t m = from.size();
@@ -96,7 +98,8 @@ Graph Graph::from_edges(std::size_t node_count, std::span<const NodeIndex> from,
   for (std::size_t w = 0; w < weights.size(); ++w) {
     auto& out = g.m_weights[w];
     out.resize(m);
-    for (std::size_t slot = 0; slot < m; ++slot) out[slot] = weights[w][static_cast<std::size_t>(g.m_edge_ids[slot])] + 0.0;
+    for (std::size_t slot = 0; slot < m; ++slot)
+      out[slot] = weights[w][static_cast<std::size_t>(g.m_edge_ids[slot])] + 0.0;
     double lo = m == 0 ? 0.0 : kInf, hi = 0.0;
     for (double c : out) {
       lo = std::min(lo, c);
@@ -156,7 +159,8 @@ std::vector<std::int64_t> weak_components(const Graph& graph) {
     if (root[u] == static_cast<std::int32_t>(u)) roots.push_back(static_cast<std::int32_t>(u));
   std::stable_sort(roots.begin(), roots.end(), [&](std::int32_t a, std::int32_t b) { return size[a] > size[b]; });
   std::vector<std::int64_t> label_of_root(n, -1);
-  for (std::size_t c = 0; c < roots.size(); ++c) label_of_root[static_cast<std::size_t>(roots[c])] = static_cast<std::int64_t>(c);
+  for (std::size_t c = 0; c < roots.size(); ++c)
+    label_of_root[static_cast<std::size_t>(roots[c])] = static_cast<std::int64_t>(c);
   std::vector<std::int64_t> label(n);
   for (std::size_t u = 0; u < n; ++u) label[u] = label_of_root[static_cast<std::size_t>(root[u])];
   return label;

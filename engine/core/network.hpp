@@ -41,8 +41,7 @@ class Graph {
   /// are kept. Throws InvalidInputError naming the edge index (feature) and field ("from",
   /// "to", "weight[w]") when an id is outside [0, node_count), a weight is NaN, infinite or
   /// negative, the arrays differ in length, no weight set is given, or node_count >= 2^31.
-  static Graph from_edges(std::size_t node_count, std::span<const NodeIndex> from,
-                          std::span<const NodeIndex> to,
+  static Graph from_edges(std::size_t node_count, std::span<const NodeIndex> from, std::span<const NodeIndex> to,
                           const std::vector<std::span<const double>>& weights);
 
   /// Number of nodes.
@@ -79,8 +78,8 @@ std::vector<std::int64_t> weak_components(const Graph& graph);
 
 /// An induced subgraph and the mapping of its nodes back to the parent graph.
 struct Subgraph {
-  Graph graph;                          ///< edge_ids() refer to the parent's input edge list
-  std::vector<NodeIndex> parent_node;   ///< parent node index of each subgraph node
+  Graph graph;                         ///< edge_ids() refer to the parent's input edge list
+  std::vector<NodeIndex> parent_node;  ///< parent node index of each subgraph node
 };
 
 /// The subgraph induced by the nodes with keep[u] != 0 (node order preserved). Throws
@@ -130,19 +129,17 @@ struct SearchOptions {
 /// node_count), +inf where unreachable or beyond the cutoff. Sources run in parallel.
 /// Throws InvalidInputError on a source outside the graph; CancelledError via the monitor.
 std::vector<double> shortest_path_costs(const Graph& graph, std::span<const NodeIndex> sources,
-                                        const SearchOptions& options = {},
-                                        Monitor& monitor = null_monitor());
+                                        const SearchOptions& options = {}, Monitor& monitor = null_monitor());
 
 /// Nearest facility of every node.
 struct NearestResult {
-  std::vector<double> cost;          ///< per node; +inf if no facility within the cutoff
-  std::vector<NodeIndex> facility;   ///< per node; group id of the nearest facility, -1 if none
+  std::vector<double> cost;         ///< per node; +inf if no facility within the cutoff
+  std::vector<NodeIndex> facility;  ///< per node; group id of the nearest facility, -1 if none
 };
 
 /// Nearest facility (seed group) of every node in ONE multi-source search; ties go to the
 /// lowest group id. Throws InvalidInputError on invalid seeds.
-NearestResult nearest_facility(const Graph& graph, const Seeds& facilities,
-                               const SearchOptions& options = {});
+NearestResult nearest_facility(const Graph& graph, const Seeds& facilities, const SearchOptions& options = {});
 
 /// A sparse cost matrix in COO form sorted by source, then target.
 struct CostMatrix {

@@ -32,14 +32,13 @@ void check_amounts(std::span<const double> v, const char* field) {
 struct FacilityPairs {
   std::vector<std::int32_t> demand;
   std::vector<std::vector<double>> weight;  // [spec][pair]
-  std::vector<double> catchment;           // [spec]
+  std::vector<double> catchment;            // [spec]
 };
 
 }  // namespace
 
-std::vector<AccessResult> network_floating_catchments(const Graph& graph, const Seeds& sources,
-                                                      const Seeds& targets, const ExtraPairs& extra,
-                                                      std::span<const double> population,
+std::vector<AccessResult> network_floating_catchments(const Graph& graph, const Seeds& sources, const Seeds& targets,
+                                                      const ExtraPairs& extra, std::span<const double> population,
                                                       std::span<const double> capacity,
                                                       const NetworkAccessOptions& options,
                                                       std::span<const CatchmentSpec> specs, Monitor& monitor) {
@@ -88,7 +87,8 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
   for (std::size_t j = 0; j < n_fac; ++j) extra_off[j + 1] += extra_off[j];
   {
     std::vector<std::size_t> at(extra_off.begin(), extra_off.end() - 1);
-    for (std::size_t k = 0; k < extra.cost.size(); ++k) extra_idx[at[static_cast<std::size_t>(extra.source[k])]++] = k;
+    for (std::size_t k = 0; k < extra.cost.size(); ++k)
+      extra_idx[at[static_cast<std::size_t>(extra.source[k])]++] = k;
   }
   // The searches run on the graph with its chains of bend nodes contracted when that
   // bypasses at least a quarter of the nodes (fewer queue operations, the same costs), on
@@ -161,8 +161,8 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
             run.track_groups = false;
             auto gather = [&](const auto& search) {
               const auto settled = search.settled();
-              const double expected =
-                  static_cast<double>(settled.size()) * static_cast<double>(targets.size()) / live_nodes;
+              const double expected = static_cast<double>(settled.size()) * static_cast<double>(targets.size()) /
+                                      live_nodes;
               dense = 4.0 * expected > static_cast<double>(n_dem);
               if (dense) {
                 for (std::size_t g = 0; g < n_dem; ++g) {
@@ -252,8 +252,11 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
           const auto hi = static_cast<std::int32_t>(n_dem * (q + 1) / ranges);
           for (std::size_t k = 0; k < nb; ++k) {
             const auto& p = pairs[k];
-            const auto a = static_cast<std::size_t>(std::lower_bound(p.demand.begin(), p.demand.end(), lo) - p.demand.begin());
-            const auto b = static_cast<std::size_t>(std::lower_bound(p.demand.begin() + static_cast<std::ptrdiff_t>(a), p.demand.end(), hi) - p.demand.begin());
+            const auto a = static_cast<std::size_t>(std::lower_bound(p.demand.begin(), p.demand.end(), lo) -
+                                                    p.demand.begin());
+            const auto b = static_cast<std::size_t>(
+                std::lower_bound(p.demand.begin() + static_cast<std::ptrdiff_t>(a), p.demand.end(), hi) -
+                p.demand.begin());
             for (std::size_t s = 0; s < n_spec; ++s) {
               const double ratio = results[s].ratio[b0 + k];
               double* acc = results[s].access.data();

@@ -58,9 +58,8 @@ struct CatchmentSpec {
 /// contracted when that pays, bounded by options.cutoff, stopping once every target node is
 /// settled; one workspace per thread) runs once; its pairs are kept for one block of facilities at a time. Throws as
 /// network_floating_catchment().
-std::vector<AccessResult> network_floating_catchments(const Graph& graph, const Seeds& sources,
-                                                      const Seeds& targets, const ExtraPairs& extra,
-                                                      std::span<const double> population,
+std::vector<AccessResult> network_floating_catchments(const Graph& graph, const Seeds& sources, const Seeds& targets,
+                                                      const ExtraPairs& extra, std::span<const double> population,
                                                       std::span<const double> capacity,
                                                       const NetworkAccessOptions& options,
                                                       std::span<const CatchmentSpec> specs,

@@ -23,7 +23,8 @@ inline unsigned thread_count(int requested = 0) {
 /// indices from a shared counter. The first exception thrown by any worker is rethrown.
 template <class Fn>
 void parallel_for(std::size_t n, unsigned threads, Fn&& fn, std::size_t chunk = 64) {
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>((n + chunk - 1) / std::max<std::size_t>(chunk, 1))));
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>((n + chunk - 1) /
+                                                                           std::max<std::size_t>(chunk, 1))));
   if (threads <= 1) {
     for (std::size_t i = 0; i < n; ++i) fn(i, 0u);
     return;

@@ -134,7 +134,8 @@ std::vector<std::int64_t> merge_endpoints(std::vector<RoadPolyline>& polys, doub
     centre[e] = static_cast<std::int64_t>(e);
     const double cx = values[e].first.get<0>(), cy = values[e].first.get<1>();
     hits.clear();
-    tree.query(bgi::intersects(BBox(BPoint(cx - tol, cy - tol), BPoint(cx + tol, cy + tol))), std::back_inserter(hits));
+    tree.query(bgi::intersects(BBox(BPoint(cx - tol, cy - tol), BPoint(cx + tol, cy + tol))),
+               std::back_inserter(hits));
     std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
     members.assign(1, e);
     lines_used.assign(1, e / 2);

@@ -59,8 +59,8 @@ enum class JoinKind : std::uint8_t {
 /// Every join made while building the topology, one row each, in a deterministic order.
 struct JoinReport {
   std::vector<JoinKind> kind;
-  std::vector<double> x, y;        ///< location, in the coordinates of the lines (metres)
-  std::vector<double> distance_m;  ///< how far the endpoint moved (0 for other kinds)
+  std::vector<double> x, y;                  ///< location, in the coordinates of the lines (metres)
+  std::vector<double> distance_m;            ///< how far the endpoint moved (0 for other kinds)
   std::vector<std::int64_t> line_a, line_b;  ///< input line indices (a moved / split / dropped, by b)
 
   std::size_t size() const noexcept { return kind.size(); }
@@ -135,16 +135,16 @@ struct RoadLineAttributes {
 /// edge numbering depend only on the input: nodes in order of first appearance along the
 /// lines, edges per piece of line in line order (forward before backward).
 struct RoadGraph {
-  std::vector<double> node_x, node_y;         ///< metres
+  std::vector<double> node_x, node_y;  ///< metres
   std::vector<std::int64_t> edge_from, edge_to;
-  std::vector<std::int64_t> edge_twin;        ///< the opposite edge of a two-way piece, else -1
-  std::vector<std::int64_t> edge_piece;       ///< undirected piece of line (twins share it)
-  std::vector<double> edge_length_m;          ///< > 0
+  std::vector<std::int64_t> edge_twin;   ///< the opposite edge of a two-way piece, else -1
+  std::vector<std::int64_t> edge_piece;  ///< undirected piece of line (twins share it)
+  std::vector<double> edge_length_m;     ///< > 0
   std::vector<double> edge_speed_kmh;
-  std::vector<double> edge_time_s;            ///< edge_length_m / (edge_speed_kmh / 3.6)
-  std::vector<std::int32_t> edge_class;       ///< class code of the line
-  std::vector<std::int64_t> edge_line;        ///< index of the input line
-  GeometryArray edge_geometry;                ///< kind Line, one per edge, oriented from → to
+  std::vector<double> edge_time_s;       ///< edge_length_m / (edge_speed_kmh / 3.6)
+  std::vector<std::int32_t> edge_class;  ///< class code of the line
+  std::vector<std::int64_t> edge_line;   ///< index of the input line
+  GeometryArray edge_geometry;           ///< kind Line, one per edge, oriented from → to
   JoinReport joins;
   /// The edge list as a CSR graph: weight set 0 = edge_time_s, 1 = edge_length_m; edge ids
   /// are edge indices. Built by build_graphs().

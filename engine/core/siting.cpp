@@ -9,7 +9,8 @@
 
 namespace jangkau {
 
-SitingResult solve_siting(SitingModel model, const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {
+SitingResult solve_siting(SitingModel model, const SitingProblem& problem, std::size_t p,
+                          const SitingOptions& options, Monitor& monitor) {
   switch (model) {
     case SitingModel::MCLP:
       return solve_mclp(problem, p, options, monitor);
@@ -18,7 +19,8 @@ SitingResult solve_siting(SitingModel model, const SitingProblem& problem, std::
     case SitingModel::PMedian:
       return solve_p_median(problem, p, options, monitor);
   }
-  throw InvalidInputError("unknown siting model id " + std::to_string(static_cast<int>(model)), detail::field_ctx("model"));
+  throw InvalidInputError("unknown siting model id " + std::to_string(static_cast<int>(model)),
+                          detail::field_ctx("model"));
 }
 
 double best_feasible_sum(const SitingProblem& problem, std::span<const double> value, std::size_t count,

@@ -154,8 +154,8 @@ SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const S
 
 /// Solves `model` (p is ignored for LSCP). Throws as the model's solve_* function, and
 /// InvalidInputError for a model value outside the enum.
-SitingResult solve_siting(SitingModel model, const SitingProblem& problem, std::size_t p, const SitingOptions& options = {},
-                          Monitor& monitor = null_monitor());
+SitingResult solve_siting(SitingModel model, const SitingProblem& problem, std::size_t p,
+                          const SitingOptions& options = {}, Monitor& monitor = null_monitor());
 
 /// Maximum of Σ_{j∈T} value_j over sets T of `count` candidates obeying the quotas of
 /// `problem` (AtLeast: ≥ quota per group; Exactly: = quota per group), with candidates in

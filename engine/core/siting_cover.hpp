@@ -15,8 +15,8 @@ namespace jangkau::detail {
 /// Cover counts per demand point for the fixed sites plus a list of chosen sites.
 struct Cover {
   const Instance& in;
-  std::vector<std::int32_t> count;   // open sites covering i (kBase if covered by fixed/pre-covered)
-  std::vector<std::int32_t> owner;   // position in `sites` of the single covering site when count == 1
+  std::vector<std::int32_t> count;  // open sites covering i (kBase if covered by fixed/pre-covered)
+  std::vector<std::int32_t> owner;  // position in `sites` of the single covering site when count == 1
   double base_weight = 0;
 
   explicit Cover(const Instance& instance) : in(instance), count(instance.n, 0), owner(instance.n, -1) {}
@@ -68,7 +68,8 @@ struct Cover {
   /// Rebuilds counts and owners from the fixed sites and `sites`.
   void rebuild(const std::vector<std::uint8_t>& fixed, const std::vector<std::int64_t>& sites) {
     init_base(fixed);
-    for (std::size_t k = 0; k < sites.size(); ++k) add(static_cast<std::size_t>(sites[k]), static_cast<std::int32_t>(k));
+    for (std::size_t k = 0; k < sites.size(); ++k)
+      add(static_cast<std::size_t>(sites[k]), static_cast<std::int32_t>(k));
     for (std::size_t k = 0; k < sites.size(); ++k) {
       // owners must name the unique coverer; recompute after all adds
       auto j = static_cast<std::size_t>(sites[k]);

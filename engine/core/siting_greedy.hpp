@@ -53,8 +53,8 @@ class LazyHeap {
 /// after the start and after every selection. Quotas: a candidate that cannot join now
 /// never can (the quota state only tightens). Throws InfeasibleError if the heap runs empty.
 template <class Gain, class Commit, class Hook>
-void lazy_greedy(const Instance& in, std::size_t p, Selection& sel, std::vector<double>& bound_value, unsigned threads,
-                 Monitor& monitor, Gain&& gain, Commit&& commit, Hook&& hook) {
+void lazy_greedy(const Instance& in, std::size_t p, Selection& sel, std::vector<double>& bound_value,
+                 unsigned threads, Monitor& monitor, Gain&& gain, Commit&& commit, Hook&& hook) {
   parallel_for(
       in.m, threads,
       [&](std::size_t j, unsigned) {

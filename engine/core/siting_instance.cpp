@@ -14,27 +14,34 @@ void validate(Instance& in) {
   if (pr.offsets[0] != 0) throw InvalidInputError("offsets[0] must be 0", field_ctx("offsets", 0));
   for (std::size_t j = 0; j < in.m; ++j)
     if (pr.offsets[j + 1] < pr.offsets[j])
-      throw InvalidInputError("offsets must be non-decreasing", field_ctx("offsets", static_cast<std::int64_t>(j + 1)));
+      throw InvalidInputError("offsets must be non-decreasing",
+                              field_ctx("offsets", static_cast<std::int64_t>(j + 1)));
   if (static_cast<std::size_t>(pr.offsets[in.m]) != pr.demand_index.size())
-    throw InvalidInputError("offsets[m] must equal the number of entries (" + std::to_string(pr.demand_index.size()) + ")",
+    throw InvalidInputError("offsets[m] must equal the number of entries (" + std::to_string(pr.demand_index.size()) +
+                                ")",
                             field_ctx("offsets", static_cast<std::int64_t>(in.m)));
   if (!pr.cost.empty() && pr.cost.size() != pr.demand_index.size())
     throw InvalidInputError("cost must be empty or have one value per entry", field_ctx("cost"));
   if (std::isnan(pr.max_cost)) throw InvalidInputError("max_cost must not be NaN", field_ctx("max_cost"));
   for (std::size_t i = 0; i < in.n; ++i)
     if (!(pr.demand_weight[i] >= 0) || !std::isfinite(pr.demand_weight[i]))
-      throw InvalidInputError("demand weights must be finite and >= 0", field_ctx("demand_weight", static_cast<std::int64_t>(i)));
+      throw InvalidInputError("demand weights must be finite and >= 0",
+                              field_ctx("demand_weight", static_cast<std::int64_t>(i)));
   for (std::size_t e = 0; e < pr.cost.size(); ++e)
-    if (!(pr.cost[e] >= 0)) throw InvalidInputError("costs must be >= 0 (inf allowed, NaN not)", field_ctx("cost", static_cast<std::int64_t>(e)));
+    if (!(pr.cost[e] >= 0))
+      throw InvalidInputError("costs must be >= 0 (inf allowed, NaN not)",
+                              field_ctx("cost", static_cast<std::int64_t>(e)));
   // Duplicate (demand, candidate) pairs would count a point twice in a gain.
   std::vector<std::int64_t> seen(in.n, -1);
   for (std::size_t j = 0; j < in.m; ++j)
     for (std::int64_t e = in.begin(j); e < in.end(j); ++e) {
       std::int64_t i = pr.demand_index[static_cast<std::size_t>(e)];
       if (i < 0 || static_cast<std::size_t>(i) >= in.n)
-        throw InvalidInputError("demand index out of range [0, " + std::to_string(in.n) + ")", field_ctx("demand_index", e));
+        throw InvalidInputError("demand index out of range [0, " + std::to_string(in.n) + ")",
+                                field_ctx("demand_index", e));
       if (seen[static_cast<std::size_t>(i)] == static_cast<std::int64_t>(j))
-        throw InvalidInputError("duplicate (demand " + std::to_string(i) + ", candidate " + std::to_string(j) + ") entry",
+        throw InvalidInputError("duplicate (demand " + std::to_string(i) + ", candidate " + std::to_string(j) +
+                                    ") entry",
                                 field_ctx("demand_index", e));
       seen[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(j);
     }
@@ -44,21 +51,26 @@ void validate(Instance& in) {
   for (std::size_t k = 0; k < pr.fixed_sites.size(); ++k) {
     std::int64_t j = pr.fixed_sites[k];
     if (j < 0 || static_cast<std::size_t>(j) >= in.m)
-      throw InvalidInputError("fixed site out of range [0, " + std::to_string(in.m) + ")", field_ctx("fixed_sites", static_cast<std::int64_t>(k)));
-    if (fixed[static_cast<std::size_t>(j)]) throw InvalidInputError("fixed site listed twice", field_ctx("fixed_sites", static_cast<std::int64_t>(k)));
+      throw InvalidInputError("fixed site out of range [0, " + std::to_string(in.m) + ")",
+                              field_ctx("fixed_sites", static_cast<std::int64_t>(k)));
+    if (fixed[static_cast<std::size_t>(j)])
+      throw InvalidInputError("fixed site listed twice", field_ctx("fixed_sites", static_cast<std::int64_t>(k)));
     fixed[static_cast<std::size_t>(j)] = 1;
   }
   if (!pr.candidate_group.empty() && pr.candidate_group.size() != in.m)
-    throw InvalidInputError("candidate_group must be empty or have one value per candidate", field_ctx("candidate_group"));
+    throw InvalidInputError("candidate_group must be empty or have one value per candidate",
+                            field_ctx("candidate_group"));
   if (!pr.group_quota.empty() && pr.candidate_group.empty())
     throw InvalidInputError("group quotas need candidate_group", field_ctx("group_quota"));
   const auto groups = static_cast<std::int32_t>(pr.group_quota.size());
   if (!pr.group_quota.empty())
     for (std::size_t j = 0; j < in.m; ++j)
       if (pr.candidate_group[j] < -1 || pr.candidate_group[j] >= groups)
-        throw InvalidInputError("group id out of range [-1, " + std::to_string(groups) + ")", field_ctx("candidate_group", static_cast<std::int64_t>(j)));
+        throw InvalidInputError("group id out of range [-1, " + std::to_string(groups) + ")",
+                                field_ctx("candidate_group", static_cast<std::int64_t>(j)));
   for (std::size_t g = 0; g < pr.group_quota.size(); ++g)
-    if (pr.group_quota[g] < 0) throw InvalidInputError("quotas must be >= 0", field_ctx("group_quota", static_cast<std::int64_t>(g)));
+    if (pr.group_quota[g] < 0)
+      throw InvalidInputError("quotas must be >= 0", field_ctx("group_quota", static_cast<std::int64_t>(g)));
   if (!pr.demand_zone.empty() && pr.demand_zone.size() != in.n)
     throw InvalidInputError("demand_zone must be empty or have one value per demand point", field_ctx("demand_zone"));
   if (!pr.zone_floor.empty() && pr.demand_zone.empty())
@@ -67,14 +79,15 @@ void validate(Instance& in) {
   if (!pr.zone_floor.empty())
     for (std::size_t i = 0; i < in.n; ++i)
       if (pr.demand_zone[i] < -1 || pr.demand_zone[i] >= zones)
-        throw InvalidInputError("zone id out of range [-1, " + std::to_string(zones) + ")", field_ctx("demand_zone", static_cast<std::int64_t>(i)));
+        throw InvalidInputError("zone id out of range [-1, " + std::to_string(zones) + ")",
+                                field_ctx("demand_zone", static_cast<std::int64_t>(i)));
   for (std::size_t z = 0; z < pr.zone_floor.size(); ++z) {
     double f = pr.zone_floor[z];
     if (!std::isnan(f) && !(f >= 0 && f <= 1))
-      throw InvalidInputError("zone floor shares must be in [0, 1] (or NaN for none)", field_ctx("zone_floor", static_cast<std::int64_t>(z)));
+      throw InvalidInputError("zone floor shares must be in [0, 1] (or NaN for none)",
+                              field_ctx("zone_floor", static_cast<std::int64_t>(z)));
   }
 }
-
 
 std::vector<std::uint8_t> fixed_mask(const Instance& in) {
   std::vector<std::uint8_t> fixed(in.m, 0);
@@ -98,20 +111,24 @@ void check_feasible(const Instance& in, std::size_t p, const std::vector<std::ui
     }
   }
   if (p > free_count)
-    throw InfeasibleError("p = " + std::to_string(p) + " exceeds the " + std::to_string(free_count) + " candidates that are not fixed");
+    throw InfeasibleError("p = " + std::to_string(p) + " exceeds the " + std::to_string(free_count) +
+                          " candidates that are not fixed");
   std::int64_t sum_q = 0;
   for (std::size_t g = 0; g < pr.group_quota.size(); ++g) {
     sum_q += pr.group_quota[g];
     if (per_group[g] < pr.group_quota[g])
-      throw InfeasibleError("group " + std::to_string(g) + " needs " + std::to_string(pr.group_quota[g]) + " sites but has only " +
-                                std::to_string(per_group[g]) + " candidates",
+      throw InfeasibleError("group " + std::to_string(g) + " needs " + std::to_string(pr.group_quota[g]) +
+                                " sites but has only " + std::to_string(per_group[g]) + " candidates",
                             field_ctx("group_quota", static_cast<std::int64_t>(g)));
   }
   if (sum_q > static_cast<std::int64_t>(p))
-    throw InfeasibleError("the quotas sum to " + std::to_string(sum_q) + " > p = " + std::to_string(p), field_ctx("group_quota"));
-  if (pr.quota_mode == QuotaMode::Exactly && !pr.group_quota.empty() && ungrouped < static_cast<std::int64_t>(p) - sum_q)
+    throw InfeasibleError("the quotas sum to " + std::to_string(sum_q) + " > p = " + std::to_string(p),
+                          field_ctx("group_quota"));
+  if (pr.quota_mode == QuotaMode::Exactly && !pr.group_quota.empty() &&
+      ungrouped < static_cast<std::int64_t>(p) - sum_q)
     throw InfeasibleError("exact quotas sum to " + std::to_string(sum_q) + " and only " + std::to_string(ungrouped) +
-                              " ungrouped candidates remain for the other " + std::to_string(static_cast<std::int64_t>(p) - sum_q) + " sites",
+                              " ungrouped candidates remain for the other " +
+                              std::to_string(static_cast<std::int64_t>(p) - sum_q) + " sites",
                           field_ctx("group_quota"));
 }
 
@@ -120,13 +137,16 @@ std::vector<std::uint8_t> prepare(Instance& in, SitingModel model, std::size_t p
   const SitingProblem& pr = in.pr;
   if (model == SitingModel::LSCP) {
     if (!pr.group_quota.empty() && pr.quota_mode == QuotaMode::Exactly)
-      throw InvalidInputError("LSCP minimises the number of sites: only at-least quotas are allowed", field_ctx("quota_mode"));
-    if (!pr.zone_floor.empty()) throw InvalidInputError("LSCP covers every coverable point: zone floors do not apply", field_ctx("zone_floor"));
+      throw InvalidInputError("LSCP minimises the number of sites: only at-least quotas are allowed",
+                              field_ctx("quota_mode"));
+    if (!pr.zone_floor.empty())
+      throw InvalidInputError("LSCP covers every coverable point: zone floors do not apply", field_ctx("zone_floor"));
     std::int64_t sum_q = 0;
     for (auto q : pr.group_quota) sum_q += q;
     p = static_cast<std::size_t>(sum_q);
   }
-  if (model == SitingModel::PMedian && !pr.zone_floor.empty()) throw InvalidInputError("zone floors apply to MCLP only", field_ctx("zone_floor"));
+  if (model == SitingModel::PMedian && !pr.zone_floor.empty())
+    throw InvalidInputError("zone floors apply to MCLP only", field_ctx("zone_floor"));
   auto fixed = fixed_mask(in);
   check_feasible(in, p, fixed);
   return fixed;
@@ -189,11 +209,13 @@ double rel_gap(double a, double b) {
 namespace {
 
 /// Indices of the `count` largest values among `idx` (ties: smaller index); appends to out.
-void take_top(std::vector<std::size_t>& idx, std::span<const double> value, std::size_t count, std::vector<std::size_t>& out) {
+void take_top(std::vector<std::size_t>& idx, std::span<const double> value, std::size_t count,
+              std::vector<std::size_t>& out) {
   count = std::min(count, idx.size());
   if (count == 0) return;
   auto cmp = [&](std::size_t a, std::size_t b) { return better(value[a], a, value[b], b); };
-  if (count < idx.size()) std::nth_element(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count - 1), idx.end(), cmp);
+  if (count < idx.size())
+    std::nth_element(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count - 1), idx.end(), cmp);
   std::sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count), cmp);
   out.insert(out.end(), idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count));
 }

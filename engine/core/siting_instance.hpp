@@ -30,7 +30,9 @@ namespace jangkau::detail {
 inline constexpr std::int32_t kBase = 1 << 30;
 
 /// Error context naming a field of SitingProblem (and optionally an index in it).
-inline ErrorContext field_ctx(const char* field, std::int64_t feature = -1) { return ErrorContext{"", feature, field}; }
+inline ErrorContext field_ctx(const char* field, std::int64_t feature = -1) {
+  return ErrorContext{"", feature, field};
+}
 
 /// Sizes and accessors of a problem. Call `validate` before using it.
 struct Instance {
@@ -49,7 +51,9 @@ struct Instance {
   double cost(std::int64_t e) const { return pr.cost.empty() ? 0.0 : pr.cost[static_cast<std::size_t>(e)]; }
   std::int64_t begin(std::size_t j) const { return pr.offsets[j]; }
   std::int64_t end(std::size_t j) const { return pr.offsets[j + 1]; }
-  std::size_t demand(std::int64_t e) const { return static_cast<std::size_t>(pr.demand_index[static_cast<std::size_t>(e)]); }
+  std::size_t demand(std::int64_t e) const {
+    return static_cast<std::size_t>(pr.demand_index[static_cast<std::size_t>(e)]);
+  }
   double weight(std::size_t i) const { return pr.demand_weight[i]; }
 };
 

@@ -99,7 +99,8 @@ void swap_local_search(Model& model, const Instance& in, Selection& sel, const S
     std::vector<std::size_t> order;
     for (std::size_t j = 0; j < in.m; ++j)
       if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
     bool applied = false;
     for (std::size_t j : order) {
       auto k = static_cast<std::size_t>(best_pos[j]);
@@ -128,8 +129,9 @@ bool improves(double a, double b) {
 /// needs, the model supplies reset(sites) (rebuild its state for that set) and
 /// converged(objective). Returns whether a restart beat the current set.
 template <class Model>
-bool restart_local_search(Model& model, const Instance& in, Selection& sel, const std::vector<std::vector<std::size_t>>& starts,
-                          const SwapSettings& s, Monitor& monitor) {
+bool restart_local_search(Model& model, const Instance& in, Selection& sel,
+                          const std::vector<std::vector<std::size_t>>& starts, const SwapSettings& s,
+                          Monitor& monitor) {
   std::vector<std::vector<std::int64_t>> tried{sel.sites};
   std::sort(tried[0].begin(), tried[0].end());
   std::vector<std::int64_t> best_sites = sel.sites;

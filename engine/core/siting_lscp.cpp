@@ -20,8 +20,14 @@ namespace {
 /// LSCP solver state.
 class Lscp {
  public:
-  Lscp(const Instance& in, const std::vector<std::uint8_t>& fixed, std::int64_t sum_q, const SitingOptions& options, Monitor& monitor)
-      : m_in(in), m_fixed(fixed), m_sum_q(sum_q), m_options(options), m_monitor(monitor), m_threads(thread_count(options.threads)),
+  Lscp(const Instance& in, const std::vector<std::uint8_t>& fixed, std::int64_t sum_q, const SitingOptions& options,
+       Monitor& monitor)
+      : m_in(in),
+        m_fixed(fixed),
+        m_sum_q(sum_q),
+        m_options(options),
+        m_monitor(monitor),
+        m_threads(thread_count(options.threads)),
         m_cover(in) {}
 
   SitingResult solve();
@@ -141,7 +147,8 @@ std::vector<std::size_t> Lscp::uncovered_points() const {
   base.init_base(m_fixed);
   for (std::size_t i = 0; i < m_in.n; ++i)
     if (!m_r.unreachable[i] && base.count[i] == 0) pts.push_back(i);
-  std::sort(pts.begin(), pts.end(), [&](std::size_t a, std::size_t b) { return deg[a] < deg[b] || (deg[a] == deg[b] && a < b); });
+  std::sort(pts.begin(), pts.end(),
+            [&](std::size_t a, std::size_t b) { return deg[a] < deg[b] || (deg[a] == deg[b] && a < b); });
   return pts;
 }
 
@@ -172,7 +179,8 @@ std::int64_t Lscp::packing_bound(const std::vector<std::size_t>& pts, std::vecto
     if (!free) continue;
     ++packing;
     u[i] = 1;
-    for (auto t = toff[i]; t < toff[i + 1]; ++t) used[static_cast<std::size_t>(tcand[static_cast<std::size_t>(t)])] = 1;
+    for (auto t = toff[i]; t < toff[i + 1]; ++t)
+      used[static_cast<std::size_t>(tcand[static_cast<std::size_t>(t)])] = 1;
   }
   return packing;
 }
@@ -182,7 +190,8 @@ std::int64_t Lscp::packing_bound(const std::vector<std::size_t>& pts, std::vecto
 /// (u = 1 on packed points gives L = packing size). The optimum is an integer, so ceil(L) counts.
 class LscpRelaxation {
  public:
-  LscpRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed, const std::vector<std::size_t>& pts, unsigned threads)
+  LscpRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed, const std::vector<std::size_t>& pts,
+                 unsigned threads)
       : m_in(in), m_fixed(fixed), m_threads(threads), m_in_p(in.n, 0), m_rc(in.m, 0.0), m_open(in.m, 0) {
     for (auto i : pts) m_in_p[i] = 1;
   }
@@ -239,7 +248,8 @@ class LscpRelaxation {
     }
     for (std::size_t gq = 0; gq < by_group.size(); ++gq) {
       auto& mem = by_group[gq];
-      std::sort(mem.begin(), mem.end(), [&](std::size_t a, std::size_t b) { return m_rc[a] < m_rc[b] || (m_rc[a] == m_rc[b] && a < b); });
+      std::sort(mem.begin(), mem.end(),
+                [&](std::size_t a, std::size_t b) { return m_rc[a] < m_rc[b] || (m_rc[a] == m_rc[b] && a < b); });
       for (std::size_t k = 0; k < mem.size(); ++k) {
         if (m_rc[mem[k]] >= 0 && static_cast<std::int64_t>(k) >= pr.group_quota[gq]) break;
         m_open[mem[k]] = 1;
@@ -264,7 +274,8 @@ std::vector<double> Lscp::lagrangian(const std::vector<std::size_t>& pts, std::v
   rel.lb = &lb;
   rel.target = m_r.objective;
   rel.best_u = u;
-  polyak_subgradient(u, SubgradientSettings{m_options.lagrangian_iterations, m_r.objective, true, true}, rel, m_monitor);
+  polyak_subgradient(u, SubgradientSettings{m_options.lagrangian_iterations, m_r.objective, true, true}, rel,
+                     m_monitor);
   return std::move(rel.best_u);
 }
 
@@ -286,7 +297,8 @@ SitingResult Lscp::solve() {
   m_r.objective = static_cast<double>(m_r.sites.size());
   double lb = static_cast<double>(std::max(packing, m_sum_q));
   std::vector<double> best_u;
-  if (!pts.empty() && m_options.lagrangian_iterations > 0 && lb < m_r.objective) best_u = lagrangian(pts, std::move(u), lb);
+  if (!pts.empty() && m_options.lagrangian_iterations > 0 && lb < m_r.objective)
+    best_u = lagrangian(pts, std::move(u), lb);
   // Lagrangian greedy (Beasley 1990): score points by their multipliers (+ a small floor so
   // every uncovered point still counts); keep it when it needs fewer sites.
   if (m_options.local_search && !best_u.empty() && lb < m_r.objective) {

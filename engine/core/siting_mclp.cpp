@@ -23,9 +23,19 @@ class Mclp {
  public:
   static constexpr bool maximise = true;
 
-  Mclp(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const SitingOptions& options, Monitor& monitor)
-      : m_in(in), m_p(p), m_fixed(fixed), m_options(options), m_monitor(monitor), m_threads(thread_count(options.threads)),
-        m_sel(in.pr, p, fixed), m_cover(in), m_zones(in), m_bound_value(in.m, 0.0), m_exact(in.m, 0.0) {
+  Mclp(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const SitingOptions& options,
+       Monitor& monitor)
+      : m_in(in),
+        m_p(p),
+        m_fixed(fixed),
+        m_options(options),
+        m_monitor(monitor),
+        m_threads(thread_count(options.threads)),
+        m_sel(in.pr, p, fixed),
+        m_cover(in),
+        m_zones(in),
+        m_bound_value(in.m, 0.0),
+        m_exact(in.m, 0.0) {
     m_cover.init_base(fixed);
     m_f = m_cover.base_weight;
   }
@@ -107,7 +117,9 @@ bool Mclp::try_swap(const std::vector<std::int64_t>& trial, double tol) {
   if (m_zones.on) {
     auto z2 = m_zones.covered(c2);
     for (std::size_t zk = 0; zk < m_zones.z; ++zk)
-      if (m_zones.target[zk] > 0 && z2[zk] < std::min(m_zc[zk], m_zones.target[zk]) - 1e-12 * std::max(1.0, m_zones.total[zk])) return false;
+      if (m_zones.target[zk] > 0 &&
+          z2[zk] < std::min(m_zc[zk], m_zones.target[zk]) - 1e-12 * std::max(1.0, m_zones.total[zk]))
+        return false;
     m_zc = std::move(z2);
   }
   m_cover.count.swap(c2.count);
@@ -153,7 +165,8 @@ std::size_t Mclp::best_floor_site(const std::vector<double>& deficit, std::vecto
   std::size_t best = m_in.m;
   for (std::size_t j = 0; j < m_in.m; ++j) {
     if (score[j] <= 0) continue;
-    if (best == m_in.m || score[j] > score[best] || (score[j] == score[best] && better(gsum[j], j, gsum[best], best))) best = j;
+    if (best == m_in.m || score[j] > score[best] || (score[j] == score[best] && better(gsum[j], j, gsum[best], best)))
+      best = j;
   }
   return best;
 }
@@ -202,8 +215,16 @@ void Mclp::greedy() {
 /// Returns the site set of the best relaxation.
 class MclpRelaxation {
  public:
-  MclpRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed, std::size_t p, unsigned threads, Monitor& monitor)
-      : m_in(in), m_fixed(fixed), m_p(p), m_threads(threads), m_monitor(monitor), m_base(in), m_free(in.n, 0), m_sigma(in.m, 0.0) {
+  MclpRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed, std::size_t p, unsigned threads,
+                 Monitor& monitor)
+      : m_in(in),
+        m_fixed(fixed),
+        m_p(p),
+        m_threads(threads),
+        m_monitor(monitor),
+        m_base(in),
+        m_free(in.n, 0),
+        m_sigma(in.m, 0.0) {
     m_base.init_base(fixed);
     for (std::size_t j = 0; j < in.m; ++j)
       if (!fixed[j])

@@ -34,7 +34,8 @@ struct Nearest {
     pos1.assign(in.n, -1);
     for (std::size_t j = 0; j < in.m; ++j)
       if (fixed[j]) add(j, -1);
-    for (std::size_t k = 0; k < sites.size(); ++k) add(static_cast<std::size_t>(sites[k]), static_cast<std::int32_t>(k));
+    for (std::size_t k = 0; k < sites.size(); ++k)
+      add(static_cast<std::size_t>(sites[k]), static_cast<std::int32_t>(k));
   }
   /// Opens site j (at position pos of `sites`, -1 for a fixed site). Ties keep the earlier site.
   void add(std::size_t j, std::int32_t pos) {
@@ -115,9 +116,18 @@ class PMedian {
  public:
   static constexpr bool maximise = false;
 
-  PMedian(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const SitingOptions& options, Monitor& monitor)
-      : m_in(in), m_p(p), m_fixed(fixed), m_options(options), m_monitor(monitor), m_threads(thread_count(options.threads)),
-        m_demand(demand_of(in)), m_sel(in.pr, p, fixed), m_near(in, m_demand.penalty), m_exact(in.m, 0.0) {}
+  PMedian(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const SitingOptions& options,
+          Monitor& monitor)
+      : m_in(in),
+        m_p(p),
+        m_fixed(fixed),
+        m_options(options),
+        m_monitor(monitor),
+        m_threads(thread_count(options.threads)),
+        m_demand(demand_of(in)),
+        m_sel(in.pr, p, fixed),
+        m_near(in, m_demand.penalty),
+        m_exact(in.m, 0.0) {}
 
   SitingResult solve();
 
@@ -139,7 +149,8 @@ class PMedian {
       if (!m_demand.needs[i]) continue;
       double c = m_in.cost(e), d1 = m_near.d1[i], d2 = m_near.d2[i], wi = m_in.weight(i);
       if (c < d1) g += wi * (d1 - c);
-      if (m_near.pos1[i] >= 0) extra.add(static_cast<std::size_t>(m_near.pos1[i]), wi * (std::min(d2, c) - d2 - std::min(0.0, c - d1)));
+      if (m_near.pos1[i] >= 0)
+        extra.add(static_cast<std::size_t>(m_near.pos1[i]), wi * (std::min(d2, c) - d2 - std::min(0.0, c - d1)));
     }
     return g;
   }
@@ -223,8 +234,8 @@ void PMedian::greedy() {
 /// set of the best L and snapshots along the way (at least 30 iterations apart, the two latest).
 class PMedianRelaxation {
  public:
-  PMedianRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed, const std::vector<std::uint8_t>& needs, std::size_t p,
-                    unsigned threads)
+  PMedianRelaxation(const Instance& in, const std::vector<std::uint8_t>& fixed,
+                    const std::vector<std::uint8_t>& needs, std::size_t p, unsigned threads)
       : m_in(in), m_fixed(fixed), m_needs(needs), m_p(p), m_threads(threads), m_rho(in.m, 0.0), m_neg(in.m, 0.0) {
     // w_i c_ij per entry, +inf where the entry is unusable, so the hot loops have no branches.
     const double inf = std::numeric_limits<double>::infinity();
@@ -246,7 +257,8 @@ class PMedianRelaxation {
         m_in.m, m_threads,
         [&](std::size_t j, unsigned) {
           double s = 0;
-          for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) s += std::min(0.0, m_wc[static_cast<std::size_t>(e)] - lambda[m_in.demand(e)]);
+          for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e)
+            s += std::min(0.0, m_wc[static_cast<std::size_t>(e)] - lambda[m_in.demand(e)]);
           m_rho[j] = s;
           m_neg[j] = -s;
         },
@@ -304,7 +316,8 @@ std::vector<std::vector<std::size_t>> PMedian::lagrangian() {
   rel.lb = &m_lb;
   rel.target = m_cost;
   rel.tolerance = m_options.gap_tolerance;
-  polyak_subgradient(rel.lambda, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false}, rel, m_monitor);
+  polyak_subgradient(rel.lambda, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false}, rel,
+                     m_monitor);
   if (rel.best_set.empty()) return {};
   rel.snapshots.push_back(std::move(rel.best_set));
   return std::move(rel.snapshots);
@@ -354,7 +367,8 @@ SitingResult PMedian::solve() {
 }  // namespace
 }  // namespace detail
 
-SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {
+SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options,
+                            Monitor& monitor) {
   detail::Instance in(problem);
   const auto fixed = detail::prepare(in, SitingModel::PMedian, p);
   return detail::PMedian(in, p, fixed, options, monitor).solve();

@@ -13,9 +13,9 @@ namespace jangkau::detail {
 
 /// Settings of one subgradient run.
 struct SubgradientSettings {
-  int iterations = 0;      ///< upper limit on iterations
-  double target = 0;       ///< objective of the incumbent: the step is θ |target - L| / |g|²
-  bool maximise = true;    ///< true: L(x) is a lower bound to push up; false: an upper bound to push down
+  int iterations = 0;        ///< upper limit on iterations
+  double target = 0;         ///< objective of the incumbent: the step is θ |target - L| / |g|²
+  bool maximise = true;      ///< true: L(x) is a lower bound to push up; false: an upper bound to push down
   bool nonnegative = false;  ///< project the multipliers onto x >= 0
 };
 
@@ -29,7 +29,8 @@ struct SubgradientSettings {
 ///   void direction(vector& g)  the move direction at x (ascent when maximising, descent otherwise)
 /// With `nonnegative`, components at x <= 0 that would move down do not count.
 template <class Relaxation>
-void polyak_subgradient(std::vector<double>& x, const SubgradientSettings& s, Relaxation& relaxation, Monitor& monitor) {
+void polyak_subgradient(std::vector<double>& x, const SubgradientSettings& s, Relaxation& relaxation,
+                        Monitor& monitor) {
   std::vector<double> g(x.size(), 0.0);
   double theta = 2.0;
   double best = s.maximise ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();

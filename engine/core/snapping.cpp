@@ -126,7 +126,7 @@ void store(const SegmentTable& t, const Best& best, const SnapOptions& o, std::s
 // nearer, or exactly as near (ties), has then been seen. Cells are about one average
 // segment's bounding box in size, so a query looks at a handful of segments.
 struct Grid {
-  double x0 = 0, y0 = 0, h = 1;        // origin and cell size
+  double x0 = 0, y0 = 0, h = 1;  // origin and cell size
   std::int64_t nx = 0, ny = 0;
   std::vector<std::uint32_t> first;    // CSR over cells (nx * ny + 1)
   std::vector<std::uint32_t> segment;  // segment ids per cell, ascending
@@ -341,12 +341,14 @@ SnapEntries snap_entries(const SnapResult& snapped, std::span<const std::int64_t
     if (e < 0 || snapped.beyond_max[i] != 0) continue;
     if (static_cast<std::size_t>(e) >= m)
       throw InvalidInputError("snapped edge " + std::to_string(e) + " is not in the edge list of " +
-                              std::to_string(m) + " edges", ErrorContext{"", static_cast<std::int64_t>(i), "edge"});
+                                  std::to_string(m) + " edges",
+                              ErrorContext{"", static_cast<std::int64_t>(i), "edge"});
     const auto ue = static_cast<std::size_t>(e);
     const double t = snapped.fraction[i], w = snapped.walk_time_s[i];
     const auto r = edge_twin[ue];
     if (r >= static_cast<std::int64_t>(m))
-      throw InvalidInputError("edge_twin refers to a missing edge", ErrorContext{"", static_cast<std::int64_t>(e), "edge_twin"});
+      throw InvalidInputError("edge_twin refers to a missing edge",
+                              ErrorContext{"", static_cast<std::int64_t>(e), "edge_twin"});
     if (direction == SnapDirection::FromPoint) {
       push(i, edge_to[ue], w + (1.0 - t) * edge_time_s[ue]);
       if (r >= 0) push(i, edge_from[ue], w + t * edge_time_s[static_cast<std::size_t>(r)]);

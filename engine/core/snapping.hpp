@@ -1,8 +1,8 @@
 #pragma once
 // Snapping points (demand points, facilities) onto the nearest line of a network —
 // the nearest point on an edge, not the nearest node — with a uniform grid over the
-// edge segments (each query scans rings of cells until no nearer segment can remain). Also turns a snapped point into the (node, offset) entries
-// that a multi-source Dijkstra starts from.
+// edge segments (each query scans rings of cells until no nearer segment can remain). Also turns a snapped point into
+// the (node, offset) entries that a multi-source Dijkstra starts from.
 
 #include <algorithm>
 #include <cstdint>
@@ -19,7 +19,7 @@ namespace jangkau {
 /// projection; 0 for a zero-length segment) and the point q = a + u (b − a), exactly b when
 /// u = 1. Shared by snapping and road topology so that they agree to the last bit.
 inline void closest_point_on_segment(double px, double py, double ax, double ay, double bx, double by, double& u,
-                                       double& qx, double& qy) {
+                                     double& qx, double& qy) {
   const double dx = bx - ax, dy = by - ay;
   const double l2 = dx * dx + dy * dy;
   u = 0.0;
@@ -114,9 +114,9 @@ enum class SnapDirection : std::uint8_t {
 ///   FromPoint: (v, w + (1 − t)·T_e) and, if r ≥ 0, (u, w + t·T_r);
 ///   ToPoint:   (u, t·T_e + w)       and, if r ≥ 0, (v, (1 − t)·T_r + w).
 struct SnapEntries {
-  std::vector<std::int64_t> point;   ///< index of the snapped point
-  std::vector<std::int64_t> node;    ///< network node
-  std::vector<double> offset_s;      ///< time between the point and the node, seconds
+  std::vector<std::int64_t> point;  ///< index of the snapped point
+  std::vector<std::int64_t> node;   ///< network node
+  std::vector<double> offset_s;     ///< time between the point and the node, seconds
 };
 
 /// Builds SnapEntries from a SnapResult over a directed edge list. Throws InvalidInputError

@@ -58,7 +58,8 @@ Nearest nearest_points(std::span<const double> tx, std::span<const double> ty, s
     throw InvalidInputError("nearest_points: x and y differ in length");
   std::vector<std::pair<BPoint, std::int64_t>> entries;
   entries.reserve(tx.size());
-  for (std::size_t i = 0; i < tx.size(); ++i) entries.emplace_back(BPoint(tx[i], ty[i]), static_cast<std::int64_t>(i));
+  for (std::size_t i = 0; i < tx.size(); ++i)
+    entries.emplace_back(BPoint(tx[i], ty[i]), static_cast<std::int64_t>(i));
   bgi::rtree<std::pair<BPoint, std::int64_t>, bgi::rstar<16>> tree(entries.begin(), entries.end());
   Nearest out;
   out.index.assign(qx.size(), -1);

@@ -89,8 +89,8 @@ Transformer::~Transformer() {
 void Transformer::transform(std::span<double> x, std::span<double> y) const {
   if (x.size() != y.size()) throw InvalidInputError("transform: x and y differ in length");
   if (m_noop || x.empty()) return;
-  proj_trans_generic(m_pj, PJ_FWD, x.data(), sizeof(double), x.size(), y.data(), sizeof(double), y.size(), nullptr,
-                     0, 0, nullptr, 0, 0);
+  proj_trans_generic(m_pj, PJ_FWD, x.data(), sizeof(double), x.size(), y.data(), sizeof(double), y.size(), nullptr, 0,
+                     0, nullptr, 0, 0);
   for (std::size_t i = 0; i < x.size(); ++i)
     if (!std::isfinite(x[i]) || !std::isfinite(y[i]))
       throw CrsError("coordinate " + std::to_string(i) + " could not be transformed", {"", -1, ""});

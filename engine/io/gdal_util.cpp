@@ -19,7 +19,8 @@ void ensure_gdal_registered() {
   std::call_once(once, [] {
     GDALAllRegister();
     // GeoPackage stores a "last change" timestamp; a fixed one keeps outputs byte-identical.
-    if (!CPLGetConfigOption("OGR_CURRENT_DATE", nullptr)) CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
+    if (!CPLGetConfigOption("OGR_CURRENT_DATE", nullptr))
+      CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
   });
 }
 

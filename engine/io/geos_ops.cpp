@@ -1,6 +1,5 @@
 #include "geos_ops.hpp"
 
-
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 
@@ -113,7 +112,8 @@ bool append_geos(const GeosContext& ctx, const GEOSGeometry* geom, GeometryArray
   return n > 0;
 }
 
-std::vector<RepairRecord> validate_polygons(GeometryArray& a, const ValidateOptions& options, const std::string& file) {
+std::vector<RepairRecord> validate_polygons(GeometryArray& a, const ValidateOptions& options,
+                                            const std::string& file) {
   GeosContext ctx;
   auto h = ctx.handle();
   std::vector<RepairRecord> records;
@@ -122,7 +122,8 @@ std::vector<RepairRecord> validate_polygons(GeometryArray& a, const ValidateOpti
   bool changed = false;
   for (std::size_t g = 0; g < a.size(); ++g) {
     if (a.empty(g)) {
-      if (!options.allow_empty) throw GeometryError("empty geometry", {file, static_cast<std::int64_t>(g), "geometry"});
+      if (!options.allow_empty)
+        throw GeometryError("empty geometry", {file, static_cast<std::int64_t>(g), "geometry"});
       records.push_back({static_cast<std::int64_t>(g), "empty", "kept (empty)", 0.0, 0.0});
       out.append_from(a, g);
       continue;
@@ -171,8 +172,9 @@ GeometryArray dissolve(const GeometryArray& a, std::span<const std::int64_t> gro
         auto h = ctx.handle();
         std::vector<GEOSGeometry*> geoms;
         for (auto i : members[k]) geoms.push_back(to_geos(ctx, a, i).release());
-        auto coll = geos_check(ctx, GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, geoms.data(),
-                                                                 static_cast<unsigned>(geoms.size())),
+        auto coll = geos_check(ctx,
+                               GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, geoms.data(),
+                                                           static_cast<unsigned>(geoms.size())),
                                "createCollection");
         auto u = geos_check(ctx, GEOSUnaryUnion_r(h, coll.get()), "UnaryUnion");
         // Normalise for determinism of ring order and start points.

@@ -51,10 +51,10 @@ bool append_geos(const GeosContext& ctx, const GEOSGeometry* geom, GeometryArray
 /// What validity checking found and did for one feature.
 struct RepairRecord {
   std::int64_t feature = -1;
-  std::string reason;       ///< GEOS's reason (e.g. "Self-intersection[x y]"), or "empty"
-  std::string action;       ///< "repaired (MakeValid)", "dropped (empty)" ...
-  double area_before = 0.0; ///< planar area before repair (coordinate units²)
-  double area_after = 0.0;  ///< planar area after repair
+  std::string reason;        ///< GEOS's reason (e.g. "Self-intersection[x y]"), or "empty"
+  std::string action;        ///< "repaired (MakeValid)", "dropped (empty)" ...
+  double area_before = 0.0;  ///< planar area before repair (coordinate units²)
+  double area_after = 0.0;   ///< planar area after repair
 };
 
 /// Options for validate_polygons.

@@ -34,8 +34,8 @@ struct Worker {
   std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter> prepared;
   explicit Worker(const GeometryArray& c) {
     cover = to_geos(ctx, c, 0);
-    prepared = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>(
-        GEOSPrepare_r(ctx.handle(), cover.get()), PreparedDeleter{ctx.handle()});
+    prepared = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>(GEOSPrepare_r(ctx.handle(), cover.get()),
+                                                                            PreparedDeleter{ctx.handle()});
   }
 };
 

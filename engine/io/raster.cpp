@@ -67,10 +67,14 @@ Raster read_raster(const std::string& path, int band) {
 namespace {
 GDALDataType gdal_type(RasterType t) {
   switch (t) {
-    case RasterType::Float32: return GDT_Float32;
-    case RasterType::Float64: return GDT_Float64;
-    case RasterType::Int32: return GDT_Int32;
-    case RasterType::UInt8: return GDT_Byte;
+    case RasterType::Float32:
+      return GDT_Float32;
+    case RasterType::Float64:
+      return GDT_Float64;
+    case RasterType::Int32:
+      return GDT_Int32;
+    case RasterType::UInt8:
+      return GDT_Byte;
   }
   return GDT_Float64;
 }
@@ -100,16 +104,17 @@ void write_raster(const std::string& path, const Raster& raster, const RasterWri
   write_atomically(path, [&](const std::string& tmp) {
     ErrorCollector errors;
     const std::string level = "ZLEVEL=" + std::to_string(options.deflate_level);
-    const char* co[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", level.c_str(),
-                        is_float ? "PREDICTOR=3" : "PREDICTOR=2", "NUM_THREADS=1", nullptr};
+    const char* co[] = {"TILED=YES",        "BLOCKXSIZE=256", "BLOCKYSIZE=256",
+                        "COMPRESS=DEFLATE", level.c_str(),    is_float ? "PREDICTOR=3" : "PREDICTOR=2",
+                        "NUM_THREADS=1",    nullptr};
     {
       // No aux.xml side files: statistics/PAM are not part of the output.
       CPLConfigOptionSetter pam("GDAL_PAM_ENABLED", "NO", false);
       GdalDatasetPtr ds(driver->Create(tmp.c_str(), static_cast<int>(raster.grid.cols),
                                        static_cast<int>(raster.grid.rows), 1, type, const_cast<char**>(co)));
       if (!ds) throw DataFileError("cannot create GeoTIFF: " + errors.message(), {path, -1, ""});
-      double gt[6] = {raster.grid.origin_x, raster.grid.cell_width, 0.0,
-                      raster.grid.origin_y, 0.0, -raster.grid.cell_height};
+      double gt[6] = {raster.grid.origin_x,    raster.grid.cell_width, 0.0, raster.grid.origin_y, 0.0,
+                      -raster.grid.cell_height};
       ds->SetGeoTransform(gt);
       if (!raster.crs_wkt.empty()) ds->SetSpatialRef(&srs);
       GDALRasterBand* b = ds->GetRasterBand(1);

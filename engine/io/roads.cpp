@@ -26,7 +26,8 @@ std::string lower_trim(std::string_view s) {
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   std::string out;
   out.reserve(e - b);
-  for (std::size_t i = b; i < e; ++i) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[i]))));
+  for (std::size_t i = b; i < e; ++i)
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[i]))));
   return out;
 }
 
@@ -207,7 +208,8 @@ SpeedTable read_speed_table(const std::string& path) {
         if (h == "routable") c_routable = static_cast<int>(i);
       }
       for (auto [col, name] : {std::pair{c_class, "class"}, {c_speed, "speed_kmh"}, {c_routable, "routable"}})
-        if (col < 0) throw InvalidInputError("speed table has no column '" + std::string(name) + "'", {path, -1, name});
+        if (col < 0)
+          throw InvalidInputError("speed table has no column '" + std::string(name) + "'", {path, -1, name});
       continue;
     }
     const int needed = std::max({c_class, c_speed, c_routable});
@@ -229,7 +231,8 @@ SpeedTable read_speed_table(const std::string& path) {
     } else {
       throw InvalidInputError("routable must be 0 or 1, not '" + routable + "'", {path, line_no, "routable"});
     }
-    if (table.find(rc.name) >= 0) throw InvalidInputError("duplicate class '" + rc.name + "'", {path, line_no, "class"});
+    if (table.find(rc.name) >= 0)
+      throw InvalidInputError("duplicate class '" + rc.name + "'", {path, line_no, "class"});
     table.classes.push_back(std::move(rc));
   }
   if (table.classes.empty()) throw InvalidInputError("speed table has no classes", {path, -1, ""});
@@ -246,7 +249,8 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
   } else {
     for (const auto& name : options.classes) {
       const auto code = speeds.find(name);
-      if (code < 0) throw InvalidInputError("road class '" + name + "' is not in the speed table", {path, -1, "classes"});
+      if (code < 0)
+        throw InvalidInputError("road class '" + name + "' is not in the speed table", {path, -1, "classes"});
       selected[static_cast<std::size_t>(code)] = 1;
     }
   }
@@ -301,9 +305,8 @@ RoadLines read_osm_roads(const std::string& path, const SpeedTable& speeds, cons
                                                                                            : Oneway::No;
     }
     const std::int64_t id = way_id(i);
-    if (options.honour_access &&
-        !detail::motor_access(tag(nullptr, "motorcycle"), tag(nullptr, "motor_vehicle"), tag(nullptr, "vehicle"),
-                              tag(f_access, "access"))) {
+    if (options.honour_access && !detail::motor_access(tag(nullptr, "motorcycle"), tag(nullptr, "motor_vehicle"),
+                                                       tag(nullptr, "vehicle"), tag(f_access, "access"))) {
       out.excluded_feature.push_back(id);
       continue;
     }

@@ -68,15 +68,15 @@ struct SkippedFeatures {
 
 /// Road lines before topology is built: one geometry per input feature, in a metric CRS.
 struct RoadLines {
-  std::string crs;                        ///< the metric CRS of `geometry`, e.g. "EPSG:32748"
-  GeometryArray geometry;                 ///< kind Line; multi-part features keep their parts
-  std::vector<std::int32_t> road_class;   ///< class code in the speed table
-  std::vector<double> maxspeed_kmh;       ///< per-feature speed (OSM maxspeed); NaN = class speed
+  std::string crs;                       ///< the metric CRS of `geometry`, e.g. "EPSG:32748"
+  GeometryArray geometry;                ///< kind Line; multi-part features keep their parts
+  std::vector<std::int32_t> road_class;  ///< class code in the speed table
+  std::vector<double> maxspeed_kmh;      ///< per-feature speed (OSM maxspeed); NaN = class speed
   std::vector<Oneway> oneway;
-  std::vector<std::int64_t> feature;      ///< source feature id: OSM way id, else the OGR FID
-  std::vector<std::int32_t> layer;        ///< index of the source layer (0 for OSM)
+  std::vector<std::int64_t> feature;           ///< source feature id: OSM way id, else the OGR FID
+  std::vector<std::int32_t> layer;             ///< index of the source layer (0 for OSM)
   std::vector<std::int64_t> excluded_feature;  ///< OSM way ids left out: closed to motor vehicles
-  SkippedFeatures skipped;                      ///< features that carry no road (empty geometry)
+  SkippedFeatures skipped;                     ///< features that carry no road (empty geometry)
 
   std::size_t size() const noexcept { return road_class.size(); }
 };
@@ -132,16 +132,16 @@ RoadLines read_road_layers(const std::vector<RoadLayerSource>& layers, const Spe
 /// see core/road_topology.hpp) plus its CRS, WGS84 positions and source ids. Node and edge
 /// numbering depend only on the input (same input → identical arrays).
 struct RoadNetwork : RoadGraph {
-  std::string crs;                            ///< metric CRS of node_x/node_y and edge_geometry
-  std::vector<double> node_lon, node_lat;     ///< WGS84 degrees (NaN without a CRS)
-  std::vector<double> join_lon, join_lat;     ///< WGS84 position of each join (NaN without a CRS)
-  std::vector<std::int64_t> edge_feature;     ///< source feature id (OSM way id / OGR FID)
-  std::vector<std::int32_t> edge_layer;       ///< source layer index
-  std::vector<std::string> class_names;       ///< names of the class codes
-  std::vector<std::int64_t> line_feature;     ///< per input line (JoinReport::line_a/b): feature id
-  std::vector<std::int32_t> line_layer;       ///< per input line: source layer index
-  std::vector<std::int64_t> excluded_feature; ///< OSM way ids left out by access tags
-  SkippedFeatures skipped;                    ///< features that carry no road, and why
+  std::string crs;                             ///< metric CRS of node_x/node_y and edge_geometry
+  std::vector<double> node_lon, node_lat;      ///< WGS84 degrees (NaN without a CRS)
+  std::vector<double> join_lon, join_lat;      ///< WGS84 position of each join (NaN without a CRS)
+  std::vector<std::int64_t> edge_feature;      ///< source feature id (OSM way id / OGR FID)
+  std::vector<std::int32_t> edge_layer;        ///< source layer index
+  std::vector<std::string> class_names;        ///< names of the class codes
+  std::vector<std::int64_t> line_feature;      ///< per input line (JoinReport::line_a/b): feature id
+  std::vector<std::int32_t> line_layer;        ///< per input line: source layer index
+  std::vector<std::int64_t> excluded_feature;  ///< OSM way ids left out by access tags
+  SkippedFeatures skipped;                     ///< features that carry no road, and why
 };
 
 /// Builds the network with build_road_topology (core/road_topology.hpp), each line at its

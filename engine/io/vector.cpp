@@ -243,8 +243,10 @@ VectorLayer read_vector(const std::string& path, const ReadOptions& options) {
           dimension = d;
           out.geometry.kind = static_cast<GeometryKind>(d);
         } else if (d != dimension) {
-          throw GeometryError(std::string("mixed geometry types in one layer: ") + g->getGeometryName() +
-                                  " among " + (dimension == 0 ? "points" : dimension == 1 ? "lines" : "polygons"),
+          throw GeometryError(std::string("mixed geometry types in one layer: ") + g->getGeometryName() + " among " +
+                                  (dimension == 0   ? "points"
+                                   : dimension == 1 ? "lines"
+                                                    : "polygons"),
                               {path, index, "geometry"});
         }
       }

@@ -28,11 +28,11 @@ struct Field {
 
 /// A vector layer: attributes, geometries of one dimension, and its CRS.
 struct VectorLayer {
-  std::string source;          ///< path or name of the data source
-  std::string name;            ///< layer name
-  std::optional<Crs> crs;      ///< empty only for layers without geometry
+  std::string source;      ///< path or name of the data source
+  std::string name;        ///< layer name
+  std::optional<Crs> crs;  ///< empty only for layers without geometry
   std::vector<Field> fields;
-  GeometryArray geometry;      ///< one entry per feature (empty geometry for null)
+  GeometryArray geometry;  ///< one entry per feature (empty geometry for null)
   std::vector<std::int64_t> fid;
 
   std::size_t size() const noexcept { return fid.size(); }
@@ -42,13 +42,13 @@ struct VectorLayer {
 
 /// Options for read_vector.
 struct ReadOptions {
-  std::string layer;                ///< DEFAULT: "" — the first (only) layer
-  std::string assume_crs;           ///< DEFAULT: "" — CRS to use when the source has none (else CrsError)
-  std::string x_column;             ///< DEFAULT: "" — CSV: longitude/easting column (with y_column)
-  std::string y_column;             ///< DEFAULT: "" — CSV: latitude/northing column
-  std::string wkt_column;           ///< DEFAULT: "" — CSV: WKT geometry column
-  std::string where;                ///< DEFAULT: "" — OGR SQL attribute filter
-  bool require_geometry = true;     ///< DEFAULT: true — a layer without geometry column is an error
+  std::string layer;             ///< DEFAULT: "" — the first (only) layer
+  std::string assume_crs;        ///< DEFAULT: "" — CRS to use when the source has none (else CrsError)
+  std::string x_column;          ///< DEFAULT: "" — CSV: longitude/easting column (with y_column)
+  std::string y_column;          ///< DEFAULT: "" — CSV: latitude/northing column
+  std::string wkt_column;        ///< DEFAULT: "" — CSV: WKT geometry column
+  std::string where;             ///< DEFAULT: "" — OGR SQL attribute filter
+  bool require_geometry = true;  ///< DEFAULT: true — a layer without geometry column is an error
 };
 
 /// Reads a whole layer. Throws DataFileError (missing/unreadable/truncated file, unknown

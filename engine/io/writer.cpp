@@ -15,7 +15,8 @@ namespace jangkau {
 
 VectorFormat format_for(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (ext == ".geojson" || ext == ".json") return VectorFormat::GeoJson;
   if (ext == ".gpkg") return VectorFormat::GeoPackage;
   if (ext == ".fgb") return VectorFormat::FlatGeobuf;
@@ -60,7 +61,8 @@ std::unique_ptr<OGRGeometry> make_geometry(const GeometryArray& a, std::size_t g
       auto mp = std::make_unique<OGRMultiPolygon>();
       for (auto p = a.geom_offsets[g]; p < a.geom_offsets[g + 1]; ++p) {
         auto poly = std::make_unique<OGRPolygon>();
-        for (auto r = a.part_offsets[p]; r < a.part_offsets[p + 1]; ++r) poly->addRingDirectly(make_ring(a, r).release());
+        for (auto r = a.part_offsets[p]; r < a.part_offsets[p + 1]; ++r)
+          poly->addRingDirectly(make_ring(a, r).release());
         mp->addGeometryDirectly(poly.release());
       }
       return mp;

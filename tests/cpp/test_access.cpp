@@ -154,7 +154,8 @@ TEST_CASE("supply is conserved on random tables for every decay", "[access]") {
       CHECK(weighted_sum(pop, r.access) == Approx(served).epsilon(1e-10));
       // Brute force over the dense matrix.
       std::vector<double> dense(nd * ns, kInf);
-      for (std::size_t k = 0; k < cost.size(); ++k) dense[static_cast<std::size_t>(d[k]) * ns + static_cast<std::size_t>(s[k])] = cost[k];
+      for (std::size_t k = 0; k < cost.size(); ++k)
+        dense[static_cast<std::size_t>(d[k]) * ns + static_cast<std::size_t>(s[k])] = cost[k];
       for (std::size_t i = 0; i < nd; ++i) {
         double a = 0;
         for (std::size_t j = 0; j < ns; ++j) {

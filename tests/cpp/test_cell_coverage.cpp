@@ -174,9 +174,7 @@ TEST_CASE("triangles, circles and holes match Sutherland–Hodgman clipping", "[
   SECTION("hole with the same orientation as the shell") {
     check_against_reference(g, {circle(5.0, 5.0, 4.6, 200), circle(4.3, 5.2, 1.7, 64, false)});
   }
-  SECTION("polygon reaching outside the grid") {
-    check_against_reference(g, {circle(1.0, 9.0, 6.0, 120)});
-  }
+  SECTION("polygon reaching outside the grid") { check_against_reference(g, {circle(1.0, 9.0, 6.0, 120)}); }
   SECTION("vertices on grid lines and corners") {
     check_against_reference(g, {{{-0.3, 10.7}, {3.2, 5.75}, {11.6, 10.7}, {6.5, -0.55}}});
   }
@@ -186,8 +184,12 @@ TEST_CASE("random star polygons agree with brute force", "[cell_coverage]") {
   std::mt19937_64 rng(20261127);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   for (int trial = 0; trial < 40; ++trial) {
-    GridSpec g{600000.0 + u(rng) * 100, 9300000.0 + u(rng) * 100, 0.5 + u(rng) * 40, 0.5 + u(rng) * 40,
-               static_cast<std::size_t>(3 + trial % 9), static_cast<std::size_t>(2 + trial % 11)};
+    GridSpec g{600000.0 + u(rng) * 100,
+               9300000.0 + u(rng) * 100,
+               0.5 + u(rng) * 40,
+               0.5 + u(rng) * 40,
+               static_cast<std::size_t>(3 + trial % 9),
+               static_cast<std::size_t>(2 + trial % 11)};
     double w = g.cols * g.cell_width, h = g.rows * g.cell_height;
     double cx = g.origin_x + (u(rng) * 1.2 - 0.1) * w, cy = g.origin_y - (u(rng) * 1.2 - 0.1) * h;
     double r = std::max(w, h) * (0.1 + u(rng) * 0.6);

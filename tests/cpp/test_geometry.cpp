@@ -9,7 +9,8 @@ namespace {
 GeometryArray square_with_hole() {
   GeometryArray a;
   a.kind = GeometryKind::Polygon;
-  for (auto [x, y] : {std::pair{0.0, 0.0}, {0.0, 10.0}, {10.0, 10.0}, {10.0, 0.0}, {0.0, 0.0}}) a.push_coordinate(x, y);
+  for (auto [x, y] : {std::pair{0.0, 0.0}, {0.0, 10.0}, {10.0, 10.0}, {10.0, 0.0}, {0.0, 0.0}})
+    a.push_coordinate(x, y);
   a.end_ring();
   for (auto [x, y] : {std::pair{4.0, 4.0}, {6.0, 4.0}, {6.0, 6.0}, {4.0, 6.0}, {4.0, 4.0}}) a.push_coordinate(x, y);
   a.end_ring();

@@ -64,10 +64,10 @@ TEST_CASE("weighted group stats: empty groups, infinities and bad input", "[grou
   GroupStats s = weighted_group_stats(v, w, g, 3, probs);
   CHECK(s.weight[0] == 2.0);
   CHECK(std::isinf(s.mean[0]));
-  CHECK(s.quantiles[0] == 1.0);      // p50 of {1, inf}
-  CHECK(std::isinf(s.quantiles[3])); // p90
-  CHECK(std::isnan(s.mean[1]));      // zero weight
-  CHECK(std::isnan(s.mean[2]));      // no entries
+  CHECK(s.quantiles[0] == 1.0);       // p50 of {1, inf}
+  CHECK(std::isinf(s.quantiles[3]));  // p90
+  CHECK(std::isnan(s.mean[1]));       // zero weight
+  CHECK(std::isnan(s.mean[2]));       // no entries
   CHECK_THROWS_AS(weighted_group_stats(v, std::vector<double>{1.0}, g, 3, probs), InvalidInputError);
   CHECK_THROWS_AS(weighted_group_stats(v, w, g, 3, std::vector<double>{1.5}), InvalidInputError);
 }

@@ -89,7 +89,8 @@ TEST_CASE("dissolve, validate and write atomically", "[io]") {
 
   // A bow-tie is repaired and reported.
   GeometryArray bow;
-  for (auto [px, py] : {std::pair{0.0, 0.0}, {2.0, 2.0}, {2.0, 0.0}, {0.0, 2.0}, {0.0, 0.0}}) bow.push_coordinate(px, py);
+  for (auto [px, py] : {std::pair{0.0, 0.0}, {2.0, 2.0}, {2.0, 0.0}, {0.0, 2.0}, {0.0, 0.0}})
+    bow.push_coordinate(px, py);
   bow.end_ring();
   bow.end_part();
   bow.end_geometry();

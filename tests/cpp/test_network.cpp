@@ -284,7 +284,8 @@ TEST_CASE("multi-source search equals brute force over seeds", "[network]") {
     std::vector<double> offset(k);
     for (std::size_t s = 0; s < k; ++s) {
       node[s] = std::uniform_int_distribution<NodeIndex>(0, static_cast<NodeIndex>(n) - 1)(rng);
-      offset[s] = integer ? std::uniform_int_distribution<int>(0, 3)(rng) : std::uniform_real_distribution<double>(0, 3)(rng);
+      offset[s] = integer ? std::uniform_int_distribution<int>(0, 3)(rng)
+                          : std::uniform_real_distribution<double>(0, 3)(rng);
       group[s] = std::uniform_int_distribution<NodeIndex>(0, 3)(rng);
     }
     for (double cutoff : {kInf, 6.0}) {
@@ -313,7 +314,8 @@ TEST_CASE("multi-source search equals brute force over seeds", "[network]") {
           // Real weights: the chosen facility must achieve the minimum.
           double via = kInf;
           for (std::size_t s = 0; s < k; ++s)
-            if (group[s] == r.facility[v]) via = std::min(via, offset[s] + fw[static_cast<std::size_t>(node[s]) * n + v]);
+            if (group[s] == r.facility[v])
+              via = std::min(via, offset[s] + fw[static_cast<std::size_t>(node[s]) * n + v]);
           CHECK(close(via, best));
         }
       }
@@ -330,7 +332,9 @@ TEST_CASE("multi-source search equals brute force over seeds", "[network]") {
         const auto m = cost_matrix(g, Seeds{node, offset, group}, Seeds{tnode, toff, tgroup}, o);
         std::vector<double> dense(4 * 3, kInf);
         for (std::size_t q = 0; q < m.cost.size(); ++q) {
-          if (q > 0) CHECK((m.source[q - 1] < m.source[q] || (m.source[q - 1] == m.source[q] && m.target[q - 1] < m.target[q])));
+          if (q > 0)
+            CHECK(
+                (m.source[q - 1] < m.source[q] || (m.source[q - 1] == m.source[q] && m.target[q - 1] < m.target[q])));
           dense[static_cast<std::size_t>(m.source[q]) * 3 + static_cast<std::size_t>(m.target[q])] = m.cost[q];
         }
         for (NodeIndex sg = 0; sg < 4; ++sg)
@@ -477,14 +481,15 @@ TEST_CASE("two weight sets share the topology", "[network]") {
   EdgeList e = town();
   std::vector<double> length_m(e.w.size());
   for (std::size_t k = 0; k < e.w.size(); ++k) length_m[k] = 100.0 * static_cast<double>(k + 1);
-  const Graph g = Graph::from_edges(e.n, e.from, e.to, {std::span<const double>(e.w), std::span<const double>(length_m)});
+  const Graph g = Graph::from_edges(e.n, e.from, e.to,
+                                    {std::span<const double>(e.w), std::span<const double>(length_m)});
   CHECK(g.weight_count() == 2);
   const std::vector<NodeIndex> src{0};
   SearchOptions o;
   o.weight_set = 1;
   const auto d = shortest_path_costs(g, src, o);
-  CHECK(d[1] == 100.0);   // edge 0: 0 -> 1
-  CHECK(d[3] == 500.0);   // edge 4: 0 -> 3
+  CHECK(d[1] == 100.0);  // edge 0: 0 -> 1
+  CHECK(d[3] == 500.0);  // edge 4: 0 -> 3
   o.weight_set = 2;
   CHECK_THROWS_AS(shortest_path_costs(g, src, o), InvalidInputError);
 }
@@ -641,8 +646,8 @@ void brute_force(const EdgeList& e, const Seeds& seeds, double cutoff, std::vect
     std::vector<double> d(e.n, kInf);
     for (std::size_t k = 0; k < seeds.size(); ++k)
       if (seeds.group_at(k) == g)
-        d[static_cast<std::size_t>(seeds.node[k])] =
-            std::min(d[static_cast<std::size_t>(seeds.node[k])], seeds.offset_at(k));
+        d[static_cast<std::size_t>(seeds.node[k])] = std::min(d[static_cast<std::size_t>(seeds.node[k])],
+                                                              seeds.offset_at(k));
     for (std::size_t it = 0; it < e.n; ++it)
       for (std::size_t k = 0; k < e.from.size(); ++k) {
         const double v = d[static_cast<std::size_t>(e.from[k])] + e.w[k];
@@ -663,9 +668,9 @@ TEST_CASE("bucket rule: one width, heap for zero weights, wide ranges and huge c
   CHECK(p.width == 2.0 * (1.0 - 1.0 / 4096.0));
   CHECK(p.slots >= (50.0 + 10.0) / p.width + 3);
   CHECK((p.slots & (p.slots - 1)) == 0);
-  CHECK(detail::bucket_plan(0.0, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf).width == 0);     // zero weight
-  CHECK(detail::bucket_plan(1e-9, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf).width == 0);    // ring too long
-  CHECK(detail::bucket_plan(1e-9, 50.0, 1, 1000, 4000, 3, 0.0, 0.0, 1e-4).width > 0);      // short cutoff
+  CHECK(detail::bucket_plan(0.0, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf).width == 0);      // zero weight
+  CHECK(detail::bucket_plan(1e-9, 50.0, 1, 1000, 4000, 3, 0.0, 10.0, kInf).width == 0);     // ring too long
+  CHECK(detail::bucket_plan(1e-9, 50.0, 1, 1000, 4000, 3, 0.0, 0.0, 1e-4).width > 0);       // short cutoff
   CHECK(detail::bucket_plan(1.0, 1000.0, 1, 2000000, 4000, 3, 0.0, 0.0, kInf).width == 0);  // indices >= 2^30
   CHECK(detail::bucket_plan(1.0, 1000.0, 1, 2000000, 4000, 3, 0.0, 0.0, 1e6).width > 0);    // ... unless cut off
   CHECK(detail::bucket_plan(1.0, 10.0, 1, 100, 400, 0, kInf, 0.0, kInf).width == 0);        // no seed

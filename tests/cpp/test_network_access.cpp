@@ -92,7 +92,8 @@ TEST_CASE("network floating catchment equals cost matrix + floating_catchment", 
         for (std::size_t k = 0; k < m.cost.size(); ++k)
           found = found || (c.x_source[x] == m.source[k] && c.x_target[x] == m.target[k]);
         bool dup = false;
-        for (std::size_t y = 0; y < x; ++y) dup = dup || (c.x_source[y] == c.x_source[x] && c.x_target[y] == c.x_target[x]);
+        for (std::size_t y = 0; y < x; ++y)
+          dup = dup || (c.x_source[y] == c.x_source[x] && c.x_target[y] == c.x_target[x]);
         if (!found && !dup) {
           double v = c.x_cost[x];
           for (std::size_t y = x + 1; y < c.x_cost.size(); ++y)
@@ -102,14 +103,14 @@ TEST_CASE("network floating catchment equals cost matrix + floating_catchment", 
           cost.push_back(v / 60.0);
         }
       }
-      const AccessResult ref = o.hansen ? gravity(CostTable{dem, sup, cost}, c.population, c.capacity,
-                                                  GravityOptions{o.decay, false})
-                                        : floating_catchment(CostTable{dem, sup, cost}, c.population, c.capacity,
-                                                             o.decay);
+      const AccessResult ref = o.hansen
+                                   ? gravity(CostTable{dem, sup, cost}, c.population, c.capacity,
+                                             GravityOptions{o.decay, false})
+                                   : floating_catchment(CostTable{dem, sup, cost}, c.population, c.capacity, o.decay);
       for (int threads : {1, 2}) {
         o.threads = threads;
-        const AccessResult r =
-            network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population, c.capacity, o);
+        const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population,
+                                                          c.capacity, o);
         REQUIRE(r.access.size() == ref.access.size());
         // Same pair costs, same summation order: equal to the last bit.
         for (std::size_t i = 0; i < r.access.size(); ++i) CHECK(r.access[i] == ref.access[i]);
@@ -129,8 +130,8 @@ TEST_CASE("network floating catchment conserves supply and rejects bad input", "
   o.cutoff = 900.0;
   o.cost_divisor = 60.0;
   o.decay.max_cost = 15.0;
-  const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population,
-                                                    c.capacity, o);
+  const AccessResult r = network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population, c.capacity,
+                                                    o);
   double pa = 0, served = 0;
   for (std::size_t i = 0; i < r.access.size(); ++i) pa += c.population[i] * r.access[i];
   for (std::size_t j = 0; j < r.ratio.size(); ++j)
@@ -141,9 +142,8 @@ TEST_CASE("network floating catchment conserves supply and rejects bad input", "
   CHECK_THROWS_AS(network_floating_catchment(g, c.sources(), c.targets(), c.extra(), bad_pop, c.capacity, o),
                   InvalidInputError);
   o.cost_divisor = 0;
-  CHECK_THROWS_AS(
-      network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population, c.capacity, o),
-      InvalidInputError);
+  CHECK_THROWS_AS(network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population, c.capacity, o),
+                  InvalidInputError);
   o.cost_divisor = 60;
   const std::vector<double> short_cap{1.0};
   CHECK_THROWS_AS(network_floating_catchment(g, c.sources(), c.targets(), c.extra(), c.population, short_cap, o),
@@ -153,13 +153,14 @@ TEST_CASE("network floating catchment conserves supply and rejects bad input", "
 namespace {
 
 // Reference table from cost_matrix (+ extra pairs, min), costs divided by `divisor`.
-CostTable reference_table(const Case& c, const Graph& g, double cutoff, double divisor, std::vector<std::int64_t>& dem,
-                          std::vector<std::int64_t>& sup, std::vector<double>& cost) {
+CostTable reference_table(const Case& c, const Graph& g, double cutoff, double divisor,
+                          std::vector<std::int64_t>& dem, std::vector<std::int64_t>& sup, std::vector<double>& cost) {
   SearchOptions so;
   so.cutoff = cutoff;
   const CostMatrix m = cost_matrix(g, c.sources(), c.targets(), so);
-  std::vector<std::vector<double>> best(c.capacity.size(), std::vector<double>(c.population.size(),
-                                                                               std::numeric_limits<double>::infinity()));
+  std::vector<std::vector<double>> best(c.capacity.size(),
+                                        std::vector<double>(c.population.size(),
+                                                            std::numeric_limits<double>::infinity()));
   for (std::size_t k = 0; k < m.cost.size(); ++k)
     best[static_cast<std::size_t>(m.source[k])][static_cast<std::size_t>(m.target[k])] = m.cost[k];
   for (std::size_t x = 0; x < c.x_cost.size(); ++x) {

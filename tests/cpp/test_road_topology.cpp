@@ -96,7 +96,8 @@ void same_joins(const jangkau::JoinReport& a, const jangkau::JoinReport& b) {
 
 }  // namespace
 
-TEST_CASE("road_topology: a plus sign is noded into four pieces with forward and reversed graphs", "[road_topology]") {
+TEST_CASE("road_topology: a plus sign is noded into four pieces with forward and reversed graphs",
+          "[road_topology]") {
   //  (0,100)     (100,100)
   //       \     /
   //        (50,50)
@@ -197,7 +198,8 @@ TEST_CASE("road_topology: T undershoot snapped, sliver collapsed, components and
   CHECK(big.graph.edge_count() == 6);
   CHECK(big.reversed_graph.node_count() == 4);
   CHECK(big.joins.size() == 2);
-  for (std::size_t e = 0; e < big.edge_count(); ++e) CHECK(big.edge_from[static_cast<std::size_t>(big.edge_twin[e])] == big.edge_to[e]);
+  for (std::size_t e = 0; e < big.edge_count(); ++e)
+    CHECK(big.edge_from[static_cast<std::size_t>(big.edge_twin[e])] == big.edge_to[e]);
   CHECK_THROWS_AS(jangkau::road_subgraph(net, std::vector<std::uint8_t>(2, 1)), jangkau::InvalidInputError);
   const std::vector<std::int64_t> bad{7};
   CHECK_THROWS_AS(jangkau::road_components(3, bad, bad), jangkau::InvalidInputError);
@@ -294,8 +296,8 @@ TEST_CASE("road_topology: dangle snapping equals a search over all segments", "[
         if (c == k) continue;
         for (std::size_t s = 0; s + 1 < brute[c].x.size(); ++s) {
           double u, qx, qy;
-          jangkau::closest_point_on_segment(px, py, brute[c].x[s], brute[c].y[s], brute[c].x[s + 1], brute[c].y[s + 1],
-                                            u, qx, qy);
+          jangkau::closest_point_on_segment(px, py, brute[c].x[s], brute[c].y[s], brute[c].x[s + 1],
+                                            brute[c].y[s + 1], u, qx, qy);
           const double d = std::hypot(px - qx, py - qy);
           if (d < best) best = d, bu = u, bx = qx, by = qy, bk = c, bs = s;
         }
@@ -318,7 +320,8 @@ TEST_CASE("road_topology: dangle snapping equals a search over all segments", "[
     for (std::size_t j = 0; j < log.report().size(); ++j) {
       const auto& t = polys[static_cast<std::size_t>(log.report().line_b[j])];
       bool on = false;
-      for (std::size_t v = 0; v < t.x.size(); ++v) on = on || (t.x[v] == log.report().x[j] && t.y[v] == log.report().y[j]);
+      for (std::size_t v = 0; v < t.x.size(); ++v)
+        on = on || (t.x[v] == log.report().x[j] && t.y[v] == log.report().y[j]);
       CHECK(on);
     }
   }
@@ -384,7 +387,8 @@ TEST_CASE("road_topology: noding splits every crossing found by an all-pairs che
   }
 }
 
-TEST_CASE("road_topology: a vertex on a segment splits it (touch); grade-separated lines stay whole", "[road_topology]") {
+TEST_CASE("road_topology: a vertex on a segment splits it (touch); grade-separated lines stay whole",
+          "[road_topology]") {
   //  (50,50)
   //    |
   //  (0,0)--(50,0)--(100,0)     line 1 ends on line 0; line 2 (class 1) crosses line 0

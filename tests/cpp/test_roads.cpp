@@ -69,9 +69,7 @@ double piece_length_sum(const jangkau::RoadNetwork& n) {
   return total;
 }
 
-std::int64_t piece_count(const jangkau::RoadNetwork& n) {
-  return n.edge_count() == 0 ? 0 : n.edge_piece.back() + 1;
-}
+std::int64_t piece_count(const jangkau::RoadNetwork& n) { return n.edge_count() == 0 ? 0 : n.edge_piece.back() + 1; }
 
 std::int64_t find_node(const jangkau::RoadNetwork& n, double x, double y) {
   for (std::size_t v = 0; v < n.node_count(); ++v)
@@ -302,9 +300,8 @@ TEST_CASE("roads: same input gives identical arrays", "[roads]") {
 }
 
 TEST_CASE("roads: components and the largest component", "[roads]") {
-  const auto lines = lines_of({{"LINESTRING (0 0, 10 0)"},
-                               {"LINESTRING (500 0, 510 0)"},
-                               {"LINESTRING (510 0, 520 0)", 0, Oneway::Forward}});
+  const auto lines = lines_of(
+      {{"LINESTRING (0 0, 10 0)"}, {"LINESTRING (500 0, 510 0)"}, {"LINESTRING (510 0, 520 0)", 0, Oneway::Forward}});
   const auto net = jangkau::build_road_network(lines, tiny_table(), {});
   const auto c = jangkau::road_components(net.node_count(), net.edge_from, net.edge_to);
   CHECK(c.sizes == std::vector<std::int64_t>{3, 2});

@@ -86,7 +86,8 @@ bool obeys_quotas(const Instance& in, const std::vector<std::int64_t>& set) {
   if (in.quota.empty()) return true;
   std::vector<std::int64_t> c(in.quota.size(), 0);
   for (auto j : set)
-    if (in.group[static_cast<std::size_t>(j)] >= 0) ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
+    if (in.group[static_cast<std::size_t>(j)] >= 0)
+      ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
   for (std::size_t g = 0; g < c.size(); ++g) {
     if (in.mode == QuotaMode::AtLeast && c[g] < in.quota[g]) return false;
     if (in.mode == QuotaMode::Exactly && c[g] != in.quota[g]) return false;
@@ -99,7 +100,8 @@ bool is_fixed(const Instance& in, std::size_t j) {
 }
 
 // Calls fn(set) for every subset of size p of the non-fixed candidates that obeys the quotas.
-void for_each_feasible(const Instance& in, std::size_t p, const std::function<void(const std::vector<std::int64_t>&)>& fn) {
+void for_each_feasible(const Instance& in, std::size_t p,
+                       const std::function<void(const std::vector<std::int64_t>&)>& fn) {
   std::vector<std::int64_t> pool;
   for (std::size_t j = 0; j < in.m(); ++j)
     if (!is_fixed(in, j)) pool.push_back(static_cast<std::int64_t>(j));
@@ -125,7 +127,8 @@ std::vector<std::uint8_t> covered_by(const Instance& in, const std::vector<std::
   open.insert(open.end(), in.fixed.begin(), in.fixed.end());
   for (auto j : open)
     for (auto e = in.offsets[static_cast<std::size_t>(j)]; e < in.offsets[static_cast<std::size_t>(j) + 1]; ++e)
-      if (in.cost[static_cast<std::size_t>(e)] <= radius) cov[static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)])] = 1;
+      if (in.cost[static_cast<std::size_t>(e)] <= radius)
+        cov[static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)])] = 1;
   return cov;
 }
 
@@ -143,7 +146,8 @@ double median_cost(const Instance& in, const std::vector<std::int64_t>& sites) {
   std::vector<double> best(in.w.size(), inf);
   std::vector<std::uint8_t> reach(in.w.size(), 0);
   for (std::size_t j = 0; j < in.m(); ++j)
-    for (auto e = in.offsets[j]; e < in.offsets[j + 1]; ++e) reach[static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)])] = 1;
+    for (auto e = in.offsets[j]; e < in.offsets[j + 1]; ++e)
+      reach[static_cast<std::size_t>(in.demand[static_cast<std::size_t>(e)])] = 1;
   auto open = sites;
   open.insert(open.end(), in.fixed.begin(), in.fixed.end());
   for (auto j : open)
@@ -159,10 +163,12 @@ double median_cost(const Instance& in, const std::vector<std::int64_t>& sites) {
 
 // Calls fn(swapped) for every set obtained from `sites` by replacing one site with a
 // candidate that is neither chosen nor fixed, keeping the quotas.
-void for_each_swap(const Instance& in, const std::vector<std::int64_t>& sites, const std::function<void(const std::vector<std::int64_t>&)>& fn) {
+void for_each_swap(const Instance& in, const std::vector<std::int64_t>& sites,
+                   const std::function<void(const std::vector<std::int64_t>&)>& fn) {
   for (std::size_t k = 0; k < sites.size(); ++k)
     for (std::size_t j = 0; j < in.m(); ++j) {
-      if (is_fixed(in, j) || std::find(sites.begin(), sites.end(), static_cast<std::int64_t>(j)) != sites.end()) continue;
+      if (is_fixed(in, j) || std::find(sites.begin(), sites.end(), static_cast<std::int64_t>(j)) != sites.end())
+        continue;
       auto swapped = sites;
       swapped[k] = static_cast<std::int64_t>(j);
       if (obeys_quotas(in, swapped)) fn(swapped);
@@ -177,7 +183,8 @@ void check_quotas(const Instance& in, const std::vector<std::int64_t>& sites) {
   if (in.quota.empty()) return;
   std::vector<std::int64_t> c(in.quota.size(), 0);
   for (auto j : sites)
-    if (in.group[static_cast<std::size_t>(j)] >= 0) ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
+    if (in.group[static_cast<std::size_t>(j)] >= 0)
+      ++c[static_cast<std::size_t>(in.group[static_cast<std::size_t>(j)])];
   for (std::size_t g = 0; g < c.size(); ++g) {
     if (in.mode == QuotaMode::AtLeast) REQUIRE(c[g] >= in.quota[g]);
     if (in.mode == QuotaMode::Exactly) REQUIRE(c[g] == in.quota[g]);
@@ -194,7 +201,8 @@ TEST_CASE("MCLP on a picture: greedy + swap finds the optimum", "[siting]") {
   //   B:         x  x
   //   C:            x  x  x
   //   D:   x              x
-  // Greedy (p = 2) picks A (11) then C (11) = 22; the optimum is also 22 (A+C). With p = 1 the best is A (ties by index).
+  // Greedy (p = 2) picks A (11) then C (11) = 22; the optimum is also 22 (A+C). With p = 1 the best is A (ties by
+  // index).
   std::vector<double> w{5, 5, 1, 1, 5, 5};
   std::vector<std::int64_t> off{0, 3, 5, 8, 10};
   std::vector<std::int64_t> dem{0, 1, 2, 2, 3, 3, 4, 5, 0, 5};
@@ -296,7 +304,8 @@ TEST_CASE("MCLP: equity floors are pursued and reported truthfully", "[siting]")
     met += truly;
     // the bound ignores floors, so it still bounds the floor-constrained optimum
     double opt = -1;
-    for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) { opt = std::max(opt, covered_weight(in, s, 0.3)); });
+    for_each_feasible(in, p,
+                      [&](const std::vector<std::int64_t>& s) { opt = std::max(opt, covered_weight(in, s, 0.3)); });
     REQUIRE(opt <= r.bound * (1 + 1e-12));
   }
   REQUIRE(met > 0);
@@ -357,7 +366,9 @@ TEST_CASE("LSCP: fewest sites, every coverable point covered", "[siting]") {
     for (std::size_t g = 0; g < in.quota.size(); ++g) {
       std::int64_t c = 0;
       for (std::size_t j = 0; j < m; ++j)
-        if (in.group[j] == static_cast<std::int32_t>(g) && std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end()) ++c;
+        if (in.group[j] == static_cast<std::int32_t>(g) &&
+            std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end())
+          ++c;
       if (c < in.quota[g]) quota_ok = false;
     }
     if (!quota_ok) {
@@ -369,7 +380,8 @@ TEST_CASE("LSCP: fewest sites, every coverable point covered", "[siting]") {
     // every coverable point is covered
     std::vector<std::int64_t> all;
     for (std::size_t j = 0; j < m; ++j)
-      if (std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end()) all.push_back(static_cast<std::int64_t>(j));
+      if (std::find(in.fixed.begin(), in.fixed.end(), static_cast<std::int64_t>(j)) == in.fixed.end())
+        all.push_back(static_cast<std::int64_t>(j));
     auto coverable = covered_by(in, all, radius);
     auto got = covered_by(in, r.sites, radius);
     REQUIRE(got == coverable);
@@ -458,7 +470,8 @@ TEST_CASE("lazy greedy picks what the plain greedy picks", "[siting]") {
       double base = covered_weight(in, plain, 0.3), best_gain = -1;
       std::int64_t best = -1;
       for (std::size_t j = 0; j < in.m(); ++j) {
-        if (is_fixed(in, j) || std::find(plain.begin(), plain.end(), static_cast<std::int64_t>(j)) != plain.end()) continue;
+        if (is_fixed(in, j) || std::find(plain.begin(), plain.end(), static_cast<std::int64_t>(j)) != plain.end())
+          continue;
         auto with = plain;
         with.push_back(static_cast<std::int64_t>(j));
         double g = covered_weight(in, with, 0.3) - base;
@@ -491,9 +504,12 @@ TEST_CASE("MCLP and p-median end at a 1-swap local optimum (every swap enumerate
     if (!feasible) continue;
     auto rc = jangkau::solve_mclp(in.problem(0.25), p, o);
     REQUIRE(rc.objective == covered_weight(in, rc.sites, 0.25));
-    for_each_swap(in, rc.sites, [&](const std::vector<std::int64_t>& s) { REQUIRE(covered_weight(in, s, 0.25) <= rc.objective); });
+    for_each_swap(in, rc.sites,
+                  [&](const std::vector<std::int64_t>& s) { REQUIRE(covered_weight(in, s, 0.25) <= rc.objective); });
     auto rm = jangkau::solve_p_median(in.problem(std::numeric_limits<double>::infinity()), p, o);
-    for_each_swap(in, rm.sites, [&](const std::vector<std::int64_t>& s) { REQUIRE(median_cost(in, s) >= rm.objective * (1 - 1e-12)); });
+    for_each_swap(in, rm.sites, [&](const std::vector<std::int64_t>& s) {
+      REQUIRE(median_cost(in, s) >= rm.objective * (1 - 1e-12));
+    });
     swapped += static_cast<int>(rc.swaps + rm.swaps);
   }
   REQUIRE(swapped > 0);  // the local search did move on some instances
@@ -553,7 +569,8 @@ TEST_CASE("swap local search on a linear objective reaches the best quota-feasib
     jangkau::detail::Selection sel(pr, p, fixed);
     // a feasible but poor start: the best set for unrelated values
     std::vector<std::int64_t> start;
-    for (auto j : jangkau::detail::best_feasible_set(pr, start_value, p, fixed)) start.push_back(static_cast<std::int64_t>(j));
+    for (auto j : jangkau::detail::best_feasible_set(pr, start_value, p, fixed))
+      start.push_back(static_cast<std::int64_t>(j));
     sel.reset(start);
     LinearModel model{value, sel};
     for (auto j : start) model.total += value[static_cast<std::size_t>(j)];

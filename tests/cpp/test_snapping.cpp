@@ -154,7 +154,8 @@ TEST_CASE("snapping: the grid index equals brute force on random lines", "[snapp
     std::vector<std::uint8_t> include(lines.size(), 1);
     for (std::size_t g = 0; g < include.size(); g += 7) include[g] = 0;
     for (bool masked : {false, true}) {
-      const std::span<const std::uint8_t> mask = masked ? std::span<const std::uint8_t>(include) : std::span<const std::uint8_t>();
+      const std::span<const std::uint8_t> mask = masked ? std::span<const std::uint8_t>(include)
+                                                        : std::span<const std::uint8_t>();
       jangkau::SegmentIndex index(lines, mask);
       const auto fast = index.snap(x, y, o);
       const auto slow = jangkau::snap_brute_force(lines, x, y, o, mask);

@@ -137,7 +137,7 @@ def test_results_own_their_memory_without_copies():
     np.testing.assert_array_equal(distance, [0.0, np.inf, 1.0])
     np.testing.assert_array_equal(weight, [1.0, 2.0])
     assert q.shape == (2, 2)
-    w, m, qs = _core.weighted_group_stats(np.array([1.0, 2.0, 3.0]), np.ones(3), np.array([0, 0, 1]), 2,
+    _w, m, qs = _core.weighted_group_stats(np.array([1.0, 2.0, 3.0]), np.ones(3), np.array([0, 0, 1]), 2,
                                           np.array([0.5]))
     assert qs.shape == (1, 2) and qs.dtype == np.float64
     np.testing.assert_array_equal(m, [1.5, 3.0])

@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import box
+
 from jangkau.cli import main as cli_main
 from jangkau.errors import InvalidInputError
 from jangkau.selection.dapil import (
@@ -24,7 +26,6 @@ from jangkau.selection.dapil import (
     propose_plan,
     regency_seats,
 )
-from shapely.geometry import box
 
 
 def test_regency_seat_brackets():
@@ -91,7 +92,8 @@ def test_check_valid_plan_has_no_violations():
 
 def test_check_flags_each_rule():
     g, assign, seats = _columns_plan()
-    rules_of = lambda v: set(v.loc[v["severity"] == "violation", "rule"])
+    def rules_of(v):
+        return set(v.loc[v["severity"] == "violation", "rule"])
 
     a = dict(assign)
     a["k00"], a["k22"] = "D2", "D1"  # D1 = {k10, k20, k22}: not contiguous
@@ -424,7 +426,7 @@ def _blocks(kec_pops, seats_total=None):
 def test_split_only_when_needed(tmp_path):
     # K0 holds 70% of 20 seats (quota 14 > 12): whole kecamatan cannot satisfy the rules
     kec, desa = _blocks([70_000, 10_000, 10_000, 10_000])
-    with pytest.raises(NoPlanError, match="alone has quota 14.000"):
+    with pytest.raises(NoPlanError, match=r"alone has quota 14\.000"):
         propose_plan(kec, total_seats=20)
     plan = propose_plan(kec, total_seats=20, desa=desa)
     assert plan.attrs["split_kecamatan"] == ["K0"] and plan.attrs["split_parts"] == 1  # two parts, the fewest

@@ -13,12 +13,11 @@ import pytest
 import shapely
 
 import jangkau
-from jangkau.network.roads import build_roads
 from jangkau.data.facilities import read_facilities
 from jangkau.data.io import write
 from jangkau.data.population import from_zone_counts
 from jangkau.network.isochrones import IsochroneBuffer, isochrones, population_in
-from jangkau.network.roads import RoadNetwork
+from jangkau.network.roads import RoadNetwork, build_roads
 
 CRS = "EPSG:32748"
 X0, Y0 = 500000.0, 9300000.0  # a metric origin (UTM 48S); the geometry is synthetic

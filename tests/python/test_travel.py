@@ -28,10 +28,9 @@ from scipy.sparse.csgraph import dijkstra
 
 import jangkau
 from jangkau.cli import main
-from jangkau.network.roads import build_roads, road_class_from_name
 from jangkau.data.facilities import read_facilities
 from jangkau.network import travel
-from jangkau.network.roads import RoadNetwork
+from jangkau.network.roads import RoadNetwork, build_roads, road_class_from_name
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning", "ignore::FutureWarning")
 

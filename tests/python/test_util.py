@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import shapely
 import shapely.affinity
+
 from jangkau import _core
 from jangkau.data.contiguity import components, grow_regions, is_connected
 from jangkau.data.io import to_geometry_array

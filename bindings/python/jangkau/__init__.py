@@ -17,7 +17,6 @@ Python API, grouped by what it is about:
 
 from __future__ import annotations
 
-
 from . import _compat
 from .errors import (
     CancelledError,

@@ -61,13 +61,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
-    from ..errors import InvalidInputError
     from ..data.facilities import FacilityLayer, read_facilities
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
+    from ..errors import InvalidInputError
     from ..network.roads import build_roads
-    from ..network.travel import AccessMethod, DemandKind, TravelModel, demand, parse_duration_s, parse_minutes
+    from ..network.travel import (
+        AccessMethod,
+        DemandKind,
+        TravelModel,
+        demand,
+        parse_duration_s,
+        parse_minutes,
+    )
 
     out = args.output
     fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""
@@ -125,8 +132,8 @@ def run(args: argparse.Namespace) -> int:
         write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
     log.info("wrote %d zones (%s level, %s) to %s", len(table), args.level, method.value, out)
     if args.isochrones:
-        from ..network.isochrones import isochrones
         from ..data.population import from_zone_counts
+        from ..network.isochrones import isochrones
 
         pop = population if population is not None else from_zone_counts(region.zones("desa"))
         iso = isochrones(roads, facilities, parse_minutes(args.bands),

@@ -73,10 +73,10 @@ def _travel_time_coverage(args, region, facilities, population):
     """Population within each travel time of the nearest facility of each type (roads)."""
     import pandas as pd
 
-    from ..errors import InvalidInputError
     from ..data.population import from_zone_counts
-    from ..network.travel import DemandKind, TravelModel, demand, parse_minutes
+    from ..errors import InvalidInputError
     from ..network.roads import build_roads
+    from ..network.travel import DemandKind, TravelModel, demand, parse_minutes
 
     if not args.roads:
         raise InvalidInputError("--max-time needs --roads", field="roads")
@@ -103,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
     from ..coverage.analysis import coverage
-    from ..errors import InvalidInputError
     from ..data.facilities import FacilityLayer, read_facilities
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
+    from ..errors import InvalidInputError
 
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     layers = [FacilityLayer(path=f, type_column=args.type_column) for f in args.facilities]

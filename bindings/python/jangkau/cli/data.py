@@ -89,8 +89,8 @@ def _fetch(args) -> int:
 
 
 def _list(args) -> int:
-    from ..data.paths import cache_dir
     from ..data.fetch import load_catalogue, status
+    from ..data.paths import cache_dir
 
     cat = load_catalogue(args.catalogue)
     table = status(args.names or None, catalogue=cat, dest=args.dest, verify=args.verify)
@@ -103,8 +103,8 @@ def _list(args) -> int:
 
 
 def _path(args) -> int:
-    from ..data.paths import cache_dir, data_dir
     from ..data.fetch import catalogue_path
+    from ..data.paths import cache_dir, data_dir
 
     d = data_dir(args.data, required=False)
     print(d if d is not None else "(none found: pass --data DIR, set JANGKAU_DATA or run 'jangkau data fetch')")

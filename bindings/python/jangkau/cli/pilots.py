@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-TYPE_CHECKING = False  # typing is not imported at start-up
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+
+TYPE_CHECKING = False  # typing is not imported at start-up
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

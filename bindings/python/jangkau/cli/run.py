@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ..workflow.pipeline import run as run_pipeline
 
     config = args.config
-    if args.synthetic or config is None and data_dir(args.data, required=False) is None:
+    if args.synthetic or (config is None and data_dir(args.data, required=False) is None):
         from ..synthetic.run import synthetic_config
 
         if not args.synthetic:

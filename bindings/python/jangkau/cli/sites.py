@@ -104,9 +104,9 @@ def _travel_time_inputs(args, demand, cand, crs):
     import numpy as np
     import scipy.sparse as sp
 
-    from ..selection import siting
-    from ..network.travel import TravelModel, parse_duration_s
     from ..network.roads import build_roads
+    from ..network.travel import TravelModel, parse_duration_s
+    from ..selection import siting
 
     cutoff_s = parse_duration_s(args.max_time)
     roads = build_roads(args.roads, crs=crs)
@@ -134,10 +134,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from ..selection import siting
-    from ..errors import InvalidInputError
     from ..data.io import read_vector, write
     from ..data.region import Region
+    from ..errors import InvalidInputError
+    from ..selection import siting
 
     if args.max_time is not None and not args.roads:
         raise InvalidInputError(

@@ -32,12 +32,12 @@ import pyproj
 import shapely
 
 from .. import _core
-from ..errors import CrsError, InvalidInputError, UnknownColumnError
 from ..data.facilities import FacilityCatalogue
 from ..data.io import from_geometry_array, to_geometry_array
 from ..data.population import Population, PopulationModel
-from ..data.zones import LEVEL_KEYS, ZonePopulation, metric_crs_for
 from ..data.raster import Raster
+from ..data.zones import LEVEL_KEYS, ZonePopulation, metric_crs_for
+from ..errors import CrsError, InvalidInputError, UnknownColumnError
 
 __all__ = [
     "LEVEL_KEYS",

@@ -27,6 +27,7 @@ lengths only grow), so the bands are nested rings.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,9 +37,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ..errors import GeometryError, InvalidInputError, UnknownColumnError
 from ..data.io import to_geometry_array
 from ..data.population import Population, PopulationModel
+from ..errors import GeometryError, InvalidInputError, UnknownColumnError
 from .roads import RoadNetwork
 from .travel import parse_minutes, points_xy
 
@@ -164,7 +165,7 @@ def _ray_pieces(segs: _Segments, rays: pd.DataFrame, t: float, walk_mps: float, 
         mid = np.clip(dcap, lo, hi)
         cuts = [lo, mid, hi]
     out = []
-    for a_, b_ in zip(cuts[:-1], cuts[1:]):
+    for a_, b_ in itertools.pairwise(cuts):
         m = keep & (b_ > a_)
         if not m.any():
             continue

@@ -36,10 +36,10 @@ import pyproj
 import shapely
 
 from .. import _core
-from . import access as _access
-from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
 from ..data.population import Population, PopulationModel
 from ..data.zones import ZonePopulation
+from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
+from . import access as _access
 from .roads import RoadNetwork
 
 __all__ = ["DemandKind", "Demand", "AccessMethod", "AccessTables", "TravelModel", "demand", "parse_duration_s",

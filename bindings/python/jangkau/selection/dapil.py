@@ -408,7 +408,8 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     plan = plan.copy()
     plan["kecamatan_code"] = plan["kecamatan_code"].map(_code)
     plan["dapil"] = plan["dapil"].astype(str)
-    label = lambda c: f"{names.get(c, c)} ({c})"
+    def label(c: str) -> str:
+        return f"{names.get(c, c)} ({c})"
 
     # COMPLETE / WHOLE_KECAMATAN
     known = set(codes)

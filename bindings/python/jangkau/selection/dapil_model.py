@@ -531,7 +531,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
         seats = {lab: ks[int(np.argmax([sol[y[d, k]] for k in ks]))] for d, lab in enumerate(labels)}
         parts = sum(len({assign[v] for v in nodes if g.kec_of[v] == kc}) - 1 for kc in split)
         cut = float(sum(le for le, (a, b) in zip(lengths, edges) if assign[a] != assign[b]))
-        dpop = {lab: 0.0 for lab in labels}
+        dpop = dict.fromkeys(labels, 0.0)
         for v, lab in assign.items():
             dpop[lab] += g.pop[v]
         dev = max((abs(dpop[lab] / (seats[lab] * bppd) - 1.0) for lab in free), default=0.0)
@@ -767,7 +767,7 @@ def _local_search(g, spec, ev, nb, assign, dpop, fixed, rng, max_rounds: int = 1
 
 
 def _hops(nb, sources) -> dict[str, int]:
-    dist = {s: 0 for s in sources}
+    dist = dict.fromkeys(sources, 0)
     frontier = list(sources)
     while frontier:
         nxt = []

@@ -111,7 +111,7 @@ class FillOptions:
     @classmethod
     def from_mapping(cls, values: dict, *, file: str | None = None) -> FillOptions:
         """Options from a TOML table (``[fill]`` of a batch list); unknown keys are errors."""
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         for k in values:
             if k not in known:
                 raise InvalidInputError(f"unknown key '{k}' in [fill] (known: {', '.join(sorted(known))})",
@@ -298,8 +298,8 @@ def fill_region(spec: str | os.PathLike[str], directory: str | os.PathLike[str],
     holds the same generation (same recipe: generator, jangkau version, options, inputs and
     the sha256 of every source file) it is reused instead of regenerated.
     """
-    from ..data.paths import data_dir as resolve_data_dir
     from ..data.io import write
+    from ..data.paths import data_dir as resolve_data_dir
     from ..data.region import Region
 
     options = options or FillOptions()

@@ -753,7 +753,7 @@ class _Builder:
         for p in missing:  # a point jittered just outside the outline: use the nearest desa
             where[p] = self._desa_at(rows[p][4], rows[p][5])
         prefix = {"puskesmas": "PKM", "sd": "SD", "smp": "SMP", "kantor_desa": "KD"}
-        seq = {k: 0 for k in prefix}
+        seq = dict.fromkeys(prefix, 0)
         ids = []
         for r in rows:
             seq[r[0]] += 1

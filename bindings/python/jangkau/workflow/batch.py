@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, InvalidInputError, JangkauError
-from ..util import atomic_output, sha256_file
 from ..synthetic.fill import FILL_GENERATOR, SYNTHETIC_INPUTS, FillOptions
+from ..util import atomic_output, sha256_file
 
 __all__ = [
     "STATUS_COLUMNS",

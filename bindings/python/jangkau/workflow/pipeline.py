@@ -19,9 +19,10 @@ import platform
 import shutil
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -346,11 +347,19 @@ def _step_access(ctx: _Context) -> None:
     if ctx.facilities is None:
         ctx.warn("road access needs facilities: step skipped")
         return
-    from ..network.roads import build_roads
-    from ..network.isochrones import isochrones
     from ..data.population import from_zone_counts
-    from ..network.rai import rural_access_index, road_density
-    from ..network.travel import AccessMethod, DemandKind, TravelModel, demand, minutes_label, parse_duration_s, parse_minutes
+    from ..network.isochrones import isochrones
+    from ..network.rai import road_density, rural_access_index
+    from ..network.roads import build_roads
+    from ..network.travel import (
+        AccessMethod,
+        DemandKind,
+        TravelModel,
+        demand,
+        minutes_label,
+        parse_duration_s,
+        parse_minutes,
+    )
 
     region = ctx.region
     roads_cfg = region.config.get("roads") or {}
@@ -495,7 +504,7 @@ def _step_pilots(ctx: _Context) -> None:
         weights = cfg.get("weights") or {}
         if not weights:
             usable = [c for c in table.columns if catalogue.find(c) is not None and table[c].notna().all()]
-            weights = {c: 1.0 for c in usable}
+            weights = dict.fromkeys(usable, 1.0)
             ctx.notes.append("pilots: no weights given — equal weights over the available indicators "
                              f"({', '.join(usable)})")
         spec = WeightSpec(indicator_weights=pd.Series(weights, dtype=float), source="run file [pilots.weights]")
@@ -529,8 +538,9 @@ def _step_pilots(ctx: _Context) -> None:
 
 
 def _step_sites(ctx: _Context) -> None:
-    from ..selection import siting
     from scipy.spatial import cKDTree
+
+    from ..selection import siting
 
     cfg = ctx.config.section("sites")
     if not cfg:
@@ -589,7 +599,7 @@ def _step_sites(ctx: _Context) -> None:
     elif model in ("pmedian", "p_median"):
         res = siting.p_median(w, cost, p, **kw)
     elif model == "lscp":
-        res = siting.lscp(w, cost, max_cost=radius, precovered=precovered, **{k: v for k, v in kw.items()})
+        res = siting.lscp(w, cost, max_cost=radius, precovered=precovered, **kw)
     else:
         raise InvalidInputError(f"unknown siting model '{model}' (mclp, lscp, pmedian)", field="model")
     chosen = cands.iloc[res.sites].copy()
