@@ -134,7 +134,7 @@ class Population:
             return area_share
         if weight_sums is None:
             raise InvalidInputError("the population has dasymetric weights: give the weight sums of the pieces")
-        tot = self._weight_totals()
+        tot = self.weight_totals()
         sums = np.asarray(weight_sums, dtype=np.float64)
         return np.where(tot > 0, np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0), area_share)
 

@@ -357,7 +357,8 @@ def _check_split(plan, split_kec, desa, label, out, rules):
         if bad:
             continue
         inner = dm.piece_graph([c], {c: 1.0}, pd.DataFrame(columns=["code_a", "code_b", "shared_length_m", "link",
-                                                                   "distance_m"]), [c], dm_, None, rules)
+                                                                   "distance_m"]), [c], dm_, None, rules,
+                                 kecamatan_adjacency)
         nb = inner.neighbours()
         for d, dc in zip(rows["dapil"], rows["desa_codes"]):
             comps = components(dc.split(";"), nb)
@@ -475,7 +476,7 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     links = links[links["code_a"].astype(str).isin(known) & links["code_b"].astype(str).isin(known)]
     pop_or_zero = {c: (float(pop[c]) if pop[c] >= 0 else 0.0) for c in codes}
     graph = dm.piece_graph(codes, pop_or_zero, links, split_ok, desa_m,
-                           _metric(zones) if split_ok else None, rules)
+                           _metric(zones) if split_ok else None, rules, kecamatan_adjacency)
     nb = graph.neighbours()
     desa_name = {}
     if desa_m is not None and "name" in desa_m.columns:
@@ -810,7 +811,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                                    f"{rules.max_seats}, and a desa cannot be split")
                     split = []
             if split:
-                graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules)
+                graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules, kecamatan_adjacency)
                 # lower bound on the extra parts: each kecamatan above max_seats is cut at least once, and
                 # k kecamatan for at least D dapil need D − k extra parts
                 least = max(sum(1 for c in too_big if c in split), min(dapil_counts) - len(codes))

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..data.contiguity import is_connected
+
 _log = logging.getLogger("jangkau.selection.dapil")
 
 #: Link kinds in a contiguity table (column ``link``).
@@ -155,7 +157,8 @@ def kecamatan_links(zones_m, adjacency: pd.DataFrame, max_m: float | None) -> pd
 
 
 def piece_graph(kec_codes: Sequence[str], kec_pop: Mapping[str, float], kec_links: pd.DataFrame,
-                split: Sequence[str] = (), desa_m=None, kec_m=None, rules=None) -> PieceGraph:
+                split: Sequence[str] = (), desa_m=None, kec_m=None, rules=None,
+                adjacency=None) -> PieceGraph:
     """The :class:`PieceGraph` with the kecamatan in ``split`` replaced by their desa.
 
     ``kec_links``: :func:`kecamatan_links`. ``desa_m`` (needed when ``split`` is not empty):
@@ -164,11 +167,12 @@ def piece_graph(kec_codes: Sequence[str], kec_pop: Mapping[str, float], kec_link
     found with the kecamatan rule (``rules``: DapilRules, ROOK/QUEEN, tolerances) on the
     pieces' polygons; a kecamatan-level sea link becomes a link between the closest pieces of
     its two kecamatan; the island components of a split kecamatan's desa are joined by
-    WITHIN links (no distance limit: the kecamatan is one administrative unit)."""
+    WITHIN links (no distance limit: the kecamatan is one administrative unit).
+    ``adjacency(polygons, rules)`` (needed when ``split`` is not empty) is the land adjacency
+    rule, :func:`jangkau.selection.dapil.kecamatan_adjacency` (passed in, so that this module
+    does not import dapil back)."""
     import geopandas as gpd
     import shapely
-
-    from .dapil import kecamatan_adjacency
 
     split = frozenset(str(s) for s in split)
     kec_codes = [str(c) for c in kec_codes]
@@ -178,8 +182,8 @@ def piece_graph(kec_codes: Sequence[str], kec_pop: Mapping[str, float], kec_link
             rows.append((str(r.code_a), str(r.code_b), float(r.shared_length_m), r.link, float(r.distance_m)))
         return PieceGraph(list(kec_codes), {c: c for c in kec_codes}, {c: float(kec_pop[c]) for c in kec_codes},
                           _edge_frame(rows), split)
-    if desa_m is None:
-        raise ValueError("desa are needed to split kecamatan")
+    if desa_m is None or adjacency is None:
+        raise ValueError("desa and an adjacency rule are needed to split kecamatan")
     desa = desa_m[desa_m["kecamatan_code"].astype(str).isin(split)]
     nodes = [c for c in kec_codes if c not in split]
     kec_of = {c: c for c in nodes}
@@ -211,7 +215,7 @@ def piece_graph(kec_codes: Sequence[str], kec_pop: Mapping[str, float], kec_link
             near.update((str(r.code_a), str(r.code_b)))
     pieces = [n for n in nodes if kec_of[n] in near]
     pg = gpd.GeoDataFrame({"code": pieces}, geometry=[geoms[n] for n in pieces], crs=desa_m.crs)
-    land = kecamatan_adjacency(pg, rules) if len(pg) > 1 else pd.DataFrame(columns=["code_a", "code_b",
+    land = adjacency(pg, rules) if len(pg) > 1 else pd.DataFrame(columns=["code_a", "code_b",
                                                                                     "shared_length_m"])
     land_pairs = {(str(r.code_a), str(r.code_b)) for r in kec_links.itertuples(index=False) if r.link == LAND}
     land_pairs |= {(b, a) for a, b in land_pairs}
@@ -665,9 +669,7 @@ class _Eval:
 
 
 def _connected(members: set[str], nb) -> bool:
-    from .dapil import _components
-
-    return bool(members) and len(_components(sorted(members), nb)) == 1
+    return is_connected(members, nb)
 
 
 def heuristic(g: PieceGraph, spec: Spec, *, seed: int = 0, restarts: int = 24) -> dict[str, str] | None:
