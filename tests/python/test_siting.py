@@ -294,10 +294,13 @@ def test_quotas_respected_for_every_model():
 
 
 def test_threads_release_the_gil_and_agree():
+    # the C++ greedy's threads and GIL release (the default "auto" would add HiGHS runs)
     w, cost, _ = instance(11, 3000, 200)
-    ref = siting.mclp(w, cost, 10, max_cost=0.08, threads=1)
+    ref = siting.mclp(w, cost, 10, max_cost=0.08, threads=1, solver="greedy")
     with ThreadPoolExecutor(4) as ex:
-        results = list(ex.map(lambda t: siting.mclp(w, cost, 10, max_cost=0.08, threads=t), [1, 2, 3, 4]))
+        results = list(
+            ex.map(lambda t: siting.mclp(w, cost, 10, max_cost=0.08, threads=t, solver="greedy"), [1, 2, 3, 4])
+        )
     for r in results:
         assert list(r.sites) == list(ref.sites)
         assert r.objective == ref.objective and r.bound == ref.bound
