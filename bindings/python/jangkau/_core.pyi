@@ -2,14 +2,11 @@
 jangkau engine (C++). Use the public API in the `jangkau` package.
 """
 from __future__ import annotations
-
 import collections.abc
-import typing
-
 import numpy
 import numpy.typing
-
-__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+import typing
+__all__: list[str] = ['Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -207,35 +204,6 @@ class Decay:
         ...
     @property
     def value(self) -> int:
-        ...
-class CatchmentSpec:
-    """
-    One floating-catchment index: a decay (see Decay) and whether it is the Hansen potential.
-    """
-    def __init__(self, *, decay: Decay = ..., max_cost: typing.SupportsFloat | typing.SupportsIndex = ..., zone_breaks: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [10.0, 20.0, 30.0], zone_weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [1.0, 0.68, 0.22], beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, min_cost: typing.SupportsFloat | typing.SupportsIndex = 1.0, hansen: bool = False) -> None:
-        ...
-    def __repr__(self) -> str:
-        ...
-    @property
-    def beta(self) -> float:
-        ...
-    @property
-    def decay(self) -> Decay:
-        ...
-    @property
-    def hansen(self) -> bool:
-        ...
-    @property
-    def max_cost(self) -> float:
-        ...
-    @property
-    def min_cost(self) -> float:
-        ...
-    @property
-    def zone_breaks(self) -> list[float]:
-        ...
-    @property
-    def zone_weights(self) -> list[float]:
         ...
 class SitingModel:
     """
@@ -593,6 +561,16 @@ class RoadNetwork:
     def class_names(self) -> list[str]:
         ...
     @property
+    def graph(self) -> Graph:
+        """
+        The edge list as a CSR Graph built once with the network: weight sets time_s, length_m; edge ids are edge indices.
+        """
+    @property
+    def reversed_graph(self) -> Graph:
+        """
+        The same edges reversed (costs to a node), built once with the network; same weight sets.
+        """
+    @property
     def crs(self) -> str:
         ...
     @property
@@ -649,11 +627,6 @@ class RoadNetwork:
         OSM way ids left out because they are closed to motor vehicles.
         """
     @property
-    def graph(self) -> Graph:
-        """
-        The edge list as a CSR Graph built once with the network: weight sets time_s, length_m; edge ids are edge indices.
-        """
-    @property
     def join_distance_m(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
@@ -698,11 +671,6 @@ class RoadNetwork:
     @property
     def node_y(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
-    @property
-    def reversed_graph(self) -> Graph:
-        """
-        The same edges reversed (costs to a node), built once with the network; same weight sets.
-        """
     @property
     def skipped_feature(self) -> numpy.typing.NDArray[numpy.int64]:
         ...
