@@ -540,7 +540,7 @@ def test_relative_gap_is_one_formula():
 @pytest.mark.parametrize("seed", range(8))
 def test_auto_equals_brute_force_on_clustered_instances(seed):
     w, cost = clustered(seed, 30, 10)
-    n, m, p, radius = w.size, cost.shape[1], 3, 0.12
+    m, p, radius = cost.shape[1], 3, 0.12
     best_cov = max(covered_weight(w, cost, radius, s) for s in itertools.combinations(range(m), p))
     best_med = min(median_cost(w, cost, s) for s in itertools.combinations(range(m), p))
     coverable = (cost <= 0.2).any(axis=1)
