@@ -626,3 +626,31 @@ def test_cli_sites_auto_solver_and_model_names(data_dir, tmp_path):
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert table["objective"].iloc[0] <= pd.read_csv(greedy)["objective"].iloc[0] + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_auto_matches_milp_with_quotas_fixed_floors(seed):
+    w, cost = clustered(seed, 40, 12)
+    rng = np.random.default_rng(seed)
+    groups, zones, pre = rng.integers(0, 3, 12), rng.integers(0, 4, 40), rng.random(40) < 0.1
+    kw = {"groups": groups, "quotas": 1, "fixed": [0]}
+    for fn, args in (
+        (siting.mclp, (w, cost, 4)),
+        (siting.p_median, (w, cost, 3)),
+        (siting.lscp, (w, cost)),
+    ):
+        extra = {"max_cost": 0.15, "precovered": pre} if fn is not siting.p_median else {}
+        exact = fn(*args, solver="milp", **kw, **extra)
+        auto = fn(*args, **kw, **extra)
+        assert auto.objective == pytest.approx(exact.objective) and auto.status == "optimal"
+    # floors: the greedy pursues them heuristically, the MILP decides; impossible floors give
+    # the incumbent flagged floors_met=False (never "optimal"), where solver="milp" raises
+    try:
+        exact = siting.mclp(w, cost, 4, max_cost=0.12, zones=zones, floors=0.3, solver="milp")
+    except InfeasibleError:
+        exact = None
+    auto = siting.mclp(w, cost, 4, max_cost=0.12, zones=zones, floors=0.3)
+    if exact is None:
+        assert not auto.floors_met and auto.status == "heuristic"
+    else:
+        assert auto.floors_met and auto.objective == pytest.approx(exact.objective)

@@ -999,7 +999,7 @@ def _auto(model, pr: _Prepared, p: int, time_limit_s, mip_gap, threads, local_se
     g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
     extra = dict(g.extra)
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped")
-    if g.gap == 0:
+    if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
     try:
@@ -1009,7 +1009,7 @@ def _auto(model, pr: _Prepared, p: int, time_limit_s, mip_gap, threads, local_se
             m = _milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites)
         else:
             m = _milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites)
-    except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors it cannot meet)
+    except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
         extra["milp_status"] = str(exc)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
