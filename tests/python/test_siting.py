@@ -294,10 +294,13 @@ def test_quotas_respected_for_every_model():
 
 
 def test_threads_release_the_gil_and_agree():
+    # the C++ greedy's threads and GIL release (the default "auto" would add HiGHS runs)
     w, cost, _ = instance(11, 3000, 200)
-    ref = siting.mclp(w, cost, 10, max_cost=0.08, threads=1)
+    ref = siting.mclp(w, cost, 10, max_cost=0.08, threads=1, solver="greedy")
     with ThreadPoolExecutor(4) as ex:
-        results = list(ex.map(lambda t: siting.mclp(w, cost, 10, max_cost=0.08, threads=t), [1, 2, 3, 4]))
+        results = list(
+            ex.map(lambda t: siting.mclp(w, cost, 10, max_cost=0.08, threads=t, solver="greedy"), [1, 2, 3, 4])
+        )
     for r in results:
         assert list(r.sites) == list(ref.sites)
         assert r.objective == ref.objective and r.bound == ref.bound
@@ -500,3 +503,154 @@ def test_candidate_points_grid_and_centres(data_dir):
     assert np.allclose(steps, np.round(steps), atol=1e-9)  # columns lie on the 2 km lattice
     with pytest.raises(InvalidInputError, match="grid"):
         candidate_points(region, "grid:-1km", crs)
+
+
+# ----------------------------------------------------------------------------- auto solver
+
+
+def clustered(seed: int, n: int, m: int, k: int = 3):
+    """Demand in k Gaussian clusters (sd 0.06 around uniform centres), candidates half
+    near the clusters and half uniform; integer weights. SYNTHETIC, fixed seed."""
+    rng = np.random.default_rng(1000 + seed)
+    centres = rng.random((k, 2))
+    d = centres[rng.integers(0, k, n)] + rng.normal(0, 0.06, (n, 2))
+    near = centres[rng.integers(0, k, m - m // 2)] + rng.normal(0, 0.1, (m - m // 2, 2))
+    c = np.vstack([near, rng.random((m // 2, 2))])
+    w = rng.integers(1, 20, n).astype(np.float64)
+    cost = np.hypot(d[:, None, 0] - c[None, :, 0], d[:, None, 1] - c[None, :, 1])
+    return w, cost
+
+
+def test_relative_gap_is_one_formula():
+    assert siting.relative_gap(0, 0) == 0
+    assert siting.relative_gap(90, 100) == pytest.approx(0.1)
+    assert siting.relative_gap(100, 90) == pytest.approx(0.1)  # minimisation: bound below
+    assert np.isnan(siting.relative_gap(float("inf"), 3))
+    w, cost = clustered(0, 30, 10)
+    for res in (
+        siting.mclp(w, cost, 3, max_cost=0.12, solver="greedy"),
+        siting.mclp(w, cost, 3, max_cost=0.12, solver="milp"),
+        siting.p_median(w, cost, 3, solver="greedy"),
+        siting.p_median(w, cost, 3, solver="milp"),
+        siting.lscp(w, cost, max_cost=0.2, solver="milp"),
+    ):
+        assert res.gap == siting.relative_gap(res.objective, res.bound)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_auto_equals_brute_force_on_clustered_instances(seed):
+    w, cost = clustered(seed, 30, 10)
+    m, p, radius = cost.shape[1], 3, 0.12
+    best_cov = max(covered_weight(w, cost, radius, s) for s in itertools.combinations(range(m), p))
+    best_med = min(median_cost(w, cost, s) for s in itertools.combinations(range(m), p))
+    coverable = (cost <= 0.2).any(axis=1)
+    best_k = next(
+        k
+        for k in range(m + 1)
+        if any(
+            ((cost[:, list(s)] <= 0.2).any(axis=1) | ~coverable).all() for s in itertools.combinations(range(m), k)
+        )
+    )
+
+    a = siting.mclp(w, cost, p, max_cost=radius)
+    g = siting.mclp(w, cost, p, max_cost=radius, solver="greedy")
+    assert a.solver == "auto" and a.status == "optimal"
+    assert a.objective == pytest.approx(best_cov)
+    assert a.objective >= g.objective - 1e-9
+    assert covered_weight(w, cost, radius, a.sites) == pytest.approx(a.objective)
+    assert a.bound >= best_cov - 1e-6 and a.gap == siting.relative_gap(a.objective, a.bound)
+
+    a = siting.p_median(w, cost, p)
+    g = siting.p_median(w, cost, p, solver="greedy")
+    assert a.status == "optimal" and a.objective == pytest.approx(best_med)
+    assert a.objective <= g.objective + 1e-9
+    assert median_cost(w, cost, a.sites) == pytest.approx(a.objective)
+    assert a.bound <= best_med + 1e-6 and a.gap <= 1e-6
+
+    a = siting.lscp(w, cost, max_cost=0.2)
+    g = siting.lscp(w, cost, max_cost=0.2, solver="greedy")
+    assert a.status == "optimal" and a.objective == best_k and a.p == best_k
+    assert a.objective <= g.objective
+    assert ((cost[:, a.sites] <= 0.2).any(axis=1) | ~coverable).all()
+    assert a.bound == best_k and a.gap == 0
+
+
+def test_auto_time_out_returns_incumbent_with_certified_gap():
+    w, cost = clustered(42, 3000, 300, k=6)
+    g = siting.mclp(w, cost, 12, max_cost=0.05, solver="greedy")
+    a = siting.mclp(w, cost, 12, max_cost=0.05, time_limit_s=1e-3)
+    assert a.extra["milp_status"] != "skipped"  # the greedy gap is not 0 here: the MILP ran
+    assert a.objective >= g.objective - 1e-9
+    assert covered_weight(w, cost, 0.05, a.sites) == pytest.approx(a.objective)
+    assert g.objective <= a.objective <= a.bound <= g.bound + 1e-9
+    assert a.gap == siting.relative_gap(a.objective, a.bound) and 0 <= a.gap <= g.gap + 1e-12
+
+    g = siting.p_median(w, cost, 12, solver="greedy")
+    a = siting.p_median(w, cost, 12, time_limit_s=1e-3)
+    assert a.objective <= g.objective + 1e-9
+    assert median_cost(w, cost, a.sites) == pytest.approx(a.objective)
+    assert g.bound - 1e-9 <= a.bound <= a.objective
+    assert a.gap == siting.relative_gap(a.objective, a.bound) and 0 <= a.gap <= g.gap + 1e-12
+
+
+def test_dense_distance_matrix_needs_max_cost():
+    w, cost = clustered(1, 20, 6)
+    for fn, args in ((siting.mclp, (2,)), (siting.lscp, ())):
+        with pytest.raises(InvalidInputError, match="max_cost is required"):
+            fn(w, cost, *args)
+    cov01 = (cost <= 0.12).astype(np.int64)  # a real 0/1 coverage matrix is still accepted
+    a = siting.mclp(w, cov01, 2)
+    b = siting.mclp(w, cost, 2, max_cost=0.12)
+    assert a.objective == pytest.approx(b.objective)
+    assert siting.lscp(w, cov01.astype(bool)).objective == siting.lscp(w, cost, max_cost=0.12).objective
+
+
+def test_cli_sites_auto_solver_and_model_names(data_dir, tmp_path):
+    outs = {}
+    for name in ("p_median", "pmedian"):
+        outs[name] = tmp_path / f"{name}.csv"
+        res = _cli(
+            "--data", str(data_dir), "sites", "cilegon", "--candidates", "desa", "--model", name, "--p", "3",
+            "--solver", "auto", "--time-limit", "5", "-o", str(outs[name]),
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+    table = pd.read_csv(outs["p_median"])
+    alias = pd.read_csv(outs["pmedian"])
+    assert len(table) == 3 and set(table["solver"]) == {"auto"} and set(table["model"]) == {"p_median"}
+    assert list(alias["candidate_index"]) == list(table["candidate_index"])
+    assert (table["bound"] <= table["objective"] + 1e-6).all() and (table["gap"] >= 0).all()
+    greedy = tmp_path / "greedy.csv"
+    res = _cli(
+        "--data", str(data_dir), "sites", "cilegon", "--candidates", "desa", "--model", "p_median", "--p", "3",
+        "--solver", "greedy", "-o", str(greedy),
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert table["objective"].iloc[0] <= pd.read_csv(greedy)["objective"].iloc[0] + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_auto_matches_milp_with_quotas_fixed_floors(seed):
+    w, cost = clustered(seed, 40, 12)
+    rng = np.random.default_rng(seed)
+    groups, zones, pre = rng.integers(0, 3, 12), rng.integers(0, 4, 40), rng.random(40) < 0.1
+    kw = {"groups": groups, "quotas": 1, "fixed": [0]}
+    for fn, args in (
+        (siting.mclp, (w, cost, 4)),
+        (siting.p_median, (w, cost, 3)),
+        (siting.lscp, (w, cost)),
+    ):
+        extra = {"max_cost": 0.15, "precovered": pre} if fn is not siting.p_median else {}
+        exact = fn(*args, solver="milp", **kw, **extra)
+        auto = fn(*args, **kw, **extra)
+        assert auto.objective == pytest.approx(exact.objective) and auto.status == "optimal"
+    # floors: the greedy pursues them heuristically, the MILP decides; impossible floors give
+    # the incumbent flagged floors_met=False (never "optimal"), where solver="milp" raises
+    try:
+        exact = siting.mclp(w, cost, 4, max_cost=0.12, zones=zones, floors=0.3, solver="milp")
+    except InfeasibleError:
+        exact = None
+    auto = siting.mclp(w, cost, 4, max_cost=0.12, zones=zones, floors=0.3)
+    if exact is None:
+        assert not auto.floors_met and auto.status == "heuristic"
+    else:
+        assert auto.floors_met and auto.objective == pytest.approx(exact.objective)

@@ -1,4 +1,4 @@
-"""``jangkau sites REGION --candidates FILE --model mclp|lscp|pmedian --p N [--per-dapil K]
+"""``jangkau sites REGION --candidates FILE --model mclp|lscp|p_median --p N [--per-dapil K]
 (--radius D | --max-time T) -o OUT``: where to put new service points.
 
 Demand model (first version, documented in docs/siting.md): one demand point per desa at
@@ -44,8 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="candidate sites: a vector file, 'desa'/'kecamatan' for the zone centres, or grid:1km for a "
         "regular grid inside the region",
     )
-    p.add_argument("--model", required=True, choices=["mclp", "lscp", "pmedian"], help="location model")
-    p.add_argument("--p", type=int, default=None, help="number of new sites (mclp, pmedian)")
+    p.add_argument(
+        "--model",
+        required=True,
+        type=_model_name,
+        choices=["mclp", "lscp", "p_median"],
+        help="location model (pmedian is accepted as an alias of p_median)",
+    )
+    p.add_argument("--p", type=int, default=None, help="number of new sites (mclp, p_median)")
     p.add_argument(
         "--per-dapil",
         type=int,
@@ -83,12 +89,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SHARE",
         help="mclp: minimum covered share of the population in every kecamatan (0-1)",
     )
-    p.add_argument("--solver", choices=["greedy", "milp"], default="greedy", help="default: greedy")
-    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS", help="milp time limit")
+    p.add_argument(
+        "--solver",
+        choices=["auto", "greedy", "milp"],
+        default="auto",
+        help="auto (default): greedy incumbent, then the MILP warm-started from it within --time-limit",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="milp time limit; auto: total budget (default 5 s)",
+    )
     p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
     p.add_argument("--zones-out", metavar="FILE", help="write coverage before/after per kecamatan (.csv)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file for the chosen sites")
     p.set_defaults(func=run)
+
+
+def _model_name(name: str) -> str:
+    """--model value with the alias pmedian read as p_median (the Python name)."""
+    return "p_median" if name == "pmedian" else name
 
 
 def _candidates(args, region, crs):
@@ -144,11 +166,11 @@ def run(args: argparse.Namespace) -> int:
             "--max-time needs --roads (a road network); use --radius for straight-line distance",
             field="max_time",
         )
-    if args.radius is None and args.max_time is None and args.model != "pmedian":
+    if args.radius is None and args.max_time is None and args.model != "p_median":
         raise InvalidInputError(
             f"--model {args.model} needs --radius METRES (or --max-time with --roads)", field="radius"
         )
-    if args.model in ("mclp", "pmedian") and args.p is None:
+    if args.model in ("mclp", "p_median") and args.p is None:
         raise InvalidInputError(f"--model {args.model} needs --p N", field="p")
     if args.floor is not None and args.model != "mclp":
         raise InvalidInputError("--floor applies to --model mclp", field="floor")
@@ -255,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
         100 * result.gap,
         "" if result.floors_met else " — the equity floor is NOT met in every kecamatan",
     )
-    if args.model == "pmedian" and result.assignment is not None:
+    if args.model == "p_median" and result.assignment is not None:
         stranded = (result.assignment < 0) & ~result.unreachable & (inputs.weights > 0)
         if stranded.any():
             log.warning(

@@ -10,9 +10,12 @@ coverage matrix; geometry adapters at the end of this module):
 * :func:`p_median` — p-median (Hakimi 1964): choose ``p`` sites minimising the
   demand-weighted cost to the nearest open site.
 
-Two solvers: ``"greedy"`` (C++ lazy greedy + 1-swap local search, always with a certified
-bound on the optimum) and ``"milp"`` (exact, HiGHS through ``highspy``, with a time limit
-and the final MIP gap). See ``docs/siting.md`` for the formulas.
+Three solvers: ``"greedy"`` (C++ lazy greedy + 1-swap local search, always with a certified
+bound on the optimum), ``"milp"`` (exact, HiGHS through ``highspy``, with a time limit
+and the final MIP gap) and ``"auto"`` (the default: the greedy's incumbent and bound first,
+then, unless that bound already proves it optimal, the MILP warm-started from the incumbent
+within a time budget; never worse than the greedy, never an error on a time-out). Every
+result reports the same gap, :func:`relative_gap`. See ``docs/siting.md`` for the formulas.
 
 Matrices are ``n_demand × n_candidates``: a ``scipy.sparse`` matrix (stored entries are
 costs — explicit zeros count — or, without ``max_cost``, a 0/1 coverage matrix), a dense
@@ -26,7 +29,7 @@ import enum
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,6 +49,7 @@ __all__ = [
     "lscp",
     "mclp",
     "p_median",
+    "relative_gap",
 ]
 
 #: How group quotas are read: at least / exactly ``quota[g]`` new sites in group ``g``.
@@ -57,6 +61,25 @@ class Solver(enum.Enum):
 
     GREEDY = "greedy"  #: lazy greedy + 1-swap local search with a certified bound (C++)
     MILP = "milp"  #: exact mixed-integer programme solved by HiGHS
+    AUTO = "auto"  #: greedy incumbent + bound, then the MILP warm-started from it (default)
+
+
+#: Default time budget (seconds) of the MILP phase of ``solver="auto"``.
+AUTO_TIME_LIMIT_S = 5.0
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """The one gap jangkau reports: ``|bound - objective| / max(|objective|, |bound|)``.
+
+    0 when both are 0; NaN when either is not finite (e.g. a p-median with an unserved
+    point). ``bound`` is an upper bound on the optimum for maximisation (MCLP) and a lower
+    bound for minimisation (LSCP, p-median), so the optimum lies within ``gap`` (relative
+    to the larger magnitude) of ``objective``: "within gap of optimal"."""
+    objective, bound = float(objective), float(bound)
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return float("nan")
+    d = max(abs(objective), abs(bound))
+    return 0.0 if d == 0 else max(0.0, abs(bound - objective) / d)
 
 
 _MCLP, _LSCP, _PMEDIAN = _core.SitingModel.MCLP, _core.SitingModel.LSCP, _core.SitingModel.P_MEDIAN
@@ -70,8 +93,9 @@ class SitingResult:
     ``sites`` are candidate indices in order of selection (MILP: ordered greedily by
     marginal gain); ``marginal_gain[k]`` is the objective improvement of ``sites[k]`` given
     the existing facilities and ``sites[:k]``. For MCLP ``bound`` is an upper bound on the
-    optimum, for LSCP and p-median a lower bound; ``gap = |bound - objective| /
-    max(|objective|, |bound|)`` certifies "within gap of optimal".
+    optimum, for LSCP and p-median a lower bound; ``gap`` is :func:`relative_gap`
+    (``|bound - objective| / max(|objective|, |bound|)``) and certifies "within gap of
+    optimal" for every solver.
     """
 
     model: str
@@ -165,6 +189,15 @@ def _to_csc(
             )
         m = a.shape[1]
         if coverage_only:
+            if a.dtype != bool and a.size:
+                af = a.astype(np.float64, copy=False)
+                if not np.isin(af, (0.0, 1.0)).all():
+                    raise InvalidInputError(
+                        "the dense matrix has values other than 0/1 and looks like distances: "
+                        "max_cost is required (covered = cost <= max_cost); pass a 0/1 matrix "
+                        "for plain coverage",
+                        field="max_cost",
+                    )
             rows, cols = np.nonzero(a)
             vals = np.zeros(rows.size)
         else:
@@ -482,7 +515,7 @@ def _greedy(
         marginal_gain=r.marginal_gain,
         objective=float(r.objective),
         bound=float(r.bound),
-        gap=float(r.gap),
+        gap=relative_gap(r.objective, r.bound),
         covered=covered,
         unreachable=r.unreachable.astype(bool) if r.unreachable.size else np.zeros(pr.n, dtype=bool),
         assignment=assignment,
@@ -534,7 +567,10 @@ def _solve_milp(
     time_limit_s,
     mip_gap,
     threads,
+    start=None,
 ):
+    """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
+    incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise)."""
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
@@ -564,6 +600,11 @@ def _solve_milp(
     ]
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     status = h.getModelStatus()
     status_text = h.modelStatusToString(status).lower()
@@ -627,7 +668,13 @@ def _greedy_order(gain_of, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(order, dtype=np.int64), np.array(gains, dtype=np.float64)
 
 
-def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingResult:
+def _start_y(pr: _Prepared, start_sites, ncol: int) -> np.ndarray:
+    x0 = np.zeros(ncol)
+    x0[np.asarray(start_sites, dtype=np.int64)] = 1
+    return x0
+
+
+def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
     highspy = _highs()
     _check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -667,6 +714,13 @@ def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingR
     upper = np.ones(ncol)
     upper[pr.fixed] = 0
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
+    start = None
+    if start_sites is not None:
+        start = _start_y(pr, start_sites, ncol)
+        start[pr.fixed] = 0
+        cov = np.zeros(pr.n, dtype=bool)
+        cov[_rows_of(pr, start_sites)] = True
+        start[pr.m :] = cov[sub]
     _, text, info, x = _solve_milp(
         highspy,
         cost,
@@ -680,6 +734,7 @@ def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingR
         time_limit_s,
         mip_gap,
         threads,
+        start,
     )
     if x is None:
         if "infeasible" in text:
@@ -708,7 +763,7 @@ def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingR
     table = _zone_table(pr, covered, None)
     if table is not None and "floor_met" in table:
         floors_met = bool(table["floor_met"].all())
-    gap = 0.0 if bound == 0 else (bound - objective) / bound
+    gap = relative_gap(objective, bound)
     return SitingResult(
         model="mclp",
         solver="milp",
@@ -717,7 +772,7 @@ def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingR
         marginal_gain=gains,
         objective=objective,
         bound=bound,
-        gap=max(0.0, gap),
+        gap=gap,
         covered=covered,
         unreachable=(np.diff(csr.indptr) == 0) & ~base,
         assignment=None,
@@ -728,7 +783,7 @@ def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingR
     )
 
 
-def _milp_lscp(pr: _Prepared, time_limit_s, mip_gap, threads) -> SitingResult:
+def _milp_lscp(pr: _Prepared, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
     highspy = _highs()
     _check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -771,6 +826,7 @@ def _milp_lscp(pr: _Prepared, time_limit_s, mip_gap, threads) -> SitingResult:
         time_limit_s,
         mip_gap,
         threads,
+        None if start_sites is None else _start_y(pr, start_sites, pr.m) * free,
     )
     if x is None:
         raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
@@ -798,7 +854,7 @@ def _milp_lscp(pr: _Prepared, time_limit_s, mip_gap, threads) -> SitingResult:
         marginal_gain=gains,
         objective=objective,
         bound=bound,
-        gap=0.0 if objective == 0 else (objective - bound) / objective,
+        gap=relative_gap(objective, bound),
         covered=covered,
         unreachable=unreachable,
         assignment=None,
@@ -809,7 +865,7 @@ def _milp_lscp(pr: _Prepared, time_limit_s, mip_gap, threads) -> SitingResult:
     )
 
 
-def _milp_p_median(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> SitingResult:
+def _milp_p_median(pr: _Prepared, p: int, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
     highspy = _highs()
     _check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -840,8 +896,14 @@ def _milp_p_median(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> Sit
     lower[pr.fixed] = 1
     upper = np.ones(ncol)
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(ne, bool)])
+    start = None
+    if start_sites is not None:
+        open0 = np.concatenate([pr.fixed, np.asarray(start_sites, dtype=np.int64)])
+        start = _start_y(pr, open0, ncol)
+        assign0, _, _ = _nearest_assignment(pr, open0)
+        start[pr.m :] = assign0[need[sub.row]] == sub.col
     _, text, info, x = _solve_milp(
-        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads
+        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start
     )
     if x is None:
         if "infeasible" in text:
@@ -869,7 +931,7 @@ def _milp_p_median(pr: _Prepared, p: int, time_limit_s, mip_gap, threads) -> Sit
 
     sites, gains = _greedy_order(gain_of, chosen)
     bound = min(objective, float(info.mip_dual_bound))
-    gap = 0.0 if objective == 0 else max(0.0, (objective - bound) / objective)
+    gap = relative_gap(objective, bound)
     return SitingResult(
         model="p_median",
         solver="milp",
@@ -913,7 +975,66 @@ def _solver(solver) -> Solver:
     try:
         return solver if isinstance(solver, Solver) else Solver(solver)
     except ValueError as exc:
-        raise InvalidInputError(f"solver must be 'greedy' or 'milp', got {solver!r}", field="solver") from exc
+        raise InvalidInputError(
+            f"solver must be 'auto', 'greedy' or 'milp', got {solver!r}", field="solver"
+        ) from exc
+
+
+def _better(model, a: SitingResult, b: SitingResult) -> bool:
+    """True when result a is strictly better than b: floors met first (MCLP), then objective."""
+    if a.floors_met != b.floors_met:
+        return a.floors_met
+    if model == _MCLP:
+        return a.objective > b.objective
+    return a.objective < b.objective
+
+
+def _auto(model, pr: _Prepared, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations):
+    """Greedy + local search for an incumbent and certified bound; unless that gap is
+    already 0, the MILP warm-started from the incumbent within ``time_limit_s`` (default
+    AUTO_TIME_LIMIT_S, counted from the start). Returns the better solution with the
+    tighter of the two bounds; a MILP without a solution of its own returns the incumbent."""
+    t0 = time.perf_counter()
+    budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
+    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
+    extra = dict(g.extra)
+    extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped")
+    if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
+        return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
+    left = max(budget - (time.perf_counter() - t0), 1e-3)
+    try:
+        if model == _MCLP:
+            m = _milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites)
+        elif model == _LSCP:
+            m = _milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites)
+        else:
+            m = _milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites)
+    except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
+        extra["milp_status"] = str(exc)
+        return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
+    extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
+    extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
+    best = m if _better(model, m, g) else g
+    extra["source"] = "milp" if best is m else "greedy"
+    if model == _MCLP:
+        bound = min(g.bound, m.bound) if np.isfinite(g.bound) else m.bound
+        bound = max(bound, best.objective)
+    else:
+        bound = max(g.bound, m.bound) if np.isfinite(g.bound) else m.bound
+        bound = min(bound, best.objective)
+    gap = relative_gap(best.objective, bound)
+    status = "optimal" if gap <= mip_gap or m.status == "optimal" else m.status
+    return replace(
+        best,
+        solver="auto",
+        status=status,
+        bound=float(bound),
+        gap=gap,
+        greedy_objective=g.greedy_objective,
+        swaps=g.swaps,
+        time_s=time.perf_counter() - t0,
+        extra=extra,
+    )
 
 
 def mclp(
@@ -930,7 +1051,7 @@ def mclp(
     precovered=None,
     zones=None,
     floors=None,
-    solver="greedy",
+    solver="auto",
     time_limit_s: float | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
@@ -954,6 +1075,12 @@ def mclp(
     ``threads`` (0 = all cores), ``progress(stage, done, total)`` is called from the
     solving thread. MILP only: ``time_limit_s`` and the relative ``mip_gap``.
 
+    ``solver="auto"`` (default) runs the greedy, then (unless its certified gap is 0) the
+    MILP warm-started from it with ``time_limit_s`` as the total budget (default
+    ``AUTO_TIME_LIMIT_S`` = 5 s); the result is never worse than the greedy and a time-out
+    returns the incumbent with its certified gap. With zone ``floors`` a solution meeting
+    them is preferred to a better objective that does not.
+
     Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas.
     """
     pr = _prepare(
@@ -971,8 +1098,11 @@ def mclp(
         floors=floors,
     )
     p = _check_p(p)
-    if _solver(solver) is Solver.MILP:
+    kind = _solver(solver)
+    if kind is Solver.MILP:
         return _milp_mclp(pr, p, time_limit_s, mip_gap, threads)
+    if kind is Solver.AUTO:
+        return _auto(_MCLP, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations)
     return _greedy(_MCLP, pr, p, threads, local_search, progress, bound_iterations)
 
 
@@ -987,7 +1117,7 @@ def lscp(
     fixed=None,
     precovered=None,
     zones=None,
-    solver="greedy",
+    solver="auto",
     time_limit_s: float | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
@@ -1014,8 +1144,11 @@ def lscp(
         zones=zones,
         floors=None,
     )
-    if _solver(solver) is Solver.MILP:
+    kind = _solver(solver)
+    if kind is Solver.MILP:
         return _milp_lscp(pr, time_limit_s, mip_gap, threads)
+    if kind is Solver.AUTO:
+        return _auto(_LSCP, pr, 0, time_limit_s, mip_gap, threads, local_search, progress, 300)
     return _greedy(_LSCP, pr, 0, threads, local_search, progress)
 
 
@@ -1031,7 +1164,7 @@ def p_median(
     quota_mode="at_least",
     fixed=None,
     zones=None,
-    solver="greedy",
+    solver="auto",
     time_limit_s: float | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
@@ -1061,8 +1194,11 @@ def p_median(
         floors=None,
     )
     p = _check_p(p)
-    if _solver(solver) is Solver.MILP:
+    kind = _solver(solver)
+    if kind is Solver.MILP:
         return _milp_p_median(pr, p, time_limit_s, mip_gap, threads)
+    if kind is Solver.AUTO:
+        return _auto(_PMEDIAN, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations)
     return _greedy(_PMEDIAN, pr, p, threads, local_search, progress, bound_iterations)
 
 
