@@ -134,3 +134,19 @@ def test_cli_run_one_line_error(tmp_path, data_dir):
                         str(tmp_path / "o")], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith("jangkau: error:") and "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_run_goes_on_without_a_dapil_plan(tmp_path, data_dir):
+    """A dapil plan that cannot exist (50 seats in 2 dapil: at most 24) does not end the run:
+    the reasons are written and warned, pilots are chosen per kecamatan without dapil quotas."""
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('region = "serang"\n[dapil]\nn_dapil = 2\n')
+    out = tmp_path / "out"
+    result = run(cfg, out, data_dir=data_dir)
+    reasons = (out / "dapil_no_plan.csv").read_text()
+    assert "dapil" in reasons.lower() and len(reasons.splitlines()) >= 2
+    assert not (out / "dapil_plan_ILLUSTRATIVE.csv").exists()
+    assert any("no ILLUSTRATIVE plan satisfies the rules" in w for w in result.warnings)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert any("no ILLUSTRATIVE plan" in w for w in manifest["warnings"])
+    assert (out / "report.html").is_file()

@@ -366,7 +366,7 @@ def test_population_split_equals_the_old_rule_on_real_desa(cilegon_models):
     w_sh = weighted.source_shares(pieces)
     a_sh = areal.source_shares(pieces)
     assert not np.allclose(w_sh, a_sh)
-    tot = weighted._weight_totals()
+    tot = weighted.weight_totals()
     assert (tot <= 0).any() and np.array_equal(w_sh[tot <= 0], a_sh[tot <= 0])
     with pytest.raises(InvalidInputError, match="weight sums"):
         weighted.zone_shares(_core.polygon_area(pieces))
@@ -389,7 +389,7 @@ def test_reversed_graph_is_built_once_and_reverses_every_edge(tmp_path):
     roads = RoadNetwork.from_layers({path: "lokal"})
     rev = roads.reversed_graph()
     assert roads.reversed_graph() is rev
-    assert rev.weight_names == ("time_s",)
+    assert rev.weight_names == ("time_s", "length_m")
     fwd = nx.DiGraph()
     for f, t, s in zip(roads.edge_from, roads.edge_to, roads.edge_time_s):
         fwd.add_edge(int(f), int(t), w=float(s))

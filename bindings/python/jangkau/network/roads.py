@@ -76,6 +76,7 @@ class RoadNetwork:
         self._core = core
         self._sources = list(sources)
         self._index: _core.SegmentIndex | None = None
+        self._reversed: Any = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -501,9 +502,11 @@ class RoadNetwork:
         """:meth:`to_graph` with every edge reversed, for costs *to* a node (e.g. from every
         node to the nearest facility in one search from the facilities); built once with the
         network, same weight sets and edge ids."""
-        from .graph import Network
+        if self._reversed is None:
+            from .graph import Network
 
-        return Network(self._core.reversed_graph, ("time_s", "length_m"))
+            self._reversed = Network(self._core.reversed_graph, ("time_s", "length_m"))
+        return self._reversed
 
     def __repr__(self) -> str:
         return f"RoadNetwork({self.node_count} nodes, {self.edge_count} edges, crs={self.crs!r})"

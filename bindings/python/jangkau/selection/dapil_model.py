@@ -284,10 +284,10 @@ class _Builder:
         (HiGHS completes it and uses it as the first incumbent). Returns (status text,
         dual bound, objective, column values or None)."""
 
-        from .siting import _highs, _new_highs
+        from .milp import highspy_module, new_highs
 
-        highspy = _highs()
-        h = _new_highs(highspy)
+        highspy = highspy_module()
+        h = new_highs(highspy)
         h.setOptionValue("output_flag", bool(os.environ.get("JANGKAU_HIGHS_LOG")))
         if time_limit_s is not None:
             h.setOptionValue("time_limit", float(time_limit_s))

@@ -26,8 +26,6 @@ together with ``n_candidates``.
 from __future__ import annotations
 
 import enum
-import os
-import sys
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,6 +36,7 @@ import scipy.sparse as sp
 
 from .. import _core
 from ..errors import CrsError, InfeasibleError, InvalidInputError
+from .milp import highspy_module as _highs, new_highs as _new_highs
 
 __all__ = [
     "QuotaMode",
@@ -530,28 +529,6 @@ def _greedy(
 
 # ----------------------------------------------------------------------------------------
 # Exact MILP (HiGHS)
-
-
-def _highs():
-    try:
-        import highspy
-    except ImportError as exc:  # pragma: no cover - highspy is a declared optional dependency
-        raise InvalidInputError("solver='milp' needs highspy (pip install jangkau[optimize])") from exc
-    return highspy
-
-
-def _new_highs(highspy):
-    # HiGHS prints a banner to fd 1 from its constructor, before any option can silence it;
-    # a CLI writing results to stdout must not get it, so fd 1 is pointed at devnull meanwhile.
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _solve_milp(

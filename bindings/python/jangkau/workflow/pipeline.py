@@ -442,7 +442,7 @@ def _step_access(ctx: _Context) -> None:
 
 
 def _step_dapil(ctx: _Context) -> None:
-    from ..selection.dapil import check_plan, propose_plan
+    from ..selection.dapil import NoPlanError, check_plan, propose_plan
 
     region = ctx.region
     kec = ctx.layers["kecamatan"]
@@ -462,8 +462,20 @@ def _step_dapil(ctx: _Context) -> None:
     fixed = None
     if table is not None:
         fixed = table.dropna(subset=["dapil"])[["kecamatan_code", "dapil", "seats"]]
-    plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)),
-                        n_dapil=int(cfg["n_dapil"]) if cfg.get("n_dapil") else None)
+    try:
+        # desa as building blocks: a kecamatan is split (bagian kecamatan) only when whole
+        # kecamatan cannot satisfy the rules.
+        plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)),
+                            n_dapil=int(cfg["n_dapil"]) if cfg.get("n_dapil") else None,
+                            desa=ctx.layers.get("desa"))
+    except NoPlanError as exc:
+        # An ILLUSTRATIVE plan is optional: the run goes on with pilots per kecamatan and no
+        # dapil quotas, and says why in every output.
+        reasons = exc.reasons or [str(exc)]
+        ctx.write("dapil_no_plan.csv", pd.DataFrame({"reason": reasons}))
+        ctx.warn("dapil plan: no ILLUSTRATIVE plan satisfies the rules (" + "; ".join(reasons) + "); pilots and "
+                 "sites are chosen per kecamatan without dapil quotas")
+        return
     ctx.tables["dapil_plan"] = plan
     ctx.write("dapil_plan_ILLUSTRATIVE.csv", plan)
     ctx.warn("dapil plan: the official composition is not (fully) known; an ILLUSTRATIVE plan satisfying the rules "
@@ -472,15 +484,26 @@ def _step_dapil(ctx: _Context) -> None:
     confirmed = None
     if fixed is not None and fixed["seats"].notna().any():
         confirmed = fixed.dropna(subset=["seats"]).groupby("dapil")["seats"].first().astype(int)
-    check = check_plan(plan[["kecamatan_code", "dapil", "seats"]], kec, total_seats=total,
-                       confirmed_seats=confirmed)
+    cols = [c for c in ("kecamatan_code", "dapil", "seats", "desa_codes") if c in plan.columns]
+    check = check_plan(plan[cols], kec, total_seats=total, confirmed_seats=confirmed,
+                       desa=ctx.layers.get("desa"))
     ctx.write("dapil_plan_ILLUSTRATIVE_check.csv", check)
+
+
+#: The group label of pilots chosen without a dapil plan.
+NO_DAPIL_PLAN = "(no dapil plan)"
 
 
 def _plan_dapil_of_kecamatan(ctx: _Context) -> pd.Series:
     plan = ctx.tables.get("dapil_plan")
     if plan is None:
         return pd.Series(dtype=object)
+    if plan["kecamatan_code"].duplicated().any():
+        # A split kecamatan (bagian kecamatan) has one row per part: pilots are chosen per
+        # kecamatan, so the kecamatan counts for the dapil of its most populous part.
+        order = plan.assign(_n=plan["desa_codes"].str.count(";") if "desa_codes" in plan.columns else 0)
+        sort_by = "population" if "population" in plan.columns else "_n"
+        plan = order.sort_values(sort_by, ascending=False, kind="stable").drop_duplicates("kecamatan_code")
     return pd.Series(plan["dapil"].to_numpy(), index=plan["kecamatan_code"].astype(str))
 
 
@@ -512,6 +535,12 @@ def _step_pilots(ctx: _Context) -> None:
                          normalisation=cfg.get("normalisation", "min_max"),
                          imputation=cfg.get("imputation", "none"))
     dmap = _plan_dapil_of_kecamatan(ctx)
+    if dmap.empty:
+        # No dapil plan (none known, none proposed): one group, the whole regency, so pilots
+        # are the best kecamatan without dapil quotas.
+        dmap = pd.Series(NO_DAPIL_PLAN, index=kec["code"].astype(str))
+        ctx.notes.append(f"pilots: no dapil plan — the {int(cfg.get('k', 1))} best kecamatan of the whole regency, "
+                         "without dapil quotas")
     zd = pd.DataFrame({"code": kec["code"], "dapil": [dmap.get(c) for c in kec["code"]]})
     method = cfg.get("method", "weighted_sum")
     k = int(cfg.get("k", 1))
