@@ -501,9 +501,8 @@ def _plan_dapil_of_kecamatan(ctx: _Context) -> pd.Series:
     if plan["kecamatan_code"].duplicated().any():
         # A split kecamatan (bagian kecamatan) has one row per part: pilots are chosen per
         # kecamatan, so the kecamatan counts for the dapil of its most populous part.
-        order = plan.assign(_n=plan["desa_codes"].str.count(";") if "desa_codes" in plan.columns else 0)
-        sort_by = "population" if "population" in plan.columns else "_n"
-        plan = order.sort_values(sort_by, ascending=False, kind="stable").drop_duplicates("kecamatan_code")
+        # (Only a proposed plan has parts, and it carries each part's population.)
+        plan = plan.sort_values("population", ascending=False, kind="stable").drop_duplicates("kecamatan_code")
     return pd.Series(plan["dapil"].to_numpy(), index=plan["kecamatan_code"].astype(str))
 
 
