@@ -62,6 +62,7 @@ __all__ = [
     "SitingResult",
     "Solver",
     "coverage_matrix",
+    "demand_points",
     "from_geodataframes",
     "lscp",
     "mclp",
@@ -534,9 +535,8 @@ def candidate_points(region, spec: str, crs):
     """
     import geopandas as gpd
 
-    from .. import _core
     from ..coverage.analysis import parse_radii
-    from ..data.io import read_vector, to_geometry_array
+    from ..data.io import read_vector
 
     if spec in ("desa", "kecamatan"):
         z = region.zones(spec, crs=crs)
@@ -553,19 +553,13 @@ def candidate_points(region, spec: str, crs):
         if spacing <= 0:
             raise InvalidInputError(f"bad candidate grid '{spec}' (e.g. grid:1km)", field="candidates")
         desa = region.zones("desa", crs=crs)
-        x0, y0, x1, y1 = desa.total_bounds
-        mesh_x, mesh_y = np.meshgrid(
-            np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing)
-        )
-        gx, gy = mesh_x.ravel(), mesh_y.ravel()
-        idx = _core.locate_points(to_geometry_array(desa.geometry), gx, gy)
-        inside = idx >= 0
-        if not inside.any():
+        gx, gy, idx = _grid_in_zones(desa, spacing)
+        if idx.size == 0:
             raise InvalidInputError(f"no grid point of '{spec}' falls inside the region", field="candidates")
-        d = desa.iloc[idx[inside]]
-        return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(int(inside.sum()))],
+        d = desa.iloc[idx]
+        return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(idx.size)],
                                  "desa_code": d["code"].to_numpy(), "kecamatan_code": d["kecamatan_code"].to_numpy()},
-                                geometry=gpd.points_from_xy(gx[inside], gy[inside]), crs=crs)
+                                geometry=gpd.points_from_xy(gx, gy), crs=crs)
     cand = read_vector(spec)
     if len(cand) == 0:
         raise InvalidInputError("the candidate layer is empty", file=spec)
@@ -573,3 +567,42 @@ def candidate_points(region, spec: str, crs):
     if not set(cand.geom_type.unique()) <= {"Point"}:
         cand = cand.set_geometry(cand.geometry.centroid)
     return cand
+
+
+def _grid_in_zones(zones, spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points of a regular grid (``spacing`` in CRS units, cell centres from the zones'
+    lower-left corner) that fall inside a zone: their x, y and the index of that zone."""
+    from ..data.io import to_geometry_array
+
+    x0, y0, x1, y1 = zones.total_bounds
+    mesh_x, mesh_y = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
+    gx, gy = mesh_x.ravel(), mesh_y.ravel()
+    idx = _core.locate_points(to_geometry_array(zones.geometry), gx, gy)
+    inside = idx >= 0
+    return gx[inside], gy[inside], idx[inside]
+
+
+def demand_points(desa, spacing: float):
+    """Demand points for siting: a regular grid (``spacing`` in metres of the desa layer's
+    metric CRS) inside the desa, each carrying an equal share of its desa's ``population``
+    (areal weighting; a missing population counts as 0), and a representative point for every
+    desa that no grid point falls in, so every desa is represented. Columns ``desa``,
+    ``kecamatan_code``, ``population``; the CRS of ``desa``."""
+    import geopandas as gpd
+
+    if not spacing > 0:
+        raise InvalidInputError(f"demand point spacing must be > 0, got {spacing!r}", field="spacing")
+    gx, gy, idx = _grid_in_zones(desa, float(spacing))
+    missing = np.setdiff1d(np.arange(len(desa)), idx)
+    rp = desa.geometry.iloc[missing].representative_point()
+    gx = np.concatenate([gx, rp.x.to_numpy()])
+    gy = np.concatenate([gy, rp.y.to_numpy()])
+    idx = np.concatenate([idx, missing])
+    counts = np.bincount(idx, minlength=len(desa))
+    pop = desa["population"].fillna(0.0).to_numpy()[idx] / counts[idx]
+    return gpd.GeoDataFrame(
+        {"desa": desa["code"].to_numpy()[idx], "kecamatan_code": desa["kecamatan_code"].to_numpy()[idx],
+         "population": pop},
+        geometry=gpd.points_from_xy(gx, gy),
+        crs=desa.crs,
+    )
