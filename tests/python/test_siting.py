@@ -654,3 +654,49 @@ def test_auto_matches_milp_with_quotas_fixed_floors(seed):
         assert not auto.floors_met and auto.status == "heuristic"
     else:
         assert auto.floors_met and auto.objective == pytest.approx(exact.objective)
+
+
+# ----------------------------------------------------------------------------- MILP preprocessing
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_milp_merges_identical_demand_rows_without_changing_the_optimum(seed):
+    """Demand points with the same candidate set (MCLP/LSCP) or the same costs (p-median) share
+    one row of the MILP with their summed weight. Brute force on the duplicated instance, and a
+    near-duplicate (different costs) that p-median must keep apart."""
+    w, cost = clustered(seed, 24, 9)
+    rng = np.random.default_rng(seed)
+    dup = rng.integers(0, 24, 40)  # 40 copies of existing points, with weights of their own
+    w2 = np.concatenate([w, rng.integers(1, 20, dup.size).astype(np.float64)])
+    cost2 = np.vstack([cost, cost[dup]])
+    cost2[-1] += 1e-3  # the last copy is near, not identical: its own p-median row
+    m, p, radius = cost.shape[1], 3, 0.12
+
+    best_cov = max(covered_weight(w2, cost2, radius, s) for s in itertools.combinations(range(m), p))
+    r = siting.mclp(w2, cost2, p, max_cost=radius, solver="milp")
+    assert r.objective == pytest.approx(best_cov)
+    assert r.extra["milp_demand_rows_merged"] < r.extra["milp_demand_rows"]
+    assert covered_weight(w2, cost2, radius, r.sites) == pytest.approx(r.objective)
+
+    best_med = min(median_cost(w2, cost2, s) for s in itertools.combinations(range(m), p))
+    r = siting.p_median(w2, cost2, p, solver="milp")
+    assert r.objective == pytest.approx(best_med)
+    assert r.extra["milp_demand_rows_merged"] == 24 + 1  # every exact copy merged, the near one kept
+    assert r.extra["milp_demand_rows"] == 24 + 40
+
+    r = siting.lscp(w2, cost2, max_cost=0.2, solver="milp")
+    g = siting.lscp(w, cost, max_cost=0.2, solver="milp")
+    assert r.objective == g.objective  # the copies add no new candidate sets
+    assert r.extra["milp_demand_rows_merged"] <= g.extra["milp_demand_rows"]
+
+
+def test_identical_rows_groups_by_columns_values_and_label():
+    from jangkau.selection.siting_milp import identical_rows
+
+    a = sp.csr_matrix(np.array([[1.0, 0, 2], [1.0, 0, 2], [3.0, 0, 2], [0, 5.0, 0], [1.0, 0, 2]]))
+    first, inverse = identical_rows(a, values=False)
+    assert first.tolist() == [0, 3] and inverse.tolist() == [0, 0, 0, 1, 0]
+    first, inverse = identical_rows(a, values=True)
+    assert first.tolist() == [0, 2, 3] and inverse.tolist() == [0, 0, 1, 2, 0]
+    first, inverse = identical_rows(a, values=False, extra=np.array([0, 1, 0, 0, 1]))
+    assert first.tolist() == [0, 1, 3] and inverse.tolist() == [0, 1, 0, 2, 1]

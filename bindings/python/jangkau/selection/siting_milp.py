@@ -138,7 +138,39 @@ def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
     return x0
 
 
-def milp_mclp(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
+def identical_rows(
+    a: sp.csr_matrix, *, values: bool, extra: np.ndarray | None = None, merge: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Preprocessing: groups the rows of ``a`` that are identical — the same stored columns, and
+    with ``values`` the same stored values too; rows with a different ``extra`` label (e.g. the
+    zone of a floor constraint) never share a group. Returns the first row of every group (in
+    row order) and the group of every row, so a model can keep one variable per group with the
+    summed weight: identical demand points are interchangeable in every model here.
+    ``merge=False`` keeps every row on its own (for benchmarks of the preprocessing)."""
+    if not merge:
+        return np.arange(a.shape[0], dtype=np.int64), np.arange(a.shape[0], dtype=np.int64)
+    a = sp.csr_matrix(a, copy=True)
+    a.sort_indices()
+    ip, ind, dat = a.indptr, a.indices.astype(np.int64, copy=False), a.data
+    groups: dict[bytes, int] = {}
+    first: list[int] = []
+    inverse = np.empty(a.shape[0], dtype=np.int64)
+    for i in range(a.shape[0]):
+        key = ind[ip[i] : ip[i + 1]].tobytes()
+        if values:
+            key += b"|" + dat[ip[i] : ip[i + 1]].tobytes()
+        if extra is not None:
+            key += b"#" + int(extra[i]).to_bytes(8, "little", signed=True)
+        g = groups.setdefault(key, len(first))
+        if g == len(first):
+            first.append(i)
+        inverse[i] = g
+    return np.asarray(first, dtype=np.int64), inverse
+
+
+def milp_mclp(
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True
+) -> SitingResult:
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -146,6 +178,13 @@ def milp_mclp(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=
     csr = pr.csc.tocsr()
     deg = np.diff(csr.indptr)
     sub = np.flatnonzero(~base & (deg > 0) & (pr.w > 0))
+    # One z per class of demand points with the same candidate set (and zone, under floors).
+    first, inverse = identical_rows(
+        csr[sub], values=False, extra=pr.zone[sub] if pr.floor.size else None, merge=merge_rows
+    )
+    merged_w = np.bincount(inverse, weights=pr.w[sub], minlength=first.size)
+    n_points = sub.size
+    sub = sub[first]
     nz = sub.size
     ncol = pr.m + nz
     ycols = np.arange(pr.m)
@@ -168,13 +207,13 @@ def milp_mclp(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=
             members = np.flatnonzero(zsub == k)
             rows.append(
                 sp.csr_matrix(
-                    (pr.w[sub[members]], (np.zeros(members.size, int), pr.m + members)), shape=(1, ncol)
+                    (merged_w[members], (np.zeros(members.size, int), pr.m + members)), shape=(1, ncol)
                 )
             )
             lo.append(np.array([pr.floor[k] * total[k] - base_w[k]]))
             hi.append(np.array([np.inf]))
     a = sp.vstack(rows, format="csr")
-    cost = np.concatenate([np.zeros(pr.m), pr.w[sub]])
+    cost = np.concatenate([np.zeros(pr.m), merged_w])
     upper = np.ones(ncol)
     upper[pr.fixed] = 0
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
@@ -243,11 +282,11 @@ def milp_mclp(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=
         floors_met=floors_met,
         zone_coverage=table,
         time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap)},
+        extra={"mip_gap": float(info.mip_gap), "milp_demand_rows": n_points, "milp_demand_rows_merged": nz},
     )
 
 
-def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
+def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True) -> SitingResult:
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -264,6 +303,9 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None) ->
     deg = np.diff(csr_free.indptr)
     unreachable = ~base & (deg == 0)
     need = np.flatnonzero(~base & (deg > 0))
+    first, _ = identical_rows(csr_free[need], values=False, merge=merge_rows)  # one covering row per candidate set
+    n_points = need.size
+    need = need[first]
     a = csr_free[need]
     rows, lo, hi = [a], [np.ones(need.size)], [np.full(need.size, np.inf)]
     for g in range(len(pr.group_labels)):
@@ -325,11 +367,13 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None) ->
         floors_met=True,
         zone_coverage=zone_table(pr, covered, None),
         time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap)},
+        extra={"mip_gap": float(info.mip_gap), "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
     )
 
 
-def milp_p_median(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
+def milp_p_median(
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True
+) -> SitingResult:
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -337,6 +381,11 @@ def milp_p_median(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_si
     deg = np.diff(csr.indptr)
     unreachable = deg == 0
     need = np.flatnonzero((deg > 0) & (pr.w > 0))
+    # Points with the same costs to the same candidates share their assignment variables.
+    first, inverse = identical_rows(csr[need], values=True, merge=merge_rows)
+    merged_w = np.bincount(inverse, weights=pr.w[need], minlength=first.size)
+    n_points = need.size
+    need = need[first]
     sub = csr[need].tocoo()
     ne = sub.nnz
     ncol = pr.m + ne
@@ -355,7 +404,7 @@ def milp_p_median(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_si
     a = sp.vstack([a_assign, a_link] + qr, format="csr")
     row_lo = np.concatenate([np.ones(need.size), np.full(ne, -np.inf), np.asarray(qlo, dtype=float)])
     row_hi = np.concatenate([np.ones(need.size), np.zeros(ne), np.asarray(qhi, dtype=float)])
-    cost = np.concatenate([np.zeros(pr.m), pr.w[need[sub.row]] * sub.data])
+    cost = np.concatenate([np.zeros(pr.m), merged_w[sub.row] * sub.data])
     lower = np.zeros(ncol)
     lower[pr.fixed] = 1
     upper = np.ones(ncol)
@@ -411,5 +460,5 @@ def milp_p_median(pr: Instance, p: int, time_limit_s, mip_gap, threads, start_si
         floors_met=True,
         zone_coverage=zone_table(pr, None, best if pr.zone.size else None),
         time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap)},
+        extra={"mip_gap": float(info.mip_gap), "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
     )
