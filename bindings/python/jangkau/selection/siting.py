@@ -52,6 +52,7 @@ from .siting_instance import (
     assignment_cost,
     prepare,
     relative_gap,
+    selection_order,
     zone_table,
 )
 from .siting_milp import milp_lscp, milp_mclp, milp_p_median
@@ -123,13 +124,14 @@ def _greedy(
     elapsed = time.perf_counter() - t0
     covered = r.covered.astype(bool) if model != PMEDIAN else None
     assignment = r.assignment if model == PMEDIAN else None
+    sites, gains, served = selection_order(pr, model, r.sites)
     zone_cost = assignment_cost(pr, assignment) if (assignment is not None and pr.zone.size) else None
     return SitingResult(
         model=MODEL_NAMES[model],
         solver="greedy",
         status="heuristic",
-        sites=r.sites,
-        marginal_gain=r.marginal_gain,
+        sites=sites,
+        marginal_gain=gains,
         objective=float(r.objective),
         bound=float(r.bound),
         gap=relative_gap(r.objective, r.bound),
@@ -141,7 +143,7 @@ def _greedy(
         greedy_objective=float(r.greedy_objective),
         swaps=int(r.swaps),
         time_s=elapsed,
-        extra={"unassigned_cost": float(r.unassigned_cost)},
+        extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served},
     )
 
 

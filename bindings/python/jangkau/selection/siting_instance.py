@@ -59,9 +59,11 @@ MODEL_NAMES = {MCLP: "mclp", LSCP: "lscp", PMEDIAN: "p_median"}
 class SitingResult:
     """Outcome of a siting model.
 
-    ``sites`` are candidate indices in order of selection (MILP: ordered greedily by
-    marginal gain); ``marginal_gain[k]`` is the objective improvement of ``sites[k]`` given
-    the existing facilities and ``sites[:k]``. For MCLP ``bound`` is an upper bound on the
+    ``sites`` are candidate indices ordered by :func:`selection_order` — the same rule for
+    every solver: each next site is the one adding most given the existing facilities and
+    ``sites[:k]``; ``marginal_gain[k]`` is what it adds (MCLP: weight first covered; LSCP:
+    points first covered; p-median: drop in the cost of points already served, with the weight
+    it first serves in ``extra["marginal_served"]``). For MCLP ``bound`` is an upper bound on the
     optimum, for LSCP and p-median a lower bound; ``gap`` is :func:`relative_gap`
     (``|bound - objective| / max(|objective|, |bound|)``) and certifies "within gap of
     optimal" for every solver.
@@ -444,3 +446,65 @@ def check_quota_feasible(pr: Instance, p: int | None) -> None:
             )
     if p is not None and pr.quota.sum() > p:
         raise InfeasibleError(f"the quotas sum to {int(pr.quota.sum())} > p = {p}", field="quotas")
+
+
+def selection_order(pr: Instance, model, chosen) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one definition of the order of ``sites`` and of ``marginal_gain``, for every solver.
+
+    Starting from what is there already (``fixed`` sites and ``precovered`` points), the chosen
+    sites are taken one at a time, each time the one that adds most (ties: the lower index):
+
+    * MCLP: ``marginal_gain[k]`` = demand weight first covered by ``sites[k]``;
+    * LSCP: ``marginal_gain[k]`` = number of demand points first covered by ``sites[k]``;
+    * p-median: a site first *serves* points no open site reached (``marginal_served[k]``,
+      their weight) and *shortens* the trips of points already served: ``marginal_gain[k]`` =
+      the drop in their weighted cost. Sites are ordered by served weight, then by that drop;
+      no penalty for unserved demand is hidden in either number.
+
+    So ``marginal_gain`` describes the answer, not the path a solver took to it (local search
+    swaps and the MILP's branching leave no order). Returns ``(sites, marginal_gain,
+    marginal_served)``; ``marginal_served`` is the weight first covered/served by each site
+    (equal to ``marginal_gain`` for MCLP)."""
+    chosen = np.asarray(chosen, dtype=np.int64)
+    sub = pr.csc[:, chosen].tocsc() if chosen.size else sp.csc_matrix((pr.n, 0))
+    col_of = np.repeat(np.arange(chosen.size), np.diff(sub.indptr))
+    rows = sub.indices
+    k = chosen.size
+    left = np.ones(k, dtype=bool)
+    order: list[int] = []
+    gains: list[float] = []
+    served: list[float] = []
+    if model == PMEDIAN:
+        best = np.full(pr.n, np.inf)
+        if pr.fixed.size:
+            _, _, best = nearest_assignment(pr, pr.fixed)
+        cost = sub.data
+        for _ in range(k):
+            unserved = ~np.isfinite(best[rows])
+            new_w = np.bincount(col_of, weights=np.where(unserved, pr.w[rows], 0.0), minlength=k)
+            shorter = ~unserved & (cost < best[rows])
+            drop = np.zeros(rows.size)
+            drop[shorter] = pr.w[rows[shorter]] * (best[rows[shorter]] - cost[shorter])
+            red = np.bincount(col_of, weights=drop, minlength=k)
+            cand = np.flatnonzero(left)
+            pick = cand[np.lexsort((chosen[cand], -red[cand], -new_w[cand]))[0]]
+            order.append(int(chosen[pick]))
+            gains.append(float(red[pick]))
+            served.append(float(new_w[pick]))
+            left[pick] = False
+            mine = col_of == pick
+            best[rows[mine]] = np.minimum(best[rows[mine]], cost[mine])
+    else:
+        covered = base_covered(pr)
+        weight = pr.w if model == MCLP else np.ones(pr.n)
+        for _ in range(k):
+            g = np.bincount(col_of, weights=np.where(covered[rows], 0.0, weight[rows]), minlength=k)
+            sw = np.bincount(col_of, weights=np.where(covered[rows], 0.0, pr.w[rows]), minlength=k)
+            cand = np.flatnonzero(left)
+            pick = cand[np.lexsort((chosen[cand], -g[cand]))[0]]
+            order.append(int(chosen[pick]))
+            gains.append(float(g[pick]))
+            served.append(float(sw[pick]))
+            left[pick] = False
+            covered[rows[col_of == pick]] = True
+    return np.array(order, dtype=np.int64), np.array(gains, dtype=np.float64), np.array(served, dtype=np.float64)

@@ -16,6 +16,9 @@ import scipy.sparse as sp
 from ..errors import InfeasibleError, InvalidInputError
 from .milp import highspy_module as _highs, new_highs as _new_highs
 from .siting_instance import (
+    LSCP,
+    MCLP,
+    PMEDIAN,
     Instance,
     QuotaMode,
     SitingResult,
@@ -25,6 +28,7 @@ from .siting_instance import (
     pattern,
     relative_gap,
     rows_of,
+    selection_order,
     zone_table,
 )
 
@@ -111,25 +115,6 @@ def quota_rows(pr: Instance, p: int, ncol: int, ycols: np.ndarray):
         lo.append(float(pr.quota[g]))
         hi.append(float(pr.quota[g]) if pr.mode == QuotaMode.EXACTLY else np.inf)
     return rows, lo, hi
-
-
-def greedy_order(gain_of, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Orders a chosen set by repeatedly taking the largest marginal gain (ties: index)."""
-    left = sorted(int(j) for j in chosen)
-    order: list[int] = []
-    gains: list[float] = []
-    state = None
-    while left:
-        best_gain, best_j, best_state = -np.inf, -1, None
-        for j in left:
-            g, st = gain_of(j, state)
-            if best_j < 0 or g > best_gain:
-                best_gain, best_j, best_state = g, j, st
-        order.append(best_j)
-        gains.append(best_gain)
-        state = best_state
-        left.remove(best_j)
-    return np.array(order, dtype=np.int64), np.array(gains, dtype=np.float64)
 
 
 def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
@@ -246,17 +231,7 @@ def milp_mclp(
             )
         raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
     chosen = np.flatnonzero(x[: pr.m] > 0.5)
-    cscb = pr.csc
-
-    def gain_of(j, state):
-        cov = base.copy() if state is None else state
-        rows_j = cscb.indices[cscb.indptr[j] : cscb.indptr[j + 1]]
-        new = rows_j[~cov[rows_j]]
-        cov2 = cov.copy()
-        cov2[new] = True
-        return float(pr.w[new].sum()), cov2
-
-    sites, gains = greedy_order(gain_of, chosen)
+    sites, gains, served = selection_order(pr, MCLP, chosen)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(pr.w[covered].sum())
@@ -282,7 +257,7 @@ def milp_mclp(
         floors_met=floors_met,
         zone_coverage=table,
         time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap), "milp_demand_rows": n_points, "milp_demand_rows_merged": nz},
+        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": nz},
     )
 
 
@@ -337,17 +312,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     if x is None:
         raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
     chosen = np.flatnonzero(x > 0.5)
-    cscb = pr.csc
-
-    def gain_of(j, state):
-        cov = base.copy() if state is None else state
-        rows_j = cscb.indices[cscb.indptr[j] : cscb.indptr[j + 1]]
-        new = rows_j[~cov[rows_j]]
-        cov2 = cov.copy()
-        cov2[new] = True
-        return float(new.size), cov2
-
-    sites, gains = greedy_order(gain_of, chosen)
+    sites, gains, served = selection_order(pr, LSCP, chosen)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(chosen.size)
@@ -367,7 +332,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         floors_met=True,
         zone_coverage=zone_table(pr, covered, None),
         time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap), "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
+        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
     )
 
 
@@ -426,23 +391,7 @@ def milp_p_median(
     open_mask[pr.fixed] = False
     chosen = np.flatnonzero(open_mask)
     assignment, objective, best = nearest_assignment(pr, np.concatenate([pr.fixed, chosen]))
-    penalty = 2 * (pr.csc.data.max() if pr.csc.nnz else 0) + 1
-    cscb = pr.csc
-
-    def gain_of(j, state):
-        d = np.where(unreachable, 0.0, penalty) if state is None else state
-        if state is None and pr.fixed.size:
-            _, _, d0 = nearest_assignment(pr, pr.fixed)
-            d = np.minimum(d, np.where(np.isfinite(d0), d0, penalty))
-        lo_, hi_ = cscb.indptr[j], cscb.indptr[j + 1]
-        rows_j, c = cscb.indices[lo_:hi_], cscb.data[lo_:hi_]
-        better = c < d[rows_j]
-        g = float((pr.w[rows_j[better]] * (d[rows_j[better]] - c[better])).sum())
-        d2 = d.copy()
-        d2[rows_j[better]] = c[better]
-        return g, d2
-
-    sites, gains = greedy_order(gain_of, chosen)
+    sites, gains, served = selection_order(pr, PMEDIAN, chosen)
     bound = min(objective, float(info.mip_dual_bound))
     gap = relative_gap(objective, bound)
     return SitingResult(
@@ -460,5 +409,5 @@ def milp_p_median(
         floors_met=True,
         zone_coverage=zone_table(pr, None, best if pr.zone.size else None),
         time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap), "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
+        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
     )
