@@ -169,6 +169,13 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
     return a.objective < b.objective
 
 
+#: ``solver="auto"`` skips the p-median MILP when the model has more assignment pairs than this
+#: many per second of remaining budget: HiGHS's presolve, during which it does not look at its
+#: time limit, ran ~20 s on 469,570 pairs (Kabupaten Serang, 5,864 demand points x 326 desa,
+#: 15 km; benchmarks/bench_milp_preprocessing.py --p-median) — so a budget is kept only below it.
+P_MEDIAN_PAIRS_PER_SECOND = 20_000
+
+
 def _auto(model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations):
     """Greedy + local search for an incumbent and certified bound; unless that gap is
     already 0, the MILP warm-started from the incumbent within ``time_limit_s`` (default
@@ -182,6 +189,13 @@ def _auto(model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_sea
     if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
+    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left:
+        # HiGHS checks its clock only after presolve, which alone outlasts such a budget.
+        extra["milp_status"] = (
+            f"skipped: {pr.csc.nnz} assignment pairs exceed what HiGHS presolves within the "
+            f"{left:.1f} s left (about {P_MEDIAN_PAIRS_PER_SECOND:,} pairs/s); raise time_limit_s"
+        )
+        return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     try:
         if model == MCLP:
             m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites)

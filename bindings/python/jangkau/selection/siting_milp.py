@@ -33,6 +33,14 @@ from .siting_instance import (
 )
 
 
+def time_left(time_limit_s, t0: float) -> float | None:
+    """What remains of a wall-clock budget that started at ``t0`` (``time.perf_counter``): the
+    time spent building the model counts, so HiGHS gets only the rest (at least 1 ms)."""
+    if time_limit_s is None:
+        return None
+    return max(float(time_limit_s) - (time.perf_counter() - t0), 1e-3)
+
+
 def solve_milp(
     highspy,
     cost,
@@ -47,13 +55,15 @@ def solve_milp(
     mip_gap,
     threads,
     start=None,
+    t0: float | None = None,
 ):
     """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
-    incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise)."""
+    incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
+    ``time_limit_s`` is a wall-clock budget counted from ``t0`` (default: the call): building
+    the model and handing it to HiGHS use it up too, HiGHS gets what is left."""
+    t0 = time.perf_counter() if t0 is None else t0
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if threads:
         h.setOptionValue("threads", int(threads))
@@ -84,9 +94,25 @@ def solve_milp(
         sol.col_value = np.asarray(start, dtype=np.float64).tolist()
         sol.value_valid = True
         h.setSolution(sol)
+    left = time_left(time_limit_s, t0)
+    interrupted = False
+    if left is not None:
+        h.setOptionValue("time_limit", left)
+        # HiGHS checks its time limit only between some phases and overran it several-fold on
+        # large p-medians; the interrupt callbacks (simplex, IPM, MIP) enforce the wall clock.
+        deadline = time.perf_counter() + left
+
+        def stop_at_deadline(event) -> None:
+            nonlocal interrupted
+            if time.perf_counter() > deadline:
+                interrupted = True
+                event.interrupt()
+
+        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            callback.subscribe(stop_at_deadline)
     h.run()
     status = h.getModelStatus()
-    status_text = h.modelStatusToString(status).lower()
+    status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
     info = h.getInfo()
     has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_solution else None
@@ -223,6 +249,7 @@ def milp_mclp(
         mip_gap,
         threads,
         start,
+        t0,
     )
     if x is None:
         if "infeasible" in text:
@@ -308,6 +335,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         mip_gap,
         threads,
         None if start_sites is None else start_y(pr, start_sites, pr.m) * free,
+        t0,
     )
     if x is None:
         raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
@@ -381,7 +409,7 @@ def milp_p_median(
         assign0, _, _ = nearest_assignment(pr, open0)
         start[pr.m :] = assign0[need[sub.row]] == sub.col
     _, text, info, x = solve_milp(
-        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start
+        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start, t0
     )
     if x is None:
         if "infeasible" in text:
