@@ -176,7 +176,10 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
 P_MEDIAN_PAIRS_PER_SECOND = 20_000
 
 
-def _auto(model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations):
+def _auto(
+    model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
+    node_limit=None,
+):
     """Greedy + local search for an incumbent and certified bound; unless that gap is
     already 0, the MILP warm-started from the incumbent within ``time_limit_s`` (default
     AUTO_TIME_LIMIT_S, counted from the start). Returns the better solution with the
@@ -198,11 +201,11 @@ def _auto(model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_sea
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     try:
         if model == MCLP:
-            m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites)
+            m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         elif model == LSCP:
-            m = milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites)
+            m = milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         else:
-            m = milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites)
+            m = milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
     except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
         extra["milp_status"] = str(exc)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
@@ -247,6 +250,7 @@ def mclp(
     floors=None,
     solver="auto",
     time_limit_s: float | None = None,
+    node_limit: int | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
@@ -267,7 +271,9 @@ def mclp(
     Greedy only: ``bound_iterations`` subgradient steps of the Lagrangian bound (each
     O(nnz); 0 keeps only the submodular bound), ``local_search`` toggles the 1-swap phase,
     ``threads`` (0 = all cores), ``progress(stage, done, total)`` is called from the
-    solving thread. MILP only: ``time_limit_s`` and the relative ``mip_gap``.
+    solving thread. MILP only: ``time_limit_s`` (a wall-clock budget), ``node_limit`` (HiGHS
+    branch-and-bound nodes: unlike a time limit it gives the same answer on any machine, so
+    reproducible runs use it with ``time_limit_s=math.inf``) and the relative ``mip_gap``.
 
     ``solver="auto"`` (default) runs the greedy, then (unless its certified gap is 0) the
     MILP warm-started from it with ``time_limit_s`` as the total budget (default
@@ -294,9 +300,12 @@ def mclp(
     p = _check_p(p)
     kind = _solver(solver)
     if kind is Solver.MILP:
-        return milp_mclp(pr, p, time_limit_s, mip_gap, threads)
+        return milp_mclp(pr, p, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
     if kind is Solver.AUTO:
-        return _auto(MCLP, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations)
+        return _auto(
+            MCLP, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
+            _check_node_limit(node_limit),
+        )
     return _greedy(MCLP, pr, p, threads, local_search, progress, bound_iterations)
 
 
@@ -313,6 +322,7 @@ def lscp(
     zones=None,
     solver="auto",
     time_limit_s: float | None = None,
+    node_limit: int | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
@@ -340,9 +350,11 @@ def lscp(
     )
     kind = _solver(solver)
     if kind is Solver.MILP:
-        return milp_lscp(pr, time_limit_s, mip_gap, threads)
+        return milp_lscp(pr, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
     if kind is Solver.AUTO:
-        return _auto(LSCP, pr, 0, time_limit_s, mip_gap, threads, local_search, progress, 300)
+        return _auto(
+            LSCP, pr, 0, time_limit_s, mip_gap, threads, local_search, progress, 300, _check_node_limit(node_limit)
+        )
     return _greedy(LSCP, pr, 0, threads, local_search, progress)
 
 
@@ -360,6 +372,7 @@ def p_median(
     zones=None,
     solver="auto",
     time_limit_s: float | None = None,
+    node_limit: int | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
@@ -390,10 +403,21 @@ def p_median(
     p = _check_p(p)
     kind = _solver(solver)
     if kind is Solver.MILP:
-        return milp_p_median(pr, p, time_limit_s, mip_gap, threads)
+        return milp_p_median(pr, p, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
     if kind is Solver.AUTO:
-        return _auto(PMEDIAN, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations)
+        return _auto(
+            PMEDIAN, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
+            _check_node_limit(node_limit),
+        )
     return _greedy(PMEDIAN, pr, p, threads, local_search, progress, bound_iterations)
+
+
+def _check_node_limit(node_limit) -> int | None:
+    if node_limit is None:
+        return None
+    if isinstance(node_limit, bool) or not isinstance(node_limit, (int, np.integer)) or node_limit < 0:
+        raise InvalidInputError(f"node_limit must be a non-negative integer, got {node_limit!r}", field="node_limit")
+    return int(node_limit)
 
 
 def _check_p(p) -> int:

@@ -56,6 +56,7 @@ def solve_milp(
     threads,
     start=None,
     t0: float | None = None,
+    node_limit: int | None = None,
 ):
     """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
     incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
@@ -67,6 +68,8 @@ def solve_milp(
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if threads:
         h.setOptionValue("threads", int(threads))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     lp = highspy.HighsLp()
     ncol = cost.size
     lp.num_col_ = ncol
@@ -180,7 +183,8 @@ def identical_rows(
 
 
 def milp_mclp(
-    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None,
 ) -> SitingResult:
     highspy = _highs()
     check_quota_feasible(pr, p)
@@ -250,6 +254,7 @@ def milp_mclp(
         threads,
         start,
         t0,
+        node_limit,
     )
     if x is None:
         if "infeasible" in text:
@@ -288,7 +293,8 @@ def milp_mclp(
     )
 
 
-def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True) -> SitingResult:
+def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None,) -> SitingResult:
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -336,6 +342,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         threads,
         None if start_sites is None else start_y(pr, start_sites, pr.m) * free,
         t0,
+        node_limit,
     )
     if x is None:
         raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
@@ -365,7 +372,8 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
 
 
 def milp_p_median(
-    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None,
 ) -> SitingResult:
     highspy = _highs()
     check_quota_feasible(pr, p)
@@ -409,7 +417,8 @@ def milp_p_median(
         assign0, _, _ = nearest_assignment(pr, open0)
         start[pr.m :] = assign0[need[sub.row]] == sub.col
     _, text, info, x = solve_milp(
-        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start, t0
+        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start, t0,
+        node_limit,
     )
     if x is None:
         if "infeasible" in text:

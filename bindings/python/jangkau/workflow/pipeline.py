@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -565,6 +566,10 @@ def _step_pilots(ctx: _Context) -> None:
     ctx.write("weights.csv", cm.criteria.join(res.weights).reset_index())
 
 
+#: Default ``[sites] node_limit`` of a run: HiGHS branch-and-bound nodes of the exact phase.
+SITES_NODE_LIMIT = 10_000
+
+
 def _step_sites(ctx: _Context) -> None:
     from scipy.spatial import cKDTree
 
@@ -622,6 +627,10 @@ def _step_sites(ctx: _Context) -> None:
         if has.any():
             kw = {"groups": groups, "quotas": int(per_dapil)}
     p = int(cfg.get("p", 5))
+    # Reproducible: the exact phase is bounded by branch-and-bound nodes, not by the clock (a
+    # wall-clock budget gives different sites on a busier machine); time_limit_s adds a clock.
+    kw["node_limit"] = int(cfg.get("node_limit", SITES_NODE_LIMIT))
+    kw["time_limit_s"] = float(cfg.get("time_limit_s", math.inf))
     if model == "mclp":
         res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
     elif model in ("pmedian", "p_median"):
