@@ -654,3 +654,122 @@ def test_auto_matches_milp_with_quotas_fixed_floors(seed):
         assert not auto.floors_met and auto.status == "heuristic"
     else:
         assert auto.floors_met and auto.objective == pytest.approx(exact.objective)
+
+
+# ----------------------------------------------------------------------------- MILP preprocessing
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_milp_merges_identical_demand_rows_without_changing_the_optimum(seed):
+    """Demand points with the same candidate set (MCLP/LSCP) or the same costs (p-median) share
+    one row of the MILP with their summed weight. Brute force on the duplicated instance, and a
+    near-duplicate (different costs) that p-median must keep apart."""
+    w, cost = clustered(seed, 24, 9)
+    rng = np.random.default_rng(seed)
+    dup = rng.integers(0, 24, 40)  # 40 copies of existing points, with weights of their own
+    w2 = np.concatenate([w, rng.integers(1, 20, dup.size).astype(np.float64)])
+    cost2 = np.vstack([cost, cost[dup]])
+    cost2[-1] += 1e-3  # the last copy is near, not identical: its own p-median row
+    m, p, radius = cost.shape[1], 3, 0.12
+
+    best_cov = max(covered_weight(w2, cost2, radius, s) for s in itertools.combinations(range(m), p))
+    r = siting.mclp(w2, cost2, p, max_cost=radius, solver="milp")
+    assert r.objective == pytest.approx(best_cov)
+    assert r.extra["milp_demand_rows_merged"] < r.extra["milp_demand_rows"]
+    assert covered_weight(w2, cost2, radius, r.sites) == pytest.approx(r.objective)
+
+    best_med = min(median_cost(w2, cost2, s) for s in itertools.combinations(range(m), p))
+    r = siting.p_median(w2, cost2, p, solver="milp")
+    assert r.objective == pytest.approx(best_med)
+    assert r.extra["milp_demand_rows_merged"] == 24 + 1  # every exact copy merged, the near one kept
+    assert r.extra["milp_demand_rows"] == 24 + 40
+
+    r = siting.lscp(w2, cost2, max_cost=0.2, solver="milp")
+    g = siting.lscp(w, cost, max_cost=0.2, solver="milp")
+    assert r.objective == g.objective  # the copies add no new candidate sets
+    assert r.extra["milp_demand_rows_merged"] <= g.extra["milp_demand_rows"]
+
+
+def test_identical_rows_groups_by_columns_values_and_label():
+    from jangkau.selection.siting_milp import identical_rows
+
+    a = sp.csr_matrix(np.array([[1.0, 0, 2], [1.0, 0, 2], [3.0, 0, 2], [0, 5.0, 0], [1.0, 0, 2]]))
+    first, inverse = identical_rows(a, values=False)
+    assert first.tolist() == [0, 3] and inverse.tolist() == [0, 0, 0, 1, 0]
+    first, inverse = identical_rows(a, values=True)
+    assert first.tolist() == [0, 2, 3] and inverse.tolist() == [0, 0, 1, 2, 0]
+    first, inverse = identical_rows(a, values=False, extra=np.array([0, 1, 0, 0, 1]))
+    assert first.tolist() == [0, 1, 3] and inverse.tolist() == [0, 1, 0, 2, 1]
+
+
+# ----------------------------------------------------------------------------- marginal gains
+
+
+def _gains_by_hand(w, cost, sites, model, radius=None):
+    """Marginal gains of sites taken in the given order, recomputed from scratch."""
+    out, served = [], []
+    for k in range(len(sites)):
+        before, after = list(sites[:k]), list(sites[: k + 1])
+        if model == "mclp":
+            out.append(covered_weight(w, cost, radius, after) - covered_weight(w, cost, radius, before))
+            continue
+        c_before = cost[:, before].min(axis=1) if before else np.full(w.size, np.inf)
+        c_after = cost[:, after].min(axis=1)
+        was = np.isfinite(c_before)
+        out.append(float((w[was] * (c_before[was] - c_after[was])).sum()))
+        served.append(float(w[~was & np.isfinite(c_after)].sum()))
+    return np.array(out), np.array(served)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_marginal_gain_has_one_meaning_for_every_solver(seed):
+    """Greedy (after swaps), MILP and auto report the same order and gains for the same sites;
+    the p-median gain hides no penalty for unserved demand (the weight a site first serves is
+    reported apart, extra['marginal_served'])."""
+    w, cost = clustered(seed, 40, 12)
+    radius, p = 0.12, 4
+    res = [siting.mclp(w, cost, p, max_cost=radius, solver=s) for s in ("greedy", "milp", "auto")]
+    for r in res:
+        gains, _ = _gains_by_hand(w, cost, r.sites, "mclp", radius)
+        np.testing.assert_allclose(r.marginal_gain, gains, atol=1e-9)
+        assert np.all(np.diff(r.marginal_gain) <= 1e-9)  # taken in order of gain
+        assert r.marginal_gain.sum() == pytest.approx(r.objective)
+    # the order depends on the set only, not on the order a solver found it in
+    from jangkau.selection.siting_instance import MCLP, prepare, selection_order
+
+    pr = prepare(MCLP, w, cost, n_candidates=None, max_cost=radius, groups=None, quotas=None,
+                 quota_mode="at_least", fixed=None, precovered=None, zones=None, floors=None)
+    for r in res:
+        again, gains, _ = selection_order(pr, MCLP, np.random.default_rng(seed).permutation(r.sites))
+        np.testing.assert_array_equal(again, r.sites)
+        np.testing.assert_allclose(gains, r.marginal_gain)
+
+    sparse = np.where(cost <= 0.35, cost, np.inf)  # truncated: some sites serve points others cannot reach
+    res = [siting.p_median(w, sparse, p, solver=s) for s in ("greedy", "milp")]
+    for r in res:
+        gains, served = _gains_by_hand(w, sparse, r.sites, "p_median")
+        np.testing.assert_allclose(r.marginal_gain, gains, atol=1e-6)
+        np.testing.assert_allclose(r.extra["marginal_served"], served, atol=1e-9)
+        assert r.marginal_gain[0] == 0.0  # nothing was served before the first site
+        assert r.extra["marginal_served"][0] > 0
+    if set(res[0].sites) == set(res[1].sites):
+        np.testing.assert_array_equal(res[0].sites, res[1].sites)
+        np.testing.assert_allclose(res[0].marginal_gain, res[1].marginal_gain)
+
+
+def test_node_limit_bounds_the_exact_phase_without_a_clock():
+    """node_limit (with no time limit) stops HiGHS by work, so a repeat gives the same answer;
+    the answer is never worse than the greedy and carries a valid certified bound."""
+    import math
+
+    w, cost = clustered(7, 1500, 120, k=5)
+    g = siting.mclp(w, cost, 8, max_cost=0.05, solver="greedy")
+    runs = [siting.mclp(w, cost, 8, max_cost=0.05, node_limit=1, time_limit_s=math.inf) for _ in range(2)]
+    np.testing.assert_array_equal(runs[0].sites, runs[1].sites)
+    assert runs[0].objective == runs[1].objective >= g.objective - 1e-9
+    exact = siting.mclp(w, cost, 8, max_cost=0.05, solver="milp")
+    assert exact.status == "optimal"
+    assert runs[0].bound >= exact.objective - 1e-6 and runs[0].objective <= exact.objective + 1e-6
+    for bad in (-1, 1.5, True):
+        with pytest.raises(InvalidInputError, match="node_limit"):
+            siting.mclp(w, cost, 8, max_cost=0.05, node_limit=bad)

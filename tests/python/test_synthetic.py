@@ -16,14 +16,9 @@ import shapely
 import tifffile
 
 from jangkau.errors import InvalidInputError
-from jangkau.synthetic.generator import (
-    FILES,
-    NODATA,
-    SyntheticOptions,
-    _allocate_seats,
-    _largest_remainder,
-    generate,
-)
+from jangkau.synthetic.algorithms import allocate_seats, proportional_integers
+from jangkau.synthetic.files import FILES, NODATA
+from jangkau.synthetic.generator import SyntheticOptions, generate
 
 SMALL = SyntheticOptions(seed=3, n_desa=120, n_kecamatan=10, n_dapil=4, seats=40, extent_km=30.0,
                          cell_size_m=150.0, population=400_000, n_towns=4)
@@ -162,7 +157,7 @@ def test_largest_remainder_against_brute_force():
         k = int(rng.integers(1, 6))
         w = rng.uniform(0.1, 10.0, k)
         total = int(rng.integers(0, 30))
-        got = _largest_remainder(w, total)
+        got = proportional_integers(w, total)
         quota = w / w.sum() * total
         # Hamilton's allocation minimises the largest |seats - quota| among all allocations
         # that add up to total and stay within floor/ceil of the quota.
@@ -179,16 +174,16 @@ def test_largest_remainder_against_brute_force():
 
 
 def test_seat_bounds_are_enforced():
-    assert list(_allocate_seats(np.array([1000.0, 10.0, 10.0, 10.0]), 30, 3, 12)) == [12, 6, 6, 6]
-    assert list(_allocate_seats(np.array([1000.0, 1.0, 1.0, 1.0]), 30, 3, 12)) == [12, 6, 6, 6]
-    assert list(_allocate_seats(np.array([100.0, 100.0, 1.0]), 20, 3, 12)) == [9, 8, 3]
+    assert list(allocate_seats(np.array([1000.0, 10.0, 10.0, 10.0]), 30, 3, 12)) == [12, 6, 6, 6]
+    assert list(allocate_seats(np.array([1000.0, 1.0, 1.0, 1.0]), 30, 3, 12)) == [12, 6, 6, 6]
+    assert list(allocate_seats(np.array([100.0, 100.0, 1.0]), 20, 3, 12)) == [9, 8, 3]
     rng = np.random.default_rng(5)
     for _ in range(300):
         k = int(rng.integers(1, 8))
         lo, hi = 3, 12
         seats = int(rng.integers(k * lo, k * hi + 1))
         pop = rng.lognormal(0, 1.5, k)
-        got = _allocate_seats(pop, seats, lo, hi)
+        got = allocate_seats(pop, seats, lo, hi)
         assert got.sum() == seats and got.min() >= lo and got.max() <= hi
         order = np.argsort(pop, kind="stable")
         assert np.all(np.diff(got[order]) >= 0)  # more people, never fewer seats

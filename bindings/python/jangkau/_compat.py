@@ -9,6 +9,7 @@ The aliases go away in jangkau 0.3."""
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.machinery
 import sys
 import warnings
@@ -39,7 +40,7 @@ MOVED: dict[str, str] = {
 }
 
 
-class _AliasLoader:
+class _AliasLoader(importlib.abc.Loader):
     """Loads an old path as the module of its new home (a loader by protocol: importing
     importlib.abc would pull importlib.resources, tempfile and shutil into every start-up)."""
 

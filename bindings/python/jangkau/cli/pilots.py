@@ -56,7 +56,7 @@ def load_zones(args, level: str):
         zones["code"] = zones["code"].astype(str)
         return zones, None, None
     try:
-        from .. import Region  # type: ignore[attr-defined]
+        from .. import Region
     except ImportError as exc:
         raise DataFileError("this build has no jangkau.Region yet; pass --zones FILE") from exc
     region = Region.load(args.region, data_dir=getattr(args, "data", None))

@@ -70,6 +70,7 @@ def population_in(population: Population, polygons: gpd.GeoSeries, *, threads: i
         if population.model is PopulationModel.RASTER:
             out[k] = float(population.population_in(ga)[0])
             continue
+        assert population.zones is not None  # a ZONES model always has its zones
         pop_s = population.zones["population"].to_numpy(dtype=np.float64)
         out[k] = float(np.sum(pop_s * population.shares_within(ga, threads)))
     return out
@@ -93,7 +94,8 @@ class _Segments:
         total = np.bincount(seg_owner, weights=seg_len, minlength=len(lines))
         cum = np.cumsum(seg_len) - seg_len
         start_of = np.zeros(len(lines))
-        firsts = np.flatnonzero(np.concatenate([[True], seg_owner[1:] != seg_owner[:-1]])) if len(seg) else []
+        firsts = (np.flatnonzero(np.concatenate([[True], seg_owner[1:] != seg_owner[:-1]])) if len(seg)
+                  else np.zeros(0, dtype=np.int64))
         start_of[seg_owner[firsts]] = cum[firsts]
         rel = cum - start_of[seg_owner]
         tot = total[seg_owner]
@@ -243,7 +245,7 @@ def _disc_hulls(xa, ya, ra, xb, yb, rb, quad_segs: int) -> np.ndarray:
     idx = np.repeat(np.arange(len(xa)), counts)
     coords = np.column_stack([xs[keep], ys[keep]])
     rings = shapely.linearrings(coords, indices=idx)
-    polys = shapely.remove_repeated_points(shapely.polygons(rings))
+    polys = np.asarray(shapely.remove_repeated_points(shapely.polygons(rings)))
     return polys[shapely.area(polys) > 0]
 
 
@@ -369,7 +371,7 @@ def isochrones(roads: RoadNetwork, facilities: gpd.GeoDataFrame, bands_min: Sequ
     for k, g in enumerate(geoms):
         if not g.is_valid:
             g = _polygonal(g)
-        if out.crs.is_geographic and not g.is_empty:
+        if out.crs is not None and out.crs.is_geographic and not g.is_empty:
             try:
                 g = _polygonal(shapely.set_precision(g, 1e-7))
             except shapely.errors.GEOSException:

@@ -17,6 +17,10 @@ then, unless that bound already proves it optimal, the MILP warm-started from th
 within a time budget; never worse than the greedy, never an error on a time-out). Every
 result reports the same gap, :func:`relative_gap`. See ``docs/siting.md`` for the formulas.
 
+The code is in three modules: this one (the public API, the greedy and ``auto`` solvers and the
+geometry adapters), :mod:`jangkau.selection.siting_instance` (inputs normalised into one
+instance; the result type) and :mod:`jangkau.selection.siting_milp` (the exact models).
+
 Matrices are ``n_demand × n_candidates``: a ``scipy.sparse`` matrix (stored entries are
 costs — explicit zeros count — or, without ``max_cost``, a 0/1 coverage matrix), a dense
 ``numpy`` array (non-finite = unreachable) or a COO tuple ``(demand, candidate[, cost])``
@@ -25,9 +29,8 @@ together with ``n_candidates``.
 
 from __future__ import annotations
 
-import enum
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -36,7 +39,23 @@ import scipy.sparse as sp
 
 from .. import _core
 from ..errors import CrsError, InfeasibleError, InvalidInputError
-from .milp import highspy_module as _highs, new_highs as _new_highs
+from .siting_instance import (
+    AUTO_TIME_LIMIT_S,
+    LSCP,
+    MCLP,
+    MODEL_NAMES,
+    PMEDIAN,
+    Instance,
+    QuotaMode,
+    SitingResult,
+    Solver,
+    assignment_cost,
+    prepare,
+    relative_gap,
+    selection_order,
+    zone_table,
+)
+from .siting_milp import milp_lscp, milp_mclp, milp_p_median
 
 __all__ = [
     "QuotaMode",
@@ -44,6 +63,7 @@ __all__ = [
     "SitingResult",
     "Solver",
     "coverage_matrix",
+    "demand_points",
     "from_geodataframes",
     "lscp",
     "mclp",
@@ -51,414 +71,13 @@ __all__ = [
     "relative_gap",
 ]
 
-#: How group quotas are read: at least / exactly ``quota[g]`` new sites in group ``g``.
-QuotaMode = _core.QuotaMode
-
-
-class Solver(enum.Enum):
-    """Which solver to use."""
-
-    GREEDY = "greedy"  #: lazy greedy + 1-swap local search with a certified bound (C++)
-    MILP = "milp"  #: exact mixed-integer programme solved by HiGHS
-    AUTO = "auto"  #: greedy incumbent + bound, then the MILP warm-started from it (default)
-
-
-#: Default time budget (seconds) of the MILP phase of ``solver="auto"``.
-AUTO_TIME_LIMIT_S = 5.0
-
-
-def relative_gap(objective: float, bound: float) -> float:
-    """The one gap jangkau reports: ``|bound - objective| / max(|objective|, |bound|)``.
-
-    0 when both are 0; NaN when either is not finite (e.g. a p-median with an unserved
-    point). ``bound`` is an upper bound on the optimum for maximisation (MCLP) and a lower
-    bound for minimisation (LSCP, p-median), so the optimum lies within ``gap`` (relative
-    to the larger magnitude) of ``objective``: "within gap of optimal"."""
-    objective, bound = float(objective), float(bound)
-    if not (np.isfinite(objective) and np.isfinite(bound)):
-        return float("nan")
-    d = max(abs(objective), abs(bound))
-    return 0.0 if d == 0 else max(0.0, abs(bound - objective) / d)
-
-
-_MCLP, _LSCP, _PMEDIAN = _core.SitingModel.MCLP, _core.SitingModel.LSCP, _core.SitingModel.P_MEDIAN
-_MODEL_NAMES = {_MCLP: "mclp", _LSCP: "lscp", _PMEDIAN: "p_median"}
-
-
-@dataclass(frozen=True)
-class SitingResult:
-    """Outcome of a siting model.
-
-    ``sites`` are candidate indices in order of selection (MILP: ordered greedily by
-    marginal gain); ``marginal_gain[k]`` is the objective improvement of ``sites[k]`` given
-    the existing facilities and ``sites[:k]``. For MCLP ``bound`` is an upper bound on the
-    optimum, for LSCP and p-median a lower bound; ``gap`` is :func:`relative_gap`
-    (``|bound - objective| / max(|objective|, |bound|)``) and certifies "within gap of
-    optimal" for every solver.
-    """
-
-    model: str
-    solver: str
-    status: str
-    sites: np.ndarray
-    marginal_gain: np.ndarray
-    objective: float
-    bound: float
-    gap: float
-    covered: np.ndarray | None
-    unreachable: np.ndarray
-    assignment: np.ndarray | None
-    floors_met: bool
-    zone_coverage: pd.DataFrame | None
-    greedy_objective: float = float("nan")
-    swaps: int = 0
-    time_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def p(self) -> int:
-        """Number of new sites chosen."""
-        return int(self.sites.size)
-
-
-# ----------------------------------------------------------------------------------------
-# Input normalisation
-
-
-def _weights(demand_weights) -> np.ndarray:
-    w = np.ascontiguousarray(np.asarray(demand_weights, dtype=np.float64))
-    if w.ndim != 1:
-        raise InvalidInputError(f"demand_weights must be 1-D, got shape {w.shape}", field="demand_weights")
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise InvalidInputError(
-            "demand weights must be finite and >= 0", feature=int(bad[0]), field="demand_weights"
-        )
-    return w
-
-
-def _to_csc(
-    matrix, n: int, n_candidates: int | None, max_cost: float | None, model: _core.SitingModel
-) -> sp.csc_matrix:
-    """An n × m CSC matrix whose stored entries are the usable (demand, candidate) pairs,
-    data = cost (0 for a pure coverage matrix). Entries above max_cost are dropped."""
-    coverage_only = max_cost is None and model != _PMEDIAN
-    if isinstance(matrix, tuple):
-        if len(matrix) not in (2, 3):
-            raise InvalidInputError(
-                "a COO tuple must be (demand, candidate) or (demand, candidate, cost)", field="coverage"
-            )
-        if n_candidates is None:
-            raise InvalidInputError("n_candidates is required with a COO tuple", field="n_candidates")
-        rows = np.asarray(matrix[0], dtype=np.int64).ravel()
-        cols = np.asarray(matrix[1], dtype=np.int64).ravel()
-        vals = (
-            np.asarray(matrix[2], dtype=np.float64).ravel()
-            if len(matrix) == 3
-            else np.zeros(rows.size, dtype=np.float64)
-        )
-        if not (rows.size == cols.size == vals.size):
-            raise InvalidInputError("COO arrays must have the same length", field="coverage")
-        m = int(n_candidates)
-        if coverage_only and len(matrix) == 3:
-            keep = vals != 0
-            rows, cols, vals = rows[keep], cols[keep], np.zeros(int(keep.sum()))
-    elif sp.issparse(matrix):
-        coo = sp.coo_matrix(matrix)
-        rows = coo.row.astype(np.int64)
-        cols = coo.col.astype(np.int64)
-        vals = coo.data.astype(np.float64)
-        if coo.shape[0] != n:
-            raise InvalidInputError(
-                f"matrix has {coo.shape[0]} rows but there are {n} demand weights", field="coverage"
-            )
-        m = coo.shape[1]
-        if coverage_only:
-            keep = vals != 0
-            rows, cols, vals = rows[keep], cols[keep], np.zeros(int(keep.sum()))
-    else:
-        a = np.asarray(matrix)
-        if a.ndim != 2:
-            raise InvalidInputError(
-                f"the matrix must be 2-D (n_demand × n_candidates), got shape {a.shape}", field="coverage"
-            )
-        if a.shape[0] != n:
-            raise InvalidInputError(
-                f"matrix has {a.shape[0]} rows but there are {n} demand weights", field="coverage"
-            )
-        m = a.shape[1]
-        if coverage_only:
-            if a.dtype != bool and a.size:
-                af = a.astype(np.float64, copy=False)
-                if not np.isin(af, (0.0, 1.0)).all():
-                    raise InvalidInputError(
-                        "the dense matrix has values other than 0/1 and looks like distances: "
-                        "max_cost is required (covered = cost <= max_cost); pass a 0/1 matrix "
-                        "for plain coverage",
-                        field="max_cost",
-                    )
-            rows, cols = np.nonzero(a)
-            vals = np.zeros(rows.size)
-        else:
-            a = a.astype(np.float64, copy=False)
-            if np.isnan(a).any():
-                raise InvalidInputError("costs must not be NaN (use inf for unreachable)", field="cost")
-            mask = np.isfinite(a)
-            if max_cost is not None:
-                mask &= a <= max_cost
-            rows, cols = np.nonzero(mask)
-            vals = a[rows, cols]
-        rows = rows.astype(np.int64)
-        cols = cols.astype(np.int64)
-    if n_candidates is not None and m != int(n_candidates):
-        raise InvalidInputError(
-            f"matrix has {m} columns but n_candidates = {n_candidates}", field="n_candidates"
-        )
-    if rows.size and (rows.min() < 0 or rows.max() >= n):
-        raise InvalidInputError(f"demand index out of range [0, {n})", field="coverage")
-    if cols.size and (cols.min() < 0 or cols.max() >= m):
-        raise InvalidInputError(f"candidate index out of range [0, {m})", field="coverage")
-    if np.isnan(vals).any() or (vals < 0).any():
-        raise InvalidInputError("costs must be >= 0 and not NaN", field="cost")
-    keep = np.isfinite(vals)
-    if max_cost is not None:
-        keep &= vals <= max_cost
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    # candidate-major, then demand, then cost: duplicates keep the cheapest entry
-    order = np.lexsort((vals, rows, cols))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    if rows.size:
-        first = np.ones(rows.size, dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, vals = rows[first], cols[first], vals[first]
-    indptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols, minlength=m), out=indptr[1:])
-    return sp.csc_matrix((vals, rows, indptr), shape=(n, m))
-
-
-def _labels_to_ids(labels, size: int, what: str) -> tuple[np.ndarray, list]:
-    arr = pd.Series(
-        np.asarray(labels, dtype=object) if not isinstance(labels, pd.Series) else labels.to_numpy()
-    )
-    if arr.size != size:
-        raise InvalidInputError(f"{what} must have one value per row ({size}), got {arr.size}", field=what)
-    missing = arr.isna().to_numpy()
-    uniq = sorted(set(arr[~missing].tolist()), key=lambda v: (str(type(v)), v))
-    index = {v: k for k, v in enumerate(uniq)}
-    ids = np.array([-1 if miss else index[v] for v, miss in zip(arr.tolist(), missing)], dtype=np.int32)
-    return ids, uniq
-
-
-def _per_label(values, labels: list, what: str, dtype) -> np.ndarray:
-    """A scalar (same for every label), a mapping label → value, or a sequence aligned with labels."""
-    if np.isscalar(values):
-        return np.full(len(labels), values, dtype=dtype)
-    if isinstance(values, (dict, pd.Series)):
-        mapping = dict(values.items())
-        unknown = [k for k in mapping if k not in set(labels)]
-        if unknown:
-            raise InvalidInputError(f"{what} names unknown group(s) {unknown[:5]}", field=what)
-        fill = 0 if np.issubdtype(np.dtype(dtype), np.integer) else np.nan
-        return np.array([mapping.get(k, fill) for k in labels], dtype=dtype)
-    out = np.asarray(values, dtype=dtype)
-    if out.shape != (len(labels),):
-        raise InvalidInputError(
-            f"{what} must be a scalar, a mapping or have one value per group ({len(labels)})", field=what
-        )
-    return out
-
-
-@dataclass
-class _Prepared:
-    n: int
-    m: int
-    w: np.ndarray
-    csc: sp.csc_matrix
-    max_cost: float
-    precovered: np.ndarray
-    fixed: np.ndarray
-    group: np.ndarray
-    group_labels: list
-    quota: np.ndarray
-    mode: Any
-    zone: np.ndarray
-    zone_labels: list
-    floor: np.ndarray
-
-
-def _prepare(
-    model,
-    demand_weights,
-    matrix,
-    *,
-    n_candidates,
-    max_cost,
-    groups,
-    quotas,
-    quota_mode,
-    fixed,
-    precovered,
-    zones,
-    floors,
-) -> _Prepared:
-    w = _weights(demand_weights)
-    n = w.size
-    if max_cost is not None:
-        max_cost = float(max_cost)
-        if np.isnan(max_cost) or max_cost < 0:
-            raise InvalidInputError("max_cost must be >= 0", field="max_cost")
-    csc = _to_csc(matrix, n, n_candidates, max_cost, model)
-    m = csc.shape[1]
-    pre = np.zeros(0, dtype=np.uint8)
-    if precovered is not None:
-        pre = np.ascontiguousarray(np.asarray(precovered, dtype=bool).astype(np.uint8))
-        if pre.shape != (n,):
-            raise InvalidInputError(
-                f"precovered must have one value per demand point ({n})", field="precovered"
-            )
-        if model == _PMEDIAN:
-            raise InvalidInputError(
-                "precovered applies to MCLP/LSCP; for p-median pass existing facilities as fixed",
-                field="precovered",
-            )
-    fx = np.zeros(0, dtype=np.int64)
-    if fixed is not None:
-        f = np.asarray(fixed)
-        if f.dtype == bool:
-            if f.shape != (m,):
-                raise InvalidInputError(
-                    f"a boolean fixed mask needs one value per candidate ({m})", field="fixed"
-                )
-            f = np.flatnonzero(f)
-        fx = np.ascontiguousarray(f.astype(np.int64).ravel())
-        if fx.size and (fx.min() < 0 or fx.max() >= m):
-            raise InvalidInputError(f"fixed site index out of range [0, {m})", field="fixed")
-    group = np.zeros(0, dtype=np.int32)
-    group_labels: list = []
-    quota = np.zeros(0, dtype=np.int64)
-    if isinstance(quota_mode, str):
-        quota_mode = {"at_least": QuotaMode.AT_LEAST, "exactly": QuotaMode.EXACTLY}.get(
-            quota_mode, quota_mode
-        )
-    if not isinstance(quota_mode, QuotaMode):
-        raise InvalidInputError(
-            f"quota_mode must be QuotaMode or 'at_least'/'exactly', got {quota_mode!r}", field="quota_mode"
-        )
-    if (groups is None) != (quotas is None):
-        raise InvalidInputError("groups and quotas go together", field="quotas")
-    if groups is not None:
-        group, group_labels = _labels_to_ids(groups, m, "groups")
-        quota = np.ascontiguousarray(_per_label(quotas, group_labels, "quotas", np.int64))
-        if (quota < 0).any():
-            raise InvalidInputError("quotas must be >= 0", field="quotas")
-    zone = np.zeros(0, dtype=np.int32)
-    zone_labels: list = []
-    floor = np.zeros(0, dtype=np.float64)
-    if zones is not None:
-        zone, zone_labels = _labels_to_ids(zones, n, "zones")
-        if floors is not None:
-            if model != _MCLP:
-                raise InvalidInputError("zone floors apply to MCLP only", field="floors")
-            floor = np.ascontiguousarray(_per_label(floors, zone_labels, "floors", np.float64))
-            bad = ~np.isnan(floor) & ((floor < 0) | (floor > 1))
-            if bad.any():
-                raise InvalidInputError("floor shares must be in [0, 1]", field="floors")
-    elif floors is not None:
-        raise InvalidInputError("floors need zones", field="floors")
-    return _Prepared(
-        n,
-        m,
-        w,
-        csc,
-        np.inf if max_cost is None else max_cost,
-        pre,
-        fx,
-        group,
-        group_labels,
-        quota,
-        quota_mode,
-        zone,
-        zone_labels,
-        floor,
-    )
-
-
-# ----------------------------------------------------------------------------------------
-# Result helpers
-
-
-def _pattern(m: sp.spmatrix) -> sp.csr_matrix:
-    """The stored entries of m as ones (CSR). Stored zero costs are real entries here, so
-    nothing may go through value-based scipy operations (astype(bool), products) first."""
-    c = sp.csr_matrix(m)
-    return sp.csr_matrix((np.ones(c.indices.size), c.indices, c.indptr), shape=c.shape)
-
-
-def _rows_of(pr: _Prepared, cols) -> np.ndarray:
-    """Demand indices stored in the given candidate columns (explicit zeros included)."""
-    cols = np.asarray(cols, dtype=np.int64)
-    if cols.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    ip = pr.csc.indptr
-    return np.concatenate([pr.csc.indices[ip[j] : ip[j + 1]] for j in cols])
-
-
-def _base_covered(pr: _Prepared) -> np.ndarray:
-    base = pr.precovered.astype(bool) if pr.precovered.size else np.zeros(pr.n, dtype=bool)
-    if pr.fixed.size:
-        base[_rows_of(pr, pr.fixed)] = True
-    return base
-
-
-def _zone_table(
-    pr: _Prepared, covered: np.ndarray | None, assignment_cost: np.ndarray | None
-) -> pd.DataFrame | None:
-    if pr.zone.size == 0:
-        return None
-    z = pr.zone
-    ok = z >= 0
-    nz = len(pr.zone_labels)
-    weight = np.bincount(z[ok], weights=pr.w[ok], minlength=nz)
-    df = pd.DataFrame({"zone": pr.zone_labels, "weight": weight})
-    if covered is not None:
-        before = _base_covered(pr)
-        cb = np.bincount(z[ok], weights=(pr.w * before)[ok], minlength=nz)
-        ca = np.bincount(z[ok], weights=(pr.w * covered)[ok], minlength=nz)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            df["covered_before"] = cb
-            df["covered_after"] = ca
-            df["share_before"] = cb / weight
-            df["share_after"] = ca / weight
-        if pr.floor.size:
-            df["floor"] = pr.floor
-            df["floor_met"] = np.isnan(pr.floor) | (ca >= pr.floor * weight - 1e-12 * np.maximum(1.0, weight))
-    if assignment_cost is not None:
-        finite = ok & np.isfinite(assignment_cost)
-        wc = np.bincount(z[finite], weights=(pr.w * assignment_cost)[finite], minlength=nz)
-        ww = np.bincount(z[finite], weights=pr.w[finite], minlength=nz)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            df["mean_cost"] = wc / ww
-    return df
-
-
-def _assignment_cost(pr: _Prepared, assignment: np.ndarray) -> np.ndarray:
-    out = np.full(pr.n, np.inf)
-    csr = pr.csc.tocsr()
-    for i in np.flatnonzero(assignment >= 0):
-        lo, hi = csr.indptr[i], csr.indptr[i + 1]
-        cols = csr.indices[lo:hi]
-        k = np.flatnonzero(cols == assignment[i])
-        if k.size:
-            out[i] = csr.data[lo + k[0]]
-    return out
-
 
 # ----------------------------------------------------------------------------------------
 # Greedy (C++)
 
 
 def _run_core(
-    model: _core.SitingModel, pr: _Prepared, p: int, *, threads, local_search, progress, bound_iterations
+    model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations
 ) -> Any:
     csc = pr.csc
     return _core.siting_solve(
@@ -484,7 +103,7 @@ def _run_core(
 
 
 def _greedy(
-    model: _core.SitingModel, pr: _Prepared, p: int, threads, local_search, progress, bound_iterations=300
+    model: _core.SitingModel, pr: Instance, p: int, threads, local_search, progress, bound_iterations=300
 ) -> SitingResult:
     if (
         isinstance(bound_iterations, bool)
@@ -503,15 +122,16 @@ def _greedy(
         bound_iterations=bound_iterations,
     )
     elapsed = time.perf_counter() - t0
-    covered = r.covered.astype(bool) if model != _PMEDIAN else None
-    assignment = r.assignment if model == _PMEDIAN else None
-    zone_cost = _assignment_cost(pr, assignment) if (assignment is not None and pr.zone.size) else None
+    covered = r.covered.astype(bool) if model != PMEDIAN else None
+    assignment = r.assignment if model == PMEDIAN else None
+    sites, gains, served = selection_order(pr, model, r.sites)
+    zone_cost = assignment_cost(pr, assignment) if (assignment is not None and pr.zone.size) else None
     return SitingResult(
-        model=_MODEL_NAMES[model],
+        model=MODEL_NAMES[model],
         solver="greedy",
         status="heuristic",
-        sites=r.sites,
-        marginal_gain=r.marginal_gain,
+        sites=sites,
+        marginal_gain=gains,
         objective=float(r.objective),
         bound=float(r.bound),
         gap=relative_gap(r.objective, r.bound),
@@ -519,429 +139,12 @@ def _greedy(
         unreachable=r.unreachable.astype(bool) if r.unreachable.size else np.zeros(pr.n, dtype=bool),
         assignment=assignment,
         floors_met=bool(r.floors_met),
-        zone_coverage=_zone_table(pr, covered, zone_cost),
+        zone_coverage=zone_table(pr, covered, zone_cost),
         greedy_objective=float(r.greedy_objective),
         swaps=int(r.swaps),
         time_s=elapsed,
-        extra={"unassigned_cost": float(r.unassigned_cost)},
+        extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served},
     )
-
-
-# ----------------------------------------------------------------------------------------
-# Exact MILP (HiGHS)
-
-
-def _solve_milp(
-    highspy,
-    cost,
-    lower,
-    upper,
-    integer,
-    a_rows: sp.csr_matrix,
-    row_lo,
-    row_hi,
-    maximise: bool,
-    time_limit_s,
-    mip_gap,
-    threads,
-    start=None,
-):
-    """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
-    incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise)."""
-    h = _new_highs(highspy)
-    h.setOptionValue("output_flag", False)
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    lp = highspy.HighsLp()
-    ncol = cost.size
-    lp.num_col_ = ncol
-    lp.num_row_ = a_rows.shape[0]
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.asarray(lower, dtype=np.float64)
-    lp.col_upper_ = np.asarray(upper, dtype=np.float64)
-    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
-    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
-    a = sp.csc_matrix(a_rows)
-    a.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = ncol
-    lp.a_matrix_.num_row_ = a_rows.shape[0]
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(np.float64)
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integer
-    ]
-    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
-    h.passModel(lp)
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
-    status = h.getModelStatus()
-    status_text = h.modelStatusToString(status).lower()
-    info = h.getInfo()
-    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value) if has_solution else None
-    return status, status_text, info, x
-
-
-def _quota_rows(pr: _Prepared, p: int, ncol: int, ycols: np.ndarray):
-    """Rows over y: Σ y (non-fixed) = p, and the group quotas."""
-    free = np.ones(pr.m, dtype=bool)
-    free[pr.fixed] = False
-    rows, lo, hi = [], [], []
-    rows.append(
-        sp.csr_matrix((np.ones(free.sum()), (np.zeros(free.sum(), int), ycols[free])), shape=(1, ncol))
-    )
-    lo.append(p)
-    hi.append(p)
-    for g in range(len(pr.group_labels)):
-        members = free & (pr.group == g)
-        rows.append(
-            sp.csr_matrix(
-                (np.ones(members.sum()), (np.zeros(members.sum(), int), ycols[members])), shape=(1, ncol)
-            )
-        )
-        lo.append(pr.quota[g])
-        hi.append(pr.quota[g] if pr.mode == QuotaMode.EXACTLY else np.inf)
-    return rows, lo, hi
-
-
-def _check_quota_feasible(pr: _Prepared, p: int | None) -> None:
-    free = np.ones(pr.m, dtype=bool)
-    free[pr.fixed] = False
-    if p is not None and p > free.sum():
-        raise InfeasibleError(f"p = {p} exceeds the {int(free.sum())} candidates that are not fixed")
-    for g, label in enumerate(pr.group_labels):
-        have = int((free & (pr.group == g)).sum())
-        if have < pr.quota[g]:
-            raise InfeasibleError(
-                f"group {label!r} needs {pr.quota[g]} sites but has only {have} candidates", field="quotas"
-            )
-    if p is not None and pr.quota.sum() > p:
-        raise InfeasibleError(f"the quotas sum to {int(pr.quota.sum())} > p = {p}", field="quotas")
-
-
-def _greedy_order(gain_of, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Orders a chosen set by repeatedly taking the largest marginal gain (ties: index)."""
-    left = sorted(int(j) for j in chosen)
-    order, gains, state = [], [], None
-    while left:
-        best = None
-        for j in left:
-            g, st = gain_of(j, state)
-            if best is None or g > best[0]:
-                best = (g, j, st)
-        order.append(best[1])
-        gains.append(best[0])
-        state = best[2]
-        left.remove(best[1])
-    return np.array(order, dtype=np.int64), np.array(gains, dtype=np.float64)
-
-
-def _start_y(pr: _Prepared, start_sites, ncol: int) -> np.ndarray:
-    x0 = np.zeros(ncol)
-    x0[np.asarray(start_sites, dtype=np.int64)] = 1
-    return x0
-
-
-def _milp_mclp(pr: _Prepared, p: int, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
-    highspy = _highs()
-    _check_quota_feasible(pr, p)
-    t0 = time.perf_counter()
-    base = _base_covered(pr)
-    csr = pr.csc.tocsr()
-    deg = np.diff(csr.indptr)
-    sub = np.flatnonzero(~base & (deg > 0) & (pr.w > 0))
-    nz = sub.size
-    ncol = pr.m + nz
-    ycols = np.arange(pr.m)
-    # z_i - Σ_{j∈N(i)} y_j <= 0
-    a_sub = csr[sub]
-    a_cov = sp.hstack([-_pattern(a_sub), sp.identity(nz, format="csr")], format="csr")
-    rows, lo, hi = [a_cov], [np.full(nz, -np.inf)], [np.zeros(nz)]
-    qr, qlo, qhi = _quota_rows(pr, p, ncol, ycols)
-    rows += qr
-    lo += [np.asarray(qlo, dtype=float)]
-    hi += [np.asarray(qhi, dtype=float)]
-    if pr.floor.size:
-        zsub = pr.zone[sub]
-        ok = pr.zone >= 0
-        total = np.bincount(pr.zone[ok], weights=pr.w[ok], minlength=len(pr.zone_labels))
-        base_w = np.bincount(pr.zone[ok], weights=(pr.w * base)[ok], minlength=len(pr.zone_labels))
-        for k in range(len(pr.zone_labels)):
-            if np.isnan(pr.floor[k]) or pr.floor[k] <= 0:
-                continue
-            members = np.flatnonzero(zsub == k)
-            rows.append(
-                sp.csr_matrix(
-                    (pr.w[sub[members]], (np.zeros(members.size, int), pr.m + members)), shape=(1, ncol)
-                )
-            )
-            lo.append(np.array([pr.floor[k] * total[k] - base_w[k]]))
-            hi.append(np.array([np.inf]))
-    a = sp.vstack(rows, format="csr")
-    cost = np.concatenate([np.zeros(pr.m), pr.w[sub]])
-    upper = np.ones(ncol)
-    upper[pr.fixed] = 0
-    integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
-    start = None
-    if start_sites is not None:
-        start = _start_y(pr, start_sites, ncol)
-        start[pr.fixed] = 0
-        cov = np.zeros(pr.n, dtype=bool)
-        cov[_rows_of(pr, start_sites)] = True
-        start[pr.m :] = cov[sub]
-    _, text, info, x = _solve_milp(
-        highspy,
-        cost,
-        np.zeros(ncol),
-        upper,
-        integer,
-        a,
-        np.concatenate([np.ravel(v) for v in lo]),
-        np.concatenate([np.ravel(v) for v in hi]),
-        True,
-        time_limit_s,
-        mip_gap,
-        threads,
-        start,
-    )
-    if x is None:
-        if "infeasible" in text:
-            raise InfeasibleError(
-                f"the MCLP has no feasible solution: the quotas and zone floors cannot all be met with p = {p} ({text})"
-            )
-        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
-    chosen = np.flatnonzero(x[: pr.m] > 0.5)
-    cscb = pr.csc
-
-    def gain_of(j, state):
-        cov = base.copy() if state is None else state
-        rows_j = cscb.indices[cscb.indptr[j] : cscb.indptr[j + 1]]
-        new = rows_j[~cov[rows_j]]
-        cov2 = cov.copy()
-        cov2[new] = True
-        return float(pr.w[new].sum()), cov2
-
-    sites, gains = _greedy_order(gain_of, chosen)
-    covered = base.copy()
-    covered[_rows_of(pr, chosen)] = True
-    objective = float(pr.w[covered].sum())
-    base_w = float(pr.w[base].sum())
-    bound = max(objective, float(info.mip_dual_bound) + base_w)
-    floors_met = True
-    table = _zone_table(pr, covered, None)
-    if table is not None and "floor_met" in table:
-        floors_met = bool(table["floor_met"].all())
-    gap = relative_gap(objective, bound)
-    return SitingResult(
-        model="mclp",
-        solver="milp",
-        status=text,
-        sites=sites,
-        marginal_gain=gains,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        covered=covered,
-        unreachable=(np.diff(csr.indptr) == 0) & ~base,
-        assignment=None,
-        floors_met=floors_met,
-        zone_coverage=table,
-        time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap)},
-    )
-
-
-def _milp_lscp(pr: _Prepared, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
-    highspy = _highs()
-    _check_quota_feasible(pr, None)
-    if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
-        raise InvalidInputError(
-            "LSCP minimises the number of sites: only at-least quotas are allowed", field="quota_mode"
-        )
-    t0 = time.perf_counter()
-    base = _base_covered(pr)
-    csr = pr.csc.tocsr()
-    free = np.ones(pr.m, dtype=bool)
-    free[pr.fixed] = False
-    csr_free = (_pattern(csr) @ sp.diags(free.astype(np.float64))).tocsr()
-    csr_free.eliminate_zeros()  # only the fixed columns are zero in the pattern
-    deg = np.diff(csr_free.indptr)
-    unreachable = ~base & (deg == 0)
-    need = np.flatnonzero(~base & (deg > 0))
-    a = csr_free[need]
-    rows, lo, hi = [a], [np.ones(need.size)], [np.full(need.size, np.inf)]
-    for g in range(len(pr.group_labels)):
-        members = free & (pr.group == g)
-        rows.append(
-            sp.csr_matrix(
-                (np.ones(members.sum()), (np.zeros(members.sum(), int), np.flatnonzero(members))),
-                shape=(1, pr.m),
-            )
-        )
-        lo.append(np.array([pr.quota[g]], dtype=float))
-        hi.append(np.array([np.inf]))
-    upper = free.astype(np.float64)
-    _, text, info, x = _solve_milp(
-        highspy,
-        np.ones(pr.m),
-        np.zeros(pr.m),
-        upper,
-        np.ones(pr.m, bool),
-        sp.vstack(rows, format="csr"),
-        np.concatenate(lo),
-        np.concatenate(hi),
-        False,
-        time_limit_s,
-        mip_gap,
-        threads,
-        None if start_sites is None else _start_y(pr, start_sites, pr.m) * free,
-    )
-    if x is None:
-        raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
-    chosen = np.flatnonzero(x > 0.5)
-    cscb = pr.csc
-
-    def gain_of(j, state):
-        cov = base.copy() if state is None else state
-        rows_j = cscb.indices[cscb.indptr[j] : cscb.indptr[j + 1]]
-        new = rows_j[~cov[rows_j]]
-        cov2 = cov.copy()
-        cov2[new] = True
-        return float(new.size), cov2
-
-    sites, gains = _greedy_order(gain_of, chosen)
-    covered = base.copy()
-    covered[_rows_of(pr, chosen)] = True
-    objective = float(chosen.size)
-    bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
-    return SitingResult(
-        model="lscp",
-        solver="milp",
-        status=text,
-        sites=sites,
-        marginal_gain=gains,
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        covered=covered,
-        unreachable=unreachable,
-        assignment=None,
-        floors_met=True,
-        zone_coverage=_zone_table(pr, covered, None),
-        time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap)},
-    )
-
-
-def _milp_p_median(pr: _Prepared, p: int, time_limit_s, mip_gap, threads, start_sites=None) -> SitingResult:
-    highspy = _highs()
-    _check_quota_feasible(pr, p)
-    t0 = time.perf_counter()
-    csr = pr.csc.tocsr()
-    deg = np.diff(csr.indptr)
-    unreachable = deg == 0
-    need = np.flatnonzero((deg > 0) & (pr.w > 0))
-    sub = csr[need].tocoo()
-    ne = sub.nnz
-    ncol = pr.m + ne
-    xcols = pr.m + np.arange(ne)
-    # Σ_j x_ij = 1 per needed point
-    a_assign = sp.csr_matrix((np.ones(ne), (sub.row, xcols)), shape=(need.size, ncol))
-    # x_ij - y_j <= 0 per entry
-    a_link = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(ne), -np.ones(ne)]),
-            (np.concatenate([np.arange(ne), np.arange(ne)]), np.concatenate([xcols, sub.col])),
-        ),
-        shape=(ne, ncol),
-    )
-    qr, qlo, qhi = _quota_rows(pr, p, ncol, np.arange(pr.m))
-    a = sp.vstack([a_assign, a_link] + qr, format="csr")
-    row_lo = np.concatenate([np.ones(need.size), np.full(ne, -np.inf), np.asarray(qlo, dtype=float)])
-    row_hi = np.concatenate([np.ones(need.size), np.zeros(ne), np.asarray(qhi, dtype=float)])
-    cost = np.concatenate([np.zeros(pr.m), pr.w[need[sub.row]] * sub.data])
-    lower = np.zeros(ncol)
-    lower[pr.fixed] = 1
-    upper = np.ones(ncol)
-    integer = np.concatenate([np.ones(pr.m, bool), np.zeros(ne, bool)])
-    start = None
-    if start_sites is not None:
-        open0 = np.concatenate([pr.fixed, np.asarray(start_sites, dtype=np.int64)])
-        start = _start_y(pr, open0, ncol)
-        assign0, _, _ = _nearest_assignment(pr, open0)
-        start[pr.m :] = assign0[need[sub.row]] == sub.col
-    _, text, info, x = _solve_milp(
-        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start
-    )
-    if x is None:
-        if "infeasible" in text:
-            raise InfeasibleError(f"no {p} sites can serve every reachable demand point ({text})")
-        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
-    open_mask = x[: pr.m] > 0.5
-    open_mask[pr.fixed] = False
-    chosen = np.flatnonzero(open_mask)
-    assignment, objective, best = _nearest_assignment(pr, np.concatenate([pr.fixed, chosen]))
-    penalty = 2 * (pr.csc.data.max() if pr.csc.nnz else 0) + 1
-    cscb = pr.csc
-
-    def gain_of(j, state):
-        d = np.where(unreachable, 0.0, penalty) if state is None else state
-        if state is None and pr.fixed.size:
-            _, _, d0 = _nearest_assignment(pr, pr.fixed)
-            d = np.minimum(d, np.where(np.isfinite(d0), d0, penalty))
-        lo_, hi_ = cscb.indptr[j], cscb.indptr[j + 1]
-        rows_j, c = cscb.indices[lo_:hi_], cscb.data[lo_:hi_]
-        better = c < d[rows_j]
-        g = float((pr.w[rows_j[better]] * (d[rows_j[better]] - c[better])).sum())
-        d2 = d.copy()
-        d2[rows_j[better]] = c[better]
-        return g, d2
-
-    sites, gains = _greedy_order(gain_of, chosen)
-    bound = min(objective, float(info.mip_dual_bound))
-    gap = relative_gap(objective, bound)
-    return SitingResult(
-        model="p_median",
-        solver="milp",
-        status=text,
-        sites=sites,
-        marginal_gain=gains,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        covered=None,
-        unreachable=unreachable,
-        assignment=assignment,
-        floors_met=True,
-        zone_coverage=_zone_table(pr, None, best if pr.zone.size else None),
-        time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap)},
-    )
-
-
-def _nearest_assignment(pr: _Prepared, open_sites: np.ndarray):
-    """Nearest open site per demand point (ties: the earlier site in open_sites)."""
-    best = np.full(pr.n, np.inf)
-    assignment = np.full(pr.n, -1, dtype=np.int64)
-    for j in open_sites:
-        lo, hi = pr.csc.indptr[j], pr.csc.indptr[j + 1]
-        rows_j, c = pr.csc.indices[lo:hi], pr.csc.data[lo:hi]
-        better = c < best[rows_j]
-        best[rows_j[better]] = c[better]
-        assignment[rows_j[better]] = j
-    deg = np.diff(pr.csc.tocsr().indptr)
-    need = (deg > 0) & (pr.w > 0)
-    objective = float((pr.w[need] * best[need]).sum()) if np.isfinite(best[need]).all() else float("inf")
-    return assignment, objective, best
 
 
 # ----------------------------------------------------------------------------------------
@@ -961,12 +164,22 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
     """True when result a is strictly better than b: floors met first (MCLP), then objective."""
     if a.floors_met != b.floors_met:
         return a.floors_met
-    if model == _MCLP:
+    if model == MCLP:
         return a.objective > b.objective
     return a.objective < b.objective
 
 
-def _auto(model, pr: _Prepared, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations):
+#: ``solver="auto"`` skips the p-median MILP when the model has more assignment pairs than this
+#: many per second of remaining budget: HiGHS's presolve, during which it does not look at its
+#: time limit, ran ~20 s on 469,570 pairs (Kabupaten Serang, 5,864 demand points x 326 desa,
+#: 15 km; benchmarks/bench_milp_preprocessing.py --p-median) — so a budget is kept only below it.
+P_MEDIAN_PAIRS_PER_SECOND = 20_000
+
+
+def _auto(
+    model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
+    node_limit=None,
+):
     """Greedy + local search for an incumbent and certified bound; unless that gap is
     already 0, the MILP warm-started from the incumbent within ``time_limit_s`` (default
     AUTO_TIME_LIMIT_S, counted from the start). Returns the better solution with the
@@ -979,13 +192,20 @@ def _auto(model, pr: _Prepared, p: int, time_limit_s, mip_gap, threads, local_se
     if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
+    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left:
+        # HiGHS checks its clock only after presolve, which alone outlasts such a budget.
+        extra["milp_status"] = (
+            f"skipped: {pr.csc.nnz} assignment pairs exceed what HiGHS presolves within the "
+            f"{left:.1f} s left (about {P_MEDIAN_PAIRS_PER_SECOND:,} pairs/s); raise time_limit_s"
+        )
+        return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     try:
-        if model == _MCLP:
-            m = _milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites)
-        elif model == _LSCP:
-            m = _milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites)
+        if model == MCLP:
+            m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+        elif model == LSCP:
+            m = milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         else:
-            m = _milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites)
+            m = milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
     except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
         extra["milp_status"] = str(exc)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
@@ -993,7 +213,7 @@ def _auto(model, pr: _Prepared, p: int, time_limit_s, mip_gap, threads, local_se
     extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
     best = m if _better(model, m, g) else g
     extra["source"] = "milp" if best is m else "greedy"
-    if model == _MCLP:
+    if model == MCLP:
         bound = min(g.bound, m.bound) if np.isfinite(g.bound) else m.bound
         bound = max(bound, best.objective)
     else:
@@ -1030,6 +250,7 @@ def mclp(
     floors=None,
     solver="auto",
     time_limit_s: float | None = None,
+    node_limit: int | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
@@ -1050,7 +271,9 @@ def mclp(
     Greedy only: ``bound_iterations`` subgradient steps of the Lagrangian bound (each
     O(nnz); 0 keeps only the submodular bound), ``local_search`` toggles the 1-swap phase,
     ``threads`` (0 = all cores), ``progress(stage, done, total)`` is called from the
-    solving thread. MILP only: ``time_limit_s`` and the relative ``mip_gap``.
+    solving thread. MILP only: ``time_limit_s`` (a wall-clock budget), ``node_limit`` (HiGHS
+    branch-and-bound nodes: unlike a time limit it gives the same answer on any machine, so
+    reproducible runs use it with ``time_limit_s=math.inf``) and the relative ``mip_gap``.
 
     ``solver="auto"`` (default) runs the greedy, then (unless its certified gap is 0) the
     MILP warm-started from it with ``time_limit_s`` as the total budget (default
@@ -1060,8 +283,8 @@ def mclp(
 
     Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas.
     """
-    pr = _prepare(
-        _MCLP,
+    pr = prepare(
+        MCLP,
         demand_weights,
         coverage,
         n_candidates=n_candidates,
@@ -1077,10 +300,13 @@ def mclp(
     p = _check_p(p)
     kind = _solver(solver)
     if kind is Solver.MILP:
-        return _milp_mclp(pr, p, time_limit_s, mip_gap, threads)
+        return milp_mclp(pr, p, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
     if kind is Solver.AUTO:
-        return _auto(_MCLP, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations)
-    return _greedy(_MCLP, pr, p, threads, local_search, progress, bound_iterations)
+        return _auto(
+            MCLP, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
+            _check_node_limit(node_limit),
+        )
+    return _greedy(MCLP, pr, p, threads, local_search, progress, bound_iterations)
 
 
 def lscp(
@@ -1096,6 +322,7 @@ def lscp(
     zones=None,
     solver="auto",
     time_limit_s: float | None = None,
+    node_limit: int | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
@@ -1107,8 +334,8 @@ def lscp(
     raised. ``quotas`` are minimum numbers of sites per group. Weights only feed the zone
     table. Raises InvalidInputError / InfeasibleError as :func:`mclp`.
     """
-    pr = _prepare(
-        _LSCP,
+    pr = prepare(
+        LSCP,
         demand_weights,
         coverage,
         n_candidates=n_candidates,
@@ -1123,10 +350,12 @@ def lscp(
     )
     kind = _solver(solver)
     if kind is Solver.MILP:
-        return _milp_lscp(pr, time_limit_s, mip_gap, threads)
+        return milp_lscp(pr, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
     if kind is Solver.AUTO:
-        return _auto(_LSCP, pr, 0, time_limit_s, mip_gap, threads, local_search, progress, 300)
-    return _greedy(_LSCP, pr, 0, threads, local_search, progress)
+        return _auto(
+            LSCP, pr, 0, time_limit_s, mip_gap, threads, local_search, progress, 300, _check_node_limit(node_limit)
+        )
+    return _greedy(LSCP, pr, 0, threads, local_search, progress)
 
 
 def p_median(
@@ -1143,6 +372,7 @@ def p_median(
     zones=None,
     solver="auto",
     time_limit_s: float | None = None,
+    node_limit: int | None = None,
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
@@ -1156,8 +386,8 @@ def p_median(
     weight need no assignment. ``objective`` is inf when a reachable point is left without
     an open site in reach (greedy) — the MILP raises InfeasibleError instead.
     """
-    pr = _prepare(
-        _PMEDIAN,
+    pr = prepare(
+        PMEDIAN,
         demand_weights,
         cost,
         n_candidates=n_candidates,
@@ -1173,10 +403,21 @@ def p_median(
     p = _check_p(p)
     kind = _solver(solver)
     if kind is Solver.MILP:
-        return _milp_p_median(pr, p, time_limit_s, mip_gap, threads)
+        return milp_p_median(pr, p, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
     if kind is Solver.AUTO:
-        return _auto(_PMEDIAN, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations)
-    return _greedy(_PMEDIAN, pr, p, threads, local_search, progress, bound_iterations)
+        return _auto(
+            PMEDIAN, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
+            _check_node_limit(node_limit),
+        )
+    return _greedy(PMEDIAN, pr, p, threads, local_search, progress, bound_iterations)
+
+
+def _check_node_limit(node_limit) -> int | None:
+    if node_limit is None:
+        return None
+    if isinstance(node_limit, bool) or not isinstance(node_limit, (int, np.integer)) or node_limit < 0:
+        raise InvalidInputError(f"node_limit must be a non-negative integer, got {node_limit!r}", field="node_limit")
+    return int(node_limit)
 
 
 def _check_p(p) -> int:
@@ -1211,7 +452,7 @@ def coverage_matrix(demand_xy, candidate_xy, radius_m: float | None = None) -> s
     else:
         if not radius_m >= 0:
             raise InvalidInputError("radius_m must be >= 0", field="radius_m")
-        pairs = cKDTree(c).query_ball_point(d, r=float(radius_m))
+        pairs: Any = cKDTree(c).query_ball_point(d, r=float(radius_m))  # an object array of index lists
         counts = np.fromiter((len(x) for x in pairs), dtype=np.int64, count=n)
         rows = np.repeat(np.arange(n), counts)
         cols = np.fromiter((j for x in pairs for j in x), dtype=np.int64, count=int(counts.sum()))
@@ -1334,9 +575,8 @@ def candidate_points(region, spec: str, crs):
     """
     import geopandas as gpd
 
-    from .. import _core
     from ..coverage.analysis import parse_radii
-    from ..data.io import read_vector, to_geometry_array
+    from ..data.io import read_vector
 
     if spec in ("desa", "kecamatan"):
         z = region.zones(spec, crs=crs)
@@ -1353,17 +593,13 @@ def candidate_points(region, spec: str, crs):
         if spacing <= 0:
             raise InvalidInputError(f"bad candidate grid '{spec}' (e.g. grid:1km)", field="candidates")
         desa = region.zones("desa", crs=crs)
-        x0, y0, x1, y1 = desa.total_bounds
-        gx, gy = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
-        gx, gy = gx.ravel(), gy.ravel()
-        idx = _core.locate_points(to_geometry_array(desa.geometry), gx, gy)
-        keep = idx >= 0
-        if not keep.any():
+        gx, gy, idx = _grid_in_zones(desa, spacing)
+        if idx.size == 0:
             raise InvalidInputError(f"no grid point of '{spec}' falls inside the region", field="candidates")
-        d = desa.iloc[idx[keep]]
-        return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(int(keep.sum()))],
+        d = desa.iloc[idx]
+        return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(idx.size)],
                                  "desa_code": d["code"].to_numpy(), "kecamatan_code": d["kecamatan_code"].to_numpy()},
-                                geometry=gpd.points_from_xy(gx[keep], gy[keep]), crs=crs)
+                                geometry=gpd.points_from_xy(gx, gy), crs=crs)
     cand = read_vector(spec)
     if len(cand) == 0:
         raise InvalidInputError("the candidate layer is empty", file=spec)
@@ -1371,3 +607,42 @@ def candidate_points(region, spec: str, crs):
     if not set(cand.geom_type.unique()) <= {"Point"}:
         cand = cand.set_geometry(cand.geometry.centroid)
     return cand
+
+
+def _grid_in_zones(zones, spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points of a regular grid (``spacing`` in CRS units, cell centres from the zones'
+    lower-left corner) that fall inside a zone: their x, y and the index of that zone."""
+    from ..data.io import to_geometry_array
+
+    x0, y0, x1, y1 = zones.total_bounds
+    mesh_x, mesh_y = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
+    gx, gy = mesh_x.ravel(), mesh_y.ravel()
+    idx = _core.locate_points(to_geometry_array(zones.geometry), gx, gy)
+    inside = idx >= 0
+    return gx[inside], gy[inside], idx[inside]
+
+
+def demand_points(desa, spacing: float):
+    """Demand points for siting: a regular grid (``spacing`` in metres of the desa layer's
+    metric CRS) inside the desa, each carrying an equal share of its desa's ``population``
+    (areal weighting; a missing population counts as 0), and a representative point for every
+    desa that no grid point falls in, so every desa is represented. Columns ``desa``,
+    ``kecamatan_code``, ``population``; the CRS of ``desa``."""
+    import geopandas as gpd
+
+    if not spacing > 0:
+        raise InvalidInputError(f"demand point spacing must be > 0, got {spacing!r}", field="spacing")
+    gx, gy, idx = _grid_in_zones(desa, float(spacing))
+    missing = np.setdiff1d(np.arange(len(desa)), idx)
+    rp = desa.geometry.iloc[missing].representative_point()
+    gx = np.concatenate([gx, rp.x.to_numpy()])
+    gy = np.concatenate([gy, rp.y.to_numpy()])
+    idx = np.concatenate([idx, missing])
+    counts = np.bincount(idx, minlength=len(desa))
+    pop = desa["population"].fillna(0.0).to_numpy()[idx] / counts[idx]
+    return gpd.GeoDataFrame(
+        {"desa": desa["code"].to_numpy()[idx], "kecamatan_code": desa["kecamatan_code"].to_numpy()[idx],
+         "population": pop},
+        geometry=gpd.points_from_xy(gx, gy),
+        crs=desa.crs,
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -565,6 +566,10 @@ def _step_pilots(ctx: _Context) -> None:
     ctx.write("weights.csv", cm.criteria.join(res.weights).reset_index())
 
 
+#: Default ``[sites] node_limit`` of a run: HiGHS branch-and-bound nodes of the exact phase.
+SITES_NODE_LIMIT = 10_000
+
+
 def _step_sites(ctx: _Context) -> None:
     from scipy.spatial import cKDTree
 
@@ -588,7 +593,7 @@ def _step_sites(ctx: _Context) -> None:
                  f"{', ...' if len(codes) > 5 else ''}); they carry no demand in site selection")
     # Demand: population on a regular grid of points (areal weighting inside each desa).
     spacing = _parse_distance_m(cfg.get("demand_spacing", "500m"), "demand_spacing")
-    demand = _demand_points(desa, spacing)
+    demand = siting.demand_points(desa, spacing)
     # Candidates: desa centroids (points on surface) unless a layer is given.
     cand_spec = str(cfg.get("candidates", "desa"))
     if cand_spec not in ("desa", "kecamatan") and not cand_spec.startswith("grid:"):
@@ -622,6 +627,10 @@ def _step_sites(ctx: _Context) -> None:
         if has.any():
             kw = {"groups": groups, "quotas": int(per_dapil)}
     p = int(cfg.get("p", 5))
+    # Reproducible: the exact phase is bounded by branch-and-bound nodes, not by the clock (a
+    # wall-clock budget gives different sites on a busier machine); time_limit_s adds a clock.
+    kw["node_limit"] = int(cfg.get("node_limit", SITES_NODE_LIMIT))
+    kw["time_limit_s"] = float(cfg.get("time_limit_s", math.inf))
     if model == "mclp":
         res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
     elif model in ("pmedian", "p_median"):
@@ -654,32 +663,6 @@ def _step_sites(ctx: _Context) -> None:
                                   "covered_before": np.where(precovered, w, 0.0) if precovered is not None else 0.0})
         per_kec = cov_after.groupby("kecamatan_code", sort=True).sum().reset_index()
         ctx.write("sites_coverage_kecamatan.csv", per_kec)
-
-
-def _demand_points(desa: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
-    """Regular grid points (spacing in metres) inside the desa, each carrying its share of the
-    desa population (areal weighting); every desa gets at least one point."""
-    from .._core import locate_points
-    from ..data.io import to_geometry_array
-
-    x0, y0, x1, y1 = desa.total_bounds
-    xs = np.arange(x0 + spacing / 2, x1, spacing)
-    ys = np.arange(y0 + spacing / 2, y1, spacing)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
-    idx = locate_points(to_geometry_array(desa.geometry), gx, gy)
-    keep = idx >= 0
-    gx, gy, idx = gx[keep], gy[keep], idx[keep]
-    missing = np.setdiff1d(np.arange(len(desa)), idx)
-    rp = desa.geometry.iloc[missing].representative_point()
-    gx = np.concatenate([gx, rp.x.to_numpy()])
-    gy = np.concatenate([gy, rp.y.to_numpy()])
-    idx = np.concatenate([idx, missing])
-    counts = np.bincount(idx, minlength=len(desa))
-    pop = desa["population"].fillna(0.0).to_numpy()[idx] / counts[idx]
-    return gpd.GeoDataFrame({"desa": desa["code"].to_numpy()[idx],
-                             "kecamatan_code": desa["kecamatan_code"].to_numpy()[idx], "population": pop},
-                            geometry=gpd.points_from_xy(gx, gy), crs=desa.crs)
 
 
 def _step_layers(ctx: _Context) -> None:

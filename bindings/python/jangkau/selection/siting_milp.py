@@ -1,0 +1,450 @@
+"""The exact siting models as mixed-integer programmes solved by HiGHS (``highspy``):
+MCLP, LSCP and p-median over a :class:`~jangkau.selection.siting_instance.Instance`, each
+optionally warm-started from an incumbent (``start_sites``). Formulations in
+``docs/siting.md``; users call them through :mod:`jangkau.selection.siting` (``solver="milp"``
+or ``"auto"``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import InfeasibleError, InvalidInputError
+from .milp import highspy_module as _highs, new_highs as _new_highs
+from .siting_instance import (
+    LSCP,
+    MCLP,
+    PMEDIAN,
+    Instance,
+    QuotaMode,
+    SitingResult,
+    base_covered,
+    check_quota_feasible,
+    nearest_assignment,
+    pattern,
+    relative_gap,
+    rows_of,
+    selection_order,
+    zone_table,
+)
+
+
+def time_left(time_limit_s, t0: float) -> float | None:
+    """What remains of a wall-clock budget that started at ``t0`` (``time.perf_counter``): the
+    time spent building the model counts, so HiGHS gets only the rest (at least 1 ms)."""
+    if time_limit_s is None:
+        return None
+    return max(float(time_limit_s) - (time.perf_counter() - t0), 1e-3)
+
+
+def solve_milp(
+    highspy,
+    cost,
+    lower,
+    upper,
+    integer,
+    a_rows: Any,
+    row_lo,
+    row_hi,
+    maximise: bool,
+    time_limit_s,
+    mip_gap,
+    threads,
+    start=None,
+    t0: float | None = None,
+    node_limit: int | None = None,
+):
+    """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
+    incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
+    ``time_limit_s`` is a wall-clock budget counted from ``t0`` (default: the call): building
+    the model and handing it to HiGHS use it up too, HiGHS gets what is left."""
+    t0 = time.perf_counter() if t0 is None else t0
+    h = _new_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    lp = highspy.HighsLp()
+    ncol = cost.size
+    lp.num_col_ = ncol
+    lp.num_row_ = a_rows.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.asarray(lower, dtype=np.float64)
+    lp.col_upper_ = np.asarray(upper, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
+    a = sp.csc_matrix(a_rows)
+    a.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = ncol
+    lp.a_matrix_.num_row_ = a_rows.shape[0]
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integer
+    ]
+    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    left = time_left(time_limit_s, t0)
+    interrupted = False
+    if left is not None:
+        h.setOptionValue("time_limit", left)
+        # HiGHS checks its time limit only between some phases and overran it several-fold on
+        # large p-medians; the interrupt callbacks (simplex, IPM, MIP) enforce the wall clock.
+        deadline = time.perf_counter() + left
+
+        def stop_at_deadline(event) -> None:
+            nonlocal interrupted
+            if time.perf_counter() > deadline:
+                interrupted = True
+                event.interrupt()
+
+        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            callback.subscribe(stop_at_deadline)
+    h.run()
+    status = h.getModelStatus()
+    status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
+    info = h.getInfo()
+    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value) if has_solution else None
+    return status, status_text, info, x
+
+
+def quota_rows(pr: Instance, p: int, ncol: int, ycols: np.ndarray):
+    """Rows over y: Σ y (non-fixed) = p, and the group quotas."""
+    free = np.ones(pr.m, dtype=bool)
+    free[pr.fixed] = False
+    rows: list[sp.csr_matrix] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    rows.append(
+        sp.csr_matrix((np.ones(free.sum()), (np.zeros(free.sum(), int), ycols[free])), shape=(1, ncol))
+    )
+    lo.append(p)
+    hi.append(p)
+    for g in range(len(pr.group_labels)):
+        members = free & (pr.group == g)
+        rows.append(
+            sp.csr_matrix(
+                (np.ones(members.sum()), (np.zeros(members.sum(), int), ycols[members])), shape=(1, ncol)
+            )
+        )
+        lo.append(float(pr.quota[g]))
+        hi.append(float(pr.quota[g]) if pr.mode == QuotaMode.EXACTLY else np.inf)
+    return rows, lo, hi
+
+
+def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
+    x0 = np.zeros(ncol)
+    x0[np.asarray(start_sites, dtype=np.int64)] = 1
+    return x0
+
+
+def identical_rows(
+    a: sp.csr_matrix, *, values: bool, extra: np.ndarray | None = None, merge: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Preprocessing: groups the rows of ``a`` that are identical — the same stored columns, and
+    with ``values`` the same stored values too; rows with a different ``extra`` label (e.g. the
+    zone of a floor constraint) never share a group. Returns the first row of every group (in
+    row order) and the group of every row, so a model can keep one variable per group with the
+    summed weight: identical demand points are interchangeable in every model here.
+    ``merge=False`` keeps every row on its own (for benchmarks of the preprocessing)."""
+    if not merge:
+        return np.arange(a.shape[0], dtype=np.int64), np.arange(a.shape[0], dtype=np.int64)
+    a = sp.csr_matrix(a, copy=True)
+    a.sort_indices()
+    ip, ind, dat = a.indptr, a.indices.astype(np.int64, copy=False), a.data
+    groups: dict[bytes, int] = {}
+    first: list[int] = []
+    inverse = np.empty(a.shape[0], dtype=np.int64)
+    for i in range(a.shape[0]):
+        key = ind[ip[i] : ip[i + 1]].tobytes()
+        if values:
+            key += b"|" + dat[ip[i] : ip[i + 1]].tobytes()
+        if extra is not None:
+            key += b"#" + int(extra[i]).to_bytes(8, "little", signed=True)
+        g = groups.setdefault(key, len(first))
+        if g == len(first):
+            first.append(i)
+        inverse[i] = g
+    return np.asarray(first, dtype=np.int64), inverse
+
+
+def milp_mclp(
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None,
+) -> SitingResult:
+    highspy = _highs()
+    check_quota_feasible(pr, p)
+    t0 = time.perf_counter()
+    base = base_covered(pr)
+    csr = pr.csc.tocsr()
+    deg = np.diff(csr.indptr)
+    sub = np.flatnonzero(~base & (deg > 0) & (pr.w > 0))
+    # One z per class of demand points with the same candidate set (and zone, under floors).
+    first, inverse = identical_rows(
+        csr[sub], values=False, extra=pr.zone[sub] if pr.floor.size else None, merge=merge_rows
+    )
+    merged_w = np.bincount(inverse, weights=pr.w[sub], minlength=first.size)
+    n_points = sub.size
+    sub = sub[first]
+    nz = sub.size
+    ncol = pr.m + nz
+    ycols = np.arange(pr.m)
+    # z_i - Σ_{j∈N(i)} y_j <= 0
+    a_sub = csr[sub]
+    a_cov = sp.hstack([-pattern(a_sub), sp.identity(nz, format="csr")], format="csr")
+    rows, lo, hi = [a_cov], [np.full(nz, -np.inf)], [np.zeros(nz)]
+    qr, qlo, qhi = quota_rows(pr, p, ncol, ycols)
+    rows += qr
+    lo += [np.asarray(qlo, dtype=float)]
+    hi += [np.asarray(qhi, dtype=float)]
+    if pr.floor.size:
+        zsub = pr.zone[sub]
+        ok = pr.zone >= 0
+        total = np.bincount(pr.zone[ok], weights=pr.w[ok], minlength=len(pr.zone_labels))
+        base_w = np.bincount(pr.zone[ok], weights=(pr.w * base)[ok], minlength=len(pr.zone_labels))
+        for k in range(len(pr.zone_labels)):
+            if np.isnan(pr.floor[k]) or pr.floor[k] <= 0:
+                continue
+            members = np.flatnonzero(zsub == k)
+            rows.append(
+                sp.csr_matrix(
+                    (merged_w[members], (np.zeros(members.size, int), pr.m + members)), shape=(1, ncol)
+                )
+            )
+            lo.append(np.array([pr.floor[k] * total[k] - base_w[k]]))
+            hi.append(np.array([np.inf]))
+    a = sp.vstack(rows, format="csr")
+    cost = np.concatenate([np.zeros(pr.m), merged_w])
+    upper = np.ones(ncol)
+    upper[pr.fixed] = 0
+    integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
+    start = None
+    if start_sites is not None:
+        start = start_y(pr, start_sites, ncol)
+        start[pr.fixed] = 0
+        cov = np.zeros(pr.n, dtype=bool)
+        cov[rows_of(pr, start_sites)] = True
+        start[pr.m :] = cov[sub]
+    _, text, info, x = solve_milp(
+        highspy,
+        cost,
+        np.zeros(ncol),
+        upper,
+        integer,
+        a,
+        np.concatenate([np.ravel(v) for v in lo]),
+        np.concatenate([np.ravel(v) for v in hi]),
+        True,
+        time_limit_s,
+        mip_gap,
+        threads,
+        start,
+        t0,
+        node_limit,
+    )
+    if x is None:
+        if "infeasible" in text:
+            raise InfeasibleError(
+                f"the MCLP has no feasible solution: the quotas and zone floors cannot all be met with p = {p} ({text})"
+            )
+        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
+    chosen = np.flatnonzero(x[: pr.m] > 0.5)
+    sites, gains, served = selection_order(pr, MCLP, chosen)
+    covered = base.copy()
+    covered[rows_of(pr, chosen)] = True
+    objective = float(pr.w[covered].sum())
+    base_weight = float(pr.w[base].sum())
+    bound = max(objective, float(info.mip_dual_bound) + base_weight)
+    floors_met = True
+    table = zone_table(pr, covered, None)
+    if table is not None and "floor_met" in table:
+        floors_met = bool(table["floor_met"].all())
+    gap = relative_gap(objective, bound)
+    return SitingResult(
+        model="mclp",
+        solver="milp",
+        status=text,
+        sites=sites,
+        marginal_gain=gains,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        covered=covered,
+        unreachable=(np.diff(csr.indptr) == 0) & ~base,
+        assignment=None,
+        floors_met=floors_met,
+        zone_coverage=table,
+        time_s=time.perf_counter() - t0,
+        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": nz},
+    )
+
+
+def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None,) -> SitingResult:
+    highspy = _highs()
+    check_quota_feasible(pr, None)
+    if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
+        raise InvalidInputError(
+            "LSCP minimises the number of sites: only at-least quotas are allowed", field="quota_mode"
+        )
+    t0 = time.perf_counter()
+    base = base_covered(pr)
+    csr = pr.csc.tocsr()
+    free = np.ones(pr.m, dtype=bool)
+    free[pr.fixed] = False
+    csr_free = (pattern(csr) @ sp.diags(free.astype(np.float64))).tocsr()
+    csr_free.eliminate_zeros()  # only the fixed columns are zero in the pattern
+    deg = np.diff(csr_free.indptr)
+    unreachable = ~base & (deg == 0)
+    need = np.flatnonzero(~base & (deg > 0))
+    first, _ = identical_rows(csr_free[need], values=False, merge=merge_rows)  # one covering row per candidate set
+    n_points = need.size
+    need = need[first]
+    a = csr_free[need]
+    rows, lo, hi = [a], [np.ones(need.size)], [np.full(need.size, np.inf)]
+    for g in range(len(pr.group_labels)):
+        members = free & (pr.group == g)
+        rows.append(
+            sp.csr_matrix(
+                (np.ones(members.sum()), (np.zeros(members.sum(), int), np.flatnonzero(members))),
+                shape=(1, pr.m),
+            )
+        )
+        lo.append(np.array([pr.quota[g]], dtype=float))
+        hi.append(np.array([np.inf]))
+    upper = free.astype(np.float64)
+    _, text, info, x = solve_milp(
+        highspy,
+        np.ones(pr.m),
+        np.zeros(pr.m),
+        upper,
+        np.ones(pr.m, bool),
+        sp.vstack(rows, format="csr"),
+        np.concatenate(lo),
+        np.concatenate(hi),
+        False,
+        time_limit_s,
+        mip_gap,
+        threads,
+        None if start_sites is None else start_y(pr, start_sites, pr.m) * free,
+        t0,
+        node_limit,
+    )
+    if x is None:
+        raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
+    chosen = np.flatnonzero(x > 0.5)
+    sites, gains, served = selection_order(pr, LSCP, chosen)
+    covered = base.copy()
+    covered[rows_of(pr, chosen)] = True
+    objective = float(chosen.size)
+    bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
+    return SitingResult(
+        model="lscp",
+        solver="milp",
+        status=text,
+        sites=sites,
+        marginal_gain=gains,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        covered=covered,
+        unreachable=unreachable,
+        assignment=None,
+        floors_met=True,
+        zone_coverage=zone_table(pr, covered, None),
+        time_s=time.perf_counter() - t0,
+        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
+    )
+
+
+def milp_p_median(
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None,
+) -> SitingResult:
+    highspy = _highs()
+    check_quota_feasible(pr, p)
+    t0 = time.perf_counter()
+    csr = pr.csc.tocsr()
+    deg = np.diff(csr.indptr)
+    unreachable = deg == 0
+    need = np.flatnonzero((deg > 0) & (pr.w > 0))
+    # Points with the same costs to the same candidates share their assignment variables.
+    first, inverse = identical_rows(csr[need], values=True, merge=merge_rows)
+    merged_w = np.bincount(inverse, weights=pr.w[need], minlength=first.size)
+    n_points = need.size
+    need = need[first]
+    sub = csr[need].tocoo()
+    ne = sub.nnz
+    ncol = pr.m + ne
+    xcols = pr.m + np.arange(ne)
+    # Σ_j x_ij = 1 per needed point
+    a_assign = sp.csr_matrix((np.ones(ne), (sub.row, xcols)), shape=(need.size, ncol))
+    # x_ij - y_j <= 0 per entry
+    a_link = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(ne), -np.ones(ne)]),
+            (np.concatenate([np.arange(ne), np.arange(ne)]), np.concatenate([xcols, sub.col])),
+        ),
+        shape=(ne, ncol),
+    )
+    qr, qlo, qhi = quota_rows(pr, p, ncol, np.arange(pr.m))
+    a = sp.vstack([a_assign, a_link] + qr, format="csr")
+    row_lo = np.concatenate([np.ones(need.size), np.full(ne, -np.inf), np.asarray(qlo, dtype=float)])
+    row_hi = np.concatenate([np.ones(need.size), np.zeros(ne), np.asarray(qhi, dtype=float)])
+    cost = np.concatenate([np.zeros(pr.m), merged_w[sub.row] * sub.data])
+    lower = np.zeros(ncol)
+    lower[pr.fixed] = 1
+    upper = np.ones(ncol)
+    integer = np.concatenate([np.ones(pr.m, bool), np.zeros(ne, bool)])
+    start = None
+    if start_sites is not None:
+        open0 = np.concatenate([pr.fixed, np.asarray(start_sites, dtype=np.int64)])
+        start = start_y(pr, open0, ncol)
+        assign0, _, _ = nearest_assignment(pr, open0)
+        start[pr.m :] = assign0[need[sub.row]] == sub.col
+    _, text, info, x = solve_milp(
+        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start, t0,
+        node_limit,
+    )
+    if x is None:
+        if "infeasible" in text:
+            raise InfeasibleError(f"no {p} sites can serve every reachable demand point ({text})")
+        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
+    open_mask = x[: pr.m] > 0.5
+    open_mask[pr.fixed] = False
+    chosen = np.flatnonzero(open_mask)
+    assignment, objective, best = nearest_assignment(pr, np.concatenate([pr.fixed, chosen]))
+    sites, gains, served = selection_order(pr, PMEDIAN, chosen)
+    bound = min(objective, float(info.mip_dual_bound))
+    gap = relative_gap(objective, bound)
+    return SitingResult(
+        model="p_median",
+        solver="milp",
+        status=text,
+        sites=sites,
+        marginal_gain=gains,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        covered=None,
+        unreachable=unreachable,
+        assignment=assignment,
+        floors_met=True,
+        zone_coverage=zone_table(pr, None, best if pr.zone.size else None),
+        time_s=time.perf_counter() - t0,
+        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
+    )
