@@ -1,0 +1,338 @@
+"""The QGIS Processing provider (qgis/jangkau_processing), tested the way planners use it: through
+QGIS itself. ``qgis_process`` (Debian's ``qgis`` package, installed by scripts/dev.sh) runs the
+jangkau algorithms headless with the plugin enabled in a temporary QGIS profile, on the real
+Cilegon data, and the outputs must equal those of the jangkau CLI run directly. The styles are
+loaded on real outputs with QGIS's own Python. When QGIS is missing these tests FAIL: CI must
+install it.
+
+The pure-Python part of the plugin (runner.py: finding the CLI, cancelling, reading its errors)
+is also tested here directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+import jangkau
+import jangkau.data
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGINS = REPO / "qgis"
+PLUGIN = PLUGINS / "jangkau_processing"
+sys.path.insert(0, str(PLUGINS))
+from jangkau_processing import runner  # noqa: E402 - the plugin folder is not a package of the venv
+
+VERBS = ["zones", "coverage", "access", "sites", "pilots", "run"]
+#: QGIS's Python: the interpreter python3-qgis is built for (Debian's), not the venv's.
+QGIS_PYTHON = "/usr/bin/python3"
+
+
+# ---- QGIS, headless ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def qgis_process() -> str:
+    exe = shutil.which("qgis_process")
+    if exe is None:
+        pytest.fail("qgis_process is missing: install Debian's qgis, qgis-providers and python3-qgis "
+                    "(bash scripts/dev.sh setup)")
+    # Debian 12's wrapper script passes --noversioncheck, which qgis_process 3.22 rejects
+    # ("Command --noversioncheck not known!", qgis/QGIS#57683): run the binary it wraps.
+    binary = Path(exe).with_name("qgis_process.bin")
+    return str(binary) if binary.is_file() else exe
+
+
+@pytest.fixture(scope="session")
+def jangkau_cli(tmp_path_factory) -> Path:
+    """A ``jangkau`` command for the plugin to call: this interpreter with this jangkau package
+    (the editable install in CI, PYTHONPATH in a worktree), whatever QGIS's environment is."""
+    path = tmp_path_factory.mktemp("cli") / "jangkau"
+    package_root = Path(jangkau.__file__).resolve().parent.parent
+    path.write_text(
+        "#!/bin/sh\n"
+        f"PYTHONPATH={shlex.quote(str(package_root))} exec {shlex.quote(sys.executable)} -m jangkau.cli \"$@\"\n"
+    )
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def qgis_env(tmp_path_factory, qgis_process, jangkau_cli, data_dir) -> dict[str, str]:
+    """Environment of a headless QGIS with a fresh profile and the plugin enabled."""
+    home = tmp_path_factory.mktemp("qgis")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    runtime = home / "runtime"
+    runtime.mkdir(mode=0o700)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        XDG_RUNTIME_DIR=str(runtime),
+        QGIS_CUSTOM_CONFIG_PATH=str(home / "config"),  # the profile lives here, not in ~/.local
+        QGIS_PLUGINPATH=str(PLUGINS),
+        JANGKAU_CLI=str(jangkau_cli),
+        JANGKAU_DATA=str(data_dir),
+    )
+    done = subprocess.run([qgis_process, "plugins", "enable", "jangkau_processing"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return env
+
+
+def qgis_run(qgis_process: str, env: dict[str, str], algorithm: str, **params: str | list[str]):
+    argv = [qgis_process, "--json", "run", algorithm, "--"]
+    for key, value in params.items():
+        for v in value if isinstance(value, list) else [value]:
+            argv.append(f"{key}={v}")
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
+
+
+def cli_run(*args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "jangkau.cli", *args], capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr
+
+
+def assert_same_layer(a: Path, b: Path, keys: list[str]) -> None:
+    """Same rows (by ``keys``), same attribute values and same geometries."""
+    left = gpd.read_file(a).sort_values(keys).reset_index(drop=True)
+    right = gpd.read_file(b).sort_values(keys).reset_index(drop=True)
+    assert len(left) > 0
+    assert list(left.columns) == list(right.columns)
+    pd.testing.assert_frame_equal(left.drop(columns="geometry"), right.drop(columns="geometry"))
+    assert left.crs == right.crs
+    assert left.geometry.geom_equals_exact(right.geometry, tolerance=0).all()
+
+
+def test_toolbox_has_the_jangkau_group_with_every_verb(qgis_process, qgis_env):
+    listed = subprocess.run([qgis_process, "list"], env=qgis_env, capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    group = lines.index("jangkau")  # the provider's group in the toolbox
+    ids = {ln.split("\t")[1] for ln in lines[group + 1:] if ln.startswith("\tjangkau:")}
+    assert ids == {f"jangkau:{v}" for v in VERBS}
+    described = subprocess.run([qgis_process, "help", "jangkau:coverage"], env=qgis_env, capture_output=True,
+                               text=True, timeout=300)
+    assert described.returncode == 0, described.stderr
+    for param in ("REGION", "FACILITIES", "RADIUS", "LEVEL", "OUTPUT"):
+        assert param in described.stdout
+
+
+def test_coverage_from_qgis_equals_the_cli(qgis_process, qgis_env, data_dir, tmp_path):
+    facilities = [str(data_dir / "facilities" / f"cilegon3672_rtrw_{name}_PT.geojson")
+                  for name in ("PUSKESMAS", "RUMAH_SAKIT")]
+    out = tmp_path / "qgis.gpkg"
+    done = qgis_run(qgis_process, qgis_env, "jangkau:coverage", REGION="cilegon", FACILITIES=facilities,
+                    RADIUS="1km,3km", LEVEL="1", OUTPUT=str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["results"]["OUTPUT"] == str(out)
+    cli_out = tmp_path / "cli.gpkg"
+    cli_run("coverage", "cilegon", "--facilities", facilities[0], "--facilities", facilities[1],
+            "--radius", "1km,3km", "--level", "kecamatan", "-o", str(cli_out))
+    assert_same_layer(out, cli_out, ["code", "facility_type", "radius_m"])
+    table = gpd.read_file(out)
+    # 8 kecamatan × 3 types (puskesmas, pustu from the same file, rumah_sakit) × 2 radii
+    assert len(table) == 8 * 3 * 2 and set(table["radius_m"]) == {1000.0, 3000.0}
+
+
+def test_filtered_layer_is_exported_and_gives_the_cli_result(qgis_process, qgis_env, data_dir, tmp_path):
+    """A layer with a filter is not a plain file: the plugin writes the filtered features out and
+    jangkau sees exactly them."""
+    src = data_dir / "facilities" / "cilegon3672_rtrw_PUSKESMAS_PT.geojson"
+    out = tmp_path / "qgis.geojson"
+    done = qgis_run(qgis_process, qgis_env, "jangkau:coverage", REGION="cilegon",
+                    FACILITIES=f"{src}|subset=\"KETERANGAN\" = 'PUSKESMAS'", LEVEL="0", OUTPUT=str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    filtered = gpd.read_file(src)
+    filtered = filtered[filtered["KETERANGAN"] == "PUSKESMAS"]
+    assert 0 < len(filtered) < len(gpd.read_file(src))
+    own = tmp_path / "filtered" / src.name
+    own.parent.mkdir()
+    filtered.to_file(own)
+    cli_out = tmp_path / "cli.geojson"
+    cli_run("coverage", "cilegon", "--facilities", str(own), "--level", "desa", "-o", str(cli_out))
+    assert_same_layer(out, cli_out, ["code", "facility_type", "radius_m"])
+    assert set(gpd.read_file(out)["facility_type"]) == {"puskesmas"}
+
+
+def test_bad_input_is_a_processing_error_not_a_traceback(qgis_process, qgis_env, data_dir, tmp_path):
+    polygons = data_dir / "boundaries" / "hdx_bps2020_desa_3672_kota_cilegon.geojson"
+    done = qgis_run(qgis_process, qgis_env, "jangkau:coverage", REGION="cilegon", FACILITIES=str(polygons),
+                    OUTPUT=str(tmp_path / "x.gpkg"))
+    assert done.returncode != 0
+    text = done.stdout + done.stderr
+    # the Processing error is jangkau's one-line message, which names the file
+    assert f"jangkau coverage: facility layers must be points [file '{polygons}']" in text.splitlines()
+    assert "Traceback" not in text
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_missing_cli_is_a_processing_error(qgis_process, qgis_env, tmp_path):
+    env = dict(qgis_env, JANGKAU_CLI=str(tmp_path / "no-such-jangkau"))
+    done = qgis_run(qgis_process, env, "jangkau:zones", REGION="cilegon", OUTPUT=str(tmp_path / "z.gpkg"))
+    assert done.returncode != 0
+    text = done.stdout + done.stderr
+    assert "jangkau command from JANGKAU_CLI not found" in text
+    assert "Traceback" not in text
+
+
+STYLE_CHECK = textwrap.dedent("""
+    import json, os, sys
+    from qgis.core import QgsApplication, QgsExpression, QgsRenderContext, QgsVectorLayer
+    app = QgsApplication([], False)
+    app.initQgis()
+    report = {}
+    for path, qml in json.loads(sys.argv[1]):
+        layer = QgsVectorLayer(path, "x", "ogr")
+        message, ok = layer.loadNamedStyle(qml)
+        renderer = layer.renderer()
+        fields = set(layer.fields().names())
+        used = {renderer.classAttribute()} if hasattr(renderer, "classAttribute") else set()
+        ctx = QgsRenderContext()
+        renderer.startRender(ctx, layer.fields())
+        unstyled = sum(1 for f in layer.getFeatures() if not renderer.symbolsForFeature(f, ctx))
+        renderer.stopRender(ctx)
+        settings = layer.labeling().settings() if layer.labelsEnabled() else None
+        label = QgsExpression(settings.fieldName) if settings is not None else None
+        report[path] = dict(valid=layer.isValid(), ok=ok, message=message, features=layer.featureCount(),
+                            missing=sorted(used - fields), unstyled=unstyled,
+                            label_fields=sorted(label.referencedColumns()) if label else [],
+                            label_error=label.hasParserError() if label else False, fields=sorted(fields))
+    print(json.dumps(report), flush=True)
+    os._exit(0)  # QGIS 3.22 may crash while tearing down at exit; the report is out
+""")
+
+
+
+def test_run_from_qgis_and_every_style_fits_its_layer(qgis_process, qgis_env, tmp_path):
+    """``jangkau:run`` writes the pipeline's folder; each map layer, loaded in QGIS with the style the
+    plugin gives it, is valid, uses only fields it has, and draws every feature."""
+    out = tmp_path / "run"
+    done = qgis_run(qgis_process, qgis_env, "jangkau:run", REGION="cilegon", OUTPUT=str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest
+    pairs = []
+    for path in sorted(out.glob("*.geojson")):
+        if gpd.read_file(path).empty:
+            continue
+        stem = path.stem
+        qml = next((q for q in ("zones", "facilities", "gaps", "isochrones", "pilots", "sites")
+                    if stem.startswith(q)), None)
+        assert qml is not None, f"no style for {path.name}"
+        pairs.append((str(path), str(PLUGIN / "styles" / f"{qml}.qml")))
+    # the verbs' own outputs and their styles
+    for verb, name in (("coverage", "coverage"), ("access", "access")):
+        pairs.append((str(_verb_output(verb, tmp_path)), str(PLUGIN / "styles" / f"{name}.qml")))
+    assert {Path(q).stem for _, q in pairs} == {p.stem for p in (PLUGIN / "styles").glob("*.qml")}
+    check = subprocess.run([QGIS_PYTHON, "-c", STYLE_CHECK, json.dumps(pairs)], env=qgis_env,
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stderr
+    report = json.loads(check.stdout.strip().splitlines()[-1])
+    for path, r in report.items():
+        assert r["valid"] and r["ok"], (path, r)
+        assert r["features"] > 0 and r["missing"] == [] and r["unstyled"] == 0, (path, r)
+        assert not r["label_error"] and set(r["label_fields"]) <= set(r["fields"]), (path, r)
+
+
+def _verb_output(verb: str, tmp_path: Path) -> Path:
+    data = jangkau.data.data_dir()
+    fac = str(data / "facilities" / "cilegon3672_rtrw_PUSKESMAS_PT.geojson")
+    out = tmp_path / f"{verb}.geojson"
+    if verb == "coverage":
+        cli_run("coverage", "cilegon", "--facilities", fac, "-o", str(out))
+    else:
+        roads = ",".join(str(p) for p in sorted((data / "roads").glob("cilegon3672_rtrw_*_LN.geojson")))
+        cli_run("access", "cilegon", "--roads", roads, "--facilities", fac, "-o", str(out))
+    return out
+
+
+# ---- runner.py: the plugin's pure-Python part -------------------------------------------------
+
+
+def test_find_cli_order(tmp_path):
+    exe = tmp_path / "bin" / "jangkau"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    other = tmp_path / "my jangkau"  # a path with a space, used as is
+    other.write_text("#!/bin/sh\n")
+    other.chmod(0o755)
+    env = {"PATH": str(exe.parent)}
+    assert runner.find_cli(None, env) == [str(exe)]
+    assert runner.find_cli(None, dict(env, JANGKAU_CLI=str(other))) == [str(other)]
+    assert runner.find_cli(f"{sys.executable} -m jangkau.cli", dict(env, JANGKAU_CLI=str(other))) == [
+        sys.executable, "-m", "jangkau.cli"]
+    with pytest.raises(runner.CliNotFound, match="from JANGKAU_CLI not found"):
+        runner.find_cli("", {"PATH": "", "JANGKAU_CLI": "/nonexistent/jangkau"})
+    with pytest.raises(runner.CliNotFound, match="Processing"):
+        runner.find_cli("", {"PATH": str(tmp_path / "empty")})
+
+
+def test_error_message_is_jangkau_one_line():
+    stderr = "jangkau: 3 facilities lie outside\njangkau: error: no column 'x' [file 'a.gpkg', field 'x']\n"
+    assert runner.error_message(stderr, 1) == "no column 'x' [file 'a.gpkg', field 'x']"
+    usage = "usage: jangkau coverage [-h] ...\njangkau coverage: error: the following arguments are required: -o\n"
+    assert runner.error_message(usage, 2) == "the following arguments are required: -o"
+    crash = "Traceback (most recent call last):\n  ...\nMemoryError\n"
+    assert runner.error_message(crash, 1) == "jangkau ended with exit code 1: MemoryError"
+
+
+def test_run_cli_streams_lines_and_raises_the_message(tmp_path):
+    seen: list[str] = []
+    script = "import sys; print('jangkau: one', file=sys.stderr); print('jangkau: error: bad [file x]', " \
+             "file=sys.stderr); sys.exit(1)"
+    with pytest.raises(runner.CliFailed) as err:
+        runner.run_cli([sys.executable, "-c", script], on_line=seen.append)
+    assert str(err.value) == "bad [file x]" and err.value.returncode == 1
+    assert seen == ["jangkau: one", "jangkau: error: bad [file x]"]
+    assert runner.run_cli([sys.executable, "-c", "print('ok')"]) == "ok"
+
+
+def _gone(pid: int) -> bool:
+    """True once ``pid`` has ended (gone, or a zombie nobody reaped yet); waits up to 10 s."""
+    stat = Path(f"/proc/{pid}/stat")
+    for _ in range(100):
+        try:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("ignores_sigint", [False, True])
+def test_cancel_stops_the_process_group(tmp_path, monkeypatch, ignores_sigint):
+    """Cancel: SIGINT to the whole group (jangkau's KeyboardInterrupt cleans up); a process that
+    ignores it is killed after the grace period. Its children go too."""
+    monkeypatch.setattr(runner, "CANCEL_GRACE_S", 0.5)
+    pids = tmp_path / "pids"
+    script = textwrap.dedent(f"""
+        import os, signal, subprocess, sys, time
+        if {ignores_sigint}:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        child = subprocess.Popen(["sleep", "60"])
+        open({str(pids)!r}, "w").write(f"{{os.getpid()}} {{child.pid}}")
+        print("started", flush=True)
+        time.sleep(60)
+    """)
+    lines: list[str] = []
+
+    def cancelled() -> bool:
+        return "started" in lines
+
+    with pytest.raises(runner.CliCancelled):
+        runner.run_cli([sys.executable, "-c", script], on_line=lines.append, is_cancelled=cancelled)
+    parent, child = (int(p) for p in pids.read_text().split())
+    assert _gone(parent) and _gone(child)
