@@ -523,7 +523,7 @@ class PilotsAlgorithm(JangkauAlgorithm):
         plan = self.parameterAsFile(parameters, "PLAN", context)
         if plan:
             argv += ["--plan", plan]
-        for f in self.parameterAsFileList(parameters, "INDICATORS", context):
+        for f in filter(None, self.parameterAsFileList(parameters, "INDICATORS", context)):
             argv += ["--indicators", f]
         argv += ["--weights", self.parameterAsFile(parameters, "WEIGHTS", context)]
         catalogue = self.parameterAsFile(parameters, "CATALOGUE", context)

@@ -55,8 +55,12 @@ def qgis_process() -> str:
 
 @pytest.fixture(scope="session")
 def jangkau_cli(tmp_path_factory) -> Path:
-    """A ``jangkau`` command for the plugin to call: this interpreter with this jangkau package
-    (the editable install in CI, PYTHONPATH in a worktree), whatever QGIS's environment is."""
+    """The ``jangkau`` command for the plugin to call: the console script of this environment (as
+    scripts/dev.sh installs it), else (a worktree using PYTHONPATH) a wrapper running this
+    interpreter on this jangkau package, whatever QGIS's environment is."""
+    installed = Path(sys.executable).with_name("jangkau")
+    if installed.is_file():
+        return installed
     path = tmp_path_factory.mktemp("cli") / "jangkau"
     package_root = Path(jangkau.__file__).resolve().parent.parent
     path.write_text(
