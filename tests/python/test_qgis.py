@@ -148,6 +148,45 @@ def test_coverage_from_qgis_equals_the_cli(qgis_process, qgis_env, data_dir, tmp
     assert len(table) == 8 * 3 * 2 and set(table["radius_m"]) == {1000.0, 3000.0}
 
 
+@pytest.mark.parametrize("verb", ["zones", "access", "sites", "pilots"])
+def test_other_verbs_from_qgis_equal_the_cli(verb, qgis_process, qgis_env, data_dir, tmp_path):
+    """The other verbs, through QGIS and straight from the CLI, with the same options."""
+    fac = str(data_dir / "facilities" / "cilegon3672_rtrw_PUSKESMAS_PT.geojson")
+    roads = [str(p) for p in sorted((data_dir / "roads").glob("cilegon3672_rtrw_*_LN.geojson"))]
+    q, c = tmp_path / "qgis.gpkg", tmp_path / "cli.gpkg"
+    extra: list[tuple[Path, Path, list[str]]] = []  # further outputs to compare
+    if verb == "zones":
+        params = {"REGION": "cilegon", "LEVEL": "0"}
+        cli = ["zones", "cilegon", "--level", "desa"]
+        keys = ["code"]
+    elif verb == "access":
+        qi, ci = tmp_path / "qgis_iso.geojson", tmp_path / "cli_iso.geojson"
+        params = {"REGION": "cilegon", "ROADS": roads, "FACILITIES": fac, "TYPES": "puskesmas", "METHOD": "2",
+                  "MAX_TIME": "30min", "ISOCHRONES": str(qi), "BANDS": "15,30"}
+        cli = ["access", "cilegon", "--roads", ",".join(roads), "--facilities", fac, "--type", "puskesmas",
+               "--method", "e2sfca", "--max-time", "30min", "--isochrones", str(ci), "--bands", "15,30"]
+        keys = ["code"]
+        extra.append((qi, ci, ["facility_type", "band_min"]))
+    elif verb == "sites":
+        params = {"REGION": "cilegon", "CANDIDATES_FROM": "1", "MODEL": "0", "P": "3", "RADIUS": "2km",
+                  "SOLVER": "1"}
+        cli = ["sites", "cilegon", "--candidates", "desa", "--model", "mclp", "--p", "3", "--radius", "2km",
+               "--solver", "greedy"]
+        keys = ["order"]
+    else:
+        weights = tmp_path / "weights.csv"
+        weights.write_text("indicator,weight\npopulation,2\ndensity_per_km2,1\n")
+        # Kabupaten Serang: the dapil of some kecamatan are known (the others are left out, with a warning)
+        params = {"REGION": "serang", "WEIGHTS": str(weights), "DRAWS": "200", "SEED": "7"}
+        cli = ["pilots", "serang", "--weights", str(weights), "--draws", "200", "--seed", "7"]
+        keys = ["code"]
+    done = qgis_run(qgis_process, qgis_env, f"jangkau:{verb}", OUTPUT=str(q), **params)
+    assert done.returncode == 0, done.stdout + done.stderr
+    cli_run(*cli, "-o", str(c))
+    for a, b, k in [(q, c, keys), *extra]:
+        assert_same_layer(a, b, k)
+
+
 def test_filtered_layer_is_exported_and_gives_the_cli_result(qgis_process, qgis_env, data_dir, tmp_path):
     """A layer with a filter is not a plain file: the plugin writes the filtered features out and
     jangkau sees exactly them."""
