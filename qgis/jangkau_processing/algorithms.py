@@ -85,6 +85,10 @@ class JangkauAlgorithm(QgsProcessingAlgorithm):
     #: Style of the main OUTPUT layer (a file in styles/).
     STYLE = "zones.qml"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._paths: dict[str, str] = {}
+
     def createInstance(self):
         return type(self)()
 
@@ -170,13 +174,22 @@ class JangkauAlgorithm(QgsProcessingAlgorithm):
                 for lyr in self.parameterAsLayerList(parameters, name, context)]
 
     def output_path(self, parameters, context, name: str = "OUTPUT") -> str:
-        path = self.parameterAsOutputLayer(parameters, name, context)
+        """The file of an output parameter. Asked once per run: a temporary output gets a new
+        file name at each parameterAsOutputLayer call."""
+        path = self.file_output(parameters, context, name, layer=True)
         if not path:
             return ""
         if Path(path).suffix.lower().lstrip(".") not in VECTOR_EXTENSIONS:
             raise QgsProcessingException(
                 f"{name}: jangkau writes .gpkg or .geojson files, not {path}")
         return path
+
+    def file_output(self, parameters, context, name: str, layer: bool = False) -> str:
+        """A file or folder output, decided once per run (see output_path)."""
+        if name not in self._paths:
+            getter = self.parameterAsOutputLayer if layer else self.parameterAsFileOutput
+            self._paths[name] = getter(parameters, name, context) or ""
+        return self._paths[name]
 
     def opt(self, argv: list[str], flag: str, parameters, name: str, context) -> None:
         """Appends ``flag VALUE`` for a non-empty string/number parameter."""
@@ -208,6 +221,7 @@ class JangkauAlgorithm(QgsProcessingAlgorithm):
         return {"OUTPUT": self.output_path(parameters, context)}
 
     def processAlgorithm(self, parameters, context, feedback):
+        self._paths = {}
         with tempfile.TemporaryDirectory(prefix="jangkau-qgis-") as tmpdir:
             args = self.arguments(parameters, context, feedback, Path(tmpdir))
             try:
@@ -458,14 +472,14 @@ class SitesAlgorithm(JangkauAlgorithm):
         self.opt(argv, "--floor", parameters, "FLOOR", context)
         argv += ["--solver", self.enum(parameters, "SOLVER", context, self.SOLVERS)]
         self.opt(argv, "--time-limit", parameters, "TIME_LIMIT", context)
-        zones_out = self.parameterAsFileOutput(parameters, "ZONES_OUT", context)
+        zones_out = self.file_output(parameters, context, "ZONES_OUT")
         if zones_out:
             argv += ["--zones-out", zones_out]
         return [*argv, *self.crs_args(parameters, context), "-o", self.output_path(parameters, context)]
 
     def outputs(self, parameters, context):
         results = super().outputs(parameters, context)
-        results["ZONES_OUT"] = self.parameterAsFileOutput(parameters, "ZONES_OUT", context) or None
+        results["ZONES_OUT"] = self.file_output(parameters, context, "ZONES_OUT") or None
         return results
 
 
@@ -557,10 +571,10 @@ class RunAlgorithm(JangkauAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean("LOAD_LAYERS", "Load the map layers", defaultValue=True))
 
     def arguments(self, parameters, context, feedback, tmp):
-        return [self.region(parameters, context), "-o", self.parameterAsString(parameters, "OUTPUT", context)]
+        return [self.region(parameters, context), "-o", self.file_output(parameters, context, "OUTPUT")]
 
     def outputs(self, parameters, context):
-        return {"OUTPUT": self.parameterAsString(parameters, "OUTPUT", context)}
+        return {"OUTPUT": self.file_output(parameters, context, "OUTPUT")}
 
     #: Load order (the last added is drawn on top).
     _load = True

@@ -228,15 +228,26 @@ def test_missing_cli_is_a_processing_error(qgis_process, qgis_env, tmp_path):
     assert "Traceback" not in text
 
 
-STYLE_CHECK = textwrap.dedent("""
+#: Runs algorithms in QGIS's Python the way the desktop does (processing.runAndLoadResults: the
+#: outputs are loaded into the project and the plugin's post-processors style them), then reports
+#: every loaded layer: its renderer, and what a planner would see wrong (fields the style uses that
+#: the layer lacks, features drawn by no symbol, label expressions that do not parse).
+LOAD_AND_STYLE = textwrap.dedent("""
     import json, os, sys
-    from qgis.core import QgsApplication, QgsExpression, QgsRenderContext, QgsVectorLayer
+    from qgis.core import QgsApplication, QgsExpression, QgsProject, QgsRenderContext, QgsVectorLayer
     app = QgsApplication([], False)
     app.initQgis()
-    report = {}
-    for path, qml in json.loads(sys.argv[1]):
-        layer = QgsVectorLayer(path, "x", "ogr")
-        message, ok = layer.loadNamedStyle(qml)
+    sys.path[:0] = ["/usr/share/qgis/python/plugins", os.environ["QGIS_PLUGINPATH"]]
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    import processing
+    import jangkau_processing
+    plugin = jangkau_processing.classFactory(None)
+    plugin.initProcessing()
+    results = [processing.runAndLoadResults(alg, params) for alg, params in json.loads(sys.argv[1])]
+    expected = json.loads(sys.argv[2])
+    layers = {}
+    for layer in QgsProject.instance().mapLayers().values():
         renderer = layer.renderer()
         fields = set(layer.fields().names())
         used = {renderer.classAttribute()} if hasattr(renderer, "classAttribute") else set()
@@ -246,57 +257,55 @@ STYLE_CHECK = textwrap.dedent("""
         renderer.stopRender(ctx)
         settings = layer.labeling().settings() if layer.labelsEnabled() else None
         label = QgsExpression(settings.fieldName) if settings is not None else None
-        report[path] = dict(valid=layer.isValid(), ok=ok, message=message, features=layer.featureCount(),
-                            missing=sorted(used - fields), unstyled=unstyled,
-                            label_fields=sorted(label.referencedColumns()) if label else [],
-                            label_error=label.hasParserError() if label else False, fields=sorted(fields))
-    print(json.dumps(report), flush=True)
+        qml = next((q for prefix, q in expected.items() if layer.name().startswith(prefix)), None)
+        reference = QgsVectorLayer(layer.source(), "reference", "ogr")
+        loaded = reference.loadNamedStyle(qml)[1] if qml else False
+        layers[layer.name()] = dict(
+            valid=layer.isValid(), features=layer.featureCount(), qml=qml, source=layer.source(),
+            style_applied=loaded and layer.renderer().dump() == reference.renderer().dump(),
+            missing=sorted(used - fields), unstyled=unstyled,
+            label_fields_missing=sorted(set(label.referencedColumns()) - fields) if label else [],
+            label_error=label.hasParserError() if label else False)
+    print(json.dumps({"results": results, "layers": layers}), flush=True)
     os._exit(0)  # QGIS 3.22 may crash while tearing down at exit; the report is out
 """)
 
 
-
-def test_run_from_qgis_and_every_style_fits_its_layer(qgis_process, qgis_env, tmp_path):
-    """``jangkau:run`` writes the pipeline's folder; each map layer, loaded in QGIS with the style the
-    plugin gives it, is valid, uses only fields it has, and draws every feature."""
-    out = tmp_path / "run"
-    done = qgis_run(qgis_process, qgis_env, "jangkau:run", REGION="cilegon", OUTPUT=str(out))
-    assert done.returncode == 0, done.stdout + done.stderr
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest
-    pairs = []
-    for path in sorted(out.glob("*.geojson")):
-        if gpd.read_file(path).empty:
-            continue
-        stem = path.stem
-        qml = next((q for q in ("zones", "facilities", "gaps", "isochrones", "pilots", "sites")
-                    if stem.startswith(q)), None)
-        assert qml is not None, f"no style for {path.name}"
-        pairs.append((str(path), str(PLUGIN / "styles" / f"{qml}.qml")))
-    # the verbs' own outputs and their styles
-    for verb, name in (("coverage", "coverage"), ("access", "access")):
-        pairs.append((str(_verb_output(verb, tmp_path)), str(PLUGIN / "styles" / f"{name}.qml")))
-    assert {Path(q).stem for _, q in pairs} == {p.stem for p in (PLUGIN / "styles").glob("*.qml")}
-    check = subprocess.run([QGIS_PYTHON, "-c", STYLE_CHECK, json.dumps(pairs)], env=qgis_env,
-                           capture_output=True, text=True, timeout=300)
-    assert check.returncode == 0, check.stderr
-    report = json.loads(check.stdout.strip().splitlines()[-1])
-    for path, r in report.items():
-        assert r["valid"] and r["ok"], (path, r)
-        assert r["features"] > 0 and r["missing"] == [] and r["unstyled"] == 0, (path, r)
-        assert not r["label_error"] and set(r["label_fields"]) <= set(r["fields"]), (path, r)
-
-
-def _verb_output(verb: str, tmp_path: Path) -> Path:
-    data = jangkau.data.data_dir()
-    fac = str(data / "facilities" / "cilegon3672_rtrw_PUSKESMAS_PT.geojson")
-    out = tmp_path / f"{verb}.geojson"
-    if verb == "coverage":
-        cli_run("coverage", "cilegon", "--facilities", fac, "-o", str(out))
-    else:
-        roads = ",".join(str(p) for p in sorted((data / "roads").glob("cilegon3672_rtrw_*_LN.geojson")))
-        cli_run("access", "cilegon", "--roads", roads, "--facilities", fac, "-o", str(out))
-    return out
+def test_outputs_load_into_qgis_with_their_styles(qgis_env, data_dir):
+    """coverage, access (with isochrones) and run, as the desktop runs them: every output layer is
+    loaded, wears the plugin's style for it, and that style fits the layer."""
+    fac = str(data_dir / "facilities" / "cilegon3672_rtrw_PUSKESMAS_PT.geojson")
+    roads = [str(p) for p in sorted((data_dir / "roads").glob("cilegon3672_rtrw_*_LN.geojson"))]
+    temporary = "TEMPORARY_OUTPUT"
+    jobs = [
+        ["jangkau:coverage", {"REGION": "cilegon", "FACILITIES": [fac], "OUTPUT": temporary}],
+        ["jangkau:access", {"REGION": "cilegon", "ROADS": roads, "FACILITIES": [fac], "OUTPUT": temporary,
+                            "ISOCHRONES": temporary}],
+        ["jangkau:run", {"REGION": "cilegon", "OUTPUT": temporary}],
+    ]
+    styles = PLUGIN / "styles"
+    expected = {"Coverage": "coverage", "Access": "access", "Isochrone bands": "isochrones",
+                "zones_": "zones", "facilities": "facilities", "gaps_": "gaps", "isochrones_": "isochrones",
+                "pilots": "pilots", "sites": "sites"}
+    expected = {k: str(styles / f"{v}.qml") for k, v in expected.items()}
+    done = subprocess.run([QGIS_PYTHON, "-c", LOAD_AND_STYLE, json.dumps(jobs), json.dumps(expected)],
+                          env=qgis_env, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    run_folder = Path(report["results"][2]["OUTPUT"])
+    assert json.loads((run_folder / "manifest.json").read_text())
+    layers = report["layers"]
+    # every non-empty map layer of the run's folder is loaded (a gap layer can be empty)
+    run_layers = {p.stem for p in run_folder.glob("*.geojson") if not gpd.read_file(p).empty}
+    assert run_layers <= set(layers) and len(run_layers) >= 8
+    assert {"Coverage", "Access", "Isochrone bands"} <= set(layers)
+    # and every style shipped is used
+    assert {Path(r["qml"]).stem for r in layers.values() if r["qml"]} == {p.stem for p in styles.glob("*.qml")}
+    for name, r in layers.items():
+        assert r["valid"] and r["features"] > 0 and r["qml"], (name, r)
+        assert r["style_applied"], (name, r)
+        assert r["missing"] == [] and r["unstyled"] == 0, (name, r)
+        assert r["label_fields_missing"] == [] and not r["label_error"], (name, r)
 
 
 # ---- runner.py: the plugin's pure-Python part -------------------------------------------------
