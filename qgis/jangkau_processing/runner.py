@@ -49,10 +49,10 @@ class CliCancelled(RuntimeError):
     """The run was cancelled by the user (the process was interrupted, then killed)."""
 
 
-def _checkout_venv_cli() -> Path:
-    """``.venv/bin/jangkau`` of the checkout this plugin folder comes from (when the plugin is
-    a symlink to ``qgis/jangkau_processing`` in a jangkau checkout set up by scripts/dev.sh)."""
-    return Path(__file__).resolve().parent.parent.parent / ".venv" / "bin" / "jangkau"
+def _checkout_venv() -> Path:
+    """The ``.venv`` of the checkout this plugin folder comes from (when the plugin is a symlink
+    to ``qgis/jangkau_processing`` in a jangkau checkout set up by scripts/dev.sh)."""
+    return Path(__file__).resolve().parent.parent.parent / ".venv"
 
 
 def find_cli(setting: str | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
@@ -74,9 +74,10 @@ def find_cli(setting: str | None = None, environ: Mapping[str, str] | None = Non
             raise CliNotFound(f"jangkau command from {origin} not found: {value}")
         return [exe, *argv[1:]]
     candidates = [shutil.which("jangkau", path=env.get("PATH"))]
-    if env.get("VIRTUAL_ENV"):
-        candidates.append(str(Path(env["VIRTUAL_ENV"]) / "bin" / "jangkau"))
-    candidates.append(str(_checkout_venv_cli()))
+    venvs = [Path(env["VIRTUAL_ENV"])] if env.get("VIRTUAL_ENV") else []
+    venvs.append(_checkout_venv())
+    for venv in venvs:  # bin/ on POSIX, Scripts/ on Windows
+        candidates += [str(venv / "bin" / "jangkau"), str(venv / "Scripts" / "jangkau.exe")]
     for c in candidates:
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return [c]
@@ -172,7 +173,15 @@ def run_cli(
 
 def _stop(proc: subprocess.Popen) -> None:
     """SIGINT to the process group (Python raises KeyboardInterrupt: temporary files go),
-    SIGKILL if it is still there after CANCEL_GRACE_S."""
+    SIGKILL if it is still there after CANCEL_GRACE_S. Without process groups (Windows; untested):
+    terminate, then kill."""
+    if not hasattr(os, "killpg"):
+        proc.terminate()
+        try:
+            proc.wait(timeout=CANCEL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return
     try:
         os.killpg(proc.pid, signal.SIGINT)
         try:

@@ -311,7 +311,9 @@ def test_outputs_load_into_qgis_with_their_styles(qgis_env, data_dir):
 # ---- runner.py: the plugin's pure-Python part -------------------------------------------------
 
 
-def test_find_cli_order(tmp_path):
+def test_find_cli_order(tmp_path, monkeypatch):
+    checkout_venv = tmp_path / "checkout" / ".venv"
+    monkeypatch.setattr(runner, "_checkout_venv", lambda: checkout_venv)
     exe = tmp_path / "bin" / "jangkau"
     exe.parent.mkdir()
     exe.write_text("#!/bin/sh\n")
@@ -328,6 +330,13 @@ def test_find_cli_order(tmp_path):
         runner.find_cli("", {"PATH": "", "JANGKAU_CLI": "/nonexistent/jangkau"})
     with pytest.raises(runner.CliNotFound, match="Processing"):
         runner.find_cli("", {"PATH": str(tmp_path / "empty")})
+    # last resort: the .venv of the checkout the plugin is linked from, then $VIRTUAL_ENV before it
+    venv_cli = checkout_venv / "bin" / "jangkau"
+    venv_cli.parent.mkdir(parents=True)
+    venv_cli.write_text("#!/bin/sh\n")
+    venv_cli.chmod(0o755)
+    assert runner.find_cli("", {"PATH": str(tmp_path / "empty")}) == [str(venv_cli)]
+    assert runner.find_cli("", {"PATH": str(tmp_path / "empty"), "VIRTUAL_ENV": str(tmp_path)}) == [str(exe)]
 
 
 def test_error_message_is_jangkau_one_line():
