@@ -130,6 +130,16 @@ class JangkauAlgorithm(QgsProcessingAlgorithm):
         p.setSupportsNonFileBasedOutput(False)
         self.addParameter(p)
 
+    def add_facilities(self) -> None:
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "FACILITIES", "Facility point layers", layerType=QgsProcessing.TypeVectorPoint))
+        self.add_string("TYPES", "Facility types, comma-separated (empty: every type found)")
+        self.add_string("TYPE_COLUMN", "Column holding the facility type (empty: guessed, else the layer name)")
+
+    def add_population_raster(self) -> None:
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "POPULATION_RASTER", "Population raster (empty: the region's population table)", optional=True))
+
     # ---- reading parameters -------------------------------------------------------------------
 
     def region(self, parameters, context) -> str:
@@ -172,6 +182,21 @@ class JangkauAlgorithm(QgsProcessingAlgorithm):
     def layers_files(self, parameters, name, context, feedback, tmp: Path) -> list[str]:
         return [self.layer_file(lyr, context, feedback, tmp)
                 for lyr in self.parameterAsLayerList(parameters, name, context)]
+
+    def facilities_args(self, parameters, context, feedback, tmp: Path) -> list[str]:
+        """``--facilities`` per layer, ``--type`` per listed type, ``--type-column``."""
+        argv: list[str] = []
+        for f in self.layers_files(parameters, "FACILITIES", context, feedback, tmp):
+            argv += ["--facilities", f]
+        types = self.parameterAsString(parameters, "TYPES", context)
+        for t in [t.strip() for t in types.split(",") if t.strip()]:
+            argv += ["--type", t]
+        self.opt(argv, "--type-column", parameters, "TYPE_COLUMN", context)
+        return argv
+
+    def population_raster_args(self, parameters, context) -> list[str]:
+        raster = self.parameterAsRasterLayer(parameters, "POPULATION_RASTER", context)
+        return ["--population-raster", raster.source()] if raster is not None else []
 
     def output_path(self, parameters, context, name: str = "OUTPUT") -> str:
         """The file of an output parameter. Asked once per run: a temporary output gets a new
@@ -274,14 +299,10 @@ class CoverageAlgorithm(JangkauAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.add_region()
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "FACILITIES", "Facility point layers", layerType=QgsProcessing.TypeVectorPoint))
-        self.add_string("TYPES", "Facility types, comma-separated (empty: every type found)")
-        self.add_string("TYPE_COLUMN", "Column holding the facility type (empty: guessed, else the layer name)")
+        self.add_facilities()
         self.add_string("RADIUS", "Radii, e.g. 1km,2km,5km (empty: each type's catalogue threshold)")
         self.add_level()
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "POPULATION_RASTER", "Population raster (empty: the region's population table)", optional=True))
+        self.add_population_raster()
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "ROADS", "Road line layers (travel-time coverage, with MAX_TIME)",
             layerType=QgsProcessing.TypeVectorLine, optional=True))
@@ -292,18 +313,10 @@ class CoverageAlgorithm(JangkauAlgorithm):
         self.add_output("Coverage")
 
     def arguments(self, parameters, context, feedback, tmp):
-        argv = [self.region(parameters, context)]
-        for f in self.layers_files(parameters, "FACILITIES", context, feedback, tmp):
-            argv += ["--facilities", f]
-        types = self.parameterAsString(parameters, "TYPES", context)
-        for t in [t.strip() for t in types.split(",") if t.strip()]:
-            argv += ["--type", t]
-        self.opt(argv, "--type-column", parameters, "TYPE_COLUMN", context)
+        argv = [self.region(parameters, context), *self.facilities_args(parameters, context, feedback, tmp)]
         self.opt(argv, "--radius", parameters, "RADIUS", context)
         argv += ["--level", self.enum(parameters, "LEVEL", context, LEVELS)]
-        raster = self.parameterAsRasterLayer(parameters, "POPULATION_RASTER", context)
-        if raster is not None:
-            argv += ["--population-raster", raster.source()]
+        argv += self.population_raster_args(parameters, context)
         roads = self.layers_files(parameters, "ROADS", context, feedback, tmp)
         if roads:
             argv += ["--roads", ",".join(roads)]
@@ -332,18 +345,14 @@ class AccessAlgorithm(JangkauAlgorithm):
         self.add_string("ROAD_CLASS_COLUMN", "Column holding the road class")
         self.addParameter(QgsProcessingParameterFile(
             "SPEED_TABLE", "Road speed table (CSV; empty: built-in)", extension="csv", optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "FACILITIES", "Facility point layers", layerType=QgsProcessing.TypeVectorPoint))
-        self.add_string("TYPES", "Facility types, comma-separated (empty: all)")
-        self.add_string("TYPE_COLUMN", "Column holding the facility type (empty: guessed)")
+        self.add_facilities()
         self.add_string("CAPACITY_COLUMN", "Facility column with the supply of 2SFCA/E2SFCA/gravity")
         self.addParameter(QgsProcessingParameterEnum("METHOD", "Measure", options=list(self.METHODS), defaultValue=0))
         self.add_string("MAX_TIME", "Catchment / cutoff, e.g. 30min (empty: 30min)")
         self.add_string("THRESHOLDS", "Minutes of the share-within columns (nearest; empty: 15,30,60)")
         self.add_string("BREAKS", "E2SFCA zone bounds in minutes (empty: 10,20,30)")
         self.add_level()
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "POPULATION_RASTER", "Population raster (empty: the region's population table)", optional=True))
+        self.add_population_raster()
         self.addParameter(QgsProcessingParameterEnum(
             "DEMAND", "Demand points", options=list(self.DEMANDS), defaultValue=0))
         self.add_number("CELL_SIZE", "Cell size of the population surface, m")
@@ -367,21 +376,14 @@ class AccessAlgorithm(JangkauAlgorithm):
         speed = self.parameterAsFile(parameters, "SPEED_TABLE", context)
         if speed:
             argv += ["--speed-table", speed]
-        for f in self.layers_files(parameters, "FACILITIES", context, feedback, tmp):
-            argv += ["--facilities", f]
-        types = self.parameterAsString(parameters, "TYPES", context)
-        for t in [t.strip() for t in types.split(",") if t.strip()]:
-            argv += ["--type", t]
-        self.opt(argv, "--type-column", parameters, "TYPE_COLUMN", context)
+        argv += self.facilities_args(parameters, context, feedback, tmp)
         self.opt(argv, "--capacity-column", parameters, "CAPACITY_COLUMN", context)
         argv += ["--method", self.enum(parameters, "METHOD", context, self.METHODS)]
         self.opt(argv, "--max-time", parameters, "MAX_TIME", context)
         self.opt(argv, "--thresholds", parameters, "THRESHOLDS", context)
         self.opt(argv, "--breaks", parameters, "BREAKS", context)
         argv += ["--level", self.enum(parameters, "LEVEL", context, LEVELS)]
-        raster = self.parameterAsRasterLayer(parameters, "POPULATION_RASTER", context)
-        if raster is not None:
-            argv += ["--population-raster", raster.source()]
+        argv += self.population_raster_args(parameters, context)
         argv += ["--demand", self.enum(parameters, "DEMAND", context, self.DEMANDS)]
         self.opt(argv, "--cell-size", parameters, "CELL_SIZE", context)
         self.opt(argv, "--max-snap", parameters, "MAX_SNAP", context)
