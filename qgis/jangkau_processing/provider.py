@@ -25,7 +25,7 @@ class JangkauProvider(QgsProcessingProvider):
         return QIcon(str(Path(__file__).resolve().parent / "icon.svg"))
 
     def load(self):
-        settings.register()
+        settings.register(self.icon())
         self.refreshAlgorithms()
         return True
 

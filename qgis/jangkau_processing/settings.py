@@ -11,8 +11,9 @@ CLI = "JANGKAU_CLI"
 DATA = "JANGKAU_DATA"
 
 
-def register() -> None:
-    ProcessingConfig.settingIcons[GROUP] = None
+def register(icon) -> None:
+    """Adds the settings to Processing's options (their group shows ``icon``)."""
+    ProcessingConfig.settingIcons[GROUP] = icon
     ProcessingConfig.addSetting(Setting(
         GROUP, CLI, "jangkau command (empty: JANGKAU_CLI, else jangkau on PATH or in the checkout's .venv)", "",
         valuetype=Setting.FILE))

@@ -308,6 +308,56 @@ def test_outputs_load_into_qgis_with_their_styles(qgis_env, data_dir):
         assert r["label_fields_missing"] == [] and not r["label_error"], (name, r)
 
 
+SETTINGS_CHECK = textwrap.dedent("""
+    import json, os, sys
+    from qgis.core import QgsApplication
+    app = QgsApplication([], True)
+    app.initQgis()
+    sys.path[:0] = ["/usr/share/qgis/python/plugins", os.environ["QGIS_PLUGINPATH"]]
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    import processing
+    from processing.core.ProcessingConfig import ProcessingConfig
+    from processing.gui.ConfigDialog import ConfigDialog
+    from qgis.core import QgsProcessingException
+    import jangkau_processing
+    plugin = jangkau_processing.classFactory(None)  # kept alive, as QGIS keeps its plugins
+    plugin.initProcessing()
+    cli, data, out = sys.argv[1:4]
+    ProcessingConfig.setSettingValue("JANGKAU_CLI", cli)
+    dialog = ConfigDialog()  # Settings > Options > Processing (kept: its items die with it)
+    root = dialog.model.invisibleRootItem()
+    providers = next(root.child(i) for i in range(root.rowCount()) if root.child(i).text() == "Providers")
+    group = next(providers.child(i) for i in range(providers.rowCount()) if providers.child(i).text() == "jangkau")
+    report = {"options": sorted(group.child(i).text() for i in range(group.rowCount()))}
+    report["zones"] = processing.run("jangkau:zones", {"REGION": "cilegon", "OUTPUT": out})["OUTPUT"]
+    ProcessingConfig.setSettingValue("JANGKAU_DATA", data)
+    try:
+        processing.run("jangkau:zones", {"REGION": "cilegon", "OUTPUT": out + ".2.gpkg"})
+    except QgsProcessingException as exc:
+        report["error"] = str(exc)
+    print(json.dumps(report), flush=True)
+    os._exit(0)
+""")
+
+
+def test_settings_in_processing_options_win(qgis_env, jangkau_cli, tmp_path):
+    """The provider's settings are in Processing's options dialog; the jangkau command set there
+    wins over JANGKAU_CLI, and the data directory set there is passed as --data."""
+    env = dict(qgis_env, JANGKAU_CLI=str(tmp_path / "not-this-one"),
+               QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))  # settings persist: a profile of its own
+    missing = tmp_path / "empty-data"  # a folder (the option checks that) without the data
+    missing.mkdir()
+    out = tmp_path / "zones.gpkg"
+    done = subprocess.run([QGIS_PYTHON, "-c", SETTINGS_CHECK, str(jangkau_cli), str(missing), str(out)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(report["options"]) == 2 and report["options"][1].startswith("jangkau command")
+    assert report["zones"] == str(out) and len(gpd.read_file(out)) == 8  # Cilegon's kecamatan
+    assert report["error"].startswith("jangkau zones: ") and f"[file '{missing}/boundaries/" in report["error"]
+
+
 # ---- runner.py: the plugin's pure-Python part -------------------------------------------------
 
 
