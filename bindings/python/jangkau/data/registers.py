@@ -355,8 +355,10 @@ def join_capacity(facilities: gpd.GeoDataFrame, capacity: str | CapacitySpec, pa
     (when both sides have one) whose ratio is at least ``min_similarity``, each candidate at
     most once. Returns the facilities (``capacity`` set where matched, plus
     ``capacity_match`` = matched register name and ``attr_<a>`` for the entry's attributes)
-    and a report with one row per facility of ``types``: ``facility_id``, ``name``,
-    ``matched`` (register name or None), ``similarity``, ``capacity``.
+    and a report: one row per facility of ``types`` (``status`` "matched" or "no match in the
+    register", ``facility_id``, ``name``, ``matched`` = register name or None, ``similarity``,
+    the value under the entry's ``value_label``), then one row per register entry of the same
+    regencies that no facility took (``status`` "in the register, not in the facility list").
     """
     cat = catalogue or register_catalogue()
     spec = capacity if isinstance(capacity, CapacitySpec) else cat.capacity_register(capacity)
@@ -398,11 +400,19 @@ def join_capacity(facilities: gpd.GeoDataFrame, capacity: str | CapacitySpec, pa
             out.iat[i, out.columns.get_loc("capacity_match")] = str(names.iloc[best])
             for a in spec.attributes:
                 out.iat[i, out.columns.get_loc(f"attr_{a}")] = attrs[a][best]
-        report.append({"facility_id": out["facility_id"].iloc[i] if "facility_id" in out.columns else None,
-                       "name": fname, "matched": str(names.iloc[best]) if matched else None,
+        report.append({"status": "matched" if matched else "no match in the register",
+                       "facility_id": out["facility_id"].iloc[i] if "facility_id" in out.columns else None,
+                       "name": fname, "matched": str(names.iloc[best]).strip() if matched else None,
                        "similarity": round(best_score, 3), spec.value_label: values[best] if matched else np.nan})
-    rep = pd.DataFrame(report, columns=["facility_id", "name", "matched", "similarity", spec.value_label])
-    unmatched = rep["matched"].isna().sum()
+    # Register entries of the same regencies that no facility took: facilities the point list lacks.
+    regencies = ({normalise_regency(v) for v in out["register_regency"].iloc[targets]}
+                 if "register_regency" in out.columns else set())
+    for j in range(len(reg)):
+        if j not in used and reg_regency[j] is not None and reg_regency[j] in regencies:
+            report.append({"status": "in the register, not in the facility list", "facility_id": None, "name": None,
+                           "matched": str(names.iloc[j]).strip(), "similarity": np.nan, spec.value_label: values[j]})
+    rep = pd.DataFrame(report, columns=["status", "facility_id", "name", "matched", "similarity", spec.value_label])
+    unmatched = (rep["status"] == "no match in the register").sum()
     if unmatched:
         log.warning("%d of %d facilities found no match in %s (capacity unknown)", int(unmatched), len(rep), p.name)
     return out, rep

@@ -343,10 +343,14 @@ def _step_facility_qa(ctx: _Context) -> None:
     if matches is not None and len(matches):
         ctx.tables["capacity_matches"] = matches
         ctx.write("facility_capacity_matches.csv", matches)
-        unmatched = matches[matches["matched"].isna()]
+        unmatched = matches[matches["status"] == "no match in the register"]
         if len(unmatched):
             ctx.warn(f"capacity unknown for {len(unmatched)} facilities not found by name in the capacity register: "
                      + ", ".join(unmatched["name"].astype(str).head(8)))
+        extra = matches[matches["status"] == "in the register, not in the facility list"]
+        if len(extra):
+            ctx.notes.append(f"facilities: {len(extra)} entries of the capacity register have no point in the facility "
+                             "list (not analysed): " + ", ".join(extra["matched"].astype(str).head(8)))
     if fac.attrs.get("left_out"):
         ctx.notes.append("facilities: register rows of types not analysed were left out ("
                          + ", ".join(f"{k} {v}" for k, v in sorted(fac.attrs["left_out"].items())) + ")")
