@@ -139,7 +139,7 @@ def test_crafted_register_errors(tmp_path):
     assert fac.attrs["left_out"] == {"Apotek": 1}
     assert fac.geometry.iloc[1] is None
     assert read_register("r", data, select="X", catalogue=cat)["facility_id"].tolist() == ["1"]
-    with pytest.raises(InvalidInputError, match="no rows of 'Kab. Z'"):
+    with pytest.raises(InvalidInputError, match=r"no rows of 'Kab\. Z'"):
         read_register("r", data, select="Kab. Z", catalogue=cat)
     with pytest.raises(InvalidInputError, match="unknown facility register"):
         read_register("nope", data, catalogue=cat)

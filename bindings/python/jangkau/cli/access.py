@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
     from ..data.facilities import read_facilities
-    from .coverage import facility_layers_from_args
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
@@ -79,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         parse_duration_s,
         parse_minutes,
     )
+    from .coverage import facility_layers_from_args
 
     out = args.output
     fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""

@@ -90,15 +90,15 @@ class FacilityCatalogue:
             if c not in df.columns:
                 raise UnknownColumnError(f"facility catalogue lacks column '{c}'", file=str(path), field=c)
         types = []
-        for i, row in df.iterrows():
+        for i, (_, row) in enumerate(df.iterrows()):
             try:
                 radius = float(row["default_radius_m"])
                 basis = Basis(row["basis"].strip())
             except ValueError as exc:
-                raise InvalidInputError(f"bad catalogue row: {exc}", file=str(path), feature=int(i)) from exc
+                raise InvalidInputError(f"bad catalogue row: {exc}", file=str(path), feature=i) from exc
             if basis is Basis.REGULATION and not row["source"].strip():
                 raise InvalidInputError(
-                    "a 'regulation' threshold needs a source", file=str(path), feature=int(i), field="source"
+                    "a 'regulation' threshold needs a source", file=str(path), feature=i, field="source"
                 )
             types.append(
                 FacilityType(
@@ -372,7 +372,7 @@ def read_facilities(
         if gdf.crs is None:
             raise InvalidInputError("facility layer has no CRS", file=str(path))
         present = gdf.geometry.notna() & ~gdf.geometry.is_empty
-        types_present = set(shapely.get_type_id(gdf.geometry[present].values).tolist())
+        types_present = set(shapely.get_type_id(np.asarray(gdf.geometry[present].values, dtype=object)).tolist())
         if types_present - {0, 4}:
             raise InvalidInputError("facility layers must be points", file=str(path))
         # Multi-points with one member become points; real multi-points are exploded.
@@ -442,7 +442,7 @@ def read_facilities(
         raise InvalidInputError("no facility layers given")
     fac = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=frames[0].crs)
-    missing = (fac.geometry.isna() | fac.geometry.is_empty).to_numpy()
+    missing: np.ndarray = (fac.geometry.isna() | fac.geometry.is_empty).to_numpy(dtype=bool)
     if missing.any() and not keep_missing:
         log.warning("%d facilities without geometry dropped", int(missing.sum()))
     fac.attrs["dropped_without_geometry"] = (
@@ -456,18 +456,18 @@ def read_facilities(
     if missing.any() and not keep_missing:
         fac = fac[~missing].reset_index(drop=True)
         missing = np.zeros(len(fac), dtype=bool)
-    present = ~missing
-    xy = shapely.get_coordinates(np.asarray(fac.geometry.values, dtype=object)[present])  # all points now
+    located = ~missing
+    xy = shapely.get_coordinates(np.asarray(fac.geometry.values, dtype=object)[located])  # all points now
     rounded = np.round(xy, 9)
-    key = pd.DataFrame({"type": fac["facility_type"].to_numpy()[present], "x": rounded[:, 0], "y": rounded[:, 1]})
+    key = pd.DataFrame({"type": fac["facility_type"].to_numpy()[located], "x": rounded[:, 0], "y": rounded[:, 1]})
     dup = np.zeros(len(fac), dtype=bool)
-    dup[present] = key.duplicated(keep="first").to_numpy()
+    dup[located] = key.duplicated(keep="first").to_numpy()
     fac["duplicate"] = dup
     if dup.any():
         log.warning("%d duplicate facilities (same type and location)", int(dup.sum()))
     outside = np.zeros(len(fac), dtype=bool)
-    if region_boundary is not None and present.any():
-        outside[present] = ~covered_by(region_boundary, xy[:, 0], xy[:, 1], fac.crs)
+    if region_boundary is not None and located.any():
+        outside[located] = ~covered_by(region_boundary, xy[:, 0], xy[:, 1], fac.crs)
     fac["outside_region"] = outside
     return fac
 
@@ -506,7 +506,7 @@ def covered_by(boundary, x: np.ndarray, y: np.ndarray, crs) -> np.ndarray:
         return _core.locate_points(to_geometry_array(present), x, y) >= 0
     union = shapely.union_all(present)
     shapely.prepare(union)
-    return shapely.covers(union, shapely.points(x, y))
+    return np.asarray(shapely.covers(union, shapely.points(x, y)), dtype=bool)
 
 
 def _type_from_filename(stem: str, catalogue: FacilityCatalogue) -> str | None:

@@ -221,7 +221,7 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
     flags: list[tuple[str, int, str]] = []
 
     # missing coordinates
-    for i in np.flatnonzero(~present):
+    for i in np.flatnonzero(~present).tolist():
         flags.append(("missing_coordinates", int(i), "no usable coordinates in the register"))
 
     # duplicate register ids (within one source)
@@ -243,8 +243,8 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
         inside = _locate(bnd, xy[idx_present, 0], xy[idx_present, 1]) >= 0
         if (~inside).any():
             union = shapely.union_all(np.asarray(bnd.geometry.values, dtype=object))
-            for i in idx_present[~inside]:
-                d = shapely.distance(union, shapely.Point(xy[i]))
+            for i in idx_present[~inside].tolist():
+                d = float(shapely.distance(union, shapely.Point(xy[i])))
                 flags.append(("outside_region", int(i), f"{d:,.0f} m outside the region boundary"))
 
     # kecamatan the register lists / the name implies
@@ -268,7 +268,7 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
 
         if "register_kecamatan" in fac.columns:
             listed = fac["register_kecamatan"].to_numpy(dtype=object)
-            for i in idx_present:
+            for i in idx_present.tolist():
                 v = listed[i]
                 if v is None or (isinstance(v, float) and np.isnan(v)):
                     continue
@@ -281,7 +281,7 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
             for i, v in enumerate(fac["register_kecamatan"].to_numpy(dtype=object)):
                 if isinstance(v, str):
                     listed_k[i] = keys.get(_norm_key(v), -1)
-        for i in idx_present:
+        for i in idx_present.tolist():
             k = keys.get(name_key(names[i]))
             # A name naming another kecamatan than the one the register lists names a desa or a
             # place of that name (e.g. "SD Negeri Pabuaran" in desa Pabuaran of Kec. Tunjung
@@ -298,7 +298,7 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
         types = fac["facility_type"].astype(str).to_numpy()
         pairs = tree.query_pairs(reach, output_type="ndarray")
         partner: dict[int, list[tuple[float, int]]] = {}
-        for a, b in pairs:
+        for a, b in pairs.tolist():
             i, j = int(idx_present[a]), int(idx_present[b])
             if ids[i] is not None and ids[i] == ids[j]:
                 continue  # the same id twice: duplicate_id says so
@@ -361,8 +361,8 @@ def apply_policies(facilities: gpd.GeoDataFrame, flags: pd.DataFrame) -> gpd.Geo
 
 def flags_layer(flags: pd.DataFrame) -> gpd.GeoDataFrame:
     """The flags as points (EPSG:4326) where the record has coordinates, for QGIS."""
-    geom = [shapely.Point(x, y) if np.isfinite(x) and np.isfinite(y) else None
-            for x, y in zip(flags["lon"], flags["lat"])]
+    geom = np.array([shapely.Point(x, y) if np.isfinite(x) and np.isfinite(y) else None
+                     for x, y in zip(flags["lon"], flags["lat"])], dtype=object)
     return gpd.GeoDataFrame(flags.drop(columns=["lon", "lat"]).reset_index(drop=True),
                             geometry=gpd.GeoSeries(geom, crs="EPSG:4326"), crs="EPSG:4326")
 

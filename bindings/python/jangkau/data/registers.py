@@ -231,8 +231,10 @@ def _coordinates(spec: RegisterSpec, rows: pd.DataFrame, path: Path) -> tuple[np
         col = _column(rows, spec.coordinates_column, path)
         assert spec.coordinate_pattern is not None
         got = col.astype(str).str.extract(spec.coordinate_pattern)
-        lat = pd.to_numeric(got.get("lat"), errors="coerce")
-        lon = pd.to_numeric(got.get("lon"), errors="coerce")
+        if "lat" not in got.columns or "lon" not in got.columns:
+            raise InvalidInputError("coordinate_pattern needs groups named 'lat' and 'lon'", field="coordinate_pattern")
+        lat = pd.to_numeric(got["lat"], errors="coerce")
+        lon = pd.to_numeric(got["lon"], errors="coerce")
     else:
         assert spec.lat_column is not None and spec.lon_column is not None
         lat = pd.to_numeric(_column(rows, spec.lat_column, path), errors="coerce")
@@ -382,7 +384,7 @@ def join_capacity(facilities: gpd.GeoDataFrame, capacity: str | CapacitySpec, pa
     used: set[int] = set()
     report = []
     targets = np.flatnonzero(out["facility_type"].isin(types).to_numpy())
-    for i in targets:
+    for i in targets.tolist():
         fname = out["name"].iloc[i]
         fn = normalise_name(fname, spec.name_replacements)
         freg = normalise_regency(out["register_regency"].iloc[i]) if "register_regency" in out.columns else ""
@@ -396,10 +398,11 @@ def join_capacity(facilities: gpd.GeoDataFrame, capacity: str | CapacitySpec, pa
         matched = best >= 0 and best_score >= spec.min_similarity
         if matched:
             used.add(best)
-            out.iat[i, out.columns.get_loc("capacity")] = values[best]
-            out.iat[i, out.columns.get_loc("capacity_match")] = str(names.iloc[best])
+            row = out.index[i]
+            out.loc[row, "capacity"] = values[best]
+            out.loc[row, "capacity_match"] = str(names.iloc[best]).strip()
             for a in spec.attributes:
-                out.iat[i, out.columns.get_loc(f"attr_{a}")] = attrs[a][best]
+                out.loc[row, f"attr_{a}"] = attrs[a][best]
         report.append({"status": "matched" if matched else "no match in the register",
                        "facility_id": out["facility_id"].iloc[i] if "facility_id" in out.columns else None,
                        "name": fname, "matched": str(names.iloc[best]).strip() if matched else None,
