@@ -124,6 +124,20 @@ def _need(entry: dict, key: str, where: str, path: Path) -> str:
     return str(entry[key])
 
 
+def _entries(cfg: dict, section: str, known: set[str], path: Path) -> list[tuple[str, dict, str]]:
+    """(id, entry, "section.id") of one catalogue section; an unknown key is an error naming it."""
+    out = []
+    for eid, e in (cfg.get(section) or {}).items():
+        where = f"{section}.{eid}"
+        if not isinstance(e, dict):
+            raise InvalidInputError(f"[{where}] must be a table", file=str(path), field=eid)
+        extra = sorted(set(e) - known)
+        if extra:
+            raise InvalidInputError(f"[{where}] unknown key '{extra[0]}'", file=str(path), field=extra[0])
+        out.append((eid, e, where))
+    return out
+
+
 def load_register_catalogue(path: str | os.PathLike[str] | None = None) -> RegisterCatalogue:
     """Parse a register catalogue (default: ``datasets/facility_registers.toml``)."""
     p = Path(path) if path is not None else dataset_path("facility_registers.toml")
@@ -136,11 +150,7 @@ def load_register_catalogue(path: str | os.PathLike[str] | None = None) -> Regis
     if cfg.get("format") != 1:
         raise InvalidInputError("register catalogue needs 'format = 1'", file=str(p), field="format")
     regs: dict[str, RegisterSpec] = {}
-    for rid, e in (cfg.get("registers") or {}).items():
-        where = f"registers.{rid}"
-        extra = sorted(set(e) - _REGISTER_KEYS)
-        if extra:
-            raise InvalidInputError(f"[{where}] unknown key '{extra[0]}'", file=str(p), field=extra[0])
+    for rid, e, where in _entries(cfg, "registers", _REGISTER_KEYS, p):
         fmt = _need(e, "format", where, p)
         if fmt not in ("csv", "json_records"):
             raise InvalidInputError(f"[{where}] format must be 'csv' or 'json_records'", file=str(p), field="format")
@@ -162,11 +172,7 @@ def load_register_catalogue(path: str | os.PathLike[str] | None = None) -> Regis
             separator=str(e.get("separator", ",")), attributes=tuple(e.get("attributes", ())),
             notes=str(e.get("notes", "")))
     caps: dict[str, CapacitySpec] = {}
-    for cid, e in (cfg.get("capacity") or {}).items():
-        where = f"capacity.{cid}"
-        extra = sorted(set(e) - _CAPACITY_KEYS)
-        if extra:
-            raise InvalidInputError(f"[{where}] unknown key '{extra[0]}'", file=str(p), field=extra[0])
+    for cid, e, where in _entries(cfg, "capacity", _CAPACITY_KEYS, p):
         caps[cid] = CapacitySpec(
             id=cid, title=str(e.get("title", "")), name_column=_need(e, "name", where, p),
             value_column=_need(e, "value", where, p), value_label=str(e.get("value_label", "capacity")),
