@@ -66,3 +66,21 @@ def test_serang_coverage_shares_are_real_figures(serang, facilities):
     assert 0.6 < kab.loc["sd", "share"] < 0.95
     assert kab.loc["smp", "share"] < kab.loc["sd", "share"]  # fewer SMP at the same 1 km threshold
     np.testing.assert_allclose(kab["population"], 1_493_591, rtol=1e-9)
+
+
+def test_cli_reads_a_csv_point_table_without_a_type_column(serang, facilities, data_dir, tmp_path):
+    from jangkau.cli import main
+
+    pk = facilities[facilities["facility_type"] == "puskesmas"]
+    table = tmp_path / "points.csv"  # no type in the name either
+    table.write_text("nama;bujur;lintang\n" + "".join(f"{n};{g.x!r};{g.y!r}\n" for n, g in zip(pk["name"], pk.geometry)))
+    out = tmp_path / "cov.csv"
+    assert main(["--data", str(data_dir), "-q", "coverage", "serang", "--facilities", str(table), "--type", "puskesmas",
+                 "--level", "kecamatan", "-o", str(out)]) == 0
+    got = pd.read_csv(out, dtype={"code": str}).set_index("code")["covered"]
+    ref = coverage(serang, facilities, None, level="kecamatan", types="puskesmas").set_index("code")["covered"]
+    np.testing.assert_allclose(got.loc[ref.index], ref, rtol=1e-9)
+    # Without --type the table's type cannot be told: a clear error, exit code 2 or 1, no output.
+    out2 = tmp_path / "none.csv"
+    assert main(["--data", str(data_dir), "-q", "coverage", "serang", "--facilities", str(table), "-o", str(out2)]) != 0
+    assert not out2.exists()
