@@ -84,3 +84,27 @@ def test_cli_reads_a_csv_point_table_without_a_type_column(serang, facilities, d
     out2 = tmp_path / "none.csv"
     assert main(["--data", str(data_dir), "-q", "coverage", "serang", "--facilities", str(table), "-o", str(out2)]) != 0
     assert not out2.exists()
+
+
+def test_hospital_beds_serve_as_2sfca_capacity(serang, facilities):
+    """The beds joined from the hospital register are the supply of a 2SFCA (straight-line
+    catchment of 10 km from desa representative points), checked against the formula
+    written out with numpy."""
+    from jangkau.network.access import two_sfca
+
+    rs = facilities[facilities["facility_type"] == "rumah_sakit"].to_crs(serang.working_crs)
+    beds = rs["capacity"].to_numpy(dtype=float)
+    assert np.isfinite(beds).all() and beds.sum() == 280 + 103 + 464
+    desa = serang.zones("desa", crs=serang.working_crs)
+    pts = desa.geometry.representative_point()
+    pop = desa["population"].to_numpy(dtype=float)
+    d = np.hypot(pts.x.to_numpy()[:, None] - rs.geometry.x.to_numpy()[None, :],
+                 pts.y.to_numpy()[:, None] - rs.geometry.y.to_numpy()[None, :])
+    i, j = np.nonzero(np.isfinite(d))
+    res = two_sfca(i, j, d[i, j], pop, beds, max_cost=10_000.0)
+    within = d <= 10_000.0
+    ratio = beds / (within * pop[:, None]).sum(axis=0)
+    access = (within * ratio[None, :]).sum(axis=1)
+    np.testing.assert_allclose(res.ratio, ratio, rtol=1e-12)
+    np.testing.assert_allclose(res.access, access, rtol=1e-12)
+    assert (pop * res.access).sum() == pytest.approx(beds.sum())  # every hospital has people within 10 km
