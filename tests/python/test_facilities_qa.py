@@ -225,3 +225,14 @@ def test_school_kecamatan_rule_matches_a_geopandas_spatial_join(serang, data_dir
             expect.add(fid)
     assert got == expect
     assert 50 < len(got) < 110  # about 9 % of the schools disagree with their listed kecamatan (SOURCES.md)
+
+
+def test_a_name_naming_the_region_itself_implies_no_kecamatan():
+    # SYNTHETIC: "Kota Alpha" has a Kec. Alpha; "SMA Negeri 4 Alpha" in Kec. Beta Raya is named
+    # after the city, as city-wide schools are (e.g. SMA Negeri 4 Cilegon in Kota Cilegon).
+    fac, kab, kec = _crafted()
+    city = kab.assign(name="Kota Alpha")
+    school = fac.iloc[[0]].assign(name="SMA Negeri 4 Alpha", facility_type="sma", facility_id="X")
+    school = school.set_geometry(gpd.GeoSeries([shapely.Point(615000, 9315000)], crs=UTM).to_crs(4326).values)
+    assert check_facilities(school, boundary=city, kecamatan=kec, metric_crs=UTM).empty
+    assert check_facilities(school, boundary=kab, kecamatan=kec, metric_crs=UTM)["rule"].tolist() == ["kecamatan_name"]

@@ -15,8 +15,9 @@ Rules (each flag names the rule, the facility and a detail):
     the region (detail: where it lies and how far it is from the listed kecamatan).
 ``kecamatan_name``
     the facility's name, without its type words and numbering (``Puskesmas``, ``SD Negeri``,
-    ``2``...), is the name of a kecamatan of the region, the register lists no other
-    kecamatan for it, and the point lies elsewhere.
+    ``2``...), is the name of a kecamatan of the region (and not the region's own name, e.g.
+    "SMA Negeri 4 Cilegon" in Kota Cilegon), the register lists no other kecamatan for it, and
+    the point lies elsewhere.
 
 Both kecamatan rules accept points within ``kecamatan_tolerance_m`` of the kecamatan.
 ``same_location``
@@ -154,6 +155,11 @@ def name_key(name: Any) -> str:
     return "".join(tokens)
 
 
+def region_key(name: Any) -> str:
+    """Comparison key of a regency or city name, without its "Kota"/"Kabupaten" prefix."""
+    return _norm_key(re.sub(r"^\s*(kota|kabupaten|kab\.?)\s+", "", str(name), flags=re.IGNORECASE))
+
+
 def kecamatan_keys(kecamatan: gpd.GeoDataFrame) -> dict[str, int]:
     """Comparison key (see :func:`name_key`, without type words) → row of ``kecamatan``, from
     the ``name`` column and any alternative-name columns (``nama_*``). A key shared by two
@@ -251,6 +257,11 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
     if kecamatan is not None and len(kecamatan):
         kec = kecamatan.to_crs(metric).reset_index(drop=True)
         keys = kecamatan_keys(kec)
+        # A name naming the region itself ("SMA Negeri 4 Cilegon" in Kota Cilegon, which also
+        # has a Kec. Cilegon) implies no kecamatan.
+        if boundary is not None and "name" in boundary.columns:
+            for v in boundary["name"].dropna():
+                keys.pop(region_key(v), None)
         kname = kec["name"].astype(str).to_numpy()
         where = np.full(n, -1, dtype=np.int64)
         if len(idx_present):
