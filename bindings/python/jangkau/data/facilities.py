@@ -221,7 +221,9 @@ class FacilityLayer:
     #: Keys a ``[facilities.NAME]`` table of a region file may hold.
     CONFIG_KEYS: ClassVar[frozenset[str]] = frozenset(
         {"file", "type", "type_column", "name_column", "capacity_column", "layer", "x_column", "y_column",
-         "crs", "register", "select", "capacity_register", "capacity_file", "note"})
+         "crs", "register", "select", "capacity_register", "capacity_file",
+         # descriptive keys (recorded, not read): what the layer holds and where it comes from
+         "note", "notes", "source", "types", "capacity_unit_column"})
 
     @classmethod
     def from_config(cls, name: str, spec: Mapping[str, Any], resolve: Callable[[str], Path], *,
