@@ -393,4 +393,4 @@ def test_shipped_checksums_match_the_shared_copies(data_dir):
         assert sha256_file(p) == src.sha256, src.id
         assert p.stat().st_size == src.size, src.id
         checked += 1
-    assert checked == 11
+    assert checked == 14  # 11 boundary files + 3 facility registers

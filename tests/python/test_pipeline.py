@@ -46,7 +46,36 @@ def test_serang_outputs(serang_run):
         assert len(item["sha256"]) == 64
     assert "timings_s" in manifest and manifest["jangkau_version"] == jangkau.__version__
     assert any("ILLUSTRATIVE" in w for w in manifest["warnings"])
-    assert any("no facility data" in w for w in manifest["warnings"])
+    assert any("facility QA" in w for w in manifest["warnings"])
+    assert any("madrasah" in w for w in manifest["warnings"])
+
+
+def test_serang_facilities_qa_coverage_and_pilot_indicators(serang_run):
+    import pandas as pd
+
+    files = {p.name for p in serang_run.iterdir()}
+    for name in ("facility_qa.csv", "facility_qa.geojson", "facility_qa_summary.csv", "facilities.csv",
+                 "facility_capacity_matches.csv", "coverage.csv", "nearest_distance.csv",
+                 "gaps_puskesmas_3000m.geojson", "gaps_sd_1000m.geojson", "gaps_smp_1000m.geojson",
+                 "gaps_sma_3000m.geojson"):
+        assert name in files, name
+    qa = pd.read_csv(serang_run / "facility_qa.csv", dtype={"facility_id": str})
+    pk = qa[(qa["facility_type"] == "puskesmas") & (qa["policy"] != "keep")]
+    assert set(pk["name"]) == {"Bandung", "Jawilan", "Ciruas"}
+    cov = pd.read_csv(serang_run / "coverage.csv", dtype={"code": str})
+    assert set(cov["facility_type"]) == {"puskesmas", "sd", "smp", "sma"}
+    assert set(cov["level"]) == {"desa", "kecamatan", "dapil", "kabupaten"}
+    dist = pd.read_csv(serang_run / "nearest_distance.csv", dtype={"code": str})
+    assert set(dist["facility_type"]) == set(cov["facility_type"]) and (dist["mean_distance_m"] > 0).all()
+    ind = pd.read_csv(serang_run / "indicators_kecamatan.csv")
+    for t, r in (("puskesmas", 3000), ("sd", 1000), ("smp", 1000), ("sma", 3000)):
+        assert f"coverage_share_{t}_{r}m" in ind.columns and f"nearest_distance_m_{t}" in ind.columns
+    weights = pd.read_csv(serang_run / "weights.csv")
+    assert weights["indicator"].str.startswith("coverage_share_").any()
+    assert weights["indicator"].str.startswith("nearest_distance_").any()
+    html = (serang_run / "report.html").read_text()
+    assert "Facility quality checks" in html and "Coverage maps per facility type" in html
+    assert html.count("madrasahs (MI, MTs, MA") >= 4  # the warning and each school type's maps
 
 
 def test_pilots_one_per_dapil_of_the_plan(serang_run):

@@ -55,13 +55,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="isochrones per facility type (default) or per facility")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, .gpkg)")
     p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
+    from .coverage import add_point_table_options
+
+    add_point_table_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
-    from ..data.facilities import FacilityLayer, read_facilities
+    from ..data.facilities import read_facilities
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         parse_duration_s,
         parse_minutes,
     )
+    from .coverage import facility_layers_from_args
 
     out = args.output
     fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""
@@ -89,8 +93,7 @@ def run(args: argparse.Namespace) -> int:
         log.info("road network: %d nodes, %d edges in %d components (largest %.1f km of %.1f km)",
                  roads.node_count, roads.edge_count, len(comps), comps["length_km"].iloc[0],
                  comps["length_km"].sum())
-    layers = [FacilityLayer(path=f, type_column=args.type_column, capacity_column=args.capacity_column)
-              for f in args.facilities]
+    layers = facility_layers_from_args(args)
     facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
     if "duplicate" in facilities.columns:
         facilities = facilities[~facilities["duplicate"].astype(bool)].reset_index(drop=True)

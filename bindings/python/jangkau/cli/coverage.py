@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         action="append",
         metavar="FILE",
-        help="point layer of facilities (any OGR source); repeat for several layers",
+        help="point layer of facilities (any OGR source, or a CSV table with lon/lat or x/y columns); repeat "
+        "for several layers. A layer without a type column takes the type of a single --type",
     )
     p.add_argument(
         "--type",
@@ -36,8 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--type-column",
         default=None,
-        help="column holding the facility type (default: guessed, else the file name)",
+        help="column holding the facility type (default: guessed, else the file name, else the one --type)",
     )
+    add_point_table_options(p)
     p.add_argument(
         "--radius",
         default=None,
@@ -67,6 +69,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, ...)")
     p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
     p.set_defaults(func=run)
+
+
+def add_point_table_options(p: argparse.ArgumentParser) -> None:
+    """Options for facility layers given as CSV point tables (shared by the verbs reading facilities)."""
+    g = p.add_argument_group("facility tables (CSV)")
+    g.add_argument("--x-column", default=None, metavar="COL",
+                   help="column with longitude / x (default: lon, longitude, lng, bujur or x)")
+    g.add_argument("--y-column", default=None, metavar="COL",
+                   help="column with latitude / y (default: lat, latitude, lintang or y)")
+    g.add_argument("--points-crs", default=None, metavar="CRS",
+                   help="CRS of the table's coordinates (default EPSG:4326 for lon/lat; required for x/y)")
+
+
+def facility_layers_from_args(args: argparse.Namespace) -> list:
+    """FacilityLayer per --facilities file: the type column if given, the one --type as the type
+    of layers without one, and the CSV coordinate options."""
+    from ..data.facilities import FacilityLayer
+
+    types = getattr(args, "types", None) or []
+    single = getattr(args, "type", None) or (types[0] if len(types) == 1 else None)
+    return [FacilityLayer(path=f, type_column=args.type_column, default_type=single,
+                          capacity_column=getattr(args, "capacity_column", None),
+                          x_column=args.x_column, y_column=args.y_column, points_crs=args.points_crs)
+            for f in args.facilities]
 
 
 def _travel_time_coverage(args, region, facilities, population):
@@ -103,14 +129,14 @@ def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
     from ..coverage.analysis import coverage
-    from ..data.facilities import FacilityLayer, read_facilities
+    from ..data.facilities import read_facilities
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
     from ..errors import InvalidInputError
 
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
-    layers = [FacilityLayer(path=f, type_column=args.type_column) for f in args.facilities]
+    layers = facility_layers_from_args(args)
     facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
     outside = int(facilities["outside_region"].sum())
     if outside:

@@ -9,20 +9,22 @@ override it). See ``docs/coverage.md``.
 
 from __future__ import annotations
 
+import csv
 import enum
 import functools
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError
 from ..util import dataset_path
 
 __all__ = [
@@ -88,15 +90,15 @@ class FacilityCatalogue:
             if c not in df.columns:
                 raise UnknownColumnError(f"facility catalogue lacks column '{c}'", file=str(path), field=c)
         types = []
-        for i, row in df.iterrows():
+        for i, (_, row) in enumerate(df.iterrows()):
             try:
                 radius = float(row["default_radius_m"])
                 basis = Basis(row["basis"].strip())
             except ValueError as exc:
-                raise InvalidInputError(f"bad catalogue row: {exc}", file=str(path), feature=int(i)) from exc
+                raise InvalidInputError(f"bad catalogue row: {exc}", file=str(path), feature=i) from exc
             if basis is Basis.REGULATION and not row["source"].strip():
                 raise InvalidInputError(
-                    "a 'regulation' threshold needs a source", file=str(path), feature=int(i), field="source"
+                    "a 'regulation' threshold needs a source", file=str(path), feature=i, field="source"
                 )
             types.append(
                 FacilityType(
@@ -120,7 +122,7 @@ class FacilityCatalogue:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and _norm(name) in self._alias
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[FacilityType]:
         return iter(self._types.values())
 
     def __len__(self) -> int:
@@ -191,7 +193,15 @@ def _norm(s: str) -> str:
 @dataclass(frozen=True)
 class FacilityLayer:
     """One source layer to read: a path, and either a fixed ``type`` or a ``type_column`` whose
-    values are resolved through the catalogue; optional name and capacity columns."""
+    values are resolved through the catalogue; optional name and capacity columns.
+
+    ``default_type``: the type of a layer that has no type column (and no type in its file
+    name), e.g. the one ``--type`` of the CLI. CSV tables: points from ``x_column`` /
+    ``y_column`` (default: guessed among lon/lat, longitude/latitude, bujur/lintang, x/y) in
+    ``points_crs`` (default EPSG:4326 for lon/lat names; required for x/y).
+    ``register``: an entry of ``datasets/facility_registers.toml`` — the file is then read
+    from its verbatim form by :func:`jangkau.data.registers.read_register` (``select`` = the
+    regency's rows), and ``capacity_register`` + ``capacity_file`` join capacities by name."""
 
     path: str | os.PathLike[str]
     type: str | None = None
@@ -199,15 +209,109 @@ class FacilityLayer:
     name_column: str | None = None
     capacity_column: str | None = None
     layer: str | None = None
+    default_type: str | None = None
+    x_column: str | None = None
+    y_column: str | None = None
+    points_crs: str | None = None
+    register: str | None = None
+    select: str | None = None
+    capacity_register: str | None = None
+    capacity_file: str | os.PathLike[str] | None = None
+
+    #: Keys a ``[facilities.NAME]`` table of a region file may hold.
+    CONFIG_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"file", "type", "type_column", "name_column", "capacity_column", "layer", "x_column", "y_column",
+         "crs", "register", "select", "capacity_register", "capacity_file",
+         # descriptive keys (recorded, not read): what the layer holds and where it comes from
+         "note", "notes", "source", "types", "capacity_unit_column"})
+
+    @classmethod
+    def from_config(cls, name: str, spec: Mapping[str, Any], resolve: Callable[[str], Path], *,
+                    file: str | None = None) -> FacilityLayer:
+        """A layer from a region file's ``[facilities.NAME]`` table (keys :attr:`CONFIG_KEYS`;
+        ``file`` and ``capacity_file`` are resolved with ``resolve``)."""
+        if not isinstance(spec, Mapping) or "file" not in spec:
+            raise InvalidInputError(f"[facilities.{name}] needs a 'file'", file=file, field=name)
+        extra = sorted(set(spec) - cls.CONFIG_KEYS)
+        if extra:
+            raise InvalidInputError(f"[facilities.{name}] unknown key '{extra[0]}' (known: "
+                                    f"{', '.join(sorted(cls.CONFIG_KEYS))})", file=file, field=extra[0])
+        if bool(spec.get("capacity_register")) != bool(spec.get("capacity_file")):
+            raise InvalidInputError(f"[facilities.{name}] capacity_register and capacity_file go together",
+                                    file=file, field="capacity_register")
+        return cls(path=resolve(str(spec["file"])), type=spec.get("type"), type_column=spec.get("type_column"),
+                   name_column=spec.get("name_column"), capacity_column=spec.get("capacity_column"),
+                   layer=spec.get("layer"), x_column=spec.get("x_column"), y_column=spec.get("y_column"),
+                   points_crs=spec.get("crs"), register=spec.get("register"), select=spec.get("select"),
+                   capacity_register=spec.get("capacity_register"),
+                   capacity_file=resolve(str(spec["capacity_file"])) if spec.get("capacity_file") else None)
 
 
-def _read(path, layer=None) -> gpd.GeoDataFrame:
+def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
+    from .io import read_vector
+
+    return read_vector(path, layer)
+
+
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+_X_GUESSES = ("lon", "longitude", "lng", "long", "bujur", "x", "easting")
+_Y_GUESSES = ("lat", "latitude", "lintang", "y", "northing")
+
+
+def _table_header(path: Path) -> list[str]:
+    """Column names of a delimited table (the separator as OGR's CSV driver detects it:
+    the most frequent of , ; tab | on the first line)."""
     try:
-        from .io import read_vector
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read the table: {exc}", file=str(path)) from None
+    sep = max((",", ";", "\t", "|"), key=first.count)
+    return next(csv.reader([first], delimiter=sep))
 
-        return read_vector(path, layer)
-    except ImportError:  # pragma: no cover - only before the engine reader exists
-        return gpd.read_file(path, layer=layer)
+
+def _read_table(spec: FacilityLayer) -> gpd.GeoDataFrame:
+    """A CSV point table through OGR's CSV driver: points from its x/y (lon/lat) columns; rows
+    without coordinates are kept with no geometry."""
+    path = Path(spec.path)
+    if not path.is_file():
+        raise DataFileError("facility table not found", file=str(path))
+    columns = [c.strip() for c in _table_header(path)]
+    xc = spec.x_column or _guess(columns, _X_GUESSES)
+    yc = spec.y_column or _guess(columns, _Y_GUESSES)
+    for given in (spec.x_column, spec.y_column):
+        if given and given not in columns:
+            raise UnknownColumnError(f"no column '{given}' (columns: {', '.join(columns)})", file=str(path),
+                                     field=given)
+    if xc is None or yc is None:
+        raise UnknownColumnError(
+            "a point table needs coordinate columns (lon/lat, longitude/latitude, bujur/lintang or x/y; or "
+            f"name them with --x-column/--y-column); columns: {', '.join(columns)}", file=str(path))
+    crs = spec.points_crs
+    if crs is None:
+        if xc.lower() == "x" or yc.lower() == "y":
+            raise CrsError("x/y columns need their CRS (e.g. --points-crs EPSG:32748)", file=str(path), field="crs")
+        crs = "EPSG:4326"
+    from .io import read_vector
+
+    return read_vector(path, x=xc, y=yc, crs=crs)
+
+
+def _read_register_layer(spec: FacilityLayer, catalogue: FacilityCatalogue) -> gpd.GeoDataFrame:
+    from .registers import join_capacity, read_register
+
+    assert spec.register is not None
+    fac = read_register(spec.register, spec.path, select=spec.select)
+    unknown = sorted(set(fac["facility_type"]) - {t.type for t in catalogue})
+    if unknown:
+        raise InvalidInputError(f"register '{spec.register}' maps to types not in the facility catalogue: "
+                                f"{', '.join(unknown)}", file=str(spec.path), field="types")
+    if spec.capacity_register:
+        assert spec.capacity_file is not None
+        fac, report = join_capacity(fac, spec.capacity_register, spec.capacity_file)
+        fac.attrs["capacity_matches"] = report
+    fac["synthetic"] = False
+    return fac
 
 
 _NAME_GUESSES = ("name", "nama", "toponim", "toponimi", "namobj")
@@ -228,6 +332,7 @@ def read_facilities(
     catalogue: FacilityCatalogue | None = None,
     region_boundary=None,
     crs: str | None = None,
+    keep_missing: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one or more point layers into one GeoDataFrame with columns ``facility_type`` (catalogue key,
     or the raw value lower-cased when unknown), ``name``, ``capacity`` (NaN when absent),
@@ -237,22 +342,39 @@ def read_facilities(
     ``geometry`` — in ``crs`` (default: EPSG:4326).
 
     Layers given as plain paths get their type from a ``type``/``keterangan``/``jenis``
-    column, else from the file name (e.g. ``..._PUSKESMAS_PT.geojson``). Points without
-    geometry are dropped and reported (see :func:`facility_issues`); facilities outside the
-    region are kept and flagged (people cross borders to use them). Non-point layers raise
-    InvalidInputError naming the file.
+    column, else from the file name (e.g. ``..._PUSKESMAS_PT.geojson``), else the layer's
+    ``default_type``. CSV tables are read as points from their coordinate columns (see
+    :class:`FacilityLayer`); register layers through :mod:`jangkau.data.registers` (they add
+    ``facility_id``, ``register_*`` and ``attr_*`` columns, and ``attrs["capacity_matches"]``).
+    Points without geometry are dropped and reported (see :func:`facility_issues`) unless
+    ``keep_missing`` (then they stay, with no geometry, for :mod:`jangkau.data.facility_qa`);
+    facilities outside the region are kept and flagged (people cross borders to use them).
+    Non-point layers raise InvalidInputError naming the file.
     """
     catalogue = catalogue or FacilityCatalogue.default()
     frames = []
+    capacity_matches = []
+    left_out: dict[str, int] = {}
     for spec in layers:
         if not isinstance(spec, FacilityLayer):
             spec = FacilityLayer(path=spec)
         path = Path(spec.path)
-        gdf = _read(str(path), spec.layer)
+        if spec.register:
+            reg = _read_register_layer(spec, catalogue)
+            if "capacity_matches" in reg.attrs:
+                capacity_matches.append(reg.attrs["capacity_matches"])
+            for k, v in reg.attrs.get("left_out", {}).items():
+                left_out[f"{path.name}: {k}"] = int(v)
+            frames.append(reg.to_crs(crs or "EPSG:4326"))
+            continue
+        if path.suffix.lower() in _TABLE_SUFFIXES:
+            gdf = _read_table(spec)
+        else:
+            gdf = _read(str(path), spec.layer)
         if gdf.crs is None:
             raise InvalidInputError("facility layer has no CRS", file=str(path))
         present = gdf.geometry.notna() & ~gdf.geometry.is_empty
-        types_present = set(shapely.get_type_id(gdf.geometry[present].values).tolist())
+        types_present = set(shapely.get_type_id(np.asarray(gdf.geometry[present].values, dtype=object)).tolist())
         if types_present - {0, 4}:
             raise InvalidInputError("facility layers must be points", file=str(path))
         # Multi-points with one member become points; real multi-points are exploded.
@@ -270,14 +392,23 @@ def read_facilities(
             stem_type = _type_from_filename(path.stem, catalogue)
             if col is not None:
                 types, any_known = _resolve_types(gdf[col], catalogue)
-                # A generic column (e.g. JENIS = KESEHATAN) that resolves to nothing: use the file name.
-                if stem_type and not any_known:
-                    types = np.full(n, stem_type, dtype=object)
+                # A generic column (e.g. JENIS = KESEHATAN) that resolves to nothing: use the file
+                # name, else the layer's default type.
+                fallback = stem_type or (
+                    catalogue.resolve(spec.default_type) or spec.default_type.lower() if spec.default_type else None
+                )
+                if fallback and not any_known:
+                    types = np.full(n, fallback, dtype=object)
             elif stem_type:
                 types = np.full(n, stem_type, dtype=object)
+            elif spec.default_type is not None:
+                t = catalogue.resolve(spec.default_type) or spec.default_type.lower()
+                types = np.full(n, t, dtype=object)
             else:
                 raise InvalidInputError(
-                    "cannot tell the facility type: give type= or type_column=", file=str(path)
+                    "cannot tell the facility type: the layer has no type column; give one type "
+                    "(--type T, or type= in a region file) or name the column (--type-column, type_column=)",
+                    file=str(path),
                 )
         name_col = spec.name_column or _guess(gdf.columns, _NAME_GUESSES)
         if spec.name_column and spec.name_column not in gdf.columns:
@@ -313,23 +444,33 @@ def read_facilities(
         raise InvalidInputError("no facility layers given")
     fac = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=frames[0].crs)
-    missing = fac.geometry.isna() | fac.geometry.is_empty
-    if missing.any():
+    missing: np.ndarray = (fac.geometry.isna() | fac.geometry.is_empty).to_numpy(dtype=bool)
+    if missing.any() and not keep_missing:
         log.warning("%d facilities without geometry dropped", int(missing.sum()))
-    fac.attrs["dropped_without_geometry"] = fac.loc[
-        missing, ["facility_type", "name", "source", "source_index"]
-    ].copy()
-    if missing.any():
+    fac.attrs["dropped_without_geometry"] = (
+        fac.loc[missing, ["facility_type", "name", "source", "source_index"]].copy()
+        if not keep_missing
+        else fac.loc[[], ["facility_type", "name", "source", "source_index"]].copy()
+    )
+    if capacity_matches:
+        fac.attrs["capacity_matches"] = pd.concat(capacity_matches, ignore_index=True)
+    fac.attrs["left_out"] = left_out
+    if missing.any() and not keep_missing:
         fac = fac[~missing].reset_index(drop=True)
-    xy = shapely.get_coordinates(fac.geometry.values)  # one row per facility: all are points now
+        missing = np.zeros(len(fac), dtype=bool)
+    located = ~missing
+    xy = shapely.get_coordinates(np.asarray(fac.geometry.values, dtype=object)[located])  # all points now
     rounded = np.round(xy, 9)
-    key = pd.DataFrame({"type": fac["facility_type"].to_numpy(), "x": rounded[:, 0], "y": rounded[:, 1]})
-    fac["duplicate"] = key.duplicated(keep="first").to_numpy()
-    if fac["duplicate"].any():
-        log.warning("%d duplicate facilities (same type and location)", int(fac["duplicate"].sum()))
-    fac["outside_region"] = False
-    if region_boundary is not None:
-        fac["outside_region"] = ~covered_by(region_boundary, xy[:, 0], xy[:, 1], fac.crs)
+    key = pd.DataFrame({"type": fac["facility_type"].to_numpy()[located], "x": rounded[:, 0], "y": rounded[:, 1]})
+    dup = np.zeros(len(fac), dtype=bool)
+    dup[located] = key.duplicated(keep="first").to_numpy()
+    fac["duplicate"] = dup
+    if dup.any():
+        log.warning("%d duplicate facilities (same type and location)", int(dup.sum()))
+    outside = np.zeros(len(fac), dtype=bool)
+    if region_boundary is not None and located.any():
+        outside[located] = ~covered_by(region_boundary, xy[:, 0], xy[:, 1], fac.crs)
+    fac["outside_region"] = outside
     return fac
 
 
@@ -367,7 +508,7 @@ def covered_by(boundary, x: np.ndarray, y: np.ndarray, crs) -> np.ndarray:
         return _core.locate_points(to_geometry_array(present), x, y) >= 0
     union = shapely.union_all(present)
     shapely.prepare(union)
-    return shapely.covers(union, shapely.points(x, y))
+    return np.asarray(shapely.covers(union, shapely.points(x, y)), dtype=bool)
 
 
 def _type_from_filename(stem: str, catalogue: FacilityCatalogue) -> str | None:

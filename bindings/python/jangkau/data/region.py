@@ -408,17 +408,12 @@ class Region:
 
     def facility_layers(self) -> list:
         """Facility layers declared in the region file (``[facilities.<name>]`` tables with
-        ``file`` and optional ``type``/``type_column``/``name_column``/``capacity_column``)."""
+        ``file`` and the keys of :meth:`~jangkau.data.facilities.FacilityLayer.from_config`, e.g. a
+        verbatim register: ``register``, ``select``, ``capacity_register``, ``capacity_file``)."""
         from .facilities import FacilityLayer
 
-        out = []
-        for name, spec in sorted((self.config.get("facilities") or {}).items()):
-            if not isinstance(spec, dict) or "file" not in spec:
-                raise InvalidInputError(f"[facilities.{name}] needs a 'file'", file=str(self.path), field=name)
-            out.append(FacilityLayer(path=self.resolve(spec["file"]), type=spec.get("type"),
-                                     type_column=spec.get("type_column"), name_column=spec.get("name_column"),
-                                     capacity_column=spec.get("capacity_column"), layer=spec.get("layer")))
-        return out
+        return [FacilityLayer.from_config(name, spec, self.resolve, file=str(self.path))
+                for name, spec in sorted((self.config.get("facilities") or {}).items())]
 
     def road_files(self) -> list[Path]:
         """Road layers declared in the region file (``[roads] file`` or ``files``)."""

@@ -25,6 +25,10 @@ SOURCES = [
     ("Population tables", "see datasets/<region>/ and the region file (year and source per table)", "facts"),
     ("Kota Cilegon facilities and roads (RTRW)", "ziinspiration/webgis_cilegon (DPUTR Kota Cilegon 2016)",
      "unstated"),
+    ("Kab. Serang schools (Kemdikbud register, 2019)", "suryavip/daftar-sekolah-indonesia (jendela.data.kemdikbud.go.id)",
+     "MIT (repository); register's own licence not verified"),
+    ("Banten health facilities (BPJS 2019) and hospital beds", "mzakik10-pixel/Hospital-Allocation-Recomendatiom",
+     "not verified"),
     ("OpenStreetMap", "© OpenStreetMap contributors", "ODbL 1.0"),
 ]
 
@@ -128,6 +132,9 @@ def write_report(result: RunResult, path: Path) -> Path:
         kab = cov[cov["level"] == "kabupaten"]
         parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
 
+    parts.append(facility_qa_section(result))
+    parts.append(coverage_maps_section(result))
+
     access_tables = [k for k in result.tables if k.startswith("access_")]
     if access_tables:
         parts.append("<h2>Road access</h2>")
@@ -182,3 +189,110 @@ def write_report(result: RunResult, path: Path) -> Path:
            f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
     path.write_text(doc, encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------------------------------ facilities
+
+_SCHOOL_TYPES = ("sd", "smp", "sma", "slb")
+
+
+def madrasah_note(result: RunResult) -> str | None:
+    """The run's warning that madrasahs are missing from the school layers, if it has one."""
+    return next((w for w in result.warnings if "madrasah" in w.lower()), None)
+
+
+def facility_qa_section(result: RunResult) -> str:
+    """HTML of the facility quality report: flags per rule and type with their policies, a map
+    of the flagged points, the flags that changed what the run uses (drop / unknown
+    location), and the capacity matches. Empty when the run had no facility QA."""
+    flags = result.tables.get("facility_qa")
+    if flags is None:
+        return ""
+    region = result.region
+    parts = ["<h2>Facility quality checks</h2>",
+             "<p>Rules and policies: docs/facilities.md. Nothing is moved: a flagged point is kept, dropped, or its "
+             "location is treated as unknown (it then counts for no coverage or distance). All flags are in "
+             "facility_qa.csv and facility_qa.geojson.</p>"]
+    parts.append(_table(result.tables.get("facility_qa_summary"), max_rows=60))
+    located = flags.dropna(subset=["lon", "lat"])
+    if len(located):
+        import geopandas as gpd
+
+        kec_m = result.layers["kecamatan"].to_crs(region.working_crs)
+        pts = gpd.GeoDataFrame(located, geometry=gpd.points_from_xy(located["lon"], located["lat"]),
+                               crs="EPSG:4326").to_crs(region.working_crs)
+        strong = pts[pts["policy"] != "keep"]
+        parts.append(f'<img alt="facility QA flags" src="{_map(kec_m, None, "Facilities whose location is not trusted (policy drop or unknown)", points=strong if len(strong) else pts, point_label="flagged point")}">')
+    acted = flags[flags["policy"] != "keep"]
+    parts.append("<h3>Flags that change what the run uses</h3>")
+    parts.append(_table(acted[["rule", "facility_id", "facility_type", "name", "detail", "policy"]], max_rows=60))
+    fac = result.tables.get("facilities")
+    if fac is not None and "location" in fac.columns:
+        counts = fac.groupby(["facility_type", "location"]).size().unstack(fill_value=0).reset_index()
+        parts.append("<h3>Facilities per type and location status</h3>")
+        parts.append(_table(counts))
+    matches = result.tables.get("capacity_matches")
+    if matches is not None and len(matches):
+        parts.append("<h3>Capacity joined by name (hospital beds, usable as 2SFCA supply)</h3>")
+        parts.append(_table(matches))
+    return "\n".join(parts)
+
+
+def coverage_maps_section(result: RunResult) -> str:
+    """HTML maps of straight-line coverage per facility type: the share covered per desa with
+    the uncovered (gap) areas and the facilities, and the population-weighted distance to the
+    nearest facility per kecamatan; the thresholds used with their basis and source; the
+    madrasah caveat wherever school coverage is shown. Empty without coverage."""
+    cov = result.tables.get("coverage")
+    if cov is None:
+        return ""
+    from ..data.facilities import FacilityCatalogue
+
+    region = result.region
+    desa = result.layers["desa"].to_crs(region.working_crs)
+    kec = result.layers["kecamatan"].to_crs(region.working_crs)
+    fac = result.facilities.to_crs(region.working_crs) if result.facilities is not None else None
+    cat = FacilityCatalogue.default()
+    parts = ["<h2>Coverage maps per facility type</h2>"]
+    rows = []
+    note = madrasah_note(result)
+    for t in list(dict.fromkeys(cov["facility_type"])):
+        r = float(cov.loc[cov["facility_type"] == t, "radius_m"].max())
+        ft = cat.get(t) if t in cat else None
+        rows.append({"type": t, "threshold_m": r, "basis": ft.basis.value if ft else "",
+                     "source": (ft.source or ft.note) if ft else ""})
+        parts.append(f"<h3>{html.escape(ft.label if ft else t)} — within {r:,.0f} m</h3>")
+        if t in _SCHOOL_TYPES and note:
+            parts.append(f'<p class="warn">{html.escape(note)}</p>')
+        col = f"coverage_share_{t}_{int(r)}m"
+        pts = fac[fac["facility_type"] == t] if fac is not None else None
+        if col in desa.columns:
+            parts.append(f'<img alt="{html.escape(col)}" src="{_coverage_map(desa, col, result.layers.get(f"gaps_{t}"), pts, t, r, region.working_crs)}">')
+        dcol = f"nearest_distance_m_{t}"
+        if dcol in kec.columns:
+            parts.append(f'<img alt="{html.escape(dcol)}" src="{_map(kec, dcol, f"Mean distance to the nearest {t} (population-weighted)", cmap="magma_r", legend_label="metres")}">')
+        kab = cov[(cov["facility_type"] == t) & (cov["level"] == "kabupaten")]
+        parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
+    parts.append("<h3>Thresholds used</h3>")
+    parts.append(_table(pd.DataFrame(rows)))
+    return "\n".join(parts)
+
+
+def _coverage_map(desa, column: str, gaps, points, ftype: str, radius: float, crs) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    desa.plot(column=column, ax=ax, cmap="RdYlGn", vmin=0.0, vmax=1.0, legend=True, edgecolor="white",
+              linewidth=0.2, missing_kwds={"color": "lightgrey", "label": "unknown"},
+              legend_kwds={"label": "share of people covered", "shrink": 0.7})
+    if gaps is not None and len(gaps):
+        gaps.to_crs(crs).plot(ax=ax, facecolor="none", edgecolor="black", linewidth=0.4, hatch="///")
+    if points is not None and len(points):
+        points.plot(ax=ax, color="navy", markersize=6, marker="o", label=f"{ftype} ({len(points)})")
+        ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(f"{ftype}: share within {radius:,.0f} m per desa (hatched: gaps)", fontsize=11)
+    ax.set_axis_off()
+    return _png(fig)
