@@ -87,7 +87,7 @@ struct NodeIndex {
   // Location of `ref`, or an undefined Location when absent.
   osmium::Location find(std::int64_t ref) const {
     const auto it = std::lower_bound(id.begin(), id.end(), ref);
-    if (it == id.end() || *it != ref) return {};
+    if (it == id.end() || *it != ref) return osmium::Location{};
     return location[static_cast<std::size_t>(it - id.begin())];
   }
 };
