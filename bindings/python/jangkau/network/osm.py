@@ -96,8 +96,8 @@ def osm_window(boundary: Any, margin_m: float = DEFAULT_MARGIN_M) -> Window:
         b = [float(v) for v in boundary]
         if len(b) != 4:
             raise InvalidInputError("a window is (min_lon, min_lat, max_lon, max_lat)", field="window")
-        geoms = gpd.GeoSeries([shapely.box(*b)], crs="EPSG:4326")
-    geoms = geoms[~geoms.is_empty & geoms.notna()]
+        geoms = gpd.GeoSeries([shapely.box(b[0], b[1], b[2], b[3])], crs="EPSG:4326")
+    geoms = gpd.GeoSeries(geoms[~geoms.is_empty & geoms.notna()])
     if geoms.empty:
         raise InvalidInputError("the boundary is empty", field="boundary")
     lon0, lat0, lon1, lat1 = geoms.total_bounds
@@ -267,7 +267,7 @@ def _write_cut(folder: Path, cut: OsmCut, manifest: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v) for k, v in _core.road_network_arrays(cut.roads._core).items()}
     with atomic_output(folder / "roads.npz", "wb") as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]
     fac = cut.facilities
     with atomic_output(folder / "facilities.parquet", "wb") as f:
         fac.to_parquet(f)
@@ -350,8 +350,8 @@ def _classify(tags: dict[str, str], known: set[str]) -> tuple[str | None, str]:
     for pattern, kind in _NAME_RULES:
         if name and pattern.match(name) and kind in known:
             return kind, f"name '{pattern.pattern}'"
-    kind, why = _tag_type(tags)
-    return (kind, why) if kind in known else (None, why)
+    tag_kind, why = _tag_type(tags)
+    return (tag_kind, why) if tag_kind in known else (None, why)
 
 
 def osm_facilities(features: dict) -> gpd.GeoDataFrame:
