@@ -306,3 +306,56 @@ def test_osm_facilities_ways_become_points_inside(roads_dir: Path) -> None:
     # schools and hospitals of Monaco are found and typed
     assert (fac["amenity"] == "school").sum() > 0
     assert set(fac.loc[fac["amenity"] == "hospital", "facility_type"]) <= {"rumah_sakit"}
+
+
+def _shifted_osm(src: Path, out: Path, lon: float, lat: float, facilities: list[tuple[str, str, float, float]]) -> Path:
+    """A real extract moved to (lon, lat) (its south-west corner), as OSM XML, with facility
+    nodes added at offsets from that corner (sorted ids kept: they follow the file's nodes)."""
+    import re
+
+    xml = subprocess.run(["osmium", "cat", "-f", "osm", str(src)], check=True, capture_output=True,
+                         text=True).stdout
+    lats = [float(v) for v in re.findall(r' lat="([-0-9.]+)"', xml)]
+    lons = [float(v) for v in re.findall(r' lon="([-0-9.]+)"', xml)]
+    dlat, dlon = lat - min(lats), lon - min(lons)
+    xml = re.sub(r' lat="([-0-9.]+)"', lambda m: f' lat="{float(m.group(1)) + dlat:.7f}"', xml)
+    xml = re.sub(r' lon="([-0-9.]+)"', lambda m: f' lon="{float(m.group(1)) + dlon:.7f}"', xml)
+    extra = "".join(
+        f'  <node id="{900000000 + i}" version="1" lat="{lat + dy:.7f}" lon="{lon + dx:.7f}">'
+        f'<tag k="amenity" v="{amenity}"/><tag k="name" v="{name}"/></node>\n'
+        for i, (name, amenity, dx, dy) in enumerate(facilities))
+    first_way = xml.index("  <way ")
+    out.write_text(xml[:first_way] + extra + xml[first_way:])
+    return out
+
+
+def test_cli_access_with_roads_and_facilities_from_one_osm_extract(data_dir: Path, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """`jangkau access serang --roads X.osm --facilities X.osm`: roads and puskesmas cut out of one
+    extract (a real network moved into Kabupaten Serang), cached, as a user runs it."""
+    import pandas as pd_
+
+    from jangkau.cli import main
+
+    monkeypatch.setenv("JANGKAU_CACHE", str(tmp_path / "cache"))
+    osm = _shifted_osm(data_dir / "roads" / "osm_bayfront_singapore_valhalla.osm.pbf", tmp_path / "serang.osm",
+                       106.15, -6.10, [("Puskesmas Uji", "clinic", 0.010, 0.010), ("SD Negeri 1 Uji", "school", 0.012,
+                                                                                    0.008)])
+    out = tmp_path / "access.csv"
+    args = ["--data", str(data_dir), "-q", "access", "serang", "--roads", str(osm), "--facilities", str(osm),
+            "--type", "puskesmas", "--demand", "centroids", "--max-snap", "20000", "-o", str(out)]
+    assert main(args) == 0
+    table = pd_.read_csv(out)
+    assert len(table) == 29  # every kecamatan of Kabupaten Serang
+    cuts = [p for p in (tmp_path / "cache" / "osm_cuts").iterdir() if p.is_dir()]
+    assert len(cuts) == 1
+    manifest = __import__("json").loads((cuts[0] / "manifest.json").read_text())
+    assert manifest["extract"]["path"] == str(osm.resolve())
+    assert manifest["margin_m"] == 10000.0
+    fac = __import__("geopandas").read_parquet(cuts[0] / "facilities.parquet")
+    assert set(fac["facility_type"].dropna()) >= {"puskesmas", "sd"}
+    assert set(fac.loc[fac["facility_type"] == "puskesmas", "osm_id"]) == {"n900000000"}
+    # the second run reads the cut from the cache (same result)
+    out2 = tmp_path / "access2.csv"
+    assert main(args[:-1] + [str(out2)]) == 0
+    assert out.read_bytes() == out2.read_bytes()

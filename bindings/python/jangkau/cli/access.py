@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     layers = []
     for f in args.facilities:
         if f.lower().endswith((".osm.pbf", ".osm")):  # OSM facilities of the region (cached cut)
-            layers.append(FacilityLayer(path=osm_facility_layer(f, boundary, tmp.name), type_column="facility_type",
+            layers.append(FacilityLayer(path=osm_facility_layer(f, boundary, tmp.name, crs=region.working_crs),
+                                        type_column="facility_type",
                                         name_column="name"))
         else:
             layers.append(FacilityLayer(path=f, type_column=args.type_column, capacity_column=args.capacity_column))

@@ -402,15 +402,16 @@ def osm_facilities(features: dict) -> gpd.GeoDataFrame:
                             gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 
-def osm_facility_layer(path: PathLike, boundary: Any, folder: PathLike, *,
-                       margin_m: float = DEFAULT_MARGIN_M) -> Path:
+def osm_facility_layer(path: PathLike, boundary: Any, folder: PathLike, *, margin_m: float = DEFAULT_MARGIN_M,
+                       crs: str | None = None) -> Path:
     """The typed OSM facilities of a region (:func:`cut_osm`, cached) written as a GeoJSON point
     layer ``folder/osm_facilities.geojson`` with ``facility_type``, ``name`` and ``osm_id``
     columns, for :func:`jangkau.data.facilities.read_facilities` (``type_column=
-    "facility_type"``); candidates no rule types are left out. Returns the file's path."""
+    "facility_type"``); candidates no rule types are left out. Give the ``crs`` of the road cut to
+    share its cache entry. Returns the file's path."""
     from ..data.io import write
 
-    cut = cut_osm(path, boundary, margin_m=margin_m)
+    cut = cut_osm(path, boundary, margin_m=margin_m, crs=crs)
     fac = cut.facilities
     fac = fac[fac["facility_type"].notna()]
     cols = [c for c in ("osm_id", "facility_type", "name", "amenity", "healthcare", "match") if c in fac.columns]
