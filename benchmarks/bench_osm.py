@@ -129,6 +129,32 @@ print(json.dumps({"read_s": time.perf_counter() - t0, "nodes": len(nodes), "edge
 """
 
 
+def small_extracts(data: Path) -> None:
+    """Whole-file reads of the real extracts: GDAL's OSM driver (from_osm) against the windowed
+    reader with no window, best of three, same process; the graphs must be equal."""
+    import numpy as np
+
+    from jangkau.network.osm import read_osm_window
+    from jangkau.network.roads import RoadNetwork
+
+    print("whole small real extracts (best of 3, one process):", flush=True)
+    for name, crs in [("osm_bayfront_singapore_valhalla.osm.pbf", "EPSG:32648"),
+                      ("osm_liechtenstein_valhalla.osm.pbf", "EPSG:32632"),
+                      ("osm_monaco_osrm-backend.osm.pbf", "EPSG:32632")]:
+        path = data / "roads" / name
+        tg, tj = [], []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            g = RoadNetwork.from_osm(path, crs)
+            tg.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            j = read_osm_window(path, None, crs=crs).roads
+            tj.append(time.perf_counter() - t0)
+        assert np.array_equal(g.edge_feature, j.edge_feature) and np.array_equal(g.edge_to, j.edge_to)
+        print(f"  {name:<42} GDAL {min(tg):6.3f} s  jangkau {min(tj):6.3f} s  ratio {min(tg) / min(tj):5.2f}x  "
+              f"({j.edge_count} edges; load {os.getloadavg()[0]:.1f})", flush=True)
+
+
 def line(name: str, r: dict, extra: str = "") -> None:
     print(f"  {name:<22} wall {r['wall_s']:8.1f} s  cpu {r['cpu_s']:8.1f} s  peak RSS {r['peak_rss_gb']:6.2f} GB  "
           f"load {r['load'][0]:.1f}->{r['load'][1]:.1f}  {extra}", flush=True)
@@ -144,6 +170,7 @@ def main() -> int:
 
     py = sys.executable
     data = _data_dir()
+    small_extracts(data)
     boundary = data / "boundaries" / "hdx_bps2020_desa_3604_kab_serang.geojson"
     pbf = generate(args.nodes, args.seed)
     meta = json.loads(pbf.with_suffix(".json").read_text()) if pbf.with_suffix(".json").is_file() else {}
