@@ -69,13 +69,16 @@ def generate(nodes: int, seed: int) -> Path:
     cmd = [str(exe), str(tmp), str(nodes), str(seed), str(roads / "osm_liechtenstein_valhalla.osm.pbf"),
            str(roads / "osm_monaco_osrm-backend.osm.pbf")]
     print("generating:", " ".join(cmd), flush=True)
-    t0 = time.perf_counter()
     r = measure(cmd)
     os.replace(tmp, out)
     print(f"  {r['wall_s']:.1f} s, {out.stat().st_size / 1e9:.2f} GB: {r['stdout'].strip()}", flush=True)
-    (out.with_suffix(".json")).write_text(r["stdout"])
-    del t0
+    _counts_file(out).write_text(r["stdout"])
     return out
+
+
+def _counts_file(pbf: Path) -> Path:
+    """The generator's printed counts, kept beside the extract."""
+    return pbf.with_name(pbf.name.replace(".osm.pbf", ".counts.json"))
 
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:
@@ -173,7 +176,7 @@ def main() -> int:
     small_extracts(data)
     boundary = data / "boundaries" / "hdx_bps2020_desa_3604_kab_serang.geojson"
     pbf = generate(args.nodes, args.seed)
-    meta = json.loads(pbf.with_suffix(".json").read_text()) if pbf.with_suffix(".json").is_file() else {}
+    meta = json.loads(_counts_file(pbf).read_text()) if _counts_file(pbf).is_file() else {}
     print(f"extract {pbf} ({pbf.stat().st_size / 1e9:.2f} GB; {meta}); {os.cpu_count()} CPUs", flush=True)
 
     cache = Path(tempfile.mkdtemp(prefix="cuts-", dir=BENCH))
