@@ -158,6 +158,7 @@ py::dict stats_dict(const OsmReadStats& s) {
   d["ways"] = s.ways;
   d["window_nodes"] = s.window_nodes;
   d["road_ways"] = s.road_ways;
+  d["halo_nodes"] = s.halo_nodes;
   d["outside_nodes"] = s.outside_nodes;
   d["sorted"] = s.sorted;
   d["pass1_s"] = s.pass1_s;
@@ -172,13 +173,14 @@ void bind_osm_reader(py::module_& m) {
       "read_osm_window",
       [](const std::string& path, const SpeedTable& speeds, const std::vector<std::string>& classes,
          const std::string& crs, bool honour_access, py::object window, int threads, bool facilities,
-         py::object progress) {
+         py::object progress, double halo_deg) {
         OsmWindowOptions o;
         o.roads.classes = classes;
         o.roads.crs = crs;
         o.roads.honour_access = honour_access;
         o.threads = threads;
         o.facilities = facilities;
+        o.halo_deg = halo_deg;
         if (!window.is_none()) {
           const auto w = window.cast<std::vector<double>>();
           if (w.size() != 4) throw InvalidInputError("window must be (min_lon, min_lat, max_lon, max_lat)");
@@ -196,7 +198,7 @@ void bind_osm_reader(py::module_& m) {
       },
       py::arg("path"), py::arg("speeds"), py::arg("classes"), py::arg("crs"), py::arg("honour_access") = true,
       py::arg("window") = py::none(), py::arg("threads") = 0, py::arg("facilities") = true,
-      py::arg("progress") = py::none(),
+      py::arg("progress") = py::none(), py::arg("halo_deg") = 0.1,
       "Reads the roads (a RoadNetwork), the facility candidates (a dict of arrays) and the read statistics "
       "of a lon/lat window (min_lon, min_lat, max_lon, max_lat; None = the whole file) of an OSM file "
       "(io/osm_reader.hpp).");

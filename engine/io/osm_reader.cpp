@@ -97,6 +97,9 @@ class Scanner {
   Scanner(const std::string& path, const SpeedTable& speeds, const OsmWindowOptions& options,
           std::vector<std::uint8_t> selected)
       : m_path(path), m_speeds(speeds), m_options(options), m_selected(std::move(selected)) {
+    const double h = std::max(0.0, options.halo_deg);
+    m_halo = {options.window.min_lon - h, options.window.min_lat - h, options.window.max_lon + h,
+              options.window.max_lat + h};
     for (const auto& p : options.facility_name_prefixes) {
       if (p.empty()) continue;
       m_prefixes.push_back(lower_trim(p) + (p.back() == ' ' ? " " : ""));  // "sd ": the word SD
@@ -105,6 +108,7 @@ class Scanner {
 
   OsmReadStats stats;
   NodeIndex window;  // nodes inside the window
+  NodeIndex halo;    // nodes in the ring around it (locations only)
   std::vector<KeptWay> roads;
   std::vector<std::int64_t> refs;          // node refs of kept roads and facility ways
   std::vector<std::int64_t> excluded;      // closed to motor vehicles
@@ -127,7 +131,15 @@ class Scanner {
       throw InvalidInputError("the OSM file holds a node after a way: sort it first (osmium sort)",
                               {m_path, id, "node"});
     const osmium::Location loc = n.location();
-    if (!loc.valid() || !m_options.window.contains(loc.lon_without_check(), loc.lat_without_check())) return;
+    if (!loc.valid()) return;
+    const double lon = loc.lon_without_check(), lat = loc.lat_without_check();
+    if (!m_options.window.contains(lon, lat)) {
+      if (m_halo.contains(lon, lat)) {
+        halo.id.push_back(id);
+        halo.location.push_back(loc);
+      }
+      return;
+    }
     window.id.push_back(id);
     window.location.push_back(loc);
     if (m_options.facilities && !n.tags().empty() && is_facility(n.tags())) {
@@ -140,6 +152,7 @@ class Scanner {
     if (!m_seen_way) {
       m_seen_way = true;
       window.sort_if_needed();
+      halo.sort_if_needed();
     }
     ++stats.ways;
     if (w.tags().empty()) return;
@@ -210,6 +223,7 @@ class Scanner {
   const OsmWindowOptions& m_options;
   std::vector<std::uint8_t> m_selected;
   std::vector<std::string> m_prefixes;
+  LonLatBox m_halo;
   std::int64_t m_last_node = std::numeric_limits<std::int64_t>::min();
   bool m_seen_way = false;
 };
@@ -283,13 +297,15 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
                             return true;
                           });
   scan.window.sort_if_needed();
+  scan.halo.sort_if_needed();
   scan.stats.window_nodes = static_cast<std::int64_t>(scan.window.id.size());
+  scan.stats.halo_nodes = static_cast<std::int64_t>(scan.halo.id.size());
   scan.stats.pass1_s = detail::seconds_since(t0);
 
   // Pass 2: nodes of kept ways outside the window.
   std::vector<std::int64_t> needed;
   for (auto r : scan.refs)
-    if (!scan.window.contains(r)) needed.push_back(r);
+    if (!scan.window.contains(r) && !scan.halo.contains(r)) needed.push_back(r);
   std::sort(needed.begin(), needed.end());
   needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
   detail::NodeIndex outside;
@@ -326,6 +342,7 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
 
   auto locate = [&](std::int64_t ref) {
     osmium::Location loc = scan.window.find(ref);
+    if (!loc.valid()) loc = scan.halo.find(ref);
     if (!loc.valid()) loc = outside.find(ref);
     return loc;
   };

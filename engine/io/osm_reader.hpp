@@ -6,9 +6,11 @@
 //   pass 1  nodes: keep the id and location of every node inside the window (sorted arrays,
 //           12 bytes per node, no database); ways: keep every way of a selected highway class
 //           (and every facility way) with at least one node inside the window, whole.
-//   pass 2  nodes only: the locations of the nodes of kept ways that lie outside the window
-//           (a merge walk over the sorted id list; the pass stops at the first way of a sorted
-//           file).
+//           The locations of nodes in a ring around the window (OsmWindowOptions::halo_deg)
+//           are kept too, for the parts of kept ways outside the window.
+//   pass 2  nodes only, and only when a kept way has a node beyond the ring: their locations
+//           (a merge walk over the sorted id list; the pass stops after the last needed id, or
+//           at the first way of a sorted file).
 //
 // libosmium decodes the file's blocks on a thread pool of its own (both cores); the calling
 // thread filters. The tag rules are those of read_osm_roads (io/roads.hpp), so the road lines
@@ -47,6 +49,10 @@ struct OsmWindowOptions {
   /// The window: ways with at least one node inside it are read whole. Callers grow the region's
   /// box by a margin first (Python: 10 km). DEFAULT: the whole world.
   LonLatBox window;
+  /// Width of a ring around the window, degrees, whose node locations pass 1 keeps as well (but
+  /// which selects no way): the nodes of ways crossing the window's edge are mostly there, and
+  /// pass 2 runs only for those that are not. DEFAULT: 0.1° (about 11 km at the equator).
+  double halo_deg = 0.1;
   /// Decoding threads (libosmium's pool). DEFAULT: 0 — one per hardware thread.
   int threads = 0;
   /// Collect facility candidates (see OsmFeatures). DEFAULT: true.
@@ -89,7 +95,8 @@ struct OsmReadStats {
   std::int64_t ways = 0;              ///< ways in the file
   std::int64_t window_nodes = 0;      ///< nodes inside the window (held in memory)
   std::int64_t road_ways = 0;         ///< ways of a selected class with a node in the window
-  std::int64_t outside_nodes = 0;     ///< nodes outside the window fetched in pass 2
+  std::int64_t halo_nodes = 0;        ///< nodes in the ring around the window (held in memory)
+  std::int64_t outside_nodes = 0;     ///< nodes beyond the ring fetched in pass 2 (0: no pass 2)
   bool sorted = true;                 ///< the file was sorted (nodes by id, then ways)
   double pass1_s = 0, pass2_s = 0;    ///< wall time of the two passes, seconds
 };

@@ -58,12 +58,13 @@ def node_set(net: RoadNetwork, keep: np.ndarray) -> set:
     return set(zip(x[keep].tolist(), y[keep].tolist(), strict=True))
 
 
+@pytest.mark.parametrize("halo", [0.0, 0.1])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_window_equals_whole_file_cut_afterwards(roads_dir: Path, name: str) -> None:
+def test_window_equals_whole_file_cut_afterwards(roads_dir: Path, name: str, halo: float) -> None:
     crs, w = CASES[name]
     path = roads_dir / name
     whole = read_osm_window(path, None, crs=crs).roads
-    cut = read_osm_window(path, w, crs=crs)
+    cut = read_osm_window(path, w, crs=crs, halo_deg=halo)
     net = cut.roads
     assert 0 < net.edge_count < whole.edge_count
     kw, kc = inside(whole, w), inside(net, w)
@@ -73,7 +74,11 @@ def test_window_equals_whole_file_cut_afterwards(roads_dir: Path, name: str) -> 
     assert edge_table(whole, kw) == edge_table(net, kc)
     # the reader's statistics describe the two passes
     s = cut.stats
-    assert s["sorted"] and s["window_nodes"] > 0 and s["road_ways"] > 0 and s["outside_nodes"] > 0
+    assert s["sorted"] and s["window_nodes"] > 0 and s["road_ways"] > 0
+    if halo == 0.0:  # every node of a crossing way outside the window comes from pass 2
+        assert s["halo_nodes"] == 0 and s["outside_nodes"] > 0
+    else:  # a ring of 0.1 degrees holds them all in these extracts: no pass 2
+        assert s["halo_nodes"] > 0 and s["outside_nodes"] == 0 and s["pass2_s"] < 1e-3
     assert s["nodes"] == _osmium_count(path, "n") and s["ways"] == _osmium_count(path, "w")
 
 
@@ -122,7 +127,7 @@ def test_window_equals_osmium_extract_complete_ways_then_gdal(roads_dir: Path, n
     subprocess.run(["osmium", "extract", "-s", "complete_ways", "-b", ",".join(f"{v:.7f}" for v in w), "-o",
                     str(ext), "--overwrite", str(path)], check=True, capture_output=True)
     ref = RoadNetwork.from_osm(ext, crs)
-    net = read_osm_window(path, w, crs=crs).roads
+    net = read_osm_window(path, w, crs=crs, halo_deg=0.0).roads
     assert net.node_count == ref.node_count and net.edge_count == ref.edge_count
     np.testing.assert_array_equal(net.edge_feature, ref.edge_feature)
     np.testing.assert_array_equal(net.edge_from, ref.edge_from)

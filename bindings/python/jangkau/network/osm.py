@@ -143,16 +143,19 @@ def read_osm_window(
     honour_access: bool = True,
     threads: int = 0,
     progress: Callable[[str, int, int], Any] | None = None,
+    halo_deg: float = 0.1,
 ) -> OsmCut:
     """Read the roads and facility candidates of ``window`` (lon/lat; None = the whole file)
     out of an OSM file with the engine's streaming reader, without any cache. ``crs``: the
     metric output CRS (default: the UTM zone of the window's centre). Other arguments as
-    :meth:`RoadNetwork.from_osm`. Raises DataFileError (missing/corrupt file),
+    :meth:`RoadNetwork.from_osm`. ``halo_deg``: the ring around the window whose node locations
+    the first pass keeps too (the second pass runs only for nodes beyond it); it changes the
+    work, never the result. Raises DataFileError (missing/corrupt file),
     InvalidInputError (no road of the classes in the window, unsorted file, bad window)."""
     speeds = _speeds(speed_table)
     core, feats, stats = _core.read_osm_window(
         str(path), speeds, list(classes) if classes is not None else [], crs or "", bool(honour_access),
-        None if window is None else [float(v) for v in window], int(threads), True, progress)
+        None if window is None else [float(v) for v in window], int(threads), True, progress, float(halo_deg))
     net = RoadNetwork(core, [str(path)])
     net._warn_skipped()
     return OsmCut(roads=net, facilities=osm_facilities(feats), window=window, stats=dict(stats))
