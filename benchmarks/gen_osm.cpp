@@ -129,7 +129,7 @@ Extract load(const std::string& path) {
     for (auto& m : e.rels[i].members) {
       const std::int64_t k = m.type == osmium::item_type::node  ? node_of(m.ref)
                              : m.type == osmium::item_type::way ? way_of(m.ref)
-                                                                 : rel_of(m.ref);
+                                                                : rel_of(m.ref);
       if (k >= 0) members.push_back({m.type, k, m.role});
     }
     e.rels[i].members = std::move(members);
@@ -146,7 +146,9 @@ struct Tile {
 
 constexpr std::int64_t kNodeStride = 1'000'000, kWayStride = 100'000, kRelStride = 1'000;
 
-osmium::Timestamp stamp(std::int64_t id) { return osmium::Timestamp{static_cast<uint32_t>(1'400'000'000 + id % 300'000'000)}; }
+osmium::Timestamp stamp(std::int64_t id) {
+  return osmium::Timestamp{static_cast<uint32_t>(1'400'000'000 + id % 300'000'000)};
+}
 
 template <class B>
 void add_tags(B& parent, const std::vector<Tag>& tags) {
@@ -252,8 +254,10 @@ std::vector<Tag> building_tags(double draw, std::int64_t n) {
   if (draw < 0.90) return {{"building", "yes"}};
   if (draw < 0.96) return {{"building", "house"}};
   if (draw < 0.98) return {{"building", "residential"}};
-  if (draw < 0.985) return {{"building", "school"}, {"amenity", "school"}, {"name", "SD Negeri " + std::to_string(n % 997)}};
-  if (draw < 0.987) return {{"building", "yes"}, {"amenity", "clinic"}, {"name", "Puskesmas " + std::to_string(n % 499)}};
+  if (draw < 0.985)
+    return {{"building", "school"}, {"amenity", "school"}, {"name", "SD Negeri " + std::to_string(n % 997)}};
+  if (draw < 0.987)
+    return {{"building", "yes"}, {"amenity", "clinic"}, {"name", "Puskesmas " + std::to_string(n % 499)}};
   if (draw < 0.995) return {{"building", "yes"}, {"amenity", "place_of_worship"}, {"religion", "muslim"}};
   return {{"building", "commercial"}, {"shop", "convenience"}};
 }
@@ -344,7 +348,7 @@ int main(int argc, char** argv) {
           for (const auto& m : r.members) {
             const std::int64_t ref = m.type == osmium::item_type::node  ? t.node_base + m.ref
                                      : m.type == osmium::item_type::way ? t.way_base + m.ref
-                                                                         : t.rel_base + m.ref;
+                                                                        : t.rel_base + m.ref;
             mb.add_member(m.type, ref, m.role);
           }
         }
@@ -355,9 +359,10 @@ int main(int argc, char** argv) {
       ++n_rels;
     }
   out.close();
-  std::printf("{\"nodes\": %lld, \"ways\": %lld, \"relations\": %lld, \"tiles\": %zu, \"urban_tiles\": %d, "
-              "\"buildings\": %lld}\n",
-              static_cast<long long>(n_nodes), static_cast<long long>(n_ways), static_cast<long long>(n_rels),
-              tiles.size(), urban_tiles, static_cast<long long>(buildings));
+  std::printf(
+      "{\"nodes\": %lld, \"ways\": %lld, \"relations\": %lld, \"tiles\": %zu, \"urban_tiles\": %d, "
+      "\"buildings\": %lld}\n",
+      static_cast<long long>(n_nodes), static_cast<long long>(n_ways), static_cast<long long>(n_rels), tiles.size(),
+      urban_tiles, static_cast<long long>(buildings));
   return 0;
 }

@@ -1,6 +1,8 @@
 // Binds io/osm_reader.hpp: the windowed OSM reader, and the array form of a RoadNetwork that
 // the cache of cuts (jangkau.network.osm) writes and reads back.
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "bind.hpp"
 #include "core/error.hpp"
@@ -38,42 +40,29 @@ std::vector<T> array_from(const py::dict& d, const char* key) {
   return vector_from<T>(d[key].cast<py::array_t<T, py::array::forcecast>>());
 }
 
-// Every array of a RoadNetwork (the CSR graphs are rebuilt from the edge list on load).
+// Calls f(key, vector) for every array of a RoadNetwork, in one fixed order: the one list that
+// both directions of the cache format use (the CSR graphs are rebuilt from the edge list).
+template <class Net, class F>
+void for_each_array(Net& n, F&& f) {
+  f("node_x", n.node_x), f("node_y", n.node_y), f("node_lon", n.node_lon), f("node_lat", n.node_lat);
+  f("edge_from", n.edge_from), f("edge_to", n.edge_to), f("edge_twin", n.edge_twin), f("edge_piece", n.edge_piece);
+  f("edge_length_m", n.edge_length_m), f("edge_speed_kmh", n.edge_speed_kmh), f("edge_time_s", n.edge_time_s);
+  f("edge_class", n.edge_class), f("edge_line", n.edge_line), f("edge_feature", n.edge_feature);
+  f("edge_layer", n.edge_layer);
+  f("geometry_x", n.edge_geometry.x), f("geometry_y", n.edge_geometry.y);
+  f("geometry_ring_offsets", n.edge_geometry.ring_offsets), f("geometry_part_offsets", n.edge_geometry.part_offsets);
+  f("geometry_geom_offsets", n.edge_geometry.geom_offsets);
+  f("join_x", n.joins.x), f("join_y", n.joins.y), f("join_distance_m", n.joins.distance_m);
+  f("join_line_a", n.joins.line_a), f("join_line_b", n.joins.line_b), f("join_lon", n.join_lon);
+  f("join_lat", n.join_lat), f("line_feature", n.line_feature), f("line_layer", n.line_layer);
+  f("excluded_feature", n.excluded_feature), f("skipped_layer", n.skipped.layer);
+  f("skipped_feature", n.skipped.feature);
+}
+
 py::dict network_arrays(const RoadNetwork& n) {
   py::dict d;
-  d["node_x"] = copy_numpy(n.node_x);
-  d["node_y"] = copy_numpy(n.node_y);
-  d["node_lon"] = copy_numpy(n.node_lon);
-  d["node_lat"] = copy_numpy(n.node_lat);
-  d["edge_from"] = copy_numpy(n.edge_from);
-  d["edge_to"] = copy_numpy(n.edge_to);
-  d["edge_twin"] = copy_numpy(n.edge_twin);
-  d["edge_piece"] = copy_numpy(n.edge_piece);
-  d["edge_length_m"] = copy_numpy(n.edge_length_m);
-  d["edge_speed_kmh"] = copy_numpy(n.edge_speed_kmh);
-  d["edge_time_s"] = copy_numpy(n.edge_time_s);
-  d["edge_class"] = copy_numpy(n.edge_class);
-  d["edge_line"] = copy_numpy(n.edge_line);
-  d["edge_feature"] = copy_numpy(n.edge_feature);
-  d["edge_layer"] = copy_numpy(n.edge_layer);
-  d["geometry_x"] = copy_numpy(n.edge_geometry.x);
-  d["geometry_y"] = copy_numpy(n.edge_geometry.y);
-  d["geometry_ring_offsets"] = copy_numpy(n.edge_geometry.ring_offsets);
-  d["geometry_part_offsets"] = copy_numpy(n.edge_geometry.part_offsets);
-  d["geometry_geom_offsets"] = copy_numpy(n.edge_geometry.geom_offsets);
+  for_each_array(n, [&](const char* key, const auto& v) { d[key] = copy_numpy(v); });
   d["join_kind"] = codes_of(n.joins.kind);
-  d["join_x"] = copy_numpy(n.joins.x);
-  d["join_y"] = copy_numpy(n.joins.y);
-  d["join_distance_m"] = copy_numpy(n.joins.distance_m);
-  d["join_line_a"] = copy_numpy(n.joins.line_a);
-  d["join_line_b"] = copy_numpy(n.joins.line_b);
-  d["join_lon"] = copy_numpy(n.join_lon);
-  d["join_lat"] = copy_numpy(n.join_lat);
-  d["line_feature"] = copy_numpy(n.line_feature);
-  d["line_layer"] = copy_numpy(n.line_layer);
-  d["excluded_feature"] = copy_numpy(n.excluded_feature);
-  d["skipped_layer"] = copy_numpy(n.skipped.layer);
-  d["skipped_feature"] = copy_numpy(n.skipped.feature);
   d["skipped_reason"] = codes_of(n.skipped.reason);
   return d;
 }
@@ -82,40 +71,11 @@ RoadNetwork network_from_arrays(const py::dict& d, const std::string& crs, const
   RoadNetwork n;
   n.crs = crs;
   n.class_names = classes;
-  n.node_x = array_from<double>(d, "node_x");
-  n.node_y = array_from<double>(d, "node_y");
-  n.node_lon = array_from<double>(d, "node_lon");
-  n.node_lat = array_from<double>(d, "node_lat");
-  n.edge_from = array_from<std::int64_t>(d, "edge_from");
-  n.edge_to = array_from<std::int64_t>(d, "edge_to");
-  n.edge_twin = array_from<std::int64_t>(d, "edge_twin");
-  n.edge_piece = array_from<std::int64_t>(d, "edge_piece");
-  n.edge_length_m = array_from<double>(d, "edge_length_m");
-  n.edge_speed_kmh = array_from<double>(d, "edge_speed_kmh");
-  n.edge_time_s = array_from<double>(d, "edge_time_s");
-  n.edge_class = array_from<std::int32_t>(d, "edge_class");
-  n.edge_line = array_from<std::int64_t>(d, "edge_line");
-  n.edge_feature = array_from<std::int64_t>(d, "edge_feature");
-  n.edge_layer = array_from<std::int32_t>(d, "edge_layer");
+  for_each_array(n, [&](const char* key, auto& v) {
+    v = array_from<typename std::remove_reference_t<decltype(v)>::value_type>(d, key);
+  });
   n.edge_geometry.kind = GeometryKind::Line;
-  n.edge_geometry.x = array_from<double>(d, "geometry_x");
-  n.edge_geometry.y = array_from<double>(d, "geometry_y");
-  n.edge_geometry.ring_offsets = array_from<std::int64_t>(d, "geometry_ring_offsets");
-  n.edge_geometry.part_offsets = array_from<std::int64_t>(d, "geometry_part_offsets");
-  n.edge_geometry.geom_offsets = array_from<std::int64_t>(d, "geometry_geom_offsets");
   n.joins.kind = enums_from<JoinKind>(d, "join_kind", 4);
-  n.joins.x = array_from<double>(d, "join_x");
-  n.joins.y = array_from<double>(d, "join_y");
-  n.joins.distance_m = array_from<double>(d, "join_distance_m");
-  n.joins.line_a = array_from<std::int64_t>(d, "join_line_a");
-  n.joins.line_b = array_from<std::int64_t>(d, "join_line_b");
-  n.join_lon = array_from<double>(d, "join_lon");
-  n.join_lat = array_from<double>(d, "join_lat");
-  n.line_feature = array_from<std::int64_t>(d, "line_feature");
-  n.line_layer = array_from<std::int32_t>(d, "line_layer");
-  n.excluded_feature = array_from<std::int64_t>(d, "excluded_feature");
-  n.skipped.layer = array_from<std::int32_t>(d, "skipped_layer");
-  n.skipped.feature = array_from<std::int64_t>(d, "skipped_feature");
   n.skipped.reason = enums_from<SkipReason>(d, "skipped_reason", 3);
   const std::size_t m = n.edge_from.size();
   const std::size_t nodes = n.node_x.size();
@@ -126,6 +86,14 @@ RoadNetwork network_from_arrays(const py::dict& d, const std::string& crs, const
     throw InvalidInputError("cached road network: edge arrays differ in length");
   if (n.node_y.size() != nodes || n.node_lon.size() != nodes || n.node_lat.size() != nodes)
     throw InvalidInputError("cached road network: node arrays differ in length");
+  const GeometryArray& g = n.edge_geometry;
+  auto monotone = [](const std::vector<std::int64_t>& o, std::size_t last) {
+    return !o.empty() && o.front() == 0 && static_cast<std::size_t>(o.back()) == last &&
+           std::is_sorted(o.begin(), o.end());
+  };
+  if (g.x.size() != g.y.size() || !monotone(g.ring_offsets, g.x.size()) ||
+      !monotone(g.part_offsets, g.ring_offsets.size() - 1) || !monotone(g.geom_offsets, g.part_offsets.size() - 1))
+    throw InvalidInputError("cached road network: inconsistent edge geometry offsets");
   for (std::size_t k = 0; k < m; ++k) {
     if (n.edge_from[k] < 0 || n.edge_to[k] < 0 || static_cast<std::size_t>(n.edge_from[k]) >= nodes ||
         static_cast<std::size_t>(n.edge_to[k]) >= nodes)

@@ -29,14 +29,12 @@ namespace detail {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // Keys (and key=value pairs) that make a closed way an area: GDAL's closed_ways_are_polygons
 // (osmconf.ini), so both OSM readers agree on what is a road.
-constexpr std::array<std::string_view, 16> kAreaKeys{"aeroway", "amenity",  "boundary", "building",
+constexpr std::array<std::string_view, 16> kAreaKeys{"aeroway", "amenity",    "boundary", "building",
                                                      "craft",   "geological", "historic", "landuse",
-                                                     "leisure", "military", "natural",  "office",
-                                                     "place",   "shop",     "sport",    "tourism"};
+                                                     "leisure", "military",   "natural",  "office",
+                                                     "place",   "shop",       "sport",    "tourism"};
 
 bool closed_way_is_area(const osmium::Way& way) {
   const auto& nodes = way.nodes();
@@ -110,13 +108,13 @@ class Scanner {
   NodeIndex window;  // nodes inside the window
   NodeIndex halo;    // nodes in the ring around it (locations only)
   std::vector<KeptWay> roads;
-  std::vector<std::int64_t> refs;          // node refs of kept roads and facility ways
-  std::vector<std::int64_t> excluded;      // closed to motor vehicles
+  std::vector<std::int64_t> refs;      // node refs of kept roads and facility ways
+  std::vector<std::int64_t> excluded;  // closed to motor vehicles
   // Facility candidates: nodes (resolved at once) and ways (refs resolved after pass 2).
   struct Facility {
     char type;
     std::int64_t id;
-    double lon = 0, lat = 0;             // nodes
+    double lon = 0, lat = 0;                   // nodes
     std::size_t first_ref = 0, ref_count = 0;  // ways
     std::vector<std::string> tags;
   };
@@ -187,8 +185,8 @@ class Scanner {
                    : Oneway::No;
     }
     ++stats.road_ways;
-    roads.push_back({w.id(), code, parse_maxspeed_kmh(tag_or_empty(tags, "maxspeed")), *oneway, refs.size(),
-                     w.nodes().size()});
+    roads.push_back(
+        {w.id(), code, parse_maxspeed_kmh(tag_or_empty(tags, "maxspeed")), *oneway, refs.size(), w.nodes().size()});
     for (const auto& nr : w.nodes()) refs.push_back(nr.ref());
   }
 
@@ -264,8 +262,7 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
       !std::isfinite(win.max_lon) || !std::isfinite(win.min_lat) || !std::isfinite(win.max_lat))
     throw InvalidInputError("the OSM window is empty or not finite", {path, -1, "window"});
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw DataFileError("OSM file not found", {path, -1, ""});
+  if (!std::filesystem::is_regular_file(path, ec)) throw DataFileError("OSM file not found", {path, -1, ""});
   std::vector<std::uint8_t> selected(speeds.classes.size(), 0);
   if (options.roads.classes.empty()) {
     for (std::size_t c = 0; c < speeds.classes.size(); ++c) selected[c] = speeds.classes[c].routable ? 1 : 0;
@@ -277,13 +274,15 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
       selected[static_cast<std::size_t>(code)] = 1;
     }
   }
-  const int threads =
-      options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = options.threads > 0 ? options.threads
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   // Pass 1: window nodes, kept ways.
   detail::Scanner scan(path, speeds, options, std::move(selected));
   auto t0 = std::chrono::steady_clock::now();
-  detail::for_each_buffer(path, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way | osmium::osm_entity_bits::relation,
+  detail::for_each_buffer(path,
+                          osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
+                              osmium::osm_entity_bits::relation,
                           threads, monitor, "reading OSM (pass 1 of 2)", [&](const osmium::memory::Buffer& buffer) {
                             for (const auto& item : buffer) {
                               if (item.type() == osmium::item_type::node) {

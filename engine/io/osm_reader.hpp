@@ -64,13 +64,13 @@ struct OsmWindowOptions {
   /// one of facility_keys (Indonesian names of health posts and schools often stand alone on
   /// building=yes). DEFAULT: puskesmas, pustu, posyandu, polindes, poskesdes, rumah sakit, rsud,
   /// klinik, sd, sdn, smp, smpn, sma, sman, smk, smkn, mi, mts, ma, madrasah, sekolah.
-  std::vector<std::string> facility_name_prefixes{"puskesmas", "pustu",  "posyandu", "polindes", "poskesdes",
-                                                  "rumah sakit", "rsud", "klinik", "sd ",   "sdn",
-                                                  "smp",       "sma",   "smk",    "mi ",      "mts",
-                                                  "ma ",       "madrasah", "sekolah"};
+  std::vector<std::string> facility_name_prefixes{"puskesmas",   "pustu",    "posyandu", "polindes", "poskesdes",
+                                                  "rumah sakit", "rsud",     "klinik",   "sd ",      "sdn",
+                                                  "smp",         "sma",      "smk",      "mi ",      "mts",
+                                                  "ma ",         "madrasah", "sekolah"};
   /// Tags copied for each facility candidate (absent = empty string). DEFAULT: amenity,
   /// healthcare, education, building, name, operator:type, isced:level, school:type.
-  std::vector<std::string> facility_tags{"amenity", "healthcare", "education",    "building",
+  std::vector<std::string> facility_tags{"amenity", "healthcare",    "education",   "building",
                                          "name",    "operator:type", "isced:level", "school:type"};
 };
 
@@ -78,27 +78,27 @@ struct OsmWindowOptions {
 /// Coordinates are WGS84 lon/lat; a node has one coordinate, a way its node list (closed ways
 /// end where they start). Relations (multipolygons) are not read.
 struct OsmFeatures {
-  std::vector<char> osm_type;                     ///< 'n' node, 'w' way
-  std::vector<std::int64_t> osm_id;               ///< OSM id
-  std::vector<double> lon, lat;                   ///< coordinates, all features one after another
-  std::vector<std::int64_t> offsets{0};           ///< feature i is [offsets[i], offsets[i + 1])
-  std::vector<std::string> tag_keys;              ///< OsmWindowOptions::facility_tags
+  std::vector<char> osm_type;                        ///< 'n' node, 'w' way
+  std::vector<std::int64_t> osm_id;                  ///< OSM id
+  std::vector<double> lon, lat;                      ///< coordinates, all features one after another
+  std::vector<std::int64_t> offsets{0};              ///< feature i is [offsets[i], offsets[i + 1])
+  std::vector<std::string> tag_keys;                 ///< OsmWindowOptions::facility_tags
   std::vector<std::vector<std::string>> tag_values;  ///< tag_values[k][i]: tag k of feature i, "" if absent
-  std::vector<std::int64_t> incomplete_way;       ///< facility ways left out: a node not in the file
+  std::vector<std::int64_t> incomplete_way;          ///< facility ways left out: a node not in the file
 
   std::size_t size() const noexcept { return osm_id.size(); }
 };
 
 /// What one read did (for logs and benchmarks).
 struct OsmReadStats {
-  std::int64_t nodes = 0;             ///< nodes in the file
-  std::int64_t ways = 0;              ///< ways in the file
-  std::int64_t window_nodes = 0;      ///< nodes inside the window (held in memory)
-  std::int64_t road_ways = 0;         ///< ways of a selected class with a node in the window
-  std::int64_t halo_nodes = 0;        ///< nodes in the ring around the window (held in memory)
-  std::int64_t outside_nodes = 0;     ///< nodes beyond the ring fetched in pass 2 (0: no pass 2)
-  bool sorted = true;                 ///< the file was sorted (nodes by id, then ways)
-  double pass1_s = 0, pass2_s = 0;    ///< wall time of the two passes, seconds
+  std::int64_t nodes = 0;           ///< nodes in the file
+  std::int64_t ways = 0;            ///< ways in the file
+  std::int64_t window_nodes = 0;    ///< nodes inside the window (held in memory)
+  std::int64_t road_ways = 0;       ///< ways of a selected class with a node in the window
+  std::int64_t halo_nodes = 0;      ///< nodes in the ring around the window (held in memory)
+  std::int64_t outside_nodes = 0;   ///< nodes beyond the ring fetched in pass 2 (0: no pass 2)
+  bool sorted = true;               ///< the file was sorted (nodes by id, then ways)
+  double pass1_s = 0, pass2_s = 0;  ///< wall time of the two passes, seconds
 };
 
 /// Result of read_osm_window: the road lines (ready for build_road_network), the facility
