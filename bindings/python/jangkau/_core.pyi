@@ -866,7 +866,7 @@ def polygon_area(geometry: GeometryArray) -> numpy.typing.NDArray[numpy.float64]
     """
     Planar area of every polygon (coordinate units squared).
     """
-def read_osm_window(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, honour_access: bool = True, window: typing.Any = None, threads: typing.SupportsInt | typing.SupportsIndex = 0, facilities: bool = True, progress: typing.Any = None) -> tuple[RoadNetwork, dict, dict]:
+def read_osm_window(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, honour_access: bool = True, window: typing.Any = None, threads: typing.SupportsInt | typing.SupportsIndex = 0, facilities: bool = True, progress: typing.Any = None, halo_deg: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> tuple[RoadNetwork, dict, dict]:
     """
     Reads the roads (a RoadNetwork), the facility candidates (a dict of arrays) and the read statistics of a lon/lat window (min_lon, min_lat, max_lon, max_lat; None = the whole file) of an OSM file (io/osm_reader.hpp).
     """
