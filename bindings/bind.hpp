@@ -57,6 +57,7 @@ void bind_access(py::module_& m);
 void bind_network_access(py::module_& m);
 void bind_siting(py::module_& m);
 void bind_roads(py::module_& m);
+void bind_osm_reader(py::module_& m);
 
 /// A numpy argument of element type T, C-contiguous. pybind11 passes a matching array through
 /// untouched and converts anything else (other dtype, strided) into a new array once.

@@ -29,4 +29,5 @@ PYBIND11_MODULE(_core, m) {
   bind_writer(m);
   bind_geos_ops(m);
   bind_roads(m);
+  bind_osm_reader(m);  // after roads: returns RoadNetwork
 }

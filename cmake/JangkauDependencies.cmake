@@ -21,6 +21,21 @@ if(JANGKAU_BUILD_IO)
   jangkau_require_version(GDAL "${GDAL_VERSION}" 3.6)
   find_package(GEOS 3.11 CONFIG REQUIRED)        # GEOS::geos_c — reentrant C API only
   find_package(PROJ 9.1 CONFIG REQUIRED)         # PROJ::proj — all coordinate work
+  # libosmium (header-only; Debian libosmium2-dev) reads OSM files for the windowed reader
+  # (io/osm_reader.cpp). It ships no CMake config: find its headers and protozero's, and the
+  # libraries its PBF/XML readers link (zlib, bzip2, expat).
+  find_path(OSMIUM_INCLUDE_DIR osmium/version.hpp REQUIRED)
+  find_path(PROTOZERO_INCLUDE_DIR protozero/version.hpp REQUIRED)
+  file(STRINGS "${OSMIUM_INCLUDE_DIR}/osmium/version.hpp" _osmium_version REGEX "define LIBOSMIUM_VERSION_STRING")
+  string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" OSMIUM_VERSION "${_osmium_version}")
+  jangkau_require_version(libosmium "${OSMIUM_VERSION}" 2.17)
+  find_package(ZLIB REQUIRED)
+  find_package(BZip2 REQUIRED)
+  find_package(EXPAT REQUIRED)
+  add_library(jangkau_osmium INTERFACE)
+  add_library(jangkau::osmium ALIAS jangkau_osmium)
+  target_include_directories(jangkau_osmium SYSTEM INTERFACE ${OSMIUM_INCLUDE_DIR} ${PROTOZERO_INCLUDE_DIR})
+  target_link_libraries(jangkau_osmium INTERFACE ZLIB::ZLIB BZip2::BZip2 EXPAT::EXPAT Threads::Threads)
 endif()
 
 if(JANGKAU_BUILD_TESTS)

@@ -14,6 +14,7 @@ JOBS="${JOBS:-$(nproc)}"
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data
               libboost-dev catch2 python3 python3-dev python3-venv)
 APT_PACKAGES+=(qgis qgis-providers python3-qgis)  # tests/python/test_qgis.py runs the QGIS plugin (qgis/) with qgis_process
+APT_PACKAGES+=(libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev osmium-tool)  # windowed OSM reader (libosmium); osmium-tool is the peer in tests/benchmarks
 
 
 log() { printf '\033[1m[jangkau]\033[0m %s\n' "$*" >&2; }

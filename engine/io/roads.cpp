@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "io/crs.hpp"
+#include "io/osm_tags.hpp"
 #include "io/vector.hpp"
 
 namespace jangkau {

@@ -49,6 +49,7 @@ enum class SkipReason : std::uint8_t {
   EmptyGeometry = 0,  ///< missing (NULL) or empty geometry
   ZeroLength = 1,     ///< every part has fewer than two distinct vertices
   Collapsed = 2,      ///< shorter than the snap/node tolerance: merged into a point while joining
+  MissingNodes = 3,   ///< an OSM way refers to a node the file does not hold (read_osm_window)
 };
 
 /// Features left out of a network because they carry no road (a documented repair: they

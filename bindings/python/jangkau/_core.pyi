@@ -9,7 +9,7 @@ import typing
 import numpy
 import numpy.typing
 
-__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_osm_window', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -866,6 +866,10 @@ def polygon_area(geometry: GeometryArray) -> numpy.typing.NDArray[numpy.float64]
     """
     Planar area of every polygon (coordinate units squared).
     """
+def read_osm_window(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, honour_access: bool = True, window: typing.Any = None, threads: typing.SupportsInt | typing.SupportsIndex = 0, facilities: bool = True, progress: typing.Any = None, halo_deg: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> tuple[RoadNetwork, dict, dict]:
+    """
+    Reads the roads (a RoadNetwork), the facility candidates (a dict of arrays) and the read statistics of a lon/lat window (min_lon, min_lat, max_lon, max_lat; None = the whole file) of an OSM file (io/osm_reader.hpp).
+    """
 def read_raster(path: str, band: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple[numpy.typing.NDArray[numpy.float64], Grid, str, typing.Any]:
     """
     Reads one band: (values[rows, cols] float64, Grid, crs_wkt, nodata).
@@ -876,6 +880,14 @@ def read_speed_table(path: str) -> SpeedTable:
     """
 def read_vector(path: str, layer: str = '', assume_crs: str = '', x_column: str = '', y_column: str = '', wkt_column: str = '', where: str = '', require_geometry: bool = True) -> VectorLayer:
     ...
+def road_network_arrays(network: RoadNetwork) -> dict:
+    """
+    Every array of a RoadNetwork as a dict of new numpy arrays (for the cache of OSM cuts).
+    """
+def road_network_from_arrays(arrays: dict, crs: str, class_names: collections.abc.Sequence[str]) -> RoadNetwork:
+    """
+    A RoadNetwork from road_network_arrays' dict (CSR graphs rebuilt); InvalidInputError when arrays are missing or inconsistent.
+    """
 def road_network_from_layers(paths: collections.abc.Sequence[str], layers: collections.abc.Sequence[str], road_classes: collections.abc.Sequence[str], class_columns: collections.abc.Sequence[str], assume_crs: collections.abc.Sequence[str], speeds: SpeedTable, crs: str, snap_tolerance_m: typing.SupportsFloat | typing.SupportsIndex, split_crossings: bool, node_tolerance_m: typing.SupportsFloat | typing.SupportsIndex, grade_separated: collections.abc.Sequence[str], drop_duplicates: bool, progress: typing.Any = None) -> RoadNetwork:
     ...
 def road_network_from_osm(path: str, speeds: SpeedTable, classes: collections.abc.Sequence[str], crs: str, progress: typing.Any = None, honour_access: bool = True) -> RoadNetwork:

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--road-class-column", default=None, help="column of the line layers holding the road class")
     p.add_argument("--speed-table", default=None, metavar="CSV", help="road speed table (default: built-in)")
     p.add_argument("--facilities", required=True, action="append", metavar="FILE",
-                   help="point layer of facilities (any OGR source); repeatable")
+                   help="point layer of facilities (any OGR source), or an OSM extract (.osm.pbf: its "
+                   "facilities in the region, typed by tags and names); repeatable")
     p.add_argument("--type", dest="types", action="append", metavar="T",
                    help="facility type(s) to use (catalogue key or alias, e.g. puskesmas); default: all")
     p.add_argument("--type-column", default=None, help="column holding the facility type (default: guessed)")
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
-    from ..data.facilities import read_facilities
+    from ..data.facilities import FacilityLayer, read_facilities
     from ..data.io import write
     from ..data.population import from_raster
     from ..data.region import Region
@@ -86,14 +87,24 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson or .gpkg)", field="output")
     max_time_s = parse_duration_s(args.max_time)
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
+    boundary = region.zones("kabupaten")
     roads = build_roads(args.roads, class_column=args.road_class_column, speed_table=args.speed_table,
-                        crs=region.working_crs)
+                        crs=region.working_crs, boundary=boundary)
     comps = roads.components()
     if len(comps) > 1:
         log.info("road network: %d nodes, %d edges in %d components (largest %.1f km of %.1f km)",
                  roads.node_count, roads.edge_count, len(comps), comps["length_km"].iloc[0],
                  comps["length_km"].sum())
+    import tempfile
+
+    from ..network.osm import osm_facility_layer
+
+    tmp = tempfile.TemporaryDirectory(prefix="jangkau-osm-")
     layers = facility_layers_from_args(args)
+    for k, f in enumerate(args.facilities):
+        if f.lower().endswith((".osm.pbf", ".osm")):  # OSM facilities of the region (cached cut)
+            layers[k] = FacilityLayer(path=osm_facility_layer(f, boundary, tmp.name, crs=region.working_crs),
+                                      type_column="facility_type", name_column="name")
     facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
     if "duplicate" in facilities.columns:
         facilities = facilities[~facilities["duplicate"].astype(bool)].reset_index(drop=True)

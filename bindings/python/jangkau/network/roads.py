@@ -31,7 +31,7 @@ __all__ = ["RoadNetwork", "SnapDirection", "build_roads", "default_speed_table_p
 SnapDirection = _core.SnapDirection
 
 _JOIN_KINDS = ["endpoint_to_endpoint", "endpoint_to_line", "crossing", "touch", "duplicate"]
-_SKIP_REASONS = ["empty geometry", "zero length", "collapsed by snapping"]
+_SKIP_REASONS = ["empty geometry", "zero length", "collapsed by snapping", "missing nodes"]
 
 log = logging.getLogger("jangkau")
 _SPEED_TABLE = "road_speeds.csv"
@@ -525,12 +525,14 @@ def road_class_from_name(path: PathLike, classes: Iterable[str]) -> str | None:
 
 
 def build_roads(specs: Iterable[str], *, class_column: str | None = None, speed_table: PathLike | None = None,
-                crs: str | None = None) -> RoadNetwork:
+                crs: str | None = None, boundary: Any = None, margin_m: float | None = None) -> RoadNetwork:
     """A RoadNetwork from road file specifications, as the command line's ``--roads`` takes
     them: each spec is one file or several separated by commas; a file is an OSM extract
     (``.osm.pbf``/``.osm``) or a line layer whose road class comes from ``FILE:CLASS``, from
     ``class_column``, or from its file name (:func:`road_class_from_name`). OSM files and line
-    layers cannot be mixed, and only one OSM file is read. Raises DataFileError for a missing
+    layers cannot be mixed, and only one OSM file is read. With a region ``boundary`` the OSM
+    file is cut to the boundary's box plus ``margin_m`` (default 10 km) by the windowed reader and
+    the cut is cached (:func:`jangkau.network.osm.cut_osm`). Raises DataFileError for a missing
     file and InvalidInputError (``field="roads"`` or ``"road_class"``) for the rest."""
     from ..errors import DataFileError
 
@@ -557,6 +559,11 @@ def build_roads(specs: Iterable[str], *, class_column: str | None = None, speed_
         raise InvalidInputError("give either OSM files or line layers, not both", field="roads")
     if len(osm) > 1:
         raise InvalidInputError("one OSM file at a time", field="roads")
+    if osm and boundary is not None:
+        from .osm import DEFAULT_MARGIN_M, cut_osm
+
+        margin = DEFAULT_MARGIN_M if margin_m is None else margin_m
+        return cut_osm(osm[0], boundary, margin_m=margin, crs=crs, speed_table=speed_table).roads
     if osm:
         return RoadNetwork.from_osm(osm[0], crs, speed_table=speed_table)
     return RoadNetwork.from_layers(layers, class_column=class_column, crs=crs, speed_table=speed_table,

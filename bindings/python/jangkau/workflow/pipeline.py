@@ -466,7 +466,8 @@ def _step_access(ctx: _Context) -> None:
     roads_cfg = region.config.get("roads") or {}
     # An OSM-style highway column maps straight onto the speed table; else the class column.
     class_column = cfg.get("class_column") or roads_cfg.get("highway_column") or roads_cfg.get("class_column")
-    roads = build_roads([str(p) for p in roads_files], class_column=class_column, crs=region.working_crs)
+    roads = build_roads([str(p) for p in roads_files], class_column=class_column, crs=region.working_crs,
+                        boundary=region.zones("kabupaten"), margin_m=cfg.get("osm_margin_m"))
     skipped = roads.skipped
     if len(skipped):
         ctx.write("access_roads_skipped.csv", skipped.assign(source=[Path(x).name for x in skipped["source"]]))
