@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import InvalidInputError
+from .errors import DataFileError, InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -26,12 +26,15 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "apportion",
     "atomic_output",
+    "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
     "dataset_path",
     "datasets_dir",
     "dump_toml",
     "largest_remainder",
+    "pid_alive",
+    "remove_stale_temporaries",
     "sha256_file",
     "toml_value",
 ]
@@ -82,12 +85,69 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _open_temp(path: Path) -> tuple[int, Path]:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this machine (signal 0). A process of another user
+    counts as alive; so does any PID when the check is impossible (no ``os.kill``)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, AttributeError):
+        return True
+    return True
+
+
+def stale_pid(name: str, prefix: str) -> int | None:
+    """The PID in ``name`` = ``prefix + "<pid>"`` + anything not a digit, when that process
+    is dead; None when ``name`` does not match or the process is alive."""
+    if not name.startswith(prefix):
+        return None
+    digits = ""
+    for c in name[len(prefix):]:
+        if not c.isdigit():
+            break
+        digits += c
+    if not digits:
+        return None
+    pid = int(digits)
+    return None if pid_alive(pid) else pid
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Removes the temporary files of :func:`atomic_output`/:func:`atomic_path` for ``path``
+    (``.NAME.<pid>-<random>.tmp...``) whose process is dead (killed mid-write); files of
+    running processes are kept. Returns the files removed."""
+    path = Path(path)
+    removed: list[Path] = []
+    prefix = f".{path.name}."
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if ".tmp" in entry.name[len(prefix):] and stale_pid(entry.name, prefix) is not None:
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
+
+
+def _open_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
     """A new, exclusively created temporary file beside ``path`` (same folder, so the final
-    rename is atomic) with the usual permissions (0666 minus the umask)."""
+    rename is atomic) with the usual permissions (0666 minus the umask), named
+    ``.NAME.<pid>-<random>.tmp`` (``suffix`` replaces ``.tmp``, e.g. to keep an extension GDAL
+    needs). Temporary files of ``path`` left by processes that died are removed first."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    remove_stale_temporaries(path)
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(6).hex()}{suffix}")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:  # pragma: no cover - 48 random bits
@@ -126,8 +186,53 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", *, encoding: s
         # Leaving the `with` closed the file; a failing close (e.g. a full disk on the last
         # buffered write) raised there, before the rename.
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        _raise_write_error(exc, path)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _raise_write_error(exc: BaseException, path: Path) -> None:
+    """A plain OSError of a write (``[Errno 28] No space left on device``) becomes a
+    DataFileError naming the file; anything else is left to propagate."""
+    if isinstance(exc, OSError) and not isinstance(exc, DataFileError):
+        reason = exc.strerror or str(exc)
+        raise DataFileError(f"cannot write: {reason}", file=str(path)) from exc
+
+
+def _fsync_file(path: Path) -> None:
+    """fsync a written file (reports write-back errors such as a full disk); raises OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
+    """Write ``path`` all or nothing through a writer that takes a file *name* (GDAL, the
+    engine's writers, matplotlib): yields the path of a new, empty temporary file in the same
+    folder, named ``.NAME.<random>.tmp<suffix>`` (``suffix`` defaults to the extension of
+    ``path``, which GDAL uses to choose the format).
+
+    When the ``with`` block ends normally the temporary file is fsync'ed (an error raises),
+    renamed over ``path`` and the folder fsync'ed; when the block raises (or the fsync fails)
+    the temporary file is removed and ``path`` keeps its old content. The caller checks what
+    its writer reports (see :func:`jangkau.data.io.write`, which also reads the file back).
+    The parent folder must exist.
+    """
+    path = Path(path)
+    fd, tmp = _open_temp(path, ".tmp" + (path.suffix if suffix is None else suffix))
+    os.close(fd)
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        _raise_write_error(exc, path)
         raise
     _fsync_dir(path.parent)
 

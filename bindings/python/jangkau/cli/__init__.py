@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 
-from ..errors import CancelledError, JangkauError
+from ..errors import JangkauError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
@@ -98,10 +100,73 @@ def _own_records_or_warnings(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or record.name == "jangkau" or record.name.startswith("jangkau.")
 
 
+#: The signal that interrupted the command (SIGINT for Ctrl-C, SIGTERM), None before any.
+_received: list[int] = []
+
+
+def _on_terminate(signum: int, frame: object) -> None:
+    """SIGTERM (and SIGHUP) handler: ends the command the way Ctrl-C does (KeyboardInterrupt,
+    so every ``finally``/``except BaseException`` cleans up: staging folders, temporary files);
+    the engine's long loops see the pending signal through their progress monitor and stop
+    with CancelledError. Further signals during the clean-up are ignored."""
+    _received.append(signum)
+    for sig in _TERMINATING:
+        signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+#: Signals that end a command with clean-up (SIGINT keeps Python's own KeyboardInterrupt).
+_TERMINATING = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+
+
+def _install_signal_handlers() -> None:
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - embedded use
+        return
+    for sig in _TERMINATING:
+        signal.signal(sig, _on_terminate)
+
+
+def _route_library_diagnostics() -> None:
+    """Library diagnostics go through jangkau's logging, never straight to stderr: Python
+    warnings (numpy RuntimeWarnings, pandas, shapely) become log records of the ``jangkau``
+    logger at DEBUG (shown with -v), and PROJ's and GDAL's own messages are silenced where they
+    would print (jangkau raises its own typed error naming the file instead)."""
+    import os
+    import warnings
+
+    logging.captureWarnings(True)
+    pw = logging.getLogger("py.warnings")
+    pw.propagate = False
+    pw.handlers = [_WarningsToDebug()]
+    warnings.simplefilter("default")
+    os.environ.setdefault("PROJ_DEBUG", "0")  # PROJ's own stderr lines (proj_create: ...)
+    os.environ.setdefault("CPL_LOG", os.devnull)  # GDAL's default error handler prints "ERROR 1: ..."
+    os.environ.setdefault("CPL_DEBUG", "OFF")
+
+
+class _WarningsToDebug(logging.Handler):
+    """Re-emits captured Python warnings as DEBUG records of the ``jangkau`` logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(record.getMessage().split())
+        logging.getLogger("jangkau").debug("library warning: %s", text[:500])
+
+
+def _interrupted_code() -> int:
+    """The exit status of an interrupted command: 128 + the signal (130 for Ctrl-C, 143 for
+    SIGTERM), as shells report."""
+    return 128 + (_received[0] if _received else int(getattr(signal, "SIGINT", 2)))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    _install_signal_handlers()
+    try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("jangkau: interrupted", file=sys.stderr)
+        return _interrupted_code()
     handler = logging.StreamHandler()
     handler.addFilter(_own_records_or_warnings)
     logging.basicConfig(
@@ -109,18 +174,32 @@ def main(argv: list[str] | None = None) -> int:
         format="jangkau: %(message)s",
         handlers=[handler],
     )
+    _route_library_diagnostics()
     try:
         _check_output_files(args)
+        validate = getattr(args, "validate", None)
+        if validate is not None:
+            validate(args)
         return int(args.func(args) or 0)
-    except CancelledError:
-        print("jangkau: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM, or the engine's CancelledError
+        name = {2: "Ctrl-C", 15: "SIGTERM", 1: "SIGHUP"}.get(_received[0] if _received else 2, "signal")
+        print(f"jangkau: interrupted ({name})", file=sys.stderr)
+        return _interrupted_code()
     except (JangkauError, OSError, ValueError) as exc:
         if args.verbose:
             raise
-        msg = " ".join(str(exc).split())
-        print(f"jangkau: error: {msg}", file=sys.stderr)
+        print(f"jangkau: error: {one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def one_line(exc: BaseException, limit: int = 600) -> str:
+    """The message of ``exc`` on one line (whitespace runs collapsed), cut at ``limit``
+    characters; a bare OSError gets its file name."""
+    msg = " ".join(str(exc).split())
+    if isinstance(exc, OSError) and not isinstance(exc, JangkauError) and exc.filename and \
+            str(exc.filename) not in msg:
+        msg += f" [file '{exc.filename}']"
+    return msg if len(msg) <= limit else msg[: limit - 1] + "…"
 
 
 if __name__ == "__main__":  # pragma: no cover

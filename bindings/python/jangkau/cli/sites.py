@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from ..data.io import read_vector, write
+    from ..data.io import read_points, write
     from ..data.region import Region
     from ..errors import InvalidInputError
     from ..selection import siting
@@ -197,9 +197,8 @@ def run(args: argparse.Namespace) -> int:
     n_new = len(cand)
     fixed = None
     if args.existing:
-        ex = read_vector(args.existing).to_crs(crs)
-        if not set(ex.geom_type.unique()) <= {"Point"}:
-            ex = ex.set_geometry(ex.geometry.centroid)
+        ex = read_points(args.existing, what="existing site").explode(index_parts=False).to_crs(crs)
+        ex = ex[ex.geometry.notna() & ~ex.geometry.is_empty]
         ex = gpd.GeoDataFrame(
             {"existing": np.ones(len(ex), dtype=bool)}, geometry=ex.geometry.values, crs=crs
         )

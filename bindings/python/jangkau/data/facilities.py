@@ -24,6 +24,7 @@ import shapely
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import dataset_path
+from .io import check_points
 
 __all__ = [
     "Basis",
@@ -251,6 +252,7 @@ def read_facilities(
         gdf = _read(str(path), spec.layer)
         if gdf.crs is None:
             raise InvalidInputError("facility layer has no CRS", file=str(path))
+        check_points(gdf, file=str(path), what="facility")
         present = gdf.geometry.notna() & ~gdf.geometry.is_empty
         types_present = set(shapely.get_type_id(gdf.geometry[present].values).tolist())
         if types_present - {0, 4}:

@@ -13,6 +13,7 @@ import pyproj
 
 from .. import _core
 from ..errors import CrsError
+from ..util import atomic_path
 
 __all__ = ["Grid", "Raster", "RasterType", "grid_for_bounds", "read_raster", "write_raster"]
 
@@ -89,7 +90,8 @@ def write_raster(
             wkt = pyproj.CRS.from_user_input(raster.crs).to_wkt()
         except pyproj.exceptions.CRSError as exc:
             raise CrsError(f"CRS not understood: {raster.crs!r}", file=str(path)) from exc
-    _core.write_raster(str(path), np.ascontiguousarray(values), raster.grid, wkt, nd, type, deflate_level)
+    with atomic_path(path) as tmp:
+        _core.write_raster(str(tmp), np.ascontiguousarray(values), raster.grid, wkt, nd, type, deflate_level)
     return Path(path)
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import datasets_dir
-from .io import WGS84, from_geometry_array
+from .io import WGS84, check_coordinates, check_working_crs, from_geometry_array, source_crs
 from .paths import data_dir as resolve_data_dir
 
 __all__ = ["Region", "LEVELS", "builtin_regions"]
@@ -166,6 +166,8 @@ class Region:
             if level not in config["levels"]:
                 raise InvalidInputError(f"region file lacks [levels.{level}]", file=str(path), field=level)
         region.working_crs = crs or config.get("working_crs") or ""
+        if region.working_crs:
+            check_working_crs(region.working_crs, file=None if crs else str(path), field="working_crs")
         _ = region.desa  # read and validate eagerly: bad input fails at load time
         return region
 
@@ -257,7 +259,8 @@ class Region:
         for rec in records:
             log.warning("repaired invalid geometry: %s feature %d (%s)", file, rec[0], rec[1])
 
-        src_crs = layer.crs
+        src_crs = source_crs(file, layer.crs, cfg.get("crs"))
+        check_coordinates(geom.x, geom.y, src_crs, file=str(file), what="vertex")
         if not self.working_crs:
             lon, lat = _centre_lonlat(geom, src_crs)
             self.working_crs = _core.utm_crs_for(lon, lat)

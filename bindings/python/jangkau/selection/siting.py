@@ -1328,7 +1328,8 @@ def candidate_points(region, spec: str, crs):
       the zone where the centroid falls outside it, e.g. a crescent-shaped coastal desa);
     * ``"grid:SPACING"`` (e.g. ``"grid:1km"``): a regular grid of points inside the region,
       SPACING apart, each with the code of the desa it lies in;
-    * any other string: a vector file of candidate points (polygons → centroids).
+    * any other string: a vector file of candidate points (points only: a line or polygon layer
+      is refused, see :func:`jangkau.data.io.check_points`; multi-points are exploded).
 
     Raises InvalidInputError for an empty layer or a bad spacing.
     """
@@ -1336,7 +1337,7 @@ def candidate_points(region, spec: str, crs):
 
     from .. import _core
     from ..coverage.analysis import parse_radii
-    from ..data.io import read_vector, to_geometry_array
+    from ..data.io import read_points, to_geometry_array
 
     if spec in ("desa", "kecamatan"):
         z = region.zones(spec, crs=crs)
@@ -1364,10 +1365,7 @@ def candidate_points(region, spec: str, crs):
         return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(int(keep.sum()))],
                                  "desa_code": d["code"].to_numpy(), "kecamatan_code": d["kecamatan_code"].to_numpy()},
                                 geometry=gpd.points_from_xy(gx[keep], gy[keep]), crs=crs)
-    cand = read_vector(spec)
+    cand = read_points(spec, what="candidate")
     if len(cand) == 0:
         raise InvalidInputError("the candidate layer is empty", file=spec)
-    cand = cand.to_crs(crs)
-    if not set(cand.geom_type.unique()) <= {"Point"}:
-        cand = cand.set_geometry(cand.geometry.centroid)
-    return cand
+    return cand.explode(index_parts=False).reset_index(drop=True).to_crs(crs)
