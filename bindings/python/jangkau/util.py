@@ -14,21 +14,25 @@ import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import DataFileError, InvalidInputError
+from .errors import DataFileError, InvalidInputError, ResourceLimitError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 __all__ = [
+    "Limits",
     "apportion",
     "atomic_output",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_size",
+    "limits",
     "dataset_path",
     "datasets_dir",
     "dump_toml",
@@ -63,6 +67,68 @@ def datasets_dir() -> Path:
 def dataset_path(name: str) -> Path:
     """A file of the bundled datasets, e.g. ``dataset_path("facility_types.csv")``."""
     return datasets_dir() / name
+
+
+# --------------------------------------------------------------------------------------------
+# resource limits
+
+
+@dataclass
+class Limits:
+    """Size limits checked *before* a grid, matrix or candidate set is allocated, so that a
+    typo (``--cell-size 0.001``, ``grid:1m``) ends in an error stating the estimate instead of
+    tens of GB of memory or hours of work. Defaults suit a 24 GB machine and a regency of a few
+    thousand km²; change them on :data:`limits` (Python) or with the environment variables
+    ``JANGKAU_MAX_CELLS``, ``JANGKAU_MAX_CANDIDATES`` and ``JANGKAU_MAX_MATRIX`` (read when
+    jangkau is imported)."""
+
+    #: Cells of a population surface / raster grid (rows × columns): 20 million is a 10 m grid
+    #: over 2,000 km² (Kabupaten Serang at 100 m has about 180,000 cells).
+    max_cells: int = 20_000_000
+    #: Candidate sites of a siting model (grid:SPACING): 250,000 is a 100 m grid over 2,500 km².
+    max_candidates: int = 250_000
+    #: Entries of a dense demand × candidate (or origin × destination) matrix.
+    max_matrix: int = 500_000_000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Limits:
+        """Defaults overridden by ``JANGKAU_MAX_<NAME>`` environment variables (integers ≥ 1;
+        anything else raises InvalidInputError naming the variable)."""
+        env = dict(os.environ if env is None else env)
+        out = cls()
+        for f in fields(cls):
+            var = f"JANGKAU_{f.name.upper()}"
+            if var in env:
+                try:
+                    value = int(float(env[var]))
+                except ValueError:
+                    value = 0
+                if value < 1:
+                    raise InvalidInputError(f"environment variable {var} must be a whole number ≥ 1, "
+                                            f"got {env[var]!r}", field=var)
+                setattr(out, f.name, value)
+        return out
+
+
+#: The limits in force (see :class:`Limits`).
+limits = Limits.from_env()
+
+
+def check_size(what: str, estimate: float, limit: str, *, hint: str = "") -> None:
+    """Refuses work whose size ``estimate`` (cells, candidates, matrix entries) exceeds the
+    limit named ``limit`` (a field of :class:`Limits`): raises
+    :class:`~jangkau.errors.ResourceLimitError` stating the estimate, the limit, how to raise
+    it and ``hint`` (what to change instead). Non-finite estimates are refused too."""
+    cap = getattr(limits, limit)
+    if not math.isfinite(estimate) or estimate > cap:
+        est = f"{estimate:,.0f}" if math.isfinite(estimate) else str(estimate)
+        raise ResourceLimitError(
+            f"{what} would hold {est} {_UNITS.get(limit, 'entries')}, above the limit of {cap:,}"
+            f"{'; ' + hint if hint else ''} (raise the limit with JANGKAU_{limit.upper()}=N or "
+            f"jangkau.util.limits.{limit})", field=limit)
+
+
+_UNITS = {"max_cells": "cells", "max_candidates": "candidates", "max_matrix": "entries"}
 
 
 # --------------------------------------------------------------------------------------------

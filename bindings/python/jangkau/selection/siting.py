@@ -1338,6 +1338,7 @@ def candidate_points(region, spec: str, crs):
     from .. import _core
     from ..coverage.analysis import parse_radii
     from ..data.io import read_points, to_geometry_array
+    from ..util import check_size
 
     if spec in ("desa", "kecamatan"):
         z = region.zones(spec, crs=crs)
@@ -1355,6 +1356,8 @@ def candidate_points(region, spec: str, crs):
             raise InvalidInputError(f"bad candidate grid '{spec}' (e.g. grid:1km)", field="candidates")
         desa = region.zones("desa", crs=crs)
         x0, y0, x1, y1 = desa.total_bounds
+        check_size(f"candidate grid '{spec}'", np.ceil((x1 - x0) / spacing) * np.ceil((y1 - y0) / spacing),
+                   "max_candidates", hint="use a wider spacing")
         gx, gy = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
         gx, gy = gx.ravel(), gy.ravel()
         idx = _core.locate_points(to_geometry_array(desa.geometry), gx, gy)
