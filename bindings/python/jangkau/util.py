@@ -30,8 +30,10 @@ __all__ = [
     "atomic_output",
     "atomic_path",
     "atomic_write_bytes",
+    "as_path",
     "atomic_write_text",
     "check_size",
+    "check_toml_types",
     "limits",
     "dataset_path",
     "datasets_dir",
@@ -67,6 +69,22 @@ def datasets_dir() -> Path:
 def dataset_path(name: str) -> Path:
     """A file of the bundled datasets, e.g. ``dataset_path("facility_types.csv")``."""
     return datasets_dir() / name
+
+
+# --------------------------------------------------------------------------------------------
+# arguments of the Python API
+
+
+def as_path(value: object, field: str) -> Path:
+    """``value`` (a str or os.PathLike naming a file) as a Path; anything else (a number,
+    None, a list) raises InvalidInputError naming the argument ``field``, not the TypeError
+    os.fspath would raise deep inside."""
+    if isinstance(value, (str, os.PathLike)) and not isinstance(value, bytes):
+        text = os.fspath(value)
+        if isinstance(text, str) and text.strip():
+            return Path(text)
+    raise InvalidInputError(f"'{field}' must be a file path (str or os.PathLike), got "
+                            f"{type(value).__name__} {value!r:.60}", field=field)
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,6 +379,75 @@ def dump_toml(data: dict, header: str = "") -> str:
 
     emit(data, [])
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# TOML input: value types
+
+
+#: A path, a name or any other text.
+TEXT = str
+#: The spec of a table whose keys are free (e.g. ``[levels]``) and whose values all follow one spec.
+_EACH = "__each__"
+
+_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+               list: "an array", dict: "a table"}
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def check_toml_types(doc: dict, spec: dict, *, file: str | os.PathLike[str] | None = None,
+                     where: str = "") -> None:
+    """Checks the value types of a parsed TOML document against ``spec`` (key → type, tuple
+    of types, or a nested spec dict for a table; ``{"__each__": spec}`` for a table of tables
+    with free keys). Keys absent from ``spec`` or ``doc`` are not checked (unknown keys are
+    the reader's to refuse). A number where a path belongs, or a string where a table belongs,
+    raises InvalidInputError naming the file, the ``[table] key`` and what was found."""
+    for key, want in spec.items():
+        if key == _EACH:
+            for k, v in doc.items():
+                check_toml_types({k: v}, {k: want}, file=file, where=where)
+            continue
+        if key not in doc:
+            continue
+        value = doc[key]
+        name = f"{where}.{key}" if where else key
+        if isinstance(want, dict):
+            if not isinstance(value, dict):
+                raise InvalidInputError(f"'{name}' in the TOML file must be a table ([{name}]), found "
+                                        f"{_describe(value)}", file=str(file) if file else None, field=name)
+            check_toml_types(value, want, file=file, where=name)
+            continue
+        types = want if isinstance(want, tuple) else (want,)
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+            raise InvalidInputError(f"'{name}' in the TOML file must be {expected}, found {_describe(value)}",
+                                    file=str(file) if file else None, field=name)
+
+
+#: Value types of a region file (docs/data-model.md).
+REGION_FILE_TYPES: dict = {
+    "name": str, "title": str, "province": str, "working_crs": str, "synthetic": bool, "notes": (str, list),
+    "boundaries": {"file": str, "layer": str, "crs": str, "source": str, "strip_code_prefix": str},
+    "levels": {_EACH: {"code": str, "name": str, "names": str, "names_code": str}},
+    "population": {"file": str, "level": str, "code": str, "value": str, "year": int, "source": str,
+                   "raster": str},
+    "dapil": {"file": str, "code": str, "dapil": str, "seats": str, "composition": str, "election": (str, int),
+              "total_seats": int, "note": str},
+}
 
 
 # --------------------------------------------------------------------------------------------

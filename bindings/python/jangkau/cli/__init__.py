@@ -100,6 +100,9 @@ def _own_records_or_warnings(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or record.name == "jangkau" or record.name.startswith("jangkau.")
 
 
+#: Exit status of an unexpected exception (a defect of jangkau; EX_SOFTWARE of sysexits.h).
+INTERNAL_ERROR = 70
+
 #: The signal that interrupted the command (SIGINT for Ctrl-C, SIGTERM), None before any.
 _received: list[int] = []
 
@@ -190,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"jangkau: error: {one_line(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"jangkau: internal error: {type(exc).__name__}: {one_line(exc, 300)} (this is a bug in jangkau: "
+              f"run again with -v for the traceback and report it)", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def one_line(exc: BaseException, limit: int = 600) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
-from ..util import dataset_path
+from ..util import as_path, dataset_path
 from .io import check_points
 
 __all__ = [
@@ -245,10 +245,11 @@ def read_facilities(
     """
     catalogue = catalogue or FacilityCatalogue.default()
     frames = []
-    for spec in layers:
+    one = isinstance(layers, (str, os.PathLike, FacilityLayer)) or not hasattr(layers, "__iter__")
+    for spec in [layers] if one else layers:
         if not isinstance(spec, FacilityLayer):
             spec = FacilityLayer(path=spec)
-        path = Path(spec.path)
+        path = as_path(spec.path, "layers")
         gdf = _read(str(path), spec.layer)
         if gdf.crs is None:
             raise InvalidInputError("facility layer has no CRS", file=str(path))

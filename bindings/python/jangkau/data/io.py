@@ -22,7 +22,7 @@ from shapely import GeometryType
 
 from .. import _core
 from ..errors import CrsError, DataFileError, GeometryError, InvalidInputError, JangkauError
-from ..util import atomic_path
+from ..util import as_path, atomic_path
 
 __all__ = ["read_vector", "read_points", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
            "check_working_crs", "check_coordinates", "check_points", "source_crs", "geojson_declared_crs"]
@@ -156,6 +156,7 @@ def read_vector(
     None). With ``single_parts`` single-part multi-geometries are returned as simple
     geometries (Polygon rather than a one-part MultiPolygon).
     """
+    path = as_path(path, "path")
     lyr = _core.read_vector(str(path), layer or "", crs or "", x or "", y or "", wkt or "", where or "", True)
     layer_crs = source_crs(path, lyr.crs, crs)
     data: dict[str, object] = {}
@@ -211,7 +212,10 @@ def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7
     over ``path``; on any failure ``path`` keeps its old content and a
     :class:`~jangkau.errors.DataFileError` names the file and the reason.
     """
-    path = Path(path)
+    path = as_path(path, "path")
+    if not isinstance(gdf, pd.DataFrame):
+        raise InvalidInputError(f"write() needs a DataFrame or GeoDataFrame, got {type(gdf).__name__}",
+                                file=str(path), field="gdf")
     geometry = None
     crs = None
     frame: pd.DataFrame

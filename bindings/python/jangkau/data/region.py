@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
-from ..util import datasets_dir
+from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
 from .io import WGS84, check_coordinates, check_working_crs, from_geometry_array, source_crs
 from .paths import data_dir as resolve_data_dir
 
@@ -61,7 +61,7 @@ _LEVEL_KEYS = {"code", "name", "names", "names_code"}
 def read_region_file(spec: str | os.PathLike[str]) -> tuple[Path, dict]:
     """The path and parsed TOML of a region: a built-in name or a ``.toml`` file. Raises
     DataFileError (unknown name, missing file) or InvalidInputError (not valid TOML)."""
-    path = Path(spec)
+    path = as_path(spec, "region")
     if path.suffix != ".toml":
         candidate = datasets_dir() / str(spec) / "region.toml"
         if not candidate.is_file():
@@ -140,6 +140,7 @@ class Region:
         the region's centre).
         """
         path, config = read_region_file(spec)
+        check_toml_types(config, REGION_FILE_TYPES, file=path)
         known_keys = {"name", "title", "province", "working_crs", "boundaries", "levels", "population", "dapil",
                       "facilities", "roads", "synthetic", "notes"}
         _check_keys(config, known_keys, "region", path)
@@ -545,7 +546,7 @@ def _read_table(file: Path) -> pd.DataFrame:
             return pd.read_csv(file, dtype=str, keep_default_na=True)
         from .io import read_vector
         return pd.DataFrame(read_vector(file).drop(columns="geometry"))
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read table: {exc}", file=str(file)) from None
 
 

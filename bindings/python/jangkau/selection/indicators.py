@@ -300,7 +300,7 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
         raise DataFileError(f"indicator table '{p}' does not exist", file=str(p))
     try:
         df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read indicator table '{p}': {exc}", file=str(p)) from exc
     if code_column not in df.columns:
         raise UnknownColumnError(f"indicator table '{p}' has no '{code_column}' column "
