@@ -25,7 +25,7 @@ from ..errors import CrsError, DataFileError, GeometryError, InvalidInputError, 
 from ..util import as_path, atomic_path
 
 __all__ = ["read_vector", "read_points", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
-           "check_working_crs", "check_coordinates", "check_points", "source_crs", "geojson_declared_crs"]
+           "check_working_crs", "check_coordinates", "check_population", "check_points", "source_crs", "geojson_declared_crs"]
 
 #: The CRS of every GeoJSON output (RFC 7946) and of GeoDataFrames returned by default.
 WGS84 = "EPSG:4326"
@@ -456,6 +456,24 @@ def check_coordinates(x, y, crs: str, *, file: str | None = None, what: str = "f
         raise CrsError(f"{what} {idx[i]} at ({x[i]:.10g}, {y[i]:.10g}) lies outside the range of {crs} "
                        f"(lon {w:g}…{e:g}, lat {s:g}…{n:g}){hint}; {int(out.sum())} such {what}(s) in all",
                        file=file, feature=int(idx[i]), field="geometry")
+
+
+#: The largest population any one record (a desa, a kecamatan, a raster cell) may hold: three
+#: times Indonesia's. Anything above is a unit or parsing error (1e300 once went through).
+MAX_POPULATION = 1e9
+
+
+def check_population(values, *, file: str | None = None, field: str | None = "population",
+                     what: str = "row") -> None:
+    """Refuses population counts that are negative, above :data:`MAX_POPULATION` or ±inf,
+    naming the first bad record (NaN means unknown and is the caller's to handle)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(v) | (v < 0) | (v > MAX_POPULATION)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(f"population {v[i]:g} of {what} {i} is outside 0…{MAX_POPULATION:g} "
+                                f"({int(bad.sum())} such value(s) in all)", file=file, feature=i, field=field)
 
 
 def check_points(gdf: gpd.GeoDataFrame, *, file: str | None = None, what: str = "point") -> None:

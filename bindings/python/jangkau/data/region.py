@@ -24,7 +24,7 @@ import pandas as pd
 from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
-from .io import WGS84, check_coordinates, check_working_crs, from_geometry_array, source_crs
+from .io import WGS84, check_coordinates, check_population, check_working_crs, from_geometry_array, source_crs
 from .paths import data_dir as resolve_data_dir
 
 __all__ = ["Region", "LEVELS", "builtin_regions"]
@@ -371,6 +371,7 @@ class Region:
         codes = _code_str(_col(df, code_field, str(file)))
         raw = _col(df, value_field, str(file))
         values = pd.to_numeric(raw, errors="coerce")
+        check_population(values.to_numpy(dtype=float), file=str(file), field=value_field)
         for i in range(len(df)):
             v = values.iloc[i]
             if not np.isfinite(v):
