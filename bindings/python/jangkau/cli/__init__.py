@@ -78,6 +78,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 #: output folders themselves).
 OUTPUT_FILE_ARGS = ("output", "isochrones", "zones_out")
 
+#: The extensions the writers know (jangkau.data.io.write), checked before any work.
+OUTPUT_FORMATS = (".csv", ".geojson", ".json", ".gpkg", ".fgb")
+
 
 def _check_output_files(args: argparse.Namespace) -> None:
     """Fails before any work when an output file's folder does not exist (the writers
@@ -88,10 +91,15 @@ def _check_output_files(args: argparse.Namespace) -> None:
 
     if getattr(args, "command", None) in ("run", "batch", "data"):
         return
+    from ..errors import InvalidInputError
+
     for name in OUTPUT_FILE_ARGS:
         value = getattr(args, name, None)
         if value and not Path(value).resolve().parent.is_dir():
             raise DataFileError(f"output directory does not exist: {Path(value).parent}", file=str(value))
+        if value and Path(value).suffix.lower() not in OUTPUT_FORMATS:
+            raise InvalidInputError(f"unsupported output format '{Path(value).suffix}' (use "
+                                    f"{', '.join(OUTPUT_FORMATS)})", file=str(value), field=name)
 
 
 def _own_records_or_warnings(record: logging.LogRecord) -> bool:
@@ -122,14 +130,31 @@ def _on_terminate(signum: int, frame: object) -> None:
 _TERMINATING = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
 
 
-def _install_signal_handlers() -> None:
+def _install_signal_handlers() -> dict:
+    """Installs :func:`_on_terminate`; returns the handlers it replaced (restored when
+    :func:`main` returns, so calling ``main`` from Python leaves the process as it was)."""
+    previous: dict = {}
+    _received.clear()
     if threading.current_thread() is not threading.main_thread():  # pragma: no cover - embedded use
-        return
+        return previous
     for sig in _TERMINATING:
-        signal.signal(sig, _on_terminate)
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup's SIGHUP stays ignored
+            previous[sig] = signal.signal(sig, _on_terminate)
+    return previous
 
 
-def _route_library_diagnostics() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """The ``jangkau`` command: returns its exit status (0 done, 1 bad input or a failed
+    write, 2 a bad command line, 70 a defect of jangkau, 128 + N ended by signal N)."""
+    previous = _install_signal_handlers()
+    try:
+        return _main(argv)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _route_library_diagnostics(verbose: bool = False) -> None:
     """Library diagnostics go through jangkau's logging, never straight to stderr: Python
     warnings (numpy RuntimeWarnings, pandas, shapely) become log records of the ``jangkau``
     logger at DEBUG (shown with -v), and PROJ's and GDAL's own messages are silenced where they
@@ -142,9 +167,10 @@ def _route_library_diagnostics() -> None:
     pw.propagate = False
     pw.handlers = [_WarningsToDebug()]
     warnings.simplefilter("default")
-    os.environ.setdefault("PROJ_DEBUG", "0")  # PROJ's own stderr lines (proj_create: ...)
-    os.environ.setdefault("CPL_LOG", os.devnull)  # GDAL's default error handler prints "ERROR 1: ..."
-    os.environ.setdefault("CPL_DEBUG", "OFF")
+    if not verbose:  # with -v, PROJ and GDAL may speak for themselves
+        os.environ.setdefault("PROJ_DEBUG", "0")  # PROJ's own stderr lines (proj_create: ...)
+        os.environ.setdefault("CPL_LOG", os.devnull)  # GDAL's default error handler prints "ERROR 1: ..."
+        os.environ.setdefault("CPL_DEBUG", "OFF")
 
 
 class _WarningsToDebug(logging.Handler):
@@ -161,9 +187,8 @@ def _interrupted_code() -> int:
     return 128 + (_received[0] if _received else int(getattr(signal, "SIGINT", 2)))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    _install_signal_handlers()
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)
@@ -177,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         format="jangkau: %(message)s",
         handlers=[handler],
     )
-    _route_library_diagnostics()
+    _route_library_diagnostics(args.verbose)
     try:
         _check_output_files(args)
         validate = getattr(args, "validate", None)

@@ -116,7 +116,11 @@ def _to_multi(arr: np.ndarray, dim: int) -> np.ndarray:
 def from_geometry_array(ga: _core.GeometryArray) -> np.ndarray:
     """Shapely geometries (multi-part, as stored) from a GeometryArray; empty → empty geometry."""
     gtype = _KIND_TYPES[ga.kind]
-    coords = np.column_stack([ga.x, ga.y]) if len(ga.x) else np.empty((0, 2))
+    if len(ga.x) == 0:  # all empty (e.g. points read with NaN coordinates): shapely 2.0 cannot build these
+        empty = {GeometryType.MULTIPOINT: "MULTIPOINT EMPTY", GeometryType.MULTILINESTRING: "MULTILINESTRING EMPTY",
+                 GeometryType.MULTIPOLYGON: "MULTIPOLYGON EMPTY"}[gtype]
+        return np.array([shapely.from_wkt(empty) for _ in range(len(ga))], dtype=object)
+    coords = np.column_stack([ga.x, ga.y])
     offsets: tuple[np.ndarray, ...]
     if ga.kind == _core.GeometryKind.Point:
         offsets = (ga.geom_offsets,)
