@@ -72,7 +72,7 @@ def read_region_file(spec: str | os.PathLike[str]) -> tuple[Path, dict]:
         raise DataFileError("region file not found", file=str(path))
     try:
         return path.resolve(), tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
 
 

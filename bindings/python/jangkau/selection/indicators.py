@@ -154,7 +154,7 @@ def read_toml(path: str | os.PathLike[str]) -> dict:
         raise DataFileError(f"file '{p}' does not exist", file=str(p)) from exc
     except OSError as exc:
         raise DataFileError(f"cannot read '{p}': {exc}", file=str(p)) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"'{p}' is not valid TOML: {exc}", file=str(p)) from exc
 
 

@@ -83,7 +83,7 @@ def load_config(spec: str | os.PathLike[str]) -> RunConfig:
     if p.suffix == ".toml" and p.is_file():
         try:
             raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInputError(f"run file is not valid TOML: {exc}", file=str(p)) from None
         if "region" not in raw:
             # A region file given directly: run it with default steps.
