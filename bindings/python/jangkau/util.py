@@ -259,6 +259,7 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", *, encoding: s
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _open_temp(path)
     try:
+        f: IO[Any]
         if mode == "wb":
             f = os.fdopen(fd, "wb")
         else:

@@ -74,9 +74,10 @@ def _fmt_bytes(n) -> str:
     return f"{n:.1f} GiB"  # pragma: no cover
 
 
-def _print_table(rows: list[list[str]], header: list[str]) -> None:
+def _print_table(rows: list[list[object]], header: list[str]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for r in [header, *rows]:
+    lines: list[list[object]] = [list(header), *rows]
+    for r in lines:
         print("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip())
 
 

@@ -41,14 +41,14 @@ def load_zones(args, level: str):
 
     Returns (zones, dapil table or None, total seats or None). Codes become strings.
     """
-    import pandas as pd
 
     if getattr(args, "zones", None):
         p = Path(args.zones)
         if not p.is_file():
             raise DataFileError(f"zones file '{p}' does not exist", file=str(p))
         if p.suffix.lower() == ".csv":
-            zones = pd.read_csv(p, dtype={"code": str, "dapil": str})
+            from ..data.io import read_csv
+            zones = read_csv(p, what="zones file", dtype={"code": str, "dapil": str})
         else:
             import geopandas as gpd
             zones = gpd.read_file(p)
@@ -57,7 +57,7 @@ def load_zones(args, level: str):
         zones["code"] = zones["code"].astype(str)
         return zones, None, None
     try:
-        from .. import Region  # type: ignore[attr-defined]
+        from .. import Region
     except ImportError as exc:
         raise DataFileError("this build has no jangkau.Region yet; pass --zones FILE") from exc
     region = Region.load(args.region, data_dir=getattr(args, "data", None))

@@ -24,7 +24,7 @@ import shapely
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import as_path, dataset_path
-from .io import check_points
+from .io import check_points, read_csv
 
 __all__ = [
     "Basis",
@@ -83,7 +83,7 @@ class FacilityCatalogue:
         path = Path(path)
         if not path.is_file():
             raise DataFileError("facility catalogue not found", file=str(path))
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = read_csv(path, what="facility catalogue", dtype=str, keep_default_na=False)
         need = ["type", "label", "sector", "default_radius_m", "basis", "source", "note", "aliases"]
         for c in need:
             if c not in df.columns:

@@ -24,7 +24,7 @@ from .. import _core
 from ..errors import CrsError, DataFileError, GeometryError, InvalidInputError, JangkauError
 from ..util import as_path, atomic_path
 
-__all__ = ["read_vector", "read_points", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
+__all__ = ["read_csv", "read_vector", "read_points", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
            "check_working_crs", "check_coordinates", "check_population", "check_points", "source_crs", "geojson_declared_crs"]
 
 #: The CRS of every GeoJSON output (RFC 7946) and of GeoDataFrames returned by default.
@@ -130,6 +130,28 @@ def from_geometry_array(ga: _core.GeometryArray) -> np.ndarray:
     else:
         offsets = (ga.ring_offsets, ga.part_offsets, ga.geom_offsets)
     return shapely.from_ragged_array(gtype, coords, offsets)
+
+
+def read_csv(path: str | os.PathLike[str], *, what: str = "table", **kwargs) -> pd.DataFrame:
+    """A CSV table read with pandas (``kwargs`` as :func:`pandas.read_csv`), its failures typed:
+    a missing file, an empty one, bad quoting, bytes that are not UTF-8 or a row with more
+    fields than the header (which pandas would silently turn into an index) raise
+    :class:`~jangkau.errors.DataFileError` naming the file and saying ``what`` it is."""
+    import warnings
+
+    p = as_path(path, "path")
+    if not p.is_file():
+        raise DataFileError(f"{what} not found", file=str(p))
+    kwargs.setdefault("index_col", False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(p, **kwargs)
+    except pd.errors.ParserWarning:
+        raise DataFileError(f"cannot read {what}: a row has more fields than the header", file=str(p)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise DataFileError(f"cannot read {what}: {reason}", file=str(p)) from None
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:

@@ -24,7 +24,15 @@ import pandas as pd
 from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
-from .io import WGS84, check_coordinates, check_population, check_working_crs, from_geometry_array, source_crs
+from .io import (
+    WGS84,
+    check_coordinates,
+    check_population,
+    check_working_crs,
+    from_geometry_array,
+    read_csv,
+    source_crs,
+)
 from .paths import data_dir as resolve_data_dir
 
 __all__ = ["Region", "LEVELS", "builtin_regions"]
@@ -544,7 +552,7 @@ def _read_table(file: Path) -> pd.DataFrame:
         raise DataFileError("table not found", file=str(file))
     try:
         if file.suffix.lower() == ".csv":
-            return pd.read_csv(file, dtype=str, keep_default_na=True)
+            return read_csv(file, what="table", dtype=str, keep_default_na=True)
         from .io import read_vector
         return pd.DataFrame(read_vector(file).drop(columns="geometry"))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -299,7 +299,8 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
     if not p.is_file():
         raise DataFileError(f"indicator table '{p}' does not exist", file=str(p))
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+        from ..data.io import read_csv
+        df = read_csv(p, what="indicator table", dtype=str, keep_default_na=False, na_values=[""])
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read indicator table '{p}': {exc}", file=str(p)) from exc
     if code_column not in df.columns:
