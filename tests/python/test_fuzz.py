@@ -133,15 +133,19 @@ csv_cells = st.one_of(st.sampled_from(["3604990001", "3604990002", "3604990003",
                       st.text(alphabet="0123456789.,-e\"x \n\t;", max_size=8))
 
 
+def csv_files(headers: list[str]):
+    """CSV file contents: one of ``headers``, rows of fuzzed cells, then a few junk bytes."""
+    rows = st.lists(st.lists(csv_cells, min_size=0, max_size=4), max_size=6)
+    return st.builds(lambda h, r, junk: (h + "\n".join(",".join(x) for x in r)).encode("utf-8") + junk,
+                     st.sampled_from(headers), rows, st.binary(max_size=8))
+
+
 @FUZZ
-@given(rows=st.lists(st.lists(csv_cells, min_size=0, max_size=4), max_size=6),
-       header=st.sampled_from(["code,population\n", "", "population,code\n", "code;population\n"]),
-       junk=st.binary(max_size=8))
-def test_fuzz_population_csv(workdir, rows, header, junk):
+@given(data=csv_files(["code,population\n", "", "population,code\n", "code;population\n"]))
+def test_fuzz_population_csv(workdir, data):
     folder = _fresh(workdir)
-    body = header + "\n".join(",".join(r) for r in rows)
     hc.tiny_region(folder)
-    (folder / "population.csv").write_bytes(body.encode("utf-8") + junk)
+    (folder / "population.csv").write_bytes(data)
     try:
         region = jangkau.Region.load(folder / "region.toml")
     except JangkauError:
@@ -150,15 +154,12 @@ def test_fuzz_population_csv(workdir, rows, header, junk):
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(csv_cells, min_size=0, max_size=4), max_size=6),
-       header=st.sampled_from(["kecamatan_code,dapil,seats\n", "kecamatan_code,dapil\n", "", "dapil\n"]),
-       junk=st.binary(max_size=8))
-def test_fuzz_dapil_plan_csv(workdir, rows, header, junk):
+@given(data=csv_files(["kecamatan_code,dapil,seats\n", "kecamatan_code,dapil\n", "", "dapil\n"]))
+def test_fuzz_dapil_plan_csv(workdir, data):
     from jangkau.selection.dapil import load_plan
 
-    folder = _fresh(workdir)
-    p = folder / "plan.csv"
-    p.write_bytes((header + "\n".join(",".join(r) for r in rows)).encode("utf-8") + junk)
+    p = _fresh(workdir) / "plan.csv"
+    p.write_bytes(data)
     try:
         plan = load_plan(p)
     except JangkauError:
