@@ -512,8 +512,9 @@ def check_population(values, *, file: str | None = None, field: str | None = "po
         bad = np.isinf(v) | (v < 0) | (v > MAX_POPULATION)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InvalidInputError(f"population {v[i]:g} of {what} {i} is outside 0…{MAX_POPULATION:g} "
-                                f"({int(bad.sum())} such value(s) in all)", file=file, feature=i, field=field)
+        head = f"negative population {v[i]:g} of {what} {i}" if v[i] < 0 else f"population {v[i]:g} of {what} {i}"
+        raise InvalidInputError(f"{head} is outside 0…{MAX_POPULATION:g} ({int(bad.sum())} such value(s) in all)",
+                                file=file, feature=i, field=field)
 
 
 def check_points(gdf: gpd.GeoDataFrame, *, file: str | None = None, what: str = "point") -> None:
