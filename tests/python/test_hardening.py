@@ -579,3 +579,11 @@ def test_library_warnings_do_not_reach_stderr(tmp_path, capsys, tiny):
         _route_library_diagnostics()
         np.array([0.0]) / np.array([0.0])
     assert "RuntimeWarning" not in capsys.readouterr().err
+
+
+def test_a_property_named_crs_is_not_the_layer_crs(tmp_path):
+    doc = hc.feature_collection([{"type": "Feature", "properties": {"crs": "junk", "type": "puskesmas"},
+                                  "geometry": {"type": "Point", "coordinates": [106.1, -6.1]}}])
+    p = hc.write_json(tmp_path / "p.geojson", doc)
+    assert io.geojson_declared_crs(p) is None
+    assert io.read_points(p).crs.to_epsg() == 4326

@@ -358,14 +358,17 @@ _GEOJSON_EXT = (".geojson", ".json", ".geojsonl", ".geojsons")
 def geojson_declared_crs(path: str | os.PathLike[str]) -> str | None:
     """The CRS named by the ``crs`` member of a GeoJSON file (the 2008 GeoJSON spec's
     ``{"type": "name", "properties": {"name": ...}}``, as GDAL and QGIS write it), or None when
-    the file has no ``crs`` member (RFC 7946: WGS84 lon/lat). Only the first MiB is looked at,
-    where GDAL and QGIS put the member; a file that is not GeoJSON gives None."""
+    the file has no ``crs`` member (RFC 7946: WGS84 lon/lat). Only a member before
+    ``"features"`` within the first MiB is looked at, where GDAL and QGIS put it (a feature
+    property named ``crs`` is not mistaken for it); a file that is not GeoJSON gives None."""
     try:
         with open(path, "rb") as f:
             head = f.read(1 << 20).decode("utf-8", errors="replace")
     except OSError:
         return None
-    m = re.search(r'"crs"\s*:\s*', head)
+    features = re.search(r'"features"\s*:', head)
+    # only a member before "features": a property named "crs" inside a feature is not the layer's CRS
+    m = re.search(r'"crs"\s*:\s*', head[: features.start()] if features else head)
     if not m:
         return None
     try:
