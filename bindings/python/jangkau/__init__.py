@@ -26,6 +26,7 @@ from .errors import (
     InfeasibleError,
     InvalidInputError,
     JangkauError,
+    ResourceLimitError,
     UnknownColumnError,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "InfeasibleError",
     "DataFileError",
     "CancelledError",
+    "ResourceLimitError",
 ]
 
 _compat.install()

@@ -54,6 +54,11 @@ class InfeasibleError(InvalidInputError):
     """A model has no feasible solution under its constraints."""
 
 
+class ResourceLimitError(InvalidInputError):
+    """A grid, matrix or candidate set would exceed a size limit (see
+    :data:`jangkau.util.limits`); the message states the estimate and the limit."""
+
+
 class DataFileError(JangkauError, OSError):
     """A file that cannot be found, opened, read or written."""
 
@@ -72,6 +77,7 @@ __all__ = [
     "CrsError",
     "GeometryError",
     "InfeasibleError",
+    "ResourceLimitError",
     "DataFileError",
     "CancelledError",
 ]

@@ -14,24 +14,33 @@ import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import InvalidInputError
+from .errors import DataFileError, InvalidInputError, ResourceLimitError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 __all__ = [
+    "Limits",
     "apportion",
     "atomic_output",
+    "atomic_path",
     "atomic_write_bytes",
+    "as_path",
     "atomic_write_text",
+    "check_size",
+    "check_toml_types",
+    "limits",
     "dataset_path",
     "datasets_dir",
     "dump_toml",
     "largest_remainder",
+    "pid_alive",
+    "remove_stale_temporaries",
     "sha256_file",
     "toml_value",
 ]
@@ -63,6 +72,84 @@ def dataset_path(name: str) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
+# arguments of the Python API
+
+
+def as_path(value: object, field: str) -> Path:
+    """``value`` (a str or os.PathLike naming a file) as a Path; anything else (a number,
+    None, a list) raises InvalidInputError naming the argument ``field``, not the TypeError
+    os.fspath would raise deep inside."""
+    if isinstance(value, (str, os.PathLike)) and not isinstance(value, bytes):
+        text = os.fspath(value)
+        if isinstance(text, str) and text.strip():
+            return Path(text)
+    raise InvalidInputError(f"'{field}' must be a file path (str or os.PathLike), got "
+                            f"{type(value).__name__} {value!r:.60}", field=field)
+
+
+# --------------------------------------------------------------------------------------------
+# resource limits
+
+
+@dataclass
+class Limits:
+    """Size limits checked *before* a grid, matrix or candidate set is allocated, so that a
+    typo (``--cell-size 0.001``, ``grid:1m``) ends in an error stating the estimate instead of
+    tens of GB of memory or hours of work. Defaults suit a 24 GB machine and a regency of a few
+    thousand km²; change them on :data:`limits` (Python) or with the environment variables
+    ``JANGKAU_MAX_CELLS``, ``JANGKAU_MAX_CANDIDATES`` and ``JANGKAU_MAX_MATRIX`` (read when
+    jangkau is imported)."""
+
+    #: Cells of a population surface / raster grid (rows × columns): 20 million is a 10 m grid
+    #: over 2,000 km² (Kabupaten Serang at 100 m has about 180,000 cells).
+    max_cells: int = 20_000_000
+    #: Candidate sites of a siting model (grid:SPACING): 250,000 is a 100 m grid over 2,500 km².
+    max_candidates: int = 250_000
+    #: Entries of a dense demand × candidate (or origin × destination) matrix.
+    max_matrix: int = 500_000_000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Limits:
+        """Defaults overridden by ``JANGKAU_MAX_<NAME>`` environment variables (integers ≥ 1;
+        anything else raises InvalidInputError naming the variable)."""
+        env = dict(os.environ if env is None else env)
+        out = cls()
+        for f in fields(cls):
+            var = f"JANGKAU_{f.name.upper()}"
+            if var in env:
+                try:
+                    value = int(float(env[var]))
+                except ValueError:
+                    value = 0
+                if value < 1:
+                    raise InvalidInputError(f"environment variable {var} must be a whole number ≥ 1, "
+                                            f"got {env[var]!r}", field=var)
+                setattr(out, f.name, value)
+        return out
+
+
+#: The limits in force (see :class:`Limits`).
+limits = Limits.from_env()
+
+
+def check_size(what: str, estimate: float, limit: str, *, hint: str = "") -> None:
+    """Refuses work whose size ``estimate`` (cells, candidates, matrix entries) exceeds the
+    limit named ``limit`` (a field of :class:`Limits`): raises
+    :class:`~jangkau.errors.ResourceLimitError` stating the estimate, the limit, how to raise
+    it and ``hint`` (what to change instead). Non-finite estimates are refused too."""
+    cap = getattr(limits, limit)
+    if not math.isfinite(estimate) or estimate > cap:
+        est = f"{estimate:,.0f}" if math.isfinite(estimate) else str(estimate)
+        raise ResourceLimitError(
+            f"{what} would hold {est} {_UNITS.get(limit, 'entries')}, above the limit of {cap:,}"
+            f"{'; ' + hint if hint else ''} (raise the limit with JANGKAU_{limit.upper()}=N or "
+            f"jangkau.util.limits.{limit})", field=limit)
+
+
+_UNITS = {"max_cells": "cells", "max_candidates": "candidates", "max_matrix": "entries"}
+
+
+# --------------------------------------------------------------------------------------------
 # atomic writes
 
 
@@ -82,12 +169,69 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _open_temp(path: Path) -> tuple[int, Path]:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this machine (signal 0). A process of another user
+    counts as alive; so does any PID when the check is impossible (no ``os.kill``)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, AttributeError):
+        return True
+    return True
+
+
+def stale_pid(name: str, prefix: str) -> int | None:
+    """The PID in ``name`` = ``prefix + "<pid>"`` + anything not a digit, when that process
+    is dead; None when ``name`` does not match or the process is alive."""
+    if not name.startswith(prefix):
+        return None
+    digits = ""
+    for c in name[len(prefix):]:
+        if not c.isdigit():
+            break
+        digits += c
+    if not digits:
+        return None
+    pid = int(digits)
+    return None if pid_alive(pid) else pid
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Removes the temporary files of :func:`atomic_output`/:func:`atomic_path` for ``path``
+    (``.NAME.<pid>-<random>.tmp...``) whose process is dead (killed mid-write); files of
+    running processes are kept. Returns the files removed."""
+    path = Path(path)
+    removed: list[Path] = []
+    prefix = f".{path.name}."
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if ".tmp" in entry.name[len(prefix):] and stale_pid(entry.name, prefix) is not None:
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
+
+
+def _open_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
     """A new, exclusively created temporary file beside ``path`` (same folder, so the final
-    rename is atomic) with the usual permissions (0666 minus the umask)."""
+    rename is atomic) with the usual permissions (0666 minus the umask), named
+    ``.NAME.<pid>-<random>.tmp`` (``suffix`` replaces ``.tmp``, e.g. to keep an extension GDAL
+    needs). Temporary files of ``path`` left by processes that died are removed first."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    remove_stale_temporaries(path)
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(6).hex()}{suffix}")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:  # pragma: no cover - 48 random bits
@@ -115,6 +259,7 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", *, encoding: s
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _open_temp(path)
     try:
+        f: IO[Any]
         if mode == "wb":
             f = os.fdopen(fd, "wb")
         else:
@@ -126,8 +271,53 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", *, encoding: s
         # Leaving the `with` closed the file; a failing close (e.g. a full disk on the last
         # buffered write) raised there, before the rename.
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        _raise_write_error(exc, path)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _raise_write_error(exc: BaseException, path: Path) -> None:
+    """A plain OSError of a write (``[Errno 28] No space left on device``) becomes a
+    DataFileError naming the file; anything else is left to propagate."""
+    if isinstance(exc, OSError) and not isinstance(exc, DataFileError):
+        reason = exc.strerror or str(exc)
+        raise DataFileError(f"cannot write: {reason}", file=str(path)) from exc
+
+
+def _fsync_file(path: Path) -> None:
+    """fsync a written file (reports write-back errors such as a full disk); raises OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
+    """Write ``path`` all or nothing through a writer that takes a file *name* (GDAL, the
+    engine's writers, matplotlib): yields the path of a new, empty temporary file in the same
+    folder, named ``.NAME.<random>.tmp<suffix>`` (``suffix`` defaults to the extension of
+    ``path``, which GDAL uses to choose the format).
+
+    When the ``with`` block ends normally the temporary file is fsync'ed (an error raises),
+    renamed over ``path`` and the folder fsync'ed; when the block raises (or the fsync fails)
+    the temporary file is removed and ``path`` keeps its old content. The caller checks what
+    its writer reports (see :func:`jangkau.data.io.write`, which also reads the file back).
+    The parent folder must exist.
+    """
+    path = Path(path)
+    fd, tmp = _open_temp(path, ".tmp" + (path.suffix if suffix is None else suffix))
+    os.close(fd)
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        _raise_write_error(exc, path)
         raise
     _fsync_dir(path.parent)
 
@@ -190,6 +380,75 @@ def dump_toml(data: dict, header: str = "") -> str:
 
     emit(data, [])
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# TOML input: value types
+
+
+#: A path, a name or any other text.
+TEXT = str
+#: The spec of a table whose keys are free (e.g. ``[levels]``) and whose values all follow one spec.
+_EACH = "__each__"
+
+_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+               list: "an array", dict: "a table"}
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def check_toml_types(doc: dict, spec: dict, *, file: str | os.PathLike[str] | None = None,
+                     where: str = "") -> None:
+    """Checks the value types of a parsed TOML document against ``spec`` (key → type, tuple
+    of types, or a nested spec dict for a table; ``{"__each__": spec}`` for a table of tables
+    with free keys). Keys absent from ``spec`` or ``doc`` are not checked (unknown keys are
+    the reader's to refuse). A number where a path belongs, or a string where a table belongs,
+    raises InvalidInputError naming the file, the ``[table] key`` and what was found."""
+    for key, want in spec.items():
+        if key == _EACH:
+            for k, v in doc.items():
+                check_toml_types({k: v}, {k: want}, file=file, where=where)
+            continue
+        if key not in doc:
+            continue
+        value = doc[key]
+        name = f"{where}.{key}" if where else key
+        if isinstance(want, dict):
+            if not isinstance(value, dict):
+                raise InvalidInputError(f"'{name}' in the TOML file must be a table ([{name}]), found "
+                                        f"{_describe(value)}", file=str(file) if file else None, field=name)
+            check_toml_types(value, want, file=file, where=name)
+            continue
+        types = want if isinstance(want, tuple) else (want,)
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+            raise InvalidInputError(f"'{name}' in the TOML file must be {expected}, found {_describe(value)}",
+                                    file=str(file) if file else None, field=name)
+
+
+#: Value types of a region file (docs/data-model.md).
+REGION_FILE_TYPES: dict = {
+    "name": str, "title": str, "province": str, "working_crs": str, "synthetic": bool, "notes": (str, list),
+    "boundaries": {"file": str, "layer": str, "crs": str, "source": str, "strip_code_prefix": str},
+    "levels": {_EACH: {"code": str, "name": str, "names": str, "names_code": str}},
+    "population": {"file": str, "level": str, "code": str, "value": str, "year": int, "source": str,
+                   "raster": str},
+    "dapil": {"file": str, "code": str, "dapil": str, "seats": str, "composition": str, "election": (str, int),
+              "total_seats": int, "note": str},
+}
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 _METHODS = ["nearest", "2sfca", "e2sfca", "gaussian", "gravity"]
@@ -36,26 +38,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--capacity-column", default=None,
                    help="facility column with the supply of 2SFCA/E2SFCA/gravity (default: 1 per facility)")
     p.add_argument("--method", default="nearest", choices=_METHODS, help="measure (default: nearest)")
-    p.add_argument("--max-time", default="30min",
+    p.add_argument("--max-time", default="30min", type=opt.duration,
                    help="catchment / cutoff, e.g. 30min, 1h, 900s (default 30min; E2SFCA uses --breaks)")
-    p.add_argument("--thresholds", default="15,30,60",
+    p.add_argument("--thresholds", default="15,30,60", type=opt.durations,
                    help="minutes for the share-within columns of --method nearest (default 15,30,60)")
-    p.add_argument("--breaks", default="10,20,30", help="E2SFCA zone bounds in minutes (default 10,20,30)")
+    p.add_argument("--breaks", default="10,20,30", type=opt.durations, help="E2SFCA zone bounds in minutes (default 10,20,30)")
     p.add_argument("--level", default="kecamatan", choices=["desa", "kecamatan", "dapil", "kabupaten"],
                    help="zone level (default: kecamatan)")
     p.add_argument("--population-raster", default=None, metavar="TIF",
                    help="raster of population counts per cell (default: the region's population table)")
     p.add_argument("--demand", default="cells", choices=["cells", "centroids"],
                    help="demand points: populated cells (default) or one point per desa")
-    p.add_argument("--cell-size", type=float, default=100.0, help="cell size (m) of the population surface")
-    p.add_argument("--max-snap", type=float, default=1000.0, help="largest off-road distance, m (default 1000)")
-    p.add_argument("--walk-speed", type=float, default=5.0, help="off-road walking speed, km/h (default 5)")
+    p.add_argument("--cell-size", type=opt.number(0, 100_000, lo_open=True), default=100.0, help="cell size (m) of the population surface")
+    p.add_argument("--max-snap", type=opt.number(0, 1_000_000), default=1000.0, help="largest off-road distance, m (default 1000)")
+    p.add_argument("--walk-speed", type=opt.number(0, 50, lo_open=True), default=5.0, help="off-road walking speed, km/h (default 5)")
     p.add_argument("--isochrones", default=None, metavar="FILE", help="also write isochrone bands here")
-    p.add_argument("--bands", default="15,30,60", help="isochrone bands in minutes (default 15,30,60)")
+    p.add_argument("--bands", default="15,30,60", type=opt.durations, help="isochrone bands in minutes (default 15,30,60)")
     p.add_argument("--isochrones-by", default="type", choices=["type", "facility"],
                    help="isochrones per facility type (default) or per facility")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, .gpkg)")
-    p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
+    p.add_argument("--crs", default=None, type=opt.crs, help="working (metric) CRS (default: the region's)")
     from .coverage import add_point_table_options
 
     add_point_table_options(p)
@@ -138,14 +140,8 @@ def run(args: argparse.Namespace) -> int:
         near = model.by_zone([max_time_s / 60.0], nearest=model.nearest())
         table = res.zones.merge(near.drop(columns=["level", "name", "population"]), on="code", how="left")
         table.insert(4, "method", method.value)
-    if fmt == "csv":
-        write(table, out)
-    else:
-        zones = region.zones(args.level)[["code", "geometry"]]
-        merged = zones.merge(table, on="code", how="inner")
-        write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
-    log.info("wrote %d zones (%s level, %s) to %s", len(table), args.level, method.value, out)
-    if args.isochrones:
+    iso = None
+    if args.isochrones:  # computed before anything is written: a failure leaves no output
         from ..data.population import from_zone_counts
         from ..network.isochrones import isochrones
 
@@ -153,6 +149,14 @@ def run(args: argparse.Namespace) -> int:
         iso = isochrones(roads, facilities, parse_minutes(args.bands),
                          group_by="facility_type" if args.isochrones_by == "type" else None,
                          max_snap_m=args.max_snap, walk_speed_kmh=args.walk_speed, population=pop)
+    if fmt == "csv":
+        write(table, out)
+    else:
+        zones = region.zones(args.level)[["code", "geometry"]]
+        merged = zones.merge(table, on="code", how="inner")
+        write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
+    log.info("wrote %d zones (%s level, %s) to %s", len(table), args.level, method.value, out)
+    if iso is not None:
         write(iso, args.isochrones)
         log.info("wrote %d isochrone bands to %s", len(iso), args.isochrones)
     return 0

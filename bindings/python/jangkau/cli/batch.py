@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 
@@ -24,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (one sub-folder per region)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of an existing Dask scheduler (default: a LocalCluster on this machine)")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=opt.integer(1, 1024), metavar="N",
                    help="worker processes of the LocalCluster (default: the number of cores, at most one per region)")
     p.add_argument("--force", action="store_true", help="rerun regions whose outputs are up to date")
     p.add_argument("--synthetic-inputs", metavar="LIST", default="",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--radius",
         default=None,
+        type=opt.radii,
         help="radii, e.g. 1km,2km,5km or 500m (default: each type's catalogue threshold)",
     )
     p.add_argument(
@@ -60,14 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = p.add_argument_group("travel-time coverage (instead of straight-line radii)")
     t.add_argument("--roads", action="append", metavar="FILE[,FILE]",
                    help="road layers or one OSM file (see 'jangkau access --help'); with --max-time")
-    t.add_argument("--max-time", default=None, metavar="T[,T]",
+    t.add_argument("--max-time", default=None, metavar="T[,T]", type=opt.durations,
                    help="travel-time thresholds, e.g. 15min,30min (over --roads, nearest facility, <=)")
-    t.add_argument("--cell-size", type=float, default=250.0,
+    t.add_argument("--cell-size", type=opt.number(0, 100_000, lo_open=True), default=250.0,
                    help="demand cell size in metres for travel time (default 250)")
-    t.add_argument("--max-snap", type=float, default=1000.0,
+    t.add_argument("--max-snap", type=opt.number(0, 1_000_000), default=1000.0,
                    help="largest off-road walk in metres; farther people are counted as not covered (default 1000)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.csv, .geojson, ...)")
-    p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
+    p.add_argument("--crs", default=None, type=opt.crs, help="working (metric) CRS (default: the region's)")
     p.set_defaults(func=run)
 
 

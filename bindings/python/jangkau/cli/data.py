@@ -7,6 +7,8 @@ import argparse
 import logging
 import sys
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 
@@ -25,8 +27,8 @@ def register(sub) -> None:
     _common(f)
     f.add_argument("--dry-run", action="store_true", help="say what would be downloaded; download nothing")
     f.add_argument("--force", action="store_true", help="download again even if a verified copy is cached")
-    f.add_argument("--retries", type=int, default=5, metavar="N", help="retries per file (default: 5)")
-    f.add_argument("--timeout", type=float, default=60.0, metavar="S",
+    f.add_argument("--retries", type=opt.integer(0, 100), default=5, metavar="N", help="retries per file (default: 5)")
+    f.add_argument("--timeout", type=opt.number(0, 86_400, lo_open=True), default=60.0, metavar="S",
                    help="network timeout in seconds (default: 60)")
     f.set_defaults(func=_fetch)
 
@@ -47,10 +49,10 @@ def register(sub) -> None:
                               description="Generate a seeded, clearly labelled synthetic regency (desa, "
                                           "kecamatan, dapil, population raster, roads, facilities).")
     syn.add_argument("out", metavar="DIR", help="output folder (created; files in it are replaced)")
-    syn.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    syn.add_argument("--cells", type=float, default=None, metavar="N",
+    syn.add_argument("--seed", type=opt.integer(0, 2**32 - 1), default=0, help="random seed (default: 0)")
+    syn.add_argument("--cells", type=opt.number(1, 1e10), default=None, metavar="N",
                      help="size the region for about N raster cells (e.g. 1e6); default: a regency-sized region")
-    syn.add_argument("--cell-size", type=float, default=100.0, metavar="M", help="raster cell size in metres")
+    syn.add_argument("--cell-size", type=opt.number(0, 100_000, lo_open=True), default=100.0, metavar="M", help="raster cell size in metres")
     syn.set_defaults(func=_synthetic)
 
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from . import options as opt
 
 TYPE_CHECKING = False  # typing is not imported at start-up
 
@@ -40,14 +41,14 @@ def load_zones(args, level: str):
 
     Returns (zones, dapil table or None, total seats or None). Codes become strings.
     """
-    import pandas as pd
 
     if getattr(args, "zones", None):
         p = Path(args.zones)
         if not p.is_file():
             raise DataFileError(f"zones file '{p}' does not exist", file=str(p))
         if p.suffix.lower() == ".csv":
-            zones = pd.read_csv(p, dtype={"code": str, "dapil": str})
+            from ..data.io import read_csv
+            zones = read_csv(p, what="zones file", dtype={"code": str, "dapil": str})
         else:
             import geopandas as gpd
             zones = gpd.read_file(p)
@@ -164,16 +165,16 @@ def register(sub) -> None:
                    help="weights (TOML or CSV): direct weights or an AHP pairwise matrix")
     p.add_argument("--catalogue", metavar="TOML", help="extra indicator catalogue (dimension, direction, role)")
     p.add_argument("--mode", choices=["need", "readiness", "blend"], default="need")
-    p.add_argument("--blend-need-share", type=float, default=0.5, help="need share of the weight in blend mode")
+    p.add_argument("--blend-need-share", type=opt.number(0, 1), default=0.5, help="need share of the weight in blend mode")
     p.add_argument("--method", choices=["weighted_sum", "topsis"], default="weighted_sum")
     p.add_argument("--normalisation", choices=["min_max", "z_score", "rank"], default="min_max")
     p.add_argument("--imputation", choices=["none", "median", "dimension_mean"], default="none")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--k", type=int, default=1, help="pilots per dapil (default 1)")
-    g.add_argument("--pilots-total", type=int, help="total pilots split over dapil in proportion to seats")
-    p.add_argument("--draws", type=int, default=2000, help="Monte Carlo weight draws (default 2000)")
-    p.add_argument("--concentration", type=float, default=100.0, help="Dirichlet concentration (default 100)")
-    p.add_argument("--seed", type=int, default=0)
+    g.add_argument("--k", type=opt.integer(1, 100_000), default=1, help="pilots per dapil (default 1)")
+    g.add_argument("--pilots-total", type=opt.integer(1, 100_000), help="total pilots split over dapil in proportion to seats")
+    p.add_argument("--draws", type=opt.integer(0, 10_000_000), default=2000, help="Monte Carlo weight draws (default 2000)")
+    p.add_argument("--concentration", type=opt.number(0, 1e9, lo_open=True), default=100.0, help="Dirichlet concentration (default 100)")
+    p.add_argument("--seed", type=opt.integer(0, 2**32 - 1), default=0)
     p.add_argument("--ahp-override", action="store_true", help="accept an AHP matrix with CR > 0.10")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv, .geojson or .gpkg")
     p.set_defaults(func=run)

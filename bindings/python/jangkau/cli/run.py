@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 
@@ -21,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", nargs="?", default=None, help="run file (.toml) or region name")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder")
     p.add_argument("--synthetic", action="store_true", help="run on the embedded synthetic region (seeded)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic region (default 0)")
+    p.add_argument("--seed", type=opt.integer(0, 2**32 - 1), default=0, help="seed of the synthetic region (default 0)")
     p.set_defaults(func=run)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 
@@ -51,10 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["mclp", "lscp", "p_median"],
         help="location model (pmedian is accepted as an alias of p_median)",
     )
-    p.add_argument("--p", type=int, default=None, help="number of new sites (mclp, p_median)")
+    p.add_argument("--p", type=opt.integer(1, 1_000_000), default=None, help="number of new sites (mclp, p_median)")
     p.add_argument(
         "--per-dapil",
-        type=int,
+        type=opt.integer(1, 1_000_000),
         default=None,
         metavar="K",
         help="at least K sites in every dapil (candidates in an unknown dapil count for none)",
@@ -65,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     std.add_argument(
         "--max-time",
+        type=opt.duration,
         metavar="DURATION",
         help="coverage standard: travel time over --roads, e.g. 15min, 1h, 900s (bare number = minutes)",
     )
@@ -77,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--max-snap",
-        type=float,
+        type=opt.number(0, 1_000_000),
         default=1000.0,
         metavar="METRES",
         help="largest off-road distance to a road for --max-time (default 1000; farther = uncovered)",
@@ -85,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--existing", metavar="FILE", help="existing facilities: they count as covering already")
     p.add_argument(
         "--floor",
-        type=float,
+        type=opt.number(0, 1),
         metavar="SHARE",
         help="mclp: minimum covered share of the population in every kecamatan (0-1)",
     )
@@ -97,12 +100,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--time-limit",
-        type=float,
+        type=opt.number(0, 7 * 86_400, lo_open=True),
         default=None,
         metavar="SECONDS",
         help="milp time limit; auto: total budget (default 5 s)",
     )
-    p.add_argument("--crs", default=None, help="working (metric) CRS (default: the region's)")
+    p.add_argument("--crs", default=None, type=opt.crs, help="working (metric) CRS (default: the region's)")
     p.add_argument("--zones-out", metavar="FILE", help="write coverage before/after per kecamatan (.csv)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file for the chosen sites")
     p.set_defaults(func=run)
@@ -156,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from ..data.io import read_vector, write
+    from ..data.io import read_points, write
     from ..data.region import Region
     from ..errors import InvalidInputError
     from ..selection import siting
@@ -197,9 +200,8 @@ def run(args: argparse.Namespace) -> int:
     n_new = len(cand)
     fixed = None
     if args.existing:
-        ex = read_vector(args.existing).to_crs(crs)
-        if not set(ex.geom_type.unique()) <= {"Point"}:
-            ex = ex.set_geometry(ex.geometry.centroid)
+        ex = read_points(args.existing, what="existing site").explode(index_parts=False).to_crs(crs)
+        ex = ex[ex.geometry.notna() & ~ex.geometry.is_empty]
         ex = gpd.GeoDataFrame(
             {"existing": np.ones(len(ex), dtype=bool)}, geometry=ex.geometry.values, crs=crs
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from . import options as opt
+
 log = logging.getLogger("jangkau")
 
 
@@ -21,8 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--level", default="kecamatan", choices=["desa", "kecamatan", "dapil", "kabupaten"],
                    help="zone level (default: kecamatan)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file")
-    p.add_argument("--precision", type=int, default=7, help="GeoJSON coordinate decimals (default 7)")
-    p.add_argument("--crs", default=None, help="working (metric) CRS, e.g. EPSG:32748 (default: UTM zone)")
+    p.add_argument("--precision", type=opt.integer(0, 15), default=7, help="GeoJSON coordinate decimals (default 7)")
+    p.add_argument("--crs", default=None, type=opt.crs, help="working (metric) CRS, e.g. EPSG:32748 (default: UTM zone)")
     p.set_defaults(func=run)
 
 

@@ -25,7 +25,8 @@ import pandas as pd
 import shapely
 
 from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError
-from ..util import dataset_path
+from ..util import as_path, dataset_path
+from .io import check_points, read_csv
 
 __all__ = [
     "Basis",
@@ -84,7 +85,7 @@ class FacilityCatalogue:
         path = Path(path)
         if not path.is_file():
             raise DataFileError("facility catalogue not found", file=str(path))
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = read_csv(path, what="facility catalogue", dtype=str, keep_default_na=False)
         need = ["type", "label", "sector", "default_radius_m", "basis", "source", "note", "aliases"]
         for c in need:
             if c not in df.columns:
@@ -355,10 +356,11 @@ def read_facilities(
     frames = []
     capacity_matches = []
     left_out: dict[str, int] = {}
-    for spec in layers:
+    one = isinstance(layers, (str, os.PathLike, FacilityLayer)) or not hasattr(layers, "__iter__")
+    for spec in [layers] if one else layers:
         if not isinstance(spec, FacilityLayer):
             spec = FacilityLayer(path=spec)
-        path = Path(spec.path)
+        path = as_path(spec.path, "layers")
         if spec.register:
             reg = _read_register_layer(spec, catalogue)
             if "capacity_matches" in reg.attrs:
@@ -373,6 +375,7 @@ def read_facilities(
             gdf = _read(str(path), spec.layer)
         if gdf.crs is None:
             raise InvalidInputError("facility layer has no CRS", file=str(path))
+        check_points(gdf, file=str(path), what="facility")
         present = gdf.geometry.notna() & ~gdf.geometry.is_empty
         types_present = set(shapely.get_type_id(np.asarray(gdf.geometry[present].values, dtype=object)).tolist())
         if types_present - {0, 4}:

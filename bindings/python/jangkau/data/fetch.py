@@ -126,7 +126,7 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     except FileNotFoundError:
         raise DataFileError(f"data catalogue '{p}' not found (set {CATALOGUE_ENV} or pass --catalogue)",
                             file=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"data catalogue is not valid TOML: {exc}", file=str(p)) from None
     if cfg.get("format") != 1:
         raise InvalidInputError("data catalogue needs 'format = 1'", file=str(p), field="format")

@@ -36,7 +36,7 @@ import shapely
 
 from .. import _core
 from ..errors import CrsError, InvalidInputError, UnknownColumnError
-from .io import to_geometry_array
+from .io import check_population, to_geometry_array
 from .raster import Raster, grid_for_bounds, read_raster
 
 __all__ = ["Population", "PopulationModel", "from_raster", "from_zone_counts", "join_counts"]
@@ -248,6 +248,7 @@ def from_raster(source: str | os.PathLike[str] | Raster, band: int = 1) -> Popul
         raise CrsError(
             "the population raster has no CRS", file=None if isinstance(source, Raster) else str(source)
         )
+    check_population(raster.values, file=None if isinstance(source, Raster) else str(source), field=None, what="cell")
     if (np.nan_to_num(raster.values) < 0).any():
         raise InvalidInputError(
             "the population raster has negative counts",
@@ -316,6 +317,7 @@ def from_zone_counts(
     if count_column not in zones.columns:
         raise UnknownColumnError(f"zones have no column '{count_column}'", field=count_column)
     counts = pd.to_numeric(zones[count_column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    check_population(counts, field=count_column, what="zone")
     if (counts < 0).any():
         raise InvalidInputError("negative population", feature=int(np.flatnonzero(counts < 0)[0]), field=count_column)
     z = zones.copy()

@@ -4,6 +4,7 @@ GeoTIFF atomically and deterministically, and exact zonal sums (exactextract's r
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ import numpy as np
 import pyproj
 
 from .. import _core
-from ..errors import CrsError
+from ..errors import CrsError, InvalidInputError
+from ..util import atomic_path, check_size
 
 __all__ = ["Grid", "Raster", "RasterType", "grid_for_bounds", "read_raster", "write_raster"]
 
@@ -89,7 +91,8 @@ def write_raster(
             wkt = pyproj.CRS.from_user_input(raster.crs).to_wkt()
         except pyproj.exceptions.CRSError as exc:
             raise CrsError(f"CRS not understood: {raster.crs!r}", file=str(path)) from exc
-    _core.write_raster(str(path), np.ascontiguousarray(values), raster.grid, wkt, nd, type, deflate_level)
+    with atomic_path(path) as tmp:
+        _core.write_raster(str(tmp), np.ascontiguousarray(values), raster.grid, wkt, nd, type, deflate_level)
     return Path(path)
 
 
@@ -98,6 +101,14 @@ def grid_for_bounds(bounds, cell_size: float, *, snap: bool = True) -> _core.Gri
     ymax); with ``snap`` the origin is a multiple of the cell size (grids of different extents
     then align)."""
     xmin, ymin, xmax, ymax = (float(b) for b in bounds)
+    if not (math.isfinite(cell_size) and cell_size > 0):
+        raise InvalidInputError(f"the cell size must be a positive number of metres, got {cell_size!r}",
+                                field="cell_size")
+    if not all(math.isfinite(b) for b in (xmin, ymin, xmax, ymax)):
+        raise InvalidInputError(f"grid bounds are not finite: {(xmin, ymin, xmax, ymax)}", field="bounds")
+    check_size(f"a grid of {cell_size:g} m cells over {(xmax - xmin) / 1e3:,.1f} × {(ymax - ymin) / 1e3:,.1f} km",
+               (math.ceil((xmax - xmin) / cell_size) + 1) * (math.ceil((ymax - ymin) / cell_size) + 1),
+               "max_cells", hint="use a larger cell size")
     if snap:
         x0 = np.floor(xmin / cell_size) * cell_size
         y0 = np.ceil(ymax / cell_size) * cell_size

@@ -23,8 +23,16 @@ import pandas as pd
 
 from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
-from ..util import datasets_dir
-from .io import WGS84, from_geometry_array
+from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
+from .io import (
+    WGS84,
+    check_coordinates,
+    check_population,
+    check_working_crs,
+    from_geometry_array,
+    read_csv,
+    source_crs,
+)
 from .paths import data_dir as resolve_data_dir
 
 __all__ = ["Region", "LEVELS", "builtin_regions"]
@@ -61,7 +69,7 @@ _LEVEL_KEYS = {"code", "name", "names", "names_code"}
 def read_region_file(spec: str | os.PathLike[str]) -> tuple[Path, dict]:
     """The path and parsed TOML of a region: a built-in name or a ``.toml`` file. Raises
     DataFileError (unknown name, missing file) or InvalidInputError (not valid TOML)."""
-    path = Path(spec)
+    path = as_path(spec, "region")
     if path.suffix != ".toml":
         candidate = datasets_dir() / str(spec) / "region.toml"
         if not candidate.is_file():
@@ -72,7 +80,7 @@ def read_region_file(spec: str | os.PathLike[str]) -> tuple[Path, dict]:
         raise DataFileError("region file not found", file=str(path))
     try:
         return path.resolve(), tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"region file is not valid TOML: {exc}", file=str(path)) from None
 
 
@@ -140,6 +148,7 @@ class Region:
         the region's centre).
         """
         path, config = read_region_file(spec)
+        check_toml_types(config, REGION_FILE_TYPES, file=path)
         known_keys = {"name", "title", "province", "working_crs", "boundaries", "levels", "population", "dapil",
                       "facilities", "roads", "synthetic", "notes"}
         _check_keys(config, known_keys, "region", path)
@@ -166,6 +175,8 @@ class Region:
             if level not in config["levels"]:
                 raise InvalidInputError(f"region file lacks [levels.{level}]", file=str(path), field=level)
         region.working_crs = crs or config.get("working_crs") or ""
+        if region.working_crs:
+            check_working_crs(region.working_crs, file=None if crs else str(path), field="working_crs")
         _ = region.desa  # read and validate eagerly: bad input fails at load time
         return region
 
@@ -257,7 +268,8 @@ class Region:
         for rec in records:
             log.warning("repaired invalid geometry: %s feature %d (%s)", file, rec[0], rec[1])
 
-        src_crs = layer.crs
+        src_crs = source_crs(file, layer.crs, cfg.get("crs"))
+        check_coordinates(geom.x, geom.y, src_crs, file=str(file), what="vertex")
         if not self.working_crs:
             lon, lat = _centre_lonlat(geom, src_crs)
             self.working_crs = _core.utm_crs_for(lon, lat)
@@ -367,6 +379,7 @@ class Region:
         codes = _code_str(_col(df, code_field, str(file)))
         raw = _col(df, value_field, str(file))
         values = pd.to_numeric(raw, errors="coerce")
+        check_population(values.to_numpy(dtype=float), file=str(file), field=value_field)
         for i in range(len(df)):
             v = values.iloc[i]
             if not np.isfinite(v):
@@ -534,10 +547,10 @@ def _read_table(file: Path) -> pd.DataFrame:
         raise DataFileError("table not found", file=str(file))
     try:
         if file.suffix.lower() == ".csv":
-            return pd.read_csv(file, dtype=str, keep_default_na=True)
+            return read_csv(file, what="table", dtype=str, keep_default_na=True)
         from .io import read_vector
         return pd.DataFrame(read_vector(file).drop(columns="geometry"))
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read table: {exc}", file=str(file)) from None
 
 

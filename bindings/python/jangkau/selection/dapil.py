@@ -230,8 +230,9 @@ def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_cod
     if not p.is_file():
         raise DataFileError(f"dapil plan '{p}' does not exist", file=str(p))
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        from ..data.io import read_csv
+        df = read_csv(p, what="dapil plan", dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read dapil plan '{p}': {exc}", file=str(p)) from exc
     for col in (code_column, "dapil"):
         if col not in df.columns:

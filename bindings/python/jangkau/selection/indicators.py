@@ -154,7 +154,7 @@ def read_toml(path: str | os.PathLike[str]) -> dict:
         raise DataFileError(f"file '{p}' does not exist", file=str(p)) from exc
     except OSError as exc:
         raise DataFileError(f"cannot read '{p}': {exc}", file=str(p)) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"'{p}' is not valid TOML: {exc}", file=str(p)) from exc
 
 
@@ -299,8 +299,9 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
     if not p.is_file():
         raise DataFileError(f"indicator table '{p}' does not exist", file=str(p))
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        from ..data.io import read_csv
+        df = read_csv(p, what="indicator table", dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read indicator table '{p}': {exc}", file=str(p)) from exc
     if code_column not in df.columns:
         raise UnknownColumnError(f"indicator table '{p}' has no '{code_column}' column "

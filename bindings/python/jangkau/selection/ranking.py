@@ -359,8 +359,9 @@ def load_weights(path: str | os.PathLike[str], *, override: bool = False) -> Wei
     if p.suffix.lower() != ".csv":
         raise InvalidInputError(f"weights file '{f}' must be .toml or .csv", file=f)
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        from ..data.io import read_csv
+        df = read_csv(p, what="weights file", dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read weights file '{f}': {exc}", file=f) from exc
     cols = [c.strip() for c in df.columns]
     dim_names = {d.value for d in Dimension}

@@ -569,14 +569,16 @@ def candidate_points(region, spec: str, crs):
       the zone where the centroid falls outside it, e.g. a crescent-shaped coastal desa);
     * ``"grid:SPACING"`` (e.g. ``"grid:1km"``): a regular grid of points inside the region,
       SPACING apart, each with the code of the desa it lies in;
-    * any other string: a vector file of candidate points (polygons → centroids).
+    * any other string: a vector file of candidate points (points only: a line or polygon layer
+      is refused, see :func:`jangkau.data.io.check_points`; multi-points are exploded).
 
     Raises InvalidInputError for an empty layer or a bad spacing.
     """
     import geopandas as gpd
 
     from ..coverage.analysis import parse_radii
-    from ..data.io import read_vector
+    from ..data.io import read_points
+    from ..util import check_size
 
     if spec in ("desa", "kecamatan"):
         z = region.zones(spec, crs=crs)
@@ -593,6 +595,9 @@ def candidate_points(region, spec: str, crs):
         if spacing <= 0:
             raise InvalidInputError(f"bad candidate grid '{spec}' (e.g. grid:1km)", field="candidates")
         desa = region.zones("desa", crs=crs)
+        x0, y0, x1, y1 = desa.total_bounds
+        check_size(f"candidate grid '{spec}'", np.ceil((x1 - x0) / spacing) * np.ceil((y1 - y0) / spacing),
+                   "max_candidates", hint="use a wider spacing")
         gx, gy, idx = _grid_in_zones(desa, spacing)
         if idx.size == 0:
             raise InvalidInputError(f"no grid point of '{spec}' falls inside the region", field="candidates")
@@ -600,13 +605,10 @@ def candidate_points(region, spec: str, crs):
         return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(idx.size)],
                                  "desa_code": d["code"].to_numpy(), "kecamatan_code": d["kecamatan_code"].to_numpy()},
                                 geometry=gpd.points_from_xy(gx, gy), crs=crs)
-    cand = read_vector(spec)
+    cand = read_points(spec, what="candidate")
     if len(cand) == 0:
         raise InvalidInputError("the candidate layer is empty", file=spec)
-    cand = cand.to_crs(crs)
-    if not set(cand.geom_type.unique()) <= {"Point"}:
-        cand = cand.set_geometry(cand.geometry.centroid)
-    return cand
+    return cand.explode(index_parts=False).reset_index(drop=True).to_crs(crs)
 
 
 def _grid_in_zones(zones, spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -126,7 +126,7 @@ def _entry_name(run: str) -> str:
         return region
     try:
         data = tomllib.loads(Path(region).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return Path(region).parent.name
     return str(data.get("name", Path(region).parent.name))
 
@@ -153,7 +153,7 @@ def _read_list(path: Path) -> tuple[list[BatchEntry], dict, str]:
     where = str(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"batch list is not valid TOML: {exc}", file=where) from None
     unknown = sorted(set(raw) - _LIST_KEYS)
     if unknown:
@@ -199,7 +199,7 @@ def _is_batch_list(path: Path) -> bool:
         return False
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return False
     return isinstance(data.get("region"), list)
 

@@ -31,8 +31,8 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import DataFileError, InvalidInputError
-from ..util import sha256_file
-from .result import RunResult
+from ..util import atomic_write_text, sha256_file
+from .result import RunResult, backup_folder, staging_folder
 
 __all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for", "resolve_inputs", "inputs_digest"]
 
@@ -84,7 +84,7 @@ def load_config(spec: str | os.PathLike[str]) -> RunConfig:
     if p.suffix == ".toml" and p.is_file():
         try:
             raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInputError(f"run file is not valid TOML: {exc}", file=str(p)) from None
         if "region" not in raw:
             # A region file given directly: run it with default steps.
@@ -802,10 +802,7 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     out.parent.mkdir(parents=True, exist_ok=True)
     ddir_spec = data_dir or cfg.raw.get("data")
     ddir = resolve_data_dir(ddir_spec, required=False)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    staging = staging_folder(out)
     ctx = _Context(cfg, out, staging, ddir, progress)
     ctx.inputs = resolve_inputs(cfg, ddir)
     for label, path in ctx.inputs.items():
@@ -826,10 +823,10 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
         if progress:
             progress("done", len(steps), len(steps))
         manifest = _manifest(ctx, out)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         backup = None
         if out.exists():
-            backup = out.parent / f".{out.name}.old-{os.getpid()}"
+            backup = backup_folder(out)
             out.rename(backup)
         staging.rename(out)
         if backup is not None:

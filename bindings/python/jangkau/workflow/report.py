@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import __version__
+from ..util import atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -187,7 +188,7 @@ def write_report(result: RunResult, path: Path) -> Path:
              ".big{font-size:1.2em;font-weight:bold;border:2px solid #a40;padding:0.5em}")
     doc = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
            f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
-    path.write_text(doc, encoding="utf-8")
+    atomic_write_text(path, doc)
     return path
 
 

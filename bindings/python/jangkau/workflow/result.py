@@ -6,9 +6,14 @@ This module imports neither of them, so neither can import the other back."""
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..util import stale_pid
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -16,7 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..data.region import Region
 
-__all__ = ["RunResult"]
+__all__ = ["RunResult", "backup_folder", "clean_stale_staging", "staging_folder"]
+
+log = logging.getLogger("jangkau")
 
 
 @dataclass
@@ -46,3 +53,54 @@ class RunResult:
     facilities: gpd.GeoDataFrame | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list, repr=False)
 
+
+
+# ------------------------------------------------------------------------ staging folders
+#
+# A run writes into ``.NAME.partial-PID`` beside its output folder NAME and, at the end,
+# renames the old NAME to ``.NAME.old-PID`` and the staging folder to NAME. A run killed
+# (kill -9, power loss) leaves those behind; the next run for the same output cleans them.
+
+
+def staging_folder(out: Path) -> Path:
+    """A new, empty staging folder ``.NAME.partial-PID`` beside the output folder ``out``,
+    after :func:`clean_stale_staging`."""
+    clean_stale_staging(out)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    return staging
+
+
+def backup_folder(out: Path) -> Path:
+    """Where the previous output folder is kept while the new one is renamed into place."""
+    return out.parent / f".{out.name}.old-{os.getpid()}"
+
+
+def clean_stale_staging(out: Path) -> list[Path]:
+    """Removes the staging folders (``.NAME.partial-PID``) of runs whose process is dead; a
+    backup (``.NAME.old-PID``) of a dead run is put back as ``out`` when ``out`` is missing
+    (the run died between its two renames), else removed. Folders of live processes are
+    kept. Returns the folders removed or restored."""
+    done: list[Path] = []
+    try:
+        entries = sorted(out.parent.iterdir())
+    except OSError:
+        return done
+    for entry in entries:
+        if not entry.is_dir() or entry.is_symlink():
+            continue
+        if stale_pid(entry.name, f".{out.name}.partial-") is not None:
+            shutil.rmtree(entry, ignore_errors=True)
+            log.info("removed the staging folder of an interrupted run: %s", entry)
+            done.append(entry)
+        elif stale_pid(entry.name, f".{out.name}.old-") is not None:
+            if not out.exists():
+                entry.rename(out)
+                log.warning("restored %s from the backup of an interrupted run (%s)", out, entry.name)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+                log.info("removed the backup folder of an interrupted run: %s", entry)
+            done.append(entry)
+    return done
