@@ -357,7 +357,8 @@ def read_facilities(
     capacity_matches = []
     left_out: dict[str, int] = {}
     one = isinstance(layers, (str, os.PathLike, FacilityLayer)) or not hasattr(layers, "__iter__")
-    for spec in [layers] if one else layers:
+    specs: list[Any] = [layers] if one else list(layers)
+    for spec in specs:
         if not isinstance(spec, FacilityLayer):
             spec = FacilityLayer(path=spec)
         path = as_path(spec.path, "layers")
