@@ -471,7 +471,7 @@ class TravelModel:
                              "name": z["name"].to_numpy(), "population": z["population"].to_numpy()})
 
     def by_zone(self, thresholds_min: Sequence[float] = (15.0, 30.0, 60.0), *,
-                nearest: pd.DataFrame | None = None) -> pd.DataFrame:
+                nearest: pd.DataFrame | None = None, max_time_min: float | None = None) -> pd.DataFrame:
         """Population-weighted travel time to the nearest facility per zone.
 
         Columns: ``level``, ``code``, ``name``, ``population``, ``mean_time_min`` (over the
@@ -479,7 +479,31 @@ class TravelModel:
         ``inf`` when more than half / a tenth cannot reach one), ``within_<T>min`` and
         ``share_within_<T>min`` for each threshold (``time <= T``), ``unreachable_population``
         (time ``inf``, including the not snapped), ``not_snapped`` (population farther than
-        ``max_snap_m`` from a road). Pass ``nearest`` to reuse a :meth:`nearest` result."""
+        ``max_snap_m`` from a road). Pass ``nearest`` to reuse a :meth:`nearest` result.
+
+        ``max_time_min`` caps the search (the CLI's ``--max-time``): a point whose nearest
+        facility is farther counts as unreachable (time ``inf``), so no time in the table
+        exceeds it; a threshold above it is an InvalidInputError; a ``max_time_min`` column
+        records the cap. A ``nearest`` result passed with it is capped the same way."""
+        if max_time_min is not None:
+            cap = float(max_time_min)
+            if not (cap > 0 and np.isfinite(cap)):
+                raise InvalidInputError(f"max_time_min must be a positive number of minutes, not {max_time_min}",
+                                        field="max_time")
+            over = [t for t in thresholds_min if float(t) > cap]
+            if over:
+                raise InvalidInputError(
+                    f"threshold {minutes_label(float(over[0]))} exceeds the maximum time "
+                    f"{minutes_label(cap)}: raise the maximum time (--max-time) or drop the threshold",
+                    field="thresholds")
+            if nearest is None:
+                nearest = self.nearest(cutoff_s=cap * 60.0)
+            else:
+                beyond = nearest["time_s"].to_numpy() > cap * 60.0
+                if beyond.any():
+                    nearest = nearest.copy()
+                    nearest.loc[beyond, "time_s"] = np.inf
+                    nearest.loc[beyond, "facility"] = -1
         nearest = self.nearest() if nearest is None else nearest
         pieces = self._demand.pieces
         p = pieces["point"].to_numpy()
@@ -504,6 +528,8 @@ class TravelModel:
         out["unreachable_population"] = np.bincount(z, weights=np.where(finite, 0.0, w), minlength=nz)
         ns = nearest["not_snapped"].to_numpy()[p]
         out["not_snapped"] = np.bincount(z, weights=np.where(ns, w, 0.0), minlength=nz)
+        if max_time_min is not None:
+            out["max_time_min"] = float(max_time_min)
         return out
 
     def coverage(self, thresholds_min: Sequence[float] = (15.0, 30.0, 60.0)) -> pd.DataFrame:
