@@ -220,9 +220,10 @@ def bench_true_disc(desa, n_fac, cells, repeat):
     for model, zones, pop in pops:
         for n in n_fac:
             fac = facilities(desa, n)
-            kw = dict(level="kecamatan_code", population=pop)
-            t_c, res_c = timed(lambda fac=fac, kw=kw: coverage(zones, fac, RADII, **kw), repeat)
-            t_p, res_p = timed(lambda fac=fac, kw=kw: coverage(zones, fac, RADII, quadrant_segments=8, **kw), repeat)
+            kw = {"level": "kecamatan_code", "population": pop}
+            t_c, res_c = timed(lambda fac=fac, kw=kw, zones=zones: coverage(zones, fac, RADII, **kw), repeat)
+            t_p, res_p = timed(lambda fac=fac, kw=kw, zones=zones: coverage(zones, fac, RADII, quadrant_segments=8, **kw),
+                               repeat)
             more = res_c["covered"].sum() / res_p["covered"].sum() - 1.0
             c, p = res_c["covered"].to_numpy(), res_p["covered"].to_numpy()
             big = p >= 0.05 * res_p["population"].to_numpy()  # zones with ≥ 5 % of their people covered

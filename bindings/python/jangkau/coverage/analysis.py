@@ -140,8 +140,21 @@ def coverage_union(
 
 def _to_model_crs(union_metric: gpd.GeoSeries, population: Population) -> _core.GeometryArray:
     target = pyproj.CRS.from_user_input(population.crs)
-    g = union_metric if union_metric.crs.equals(target) else union_metric.to_crs(target)
+    src = union_metric.crs
+    g = union_metric if src is not None and src.equals(target) else union_metric.to_crs(target)
     return to_geometry_array(g)
+
+
+def _raster_of(population: Population) -> Raster:
+    if population.raster is None:
+        raise InvalidInputError("the population has no raster", field="population")
+    return population.raster
+
+
+def _zones_of(population: Population) -> gpd.GeoDataFrame:
+    if population.zones is None:
+        raise InvalidInputError("the population has no source zones", field="population")
+    return population.zones
 
 
 def _types(facilities: gpd.GeoDataFrame, types) -> list[str]:
@@ -228,15 +241,16 @@ def coverage(
                 fx, fy = all_xy[0][of_type], all_xy[1][of_type]
             else:
                 fx, fy = _facility_xy(fac[of_type], model_crs)
-            r = np.asarray(radii, dtype=np.float64)
+            r_arr = np.asarray(radii, dtype=np.float64)
             if raster:
+                ras = _raster_of(population)
                 cov_all = _core.disc_union_zonal_sums(
-                    population.raster.grid,
-                    population.raster.values,
+                    ras.grid,
+                    ras.values,
                     zp.target_geometry(),
                     fx,
                     fy,
-                    r,
+                    r_arr,
                     None,
                     qseg,
                     threads,
@@ -244,12 +258,12 @@ def coverage(
                 )
             else:
                 src_ga = population.source_geometry()
-                areas = _core.disc_union_areas(src_ga, fx, fy, r, qseg, threads)
+                areas = _core.disc_union_areas(src_ga, fx, fy, r_arr, qseg, threads)
                 sums = None
                 if population.raster is not None:
                     w = np.nan_to_num(population.raster.values, nan=0.0)
                     sums = _core.disc_union_zonal_sums(
-                        population.raster.grid, w, src_ga, fx, fy, r, None, qseg, threads, DISC_TOLERANCE_M
+                        population.raster.grid, w, src_ga, fx, fy, r_arr, None, qseg, threads, DISC_TOLERANCE_M
                     )
                 share_all = population.zone_shares(areas, sums)
         for j, r in enumerate(radii):
@@ -369,7 +383,7 @@ def distance_by_zone(
         group, cells, weight = population.cell_pieces(to_geometry_array(zm.geometry), cell_size, threads)
     else:
         zone_of, cells, weight, _ = population.pieces(cell_size)
-        reps = population.zones.geometry.representative_point()
+        reps = _zones_of(population).geometry.representative_point()
         px, py = reps.x.to_numpy(), reps.y.to_numpy()
         target = _core.locate_points(to_geometry_array(zm.geometry), px, py, threads)
         group = target[zone_of]
@@ -416,7 +430,7 @@ def gaps(
         pop = population.population_in(pieces)
         codes = tz["code"].astype(str).to_numpy()
     else:
-        src = population.zones
+        src = _zones_of(population)
         pieces = _core.difference_zones(to_geometry_array(src.geometry), cover, threads)
         pop = src["population"].to_numpy(dtype=np.float64) * population.source_shares(pieces)
         codes = (

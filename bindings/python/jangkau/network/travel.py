@@ -27,7 +27,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -75,7 +75,13 @@ def parse_duration_s(text: str | float) -> float:
 
 def parse_minutes(text: str | float | Sequence[str | float]) -> list[float]:
     """Minutes from ``"15,30,60"`` / ``"15min,1h"`` or a list (bare numbers are minutes)."""
-    items = text.split(",") if isinstance(text, str) else (list(text) if isinstance(text, (list, tuple)) else [text])
+    items: list[str | float]
+    if isinstance(text, str):
+        items = list(text.split(","))
+    elif isinstance(text, (list, tuple)):
+        items = list(text)
+    else:
+        items = [cast(float, text)]
     out = [parse_duration_s(item) / 60.0 for item in items if str(item).strip()]
     if not out:
         raise InvalidInputError("no duration given", field="duration")
@@ -110,7 +116,7 @@ class Demand:
     @property
     def crs(self) -> pyproj.CRS:
         """Metric CRS of :attr:`points`."""
-        return self.points.crs
+        return pyproj.CRS.from_user_input(self.points.crs)
 
 
 def _zone_table(codes: np.ndarray, names: dict) -> pd.DataFrame:
@@ -148,6 +154,8 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
         if population.model is not PopulationModel.ZONES:
             raise InvalidInputError("CENTROIDS demand needs the ZONES population model", field="kind")
         src = population.zones
+        if src is None:
+            raise InvalidInputError("the ZONES population model has no zones", field="kind")
         codes, zone_index = zp.groups()
         pts = shapely.point_on_surface(src.geometry.values)
         pop = src["population"].to_numpy(dtype=np.float64)
@@ -157,7 +165,8 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
         points = gpd.GeoDataFrame({"population": pop}, geometry=pts, crs=model_crs)
     else:
         surface = population.surface(cell_size)
-        if population.model is PopulationModel.ZONES and key in population.zones.columns:
+        if population.model is PopulationModel.ZONES and population.zones is not None \
+                and key in population.zones.columns:
             codes, src_zone = zp.groups()
             # The same split as Population.surface(): areal (or dasymetric) weights per source zone.
             owner, cells, mass, _ = population.pieces(cell_size)
@@ -167,7 +176,7 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
             piece_zone, cells, mass = population.cell_pieces(zp.target_geometry(), cell_size, threads)
         keep = mass > 0
         frame = pd.DataFrame({"cell": cells[keep], "zone": piece_zone[keep].astype(np.int64), "population": mass[keep]})
-        frame = frame.groupby(["cell", "zone"], sort=True, as_index=False)["population"].sum()
+        frame = frame.groupby(["cell", "zone"], sort=True, as_index=False).agg(population=("population", "sum"))
         cell_ids, point = np.unique(frame["cell"].to_numpy(), return_inverse=True)
         pieces = pd.DataFrame({"point": point.astype(np.int64), "zone": frame["zone"].to_numpy(),
                                "population": frame["population"].to_numpy()})
