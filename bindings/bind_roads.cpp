@@ -9,14 +9,6 @@ namespace jangkau::bind {
 
 namespace {
 
-// A read-only numpy view of `v`, owned by the Python object `owner`.
-template <class T>
-py::array_t<T> readonly_view(const std::vector<T>& v, py::handle owner) {
-  py::array_t<T> a(static_cast<py::ssize_t>(v.size()), v.data(), owner);
-  a.attr("setflags")(py::arg("write") = false);
-  return a;
-}
-
 template <auto Member>
 auto array_property() {
   return [](py::object self) {
@@ -155,7 +147,7 @@ void bind_roads(py::module_& m) {
       .def(
           "components",
           [](const RoadNetwork& net) {
-            auto c = road_components(net);
+            auto c = nogil([&] { return road_components(net); });
             return py::make_tuple(to_numpy(std::move(c.labels)), to_numpy(std::move(c.sizes)));
           },
           "(labels per node, sizes per component), components by decreasing size.")

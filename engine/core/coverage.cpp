@@ -597,167 +597,169 @@ Box arc_box(double cx, double cy, double r, double a, double b) {
   return box;
 }
 
+using DiscPieces = std::vector<std::vector<std::pair<std::int32_t, Piece>>>;
+
+// Runs per_disc(i, scratch, out[i]) for every disc in parallel (cancellable), out[i] cleared.
+template <class PerDisc>
+void for_each_disc(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor, DiscPieces& out,
+                   PerDisc&& per_disc) {
+  out.assign(d.cx.size(), {});
+  std::vector<DiscScratch> scratch(std::max(1u, threads));
+  for (auto& s : scratch) s.parity.assign(edges.n_zones, 0);
+  parallel_for(
+      d.cx.size(), threads,
+      [&](std::size_t i, unsigned w) {
+        if (monitor.cancelled()) throw CancelledError("computation cancelled");
+        per_disc(i, scratch[w], out[i]);
+      },
+      4);
+}
+
 // True-circle discs: the pieces of ∂U are the arcs of each circle outside every other disc.
 // Discs of one radius r whose centres are d < 2r apart overlap; circle i lies inside disc j
 // over the angles φ ± acos(d / 2r) (φ the direction i→j). The complement of the union of
 // those intervals are the free arcs, split at the angles where zone edges cross the circle
 // and tagged with the zones holding each sub-arc's midpoint.
 void boundary_of_union_circles(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor,
-                               std::vector<std::vector<std::pair<std::int32_t, Piece>>>& out) {
-  out.assign(d.cx.size(), {});
-  std::vector<DiscScratch> scratch(std::max(1u, threads));
-  for (auto& s : scratch) s.parity.assign(edges.n_zones, 0);
+                               DiscPieces& out) {
   const double r = d.r;
-  parallel_for(
-      d.cx.size(), threads,
-      [&](std::size_t i, unsigned w) {
-        if (monitor.cancelled()) throw CancelledError("computation cancelled");
-        DiscScratch& s = scratch[w];
-        auto& o = out[i];
-        const double cx = d.cx[i], cy = d.cy[i];
-        d.near_box(cx - r, cy - r, cx + r, cy + r, s.cands);
-        s.iv.clear();
-        for (const std::int32_t j : s.cands) {
-          const auto jj = static_cast<std::size_t>(j);
-          if (jj == i) continue;
-          const double dx = d.cx[jj] - cx, dy = d.cy[jj] - cy;
-          const double dist = std::sqrt(dx * dx + dy * dy);
-          if (!(dist < 2.0 * r) || dist == 0.0) continue;
-          const double half = std::acos(dist / (2.0 * r));
-          double phi = std::atan2(dy, dx);
-          if (phi < 0.0) phi += kTwoPi;
-          const double a = phi - half, b = phi + half;
-          if (a < 0.0) {
-            s.iv.push_back({a + kTwoPi, kTwoPi});
-            s.iv.push_back({0.0, b});
-          } else if (b > kTwoPi) {
-            s.iv.push_back({a, kTwoPi});
-            s.iv.push_back({0.0, b - kTwoPi});
-          } else {
-            s.iv.push_back({a, b});
-          }
-        }
-        Discs::merge(s.iv);
-        double prev = 0.0;
-        auto emit_free = [&](double a, double b) {
-          if (!(b > a)) return;
-          s.ts.clear();
-          s.ts.push_back(a);
-          const Box box = arc_box(cx, cy, r, a, b);
-          edges.grid.for_each(box.min_x, box.min_y, box.max_x, box.max_y, [&](std::int32_t e) {
-            const Seg& q = edges.seg[static_cast<std::size_t>(e)];
-            const double qx = q.x0 - cx, qy = q.y0 - cy, ex = q.x1 - q.x0, ey = q.y1 - q.y0;
-            const double len2 = ex * ex + ey * ey;
-            if (!(len2 > 0.0)) return;
-            const double bb = qx * ex + qy * ey, c = qx * qx + qy * qy - r * r;
-            const double disc = bb * bb - len2 * c;
-            if (!(disc > 0.0)) return;
-            const double sq = std::sqrt(disc);
-            for (const double t : {(-bb - sq) / len2, (-bb + sq) / len2}) {
-              if (t < 0.0 || t > 1.0) continue;
-              double ang = std::atan2(qy + t * ey, qx + t * ex);
-              if (ang < 0.0) ang += kTwoPi;
-              if (ang > a && ang < b) s.ts.push_back(ang);
-            }
-          });
-          s.ts.push_back(b);
-          std::sort(s.ts.begin(), s.ts.end());
-          for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
-            const double t0 = s.ts[m], t1 = s.ts[m + 1];
-            if (!(t1 > t0)) continue;
-            const double tm = 0.5 * (t0 + t1);
-            edges.containing(cx + r * std::cos(tm), cy + r * std::sin(tm), s.parity, s.touched, s.inside);
-            if (s.inside.empty()) continue;
-            const Piece pc{cx + r * std::cos(t0),
-                           cy + r * std::sin(t0),
-                           cx + r * std::cos(t1),
-                           cy + r * std::sin(t1),
-                           cx,
-                           cy,
-                           r,
-                           t0,
-                           t1 - t0};
-            for (auto z : s.inside) o.push_back({z, pc});
-          }
-        };
-        for (const auto& [t0, t1] : s.iv) {
-          emit_free(prev, t0);
-          prev = std::max(prev, t1);
-        }
-        emit_free(prev, kTwoPi);
-      },
-      4);
+  for_each_disc(d, edges, threads, monitor, out,
+                [&](std::size_t i, DiscScratch& s, std::vector<std::pair<std::int32_t, Piece>>& o) {
+                  const double cx = d.cx[i], cy = d.cy[i];
+                  d.near_box(cx - r, cy - r, cx + r, cy + r, s.cands);
+                  s.iv.clear();
+                  for (const std::int32_t j : s.cands) {
+                    const auto jj = static_cast<std::size_t>(j);
+                    if (jj == i) continue;
+                    const double dx = d.cx[jj] - cx, dy = d.cy[jj] - cy;
+                    const double dist = std::sqrt(dx * dx + dy * dy);
+                    if (!(dist < 2.0 * r) || dist == 0.0) continue;
+                    const double half = std::acos(dist / (2.0 * r));
+                    double phi = std::atan2(dy, dx);
+                    if (phi < 0.0) phi += kTwoPi;
+                    const double a = phi - half, b = phi + half;
+                    if (a < 0.0) {
+                      s.iv.push_back({a + kTwoPi, kTwoPi});
+                      s.iv.push_back({0.0, b});
+                    } else if (b > kTwoPi) {
+                      s.iv.push_back({a, kTwoPi});
+                      s.iv.push_back({0.0, b - kTwoPi});
+                    } else {
+                      s.iv.push_back({a, b});
+                    }
+                  }
+                  Discs::merge(s.iv);
+                  double prev = 0.0;
+                  auto emit_free = [&](double a, double b) {
+                    if (!(b > a)) return;
+                    s.ts.clear();
+                    s.ts.push_back(a);
+                    const Box box = arc_box(cx, cy, r, a, b);
+                    edges.grid.for_each(box.min_x, box.min_y, box.max_x, box.max_y, [&](std::int32_t e) {
+                      const Seg& q = edges.seg[static_cast<std::size_t>(e)];
+                      const double qx = q.x0 - cx, qy = q.y0 - cy, ex = q.x1 - q.x0, ey = q.y1 - q.y0;
+                      const double len2 = ex * ex + ey * ey;
+                      if (!(len2 > 0.0)) return;
+                      const double bb = qx * ex + qy * ey, c = qx * qx + qy * qy - r * r;
+                      const double disc = bb * bb - len2 * c;
+                      if (!(disc > 0.0)) return;
+                      const double sq = std::sqrt(disc);
+                      for (const double t : {(-bb - sq) / len2, (-bb + sq) / len2}) {
+                        if (t < 0.0 || t > 1.0) continue;
+                        double ang = std::atan2(qy + t * ey, qx + t * ex);
+                        if (ang < 0.0) ang += kTwoPi;
+                        if (ang > a && ang < b) s.ts.push_back(ang);
+                      }
+                    });
+                    s.ts.push_back(b);
+                    std::sort(s.ts.begin(), s.ts.end());
+                    for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
+                      const double t0 = s.ts[m], t1 = s.ts[m + 1];
+                      if (!(t1 > t0)) continue;
+                      const double tm = 0.5 * (t0 + t1);
+                      edges.containing(cx + r * std::cos(tm), cy + r * std::sin(tm), s.parity, s.touched, s.inside);
+                      if (s.inside.empty()) continue;
+                      const Piece pc{cx + r * std::cos(t0),
+                                     cy + r * std::sin(t0),
+                                     cx + r * std::cos(t1),
+                                     cy + r * std::sin(t1),
+                                     cx,
+                                     cy,
+                                     r,
+                                     t0,
+                                     t1 - t0};
+                      for (auto z : s.inside) o.push_back({z, pc});
+                    }
+                  };
+                  for (const auto& [t0, t1] : s.iv) {
+                    emit_free(prev, t0);
+                    prev = std::max(prev, t1);
+                  }
+                  emit_free(prev, kTwoPi);
+                });
 }
 
 // Pieces of ∂U (disc edges outside every other disc), split at zone edges and tagged with the
 // zones containing them; out[i] holds disc i's pieces in edge order.
-void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor,
-                       std::vector<std::vector<std::pair<std::int32_t, Piece>>>& out) {
+void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor, DiscPieces& out) {
   if (d.exact) {
     boundary_of_union_circles(d, edges, threads, monitor, out);
     return;
   }
-  out.assign(d.cx.size(), {});
-  std::vector<DiscScratch> scratch(std::max(1u, threads));
-  for (auto& s : scratch) s.parity.assign(edges.n_zones, 0);
-  parallel_for(
-      d.cx.size(), threads,
-      [&](std::size_t i, unsigned w) {
-        if (monitor.cancelled()) throw CancelledError("computation cancelled");
-        DiscScratch& s = scratch[w];
-        auto& o = out[i];
-        // Every disc that can meet disc i has its centre within 2r of i's centre.
-        const bool shared = d.near_box(d.cx[i] - d.r, d.cy[i] - d.r, d.cx[i] + d.r, d.cy[i] + d.r, s.cands,
-                                       kMaxSharedCandidates);
-        if (shared) edge_candidates(d, i, s.cands, s.per_edge);
-        std::int32_t hint = -1;
-        for (int k = 0; k < d.n; ++k) {
-          const auto kk = static_cast<std::size_t>(k);
-          const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
-          const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
-          cover_segment(d, shared,
-                        shared ? std::span<const std::int32_t>(s.per_edge[kk]) : std::span<const std::int32_t>(), ax,
-                        ay, bx, by, i, hint, s.iv);
-          double prev = 0.0;
-          auto emit_free = [&](double t0, double t1) {
-            if (!(t1 > t0)) return;
-            double px0, py0, px1, py1;
-            point_at(ax, ay, bx, by, t0, px0, py0);
-            point_at(ax, ay, bx, by, t1, px1, py1);
-            // Split at zone edge crossings.
-            s.ts.clear();
-            s.ts.push_back(0.0);
-            const double dx = px1 - px0, dy = py1 - py0;
-            edges.grid.for_each(std::min(px0, px1), std::min(py0, py1), std::max(px0, px1), std::max(py0, py1),
-                                [&](std::int32_t e) {
-                                  const Seg& q = edges.seg[static_cast<std::size_t>(e)];
-                                  const double qx = q.x1 - q.x0, qy = q.y1 - q.y0;
-                                  const double den = dx * qy - dy * qx;
-                                  if (den == 0.0) return;
-                                  const double wx = q.x0 - px0, wy = q.y0 - py0;
-                                  const double t = (wx * qy - wy * qx) / den;
-                                  const double u = (wx * dy - wy * dx) / den;
-                                  if (t > 0.0 && t < 1.0 && u >= 0.0 && u <= 1.0) s.ts.push_back(t);
-                                });
-            s.ts.push_back(1.0);
-            std::sort(s.ts.begin(), s.ts.end());
-            for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
-              if (!(s.ts[m + 1] > s.ts[m])) continue;
-              double x0, y0, x1, y1;
-              point_at(px0, py0, px1, py1, s.ts[m], x0, y0);
-              point_at(px0, py0, px1, py1, s.ts[m + 1], x1, y1);
-              edges.containing(0.5 * (x0 + x1), 0.5 * (y0 + y1), s.parity, s.touched, s.inside);
-              for (auto z : s.inside) o.push_back({z, Piece{x0, y0, x1, y1}});
-            }
-          };
-          for (const auto& [t0, t1] : s.iv) {
-            emit_free(prev, t0);
-            prev = std::max(prev, t1);
-          }
-          emit_free(prev, 1.0);
-        }
-      },
-      4);
+  for_each_disc(d, edges, threads, monitor, out,
+                [&](std::size_t i, DiscScratch& s, std::vector<std::pair<std::int32_t, Piece>>& o) {
+                  // Every disc that can meet disc i has its centre within 2r of i's centre.
+                  const bool shared = d.near_box(d.cx[i] - d.r, d.cy[i] - d.r, d.cx[i] + d.r, d.cy[i] + d.r, s.cands,
+                                                 kMaxSharedCandidates);
+                  if (shared) edge_candidates(d, i, s.cands, s.per_edge);
+                  std::int32_t hint = -1;
+                  for (int k = 0; k < d.n; ++k) {
+                    const auto kk = static_cast<std::size_t>(k);
+                    const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
+                    const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
+                    cover_segment(d, shared,
+                                  shared ? std::span<const std::int32_t>(s.per_edge[kk])
+                                         : std::span<const std::int32_t>(),
+                                  ax, ay, bx, by, i, hint, s.iv);
+                    double prev = 0.0;
+                    auto emit_free = [&](double t0, double t1) {
+                      if (!(t1 > t0)) return;
+                      double px0, py0, px1, py1;
+                      point_at(ax, ay, bx, by, t0, px0, py0);
+                      point_at(ax, ay, bx, by, t1, px1, py1);
+                      // Split at zone edge crossings.
+                      s.ts.clear();
+                      s.ts.push_back(0.0);
+                      const double dx = px1 - px0, dy = py1 - py0;
+                      edges.grid.for_each(std::min(px0, px1), std::min(py0, py1), std::max(px0, px1),
+                                          std::max(py0, py1), [&](std::int32_t e) {
+                                            const Seg& q = edges.seg[static_cast<std::size_t>(e)];
+                                            const double qx = q.x1 - q.x0, qy = q.y1 - q.y0;
+                                            const double den = dx * qy - dy * qx;
+                                            if (den == 0.0) return;
+                                            const double wx = q.x0 - px0, wy = q.y0 - py0;
+                                            const double t = (wx * qy - wy * qx) / den;
+                                            const double u = (wx * dy - wy * dx) / den;
+                                            if (t > 0.0 && t < 1.0 && u >= 0.0 && u <= 1.0) s.ts.push_back(t);
+                                          });
+                      s.ts.push_back(1.0);
+                      std::sort(s.ts.begin(), s.ts.end());
+                      for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
+                        if (!(s.ts[m + 1] > s.ts[m])) continue;
+                        double x0, y0, x1, y1;
+                        point_at(px0, py0, px1, py1, s.ts[m], x0, y0);
+                        point_at(px0, py0, px1, py1, s.ts[m + 1], x1, y1);
+                        edges.containing(0.5 * (x0 + x1), 0.5 * (y0 + y1), s.parity, s.touched, s.inside);
+                        for (auto z : s.inside) o.push_back({z, Piece{x0, y0, x1, y1}});
+                      }
+                    };
+                    for (const auto& [t0, t1] : s.iv) {
+                      emit_free(prev, t0);
+                      prev = std::max(prev, t1);
+                    }
+                    emit_free(prev, 1.0);
+                  }
+                });
 }
 
 // Consecutive ring edges are handled in runs of this many: one candidate query per run.
