@@ -9,12 +9,17 @@
   C. covered population per kecamatan, raster model: jangkau.coverage(population=raster) vs
      geopandas + exactextract (zone totals: exact_extract sum once; per radius buffer →
      union_all → intersection → exact_extract sum) — the same outputs as jangkau's table
+  D. the true-disc default against the shapely 32-gon mode (quadrant_segments=8) of jangkau
+     itself, polygon and raster models: time ratio and how much more population the circles
+     cover (B and C run jangkau in the 32-gon mode, like for like with the peers' buffers)
+  E. (--defect) the same difference on REAL data: Kota Cilegon's puskesmas/pustu and population
 
 Population values and facility points are SYNTHETIC (seeded). Run from a checkout with the
 data directory beside it:
 
     python benchmarks/bench_coverage.py            # 10^4..10^6 cells x 10..10^3 facilities (< 2 min)
     python benchmarks/bench_coverage.py --big      # adds 10^7 cells and 10^4 facilities (~10 min)
+    python benchmarks/bench_coverage.py --defect   # only E (real data, ~30 s)
 """
 
 from __future__ import annotations
@@ -155,9 +160,11 @@ def _max_diff(res, ref):
 def bench_polygon(desa, sizes, repeat):
     for n in sizes:
         fac = facilities(desa, n)
-        t_j, res = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code"), repeat)
+        t_j, res = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code", quadrant_segments=8),
+                         repeat)
         cpu = LAST_CPU[0]
-        t_1, _ = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code", threads=1), repeat)
+        t_1, _ = timed(lambda fac=fac: coverage(desa, fac, RADII, level="kecamatan_code", threads=1,
+                                                quadrant_segments=8), repeat)
         t_p, ref = timed(lambda fac=fac: geopandas_polygon_model(desa, fac), repeat)
         row("B coverage, polygon, 3 radii: shapely", f"{n} facilities", t_j, t_p, _max_diff(res, ref), t_1, cpu)
         t_o, ref_o = timed(lambda fac=fac: geopandas_overlay_model(desa, fac), repeat)
@@ -189,7 +196,7 @@ def bench_raster(desa, cells, n_fac, repeat):
         for f in n_fac:
             fac = facilities(desa, f)
             run = lambda fac=fac, pop=pop, threads=0: coverage(  # noqa: E731
-                kec, fac, RADII, level="kecamatan_code", population=pop, threads=threads
+                kec, fac, RADII, level="kecamatan_code", population=pop, threads=threads, quadrant_segments=8
             )
             t_j, res = timed(run, repeat)
             cpu = LAST_CPU[0]
@@ -205,11 +212,58 @@ def bench_raster(desa, cells, n_fac, repeat):
             row(f"C coverage, raster, {f} fac, 3 radii", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1, cpu)
 
 
+def bench_true_disc(desa, n_fac, cells, repeat):
+    """D: true circles (default) vs jangkau's own 32-gons; 'ratio' = 32-gon time / circle time
+    (below 1: the circles are slower), 'more' = total covered by circles / by 32-gons − 1."""
+    kec = desa.dissolve(by="kecamatan_code", as_index=False)
+    pops = [("polygon", desa, None)] + [("raster", kec, from_raster(raster_for(desa, n))) for n in cells]
+    for model, zones, pop in pops:
+        for n in n_fac:
+            fac = facilities(desa, n)
+            kw = {"level": "kecamatan_code", "population": pop}
+            t_c, res_c = timed(lambda fac=fac, kw=kw, zones=zones: coverage(zones, fac, RADII, **kw), repeat)
+            t_p, res_p = timed(lambda fac=fac, kw=kw, zones=zones: coverage(zones, fac, RADII, quadrant_segments=8, **kw),
+                               repeat)
+            more = res_c["covered"].sum() / res_p["covered"].sum() - 1.0
+            c, p = res_c["covered"].to_numpy(), res_p["covered"].to_numpy()
+            big = p >= 0.05 * res_p["population"].to_numpy()  # zones with ≥ 5 % of their people covered
+            worst = float(np.max(c[big] / p[big] - 1.0)) if big.any() else 0.0
+            size = f"{n} fac" + (f", {pop.raster.grid.rows * pop.raster.grid.cols:.0e} cells" if pop else "")
+            print(f"{'D true disc vs 32-gon, ' + model:<36}{size:>22}  circles {t_c:8.3f} s   32-gon {t_p:8.3f} s   "
+                  f"ratio {t_p / t_c:5.2f}x   circles cover {more * 100:+.3f} % (worst kecamatan×radius ≥5 % covered "
+                  f"{worst * 100:+.3f} %)", flush=True)
+
+
+def real_defect() -> None:
+    """E (--defect): on REAL data — Kota Cilegon, its RTRW puskesmas/pustu layer, the region's
+    population table — how much more population the true circles cover than the 32-gons, in
+    total and in the worst zone with at least 5 % of its people covered, per level and radius."""
+    from jangkau.data.facilities import read_facilities
+    from jangkau.data.region import Region
+
+    data = jangkau.data.data_dir()
+    region = Region.load("cilegon", data_dir=data)
+    fac = read_facilities([data / "facilities" / "cilegon3672_rtrw_PUSKESMAS_PT.geojson"])
+    for level in ("kecamatan", "desa"):
+        c = coverage(region, fac, RADII, level=level)
+        p = coverage(region, fac, RADII, level=level, quadrant_segments=8)
+        for (t, rad), g in c.groupby(["facility_type", "radius_m"]):
+            gp = p[(p["facility_type"] == t) & (p["radius_m"] == rad)]
+            cc, pp, pop = g["covered"].to_numpy(), gp["covered"].to_numpy(), g["population"].to_numpy()
+            big = pp >= 0.05 * pop
+            print(f"E Cilegon real {t:<10} {level:<9} r={rad:6.0f} m  circles cover {(cc.sum() / pp.sum() - 1) * 100:+.3f} %"
+                  f"  worst {level} (≥5 % covered) {(np.max(cc[big] / pp[big]) - 1) * 100:+.3f} %", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big", action="store_true", help="add 10^7 cells and 10^4 facilities")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs for every timing (default 3)")
+    ap.add_argument("--defect", action="store_true", help="only E: circles vs 32-gons on real Cilegon data")
     args = ap.parse_args()
+    if args.defect:
+        real_defect()
+        return
     print(f"cores: {os.cpu_count()}; jangkau uses all of them (and is timed on 1 core too), the peers one")
     print(f"every time is the best of {args.repeat} runs; load average {os.getloadavg()[0]:.2f}")
     desa = load_desa()
@@ -218,6 +272,7 @@ def main() -> None:
     bench_zonal(desa, cells, args.repeat)
     bench_polygon(desa, fac, args.repeat)
     bench_raster(desa, cells, fac, args.repeat)
+    bench_true_disc(desa, fac, cells[-1:], args.repeat)
 
 
 if __name__ == "__main__":

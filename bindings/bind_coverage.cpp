@@ -7,9 +7,10 @@
 namespace jangkau::bind {
 
 namespace {
-DiscCoverageOptions disc_options(int quadrant_segments, int threads) {
+DiscCoverageOptions disc_options(int quadrant_segments, int threads, double arc_tolerance = 0.01) {
   DiscCoverageOptions o;
   o.quadrant_segments = quadrant_segments;
+  o.arc_tolerance = arc_tolerance;
   o.threads = threads;
   return o;
 }
@@ -26,18 +27,19 @@ void bind_coverage(py::module_& m) {
         return to_numpy_2d(nogil([&] { return disc_union_areas(zones, px, py_, r, o, mon); }), r.size(),
                            zones.size());
       },
-      py::arg("zones"), py::arg("x"), py::arg("y"), py::arg("radii"), py::arg("quadrant_segments") = 8,
+      py::arg("zones"), py::arg("x"), py::arg("y"), py::arg("radii"), py::arg("quadrant_segments") = 0,
       py::arg("threads") = 0, py::arg("progress") = py::none(),
-      "area(zone ∩ union of discs) for every radius (rows) and zone (columns).");
+      "area(zone ∩ union of discs) for every radius (rows) and zone (columns); quadrant_segments 0 = true "
+      "circles (exact), k ≥ 1 = shapely-like 4k-gons.");
 
   m.def(
       "disc_union_zonal_sums",
       [](const GridSpec& grid, const carray<double>& values, const GeometryArray& zones, const carray<double>& x,
          const carray<double>& y, const carray<double>& radii, std::optional<double> nodata, int quadrant_segments,
-         int threads, py::object progress) {
+         int threads, double arc_tolerance, py::object progress) {
         auto v = grid_view(grid, values);
         auto px = view(x), py_ = view(y), r = view(radii);
-        const auto o = disc_options(quadrant_segments, threads);
+        const auto o = disc_options(quadrant_segments, threads, arc_tolerance);
         Monitor mon = make_monitor(progress);
         return to_numpy_2d(nogil([&] {
                              return disc_union_zonal_sums(grid, v, zones, px, py_, r, nodata.has_value(),
@@ -46,9 +48,10 @@ void bind_coverage(py::module_& m) {
                            r.size(), zones.size());
       },
       py::arg("grid"), py::arg("values"), py::arg("zones"), py::arg("x"), py::arg("y"), py::arg("radii"),
-      py::arg("nodata") = py::none(), py::arg("quadrant_segments") = 8, py::arg("threads") = 0,
-      py::arg("progress") = py::none(),
-      "Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns).");
+      py::arg("nodata") = py::none(), py::arg("quadrant_segments") = 0, py::arg("threads") = 0,
+      py::arg("arc_tolerance") = 0.01, py::arg("progress") = py::none(),
+      "Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns); "
+      "true circles: arcs as chords of sagitta ≤ arc_tolerance.");
 }
 
 }  // namespace jangkau::bind

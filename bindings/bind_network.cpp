@@ -15,14 +15,6 @@ std::span<const T> optional_view(const std::optional<carray<T>>& a) {
   return a ? view(*a) : std::span<const T>();
 }
 
-// A read-only numpy view of engine memory kept alive by `owner` (the Python Graph).
-template <class T>
-py::array_t<T> readonly_view(std::span<const T> s, py::handle owner) {
-  py::array_t<T> a({static_cast<py::ssize_t>(s.size())}, {static_cast<py::ssize_t>(sizeof(T))}, s.data(), owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return a;
-}
-
 py::tuple subgraph_tuple(Subgraph&& sub) {
   return py::make_tuple(py::cast(std::move(sub.graph)), to_numpy(std::move(sub.parent_node)));
 }

@@ -9,14 +9,6 @@ namespace jangkau::bind {
 
 namespace {
 
-// A read-only numpy view of `v`, owned by the Python object `owner`.
-template <class T>
-py::array_t<T> readonly_view(const std::vector<T>& v, py::handle owner) {
-  py::array_t<T> a(static_cast<py::ssize_t>(v.size()), v.data(), owner);
-  a.attr("setflags")(py::arg("write") = false);
-  return a;
-}
-
 template <auto Member>
 auto array_property() {
   return [](py::object self) {
@@ -155,7 +147,7 @@ void bind_roads(py::module_& m) {
       .def(
           "components",
           [](const RoadNetwork& net) {
-            auto c = road_components(net);
+            auto c = nogil([&] { return road_components(net); });
             return py::make_tuple(to_numpy(std::move(c.labels)), to_numpy(std::move(c.sizes)));
           },
           "(labels per node, sizes per component), components by decreasing size.")
@@ -279,19 +271,9 @@ void bind_roads(py::module_& m) {
          const carray<std::uint8_t>& beyond_max, const carray<std::int64_t>& edge_from,
          const carray<std::int64_t>& edge_to, const carray<double>& edge_time_s,
          const carray<std::int64_t>& edge_twin, SnapDirection direction) {
-        SnapResult r;
-        auto e = view(edge);
-        const std::size_t n = e.size();
-        if (view(fraction).size() != n || view(walk_time_s).size() != n || view(beyond_max).size() != n)
-          throw InvalidInputError("snap result columns differ in length");
-        r.edge.assign(e.begin(), e.end());
-        r.fraction.assign(view(fraction).begin(), view(fraction).end());
-        r.walk_time_s.assign(view(walk_time_s).begin(), view(walk_time_s).end());
-        r.beyond_max.assign(view(beyond_max).begin(), view(beyond_max).end());
-        r.x.assign(n, 0.0);
-        r.y.assign(n, 0.0);
-        r.distance_m.assign(n, 0.0);
-        auto out = snap_entries(r, view(edge_from), view(edge_to), view(edge_time_s), view(edge_twin), direction);
+        // The columns are read in place (no SnapResult copy).
+        auto out = snap_entries(view(edge), view(fraction), view(walk_time_s), view(beyond_max), view(edge_from),
+                                view(edge_to), view(edge_time_s), view(edge_twin), direction);
         return py::make_tuple(to_numpy(std::move(out.point)), to_numpy(std::move(out.node)),
                               to_numpy(std::move(out.offset_s)));
       },

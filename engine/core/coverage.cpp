@@ -26,6 +26,23 @@ struct Seg {
   double x0, y0, x1, y1;
 };
 
+// A piece of the boundary of zone ∩ U: the segment (x0, y0) → (x1, y1), or, when dt > 0, the
+// counter-clockwise arc of the circle (cx, cy, r) from angle t0 to t0 + dt whose end points
+// those are (true-circle discs).
+struct Piece {
+  double x0, y0, x1, y1;
+  double cx = 0.0, cy = 0.0, r = 0.0, t0 = 0.0, dt = 0.0;
+};
+
+// Area between the chord of an arc of angle dt (radians, 0 ≤ dt ≤ 2π) and the arc:
+// ½ r² (dt − sin dt), the circular segment; a series for small dt avoids cancellation.
+inline double circular_segment_area(double r, double dt) {
+  const double d = dt < 1e-3 ? dt * dt * dt / 6.0 * (1.0 - dt * dt / 20.0) : dt - std::sin(dt);
+  return 0.5 * r * r * d;
+}
+
+constexpr double kTwoPi = 2.0 * std::numbers::pi;
+
 // A uniform bucket grid over a box; items are registered in every bucket their bbox covers.
 struct Buckets {
   double x0 = 0.0, y0 = 0.0, size = 1.0, inv = 1.0;
@@ -263,7 +280,8 @@ struct ZoneEdges {
 // The discs of one radius: regular CCW polygons around deduplicated centres.
 struct Discs {
   double r = 0.0, r_in2 = 0.0;
-  int n = 0;
+  int n = 0;                           // polygon vertices (0: true circles)
+  bool exact = false;                  // true circles (quadrant_segments == 0)
   std::vector<double> vx, vy, ex, ey;  // vertices (closed) relative to the centre; edge vectors
   std::vector<double> cx, cy;
   Box reach;  // bounding box of all discs (centres ± r)
@@ -276,8 +294,9 @@ struct Discs {
   void build(std::span<const double> px, std::span<const double> py, double radius, int quadrant_segments, double ox,
              double oy, const Box& zones_box) {
     r = radius;
+    exact = quadrant_segments == 0;
     n = 4 * quadrant_segments;
-    const double step = (std::numbers::pi / 2.0) / quadrant_segments;
+    const double step = exact ? 0.0 : (std::numbers::pi / 2.0) / quadrant_segments;
     vx.resize(static_cast<std::size_t>(n) + 1);
     vy.resize(static_cast<std::size_t>(n) + 1);
     for (int k = 0; k < n; ++k) {
@@ -292,7 +311,7 @@ struct Discs {
       ex[static_cast<std::size_t>(k)] = vx[static_cast<std::size_t>(k) + 1] - vx[static_cast<std::size_t>(k)];
       ey[static_cast<std::size_t>(k)] = vy[static_cast<std::size_t>(k) + 1] - vy[static_cast<std::size_t>(k)];
     }
-    const double ri = r * std::cos(std::numbers::pi / n) * (1.0 - 1e-12);
+    const double ri = exact ? r * (1.0 - 1e-12) : r * std::cos(std::numbers::pi / n) * (1.0 - 1e-12);
     r_in2 = ri * ri;
     std::vector<std::pair<double, double>> c;
     for (std::size_t i = 0; i < px.size(); ++i) {
@@ -346,6 +365,19 @@ struct Discs {
       t0 = 0.0;
       t1 = 1.0;
       return true;
+    }
+    if (exact) {  // |q + t·d|² < r²: the roots of len2·t² + 2b·t + c
+      const double b = qx * dx + qy * dy, c = qx * qx + qy * qy - r * r;
+      const double disc = b * b - len2 * c;
+      if (!(disc > 0.0) || !(len2 > 0.0)) return false;
+      const double sq = std::sqrt(disc);
+      // Stable roots: the larger-magnitude one first, the other from the product c / len2.
+      const double qq = b >= 0.0 ? -(b + sq) : -(b - sq);
+      double ta = qq / len2, tb = qq != 0.0 ? c / qq : -ta;
+      if (ta > tb) std::swap(ta, tb);
+      t0 = std::max(0.0, ta);
+      t1 = std::min(1.0, tb);
+      return t0 < t1;
     }
     double lo = 0.0, hi = 1.0;
     for (int k = 0; k < n; ++k) {
@@ -551,10 +583,26 @@ void edge_candidates(const Discs& d, std::size_t i, std::span<const std::int32_t
   }
 }
 
-// Pieces of ∂U (disc edges outside every other disc), split at zone edges and tagged with the
-// zones containing them; out[i] holds disc i's pieces in edge order.
-void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor,
-                       std::vector<std::vector<std::pair<std::int32_t, Seg>>>& out) {
+// Box of the counter-clockwise arc of circle (cx, cy, r) from angle a to b (a < b ≤ a + 2π):
+// its end points and the axis extremes (angles k·π/2) it passes.
+Box arc_box(double cx, double cy, double r, double a, double b) {
+  Box box;
+  box.expand(cx + r * std::cos(a), cy + r * std::sin(a));
+  box.expand(cx + r * std::cos(b), cy + r * std::sin(b));
+  const double quarter = std::numbers::pi / 2.0;
+  for (double k = std::ceil(a / quarter); k * quarter < b; k += 1.0) {
+    const double t = k * quarter;
+    box.expand(cx + r * std::cos(t), cy + r * std::sin(t));
+  }
+  return box;
+}
+
+using DiscPieces = std::vector<std::vector<std::pair<std::int32_t, Piece>>>;
+
+// Runs per_disc(i, scratch, out[i]) for every disc in parallel (cancellable), out[i] cleared.
+template <class PerDisc>
+void for_each_disc(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor, DiscPieces& out,
+                   PerDisc&& per_disc) {
   out.assign(d.cx.size(), {});
   std::vector<DiscScratch> scratch(std::max(1u, threads));
   for (auto& s : scratch) s.parity.assign(edges.n_zones, 0);
@@ -562,60 +610,156 @@ void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads,
       d.cx.size(), threads,
       [&](std::size_t i, unsigned w) {
         if (monitor.cancelled()) throw CancelledError("computation cancelled");
-        DiscScratch& s = scratch[w];
-        auto& o = out[i];
-        // Every disc that can meet disc i has its centre within 2r of i's centre.
-        const bool shared = d.near_box(d.cx[i] - d.r, d.cy[i] - d.r, d.cx[i] + d.r, d.cy[i] + d.r, s.cands,
-                                       kMaxSharedCandidates);
-        if (shared) edge_candidates(d, i, s.cands, s.per_edge);
-        std::int32_t hint = -1;
-        for (int k = 0; k < d.n; ++k) {
-          const auto kk = static_cast<std::size_t>(k);
-          const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
-          const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
-          cover_segment(d, shared,
-                        shared ? std::span<const std::int32_t>(s.per_edge[kk]) : std::span<const std::int32_t>(), ax,
-                        ay, bx, by, i, hint, s.iv);
-          double prev = 0.0;
-          auto emit_free = [&](double t0, double t1) {
-            if (!(t1 > t0)) return;
-            double px0, py0, px1, py1;
-            point_at(ax, ay, bx, by, t0, px0, py0);
-            point_at(ax, ay, bx, by, t1, px1, py1);
-            // Split at zone edge crossings.
-            s.ts.clear();
-            s.ts.push_back(0.0);
-            const double dx = px1 - px0, dy = py1 - py0;
-            edges.grid.for_each(std::min(px0, px1), std::min(py0, py1), std::max(px0, px1), std::max(py0, py1),
-                                [&](std::int32_t e) {
-                                  const Seg& q = edges.seg[static_cast<std::size_t>(e)];
-                                  const double qx = q.x1 - q.x0, qy = q.y1 - q.y0;
-                                  const double den = dx * qy - dy * qx;
-                                  if (den == 0.0) return;
-                                  const double wx = q.x0 - px0, wy = q.y0 - py0;
-                                  const double t = (wx * qy - wy * qx) / den;
-                                  const double u = (wx * dy - wy * dx) / den;
-                                  if (t > 0.0 && t < 1.0 && u >= 0.0 && u <= 1.0) s.ts.push_back(t);
-                                });
-            s.ts.push_back(1.0);
-            std::sort(s.ts.begin(), s.ts.end());
-            for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
-              if (!(s.ts[m + 1] > s.ts[m])) continue;
-              double x0, y0, x1, y1;
-              point_at(px0, py0, px1, py1, s.ts[m], x0, y0);
-              point_at(px0, py0, px1, py1, s.ts[m + 1], x1, y1);
-              edges.containing(0.5 * (x0 + x1), 0.5 * (y0 + y1), s.parity, s.touched, s.inside);
-              for (auto z : s.inside) o.push_back({z, Seg{x0, y0, x1, y1}});
-            }
-          };
-          for (const auto& [t0, t1] : s.iv) {
-            emit_free(prev, t0);
-            prev = std::max(prev, t1);
-          }
-          emit_free(prev, 1.0);
-        }
+        per_disc(i, scratch[w], out[i]);
       },
       4);
+}
+
+// True-circle discs: the pieces of ∂U are the arcs of each circle outside every other disc.
+// Discs of one radius r whose centres are d < 2r apart overlap; circle i lies inside disc j
+// over the angles φ ± acos(d / 2r) (φ the direction i→j). The complement of the union of
+// those intervals are the free arcs, split at the angles where zone edges cross the circle
+// and tagged with the zones holding each sub-arc's midpoint.
+void boundary_of_union_circles(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor,
+                               DiscPieces& out) {
+  const double r = d.r;
+  for_each_disc(d, edges, threads, monitor, out,
+                [&](std::size_t i, DiscScratch& s, std::vector<std::pair<std::int32_t, Piece>>& o) {
+                  const double cx = d.cx[i], cy = d.cy[i];
+                  d.near_box(cx - r, cy - r, cx + r, cy + r, s.cands);
+                  s.iv.clear();
+                  for (const std::int32_t j : s.cands) {
+                    const auto jj = static_cast<std::size_t>(j);
+                    if (jj == i) continue;
+                    const double dx = d.cx[jj] - cx, dy = d.cy[jj] - cy;
+                    const double dist = std::sqrt(dx * dx + dy * dy);
+                    if (!(dist < 2.0 * r) || dist == 0.0) continue;
+                    const double half = std::acos(dist / (2.0 * r));
+                    double phi = std::atan2(dy, dx);
+                    if (phi < 0.0) phi += kTwoPi;
+                    const double a = phi - half, b = phi + half;
+                    if (a < 0.0) {
+                      s.iv.push_back({a + kTwoPi, kTwoPi});
+                      s.iv.push_back({0.0, b});
+                    } else if (b > kTwoPi) {
+                      s.iv.push_back({a, kTwoPi});
+                      s.iv.push_back({0.0, b - kTwoPi});
+                    } else {
+                      s.iv.push_back({a, b});
+                    }
+                  }
+                  Discs::merge(s.iv);
+                  double prev = 0.0;
+                  auto emit_free = [&](double a, double b) {
+                    if (!(b > a)) return;
+                    s.ts.clear();
+                    s.ts.push_back(a);
+                    const Box box = arc_box(cx, cy, r, a, b);
+                    edges.grid.for_each(box.min_x, box.min_y, box.max_x, box.max_y, [&](std::int32_t e) {
+                      const Seg& q = edges.seg[static_cast<std::size_t>(e)];
+                      const double qx = q.x0 - cx, qy = q.y0 - cy, ex = q.x1 - q.x0, ey = q.y1 - q.y0;
+                      const double len2 = ex * ex + ey * ey;
+                      if (!(len2 > 0.0)) return;
+                      const double bb = qx * ex + qy * ey, c = qx * qx + qy * qy - r * r;
+                      const double disc = bb * bb - len2 * c;
+                      if (!(disc > 0.0)) return;
+                      const double sq = std::sqrt(disc);
+                      for (const double t : {(-bb - sq) / len2, (-bb + sq) / len2}) {
+                        if (t < 0.0 || t > 1.0) continue;
+                        double ang = std::atan2(qy + t * ey, qx + t * ex);
+                        if (ang < 0.0) ang += kTwoPi;
+                        if (ang > a && ang < b) s.ts.push_back(ang);
+                      }
+                    });
+                    s.ts.push_back(b);
+                    std::sort(s.ts.begin(), s.ts.end());
+                    for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
+                      const double t0 = s.ts[m], t1 = s.ts[m + 1];
+                      if (!(t1 > t0)) continue;
+                      const double tm = 0.5 * (t0 + t1);
+                      edges.containing(cx + r * std::cos(tm), cy + r * std::sin(tm), s.parity, s.touched, s.inside);
+                      if (s.inside.empty()) continue;
+                      const Piece pc{cx + r * std::cos(t0),
+                                     cy + r * std::sin(t0),
+                                     cx + r * std::cos(t1),
+                                     cy + r * std::sin(t1),
+                                     cx,
+                                     cy,
+                                     r,
+                                     t0,
+                                     t1 - t0};
+                      for (auto z : s.inside) o.push_back({z, pc});
+                    }
+                  };
+                  for (const auto& [t0, t1] : s.iv) {
+                    emit_free(prev, t0);
+                    prev = std::max(prev, t1);
+                  }
+                  emit_free(prev, kTwoPi);
+                });
+}
+
+// Pieces of ∂U (disc edges outside every other disc), split at zone edges and tagged with the
+// zones containing them; out[i] holds disc i's pieces in edge order.
+void boundary_of_union(const Discs& d, const ZoneEdges& edges, unsigned threads, Monitor& monitor, DiscPieces& out) {
+  if (d.exact) {
+    boundary_of_union_circles(d, edges, threads, monitor, out);
+    return;
+  }
+  for_each_disc(d, edges, threads, monitor, out,
+                [&](std::size_t i, DiscScratch& s, std::vector<std::pair<std::int32_t, Piece>>& o) {
+                  // Every disc that can meet disc i has its centre within 2r of i's centre.
+                  const bool shared = d.near_box(d.cx[i] - d.r, d.cy[i] - d.r, d.cx[i] + d.r, d.cy[i] + d.r, s.cands,
+                                                 kMaxSharedCandidates);
+                  if (shared) edge_candidates(d, i, s.cands, s.per_edge);
+                  std::int32_t hint = -1;
+                  for (int k = 0; k < d.n; ++k) {
+                    const auto kk = static_cast<std::size_t>(k);
+                    const double ax = d.cx[i] + d.vx[kk], ay = d.cy[i] + d.vy[kk];
+                    const double bx = d.cx[i] + d.vx[kk + 1], by = d.cy[i] + d.vy[kk + 1];
+                    cover_segment(d, shared,
+                                  shared ? std::span<const std::int32_t>(s.per_edge[kk])
+                                         : std::span<const std::int32_t>(),
+                                  ax, ay, bx, by, i, hint, s.iv);
+                    double prev = 0.0;
+                    auto emit_free = [&](double t0, double t1) {
+                      if (!(t1 > t0)) return;
+                      double px0, py0, px1, py1;
+                      point_at(ax, ay, bx, by, t0, px0, py0);
+                      point_at(ax, ay, bx, by, t1, px1, py1);
+                      // Split at zone edge crossings.
+                      s.ts.clear();
+                      s.ts.push_back(0.0);
+                      const double dx = px1 - px0, dy = py1 - py0;
+                      edges.grid.for_each(std::min(px0, px1), std::min(py0, py1), std::max(px0, px1),
+                                          std::max(py0, py1), [&](std::int32_t e) {
+                                            const Seg& q = edges.seg[static_cast<std::size_t>(e)];
+                                            const double qx = q.x1 - q.x0, qy = q.y1 - q.y0;
+                                            const double den = dx * qy - dy * qx;
+                                            if (den == 0.0) return;
+                                            const double wx = q.x0 - px0, wy = q.y0 - py0;
+                                            const double t = (wx * qy - wy * qx) / den;
+                                            const double u = (wx * dy - wy * dx) / den;
+                                            if (t > 0.0 && t < 1.0 && u >= 0.0 && u <= 1.0) s.ts.push_back(t);
+                                          });
+                      s.ts.push_back(1.0);
+                      std::sort(s.ts.begin(), s.ts.end());
+                      for (std::size_t m = 0; m + 1 < s.ts.size(); ++m) {
+                        if (!(s.ts[m + 1] > s.ts[m])) continue;
+                        double x0, y0, x1, y1;
+                        point_at(px0, py0, px1, py1, s.ts[m], x0, y0);
+                        point_at(px0, py0, px1, py1, s.ts[m + 1], x1, y1);
+                        edges.containing(0.5 * (x0 + x1), 0.5 * (y0 + y1), s.parity, s.touched, s.inside);
+                        for (auto z : s.inside) o.push_back({z, Piece{x0, y0, x1, y1}});
+                      }
+                    };
+                    for (const auto& [t0, t1] : s.iv) {
+                      emit_free(prev, t0);
+                      prev = std::max(prev, t1);
+                    }
+                    emit_free(prev, 1.0);
+                  }
+                });
 }
 
 // Consecutive ring edges are handled in runs of this many: one candidate query per run.
@@ -624,7 +768,7 @@ constexpr std::size_t kEdgeRun = 16;
 // Calls add(seg) for every piece of the boundary of zone g ∩ U (region on the left).
 template <class Add>
 void zone_boundary(const GeometryArray& zones, std::size_t g, const Box& zb, double ox, double oy, const Discs& d,
-                   const std::vector<std::vector<Seg>>& union_pieces, DiscScratch& s, Add&& add) {
+                   const std::vector<std::vector<Piece>>& union_pieces, DiscScratch& s, Add&& add) {
   // No disc centre within r of the zone's box (`zb`, local coordinates): nothing of U inside.
   if (zb.is_empty() || !d.reaches_box(zb.min_x, zb.min_y, zb.max_x, zb.max_y)) return;
   constexpr auto no_skip = static_cast<std::size_t>(-1);
@@ -663,7 +807,7 @@ void zone_boundary(const GeometryArray& zones, std::size_t g, const Box& zb, dou
           if (reverse) std::swap(i0, i1);
           const double ax = rx[i0] - ox, ay = ry[i0] - oy, bx = rx[i1] - ox, by = ry[i1] - oy;
           if (whole) {
-            add(Seg{ax, ay, bx, by});
+            add(Piece{ax, ay, bx, by});
             continue;
           }
           cover_segment(d, shared, s.cands, ax, ay, bx, by, no_skip, hint, s.iv);
@@ -672,19 +816,22 @@ void zone_boundary(const GeometryArray& zones, std::size_t g, const Box& zb, dou
             double x0, y0, x1, y1;
             point_at(ax, ay, bx, by, t0, x0, y0);
             point_at(ax, ay, bx, by, t1, x1, y1);
-            add(Seg{x0, y0, x1, y1});
+            add(Piece{x0, y0, x1, y1});
           }
         }
       }
     }
-  for (const Seg& q : union_pieces[g]) add(q);
+  for (const Piece& q : union_pieces[g]) add(q);
 }
 
 void check_disc_input(const GeometryArray& zones, std::span<const double> px, std::span<const double> py,
                       std::span<const double> radii, const DiscCoverageOptions& o) {
   if (zones.kind != GeometryKind::Polygon) throw InvalidInputError("zones must be polygons");
   if (px.size() != py.size()) throw InvalidInputError("facility x and y differ in length");
-  if (o.quadrant_segments < 1) throw InvalidInputError("quadrant_segments must be at least 1");
+  if (o.quadrant_segments < 0)
+    throw InvalidInputError("quadrant_segments must be 0 (true circles) or at least 1 (polygons)");
+  if (!(o.arc_tolerance > 0.0) || !std::isfinite(o.arc_tolerance))
+    throw InvalidInputError("arc_tolerance must be positive and finite");
   for (double r : radii)
     if (!(r > 0.0) || !std::isfinite(r)) throw InvalidInputError("radius must be positive and finite");
   if (zones.size() >= (std::size_t{1} << 31)) throw InvalidInputError("too many zones");
@@ -718,10 +865,10 @@ void disc_driver(const GeometryArray& zones, std::span<const double> px, std::sp
   edges.build(zones, ox, oy, reached, threads);
   // ∂U of every radius first (parallel over discs), then every (radius, zone) pair in one
   // parallel loop, the zones with most vertices first so that the two cores finish together.
-  std::vector<std::vector<std::vector<Seg>>> by_zone(radii.size());
+  std::vector<std::vector<std::vector<Piece>>> by_zone(radii.size());
   for (std::size_t j = 0; j < radii.size(); ++j) {
     monitor.report("disc coverage", j, 2 * radii.size());
-    std::vector<std::vector<std::pair<std::int32_t, Seg>>> pieces;
+    std::vector<std::vector<std::pair<std::int32_t, Piece>>> pieces;
     boundary_of_union(discs[j], edges, threads, monitor, pieces);
     by_zone[j].resize(zones.size());
     for (const auto& v : pieces)
@@ -765,12 +912,15 @@ std::vector<double> disc_union_areas(const GeometryArray& zones, std::span<const
     // Green's theorem, x taken relative to the first piece to keep precision.
     double s = 0.0, x_ref = 0.0;
     bool first = true;
-    walk([&](const detail::Seg& q) {
+    walk([&](const detail::Piece& q) {
       if (first) {
         x_ref = q.x0;
         first = false;
       }
+      // The chord, plus for an arc the circular segment between chord and arc (inside the
+      // region, which lies left of the counter-clockwise arc).
       s += (0.5 * (q.x0 + q.x1) - x_ref) * (q.y1 - q.y0);
+      if (q.dt > 0.0) s += detail::circular_segment_area(q.r, q.dt);
     });
     out[j * n + g] = std::max(0.0, s);
   });
@@ -797,10 +947,32 @@ std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const 
                         std::vector<detail::Seg>& segs = seg_buffers[w];
                         segs.clear();
                         Box box;
-                        walk([&](const detail::Seg& q) {
-                          segs.push_back(q);
+                        walk([&](const detail::Piece& q) {
+                          if (q.dt <= 0.0) {
+                            segs.push_back(detail::Seg{q.x0, q.y0, q.x1, q.y1});
+                          } else {
+                            // Arc: chords of sagitta ≤ arc_tolerance, r·(1 − cos(δ/2)) ≤ tol.
+                            const double c = 1.0 - std::min(options.arc_tolerance / q.r, 1.0);
+                            const double delta = std::min(2.0 * std::acos(c), std::numbers::pi / 2.0);
+                            const auto k = static_cast<std::size_t>(std::max(1.0, std::ceil(q.dt / delta)));
+                            double px0 = q.x0, py0 = q.y0;
+                            for (std::size_t m = 1; m <= k; ++m) {
+                              const double t = q.t0 + q.dt * static_cast<double>(m) / static_cast<double>(k);
+                              const double px1 = m == k ? q.x1 : q.cx + q.r * std::cos(t);
+                              const double py1 = m == k ? q.y1 : q.cy + q.r * std::sin(t);
+                              segs.push_back(detail::Seg{px0, py0, px1, py1});
+                              px0 = px1;
+                              py0 = py1;
+                            }
+                          }
+                          const auto& b = segs.back();
                           box.expand(q.x0 + ox, q.y0 + oy);
-                          box.expand(q.x1 + ox, q.y1 + oy);
+                          box.expand(b.x1 + ox, b.y1 + oy);
+                          if (q.dt > 0.0) {
+                            const Box ab = detail::arc_box(q.cx, q.cy, q.r, q.t0, q.t0 + q.dt);
+                            box.expand(ab.min_x + ox, ab.min_y + oy);
+                            box.expand(ab.max_x + ox, ab.max_y + oy);
+                          }
                         });
                         if (segs.empty()) return;
                         if (!accs[w]) accs[w] = std::make_unique<CellCoverageAccumulator>(grid, box);

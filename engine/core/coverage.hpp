@@ -17,28 +17,39 @@ namespace jangkau {
 
 /// Options of disc_union_areas() and disc_union_zonal_sums().
 struct DiscCoverageOptions {
-  /// Segments per quarter circle of each disc polygon, as GEOS/shapely `buffer`. DEFAULT: 8.
-  int quadrant_segments = 8;
+  /// 0 (DEFAULT): true circular discs, exact areas (arcs integrated in closed form).
+  /// k ≥ 1: regular polygons with k segments per quarter circle, as GEOS/shapely `buffer`
+  /// (k = 8 reproduces shapely's default 32-gon; only to reproduce shapely results).
+  int quadrant_segments = 0;
+  /// For true circles in disc_union_zonal_sums(): arcs of ∂U are split into chords whose
+  /// sagitta r·(1 − cos(δ/2)) is at most this (coordinate units, > 0) before the exact
+  /// partial-cell rule; each chord leaves out at most (2/3)·tol·chord length of area, so the
+  /// covered area of a disc is low by at most (4/3)·tol/r relatively. DEFAULT: 0.01 (1 cm in
+  /// metric CRSs). disc_union_areas() integrates arcs exactly and ignores it.
+  double arc_tolerance = 0.01;
   /// Worker threads. DEFAULT: 0 = all hardware threads.
   int threads = 0;
 };
 
-/// For every radius j and zone k, area(zone_k ∩ U_j) where U_j is the union of the regular
-/// polygons with 4·quadrant_segments vertices at angles k·90°/quadrant_segments and
-/// circumradius radii[j] around the points (px, py) — the polygons GEOS/shapely `buffer`
-/// makes for a point. Result index j·zones.size() + k, in coordinate units². Exact polygon
-/// overlay without building U: the boundary of zone ∩ U is assembled from the parts of the
-/// zone's edges inside some disc and the parts of disc edges inside no other disc and inside
-/// the zone, and its area follows from Green's theorem. Duplicate points count once;
+/// For every radius j and zone k, area(zone_k ∩ U_j) where U_j is the union of the discs of
+/// radius radii[j] around the points (px, py): true circles by default, or (quadrant_segments
+/// = q ≥ 1) the regular polygons with 4·q vertices at angles k·90°/q and circumradius
+/// radii[j] — the polygons GEOS/shapely `buffer` makes for a point. Result index
+/// j·zones.size() + k, in coordinate units². Exact overlay without building U: the boundary of
+/// zone ∩ U is assembled from the parts of the zone's edges inside some disc and the parts of
+/// disc boundaries (circle arcs or polygon edges) inside no other disc and inside the zone,
+/// and its area follows from Green's theorem (an arc adds its chord plus the circular
+/// segment ½r²(θ − sin θ), so true-circle areas are exact up to rounding). Duplicate points count once;
 /// non-finite points are skipped. Zones may overlap. Throws InvalidInputError for non-polygon
-/// zones, length mismatch, a radius ≤ 0 or quadrant_segments < 1.
+/// zones, length mismatch, a radius ≤ 0, quadrant_segments < 0 or arc_tolerance ≤ 0.
 std::vector<double> disc_union_areas(const GeometryArray& zones, std::span<const double> px,
                                      std::span<const double> py, std::span<const double> radii,
                                      const DiscCoverageOptions& options = {}, Monitor& monitor = null_monitor());
 
 /// As disc_union_areas(), but returns Σ_c value_c · area(c ∩ zone_k ∩ U_j) / area(c) over the
 /// cells of `grid` (exact partial cells of the overlay), skipping NaN and `nodata` cells:
-/// the population of zone k within reach when `values` are counts per cell.
+/// the population of zone k within reach when `values` are counts per cell. With true
+/// circles, arcs become chords within options.arc_tolerance (see DiscCoverageOptions).
 std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const double> values,
                                           const GeometryArray& zones, std::span<const double> px,
                                           std::span<const double> py, std::span<const double> radii,

@@ -327,6 +327,18 @@ SnapResult snap_brute_force(const GeometryArray& lines, std::span<const double> 
 SnapEntries snap_entries(const SnapResult& snapped, std::span<const std::int64_t> edge_from,
                          std::span<const std::int64_t> edge_to, std::span<const double> edge_time_s,
                          std::span<const std::int64_t> edge_twin, SnapDirection direction) {
+  return snap_entries(snapped.edge, snapped.fraction, snapped.walk_time_s, snapped.beyond_max, edge_from, edge_to,
+                      edge_time_s, edge_twin, direction);
+}
+
+SnapEntries snap_entries(std::span<const std::int64_t> edge, std::span<const double> fraction,
+                         std::span<const double> walk_time_s, std::span<const std::uint8_t> beyond_max,
+                         std::span<const std::int64_t> edge_from, std::span<const std::int64_t> edge_to,
+                         std::span<const double> edge_time_s, std::span<const std::int64_t> edge_twin,
+                         SnapDirection direction) {
+  const std::size_t n = edge.size();
+  if (fraction.size() != n || walk_time_s.size() != n || beyond_max.size() != n)
+    throw InvalidInputError("snap result columns differ in length");
   const std::size_t m = edge_from.size();
   if (edge_to.size() != m || edge_time_s.size() != m || edge_twin.size() != m)
     throw InvalidInputError("edge_from, edge_to, edge_time_s and edge_twin must have the same length");
@@ -336,15 +348,15 @@ SnapEntries snap_entries(const SnapResult& snapped, std::span<const std::int64_t
     out.node.push_back(node);
     out.offset_s.push_back(offset);
   };
-  for (std::size_t i = 0; i < snapped.size(); ++i) {
-    const auto e = snapped.edge[i];
-    if (e < 0 || snapped.beyond_max[i] != 0) continue;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto e = edge[i];
+    if (e < 0 || beyond_max[i] != 0) continue;
     if (static_cast<std::size_t>(e) >= m)
       throw InvalidInputError("snapped edge " + std::to_string(e) + " is not in the edge list of " +
                                   std::to_string(m) + " edges",
                               ErrorContext{"", static_cast<std::int64_t>(i), "edge"});
     const auto ue = static_cast<std::size_t>(e);
-    const double t = snapped.fraction[i], w = snapped.walk_time_s[i];
+    const double t = fraction[i], w = walk_time_s[i];
     const auto r = edge_twin[ue];
     if (r >= static_cast<std::int64_t>(m))
       throw InvalidInputError("edge_twin refers to a missing edge",

@@ -125,4 +125,12 @@ SnapEntries snap_entries(const SnapResult& snapped, std::span<const std::int64_t
                          std::span<const std::int64_t> edge_to, std::span<const double> edge_time_s,
                          std::span<const std::int64_t> edge_twin, SnapDirection direction);
 
+/// The same from the columns of a snap result that it reads (edge, fraction, walk_time_s,
+/// beyond_max; equal lengths, else InvalidInputError), e.g. numpy arrays viewed without a copy.
+SnapEntries snap_entries(std::span<const std::int64_t> edge, std::span<const double> fraction,
+                         std::span<const double> walk_time_s, std::span<const std::uint8_t> beyond_max,
+                         std::span<const std::int64_t> edge_from, std::span<const std::int64_t> edge_to,
+                         std::span<const double> edge_time_s, std::span<const std::int64_t> edge_twin,
+                         SnapDirection direction);
+
 }  // namespace jangkau

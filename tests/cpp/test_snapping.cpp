@@ -200,6 +200,16 @@ TEST_CASE("snapping: entries for origins and destinations", "[snapping]") {
   CHECK(in.offset_s[0] == Approx(25 + 7));
   CHECK(in.offset_s[1] == Approx(0.75 * 120 + 7));
   CHECK(in.offset_s[2] == Approx(25));
+  // From the columns alone (as the Python binding passes numpy arrays): the same entries.
+  const auto cols = jangkau::snap_entries(r.edge, r.fraction, r.walk_time_s, r.beyond_max, from, to, time, twin,
+                                          jangkau::SnapDirection::ToPoint);
+  CHECK(cols.point == in.point);
+  CHECK(cols.node == in.node);
+  CHECK(cols.offset_s == in.offset_s);
+  const std::vector<double> short_fraction{0.25};
+  CHECK_THROWS_AS(jangkau::snap_entries(r.edge, short_fraction, r.walk_time_s, r.beyond_max, from, to, time, twin,
+                                        jangkau::SnapDirection::ToPoint),
+                  jangkau::InvalidInputError);
   r.edge[1] = 9;
   CHECK_THROWS_AS(jangkau::snap_entries(r, from, to, time, twin, jangkau::SnapDirection::ToPoint),
                   jangkau::InvalidInputError);

@@ -66,7 +66,8 @@ def puskesmas(data_dir):
 
 def test_cilegon_real_puskesmas_matches_geopandas(cilegon, puskesmas):
     _, desa = cilegon
-    res = coverage(desa, puskesmas, RADII, level="kecamatan_code")
+    # quadrant_segments=8: shapely's 32-gons, reproduced exactly (true discs: test_true_disc.py)
+    res = coverage(desa, puskesmas, RADII, level="kecamatan_code", quadrant_segments=8)
     assert set(res["facility_type"]) == {"puskesmas", "pustu"}
     for t in ("puskesmas", "pustu"):
         pts = puskesmas[puskesmas["facility_type"] == t].to_crs(desa.crs)
@@ -82,7 +83,7 @@ def test_cilegon_region_levels(cilegon, puskesmas):
     desa = region.zones("desa", crs=region.working_crs)
     pts = puskesmas[puskesmas["facility_type"] == "puskesmas"].to_crs(desa.crs)
     for level, key in (("desa", "code"), ("kecamatan", "kecamatan_code"), ("kabupaten", "kabupaten_code")):
-        res = coverage(region, puskesmas, "2km", level=level, types="puskesmas")
+        res = coverage(region, puskesmas, "2km", level=level, types="puskesmas", quadrant_segments=8)
         ref = _geopandas_reference(desa, pts, 2000.0, key)
         got = res.set_index("code")["covered"]
         np.testing.assert_allclose(got.loc[ref.index.astype(str)].to_numpy(), ref.to_numpy(), rtol=1e-6)
@@ -99,7 +100,7 @@ def test_serang_synthetic_facilities_match_geopandas(data_dir):
         geometry=gpd.points_from_xy(rng.uniform(xmin, xmax, 40), rng.uniform(ymin, ymax, 40)),
         crs=desa.crs,
     )
-    res = coverage(desa, pts, RADII, level="kecamatan_code")
+    res = coverage(desa, pts, RADII, level="kecamatan_code", quadrant_segments=8)
     for r in RADII:
         ref = _geopandas_reference(desa, pts, r, "kecamatan_code")
         got = res[res["radius_m"] == r].set_index("code")["covered"]
@@ -153,7 +154,8 @@ def test_raster_model_matches_exactextract(cilegon, puskesmas, tmp_path):
     path = tmp_path / "pop.tif"
     write_raster(path, Raster(counts, grid, region.working_crs))
     pop = from_raster(path)
-    res = coverage(region, puskesmas, "1km,3km", level="kecamatan", population=pop, types="puskesmas")
+    res = coverage(region, puskesmas, "1km,3km", level="kecamatan", population=pop, types="puskesmas",
+                   quadrant_segments=8)
     back = read_raster(path)
     xmin, ymin = grid.origin_x, grid.origin_y - grid.rows * 50.0
     src = NumPyRasterSource(back.values, xmin, ymin, xmin + grid.cols * 50.0, grid.origin_y, srs_wkt=back.crs)
@@ -181,7 +183,8 @@ def test_geographic_raster_is_not_resampled(cilegon, puskesmas):
     grid = grid_for_bounds(kec.total_bounds, 0.001)
     counts = np.random.default_rng(4326).poisson(4.0, (grid.rows, grid.cols)).astype(float)  # SYNTHETIC
     pop = from_raster(Raster(counts, grid, "EPSG:4326"))
-    res = coverage(region, puskesmas, "2km", level="kecamatan", population=pop, types="puskesmas")
+    res = coverage(region, puskesmas, "2km", level="kecamatan", population=pop, types="puskesmas",
+                   quadrant_segments=8)
     pts = puskesmas[puskesmas["facility_type"] == "puskesmas"].to_crs(region.working_crs)
     union = (
         gpd.GeoSeries(
@@ -277,8 +280,8 @@ def test_distance_raster_and_zones(cilegon, puskesmas, tmp_path):
 def test_gaps_complement_coverage(cilegon, puskesmas):
     _, desa = cilegon
     pts = puskesmas[puskesmas["facility_type"] == "puskesmas"]
-    g = gaps(desa, pts, "2km")
-    res = coverage(desa, pts, [2000.0], level="code")
+    g = gaps(desa, pts, "2km", quadrant_segments=8)
+    res = coverage(desa, pts, [2000.0], level="code", quadrant_segments=8)
     uncovered = res.set_index("code")["not_covered"]
     got = g.set_index("code")["population"]
     # GEOS difference vs the engine overlay: equal to rounding (absolute, in people).

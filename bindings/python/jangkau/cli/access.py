@@ -39,9 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="facility column with the supply of 2SFCA/E2SFCA/gravity (default: 1 per facility)")
     p.add_argument("--method", default="nearest", choices=_METHODS, help="measure (default: nearest)")
     p.add_argument("--max-time", default="30min", type=opt.duration,
-                   help="catchment / cutoff, e.g. 30min, 1h, 900s (default 30min; E2SFCA uses --breaks)")
-    p.add_argument("--thresholds", default="15,30,60", type=opt.durations,
-                   help="minutes for the share-within columns of --method nearest (default 15,30,60)")
+                   help="catchment / cutoff, e.g. 30min, 1h, 900s (default 30min; E2SFCA uses --breaks); "
+                        "also caps --method nearest: people farther count as unreachable")
+    p.add_argument("--thresholds", default=None, type=opt.durations,
+                   help="minutes for the share-within columns of --method nearest, each at most --max-time "
+                        "(default 15,30,60 up to --max-time)")
     p.add_argument("--breaks", default="10,20,30", type=opt.durations, help="E2SFCA zone bounds in minutes (default 10,20,30)")
     p.add_argument("--level", default="kecamatan", choices=["desa", "kecamatan", "dapil", "kabupaten"],
                    help="zone level (default: kecamatan)")
@@ -88,6 +90,14 @@ def run(args: argparse.Namespace) -> int:
     if fmt not in ("csv", "geojson", "json", "gpkg"):
         raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson or .gpkg)", field="output")
     max_time_s = parse_duration_s(args.max_time)
+    max_min = max_time_s / 60.0
+    # --max-time caps the nearest-facility search; the default thresholds stop at it. Checked
+    # here, before any work or output.
+    thresholds = (parse_minutes(args.thresholds) if args.thresholds is not None
+                  else [t for t in (15.0, 30.0, 60.0) if t < max_min] + [max_min])
+    if args.method == AccessMethod.NEAREST.value and max(thresholds) > max_min:
+        raise InvalidInputError(f"--thresholds {args.thresholds} exceed --max-time {args.max_time}: "
+                                "raise --max-time or lower the thresholds", field="thresholds")
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     boundary = region.zones("kabupaten")
     roads = build_roads(args.roads, class_column=args.road_class_column, speed_table=args.speed_table,
@@ -134,10 +144,10 @@ def run(args: argparse.Namespace) -> int:
                         "counted in not_snapped", len(d), d["population"].sum(), args.max_snap)
     method = AccessMethod(args.method)
     if method is AccessMethod.NEAREST:
-        table = model.by_zone(parse_minutes(args.thresholds), nearest=model.nearest())
+        table = model.by_zone(thresholds, max_time_min=max_min)
     else:
-        res = model.accessibility(method, max_time_min=max_time_s / 60.0, breaks_min=parse_minutes(args.breaks))
-        near = model.by_zone([max_time_s / 60.0], nearest=model.nearest())
+        res = model.accessibility(method, max_time_min=max_min, breaks_min=parse_minutes(args.breaks))
+        near = model.by_zone([max_min], max_time_min=max_min)
         table = res.zones.merge(near.drop(columns=["level", "name", "population"]), on="code", how="left")
         table.insert(4, "method", method.value)
     iso = None

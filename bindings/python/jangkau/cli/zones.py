@@ -31,9 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data.io import write
     from ..data.region import Region
+    from ..errors import InvalidInputError
 
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     zones = region.zones(args.level)
+    if args.level == "dapil" and zones.empty:
+        # Never an empty layer with exit 0: say why there is nothing and what to do.
+        why = ("its region file has no [dapil] table" if region.dapil is None
+               else "its [dapil] table gives no kecamatan a dapil")
+        raise InvalidInputError(
+            f"region '{region.title}' has no dapil plan: {why}. Give the dapil of each kecamatan in "
+            "the region file's [dapil] table, or propose an ILLUSTRATIVE plan with "
+            "'jangkau dapil propose'", file=str(region.path), field="dapil")
     if args.output.lower().endswith(".csv"):
         zones = zones.drop(columns=zones.geometry.name)
     write(zones, args.output, precision=args.precision)

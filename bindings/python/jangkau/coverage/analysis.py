@@ -2,8 +2,13 @@
 facility, per desa, kecamatan, dapil and kabupaten; nearest-facility allocation; distance to
 the nearest facility; and the uncovered ("gap") areas.
 
-Coverage area of a facility type at radius r: U_r = ∪ discs(facility, r), GEOS buffers with
-``quadrant_segments`` segments per quarter circle (8, as shapely), built in a metric CRS.
+Coverage area of a facility type at radius r: U_r = ∪ discs(facility, r), in a metric CRS.
+By default the discs are TRUE circles: the engine integrates the arcs of ∂U exactly (Green's
+theorem, chord + circular segment ½r²(θ − sin θ)) for zone areas, and splits them into chords
+of sagitta ≤ 1 cm (:data:`DISC_TOLERANCE_M`) for raster cells; where a polygon of U_r is
+needed (``gaps``, a geographic population CRS) the GEOS buffers are densified to the same
+sagitta. ``quadrant_segments=k`` instead uses shapely's 4k-gons (k = 8 is shapely's default
+32-gon, which covers 0.64 % less area than the circle) — only to reproduce shapely results.
 
 Covered population of a zone z:
 
@@ -42,6 +47,8 @@ from ..errors import CrsError, InvalidInputError, UnknownColumnError
 __all__ = [
     "LEVEL_KEYS",
     "coverage",
+    "DISC_TOLERANCE_M",
+    "buffer_segments",
     "coverage_union",
     "distance_by_zone",
     "distance_to_nearest",
@@ -51,6 +58,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("jangkau")
+
+#: Largest sagitta (metres) of the chords that stand for true circle arcs where a polygon or a
+#: raster cell needs them: an inscribed chord of sagitta s leaves out at most (2/3)·s per metre
+#: of arc, i.e. a disc's area is low by at most (4/3)·s/r (2.7e-5 at r = 500 m).
+DISC_TOLERANCE_M = 0.01
 
 _RADIUS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(km|m)?\s*$")
 
@@ -88,22 +100,61 @@ def _points(facilities: gpd.GeoDataFrame, crs) -> _core.GeometryArray:
     return to_geometry_array(pts)
 
 
+def buffer_segments(radius_m: float, tolerance_m: float = DISC_TOLERANCE_M) -> int:
+    """Segments per quarter circle for a GEOS buffer whose chords have sagitta ≤ ``tolerance_m``:
+    the smallest q with r·(1 − cos(π / 4q)) ≤ tol."""
+    r, tol = float(radius_m), float(tolerance_m)
+    if not (r > 0 and tol > 0 and np.isfinite(r) and np.isfinite(tol)):
+        raise InvalidInputError("radius and tolerance must be positive", field="radius")
+    if tol >= r:
+        return 1
+    return max(1, int(np.ceil(np.pi / (4.0 * np.arccos(1.0 - tol / r)))))
+
+
+def _segments(quadrant_segments: int | None) -> int:
+    """Engine value: 0 = true circles, k ≥ 1 = shapely 4k-gons."""
+    if quadrant_segments is None:
+        return 0
+    q = int(quadrant_segments)
+    if q < 1:
+        raise InvalidInputError(
+            "quadrant_segments must be at least 1 (or None for true circles)", field="quadrant_segments"
+        )
+    return q
+
+
 def coverage_union(
-    facilities: gpd.GeoDataFrame, radius_m: float, *, crs=None, quadrant_segments: int = 8
+    facilities: gpd.GeoDataFrame, radius_m: float, *, crs=None, quadrant_segments: int | None = None
 ) -> gpd.GeoSeries:
     """U_r, the union of discs of ``radius_m`` around the facilities, as a one-row GeoSeries in
-    ``crs`` (default: the facilities' CRS if metric, else their UTM zone)."""
+    ``crs`` (default: the facilities' CRS if metric, else their UTM zone). Discs are circles
+    densified to chords of sagitta ≤ :data:`DISC_TOLERANCE_M` (``quadrant_segments=None``) or
+    shapely's 4k-gons (``quadrant_segments=k``)."""
     crs = pyproj.CRS.from_user_input(crs) if crs is not None else metric_crs_for(facilities)
     if not crs.is_projected:
         raise CrsError("coverage buffers need a projected (metric) CRS")
-    ga = _core.buffer_union(_points(facilities, crs), float(radius_m), quadrant_segments)
+    q = _segments(quadrant_segments) or buffer_segments(radius_m)
+    ga = _core.buffer_union(_points(facilities, crs), float(radius_m), q)
     return gpd.GeoSeries(from_geometry_array(ga), crs=crs)
 
 
 def _to_model_crs(union_metric: gpd.GeoSeries, population: Population) -> _core.GeometryArray:
     target = pyproj.CRS.from_user_input(population.crs)
-    g = union_metric if union_metric.crs.equals(target) else union_metric.to_crs(target)
+    src = union_metric.crs
+    g = union_metric if src is not None and src.equals(target) else union_metric.to_crs(target)
     return to_geometry_array(g)
+
+
+def _raster_of(population: Population) -> Raster:
+    if population.raster is None:
+        raise InvalidInputError("the population has no raster", field="population")
+    return population.raster
+
+
+def _zones_of(population: Population) -> gpd.GeoDataFrame:
+    if population.zones is None:
+        raise InvalidInputError("the population has no source zones", field="population")
+    return population.zones
 
 
 def _types(facilities: gpd.GeoDataFrame, types) -> list[str]:
@@ -144,7 +195,7 @@ def coverage(
     population: Population | None = None,
     types: str | Sequence[str] | None = None,
     catalogue: FacilityCatalogue | None = None,
-    quadrant_segments: int = 8,
+    quadrant_segments: int | None = None,
     threads: int = 0,
 ) -> pd.DataFrame:
     """Population covered within each radius of each facility type, per zone of ``level``.
@@ -155,6 +206,7 @@ def coverage(
     (e.g. :func:`jangkau.data.population.from_raster`). ``radii_m``: one or several radii (metres or
     "1km,2km"); default: the catalogue threshold of each type. Facilities outside the region
     count (people cross borders); duplicates flagged by read_facilities are skipped.
+    Discs are true circles (default) or, with ``quadrant_segments=k``, shapely's 4k-gons.
 
     Returns one row per (facility type, radius, zone): ``facility_type``, ``radius_m``, ``level``, ``code``,
     ``name``, ``population``, ``covered``, ``not_covered``, ``share`` (covered / population,
@@ -167,6 +219,7 @@ def coverage(
     if "duplicate" in fac.columns:
         fac = fac[~fac["duplicate"].astype(bool)]
     type_list = _types(fac, types)
+    qseg = _segments(quadrant_segments)
     parts: list[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]] = []
     raster = population.model is PopulationModel.RASTER
     codes, pops = zp.zone_population()
@@ -188,27 +241,29 @@ def coverage(
                 fx, fy = all_xy[0][of_type], all_xy[1][of_type]
             else:
                 fx, fy = _facility_xy(fac[of_type], model_crs)
-            r = np.asarray(radii, dtype=np.float64)
+            r_arr = np.asarray(radii, dtype=np.float64)
             if raster:
+                ras = _raster_of(population)
                 cov_all = _core.disc_union_zonal_sums(
-                    population.raster.grid,
-                    population.raster.values,
+                    ras.grid,
+                    ras.values,
                     zp.target_geometry(),
                     fx,
                     fy,
-                    r,
+                    r_arr,
                     None,
-                    quadrant_segments,
+                    qseg,
                     threads,
+                    DISC_TOLERANCE_M,
                 )
             else:
                 src_ga = population.source_geometry()
-                areas = _core.disc_union_areas(src_ga, fx, fy, r, quadrant_segments, threads)
+                areas = _core.disc_union_areas(src_ga, fx, fy, r_arr, qseg, threads)
                 sums = None
                 if population.raster is not None:
                     w = np.nan_to_num(population.raster.values, nan=0.0)
                     sums = _core.disc_union_zonal_sums(
-                        population.raster.grid, w, src_ga, fx, fy, r, None, quadrant_segments, threads
+                        population.raster.grid, w, src_ga, fx, fy, r_arr, None, qseg, threads, DISC_TOLERANCE_M
                     )
                 share_all = population.zone_shares(areas, sums)
         for j, r in enumerate(radii):
@@ -328,7 +383,7 @@ def distance_by_zone(
         group, cells, weight = population.cell_pieces(to_geometry_array(zm.geometry), cell_size, threads)
     else:
         zone_of, cells, weight, _ = population.pieces(cell_size)
-        reps = population.zones.geometry.representative_point()
+        reps = _zones_of(population).geometry.representative_point()
         px, py = reps.x.to_numpy(), reps.y.to_numpy()
         target = _core.locate_points(to_geometry_array(zm.geometry), px, py, threads)
         group = target[zone_of]
@@ -355,7 +410,7 @@ def gaps(
     *,
     population: Population | None = None,
     level: str = "desa",
-    quadrant_segments: int = 8,
+    quadrant_segments: int | None = None,
     threads: int = 0,
     crs: str | None = "EPSG:4326",
 ) -> gpd.GeoDataFrame:
@@ -375,7 +430,7 @@ def gaps(
         pop = population.population_in(pieces)
         codes = tz["code"].astype(str).to_numpy()
     else:
-        src = population.zones
+        src = _zones_of(population)
         pieces = _core.difference_zones(to_geometry_array(src.geometry), cover, threads)
         pop = src["population"].to_numpy(dtype=np.float64) * population.source_shares(pieces)
         codes = (

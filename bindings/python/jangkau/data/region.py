@@ -23,6 +23,7 @@ import pandas as pd
 
 from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..geodesy import geodesic_area_km2
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
 from .io import (
     WGS84,
@@ -274,7 +275,7 @@ class Region:
             lon, lat = _centre_lonlat(geom, src_crs)
             self.working_crs = _core.utm_crs_for(lon, lat)
         metric = _core.transform_geometry(geom, src_crs, self.working_crs)
-        area_km2 = _core.polygon_area(metric) / 1e6
+        area_km2 = geodesic_area_km2(geom, src_crs)  # ellipsoidal (jangkau.geodesy)
 
         gdf = gpd.GeoDataFrame(
             {
@@ -440,7 +441,7 @@ class Region:
         ``crs=None`` keeps the working CRS).
 
         Columns: ``code``, ``name``, parent codes/names, ``dapil`` (None where unknown),
-        ``area_km2`` (planar, in the working CRS), ``population`` (NaN where unknown),
+        ``area_km2`` (on the WGS84 ellipsoid, jangkau.geodesy), ``population`` (NaN where unknown),
         ``density_per_km2``, ``population_method`` and ``geometry``.
         """
         if level not in LEVELS:
@@ -496,7 +497,7 @@ class Region:
         df = df.reset_index()
         geom = from_geometry_array(merged)
         gdf = gpd.GeoDataFrame(df, geometry=geom, crs=self.working_crs)
-        gdf.insert(len(gdf.columns) - 1, "area_km2", _core.polygon_area(merged) / 1e6)
+        gdf.insert(len(gdf.columns) - 1, "area_km2", geodesic_area_km2(merged, self.working_crs))
         return gdf
 
     def _dissolve_dapil(self) -> gpd.GeoDataFrame:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -75,7 +75,13 @@ def parse_duration_s(text: str | float) -> float:
 
 def parse_minutes(text: str | float | Sequence[str | float]) -> list[float]:
     """Minutes from ``"15,30,60"`` / ``"15min,1h"`` or a list (bare numbers are minutes)."""
-    items = text.split(",") if isinstance(text, str) else (list(text) if isinstance(text, (list, tuple)) else [text])
+    items: list[str | float]
+    if isinstance(text, str):
+        items = list(text.split(","))
+    elif isinstance(text, (list, tuple)):
+        items = list(text)
+    else:
+        items = [cast(float, text)]
     out = [parse_duration_s(item) / 60.0 for item in items if str(item).strip()]
     if not out:
         raise InvalidInputError("no duration given", field="duration")
@@ -110,7 +116,7 @@ class Demand:
     @property
     def crs(self) -> pyproj.CRS:
         """Metric CRS of :attr:`points`."""
-        return self.points.crs
+        return pyproj.CRS.from_user_input(self.points.crs)
 
 
 def _zone_table(codes: np.ndarray, names: dict) -> pd.DataFrame:
@@ -148,6 +154,8 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
         if population.model is not PopulationModel.ZONES:
             raise InvalidInputError("CENTROIDS demand needs the ZONES population model", field="kind")
         src = population.zones
+        if src is None:
+            raise InvalidInputError("the ZONES population model has no zones", field="kind")
         codes, zone_index = zp.groups()
         pts = shapely.point_on_surface(src.geometry.values)
         pop = src["population"].to_numpy(dtype=np.float64)
@@ -157,7 +165,8 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
         points = gpd.GeoDataFrame({"population": pop}, geometry=pts, crs=model_crs)
     else:
         surface = population.surface(cell_size)
-        if population.model is PopulationModel.ZONES and key in population.zones.columns:
+        if population.model is PopulationModel.ZONES and population.zones is not None \
+                and key in population.zones.columns:
             codes, src_zone = zp.groups()
             # The same split as Population.surface(): areal (or dasymetric) weights per source zone.
             owner, cells, mass, _ = population.pieces(cell_size)
@@ -167,7 +176,7 @@ def demand(source, *, level: str = "kecamatan", population: Population | None = 
             piece_zone, cells, mass = population.cell_pieces(zp.target_geometry(), cell_size, threads)
         keep = mass > 0
         frame = pd.DataFrame({"cell": cells[keep], "zone": piece_zone[keep].astype(np.int64), "population": mass[keep]})
-        frame = frame.groupby(["cell", "zone"], sort=True, as_index=False)["population"].sum()
+        frame = frame.groupby(["cell", "zone"], sort=True, as_index=False).agg(population=("population", "sum"))
         cell_ids, point = np.unique(frame["cell"].to_numpy(), return_inverse=True)
         pieces = pd.DataFrame({"point": point.astype(np.int64), "zone": frame["zone"].to_numpy(),
                                "population": frame["population"].to_numpy()})
@@ -471,7 +480,7 @@ class TravelModel:
                              "name": z["name"].to_numpy(), "population": z["population"].to_numpy()})
 
     def by_zone(self, thresholds_min: Sequence[float] = (15.0, 30.0, 60.0), *,
-                nearest: pd.DataFrame | None = None) -> pd.DataFrame:
+                nearest: pd.DataFrame | None = None, max_time_min: float | None = None) -> pd.DataFrame:
         """Population-weighted travel time to the nearest facility per zone.
 
         Columns: ``level``, ``code``, ``name``, ``population``, ``mean_time_min`` (over the
@@ -479,7 +488,31 @@ class TravelModel:
         ``inf`` when more than half / a tenth cannot reach one), ``within_<T>min`` and
         ``share_within_<T>min`` for each threshold (``time <= T``), ``unreachable_population``
         (time ``inf``, including the not snapped), ``not_snapped`` (population farther than
-        ``max_snap_m`` from a road). Pass ``nearest`` to reuse a :meth:`nearest` result."""
+        ``max_snap_m`` from a road). Pass ``nearest`` to reuse a :meth:`nearest` result.
+
+        ``max_time_min`` caps the search (the CLI's ``--max-time``): a point whose nearest
+        facility is farther counts as unreachable (time ``inf``), so no time in the table
+        exceeds it; a threshold above it is an InvalidInputError; a ``max_time_min`` column
+        records the cap. A ``nearest`` result passed with it is capped the same way."""
+        if max_time_min is not None:
+            cap = float(max_time_min)
+            if not (cap > 0 and np.isfinite(cap)):
+                raise InvalidInputError(f"max_time_min must be a positive number of minutes, not {max_time_min}",
+                                        field="max_time")
+            over = [t for t in thresholds_min if float(t) > cap]
+            if over:
+                raise InvalidInputError(
+                    f"threshold {minutes_label(float(over[0]))} exceeds the maximum time "
+                    f"{minutes_label(cap)}: raise the maximum time (--max-time) or drop the threshold",
+                    field="thresholds")
+            if nearest is None:
+                nearest = self.nearest(cutoff_s=cap * 60.0)
+            else:
+                beyond = nearest["time_s"].to_numpy() > cap * 60.0
+                if beyond.any():
+                    nearest = nearest.copy()
+                    nearest.loc[beyond, "time_s"] = np.inf
+                    nearest.loc[beyond, "facility"] = -1
         nearest = self.nearest() if nearest is None else nearest
         pieces = self._demand.pieces
         p = pieces["point"].to_numpy()
@@ -504,6 +537,8 @@ class TravelModel:
         out["unreachable_population"] = np.bincount(z, weights=np.where(finite, 0.0, w), minlength=nz)
         ns = nearest["not_snapped"].to_numpy()[p]
         out["not_snapped"] = np.bincount(z, weights=np.where(ns, w, 0.0), minlength=nz)
+        if max_time_min is not None:
+            out["max_time_min"] = float(max_time_min)
         return out
 
     def coverage(self, thresholds_min: Sequence[float] = (15.0, 30.0, 60.0)) -> pd.DataFrame:

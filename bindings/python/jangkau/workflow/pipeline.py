@@ -653,9 +653,7 @@ def _step_pilots(ctx: _Context) -> None:
     out.index.name = None
     names = dict(zip(kec["code"], kec["name"]))
     out.insert(1, "name", [names.get(c, "") for c in out["code"]])
-    illustrative = "dapil_plan" in ctx.tables and "plan_status" in ctx.tables["dapil_plan"].columns and \
-        (ctx.tables["dapil_plan"]["plan_status"] != "CONFIRMED").any()
-    out["dapil_source"] = "ILLUSTRATIVE plan (partly confirmed)" if illustrative else "confirmed plan"
+    out["dapil_source"] = _dapil_source(ctx.tables.get("dapil_plan"))
     out = out.sort_values(["rank", "code"], ignore_index=True)
     ctx.tables["pilots"] = out
     ctx.tables["indicators_kecamatan"] = table
@@ -665,6 +663,22 @@ def _step_pilots(ctx: _Context) -> None:
     ctx.layers["pilots"] = gpd.GeoDataFrame(geo, geometry="geometry", crs=kec.crs)
     ctx.write("pilots.geojson", ctx.layers["pilots"])
     ctx.write("weights.csv", cm.criteria.join(res.weights).reset_index())
+
+
+def _dapil_source(plan: pd.DataFrame | None) -> str:
+    """What the pilots' dapil come from, in words that match the plan: "no dapil plan",
+    "confirmed plan", or "ILLUSTRATIVE plan" with how many of its kecamatan are confirmed
+    ("none confirmed" when nothing is)."""
+    if plan is None or plan.empty:
+        return "no dapil plan"
+    if "plan_status" not in plan.columns or (plan["plan_status"] == "CONFIRMED").all():
+        return "confirmed plan"
+    status = plan.groupby(plan["kecamatan_code"].astype(str))["plan_status"].agg(
+        lambda s: bool((s == "CONFIRMED").all()))
+    n_conf, n = int(status.sum()), len(status)
+    if n_conf == 0:
+        return "ILLUSTRATIVE plan (none confirmed)"
+    return f"ILLUSTRATIVE plan ({n_conf} of {n} kecamatan confirmed)"
 
 
 #: Default ``[sites] node_limit`` of a run: HiGHS branch-and-bound nodes of the exact phase.
