@@ -13,6 +13,7 @@ JOBS="${JOBS:-$(nproc)}"
 # Same names on Debian 12 (bookworm) and 13 (trixie); on 13, catch2 pulls in libcatch2-dev (3.x).
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data
               libboost-dev catch2 python3 python3-dev python3-venv)
+APT_PACKAGES+=(chromium chromium-driver libjs-leaflet)  # report.html: inlined Leaflet, tested in headless Chromium
 
 
 log() { printf '\033[1m[jangkau]\033[0m %s\n' "$*" >&2; }

@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = args.output
     fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""
-    if fmt not in ("csv", "geojson", "json", "gpkg"):
-        raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson or .gpkg)", field="output")
+    if fmt not in ("csv", "geojson", "json", "gpkg", "parquet"):
+        raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson, .gpkg or .parquet)", field="output")
     max_time_s = parse_duration_s(args.max_time)
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     roads = build_roads(args.roads, class_column=args.road_class_column, speed_table=args.speed_table,

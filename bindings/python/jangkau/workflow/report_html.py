@@ -478,7 +478,11 @@ def _as_layers(data: Any, name: str | None, region: Any, level: str | None) -> l
         table = table.assign(code=table["code"].astype(str))
         extra = table.drop(columns=[c for c in table.columns if c in zones.columns and c != "code"])
         joined = zones.assign(code=zones["code"].astype(str)).merge(extra, on="code", how="left")
-        return [classify(name or f"zones_{lvl}", gpd.GeoDataFrame(joined, geometry="geometry", crs=zones.crs))]
+        out = gpd.GeoDataFrame(joined, geometry="geometry", crs=zones.crs)
+        added = [c for c in extra.columns if c != "code" and pd.api.types.is_numeric_dtype(out[c].dtype)]
+        if added:
+            out.attrs["default_column"] = added[0]   # the table's own first figure
+        return [classify(name or f"zones_{lvl}", out)]
     raise TypeError(f"cannot map {type(data).__name__}")
 
 
@@ -501,6 +505,8 @@ def explore(*data: Any, column: str | None = None, region: Any = None, level: st
         if layer.role in ("gaps", "isochrones", "areas", "points"):
             layer.visible = True
     working = getattr(region, "working_crs", None)
+    column = column or next((x.frame.attrs["default_column"] for x in layers if "default_column" in x.frame.attrs),
+                            None)
     body, scripts = map_block(layers, working_crs=working, default_column=column or _default_column(layers),
                               height=f"{height - 10}px")
     doc = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"

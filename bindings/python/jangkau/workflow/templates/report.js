@@ -118,6 +118,7 @@
   }
 
   function styleFor(L_, i) {
+    if (L_.kind === "point") { return pointStyle(L_, i); }
     var p = L_.category ? L_.rows[i][L_.columns.indexOf(L_.category)] : null;
     switch (L_.role) {
       case "zones": return zoneStyle(L_, i);
