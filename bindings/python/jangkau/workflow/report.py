@@ -85,10 +85,12 @@ def _labels(ax, zones, column: str = "name") -> None:
 
 
 def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points=None, point_label=None,
-         legend_label: str = "", labels=None, vmin: float | None = None, vmax: float | None = None) -> str:
+         legend_label: str = "", labels=None, vmin: float | None = None, vmax: float | None = None,
+         outline=None) -> str:
     """A static map of ``layer`` (metric CRS) coloured by ``column``: the colour range is the
     data's (or ``vmin``/``vmax``), a single colour with the value in the title when every zone
-    has the same value; ``labels`` (zones in the same CRS) are named on the map; a scale bar."""
+    has the same value; ``labels`` (zones in the same CRS) are named on the map, ``outline``
+    zones outlined in black; a scale bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -97,7 +99,9 @@ def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points
     fig, ax = plt.subplots(figsize=(7, 5.5))
     values = layer[column] if column is not None and column in layer.columns else None
     finite = values.dropna() if values is not None else None
-    if finite is not None and len(finite) and finite.min() != finite.max():
+    # values equal up to rounding (e.g. one regency-wide density spread by area) count as equal
+    spread = float(finite.max() - finite.min()) if finite is not None and len(finite) else 0.0
+    if finite is not None and len(finite) and spread > 1e-9 * max(abs(float(finite.max())), 1.0):
         lo = vmin if vmin is not None and vmin <= finite.min() else finite.min()
         hi = vmax if vmax is not None and vmax >= finite.max() else finite.max()
         layer.plot(column=column, ax=ax, cmap=cmap, legend=True, edgecolor="white", linewidth=0.3, vmin=lo, vmax=hi,
@@ -108,12 +112,14 @@ def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points
                    linewidth=0.3)
         if finite is not None and len(finite):
             v = float(finite.iloc[0])
-            title += f" — every zone: {v:,.3g} {legend_label}".rstrip()
+            title += f" — every zone: {v:,.4g} {legend_label}".rstrip()
         elif values is not None:
             title += " — unknown everywhere"
     if points is not None and len(points):
         points.plot(ax=ax, color="crimson", markersize=18, marker="^", label=point_label)
         ax.legend(loc="lower left", fontsize=8)
+    if outline is not None and len(outline):
+        outline.boundary.plot(ax=ax, color="black", linewidth=1.8)
     if labels is not None:
         _labels(ax, labels)
     ax.set_title(title, fontsize=11)
@@ -195,8 +201,8 @@ def static_maps(result: RunResult) -> list[str]:
     if "pilots" in result.layers:
         sel = result.layers["pilots"].to_crs(region.working_crs)
         chosen = sel[sel["selected"].astype(bool)] if "selected" in sel.columns else sel.iloc[:0]
-        parts.append(_img("pilots", _map(sel, "score", "Pilot score (chosen pilots named)", cmap="YlOrRd",
-                                         legend_label="score", labels=chosen)))
+        parts.append(_img("pilots", _map(sel, "score", "Pilot score (chosen pilots outlined and named)",
+                                         cmap="YlOrRd", legend_label="score", labels=chosen, outline=chosen)))
     if "sites" in result.layers:
         sites = result.layers["sites"].to_crs(region.working_crs)
         parts.append(_img("sites", _map(kec_m, "density_per_km2", "Chosen sites on population density",

@@ -319,7 +319,7 @@ def sortable_table(df: pd.DataFrame, *, layer: str | None = None, caption: str |
     d = pd.DataFrame(df.drop(columns=[c for c in df.columns if str(c) == "geometry"]))
     shown = d if max_rows is None else d.head(max_rows)
     attrs = f' data-layer="{html.escape(layer)}"' if layer else ""
-    out = [f'<table class="t sortable"{attrs}>']
+    out = [f'<div class="tw"><table class="t sortable"{attrs}>']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th scope="col" tabindex="0">{html.escape(str(c))}</th>'
@@ -339,7 +339,7 @@ def sortable_table(df: pd.DataFrame, *, layer: str | None = None, caption: str |
             k = f' data-v="{key}"' if key is not None else ""
             cells.append(f"<td{k}>{html.escape(text)}</td>")
         out.append(f"<tr{ra}>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     if max_rows is not None and len(d) > max_rows:
         out.append(f"<p><em>{len(d) - max_rows} more rows in the CSV</em></p>")
     return "".join(out)
