@@ -170,8 +170,8 @@ def test_table_row_zooms_to_its_zone(page, cilegon_run):
     c = kec.loc[kec["code"] == code].geometry.iloc[0].representative_point()
     assert bounds[0] <= c.x <= bounds[2] and bounds[1] <= c.y <= bounds[3]
     # sorting: a click on a numeric header orders the rows by value
-    header = [th for th in page.find_elements(By.CSS_SELECTOR, 'table[data-layer="zones_kecamatan"] thead th')
-              if th.text.strip() == "area_km2"][0]
+    header = next(th for th in page.find_elements(By.CSS_SELECTOR, 'table[data-layer="zones_kecamatan"] thead th')
+                  if th.text.strip() == "area_km2")
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", header)
     header.click()
     col = [th.text.strip() for th in page.find_elements(

@@ -19,7 +19,7 @@ __all__ = ["write_parquet", "read_parquet"]
 
 def _pyarrow():
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - pyarrow is in requirements/dev.txt and the parquet extra
         raise InvalidInputError("writing .parquet needs pyarrow: pip install 'jangkau[parquet]' (or pyarrow)",
                                 field="output") from None

@@ -212,8 +212,11 @@ def _label_points(layer: MapLayer, working_crs: str | None) -> list[list[float]]
     import geopandas as gpd
 
     metric = working_crs or layer.frame.estimate_utm_crs().to_string()
+    import shapely
+
     pts = gpd.GeoSeries(layer.frame.geometry.to_crs(metric).representative_point(), crs=metric).to_crs("EPSG:4326")
-    return [[round(p.y, COORD_DECIMALS), round(p.x, COORD_DECIMALS)] for p in pts]
+    xs, ys = shapely.get_x(pts.values), shapely.get_y(pts.values)
+    return [[round(float(y), COORD_DECIMALS), round(float(x), COORD_DECIMALS)] for x, y in zip(xs, ys, strict=True)]
 
 
 def _category_column(layer: MapLayer) -> str | None:
@@ -384,6 +387,8 @@ def write_report(result: RunResult, path: str | os.PathLike[str], *, folder: str
                  '<a href="#sources">Sources</a></nav></header>')
     parts.extend(static.warnings_section(result))
 
+    from ..errors import DataFileError
+
     scripts = ""
     parts.append('<section id="map-section"><h2>Map</h2>')
     try:
@@ -394,11 +399,7 @@ def write_report(result: RunResult, path: str | os.PathLike[str], *, folder: str
                      'geometry in the GeoJSON files beside this report. No background map: the page works offline. '
                      'Pick the zone level in the layer switcher and the indicator in the picker; click a zone for '
                      'its indicators and ranks, a table row to zoom to it.</p>')
-    except Exception as exc:  # noqa: BLE001 - no Leaflet: the report still has its static maps
-        from ..errors import DataFileError
-
-        if not isinstance(exc, DataFileError):
-            raise
+    except DataFileError as exc:  # no Leaflet: the report still has its static maps
         log.warning("report: %s; the report has static maps only", exc)
         parts.append(f'<p class="warn">The interactive map is missing: {html.escape(str(exc))}.</p>')
     parts.append("</section>")
@@ -472,7 +473,8 @@ def _as_layers(data: Any, name: str | None, region: Any, level: str | None) -> l
         if {"facility_type", "radius_m", "share"} <= set(table.columns):
             # a long coverage table: one share column per (type, radius)
             wide = table.pivot_table(index="code", columns=["facility_type", "radius_m"], values="share")
-            wide.columns = [f"coverage_share_{t}_{int(r)}m" for t, r in wide.columns]
+            pairs: list[Any] = list(wide.columns)
+            wide.columns = [f"coverage_share_{t}_{int(r)}m" for t, r in pairs]
             table = wide.reset_index()
         zones = region.zones(lvl)
         table = table.assign(code=table["code"].astype(str))
