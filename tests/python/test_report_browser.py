@@ -23,10 +23,14 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
-def cilegon_run(tmp_path_factory, data_dir) -> Path:
+def cilegon_result(tmp_path_factory, data_dir):
     out = tmp_path_factory.mktemp("cilegon") / "out"
-    run("cilegon", out, data_dir=data_dir)
-    return out
+    return run("cilegon", out, data_dir=data_dir)
+
+
+@pytest.fixture(scope="module")
+def cilegon_run(cilegon_result) -> Path:
+    return cilegon_result.output
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +233,42 @@ def test_screenshot_shows_a_drawn_map(page, tmp_path):
     colours = {tuple(c) for c in (img[::7, ::7].reshape(-1, 3) * 255).astype(int).tolist()}
     assert len(colours) > 20
     assert _errors(page) == []
+
+
+def test_layers_added_by_other_steps_show_without_code(browser, cilegon_result, tmp_path):
+    """A layer the report knows nothing about (here a line layer like the dapil sea links and
+    a polygon layer with a ``stage`` column, drawn from the kecamatan for the test) is drawn
+    by its geometry type and coloured by its category column, with a legend."""
+    import geopandas as gpd
+    import shapely
+
+    from jangkau.data.io import write
+    from jangkau.workflow.report_html import write_report
+
+    folder = tmp_path / "out"
+    shutil.copytree(cilegon_result.output, folder)
+    kec = read_vector(folder / "zones_kecamatan.geojson")
+    pts = kec.geometry.to_crs("EPSG:32748").representative_point().to_crs("EPSG:4326")
+    lines = gpd.GeoDataFrame({"kind": ["link", "link"]},
+                             geometry=[shapely.LineString([pts.iloc[0], pts.iloc[1]]),
+                                       shapely.LineString([pts.iloc[2], pts.iloc[3]])], crs="EPSG:4326")
+    write(lines, folder / "test_links.geojson")
+    stages = kec[["code", "name", "geometry"]].assign(stage=[1 + i % 4 for i in range(len(kec))])
+    write(stages, folder / "stages.geojson")
+    write_report(cilegon_result, folder / "report.html", folder=folder)
+    browser.get((folder / "report.html").as_uri())
+    for _ in range(100):
+        if browser.execute_script("return !!(window.jangkau && window.jangkau.ready)"):
+            break
+        time.sleep(0.1)
+    assert browser.execute_script("return window.jangkau.count('test_links')") == 2
+    assert browser.execute_script("return window.jangkau.count('stages')") == len(kec)
+    assert browser.execute_script("return window.jangkau.layers['test_links'].kind") == "line"
+    assert browser.execute_script("return window.jangkau.layers['stages'].role") == "stages"
+    assert browser.execute_script("return window.jangkau.visible('stages')")
+    legend = browser.find_element("id", "legend").text
+    lines = legend.split("\n")
+    head = next(i for i, t in enumerate(lines) if t.endswith("(stage)"))
+    assert lines[head + 1:head + 5] == ["1", "2", "3", "4"]
+    assert len(browser.find_elements("css selector", ".leaflet-lines-pane path")) == 2
+    assert _errors(browser) == []
