@@ -108,10 +108,12 @@ CATEGORY_COLUMNS = ("stage", "facility_type", "band_min", "issue", "kind", "stat
 
 
 def _kind(frame) -> str:
-    types = set(frame.geometry.geom_type.dropna().unique())
-    if types and types <= {"Point", "MultiPoint"}:
+    import shapely
+
+    ids = set(shapely.get_type_id(np.asarray(frame.geometry.values, dtype=object)).tolist()) - {-1}
+    if ids and ids <= {0, 4}:
         return "point"
-    if types and types <= {"LineString", "MultiLineString"}:
+    if ids and ids <= {1, 5}:
         return "line"
     return "polygon"
 
@@ -171,14 +173,6 @@ def _round_value(v: Any) -> Any:
     return str(v)
 
 
-def _rounded_coords(obj: Any) -> Any:
-    if isinstance(obj, (list, tuple)):
-        if obj and isinstance(obj[0], float):
-            return [round(c, COORD_DECIMALS) for c in obj[:2]]
-        return [_rounded_coords(o) for o in obj]
-    return obj
-
-
 def _display_geometry(layer: MapLayer, working_crs: str | None) -> np.ndarray:
     """Simplified WGS84 geometry for display (never for computation)."""
     import shapely
@@ -230,24 +224,27 @@ def map_data(layers: list[MapLayer], *, working_crs: str | None = None, default_
     """The JSON document the map script draws: geometries (deduplicated across layers, so
     the pilots layer reuses the kecamatan shapes), and per layer its columns, rows,
     geometry indices, role, category column and label points."""
+    import shapely
     from shapely.geometry import mapping
 
     geoms: list[Any] = []
-    index: dict[str, int] = {}
+    index: dict[bytes, int] = {}
     out_layers = []
     for layer in layers:
         display = _display_geometry(layer, working_crs)
+        present = ~shapely.is_missing(display)
+        rounded = display.copy()
+        rounded[present] = shapely.transform(display[present], lambda c: np.round(c, COORD_DECIMALS))
         gidx = []
-        for g in display:
+        for g in rounded:
             if g is None or g.is_empty:
                 gidx.append(-1)
                 continue
-            gj = mapping(g)
-            gj = {"type": gj["type"], "coordinates": _rounded_coords(json.loads(json.dumps(gj["coordinates"])))}
-            key = json.dumps(gj, separators=(",", ":"))
+            key = shapely.to_wkb(g)
             if key not in index:
                 index[key] = len(geoms)
-                geoms.append(gj)
+                gj = mapping(g)
+                geoms.append({"type": gj["type"], "coordinates": gj["coordinates"]})
             gidx.append(index[key])
         frame = layer.frame
         cols = [c for c in frame.columns if c != frame.geometry.name]
