@@ -215,7 +215,7 @@ def _label_points(layer: MapLayer, working_crs: str | None) -> list[list[float]]
 
 def _category_column(layer: MapLayer) -> str | None:
     cols = layer.frame.columns
-    if layer.role in ("zones", "boundary", "pilots", "sites"):
+    if layer.role in ("zones", "boundary", "pilots", "sites", "gaps"):   # drawn in one style of their own
         return None
     return next((c for c in CATEGORY_COLUMNS if c in cols and layer.frame[c].notna().any()), None)
 

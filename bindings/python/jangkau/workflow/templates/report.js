@@ -67,15 +67,16 @@
     var p = props(L_, i);
     var name = p.name || p.title || p.code || L_.title;
     var head = "<b>" + esc(name) + "</b>" + (p.code && p.name ? " <small>" + esc(p.code) + "</small>" : "") +
-      "<br><small>" + esc(L_.title) + "</small>";
+      "<br><small>" + esc(L_.title) + (L_.role === "zones" ? " · rank among " + L_.rows.length +
+      " zones, 1 = highest" : "") + "</small>";
     var rows = L_.columns.filter(function (c) { return c !== "name" && p[c] !== null && p[c] !== ""; }).map(function (c) {
       var rk = "";
       if (L_.role === "zones" && L_.ranks[c] && L_.ranks[c].n > 1) {
         rk = rankOf(L_.ranks[c], p[c]) + " / " + L_.ranks[c].n;
       }
-      return "<tr><th>" + esc(c) + "</th><td>" + esc(fmt(p[c])) + "</td><td class=\"rk\">" + rk + "</td></tr>";
+      return "<tr><th>" + esc(c.replace(/_/g, " ")) + "</th><td>" + esc(fmt(p[c])) + "</td><td class=\"rk\">" + rk + "</td></tr>";
     });
-    var hdr = L_.role === "zones" ? "<tr><th></th><th>value</th><th>rank (1 = highest)</th></tr>" : "";
+    var hdr = L_.role === "zones" ? "<tr><th></th><th>value</th><th title=\"1 = highest\">rank</th></tr>" : "";
     return "<div class=\"pop\">" + head + "<table>" + hdr + rows.join("") + "</table></div>";
   }
 
@@ -161,7 +162,7 @@
       pointToLayer: function (f, ll) { return L.circleMarker(ll, pointStyle(L_, f.id)); },
       onEachFeature: function (f, lyr) {
         L_.sub[f.id] = lyr;
-        lyr.bindPopup(function () { return popupHtml(L_, f.id); }, {maxWidth: 380, maxHeight: 320});
+        lyr.bindPopup(function () { return popupHtml(L_, f.id); }, {maxWidth: 380, minWidth: 380, maxHeight: 340});
       }
     });
     return group;
