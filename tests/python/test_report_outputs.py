@@ -75,6 +75,20 @@ def test_report_is_deterministic(serang, tmp_path):
     assert again.read_bytes() == (out / "report.html").read_bytes()
 
 
+def test_report_without_leaflet_keeps_its_static_maps(serang, tmp_path, monkeypatch, caplog):
+    out, result = serang
+    monkeypatch.delenv("JANGKAU_LEAFLET_DIR", raising=False)
+    monkeypatch.setattr(report_html, "LEAFLET_DIRS", (tmp_path / "none",))
+    path = report_html.write_report(result, tmp_path / "report.html", folder=out)
+    text = path.read_text(encoding="utf-8")
+    assert "The interactive map is missing" in text and "libjs-leaflet" in text
+    assert "jangkau-data" not in text and text.count("<img ") >= 3
+    assert any("static maps only" in r.getMessage() for r in caplog.records)
+    # a folder holding Leaflet, named by JANGKAU_LEAFLET_DIR, is used instead
+    monkeypatch.setenv("JANGKAU_LEAFLET_DIR", "/usr/share/javascript/leaflet")
+    assert report_html.leaflet_assets() is not None
+
+
 def test_display_simplification_keeps_neighbours_together(serang):
     """Zones are simplified as a coverage: a shared border is simplified once, so the
     displayed desa still tile the regency (no slivers or overlaps beyond rounding)."""
