@@ -15,6 +15,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin 
               libboost-dev catch2 python3 python3-dev python3-venv)
 APT_PACKAGES+=(qgis qgis-providers python3-qgis)  # tests/python/test_qgis.py runs the QGIS plugin (qgis/) with qgis_process
 APT_PACKAGES+=(libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev osmium-tool)  # windowed OSM reader (libosmium); osmium-tool is the peer in tests/benchmarks
+APT_PACKAGES+=(chromium chromium-driver libjs-leaflet)  # report.html: inlined Leaflet, tested in headless Chromium
 
 
 log() { printf '\033[1m[jangkau]\033[0m %s\n' "$*" >&2; }

@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = args.output
     fmt = out.lower().rsplit(".", 1)[-1] if "." in out else ""
-    if fmt not in ("csv", "geojson", "json", "gpkg"):
-        raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson or .gpkg)", field="output")
+    if fmt not in ("csv", "geojson", "json", "gpkg", "parquet"):
+        raise InvalidInputError(f"unknown output format for '{out}' (use .csv, .geojson, .gpkg or .parquet)", field="output")
     max_time_s = parse_duration_s(args.max_time)
     max_min = max_time_s / 60.0
     # --max-time caps the nearest-facility search; the default thresholds stop at it. Checked

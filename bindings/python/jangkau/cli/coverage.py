@@ -156,13 +156,13 @@ def run(args: argparse.Namespace) -> int:
     out = args.output
     if out.lower().endswith(".csv"):
         write(table, out)
-    elif out.lower().endswith((".geojson", ".json", ".gpkg", ".fgb")):
+    elif out.lower().endswith((".geojson", ".json", ".gpkg", ".fgb", ".parquet")):
         zones = region.zones(args.level)[["code", "geometry"]]
         merged = zones.merge(table, on="code", how="inner")
         write(gpd.GeoDataFrame(merged, geometry="geometry", crs=zones.crs), out)
     else:
         raise InvalidInputError(
-            f"unknown output format for '{out}' (use .csv, .geojson, .gpkg or .fgb)", field="output"
+            f"unknown output format for '{out}' (use .csv, .geojson, .gpkg, .fgb or .parquet)", field="output"
         )
     log.info("wrote %d rows (%s level) to %s", len(table), args.level, out)
     return 0

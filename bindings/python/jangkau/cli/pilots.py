@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _log = logging.getLogger("jangkau.pilots")
 
 #: Output extensions written with geometry (others: .csv, attributes only).
-GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".parquet"}
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:

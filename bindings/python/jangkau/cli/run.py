@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from . import options as opt
@@ -27,6 +28,54 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+class _Bars:
+    """Two tqdm bars on stderr: the pipeline's steps, and progress within the step (zone
+    levels, facility types and the engine's own callbacks, e.g. site selection). Without a
+    terminal, with ``-q`` or in CI (``CI`` set) there are none and progress goes to the
+    debug log."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.steps = None
+        self.inner = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.steps = tqdm(total=8, unit="step", desc="jangkau run", file=sys.stderr, position=0)
+            self.inner = tqdm(total=1, desc="", file=sys.stderr, position=1, leave=False,
+                              bar_format="{desc} {bar} {n_fmt}/{total_fmt}")
+
+    def step(self, stage: str, done: int, total: int) -> None:
+        if self.steps is None:
+            log.debug("step %d/%d: %s", done, total, stage)
+            return
+        self.steps.total = total
+        self.steps.set_postfix_str(stage)
+        self.steps.n = done
+        self.steps.refresh()
+
+    def detail(self, stage: str, done: int, total: int) -> None:
+        if self.inner is None:
+            log.debug("  %s: %d/%d", stage, done, total)
+            return
+        if self.inner.desc != stage or self.inner.total != max(total, 1):
+            self.inner.reset(total=max(int(total), 1))
+            self.inner.set_description_str(stage, refresh=False)
+        self.inner.n = int(done)
+        self.inner.refresh()
+
+    def close(self) -> None:
+        for b in (self.inner, self.steps):
+            if b is not None:
+                b.close()
+
+
+def progress_bars(*, quiet: bool) -> _Bars:
+    """Progress bars for ``jangkau run``: none when quiet, without a terminal or in CI."""
+    ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+    return _Bars(not quiet and not ci and sys.stderr.isatty())
+
+
 def run(args: argparse.Namespace) -> int:
     from ..data.paths import data_dir
     from ..workflow.pipeline import run as run_pipeline
@@ -40,25 +89,19 @@ def run(args: argparse.Namespace) -> int:
         config = synthetic_config(seed=args.seed)
     elif config is None:
         config = "serang"
-    bar = None
-    if not args.quiet and sys.stderr.isatty():
-        from tqdm import tqdm
+    import contextlib
 
-        bar = tqdm(total=8, unit="step", desc="jangkau run", file=sys.stderr)
+    bars = progress_bars(quiet=args.quiet)
+    redirect: contextlib.AbstractContextManager = contextlib.nullcontext()
+    if bars.enabled:
+        from tqdm.contrib.logging import logging_redirect_tqdm
 
-    def progress(stage: str, done: int, total: int) -> None:
-        if bar is not None:
-            bar.set_postfix_str(stage)
-            bar.n = done
-            bar.refresh()
-        else:
-            log.debug("step %d/%d: %s", done, total, stage)
-
+        redirect = logging_redirect_tqdm(loggers=[log])  # log lines print above the bars
     try:
-        result = run_pipeline(config, args.output, data_dir=args.data, progress=progress)
+        with redirect:
+            result = run_pipeline(config, args.output, data_dir=args.data, progress=bars.step, detail=bars.detail)
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
     for w in result.warnings:
         log.debug("warning: %s", w)
     log.info("wrote %d files to %s (%s)", len(result.files), result.output,

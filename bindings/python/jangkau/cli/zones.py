@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the desa/kecamatan/dapil/kabupaten zones of a region",
         description="Write the zones of one level with code, name, parent codes, dapil, area_km2, "
         "population and density. The format follows the extension of -o: .geojson (RFC 7946, "
-        "WGS84), .gpkg, .fgb, or .csv (attributes only).",
+        "WGS84), .gpkg, .fgb, .parquet (GeoParquet) or .csv (attributes only).",
     )
     p.add_argument("region", help="built-in region name (serang, cilegon) or a region .toml file")
     p.add_argument("--level", default="kecamatan", choices=["desa", "kecamatan", "dapil", "kabupaten"],

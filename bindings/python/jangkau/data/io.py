@@ -226,7 +226,7 @@ def _single_parts(geoms: np.ndarray) -> np.ndarray:
 
 def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7, layer: str | None = None) -> Path:
     """Write a (Geo)DataFrame atomically; the format comes from the extension
-    (``.geojson``/``.json``, ``.gpkg``, ``.fgb``, ``.csv``).
+    (``.geojson``/``.json``, ``.gpkg``, ``.fgb``, ``.csv``, ``.parquet`` for GeoParquet).
 
     GeoJSON follows RFC 7946 (WGS84 lon/lat, counter-clockwise exterior rings, ``precision``
     decimals). A GeoDataFrame without CRS raises :class:`~jangkau.errors.CrsError`. Columns of
@@ -242,6 +242,10 @@ def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7
     if not isinstance(gdf, pd.DataFrame):
         raise InvalidInputError(f"write() needs a DataFrame or GeoDataFrame, got {type(gdf).__name__}",
                                 file=str(path), field="gdf")
+    if path.suffix.lower() == ".parquet":  # GeoParquet: no GDAL driver on Debian 12, written with pyarrow
+        from .geoparquet import write_parquet
+
+        return write_parquet(gdf, path)
     geometry = None
     crs = None
     frame: pd.DataFrame

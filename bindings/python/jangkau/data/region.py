@@ -436,6 +436,15 @@ class Region:
         return [self.resolve(f) for f in files]
 
     # ------------------------------------------------------------------ zones
+    def explore(self, level: str = "kecamatan", column: str | None = None, **kwargs):
+        """An interactive map of the zones of ``level`` (coloured by ``column`` or any indicator
+        from the picker), the same map as a run's report.html; displays in Jupyter (see
+        :func:`jangkau.workflow.report_html.explore`)."""
+        from ..workflow.report_html import explore
+
+        return explore(self.zones(level), names=[f"zones_{level}"], column=column, region=self,
+                       title=self.title, **kwargs)
+
     def zones(self, level: str, crs: str | None = WGS84) -> gpd.GeoDataFrame:
         """Zones of one level as a GeoDataFrame (EPSG:4326 unless ``crs`` names another;
         ``crs=None`` keeps the working CRS).

@@ -522,6 +522,20 @@ class RankingResult:
     pilots: pd.Series
     method: Method
 
+    def explore(self, zones, **kwargs):
+        """An interactive map of the scores on ``zones`` (a GeoDataFrame with ``code``), the
+        selected pilots outlined; displays in Jupyter."""
+        import geopandas as gpd
+
+        from ..workflow.report_html import explore
+
+        t = self.table.drop(columns=[c for c in self.table.columns if c in zones.columns])
+        z = zones.assign(code=zones["code"].astype(str))
+        joined = gpd.GeoDataFrame(z.merge(t, left_on="code", right_index=True, how="inner"),
+                                  geometry=zones.geometry.name, crs=zones.crs)
+        kwargs.setdefault("column", "score")
+        return explore(joined, joined, names=["zones_kecamatan", "pilots"], **kwargs)
+
 
 def _dapil_series(zones: pd.DataFrame | pd.Series, index: pd.Index) -> pd.Series:
     if isinstance(zones, pd.Series):

@@ -201,11 +201,13 @@ class _Context:
     and the public :class:`RunResult` the steps fill (region, tables, layers, warnings...)."""
 
     def __init__(self, config: RunConfig, output: Path, staging: Path, data_dir: Path | None,
-                 progress: Callable | None):
+                 progress: Callable | None, detail: Callable[[str, int, int], None] | None = None):
         self.config = config
         self.staging = staging
         self.data_dir = data_dir
         self.progress = progress
+        #: ``detail(stage, done, total)``: progress within a step (the engine's callbacks too).
+        self.detail = detail
         self.result = RunResult(output=output)
         self.warnings = self.result.warnings
         self.timings = self.result.timings_s
@@ -237,6 +239,11 @@ class _Context:
     @inputs.setter
     def inputs(self, value: dict[str, Path]) -> None:
         self.result.inputs = value
+
+    def report_detail(self, stage: str, done: int, total: int) -> None:
+        """Progress within a step, passed on to the ``detail`` callback of :func:`run`."""
+        if self.detail is not None:
+            self.detail(stage, done, total)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -393,7 +400,8 @@ def _step_coverage(ctx: _Context) -> None:
     types = cfg.get("types")
     radii = cfg.get("radii")
     results = []
-    for level in ("desa", "kecamatan", "dapil", "kabupaten"):
+    for i, level in enumerate(("desa", "kecamatan", "dapil", "kabupaten")):
+        ctx.report_detail(f"coverage {level}", i, 4)
         if level == "dapil" and len(ctx.layers["dapil"]) == 0:
             continue
         res = cov.coverage(ctx.region, fac, radii, level=level, types=types, catalogue=catalogue)
@@ -405,7 +413,9 @@ def _step_coverage(ctx: _Context) -> None:
     ctx.tables["coverage"] = table
     ctx.write("coverage.csv", table)
     # Gap layers: uncovered populated area per type at its largest radius.
-    for t in sorted(table["facility_type"].unique()):
+    gap_types = sorted(table["facility_type"].unique())
+    for i, t in enumerate(gap_types):
+        ctx.report_detail(f"gaps {t}", i, len(gap_types))
         r = float(table.loc[table["facility_type"] == t, "radius_m"].max())
         g = cov.gaps(ctx.region, fac[fac["facility_type"] == t], r, level="desa")
         g.insert(0, "facility_type", t)
@@ -491,7 +501,8 @@ def _step_access(ctx: _Context) -> None:
     max_snap = float(cfg.get("max_snap_m", 1000.0))
     cell = float(cfg.get("cell_size_m", 250.0))
     pop = from_zone_counts(region.zones("desa", crs=region.working_crs))
-    for level in ("desa", "kecamatan"):
+    for i, level in enumerate(("desa", "kecamatan")):
+        ctx.report_detail(f"travel time {level}", i, 3)
         dm = demand(region, level=level, population=pop, kind=DemandKind.CELLS, cell_size=cell)
         model = TravelModel(roads, fac, dm, max_snap_m=max_snap, capacity_column=cfg.get("capacity_column"))
         near = model.nearest()
@@ -536,6 +547,7 @@ def _step_access(ctx: _Context) -> None:
     else:
         ctx.notes.append("access: no rural population by the default rule, so the RAI is undefined (NaN)")
     bands = parse_minutes(cfg.get("bands", [15, 30]))
+    ctx.report_detail("isochrones", 2, 3)
     iso = isochrones(roads, fac, bands, group_by="facility_type", max_snap_m=max_snap, population=pop)
     ctx.layers["isochrones"] = iso
     ctx.write(f"isochrones_{ftype}.geojson", iso)
@@ -736,11 +748,11 @@ def _step_sites(ctx: _Context) -> None:
             precovered = d <= radius
     cost = siting.coverage_matrix(np.column_stack([dx, dy]), np.column_stack([cx, cy]), radius_m=radius)
     w = demand["population"].to_numpy()
-    kw: dict[str, Any] = {}
+    kw: dict[str, Any] = {"progress": ctx.detail} if ctx.detail is not None else {}
     if per_dapil:
         has = np.array([g is not None for g in groups])
         if has.any():
-            kw = {"groups": groups, "quotas": int(per_dapil)}
+            kw.update(groups=groups, quotas=int(per_dapil))
     p = int(cfg.get("p", 5))
     # Reproducible: the exact phase is bounded by branch-and-bound nodes, not by the clock (a
     # wall-clock budget gives different sites on a busier machine); time_limit_s adds a clock.
@@ -802,9 +814,11 @@ def _step_layers(ctx: _Context) -> None:
 
 def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[str], *,
         data_dir: str | os.PathLike[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
-        overwrite: bool = True) -> RunResult:
+        overwrite: bool = True, detail: Callable[[str, int, int], None] | None = None) -> RunResult:
     """Run the pipeline and write everything into ``output`` (replaced atomically as a
-    whole; nothing is left behind when a step fails). Returns a :class:`RunResult`."""
+    whole; nothing is left behind when a step fails). Returns a :class:`RunResult`.
+    ``progress(step, done, total)`` is called per step, ``detail(stage, done, total)`` within
+    steps (zone levels, facility types, and the engine's own progress callbacks)."""
     from ..data.paths import data_dir as resolve_data_dir
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
@@ -817,7 +831,7 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     ddir_spec = data_dir or cfg.raw.get("data")
     ddir = resolve_data_dir(ddir_spec, required=False)
     staging = staging_folder(out)
-    ctx = _Context(cfg, out, staging, ddir, progress)
+    ctx = _Context(cfg, out, staging, ddir, progress, detail)
     ctx.inputs = resolve_inputs(cfg, ddir)
     for label, path in ctx.inputs.items():
         if not path.is_file():

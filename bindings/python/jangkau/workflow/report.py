@@ -1,7 +1,8 @@
-"""The self-contained HTML report of a pipeline run, drawn from its
-:class:`~jangkau.workflow.result.RunResult`: maps drawn with matplotlib and embedded as PNG
-data URIs, tables, method notes, data sources and licences, and the warnings about unknown
-facts. Deterministic: the same run gives the same bytes."""
+"""The parts of a run's report drawn from its :class:`~jangkau.workflow.result.RunResult`:
+static maps for print (matplotlib, embedded as PNG data URIs, with kecamatan labels, a scale
+bar and colour ranges that match the data), summary tables, method notes, data sources and
+licences, and the warnings about unknown facts. The page around them, with its interactive
+map, is :mod:`jangkau.workflow.report_html`. Deterministic: the same run gives the same bytes."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import html
 import io
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 
 from .. import __version__
-from ..util import atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -60,8 +62,39 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _scale_bar(ax) -> None:
+    """A metric scale bar in the lower right of a map drawn in a metric CRS."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width = x1 - x0
+    target = width / 5
+    exp = 10 ** int(np.floor(np.log10(target)))
+    length = max((m * exp for m in (1, 2, 5) if m * exp <= target), default=exp)
+    xs = x1 - 0.05 * width - length
+    ys = y0 + 0.05 * (y1 - y0)
+    ax.plot([xs, xs + length], [ys, ys], color="black", linewidth=3, solid_capstyle="butt")
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(xs + length / 2, ys + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=8)
+
+
+def _labels(ax, zones, column: str = "name") -> None:
+    if column not in zones.columns:
+        return
+    pts = zones.geometry.representative_point()
+    for p, name in zip(pts, zones[column], strict=True):
+        if name is None or (isinstance(name, float) and np.isnan(name)):
+            continue
+        ax.annotate(str(name), (p.x, p.y), ha="center", va="center", fontsize=6.5,
+                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+
+
 def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points=None, point_label=None,
-         legend_label: str = "") -> str:
+         legend_label: str = "", labels=None, vmin: float | None = None, vmax: float | None = None,
+         outline=None) -> str:
+    """A static map of ``layer`` (metric CRS) coloured by ``column``: the colour range is the
+    data's (or ``vmin``/``vmax``), a single colour with the value in the title when every zone
+    has the same value; ``labels`` (zones in the same CRS) are named on the map, ``outline``
+    zones outlined in black; a scale bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -69,111 +102,129 @@ def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points
 
     fig, ax = plt.subplots(figsize=(7, 5.5))
     values = layer[column] if column is not None and column in layer.columns else None
-    if values is not None and values.notna().any() and values.min() != values.max():
-        layer.plot(column=column, ax=ax, cmap=cmap, legend=True, edgecolor="white", linewidth=0.3,
+    finite = values.dropna() if values is not None else None
+    # values equal up to rounding (e.g. one regency-wide density spread by area) count as equal
+    spread = float(finite.max() - finite.min()) if finite is not None and len(finite) else 0.0
+    if finite is not None and len(finite) and spread > 1e-9 * max(abs(float(finite.max())), 1.0):
+        lo = vmin if vmin is not None and vmin <= finite.min() else finite.min()
+        hi = vmax if vmax is not None and vmax >= finite.max() else finite.max()
+        layer.plot(column=column, ax=ax, cmap=cmap, legend=True, edgecolor="white", linewidth=0.3, vmin=lo, vmax=hi,
                    missing_kwds={"color": "lightgrey", "label": "unknown"},
                    legend_kwds={"label": legend_label or column, "shrink": 0.7})
     else:
-        layer.plot(ax=ax, color="#dddddd", edgecolor="white", linewidth=0.3)
+        layer.plot(ax=ax, color="#9ecae1" if finite is not None and len(finite) else "#dddddd", edgecolor="white",
+                   linewidth=0.3)
+        if finite is not None and len(finite):
+            v = float(finite.iloc[0])
+            title += f" — every zone: {v:,.4g} {legend_label}".rstrip()
+        elif values is not None:
+            title += " — unknown everywhere"
     if points is not None and len(points):
         points.plot(ax=ax, color="crimson", markersize=18, marker="^", label=point_label)
         ax.legend(loc="lower left", fontsize=8)
+    if outline is not None and len(outline):
+        outline.boundary.plot(ax=ax, color="black", linewidth=1.8)
+    if labels is not None:
+        _labels(ax, labels)
     ax.set_title(title, fontsize=11)
     ax.set_axis_off()
+    _scale_bar(ax)
     return _png(fig)
 
 
 def _table(df: pd.DataFrame, max_rows: int = 40) -> str:
-    if df is None or len(df) == 0:
-        return "<p><em>none</em></p>"
-    d = df.head(max_rows).copy()
-    for c in d.columns:
-        if pd.api.types.is_float_dtype(d[c]):
-            d[c] = d[c].map(lambda v: "" if pd.isna(v) else f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}")
-    more = f"<p><em>{len(df) - max_rows} more rows in the CSV</em></p>" if len(df) > max_rows else ""
-    return d.to_html(index=False, escape=True, border=0, classes="t") + more
+    from .report_html import sortable_table
+
+    return sortable_table(df, max_rows=max_rows)
 
 
-def write_report(result: RunResult, path: Path) -> Path:
-    """Write the HTML report of a run to ``path`` and return it. Reads ``result.region``,
-    its ``layers`` (at least the desa and kecamatan zones), ``tables``, ``facilities``,
-    ``warnings``, ``notes`` and ``inputs``."""
+def _img(alt: str, src: str) -> str:
+    return f'<figure><img alt="{html.escape(alt)}" src="{src}"></figure>'
+
+
+def header_lines(result: RunResult) -> list[str]:
+    """The synthetic-data banner and the one-line description of the run."""
     region = result.region
-    kec = result.layers["kecamatan"]
-    parts: list[str] = []
-    title = f"jangkau report — {region.title}"
-    parts.append(f"<h1>{html.escape(title)}</h1>")
+    parts = []
     if region.is_synthetic:
         what = region.config.get("notes") or ("this region, its population, roads and facilities were generated by "
                                               "jangkau's seeded generator; no number here describes a real place")
         parts.append(f'<p class="warn big">SYNTHETIC DATA: {html.escape(str(what))}</p>')
     parts.append(f"<p>jangkau {html.escape(__version__)} · working CRS {html.escape(region.working_crs)} · "
-                 f"{len(result.layers['desa'])} desa, {len(kec)} kecamatan</p>")
-    if result.warnings:
-        parts.append("<h2>Warnings and unknown facts</h2><ul>")
-        parts.extend(f'<li class="warn">{html.escape(w)}</li>' for w in result.warnings)
-        parts.append("</ul>")
+                 f"{len(result.layers['desa'])} desa, {len(result.layers['kecamatan'])} kecamatan</p>")
+    return parts
 
-    parts.append("<h2>Zones</h2>")
-    kec_m = kec.to_crs(region.working_crs)
-    parts.append(f'<img alt="population density" src="{_map(kec_m, "density_per_km2", "Population density per kecamatan", legend_label="people per km²")}">')
-    cols = [c for c in ["code", "name", "dapil", "n_desa", "area_km2", "population", "density_per_km2"]
-            if c in kec.columns]
-    parts.append(_table(pd.DataFrame(kec[cols])))
 
+def warnings_section(result: RunResult) -> list[str]:
+    """The warnings and unknown facts of the run."""
+    if not result.warnings:
+        return []
+    return (['<section id="warnings"><h2>Warnings and unknown facts</h2><ul>'] +
+            [f'<li class="warn">{html.escape(w)}</li>' for w in result.warnings] + ["</ul></section>"])
+
+
+def summary_tables(result: RunResult) -> list[str]:
+    """Tables without geometry: coverage of the whole regency, road access, the dapil plan
+    and the site-selection summary."""
+    parts = []
     if "coverage" in result.tables:
         cov = result.tables["coverage"]
-        parts.append("<h2>Service coverage (straight-line)</h2>")
-        share_cols = [c for c in kec.columns if c.startswith("coverage_share_")]
+        kab = cov[cov["level"] == "kabupaten"]
+        parts.append("<h3>Service coverage of the whole region (straight-line)</h3>")
+        parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
+    for k in sorted(t for t in result.tables if t.startswith("access_")):
+        parts.append(f"<details><summary>{html.escape(k.replace('_', ' '))}</summary>{_table(result.tables[k])}"
+                     "</details>")
+    if "dapil_plan" in result.tables:
+        parts.append("<h3>Dapil plan</h3>")
+        parts.append(_table(result.tables["dapil_plan"]))
+    if "sites_summary" in result.tables:
+        parts.append("<h3>Site selection</h3>")
+        parts.append(_table(result.tables["sites_summary"]))
+    return parts
+
+
+def static_maps(result: RunResult) -> list[str]:
+    """Static PNG maps (for print): density, coverage shares (0–1 scale), travel times, pilot
+    scores and chosen sites, each with kecamatan names and a scale bar."""
+    region = result.region
+    kec_m = result.layers["kecamatan"].to_crs(region.working_crs)
+    parts = [_img("population density", _map(kec_m, "density_per_km2", "Population density per kecamatan",
+                                              legend_label="people per km²", labels=kec_m))]
+    if "coverage" in result.tables:
+        share_cols = [c for c in kec_m.columns if c.startswith("coverage_share_")]
+        fac = result.facilities.to_crs(region.working_crs) if result.facilities is not None else None
         for c in share_cols[:4]:
-            fac = result.facilities.to_crs(region.working_crs) if result.facilities is not None else None
             t = c[len("coverage_share_"):].rsplit("_", 1)[0]
             pts = fac[fac["facility_type"] == t] if fac is not None else None
-            parts.append(f'<img alt="{html.escape(c)}" src="{_map(kec_m, c, c.replace("_", " "), cmap="RdYlGn", points=pts, point_label=t, legend_label="share covered")}">')
-        kab = cov[cov["level"] == "kabupaten"]
-        parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
-
-    parts.append(facility_qa_section(result))
-    parts.append(coverage_maps_section(result))
-
-    access_tables = [k for k in result.tables if k.startswith("access_")]
-    if access_tables:
-        parts.append("<h2>Road access</h2>")
-        tcols = [c for c in kec.columns if c.startswith("travel_time") and c.endswith("_min")][:2]
-        for c in tcols:
-            parts.append(f'<img alt="{html.escape(c)}" src="{_map(kec_m, c, c.replace("_", " "), cmap="magma_r", legend_label="minutes")}">')
-        for k in access_tables:
-            parts.append(f"<h3>{html.escape(k)}</h3>")
-            parts.append(_table(result.tables[k]))
-
-    if "pilots" in result.tables:
-        p = result.tables["pilots"]
-        parts.append("<h2>Pilot kecamatan per dapil</h2>")
+            parts.append(_img(c, _map(kec_m, c, c.replace("_", " "), cmap="RdYlGn", points=pts, point_label=t,
+                                      legend_label="share covered", labels=kec_m, vmin=0.0, vmax=1.0)))
+    for c in [c for c in kec_m.columns if c.startswith("travel_time") and c.endswith("_min")][:2]:
+        parts.append(_img(c, _map(kec_m, c, c.replace("_", " "), cmap="magma_r", legend_label="minutes",
+                                  labels=kec_m, vmin=0.0)))
+    if "pilots" in result.layers:
         sel = result.layers["pilots"].to_crs(region.working_crs)
-        sel = sel.assign(selected_num=sel["selected"].astype(float))
-        parts.append(f'<img alt="pilots" src="{_map(sel, "score", "Score (selected pilots outlined in the table)", cmap="YlOrRd", legend_label="score")}">')
-        cols = [c for c in ["rank", "code", "name", "dapil", "score", "selected", "p_selected", "rank_low",
-                            "rank_high", "stability", "dapil_source"] if c in p.columns]
-        parts.append(_table(p[cols]))
-
-    if "dapil_plan" in result.tables:
-        parts.append("<h2>Dapil plan</h2>")
-        parts.append(_table(result.tables["dapil_plan"]))
-
+        chosen = sel[sel["selected"].astype(bool)] if "selected" in sel.columns else sel.iloc[:0]
+        parts.append(_img("pilots", _map(sel, "score", "Pilot score (chosen pilots outlined and named)",
+                                         cmap="YlOrRd", legend_label="score", labels=chosen, outline=chosen)))
     if "sites" in result.layers:
-        parts.append("<h2>New service points (site selection)</h2>")
         sites = result.layers["sites"].to_crs(region.working_crs)
-        parts.append(f'<img alt="sites" src="{_map(kec_m, "density_per_km2", "Chosen sites on population density", points=sites, point_label="chosen site", legend_label="people per km²")}">')
-        parts.append(_table(result.tables.get("sites_summary")))
-        parts.append(_table(pd.DataFrame(result.layers["sites"].drop(columns="geometry"))))
+        parts.append(_img("sites", _map(kec_m, "density_per_km2", "Chosen sites on population density",
+                                        points=sites, point_label="chosen site", legend_label="people per km²",
+                                        labels=kec_m)))
+    return parts
 
-    parts.append("<h2>Method notes</h2><dl>")
+
+def methods_and_sources(result: RunResult) -> list[str]:
+    """Method notes, notes of this run, data sources and licences, and the input files."""
+    region = result.region
+    parts = ['<section id="methods"><h2>Method notes</h2><dl>']
     for name, text in METHODS:
         parts.append(f"<dt>{html.escape(name)}</dt><dd>{html.escape(text)}</dd>")
     parts.append("</dl>")
     if result.notes:
         parts.append("<h3>This run</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
-    parts.append("<h2>Data sources and licences</h2>")
+    parts.append('</section><section id="sources"><h2>Data sources and licences</h2>')
     src = pd.DataFrame(SOURCES, columns=["data", "source", "licence"])
     ps = region.population_source
     if ps is not None:
@@ -181,16 +232,8 @@ def write_report(result: RunResult, path: Path) -> Path:
     parts.append(_table(src))
     parts.append("<h3>Inputs</h3>")
     parts.append(_table(pd.DataFrame([{"input": k, "file": v.name} for k, v in sorted(result.inputs.items())])))
-
-    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
-             "table.t{border-collapse:collapse;font-size:0.85em}table.t td,table.t th{padding:2px 8px;"
-             "border-bottom:1px solid #ddd;text-align:right}img{max-width:100%}.warn{color:#a40}"
-             ".big{font-size:1.2em;font-weight:bold;border:2px solid #a40;padding:0.5em}")
-    doc = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-           f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
-    atomic_write_text(path, doc)
-    return path
-
+    parts.append("<p>Map library: Leaflet (BSD 2-clause licence, © Vladimir Agafonkin), inlined.</p></section>")
+    return parts
 
 # ------------------------------------------------------------------------------------------ facilities
 
@@ -297,3 +340,17 @@ def _coverage_map(desa, column: str, gaps, points, ftype: str, radius: float, cr
     ax.set_title(f"{ftype}: share within {radius:,.0f} m per desa (hatched: gaps)", fontsize=11)
     ax.set_axis_off()
     return _png(fig)
+
+def feature_sections(result: RunResult) -> list[str]:
+    """Report sections of the features a run may have (facility quality, coverage maps per
+    facility type, ...): each adds nothing when its step did not run. The HTML report puts them
+    after its tables."""
+    return [s for s in (facility_qa_section(result), coverage_maps_section(result)) if s]
+
+
+def write_report(result: RunResult, path: Path) -> Path:
+    """Write the report of a run to ``path`` and return it (see
+    :func:`jangkau.workflow.report_html.write_report`)."""
+    from .report_html import write_report as write_html
+
+    return write_html(result, path)

@@ -53,6 +53,13 @@ class RunResult:
     facilities: gpd.GeoDataFrame | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list, repr=False)
 
+    def explore(self, column: str | None = None, **kwargs):
+        """The interactive map of this run (every layer of its output folder: zones with their
+        indicators, facilities, gaps, isochrones, pilots, sites...), as in its report.html;
+        displays in Jupyter."""
+        from .report_html import explore_run
+
+        return explore_run(self, column=column, **kwargs)
 
 
 # ------------------------------------------------------------------------ staging folders

@@ -1,0 +1,527 @@
+"""The interactive, self-contained ``report.html`` of a run, and ``explore()`` maps for Jupyter.
+
+One HTML file that works offline: Leaflet (JavaScript and CSS, from Debian's ``libjs-leaflet``
+or the folder named by ``JANGKAU_LEAFLET_DIR``) and the map data are inlined; nothing is
+loaded from the network. The map shows every GeoJSON layer of the run's output folder,
+drawn generically by its role (known from the file name: ``zones_<level>``, ``facilities``,
+``gaps_*``, ``isochrones_*``, ``pilots``, ``sites``...) or else by its geometry type, so a
+layer a new step writes appears without code of its own. Zones are coloured by any
+indicator (a picker), with a legend computed from the values shown; every table is sortable
+and a click on a row zooms the map to its zone.
+
+Geometry is simplified for display only (GEOS coverage simplification in the metric working
+CRS, :data:`DISPLAY_TOLERANCE_M`; coordinates rounded to 1e-5 degrees): the files of the run
+keep the full geometry and every number was computed on it. Output is deterministic: the
+same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from .result import RunResult
+
+__all__ = ["DISPLAY_TOLERANCE_M", "MapLayer", "MapView", "explore", "leaflet_assets", "layers_from_folder",
+           "map_data", "write_report"]
+
+log = logging.getLogger("jangkau")
+
+#: Douglas–Peucker-like tolerance (metres, in the working CRS) of the display geometry.
+DISPLAY_TOLERANCE_M = 20.0
+#: Decimal places of displayed lon/lat (1e-5° ≈ 1.1 m).
+COORD_DECIMALS = 5
+#: Significant digits of the numbers shown on the map (tables keep theirs).
+VALUE_DIGITS = 6
+
+#: Debian's libjs-leaflet; ``JANGKAU_LEAFLET_DIR`` overrides.
+LEAFLET_DIRS = (Path("/usr/share/javascript/leaflet"),)
+
+_LEVELS = ("desa", "kecamatan", "dapil", "kabupaten")
+
+
+# ------------------------------------------------------------------------------------------ assets
+
+def leaflet_assets() -> tuple[str, str] | None:
+    """Leaflet's JavaScript and CSS (its images inlined as data URIs), or None when no copy
+    is installed (``apt install libjs-leaflet``, or set ``JANGKAU_LEAFLET_DIR``)."""
+    dirs = [Path(os.environ["JANGKAU_LEAFLET_DIR"])] if os.environ.get("JANGKAU_LEAFLET_DIR") else []
+    for d in [*dirs, *LEAFLET_DIRS]:
+        js, css = d / "leaflet.min.js", d / "leaflet.css"
+        if not js.is_file():
+            js = d / "leaflet.js"
+        if js.is_file() and css.is_file():
+            script = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js.read_text(encoding="utf-8"))
+            style = re.sub(r"/\*# sourceMappingURL=\S+\s*\*/\s*$", "", css.read_text(encoding="utf-8"))
+
+            def inline(m: re.Match[str], base: Path = d) -> str:
+                img = base / m.group(1)
+                if not img.is_file():
+                    return "none"
+                return "url(data:image/png;base64," + base64.b64encode(img.read_bytes()).decode("ascii") + ")"
+
+            style = re.sub(r"url\((images/[^)]+\.png)\)", inline, style)
+            return script, style
+    return None
+
+
+def _template(name: str) -> str:
+    return resources.files("jangkau.workflow").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------ layers
+
+@dataclass
+class MapLayer:
+    """One layer of the map: a GeoDataFrame (any CRS), its ``id`` (file stem), a ``title``,
+    its ``role`` (``zones``, ``boundary``, ``facilities``, ``gaps``, ``isochrones``,
+    ``pilots``, ``sites``, ``stages``, ``points``, ``lines``, ``areas``), the zone ``level``
+    for zones, and whether it shows when the map opens."""
+
+    id: str
+    title: str
+    role: str
+    frame: gpd.GeoDataFrame = field(repr=False)
+    level: str | None = None
+    visible: bool = False
+
+
+_ROLE_PREFIXES = (("zones_", "zones"), ("facilities", "facilities"), ("gaps_", "gaps"), ("isochrones", "isochrones"),
+                  ("pilots", "pilots"), ("sites", "sites"), ("stage", "stages"))
+#: Columns that colour a layer by category, first one present wins.
+CATEGORY_COLUMNS = ("stage", "facility_type", "band_min", "issue", "kind", "status", "dapil", "type")
+
+
+def _kind(frame) -> str:
+    import shapely
+
+    ids = set(shapely.get_type_id(np.asarray(frame.geometry.values, dtype=object)).tolist()) - {-1}
+    if ids and ids <= {0, 4}:
+        return "point"
+    if ids and ids <= {1, 5}:
+        return "line"
+    return "polygon"
+
+
+def classify(name: str, frame) -> MapLayer:
+    """A :class:`MapLayer` for the layer ``name`` (a file stem): its role from the name where
+    known, else from the geometry type."""
+    role = next((r for p, r in _ROLE_PREFIXES if name.startswith(p)), "")
+    kind = _kind(frame)
+    level = None
+    if role == "zones":
+        level = name[len("zones_"):]
+        if level == "kabupaten" or len(frame) <= 1:
+            role = "boundary"
+    if not role:
+        role = {"point": "points", "line": "lines", "polygon": "areas"}[kind]
+    titles = {"zones": (level or "").capitalize(), "boundary": "Boundary", "facilities": "Facilities",
+              "pilots": "Pilot kecamatan", "sites": "New sites (site selection)"}
+    title = titles.get(role) or name.replace("_", " ").capitalize()
+    if role == "gaps":
+        m = re.match(r"gaps_(.+?)_(\d+)m$", name)
+        title = f"Gap: beyond {m.group(2)} m of {m.group(1)}" if m else title
+    if role == "isochrones":
+        title = "Isochrones " + name[len("isochrones_"):].replace("_", " ")
+    visible = role in ("boundary", "facilities", "pilots", "sites", "stages", "lines") or \
+        (role == "zones" and level == "kecamatan")
+    return MapLayer(id=name, title=title, role=role, frame=frame, level=level, visible=visible)
+
+
+def layers_from_folder(folder: str | os.PathLike[str]) -> list[MapLayer]:
+    """Every GeoJSON layer of a run's output folder, in file-name order, classified."""
+    from ..data.io import read_vector
+
+    out = []
+    for p in sorted(Path(folder).glob("*.geojson")):
+        frame = read_vector(p)
+        if len(frame) == 0:
+            continue
+        out.append(classify(p.stem, frame))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ data
+
+def _round_value(v: Any) -> Any:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not math.isfinite(f):
+            return None
+        return float(f"{f:.{VALUE_DIGITS}g}")
+    return str(v)
+
+
+def _display_geometry(layer: MapLayer, working_crs: str | None) -> np.ndarray:
+    """Simplified WGS84 geometry for display (never for computation)."""
+    import shapely
+
+    frame = layer.frame
+    if frame.crs is None:
+        raise ValueError(f"layer '{layer.id}' has no CRS")
+    geoms = frame.geometry
+    kind = _kind(frame)
+    if kind != "point":
+        metric = working_crs or frame.estimate_utm_crs().to_string()
+        g = geoms.to_crs(metric).values
+        arr = np.asarray(g, dtype=object)
+        valid = ~shapely.is_missing(arr) & ~shapely.is_empty(arr)
+        out = arr.copy()
+        if layer.role in ("zones", "boundary", "pilots") and kind == "polygon" and valid.all():
+            # Zones tile the region: simplify their shared edges once, so neighbours still meet.
+            out = shapely.coverage_simplify(arr, DISPLAY_TOLERANCE_M)
+        elif valid.any():
+            out[valid] = shapely.simplify(arr[valid], DISPLAY_TOLERANCE_M, preserve_topology=True)
+        import geopandas as gpd
+
+        return np.asarray(gpd.GeoSeries(out, crs=metric).to_crs("EPSG:4326").values, dtype=object)
+    return np.asarray(geoms.to_crs("EPSG:4326").values, dtype=object)
+
+
+def _label_points(layer: MapLayer, working_crs: str | None) -> list[list[float]] | None:
+    """Label anchors (lat, lon; a point inside each zone) of kecamatan and dapil zones."""
+    if layer.role != "zones" or layer.level not in ("kecamatan", "dapil"):
+        return None
+    import geopandas as gpd
+
+    metric = working_crs or layer.frame.estimate_utm_crs().to_string()
+    import shapely
+
+    pts = gpd.GeoSeries(layer.frame.geometry.to_crs(metric).representative_point(), crs=metric).to_crs("EPSG:4326")
+    xs, ys = shapely.get_x(pts.values), shapely.get_y(pts.values)
+    return [[round(float(y), COORD_DECIMALS), round(float(x), COORD_DECIMALS)] for x, y in zip(xs, ys, strict=True)]
+
+
+def _category_column(layer: MapLayer) -> str | None:
+    cols = layer.frame.columns
+    if layer.role in ("zones", "boundary", "pilots", "sites", "gaps"):   # drawn in one style of their own
+        return None
+    return next((c for c in CATEGORY_COLUMNS if c in cols and layer.frame[c].notna().any()), None)
+
+
+def map_data(layers: list[MapLayer], *, working_crs: str | None = None, default_column: str | None = None) -> dict:
+    """The JSON document the map script draws: geometries (deduplicated across layers, so
+    the pilots layer reuses the kecamatan shapes), and per layer its columns, rows,
+    geometry indices, role, category column and label points."""
+    import shapely
+    from shapely.geometry import mapping
+
+    geoms: list[Any] = []
+    index: dict[bytes, int] = {}
+    out_layers = []
+    for layer in layers:
+        display = _display_geometry(layer, working_crs)
+        present = ~shapely.is_missing(display)
+        rounded = display.copy()
+        rounded[present] = shapely.transform(display[present], lambda c: np.round(c, COORD_DECIMALS))
+        gidx = []
+        for g in rounded:
+            if g is None or g.is_empty:
+                gidx.append(-1)
+                continue
+            key = shapely.to_wkb(g)
+            if key not in index:
+                index[key] = len(geoms)
+                gj = mapping(g)
+                geoms.append({"type": gj["type"], "coordinates": gj["coordinates"]})
+            gidx.append(index[key])
+        frame = layer.frame
+        cols = [c for c in frame.columns if c != frame.geometry.name]
+        numeric = [c for c in cols if pd.api.types.is_numeric_dtype(frame[c].dtype)
+                   and not pd.api.types.is_bool_dtype(frame[c].dtype) and frame[c].notna().any()]
+        rows = [[_round_value(v) for v in r] for r in frame[cols].itertuples(index=False, name=None)]
+        entry: dict[str, Any] = {
+            "id": layer.id, "title": layer.title, "role": layer.role, "kind": _kind(frame), "level": layer.level,
+            "visible": layer.visible, "columns": cols, "numeric": numeric, "rows": rows, "g": gidx,
+            "category": _category_column(layer),
+        }
+        labels = _label_points(layer, working_crs)
+        if labels is not None:
+            entry["labels"] = labels
+            entry["label_column"] = "name" if "name" in cols and frame["name"].notna().all() else "code"
+        out_layers.append(entry)
+    return {"geoms": geoms, "layers": out_layers, "default_column": default_column,
+            "simplify_m": DISPLAY_TOLERANCE_M}
+
+
+def _json_script(obj: Any, element_id: str) -> str:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+def map_block(layers: list[MapLayer], *, working_crs: str | None = None, default_column: str | None = None,
+              height: str = "72vh") -> tuple[str, str]:
+    """(HTML of the map, the scripts that draw it): Leaflet, the data and the map script, all
+    inline. Raises :class:`~jangkau.errors.DataFileError` when no Leaflet copy is installed."""
+    from ..errors import DataFileError
+
+    assets = leaflet_assets()
+    if assets is None:
+        raise DataFileError("Leaflet is not installed: apt install libjs-leaflet (or set JANGKAU_LEAFLET_DIR to a "
+                            "folder holding leaflet.js and leaflet.css)", file=str(LEAFLET_DIRS[0]))
+    js, css = assets
+    data = map_data(layers, working_crs=working_crs, default_column=default_column)
+    body = (f'<div id="map" class="map" style="height:{height}" role="application" '
+            'aria-label="interactive map"></div>')
+    scripts = (f"<style>{css}</style>\n<script>{js}</script>\n" + _json_script(data, "jangkau-data") +
+               f"\n<script>{_template('report.js')}</script>")
+    return body, scripts
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+def _fmt(v: Any) -> tuple[str, str | None]:
+    """(text, sort key) of a table cell."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "", None
+    if isinstance(v, (bool, np.bool_)):
+        return ("yes" if v else "no"), ("1" if v else "0")
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}", repr(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not math.isfinite(f):
+            return ("∞" if f > 0 else "−∞"), ("1e308" if f > 0 else "-1e308")
+        text = f"{f:,.3f}" if abs(f) < 10 else f"{f:,.1f}" if abs(f) < 1000 else f"{f:,.0f}"
+        return text, f"{f:.10g}"
+    return str(v), None
+
+
+def sortable_table(df: pd.DataFrame, *, layer: str | None = None, caption: str | None = None,
+                   max_rows: int | None = None) -> str:
+    """A sortable HTML table. Rows carry ``data-code`` (a zone code, linked to the zone on the
+    map) where the table has a ``code`` column, and ``data-layer``/``data-i`` (the feature of
+    map layer ``layer``) when the rows are that layer's features, in order."""
+    if df is None or len(df) == 0:
+        return "<p><em>none</em></p>"
+    d = pd.DataFrame(df.drop(columns=[c for c in df.columns if str(c) == "geometry"]))
+    shown = d if max_rows is None else d.head(max_rows)
+    attrs = f' data-layer="{html.escape(layer)}"' if layer else ""
+    out = [f'<div class="tw"><table class="t sortable"{attrs}>']
+    if caption:
+        out.append(f"<caption>{html.escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col" tabindex="0">{html.escape(str(c))}</th>'
+                                       for c in d.columns) + "</tr></thead><tbody>")
+    code_col = "code" if "code" in d.columns else None
+    for i, row in enumerate(shown.itertuples(index=False, name=None)):
+        ra = ""
+        if layer:
+            ra += f' data-i="{i}"'
+        if code_col is not None:
+            code = row[list(d.columns).index(code_col)]
+            if code is not None and not (isinstance(code, float) and math.isnan(code)):
+                ra += f' data-code="{html.escape(str(code))}"'
+        cells = []
+        for v in row:
+            text, key = _fmt(v)
+            k = f' data-v="{key}"' if key is not None else ""
+            cells.append(f"<td{k}>{html.escape(text)}</td>")
+        out.append(f"<tr{ra}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    if max_rows is not None and len(d) > max_rows:
+        out.append(f"<p><em>{len(d) - max_rows} more rows in the CSV</em></p>")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------------------ report
+
+_TABLE_LAYERS = ("pilots", "sites", "zones_kecamatan", "zones_dapil", "zones_desa")
+
+
+def _default_column(layers: list[MapLayer]) -> str | None:
+    for layer in layers:
+        if layer.role == "zones" and layer.level == "kecamatan":
+            for c in ("density_per_km2", "population"):
+                if c in layer.frame.columns and layer.frame[c].notna().any():
+                    return c
+    return None
+
+
+def write_report(result: RunResult, path: str | os.PathLike[str], *, folder: str | os.PathLike[str] | None = None) \
+        -> Path:
+    """Write the self-contained interactive report of a run to ``path`` and return it.
+
+    The map shows every GeoJSON layer in ``folder`` (default: the folder of ``path``, i.e.
+    the run's output being written); tables, warnings, notes, sources and the static maps
+    for print come from ``result``. When no Leaflet copy is installed the report is written
+    with the static maps only, and says so."""
+    from ..util import atomic_write_text
+    from . import report as static
+
+    path = Path(path)
+    folder = Path(folder) if folder is not None else path.parent
+    region = result.region
+    title = f"jangkau report — {region.title}" if region is not None else "jangkau report"
+    layers = layers_from_folder(folder)
+    working_crs = region.working_crs if region is not None else None
+
+    parts: list[str] = [f"<header><h1>{html.escape(title)}</h1>"]
+    parts.extend(static.header_lines(result))
+    parts.append('<nav class="noprint"><a href="#map-section">Map</a> · <a href="#tables">Tables</a> · '
+                 '<a href="#print-maps">Maps for print</a> · <a href="#methods">Methods</a> · '
+                 '<a href="#sources">Sources</a></nav></header>')
+    parts.extend(static.warnings_section(result))
+
+    from ..errors import DataFileError
+
+    scripts = ""
+    parts.append('<section id="map-section"><h2>Map</h2>')
+    try:
+        body, scripts = map_block(layers, working_crs=working_crs, default_column=_default_column(layers))
+        parts.append(body)
+        parts.append(f'<p class="note">Boundaries on this map are simplified for display only (tolerance '
+                     f'{DISPLAY_TOLERANCE_M:g} m, coordinates to 1e-5°); every figure was computed on the full '
+                     'geometry in the GeoJSON files beside this report. No background map: the page works offline. '
+                     'Pick the zone level in the layer switcher and the indicator in the picker; click a zone for '
+                     'its indicators and ranks, a table row to zoom to it.</p>')
+    except DataFileError as exc:  # no Leaflet: the report still has its static maps
+        log.warning("report: %s; the report has static maps only", exc)
+        parts.append(f'<p class="warn">The interactive map is missing: {html.escape(str(exc))}.</p>')
+    parts.append("</section>")
+
+    parts.append('<section id="tables"><h2>Tables</h2>')
+    by_id = {layer.id: layer for layer in layers}
+    for lid in _TABLE_LAYERS:
+        layer = by_id.get(lid)
+        if layer is None:
+            continue
+        open_ = " open" if lid in ("pilots", "zones_kecamatan", "sites") else ""
+        parts.append(f"<details{open_}><summary>{html.escape(layer.title)} ({len(layer.frame)})</summary>")
+        parts.append(sortable_table(layer.frame, layer=lid))
+        parts.append("</details>")
+    parts.extend(static.summary_tables(result))
+    for layer in layers:
+        if layer.id in _TABLE_LAYERS or layer.role == "boundary":
+            continue
+        parts.append(f"<details><summary>{html.escape(layer.title)} ({len(layer.frame)})</summary>")
+        parts.append(sortable_table(layer.frame, layer=layer.id))
+        parts.append("</details>")
+    parts.append("</section>")
+
+    parts.extend(static.feature_sections(result))
+    parts.append('<section id="print-maps"><h2>Maps for print</h2>')
+    parts.extend(static.static_maps(result))
+    parts.append("</section>")
+    parts.extend(static.methods_and_sources(result))
+
+    doc = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           f"<title>{html.escape(title)}</title><style>{_template('report.css')}</style></head><body>\n"
+           + "\n".join(parts) + "\n" + scripts + "\n</body></html>\n")
+    atomic_write_text(path, doc)
+    return path
+
+
+# ------------------------------------------------------------------------------------------ explore
+
+class MapView:
+    """An interactive map for Jupyter: displays inline (an ``<iframe srcdoc>``, so its scripts
+    run isolated from the notebook) and saves as a self-contained HTML file."""
+
+    def __init__(self, document: str, *, height: int = 520):
+        self.document = document
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.document, quote=True)}" style="width:100%;'
+                f'height:{self.height}px;border:1px solid #ccc" sandbox="allow-scripts"></iframe>')
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the map as a self-contained HTML file."""
+        from ..util import atomic_write_text
+
+        atomic_write_text(path, self.document)
+        return Path(path)
+
+
+def _as_layers(data: Any, name: str | None, region: Any, level: str | None) -> list[MapLayer]:
+    import geopandas as gpd
+
+    if isinstance(data, MapLayer):
+        return [data]
+    if isinstance(data, gpd.GeoDataFrame):
+        return [classify(name or (f"zones_{level}" if level else "layer"), data)]
+    if isinstance(data, pd.DataFrame):
+        if region is None or "code" not in data.columns:
+            raise TypeError("a table without geometry needs a 'code' column and region= to join onto its zones")
+        lvl = level or (str(data["level"].iloc[0]) if "level" in data.columns else "kecamatan")
+        table = data[data["level"] == lvl] if "level" in data.columns else data
+        if {"facility_type", "radius_m", "share"} <= set(table.columns):
+            # a long coverage table: one share column per (type, radius)
+            wide = table.pivot_table(index="code", columns=["facility_type", "radius_m"], values="share")
+            pairs: list[Any] = list(wide.columns)
+            wide.columns = [f"coverage_share_{t}_{int(r)}m" for t, r in pairs]
+            table = wide.reset_index()
+        zones = region.zones(lvl)
+        table = table.assign(code=table["code"].astype(str))
+        extra = table.drop(columns=[c for c in table.columns if c in zones.columns and c != "code"])
+        joined = zones.assign(code=zones["code"].astype(str)).merge(extra, on="code", how="left")
+        out = gpd.GeoDataFrame(joined, geometry="geometry", crs=zones.crs)
+        added = [c for c in extra.columns if c != "code" and pd.api.types.is_numeric_dtype(out[c].dtype)]
+        if added:
+            out.attrs["default_column"] = added[0]   # the table's own first figure
+        return [classify(name or f"zones_{lvl}", out)]
+    raise TypeError(f"cannot map {type(data).__name__}")
+
+
+def explore(*data: Any, column: str | None = None, region: Any = None, level: str | None = None,
+            names: list[str] | None = None, title: str = "jangkau", height: int = 520) -> MapView:
+    """An interactive map of GeoDataFrames (or zone tables joined onto ``region``'s zones at
+    ``level``), the same map as ``report.html``: zones coloured by ``column`` (any indicator
+    from the picker), other layers drawn by role and geometry type.
+
+    A GeoDataFrame's role comes from its name in ``names`` (``zones_kecamatan``, ``facilities``,
+    ``gaps_sd``, ``isochrones``, ``pilots``, ``sites``...) or from its geometry type.
+    Returns a :class:`MapView` (shown inline by Jupyter; ``.save(path)`` writes it)."""
+    layers: list[MapLayer] = []
+    for i, d in enumerate(data):
+        name = names[i] if names and i < len(names) else None
+        layers.extend(_as_layers(d, name, region, level))
+    for layer in layers:
+        if layer.role == "zones" and len([x for x in layers if x.role == "zones"]) == 1:
+            layer.visible = True
+        if layer.role in ("gaps", "isochrones", "areas", "points"):
+            layer.visible = True
+    working = getattr(region, "working_crs", None)
+    column = column or next((x.frame.attrs["default_column"] for x in layers if "default_column" in x.frame.attrs),
+                            None)
+    body, scripts = map_block(layers, working_crs=working, default_column=column or _default_column(layers),
+                              height=f"{height - 10}px")
+    doc = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+           f"<title>{html.escape(title)}</title><style>{_template('report.css')}"
+           "body{margin:0;max-width:none}</style></head><body>" + body + scripts + "</body></html>\n")
+    return MapView(doc, height=height)
+
+
+def explore_run(result: RunResult, *, column: str | None = None, height: int = 560) -> MapView:
+    """The map of a finished run (its output folder's layers), as in its report."""
+    layers = layers_from_folder(result.output)
+    working = result.region.working_crs if result.region is not None else None
+    body, scripts = map_block(layers, working_crs=working, default_column=column or _default_column(layers),
+                              height=f"{height - 10}px")
+    doc = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>jangkau</title><style>"
+           f"{_template('report.css')}body{{margin:0;max-width:none}}</style></head><body>" + body + scripts +
+           "</body></html>\n")
+    return MapView(doc, height=height)
