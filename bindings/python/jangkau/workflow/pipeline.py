@@ -150,9 +150,14 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     if "file" not in bnd:
         raise InvalidInputError("region file lacks 'file' in [boundaries]", file=str(rpath), field="file")
     inputs["boundaries"] = region_resolve(bnd["file"])
-    for key in ("population", "dapil"):
-        if rconf.get(key):
+    for key in ("population", "dapil", "regency_total"):
+        if isinstance(rconf.get(key), dict) and rconf[key].get("file"):
             inputs[key] = region_resolve(rconf[key]["file"])
+    if isinstance(rconf.get("regency_total"), dict) and not rconf["regency_total"].get("code"):
+        from ..util import datasets_dir
+
+        bridge = rconf["regency_total"].get("bridge")
+        inputs["regency_code_bridge"] = region_resolve(bridge) if bridge else datasets_dir() / "regency_code_bridge.csv"
     names = ((rconf.get("levels") or {}).get("kecamatan") or {}).get("names")
     if names:
         inputs["kecamatan_names"] = region_resolve(names)
