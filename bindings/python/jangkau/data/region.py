@@ -335,6 +335,8 @@ class Region:
         if not cfg:
             return None
         file = self.resolve(_require(cfg, "file", "dapil", self.path))
+        if not self._optional_file(file, "dapil table"):
+            return None
         df = _read_table(file)
         out = pd.DataFrame({
             "kecamatan_code": _code_str(_col(df, cfg.get("code", "kecamatan_code"), str(file))),
@@ -414,6 +416,8 @@ class Region:
     @property
     def population_source(self) -> PopulationSource | None:
         cfg = self.config.get("population")
+        if cfg and cfg.get("file") and not self.resolve(cfg["file"]).is_file():
+            cfg = None
         if not cfg:
             rt = self.regency_total
             if rt is None:
@@ -436,6 +440,8 @@ class Region:
         from .population import read_regency_totals
 
         file = self.resolve(_require(cfg, "file", "regency_total", self.path))
+        if not self._optional_file(file, "regency totals"):
+            return None
         totals = read_regency_totals(file)
         by_code = dict(zip(totals["kemendagri_code"], range(len(totals))))
         if "_kabupaten" not in self.__dict__:
@@ -487,8 +493,18 @@ class Region:
                 "match": match, "file": str(file), "source": str(cfg.get("source", "")),
                 "rescale": bool(cfg.get("rescale", False))}
 
+    def _optional_file(self, file: Path, what: str) -> bool:
+        """An optional input that is missing is a warning (the run goes on without it), never an error."""
+        if file.is_file():
+            return True
+        self.warnings.append(f"{what} file not found: {file} — continuing without it")
+        log.warning("%s file not found: %s — continuing without it", what, file)
+        return False
+
     def _attach_population(self, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         cfg = self.config.get("population")
+        if cfg and cfg.get("file") and not self._optional_file(self.resolve(cfg["file"]), "population table"):
+            cfg = None
         desa["population"] = np.nan
         desa["population_method"] = "unknown"
         pseudo = desa["pseudo_unit"].to_numpy(dtype=bool)
@@ -656,6 +672,8 @@ class Region:
             names = self._kecamatan_names()
             if names is not None:
                 z = z.merge(names, how="left", left_on="code", right_on="code")
+            # a kecamatan all of whose desa are pseudo-units (e.g. a lake with its own code) is one too
+            z["pseudo_unit"] = z["code"].map(desa.groupby("kecamatan_code")["pseudo_unit"].all()).astype(bool)
         elif level == "dapil":
             z = self._dissolve_dapil()
         else:
@@ -717,6 +735,8 @@ class Region:
         if "names" not in lv:
             return None
         file = self.resolve(lv["names"])
+        if not self._optional_file(file, "kecamatan names table"):
+            return None
         df = _read_table(file)
         code = _code_str(_col(df, lv.get("names_code", "code"), str(file)))
         out = pd.DataFrame({"code": code})

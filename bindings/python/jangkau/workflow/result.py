@@ -45,4 +45,6 @@ class RunResult:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
     facilities: gpd.GeoDataFrame | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list, repr=False)
+    #: Steps that did not run (or ran only in part), step → reason; also in manifest.json.
+    skipped: dict[str, str] = field(default_factory=dict)
 
