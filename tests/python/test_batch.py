@@ -113,7 +113,8 @@ def test_synthetic_regions_say_so(banten):
     out = banten["out"]
     entries = {e.name: e for e in load_batch(BANTEN).entries}
     assert entries["cilegon"].synthetic_inputs == ()
-    assert set(entries["pandeglang"].synthetic_inputs) == {"facilities", "population"}
+    # the boundaries-only regions now have their real 2025 totals: only facilities are stand-ins
+    assert set(entries["pandeglang"].synthetic_inputs) == {"facilities"}
     for name in EIGHT:
         d = out / name
         m = json.loads((d / "manifest.json").read_text())
@@ -195,8 +196,12 @@ def test_combined_ranking(banten):
 
 # ------------------------------------------------------------------------------------------ fill
 
-def test_synthetic_population_is_seeded_and_sums(data_dir):
-    r = Region.load("tangerang_selatan", data_dir=data_dir)
+def test_synthetic_population_is_seeded_and_sums(data_dir, tmp_path):
+    # tangerang_selatan without its [regency_total]: boundaries only, so the total is invented
+    text = (datasets_dir() / "tangerang_selatan" / "region.toml").read_text(encoding="utf-8")
+    f = tmp_path / "region.toml"
+    f.write_text(text[:text.index("[regency_total]")], encoding="utf-8")
+    r = Region.load(f, data_dir=data_dir)
     a = synthetic_population(r, seed=3)
     b = synthetic_population(r, seed=3)
     c = synthetic_population(r, seed=4)
@@ -212,6 +217,9 @@ def test_synthetic_population_is_seeded_and_sums(data_dir):
     # A real kabupaten total is kept as the total.
     ks = Region.load("kota_serang", data_dir=data_dir)
     assert synthetic_population(ks, seed=0)["population"].sum() == 759929
+    # ... also when it comes from the 2025 Kemendagri totals ([regency_total])
+    ts = Region.load("tangerang_selatan", data_dir=data_dir)
+    assert synthetic_population(ts, seed=0)["population"].sum() == 1463607
     # Real finer data is never replaced.
     with pytest.raises(InvalidInputError, match="real population"):
         synthetic_population(Region.load("serang", data_dir=data_dir), seed=0)

@@ -527,7 +527,7 @@ def _step_dapil(ctx: _Context) -> None:
         # kecamatan cannot satisfy the rules.
         plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)),
                             n_dapil=int(cfg["n_dapil"]) if cfg.get("n_dapil") else None,
-                            desa=desa)
+                            desa=desa, options=_proposal_options(cfg))
     except NoPlanError as exc:
         # An ILLUSTRATIVE plan is optional: the run goes on with pilots per kecamatan and no
         # dapil quotas, and says why in every output.
@@ -539,6 +539,7 @@ def _step_dapil(ctx: _Context) -> None:
         return
     ctx.tables["dapil_plan"] = plan
     ctx.write("dapil_plan_ILLUSTRATIVE.csv", plan)
+    _write_proposal_status(ctx, plan, cfg)
     ctx.warn("dapil plan: the official composition is not (fully) known; an ILLUSTRATIVE plan satisfying the rules "
              "was proposed (confirmed parts kept fixed) and used for pilots and sites per dapil — it is not the KPU "
              "decision")
@@ -587,6 +588,12 @@ def _step_pilots(ctx: _Context) -> None:
         weights = cfg.get("weights") or {}
         if not weights:
             usable = [c for c in table.columns if catalogue.find(c) is not None and table[c].notna().all()]
+            if not usable:
+                reason = ("no indicator is known for every kecamatan (no population, facilities, roads or indicator "
+                          "tables): nothing to rank on")
+                ctx.warn(f"pilots: {reason}; supply a population or indicator tables to rank kecamatan")
+                ctx.skip("pilots", reason)
+                return
             weights = dict.fromkeys(usable, 1.0)
             ctx.notes.append("pilots: no weights given — equal weights over the available indicators "
                              f"({', '.join(usable)})")
@@ -615,6 +622,8 @@ def _step_pilots(ctx: _Context) -> None:
     illustrative = "dapil_plan" in ctx.tables and "plan_status" in ctx.tables["dapil_plan"].columns and \
         (ctx.tables["dapil_plan"]["plan_status"] != "CONFIRMED").any()
     out["dapil_source"] = "ILLUSTRATIVE plan (partly confirmed)" if illustrative else "confirmed plan"
+    if "dapil_plan" not in ctx.tables:
+        out["dapil_source"] = "no dapil plan (pilots over the whole regency)"
     out = out.sort_values(["rank", "code"], ignore_index=True)
     ctx.tables["pilots"] = out
     ctx.tables["indicators_kecamatan"] = table
@@ -732,6 +741,44 @@ def _drop_pseudo_candidates(ctx: _Context, cands: gpd.GeoDataFrame, desa: gpd.Ge
     if drop.any():
         ctx.notes.append(f"sites: {int(drop.sum())} candidates in pseudo-units dropped")
     return cands[~drop].reset_index(drop=True)
+
+
+def _proposal_options(cfg: dict):
+    """ProposalOptions from the run file's [dapil] node_limit / time_limit_s / mip_gap."""
+    from ..selection.dapil import ProposalOptions
+
+    kw: dict[str, Any] = {}
+    for key, conv in (("node_limit", int), ("time_limit_s", float), ("mip_gap", float)):
+        if key in cfg:
+            try:
+                v = conv(cfg[key])
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"[dapil] {key} = {cfg[key]!r} is not a number", field=key) from None
+            if not (v >= 0) or (key != "mip_gap" and v == 0):
+                raise InvalidInputError(f"[dapil] {key} = {cfg[key]!r} must be positive", field=key)
+            kw[key] = v
+    return ProposalOptions(**kw)
+
+
+def _write_proposal_status(ctx: _Context, plan: pd.DataFrame, cfg: dict) -> None:
+    """How good the ILLUSTRATIVE plan is proven to be: ``dapil_proposal.csv`` (status
+    'optimal' or 'stopped' by the node/time limit, objective = extra parts + largest
+    deviation of population per seat, its certified lower bound and the gap), and a note."""
+    opts = _proposal_options(cfg)
+    a = plan.attrs
+    obj = float(a.get("split_parts", 0)) + float(a.get("objective", float("nan")))
+    bound = float(a.get("bound", float("nan")))
+    row = {"status": a.get("status"), "objective": obj, "bound": bound, "gap": obj - max(bound, 0.0),
+           "max_deviation": a.get("max_deviation"), "extra_parts": a.get("split_parts", 0),
+           "n_dapil": a.get("n_dapil"), "split_kecamatan": ";".join(a.get("split_kecamatan", [])),
+           "compactness_status": a.get("compactness_status"), "cut_boundary_km": a.get("cut_boundary_m", 0.0) / 1e3,
+           "node_limit": opts.node_limit, "time_limit_s": opts.time_limit_s,
+           "search_log": " | ".join(a.get("search_log", []))}
+    ctx.tables["dapil_proposal"] = pd.DataFrame([row])
+    ctx.write("dapil_proposal.csv", ctx.tables["dapil_proposal"])
+    ctx.notes.append(f"dapil: ILLUSTRATIVE plan {row['status']} — objective {obj:.4f} (extra parts + largest "
+                     f"deviation of population per seat), certified lower bound {max(bound, 0.0):.4f}, gap "
+                     f"{row['gap']:.4f} (node limit {opts.node_limit}, time limit {opts.time_limit_s} s per solve)")
 
 
 def _write_sea_links(ctx: _Context, plan: pd.DataFrame, kec: gpd.GeoDataFrame) -> None:
