@@ -545,7 +545,7 @@ def test_serang_scale_proposal_with_desa(data_dir):
 # ----------------------------------------------------------------------------- plans against the region (issue 15)
 
 def test_plan_rows_are_validated_against_the_region(tmp_path):
-    kec, desa = _blocks([25_000, 25_000, 25_000, 25_000])
+    kec, _desa = _blocks([25_000, 25_000, 25_000, 25_000])
     f = tmp_path / "plan.csv"
     f.write_text("kecamatan_code,dapil,seats\nK0,A,10\nK1,A,10\nK2,B,10\nK9,B,10\n")
     with pytest.raises(InvalidInputError, match=r"row 5: kecamatan 'K9' is not a kecamatan of the region") as e:

@@ -694,6 +694,13 @@ def _step_sites(ctx: _Context) -> None:
         if has.any():
             kw = {"groups": groups, "quotas": int(per_dapil)}
     p = int(cfg.get("p", 5))
+    if kw and model != "lscp":
+        need = int(per_dapil) * len({g for g in groups if g is not None})
+        if need > p:
+            # the plan (often ILLUSTRATIVE) has more dapil than p allows with per_dapil each
+            ctx.warn(f"sites: {len({g for g in groups if g is not None})} dapil × per_dapil {int(per_dapil)} = {need} "
+                     f"sites > p = {p}: p is raised to {need}")
+            p = need
     if model == "mclp":
         res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
     elif model in ("pmedian", "p_median"):
