@@ -55,7 +55,7 @@ def _desa(args, zones: pd.DataFrame):
         return desa, zones
     if getattr(args, "zones", None):
         return None, zones
-    from .. import Region  # type: ignore[attr-defined]
+    from .. import Region
 
     region = Region.load(args.region, data_dir=getattr(args, "data", None))
     desa = region.zones("desa")

@@ -316,6 +316,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
         whole_proven = sol is None and all("proven infeasible" in x or "units for" in x for x in r)
     whole_reasons = list(reasons)
     split: list[str] = []
+    least = 0
     if sol is None and options.split:
         if desa is None:
             reasons.append("splitting kecamatan (bagian kecamatan) needs desa building blocks: none given")
@@ -361,6 +362,9 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     out = _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split, S, regency_pop,
                       whole_reasons, seed)
     out.attrs["search_log"] = list(reasons)
+    # the objective is (extra parts) + (largest deviation): a proven lower bound on the parts
+    # (whole kecamatan proven impossible, kecamatan above 12 seats) is a bound on it too
+    out.attrs["bound"] = max(float(out.attrs["bound"]), float(least) if split else 0.0)
     return out
 
 

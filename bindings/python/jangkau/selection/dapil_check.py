@@ -428,7 +428,8 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
                        (plan.loc[plan["kecamatan_code"] == c, "desa_codes"] != "").all())
     split_ok, desa_m = _check_split(plan, split_kec, desa, label, out, rules)
     multi = plan.groupby("kecamatan_code")["dapil"].agg(lambda s: sorted(set(s)))
-    for c, ds in multi.items():
+    for c_, ds in multi.items():
+        c = str(c_)
         n_rows = int((plan["kecamatan_code"] == c).sum())
         if c in split_kec:
             continue
@@ -479,11 +480,12 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     graph = dm.piece_graph(codes, pop_or_zero, links, split_ok, desa_m,
                            _metric(zones) if split_ok else None, rules, kecamatan_adjacency)
     nb = graph.neighbours()
-    desa_name = {}
+    desa_name: dict[str, str] = {}
     if desa_m is not None and "name" in desa_m.columns:
-        desa_name = dict(zip(desa_m["code"], desa_m["name"].astype(str)))
-    for d, rows in plan[plan["kecamatan_code"].isin(known)].groupby("dapil", sort=True):
-        members = set()
+        desa_name = dict(zip(desa_m["code"].astype(str), desa_m["name"].astype(str)))
+    for d_, rows in plan[plan["kecamatan_code"].isin(known)].groupby("dapil", sort=True):
+        d = str(d_)
+        members: set[str] = set()
         for c, dc in zip(rows["kecamatan_code"], rows["desa_codes"]):
             if c in split_ok:
                 members.update(x for x in dc.split(";") if x in graph.kec_of)
