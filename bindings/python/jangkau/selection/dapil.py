@@ -43,22 +43,23 @@ import pandas as pd
 
 from ..data.contiguity import components
 from ..errors import InfeasibleError, InvalidInputError, UnknownColumnError
+from . import dapil_check as _check
 from .dapil_check import (
     ILLUSTRATIVE,
-    Adjacency,
+    Adjacency as Adjacency,
     DapilRules,
-    Rule,
-    Severity,
+    Rule as Rule,
+    Severity as Severity,
     _code,
     _metric,
     _neighbours,
     allocate_dapil_seats,
-    check_plan,
+    check_plan as check_plan,
     contiguity_links,
     kecamatan_adjacency,
-    load_plan,
+    load_plan as load_plan,
     regency_seats,
-    sea_link_layer,
+    sea_link_layer as sea_link_layer,
 )
 
 _log = logging.getLogger("jangkau.selection.dapil")
@@ -66,23 +67,7 @@ _log = logging.getLogger("jangkau.selection.dapil")
 #: The default rules (3–12 seats, rook adjacency, sea links up to 50 km).
 _DEFAULT_RULES = DapilRules()
 
-__all__ = [
-    "ILLUSTRATIVE",
-    "Adjacency",
-    "DapilRules",
-    "NoPlanError",
-    "ProposalOptions",
-    "Rule",
-    "Severity",
-    "allocate_dapil_seats",
-    "check_plan",
-    "contiguity_links",
-    "kecamatan_adjacency",
-    "load_plan",
-    "propose_plan",
-    "regency_seats",
-    "sea_link_layer",
-]
+__all__ = [*_check.__all__, "NoPlanError", "ProposalOptions", "propose_plan"]
 
 
 # --------------------------------------------------------------------------------------
