@@ -113,7 +113,8 @@ def test_synthetic_regions_say_so(banten):
     out = banten["out"]
     entries = {e.name: e for e in load_batch(BANTEN).entries}
     assert entries["cilegon"].synthetic_inputs == ()
-    assert set(entries["pandeglang"].synthetic_inputs) == {"facilities", "population"}
+    # the boundaries-only regions now have their real 2025 totals: only facilities are stand-ins
+    assert set(entries["pandeglang"].synthetic_inputs) == {"facilities"}
     for name in EIGHT:
         d = out / name
         m = json.loads((d / "manifest.json").read_text())
@@ -195,8 +196,12 @@ def test_combined_ranking(banten):
 
 # ------------------------------------------------------------------------------------------ fill
 
-def test_synthetic_population_is_seeded_and_sums(data_dir):
-    r = Region.load("tangerang_selatan", data_dir=data_dir)
+def test_synthetic_population_is_seeded_and_sums(data_dir, tmp_path):
+    # tangerang_selatan without its [regency_total]: boundaries only, so the total is invented
+    text = (datasets_dir() / "tangerang_selatan" / "region.toml").read_text(encoding="utf-8")
+    f = tmp_path / "region.toml"
+    f.write_text(text[:text.index("[regency_total]")], encoding="utf-8")
+    r = Region.load(f, data_dir=data_dir)
     a = synthetic_population(r, seed=3)
     b = synthetic_population(r, seed=3)
     c = synthetic_population(r, seed=4)
@@ -212,6 +217,9 @@ def test_synthetic_population_is_seeded_and_sums(data_dir):
     # A real kabupaten total is kept as the total.
     ks = Region.load("kota_serang", data_dir=data_dir)
     assert synthetic_population(ks, seed=0)["population"].sum() == 759929
+    # ... also when it comes from the 2025 Kemendagri totals ([regency_total])
+    ts = Region.load("tangerang_selatan", data_dir=data_dir)
+    assert synthetic_population(ts, seed=0)["population"].sum() == 1463607
     # Real finer data is never replaced.
     with pytest.raises(InvalidInputError, match="real population"):
         synthetic_population(Region.load("serang", data_dir=data_dir), seed=0)
@@ -282,3 +290,65 @@ def test_batch_list_errors(tmp_path):
     spec = load_batch(BANTEN)
     assert [e.name for e in spec.entries] == EIGHT
     assert spec.combined["method"] == "topsis"
+
+
+# ----------------------------------------------------------------------------- real inputs only (issues 12, 18)
+
+#: Keeps the 17 runs within minutes: few Monte Carlo draws, and each HiGHS solve of the dapil
+#: proposer stops after 20 branch-and-bound nodes (its best plan so far, with the certified bound).
+REAL_FAST = {"pilots": {"draws": 50}, "dapil": {"node_limit": 20}}
+SAMPLE = ["kota_pekanbaru", "kota_batam", "semarang", "badung", "kota_kupang", "kota_samarinda", "kota_makassar",
+          "kota_ambon", "kota_jayapura"]
+
+
+@pytest.fixture(scope="module")
+def real_only(data_dir, tmp_path_factory):
+    """Every region of banten.toml and of indonesia_sample.toml with only its real inputs
+    (no synthetic stand-ins), through `jangkau batch` with two workers."""
+    out = tmp_path_factory.mktemp("real") / "out"
+    sample = load_batch(datasets_dir() / "indonesia_sample.toml", overrides=REAL_FAST)
+    banten = load_batch(EIGHT, overrides=REAL_FAST)  # built-in names: their own run files, nothing generated
+    spec = type(sample)(entries=sample.entries + banten.entries, combined=sample.combined)
+    res = run_batch(spec, out, workers=2, data_dir=data_dir, progress=False)
+    return out, res
+
+
+def test_every_region_runs_with_only_its_real_inputs(real_only):
+    out, res = real_only
+    st = res.status.set_index("region")
+    assert list(st.index) == SAMPLE + EIGHT
+    assert (st["status"] == "ok").all(), st[["status", "error"]]
+    assert (st["synthetic_inputs"].fillna("") == "").all()
+    for name in SAMPLE + EIGHT:
+        d = out / name
+        m = json.loads((d / "manifest.json").read_text())
+        assert m["region"]["synthetic"] is False and "SYNTHETIC" not in (d / "report.html").read_text()
+        kec = gpd.read_file(d / "zones_kecamatan.geojson")
+        assert kec.loc[~kec["pseudo_unit"].astype(bool), "population"].notna().all(), name
+        # a plan the checker accepts, or the proof that none exists, never a crash
+        check = d / "dapil_plan_ILLUSTRATIVE_check.csv"
+        if check.is_file():
+            v = pd.read_csv(check)
+            assert (v["severity"] != "violation").all(), (name, v)
+            prop = pd.read_csv(d / "dapil_proposal.csv").iloc[0]
+            assert prop["status"] in ("optimal", "stopped") and prop["bound"] <= prop["objective"] + 1e-9
+        else:
+            reasons = pd.read_csv(d / "dapil_no_plan.csv")["reason"]
+            assert reasons.str.contains("proven infeasible|alone has quota").any(), (name, reasons.tolist())
+            assert "dapil" in m["skipped_steps"]
+        assert (d / "pilots.csv").is_file()
+    # areal weighting from the 2025 totals, labelled
+    for name in SAMPLE:
+        desa = pd.read_csv(out / name / "zones_desa.csv", dtype={"code": str})
+        real = desa[~desa["pseudo_unit"].astype(bool)]
+        assert real["population_method"].str.startswith("areal weighting from the 2025 regency total").all()
+    jay = json.loads((out / "kota_jayapura" / "manifest.json").read_text())
+    assert any("BPS 9471 → Kemendagri 91.71" in w for w in jay["warnings"])  # the codes differ
+    # Kab. Serang: the 2017 table checked against the 2025 total, not rescaled
+    chk = pd.read_csv(out / "serang" / "population_check.csv")
+    assert chk["population"].tolist() == [1_493_591, 1_791_795]
+    # Semarang's lake is a pseudo-unit, shown and never a dapil member or pilot
+    assert gpd.read_file(out / "semarang" / "pseudo_units.geojson")["code"].tolist() == ["3322888888"]
+    assert "3322888" not in set(pd.read_csv(out / "semarang" / "pilots.csv", dtype={"code": str})["code"])
+    # Batam is an archipelago: its sea links are a layer of the run
+    assert (out / "kota_batam" / "dapil_sea_links.geojson").is_file()

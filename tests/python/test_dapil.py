@@ -540,3 +540,58 @@ def test_serang_scale_proposal_with_desa(data_dir):
     v = check_plan(plan, kec, total_seats=50, desa=desa)
     assert (v["severity"] != "violation").all(), v
     assert plan.attrs["bound"] <= plan.attrs["max_deviation"] + 1e-9
+
+
+# ----------------------------------------------------------------------------- plans against the region (issue 15)
+
+def test_plan_rows_are_validated_against_the_region(tmp_path):
+    kec, _desa = _blocks([25_000, 25_000, 25_000, 25_000])
+    f = tmp_path / "plan.csv"
+    f.write_text("kecamatan_code,dapil,seats\nK0,A,10\nK1,A,10\nK2,B,10\nK9,B,10\n")
+    with pytest.raises(InvalidInputError, match=r"row 5: kecamatan 'K9' is not a kecamatan of the region") as e:
+        load_plan(f, zones=kec)
+    assert e.value.file == str(f) and e.value.field == "kecamatan_code"
+    f.write_text("kecamatan_code,dapil,seats\nK0,A,10\nK1,A,10\nK2,B,10\nK3,B,10\nK1,B,10\n")
+    with pytest.raises(InvalidInputError, match=r"row 6: kecamatan 'K1' is in two dapil \('A' on row 3, 'B'\)"):
+        load_plan(f, zones=kec)
+    f.write_text("kecamatan_code,dapil,seats\nK0,A,10\nK1,A,10\nK2,B,10\nK3,B,10\nK3,B,10\n")
+    with pytest.raises(InvalidInputError, match=r"listed twice"):
+        load_plan(f, zones=kec)
+    # without the region the reader keeps them, for check_plan to report
+    assert len(load_plan(f)) == 5
+    # a split kecamatan names the desa of each part: allowed
+    f.write_text("kecamatan_code,dapil,seats,desa_codes\nK0,A,10,\nK1,A,10,K1d00;K1d01\nK1,B,10,K1d10;K1d11\n"
+                 "K2,B,10,\nK3,B,10,\n")
+    assert len(load_plan(f, zones=kec)) == 5
+
+
+def test_cli_dapil_desa_seats_and_sea_links(tmp_path):
+    kec, desa = _blocks([70_000, 10_000, 10_000, 10_000])
+    zf, df = tmp_path / "kec.geojson", tmp_path / "desa.geojson"
+    kec.to_file(zf, driver="GeoJSON")
+    desa.to_file(df, driver="GeoJSON")
+    out = tmp_path / "plan.csv"
+    # --seats 0 (and negative) are refused before anything is written
+    for bad in ("0", "-5"):
+        assert cli_main(["dapil", "propose", "x", "--zones", str(zf), "--seats", bad, "-o", str(out)]) == 1
+        assert not out.exists()
+    # without desa, a kecamatan worth 14 seats has no plan; with --desa it is split
+    assert cli_main(["dapil", "propose", "x", "--zones", str(zf), "--seats", "20", "-o", str(out)]) == 1
+    assert cli_main(["dapil", "propose", "x", "--zones", str(zf), "--desa", str(df), "--seats", "20",
+                     "-o", str(out)]) == 0
+    plan = load_plan(out, zones=kec)
+    assert (plan["kecamatan_code"] == "K0").sum() == 2
+    chk = tmp_path / "check.csv"
+    assert cli_main(["dapil", "check", "x", "--zones", str(zf), "--desa", str(df), "--seats", "20",
+                     "--plan", str(out), "-o", str(chk)]) == 0
+    assert (pd.read_csv(chk)["rule"] == "split_kecamatan").any()
+    # an island: the sea link is written as a line layer beside the plan
+    g = _island()
+    zi = tmp_path / "island.geojson"
+    g.to_file(zi, driver="GeoJSON")
+    assert cli_main(["dapil", "propose", "x", "--zones", str(zi), "--seats", "20", "-o", str(tmp_path / "p.csv")]) == 0
+    lines = gpd.read_file(tmp_path / "p.sea_links.geojson")
+    assert len(lines) == 1 and lines["within_dapil"].item()
+    assert lines["distance_km"].item() == pytest.approx(10.0)
+    assert lines.to_crs("EPSG:32748").length.item() == pytest.approx(10_000.0, rel=1e-6)  # nearest points
+    assert "not a KPU rule" in lines["assumption"].item()

@@ -16,6 +16,8 @@ import shapely
 
 import jangkau
 from jangkau import Region
+from jangkau.errors import InvalidInputError
+from jangkau.util import datasets_dir
 
 BPS_SERANG_AREA_KM2 = 1467.35  # BPS, Kabupaten Serang Dalam Angka
 
@@ -250,3 +252,179 @@ def test_region_file_relative_to_any_data_dir(tmp_path, data_dir):
     shutil.copy(data_dir / "boundaries/hdx_bps2020_desa_3672_kota_cilegon.geojson", tmp_path / "boundaries")
     r = Region.load("cilegon", data_dir=tmp_path)
     assert len(r.zones("kecamatan")) == 8
+
+
+# ----------------------------------------------------------------------------- any regency, with what is known
+
+def _craft_regency(folder, *, pseudo=False, total=None, levels_kabupaten=True, extra=""):
+    """A crafted regency written by the test: 6 kecamatan of 2×2 desa (2 km squares) in a row,
+    BPS-style codes 9901xxx / 9901xxxyyy in HDX columns; with ``pseudo`` a seventh 'kecamatan'
+    9901888 'Waduk Craft' (a lake with a BPS pseudo code) and a desa 9901010888 'Danau Kecil'
+    inside kecamatan 9901010. ``total``: a regency totals SQL (Kemendagri code 99.01) and a
+    bridge table beside the region file."""
+    import json
+    from pathlib import Path
+
+    from pyproj import Transformer
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tr = Transformer.from_crs("EPSG:32748", "EPSG:4326", always_xy=True)
+    feats = []
+
+    def add(kc, kname, dc, dname, x, y, w=2000.0):
+        ring = [tr.transform(px, py) for px, py in ((x, y), (x + w, y), (x + w, y + w), (x, y + w), (x, y))]
+        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                      "properties": {"regency_code": "id9901", "regency": "Crafted", "district_code": "id" + kc,
+                                     "district": kname, "village_code": "id" + dc, "village": dname}})
+
+    x0, y0 = 600_000.0, 9_300_000.0
+    for k in range(6):
+        kc = f"9901{(k + 1) * 10:03d}"
+        for i in range(2):
+            for j in range(2):
+                n = i * 2 + j + 1
+                dc, dname = f"{kc}{n:03d}", f"Desa {k}{n}"
+                if pseudo and k == 0 and n == 4:
+                    dc, dname = f"{kc}888", "Danau Kecil"
+                add(kc, f"Kec {k}", dc, dname, x0 + k * 4000 + i * 2000, y0 + j * 2000)
+    if pseudo:
+        add("9901888", "Waduk Craft", "9901888888", "Waduk Craft", x0 + 6 * 4000, y0, 4000.0)
+    (folder / "desa.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    kab = '[levels.kabupaten]\ncode = "regency_code"\nname = "regency"\n' if levels_kabupaten else ""
+    text = (f'name = "crafted"\ntitle = "Kabupaten Crafted"\n\n[boundaries]\nfile = "@region/desa.geojson"\n'
+            f'strip_code_prefix = "id"\n\n[levels.desa]\ncode = "village_code"\nname = "village"\n\n'
+            f'[levels.kecamatan]\ncode = "district_code"\nname = "district"\n\n{kab}')
+    if total is not None:
+        (folder / "totals.sql").write_text(
+            "INSERT INTO wilayah_penduduk (kode,nama,pria,wanita,total) VALUES\n"
+            f"('99','PROVINSI CRAFT','1','1','2'),\n('99.01','Kabupaten Crafted','{total // 2}',"
+            f"'{total - total // 2}','{total}'),\n('99.71','Kota Crafted','10','10','20');\n")
+        (folder / "bridge.csv").write_text("bps_code,bps_name,kemendagri_code,kemendagri_name\n"
+                                           "9901,Crafted,99.01,Kabupaten Crafted\n")
+        text += ('\n[regency_total]\nfile = "@region/totals.sql"\nbridge = "@region/bridge.csv"\nyear = 2025\n'
+                 'source = "crafted by the test"\n')
+    (folder / "region.toml").write_text(text + extra)
+    return folder / "region.toml"
+
+
+def test_boundaries_only_regency_runs_the_whole_pipeline(tmp_path):
+    import json
+
+    from jangkau.workflow.pipeline import run
+
+    f = _craft_regency(tmp_path / "r")
+    res = run(f, tmp_path / "out")
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    # every skipped step with its reason, in the result, the manifest and the report
+    assert set(m["skipped_steps"]) >= {"coverage", "access", "dapil", "sites"}
+    assert "population unknown" in m["skipped_steps"]["dapil"]
+    assert m["skipped_steps"] == res.skipped
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Skipped steps" in report and "population unknown" in report
+    assert any("no population" in w for w in m["warnings"])
+    # zones, and no ranking: no indicator exists without population, facilities or tables
+    kec = gpd.read_file(tmp_path / "out" / "zones_kecamatan.geojson")
+    assert len(kec) == 6 and kec["population"].isna().all()
+    assert "nothing to rank on" in m["skipped_steps"]["pilots"]
+    assert not (tmp_path / "out" / "pilots.csv").exists()
+    # with a user indicator table, the same regency is ranked on it
+    ind = tmp_path / "ind.csv"
+    pd.DataFrame({"code": sorted(kec["code"]), "poverty_rate": [0.1, 0.2, 0.15, 0.05, 0.3, 0.12]}).to_csv(ind,
+                                                                                                     index=False)
+    run_file = tmp_path / "run.toml"
+    run_file.write_text(f'region = "{f}"\n[pilots]\nindicators = ["{ind}"]\ndraws = 50\n')
+    res2 = run(run_file, tmp_path / "out2")
+    assert "pilots" not in res2.skipped
+    pilots = pd.read_csv(tmp_path / "out2" / "pilots.csv", dtype={"code": str})
+    assert len(pilots) == 6 and pilots["selected"].sum() == 1
+    assert pilots.loc[pilots["selected"] == 1, "code"].item() == "9901050"  # the highest poverty rate (need)
+    assert (pilots["dapil_source"] == "no dapil plan (pilots over the whole regency)").all()
+
+
+def test_regency_total_pseudo_units_and_no_silent_code(tmp_path):
+    import json
+
+    from jangkau.workflow.pipeline import run
+
+    f = _craft_regency(tmp_path / "r", pseudo=True, total=240_000)
+    r = Region.load(f)
+    d = r.desa
+    # the rule: BPS codes ending in 888/999 (a desa, and a kecamatan whose every desa is one); names play no part
+    assert sorted(d.loc[d["pseudo_unit"], "code"]) == ["9901010888", "9901888888"]
+    assert set(r.pseudo_units["reason"]) == {"BPS code ends in 888/999 (rule bps_codes)"}
+    # pseudo-units get no population; the total is spread over the rest by area (labelled)
+    assert (d.loc[d["pseudo_unit"], "population"] == 0).all()
+    real = d[~d["pseudo_unit"]]
+    assert real["population"].sum() == pytest.approx(240_000)
+    assert np.allclose(real["population"] / real["area_km2"], 240_000 / real["area_km2"].sum())
+    assert real["population_method"].str.startswith("areal weighting from the 2025 regency total").all()
+    assert r.regency_total["match"] == "bridge BPS 9901 → Kemendagri 99.01"
+    kec = r.zones("kecamatan")
+    assert kec.set_index("code")["pseudo_unit"].to_dict()["9901888"]
+    # the whole pipeline: the lake is never a dapil member, pilot or site, and is shown
+    run_file = tmp_path / "run.toml"
+    run_file.write_text(f'region = "{f}"\n[pilots]\nk = 1\ndraws = 50\n[sites]\nmodel = "mclp"\np = 3\n'
+                        'radius = "2km"\ndemand_spacing = "1km"\n')
+    res = run(run_file, tmp_path / "out")
+    out = tmp_path / "out"
+    plan = pd.read_csv(out / "dapil_plan_ILLUSTRATIVE.csv", dtype={"kecamatan_code": str})
+    assert "9901888" not in set(plan["kecamatan_code"]) and len(plan) == 6
+    chk = pd.read_csv(out / "dapil_plan_ILLUSTRATIVE_check.csv")
+    assert (chk["severity"] != "violation").all()
+    pilots = pd.read_csv(out / "pilots.csv", dtype={"code": str})
+    assert "9901888" not in set(pilots["code"])
+    sites = gpd.read_file(out / "sites.geojson")
+    lake = d[d["pseudo_unit"]].to_crs("EPSG:4326").union_all()
+    assert not sites.within(lake).any()
+    shown = gpd.read_file(out / "pseudo_units.geojson")
+    assert sorted(shown["code"]) == ["9901010888", "9901888888"]
+    assert "Waduk Craft" in (out / "report.html").read_text(encoding="utf-8")
+    m = json.loads((out / "manifest.json").read_text())
+    assert "regency_total" in m["inputs"] and "regency_code_bridge" in m["inputs"]
+    assert "population_check.csv" in res.files
+    # the name is matched when the bridge has no row; no match is a warning, never a guess
+    text = f.read_text().replace('bridge = "@region/bridge.csv"\n', 'bridge = "@region/none.csv"\n')
+    (tmp_path / "r" / "none.csv").write_text("bps_code,bps_name,kemendagri_code,kemendagri_name\n")
+    f.write_text(text)
+    r2 = Region.load(f)
+    assert r2.regency_total["kemendagri_code"] == "99.01" and r2.regency_total["match"].startswith("name")
+    (tmp_path / "r" / "totals.sql").write_text(
+        "INSERT INTO x VALUES ('99.02','Kabupaten Other','1','1','2');\n")
+    r3 = Region.load(f)
+    assert r3.regency_total is None
+    assert r3.desa.loc[~r3.desa["pseudo_unit"], "population"].isna().all()  # unknown, not guessed
+    assert (r3.desa.loc[r3.desa["pseudo_unit"], "population"] == 0).all()  # a lake has none in any case
+    assert any("no bridge row and no name match" in w for w in r3.warnings)
+    # no [levels.kabupaten]: the regency code is the region file's `code`, or a warning says
+    # the name stands in
+    g = _craft_regency(tmp_path / "k", levels_kabupaten=False)
+    rk = Region.load(g)
+    assert any("no [levels.kabupaten]" in w for w in rk.warnings)
+    g.write_text('code = "9901"\n' + g.read_text())
+    rk2 = Region.load(g)
+    assert not rk2.warnings and set(rk2.desa["kabupaten_code"]) == {"9901"}
+
+
+def test_pseudo_unit_lists_in_the_region_file(tmp_path):
+    f = _craft_regency(tmp_path / "r", pseudo=True,
+                       extra='\n[pseudo_units]\nexclude = ["9901020"]\nkeep = ["9901010888"]\n')
+    d = Region.load(f).desa
+    assert sorted(d.loc[d["pseudo_unit"], "code"]) == ["9901020001", "9901020002", "9901020003", "9901020004",
+                                                       "9901888888"]
+    f.write_text(f.read_text().replace('exclude = ["9901020"]', 'exclude = ["12345"]'))
+    with pytest.raises(InvalidInputError, match="no desa or kecamatan"):
+        Region.load(f)
+    f.write_text(f.read_text().replace('exclude = ["12345"]\nkeep = ["9901010888"]\n', 'rule = "none"\n'))
+    assert not Region.load(f).desa["pseudo_unit"].any()
+
+
+def test_pseudo_unit_rule_on_real_boundaries(data_dir):
+    # Kab. Semarang: the lake Rawapening has its own pseudo kecamatan 3322888
+    r = Region.load(datasets_dir() / "indonesia_sample" / "semarang.toml", data_dir=data_dir)
+    assert list(r.pseudo_units["code"]) == ["3322888888"]
+    assert r.pseudo_units["name"].item() == "Waduk Rawapening"
+    # names alone mislead: real desa called "...laut" or "Ciwaduk" are kept
+    pand = Region.load("pandeglang", data_dir=data_dir)
+    assert not pand.desa["pseudo_unit"].any() and (pand.desa["name"] == "Sindanglaut").any()
+    assert not Region.load("cilegon", data_dir=data_dir).desa["pseudo_unit"].any()

@@ -448,6 +448,9 @@ REGION_FILE_TYPES: dict = {
                    "raster": str},
     "dapil": {"file": str, "code": str, "dapil": str, "seats": str, "composition": str, "election": (str, int),
               "total_seats": int, "note": str},
+    "code": (str, int),
+    "regency_total": {"file": str, "code": (str, int), "year": int, "source": str, "rescale": bool, "bridge": str},
+    "pseudo_units": {"rule": (str, bool), "exclude": list, "keep": list},
 }
 
 

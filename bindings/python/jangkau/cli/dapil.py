@@ -24,6 +24,46 @@ def _rules(args):
     return DapilRules(adjacency=Adjacency(args.adjacency))
 
 
+def _seats(args, total: int | None) -> int | None:
+    from ..errors import InvalidInputError
+
+    if args.seats is None:
+        return total
+    if args.seats <= 0:
+        raise InvalidInputError(f"--seats {args.seats}: a DPRD has at least one seat", field="--seats")
+    return int(args.seats)
+
+
+def _desa(args, zones: pd.DataFrame):
+    """The desa building blocks of split kecamatan: ``--desa FILE`` (code, kecamatan_code,
+    population, geometry), else the region's desa (none with ``--zones``). Pseudo-units
+    (lakes, forest) are left out, as are kecamatan made only of them."""
+    import geopandas as gpd
+
+    from ..errors import DataFileError, UnknownColumnError
+
+    if getattr(args, "desa", None):
+        p = Path(args.desa)
+        if not p.is_file():
+            raise DataFileError(f"desa file '{p}' does not exist", file=str(p))
+        desa = gpd.read_file(p)
+        for col in ("code", "kecamatan_code", "population"):
+            if col not in desa.columns:
+                raise UnknownColumnError(f"desa file '{p}' has no '{col}' column", file=str(p), field=col)
+        desa["code"] = desa["code"].astype(str)
+        desa["kecamatan_code"] = desa["kecamatan_code"].astype(str)
+        return desa, zones
+    if getattr(args, "zones", None):
+        return None, zones
+    from .. import Region
+
+    region = Region.load(args.region, data_dir=getattr(args, "data", None))
+    desa = region.zones("desa")
+    real = desa[~desa["pseudo_unit"].astype(bool)]
+    zones = zones[zones["code"].astype(str).isin(set(real["kecamatan_code"].astype(str)))]
+    return real, zones
+
+
 def _known_part(dapil: pd.DataFrame | None) -> pd.DataFrame | None:
     if dapil is None or not len(dapil):
         return None
@@ -36,9 +76,13 @@ def run_check(args) -> int:
     from ..selection.dapil import check_plan, load_plan
 
     zones, dapil, total = load_zones(args, "kecamatan")
-    plan = load_plan(args.plan) if args.plan else _known_part(dapil)
+    seats = _seats(args, total)
+    desa, zones = _desa(args, zones)
+    plan = load_plan(args.plan, zones=zones) if args.plan else _known_part(dapil)
     if plan is None:
-        raise ValueError("no plan: pass --plan CSV (the region has no dapil table)")
+        from ..errors import InvalidInputError
+
+        raise InvalidInputError("no plan: pass --plan CSV (the region has no dapil table)", field="--plan")
     confirmed = None
     if dapil is not None and "seats" in dapil.columns:  # the region's confirmed seat counts
         known = dapil.dropna(subset=["dapil", "seats"])
@@ -47,7 +91,7 @@ def run_check(args) -> int:
     if args.confirmed:
         c = load_plan(args.confirmed)
         confirmed = c.dropna(subset=["seats"]).groupby("dapil")["seats"].first().astype(int)
-    v = check_plan(plan, zones, total_seats=args.seats or total, rules=_rules(args), confirmed_seats=confirmed)
+    v = check_plan(plan, zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed, desa=desa)
     write_table(v, args.output)
     n = int((v["severity"] == "violation").sum())
     _log.info("%d violation(s), %d note(s); wrote %s", n, len(v) - n, args.output)
@@ -55,15 +99,17 @@ def run_check(args) -> int:
 
 
 def run_propose(args) -> int:
-    from ..selection.dapil import ILLUSTRATIVE, check_plan, load_plan, propose_plan
+    from ..selection.dapil import ILLUSTRATIVE, check_plan, load_plan, propose_plan, sea_link_layer
 
     zones, dapil, total = load_zones(args, "kecamatan")
-    fixed = load_plan(args.plan) if args.plan else _known_part(dapil)
-    seats = args.seats or total
+    seats = _seats(args, total)
+    desa, zones = _desa(args, zones)
+    fixed = load_plan(args.plan, zones=zones) if args.plan else _known_part(dapil)
     plan = propose_plan(zones, total_seats=seats, fixed=fixed, n_dapil=args.n_dapil, seed=args.seed,
-                        restarts=args.restarts, rules=_rules(args))
+                        restarts=args.restarts, rules=_rules(args), desa=desa)
     confirmed = plan.attrs.get("confirmed_seats") or None
-    v = check_plan(plan, zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed)
+    cols = [c for c in ("kecamatan_code", "dapil", "seats", "desa_codes") if c in plan.columns]
+    v = check_plan(plan[cols], zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed, desa=desa)
     out = plan
     if Path(args.output).suffix.lower() in GEO_SUFFIXES and "geometry" in zones.columns:
         import geopandas as gpd
@@ -74,6 +120,11 @@ def run_propose(args) -> int:
     write_table(out, args.output)
     vpath = Path(args.output).with_name(Path(args.output).stem + ".check.csv")
     write_table(v, vpath)
+    links = sea_link_layer(plan, zones)
+    if links is not None:
+        lpath = Path(args.output).with_name(Path(args.output).stem + ".sea_links.geojson")
+        write_table(links, lpath)
+        _log.warning("%d sea links (an assumption, not a KPU rule) written to %s", len(links), lpath)
     _log.warning("%s plan (not the KPU decree): %d dapil, objective %.4f; wrote %s and %s", ILLUSTRATIVE,
                  plan["dapil"].nunique(), plan.attrs["objective"], args.output, vpath)
     return 0
@@ -95,6 +146,9 @@ def register(sub) -> None:
         q.add_argument("--seats", type=int, help="total DPRD seats (default: from the population, "
                                                   "UU 7/2017 Pasal 191)")
         q.add_argument("--adjacency", choices=["rook", "queen"], default="rook")
+        q.add_argument("--desa", metavar="FILE",
+                       help="desa polygons (code, kecamatan_code, population) as building blocks of split "
+                            "kecamatan (default: the region's desa; none with --zones)")
         q.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv (.geojson/.gpkg "
                        "for propose)")
         if name == "check":

@@ -26,7 +26,9 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -35,11 +37,11 @@ import pyproj
 import shapely
 
 from .. import _core
-from ..errors import CrsError, InvalidInputError, UnknownColumnError
+from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError
 from .io import check_population, to_geometry_array
 from .raster import Raster, grid_for_bounds, read_raster
 
-__all__ = ["Population", "PopulationModel", "from_raster", "from_zone_counts", "join_counts"]
+__all__ = ["Population", "PopulationModel", "from_raster", "from_zone_counts", "join_counts", "read_regency_totals"]
 
 log = logging.getLogger("jangkau")
 
@@ -351,3 +353,66 @@ def from_zone_counts(
         if not z.crs.equals(target):
             z = z.to_crs(target)
     return Population(model=PopulationModel.ZONES, crs=crs, raster=w, zones=z)
+
+
+# ------------------------------------------------------------------------------------------ regency totals
+
+#: One row of the ``wilayah_penduduk`` INSERT of cahyadsn/wilayah: ('kode','nama','pria','wanita','total').
+_SQL_ROW = re.compile(r"\(\s*'([0-9.]+)'\s*,\s*'((?:[^'\\]|\\.|'')*)'\s*,\s*'?(-?\d+)'?\s*,\s*'?(-?\d+)'?\s*,"
+                      r"\s*'?(-?\d+)'?\s*\)")
+
+
+def read_regency_totals(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Regency/city population totals keyed by **Kemendagri** code (``NN.NN``).
+
+    Reads the ``wilayah_penduduk`` table of cahyadsn/wilayah (``db/wilayah_penduduk.sql``:
+    Dukcapil registration counts of Kepmendagri 300.2.2-2138/2025) or a CSV with columns
+    ``kode, nama, total`` (``pria``/``wanita`` optional). Only regency-level rows (codes
+    ``NN.NN``) are returned: DataFrame(kemendagri_code, name, population, male, female).
+    A row whose total is negative or whose male + female differs from the total raises
+    InvalidInputError naming the file and code (never silently fixed); a duplicate code too.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError("regency totals file not found", file=str(p))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read regency totals: {exc}", file=str(p)) from None
+    rows: list[tuple[str, str, int, int, int]] = []
+    if p.suffix.lower() == ".sql":
+        for m in _SQL_ROW.finditer(text):
+            code, name = m.group(1), m.group(2).replace("''", "'").replace("\\'", "'")
+            rows.append((code, name, int(m.group(3)), int(m.group(4)), int(m.group(5))))
+    else:
+        df = pd.read_csv(p, dtype=str)
+        for col in ("kode", "nama", "total"):
+            if col not in df.columns:
+                raise UnknownColumnError(f"no column '{col}' (columns: {', '.join(df.columns)})", file=str(p),
+                                         field=col)
+        for i, r in df.iterrows():
+            try:
+                tot = int(str(r["total"]))
+                male = int(str(r["pria"])) if "pria" in df.columns else -1
+                female = int(str(r["wanita"])) if "wanita" in df.columns else -1
+            except ValueError:
+                raise InvalidInputError(f"total '{r['total']}' is not a whole number", file=str(p),
+                                        feature=int(str(i)), field="total") from None
+            rows.append((str(r["kode"]).strip(), str(r["nama"]).strip(), male, female, tot))
+    out = pd.DataFrame(rows, columns=["kemendagri_code", "name", "male", "female", "population"])
+    out = out[out["kemendagri_code"].str.fullmatch(r"\d\d\.\d\d")].reset_index(drop=True)
+    if out.empty:
+        raise InvalidInputError("no regency rows (codes NN.NN) found", file=str(p))
+    for code, male, female, tot in zip(out["kemendagri_code"], out["male"], out["female"], out["population"]):
+        if tot < 0:
+            raise InvalidInputError(f"regency {code}: negative total {tot}", file=str(p), field="total")
+        if male >= 0 and female >= 0 and male + female != tot:
+            raise InvalidInputError(f"regency {code}: male {male} + female {female} ≠ total {tot}", file=str(p),
+                                    field="total")
+    dup = out["kemendagri_code"].duplicated()
+    if dup.any():
+        raise InvalidInputError(f"regency code '{out['kemendagri_code'][dup].iloc[0]}' appears twice", file=str(p),
+                                field="kode")
+    out["population"] = out["population"].astype(float)
+    out.attrs["source"] = str(p)
+    return out

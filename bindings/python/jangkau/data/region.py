@@ -36,7 +36,7 @@ from .io import (
 )
 from .paths import data_dir as resolve_data_dir
 
-__all__ = ["Region", "LEVELS", "builtin_regions"]
+__all__ = ["Region", "LEVELS", "PSEUDO_UNIT_SUFFIXES", "builtin_regions", "regency_code_bridge"]
 
 log = logging.getLogger("jangkau")
 
@@ -63,7 +63,15 @@ _TABLE_KEYS = {
     "boundaries": {"file", "layer", "crs", "source", "strip_code_prefix"},
     "population": {"file", "level", "code", "value", "year", "source", "raster"},
     "dapil": {"file", "code", "dapil", "seats", "composition", "election", "total_seats", "note"},
+    "regency_total": {"file", "code", "year", "source", "rescale", "bridge"},
+    "pseudo_units": {"rule", "exclude", "keep"},
 }
+
+#: The documented pseudo-unit rule ("bps_codes"): a desa whose BPS code ends in one of these
+#: three-digit sequence numbers, or which lies in a kecamatan whose code ends in one, is not a
+#: place where people live (BPS codes 888 for lakes and reservoirs, 999 for forest areas in the
+#: HDX/BPS 2020 edition). Names are not used: real places are called "...laut" or "Ciwaduk".
+PSEUDO_UNIT_SUFFIXES = ("888", "999")
 _LEVEL_KEYS = {"code", "name", "names", "names_code"}
 
 
@@ -132,6 +140,8 @@ class Region:
     data_dir: Path | None
     working_crs: str
     config: dict = field(repr=False)
+    #: Things about the region's inputs a run must report (each a sentence).
+    warnings: list[str] = field(default_factory=list, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -150,10 +160,12 @@ class Region:
         """
         path, config = read_region_file(spec)
         check_toml_types(config, REGION_FILE_TYPES, file=path)
-        known_keys = {"name", "title", "province", "working_crs", "boundaries", "levels", "population", "dapil",
-                      "facilities", "roads", "synthetic", "notes"}
+        known_keys = {"name", "title", "province", "code", "working_crs", "boundaries", "levels", "population",
+                      "dapil", "regency_total", "pseudo_units", "facilities", "roads", "synthetic", "notes"}
         _check_keys(config, known_keys, "region", path)
         for table, keys in _TABLE_KEYS.items():
+            if table in config and not isinstance(config[table], dict):
+                raise InvalidInputError(f"[{table}] must be a table", file=str(path), field=table)
             if isinstance(config.get(table), dict):
                 _check_keys(config[table], keys, table, path)
         for level, table in config.get("levels", {}).items():
@@ -254,7 +266,17 @@ class Region:
         if n == 0:
             raise InvalidInputError("boundary layer has no features", file=str(file))
         if kab_code is None:
-            kab_code = np.array([self.name] * n, dtype=object)
+            # No [levels.kabupaten]: the regency is the region itself. Its code is the
+            # region file's `code` (BPS) when given; otherwise the region name stands in, and
+            # the run says so (never silently).
+            code = self.config.get("code")
+            if code is None:
+                self.warnings.append(
+                    f"region file has no [levels.kabupaten] and no 'code': the regency code is unknown and the "
+                    f"region name '{self.name}' stands in for it (set code = \"<BPS code>\" in {self.path.name})")
+                code = self.name
+            kab_code = np.array([str(code)] * n, dtype=object)
+        if kab_name is None:
             kab_name = np.array([self.title] * n, dtype=object)
         seen: dict[str, int] = {}
         for i, c in enumerate(desa_code):
@@ -292,6 +314,10 @@ class Region:
         )
         self._desa_geometry = metric
         self._source_file = file
+        gdf["pseudo_unit"] = self._pseudo_units(gdf)
+        kab = gdf[["kabupaten_code", "kabupaten"]].drop_duplicates()
+        self.__dict__["_kabupaten"] = ((str(kab.iloc[0, 0]), str(kab.iloc[0, 1])) if len(kab) == 1
+                                       else ("", self.title))
         gdf = self._attach_dapil(gdf)
         gdf = self._attach_population(gdf)
         return gdf
@@ -322,6 +348,8 @@ class Region:
         if not cfg:
             return None
         file = self.resolve(_require(cfg, "file", "dapil", self.path))
+        if not self._optional_file(file, "dapil table"):
+            return None
         df = _read_table(file)
         out = pd.DataFrame({
             "kecamatan_code": _code_str(_col(df, cfg.get("code", "kecamatan_code"), str(file))),
@@ -354,21 +382,158 @@ class Region:
                 return sorted({v[len(prefix):] if prefix and v.startswith(prefix) else v for v in map(str, values)})
         raise UnknownColumnError(f"no column '{name}'", file=str(file), field=name)
 
+    # ------------------------------------------------------------------ pseudo-units
+    def _pseudo_units(self, desa: gpd.GeoDataFrame) -> np.ndarray:
+        """Boolean per desa: a pseudo-unit (lake, reservoir, forest...), not a place where people live.
+
+        ``[pseudo_units] rule``: "bps_codes" (DEFAULT; :data:`PSEUDO_UNIT_SUFFIXES`) or "none";
+        ``exclude``: desa or kecamatan codes that are pseudo-units whatever the rule says;
+        ``keep``: codes the rule flags that are real places. Unknown codes are an error."""
+        cfg = self.config.get("pseudo_units") or {}
+        rule = str(cfg.get("rule", "bps_codes"))
+        if rule not in ("bps_codes", "none"):
+            raise InvalidInputError(f"[pseudo_units] rule = '{rule}': use 'bps_codes' or 'none'", file=str(self.path),
+                                    field="rule")
+        code = desa["code"].astype(str)
+        kec = desa["kecamatan_code"].astype(str)
+        mask = np.zeros(len(desa), dtype=bool)
+        if rule == "bps_codes":
+            mask |= code.str[-3:].isin(PSEUDO_UNIT_SUFFIXES).to_numpy() & (code.str.len() >= 10).to_numpy()
+            mask |= kec.str[-3:].isin(PSEUDO_UNIT_SUFFIXES).to_numpy() & (kec.str.len() >= 7).to_numpy()
+        known = set(code) | set(kec)
+        for key, value in (("exclude", True), ("keep", False)):
+            listed = cfg.get(key, [])
+            if not isinstance(listed, list):
+                raise InvalidInputError(f"[pseudo_units] {key} must be a list of codes", file=str(self.path), field=key)
+            for c in map(str, listed):
+                if c not in known:
+                    raise InvalidInputError(f"[pseudo_units] {key} names '{c}', which is no desa or kecamatan of the "
+                                            "region", file=str(self.path), field=key)
+                mask[((code == c) | (kec == c)).to_numpy()] = value
+        return mask
+
+    @property
+    def pseudo_units(self) -> gpd.GeoDataFrame:
+        """The desa flagged as pseudo-units (no population, never a pilot or site), with the rule
+        that flagged them (``reason``)."""
+        d = self.desa
+        out = d[d["pseudo_unit"]].copy()
+        cfg = self.config.get("pseudo_units") or {}
+        listed = set(map(str, cfg.get("exclude", [])))
+        out["reason"] = ["listed in [pseudo_units] exclude" if (c in listed or k in listed)
+                         else f"BPS code ends in {'/'.join(PSEUDO_UNIT_SUFFIXES)} (rule bps_codes)"
+                         for c, k in zip(out["code"].astype(str), out["kecamatan_code"].astype(str))]
+        return out
+
     # ------------------------------------------------------------------ population
     @property
     def population_source(self) -> PopulationSource | None:
         cfg = self.config.get("population")
+        if cfg and cfg.get("file") and not self.resolve(cfg["file"]).is_file():
+            cfg = None
         if not cfg:
-            return None
+            rt = self.regency_total
+            if rt is None:
+                return None
+            return PopulationSource(level="kabupaten", year=rt["year"], source=rt["source"], file=rt["file"])
         return PopulationSource(level=cfg.get("level", "desa"), year=cfg.get("year"),
                                 source=str(cfg.get("source", "")), file=str(self.resolve(cfg["file"])))
 
+    @cached_property
+    def regency_total(self) -> dict | None:
+        """The regency's total from ``[regency_total]`` (e.g. the 2025 Kemendagri totals), or
+        None. Keys: population, year, kemendagri_code, name, match (how the regency was
+        found: 'code given', 'bridge', 'name'), file, source. The regency is found by the
+        region file's Kemendagri ``code``, else through the BPS↔Kemendagri bridge table
+        (:func:`regency_code_bridge`), else by a unique exact name match (Kabupaten/Kota
+        from the BPS code); no match is a warning and no total (never guessed)."""
+        cfg = self.config.get("regency_total")
+        if not cfg:
+            return None
+        from .population import read_regency_totals
+
+        file = self.resolve(_require(cfg, "file", "regency_total", self.path))
+        if not self._optional_file(file, "regency totals"):
+            return None
+        totals = read_regency_totals(file)
+        by_code = dict(zip(totals["kemendagri_code"], range(len(totals))))
+        if "_kabupaten" not in self.__dict__:
+            _ = self.desa
+        bps, bps_name = self.__dict__["_kabupaten"]
+        row, match = None, ""
+        if cfg.get("code"):
+            code = str(cfg["code"])
+            if code not in by_code:
+                raise InvalidInputError(f"[regency_total] code '{code}' is not in the totals table", file=str(file),
+                                        field="code")
+            row, match = by_code[code], "code given in the region file"
+        else:
+            bridge = regency_code_bridge(self.resolve(cfg["bridge"]) if cfg.get("bridge") else None)
+            hit = bridge[bridge["bps_code"] == bps]
+            if len(hit):
+                code = str(hit["kemendagri_code"].iloc[0])
+                if code not in by_code:
+                    raise InvalidInputError(f"bridge maps BPS {bps} to Kemendagri {code}, which is not in the totals "
+                                            "table", file=str(file), field="code")
+                row = by_code[code]
+                if _norm_name(totals["name"].iloc[row]) != _norm_name(str(hit["kemendagri_name"].iloc[0])):
+                    raise InvalidInputError(
+                        f"bridge names Kemendagri {code} '{hit['kemendagri_name'].iloc[0]}', the totals table "
+                        f"'{totals['name'].iloc[row]}'", file=str(file), field="nama")
+                match = f"bridge BPS {bps} → Kemendagri {code}"
+            else:
+                kind = ""
+                if bps.isdigit() and len(bps) == 4:
+                    kind = "kota " if int(bps[2:]) >= 71 else "kabupaten "
+                base = _norm_name(bps_name)
+                for pre in ("kota ", "kabupaten ", "kab. "):
+                    base = base.removeprefix(pre)
+                names = totals["name"].map(_norm_name)
+                cand = [i for i, n in enumerate(names)
+                        if (n == kind + base if kind else n in ("kota " + base, "kabupaten " + base))]
+                if len(cand) == 1:
+                    row = cand[0]
+                    match = f"name '{bps_name}' = '{totals['name'].iloc[row]}' (no bridge row for BPS {bps or '?'})"
+                else:
+                    self.warnings.append(
+                        f"regency totals: no row for {bps_name} (BPS {bps or 'unknown'}): no bridge row and "
+                        f"{'no' if not cand else len(cand)} name match{'es' if len(cand) > 1 else ''} in "
+                        f"{file.name}; the total is not used (give [regency_total] code)")
+                    return None
+        assert row is not None
+        return {"population": float(totals["population"].iloc[row]), "year": cfg.get("year"),
+                "kemendagri_code": str(totals["kemendagri_code"].iloc[row]), "name": str(totals["name"].iloc[row]),
+                "match": match, "file": str(file), "source": str(cfg.get("source", "")),
+                "rescale": bool(cfg.get("rescale", False))}
+
+    def _optional_file(self, file: Path, what: str) -> bool:
+        """An optional input that is missing is a warning (the run goes on without it), never an error."""
+        if file.is_file():
+            return True
+        self.warnings.append(f"{what} file not found: {file} — continuing without it")
+        log.warning("%s file not found: %s — continuing without it", what, file)
+        return False
+
     def _attach_population(self, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         cfg = self.config.get("population")
+        if cfg and cfg.get("file") and not self._optional_file(self.resolve(cfg["file"]), "population table"):
+            cfg = None
         desa["population"] = np.nan
         desa["population_method"] = "unknown"
+        pseudo = desa["pseudo_unit"].to_numpy(dtype=bool)
+        self._population_check = None
+        # Areal weighting spreads over the places where people live: pseudo-units get 0.
+        area = desa["area_km2"].where(~desa["pseudo_unit"], 0.0)
         if not cfg:
-            return desa
+            if self.config.get("regency_total"):
+                rt = self.regency_total
+                if rt is not None:
+                    desa["population"] = rt["population"] * area / float(area.sum())
+                    desa["population_method"] = (f"areal weighting from the {rt['year'] or ''} regency total "
+                                                 f"(Kemendagri {rt['kemendagri_code']})").replace("the  ", "the ")
+                    self._population_check = _check_frame([("regency total", rt["year"], rt["population"],
+                                                            rt["match"])])
+            return self._mark_pseudo(desa, pseudo)
         level = cfg.get("level", "desa")
         if level not in ("desa", "kecamatan", "kabupaten"):
             raise InvalidInputError(f"population level '{level}' must be desa, kecamatan or kabupaten",
@@ -403,16 +568,68 @@ class Region:
         if level == "desa":
             desa["population"] = desa["code"].map(table).astype(float)
             desa.loc[desa["population"].notna(), "population_method"] = "table"
+            lost = desa.loc[pseudo, "population"].fillna(0.0)
+            if (lost > 0).any():
+                self.warnings.append(f"the population table gives {lost.sum():,.0f} people to pseudo-units "
+                                     f"({', '.join(desa.loc[pseudo & (desa['population'] > 0), 'code'])}); "
+                                     "they get none")
         else:
-            # Areal weighting: uniform density within each source zone.
-            zone_area = desa.groupby(key)["area_km2"].transform("sum")
+            # Areal weighting: uniform density within each source zone (pseudo-units excluded).
+            zone_area = area.groupby(desa[key]).transform("sum")
             pop = desa[key].map(table).astype(float)
-            desa["population"] = pop * desa["area_km2"] / zone_area
+            desa["population"] = pop * area / zone_area.where(zone_area > 0)
             desa.loc[pop.notna(), "population_method"] = f"areal weighting from {level}"
         missing = sorted(zone_codes - set(codes))
         if missing:
             log.warning("%s: no population for %d %s (%s)", file.name, len(missing), level, ", ".join(missing[:5]))
+        desa = self._mark_pseudo(desa, pseudo)
+        self._compare_with_total(desa, cfg)
         return desa
+
+    def _mark_pseudo(self, desa: gpd.GeoDataFrame, pseudo: np.ndarray) -> gpd.GeoDataFrame:
+        if pseudo.any():
+            desa.loc[pseudo, "population"] = 0.0
+            desa.loc[pseudo, "population_method"] = "pseudo-unit: no population"
+        return desa
+
+    def _compare_with_total(self, desa: gpd.GeoDataFrame, cfg: dict) -> None:
+        """With both a finer table and ``[regency_total]``: report the difference (and rescale
+        the table to the total only when ``rescale = true``, labelled in population_method)."""
+        if not self.config.get("regency_total"):
+            return
+        rt = self.regency_total
+        if rt is None:
+            return
+        table_sum = float(desa["population"].sum(min_count=1))
+        rows = [(f"population table ({cfg.get('level', 'desa')})", cfg.get("year"), table_sum, str(cfg.get("source", ""))),
+                ("regency total", rt["year"], rt["population"], rt["match"])]
+        if np.isfinite(table_sum) and table_sum > 0:
+            diff = rt["population"] - table_sum
+            self.warnings.append(
+                f"population table ({cfg.get('year') or 'year unknown'}) sums to {table_sum:,.0f}; the "
+                f"{rt['year'] or ''} regency total is {rt['population']:,.0f} (difference {diff:+,.0f}, "
+                f"{100 * diff / table_sum:+.1f}%)" + ("; the table is RESCALED to the total ([regency_total] "
+                                                      "rescale = true)" if rt["rescale"] else
+                                                      "; the table is used as is (set [regency_total] rescale = "
+                                                      "true to rescale)"))
+            if rt["rescale"]:
+                factor = rt["population"] / table_sum
+                desa["population"] = desa["population"] * factor
+                known = desa["population_method"] != "pseudo-unit: no population"
+                desa.loc[known, "population_method"] = (desa.loc[known, "population_method"]
+                                                        + f"; rescaled ×{factor:.4f} to the {rt['year'] or ''} "
+                                                        "regency total")
+                rows.append(("population table rescaled", rt["year"], float(desa["population"].sum()),
+                             f"factor {factor:.6f}"))
+        self._population_check = _check_frame(rows)
+
+    @property
+    def population_check(self) -> pd.DataFrame | None:
+        """Population figures of the region side by side (table sum, regency total, rescaled
+        sum): DataFrame(figure, year, population, difference_from_total, note); None when only
+        one source exists and it is not a regency total."""
+        _ = self.desa
+        return self._population_check
 
     @property
     def population_raster(self) -> Path | None:
@@ -473,6 +690,8 @@ class Region:
             names = self._kecamatan_names()
             if names is not None:
                 z = z.merge(names, how="left", left_on="code", right_on="code")
+            # a kecamatan all of whose desa are pseudo-units (e.g. a lake with its own code) is one too
+            z["pseudo_unit"] = z["code"].map(desa.groupby("kecamatan_code")["pseudo_unit"].all()).astype(bool)
         elif level == "dapil":
             z = self._dissolve_dapil()
         else:
@@ -534,6 +753,8 @@ class Region:
         if "names" not in lv:
             return None
         file = self.resolve(lv["names"])
+        if not self._optional_file(file, "kecamatan names table"):
+            return None
         df = _read_table(file)
         code = _code_str(_col(df, lv.get("names_code", "code"), str(file)))
         out = pd.DataFrame({"code": code})
@@ -569,3 +790,30 @@ def _centre_lonlat(geom: _core.GeometryArray, crs: str) -> tuple[float, float]:
     cx, cy = np.array([(x.min() + x.max()) / 2]), np.array([(y.min() + y.max()) / 2])
     lon, lat = _core.transform_xy(cx, cy, crs, WGS84)
     return float(lon[0]), float(lat[0])
+
+
+def _norm_name(name: str) -> str:
+    return " ".join(str(name).lower().replace("kab.", "kabupaten").split())
+
+
+def _check_frame(rows: list[tuple]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["figure", "year", "population", "note"])
+    total = out.loc[out["figure"] == "regency total", "population"]
+    out.insert(3, "difference_from_total", out["population"] - float(total.iloc[0]) if len(total) else np.nan)
+    return out
+
+
+def regency_code_bridge(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The BPS ↔ Kemendagri regency code bridge: a facts table (``datasets/regency_code_bridge.csv``
+    unless ``path``) with bps_code, bps_name, kemendagri_code, kemendagri_name, codes, bps_source.
+    The two code systems differ for some regencies (e.g. BPS 9471 Kota Jayapura is Kemendagri
+    91.71): never assume one is the other."""
+    file = Path(path) if path is not None else datasets_dir() / "regency_code_bridge.csv"
+    df = _read_table(file)
+    for col in ("bps_code", "kemendagri_code", "kemendagri_name"):
+        _col(df, col, str(file))
+    dup = df["bps_code"].duplicated()
+    if dup.any():
+        raise InvalidInputError(f"BPS code '{df['bps_code'][dup].iloc[0]}' appears twice", file=str(file),
+                                field="bps_code")
+    return df

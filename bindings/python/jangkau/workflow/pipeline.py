@@ -151,9 +151,14 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     if "file" not in bnd:
         raise InvalidInputError("region file lacks 'file' in [boundaries]", file=str(rpath), field="file")
     inputs["boundaries"] = region_resolve(bnd["file"])
-    for key in ("population", "dapil"):
-        if rconf.get(key):
+    for key in ("population", "dapil", "regency_total"):
+        if isinstance(rconf.get(key), dict) and rconf[key].get("file"):
             inputs[key] = region_resolve(rconf[key]["file"])
+    if isinstance(rconf.get("regency_total"), dict) and not rconf["regency_total"].get("code"):
+        from ..util import datasets_dir
+
+        bridge = rconf["regency_total"].get("bridge")
+        inputs["regency_code_bridge"] = region_resolve(bridge) if bridge else datasets_dir() / "regency_code_bridge.csv"
     names = ((rconf.get("levels") or {}).get("kecamatan") or {}).get("names")
     if names:
         inputs["kecamatan_names"] = region_resolve(names)
@@ -185,6 +190,12 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
         inputs["candidates"] = cfg.resolve(sites["candidates"], ddir)
     return inputs
 
+
+
+#: Inputs of the region file a run can do without (a warning when missing). The boundaries
+#: are required; files named in the run file (facilities, roads, indicators...) are what the
+#: user asked for, so a missing one is an error.
+_OPTIONAL_INPUTS = frozenset({"population", "regency_total", "regency_code_bridge", "dapil", "kecamatan_names"})
 
 
 def _parse_distance_m(value: Any, what: str) -> float:
@@ -250,6 +261,11 @@ class _Context:
             self.warnings.append(message)
             log.warning(message)
 
+    def skip(self, step: str, reason: str) -> None:
+        """Record that ``step`` did not run and why (notes, report and manifest)."""
+        self.result.skipped[step] = reason
+        self.notes.append(f"{step}: {reason} — step skipped")
+
 
     def write(self, name: str, frame: pd.DataFrame) -> Path:
         from ..data.io import write
@@ -290,10 +306,46 @@ def _step_zones(ctx: _Context) -> None:
     if len(region.repairs):
         ctx.warn(f"{len(region.repairs)} invalid desa geometries were repaired (see repairs.csv)")
         ctx.write("repairs.csv", region.repairs)
+    _zones_inputs_report(ctx)
     for level in ("desa", "kecamatan", "dapil", "kabupaten"):
         z = region.zones(level)
         ctx.layers[level] = z
         ctx.indicators[level] = pd.DataFrame(index=pd.Index(z["code"].astype(str), name="code"))
+
+
+def _zones_inputs_report(ctx: _Context) -> None:
+    """What the region's inputs say about themselves: the region's warnings (regency code,
+    regency totals), the population check (population_check.csv) and the pseudo-units
+    (pseudo_units.geojson)."""
+    region = ctx.region
+    for w in region.warnings:
+        ctx.warn(w)
+    src = region.population_source
+    if src is not None and src.level == "kabupaten" and not region.config.get("population"):
+        rt = region.regency_total
+        if rt is not None:
+            ctx.warn(f"population: only the {rt['year'] or ''} regency total is known ({rt['population']:,.0f}, "
+                     f"{rt['name']}, matched by {rt['match']}); desa and kecamatan figures are AREAL WEIGHTING "
+                     "(uniform density), not counts")
+    check = region.population_check
+    if check is not None:
+        ctx.tables["population_check"] = check
+        ctx.write("population_check.csv", check)
+    pseudo = region.pseudo_units
+    if len(pseudo):
+        ctx.layers["pseudo_units"] = pseudo.to_crs("EPSG:4326")
+        ctx.tables["pseudo_units"] = pd.DataFrame(pseudo.drop(columns="geometry"))
+        ctx.write("pseudo_units.geojson", ctx.layers["pseudo_units"])
+        names = ", ".join(f"{n} ({c})" for n, c in zip(pseudo["name"], pseudo["code"]))
+        ctx.warn(f"{len(pseudo)} pseudo-units (not places where people live) get no population and are never "
+                 f"pilots or sites: {names}")
+
+
+def _real_units(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` (desa or kecamatan zones) without its pseudo-units (column ``pseudo_unit``)."""
+    if "pseudo_unit" not in layer.columns:
+        return layer
+    return layer[~layer["pseudo_unit"].fillna(False).astype(bool)]
 
 
 def _facility_layers(ctx: _Context) -> list:
@@ -379,7 +431,7 @@ def _step_coverage(ctx: _Context) -> None:
 
     layers = _facility_layers(ctx)
     if not layers:
-        ctx.notes.append("coverage: no facility layers configured — step skipped")
+        ctx.skip("coverage", "no facility layers configured")
         ctx.warn(f"no facility data for {ctx.region.title}: coverage was not computed (supply facility layers)")
         return
     cfg = ctx.config.section("coverage")
@@ -452,11 +504,12 @@ def _step_access(ctx: _Context) -> None:
     cfg = ctx.config.section("access")
     roads_files = [ctx.config.resolve(f, ctx.data_dir) for f in cfg.get("roads") or []] or ctx.region.road_files()
     if not roads_files:
-        ctx.notes.append("access: no road layers configured — step skipped")
+        ctx.skip("access", "no road layers configured")
         ctx.warn(f"no road network for {ctx.region.title}: travel-time access was not computed")
         return
     if ctx.facilities is None:
         ctx.warn("road access needs facilities: step skipped")
+        ctx.skip("access", "road access needs facilities")
         return
     from ..data.population import from_zone_counts
     from ..network.isochrones import isochrones
@@ -559,7 +612,8 @@ def _step_dapil(ctx: _Context) -> None:
     from ..selection.dapil import NoPlanError, check_plan, propose_plan
 
     region = ctx.region
-    kec = ctx.layers["kecamatan"]
+    desa = _real_units(ctx.layers["desa"])
+    kec = _real_units(ctx.layers["kecamatan"])
     cfg = ctx.config.section("dapil")
     total = cfg.get("total_seats") or region.config.get("dapil", {}).get("total_seats")
     table = region.dapil
@@ -570,8 +624,14 @@ def _step_dapil(ctx: _Context) -> None:
         ctx.write("dapil_check.csv", check)
         ctx.tables["dapil_plan"] = plan.assign(plan_status="CONFIRMED")
         return
+    if kec["population"].isna().any():
+        ctx.warn("dapil plan: the population of some kecamatan is unknown, so no plan can be balanced (seats by "
+                 "population, UU 7/2017): pilots are chosen per kecamatan without dapil quotas")
+        ctx.skip("dapil", "population unknown: no ILLUSTRATIVE plan can be proposed or checked")
+        return
     if cfg.get("propose", True) is False:
         ctx.warn("dapil composition incomplete and proposal disabled: pilots per dapil are not chosen")
+        ctx.skip("dapil", "composition incomplete and proposal disabled ([dapil] propose = false)")
         return
     fixed = None
     if table is not None:
@@ -581,17 +641,19 @@ def _step_dapil(ctx: _Context) -> None:
         # kecamatan cannot satisfy the rules.
         plan = propose_plan(kec, total_seats=total, fixed=fixed, seed=int(cfg.get("seed", 0)),
                             n_dapil=int(cfg["n_dapil"]) if cfg.get("n_dapil") else None,
-                            desa=ctx.layers.get("desa"))
+                            desa=desa, options=_proposal_options(cfg))
     except NoPlanError as exc:
         # An ILLUSTRATIVE plan is optional: the run goes on with pilots per kecamatan and no
         # dapil quotas, and says why in every output.
         reasons = exc.reasons or [str(exc)]
         ctx.write("dapil_no_plan.csv", pd.DataFrame({"reason": reasons}))
+        ctx.skip("dapil", "no ILLUSTRATIVE plan satisfies the rules (dapil_no_plan.csv)")
         ctx.warn("dapil plan: no ILLUSTRATIVE plan satisfies the rules (" + "; ".join(reasons) + "); pilots and "
                  "sites are chosen per kecamatan without dapil quotas")
         return
     ctx.tables["dapil_plan"] = plan
     ctx.write("dapil_plan_ILLUSTRATIVE.csv", plan)
+    _write_proposal_status(ctx, plan, cfg)
     ctx.warn("dapil plan: the official composition is not (fully) known; an ILLUSTRATIVE plan satisfying the rules "
              "was proposed (confirmed parts kept fixed) and used for pilots and sites per dapil — it is not the KPU "
              "decision")
@@ -599,9 +661,9 @@ def _step_dapil(ctx: _Context) -> None:
     if fixed is not None and fixed["seats"].notna().any():
         confirmed = fixed.dropna(subset=["seats"]).groupby("dapil")["seats"].first().astype(int)
     cols = [c for c in ("kecamatan_code", "dapil", "seats", "desa_codes") if c in plan.columns]
-    check = check_plan(plan[cols], kec, total_seats=total, confirmed_seats=confirmed,
-                       desa=ctx.layers.get("desa"))
+    check = check_plan(plan[cols], kec, total_seats=total, confirmed_seats=confirmed, desa=desa)
     ctx.write("dapil_plan_ILLUSTRATIVE_check.csv", check)
+    _write_sea_links(ctx, plan, kec)
 
 
 #: The group label of pilots chosen without a dapil plan.
@@ -625,7 +687,7 @@ def _step_pilots(ctx: _Context) -> None:
     from ..selection.ranking import WeightSpec, load_weights, rank_zones, sensitivity
 
     cfg = ctx.config.section("pilots")
-    kec = ctx.layers["kecamatan"].copy()
+    kec = _real_units(ctx.layers["kecamatan"]).copy()
     kec["code"] = kec["code"].astype(str)
     extra = ctx.indicators["kecamatan"]
     engine = [extra.reset_index()] if len(extra.columns) else []
@@ -640,6 +702,12 @@ def _step_pilots(ctx: _Context) -> None:
         weights = cfg.get("weights") or {}
         if not weights:
             usable = [c for c in table.columns if catalogue.find(c) is not None and table[c].notna().all()]
+            if not usable:
+                reason = ("no indicator is known for every kecamatan (no population, facilities, roads or indicator "
+                          "tables): nothing to rank on")
+                ctx.warn(f"pilots: {reason}; supply a population or indicator tables to rank kecamatan")
+                ctx.skip("pilots", reason)
+                return
             weights = dict.fromkeys(usable, 1.0)
             ctx.notes.append("pilots: no weights given — equal weights over the available indicators "
                              f"({', '.join(usable)})")
@@ -704,7 +772,7 @@ def _step_sites(ctx: _Context) -> None:
 
     cfg = ctx.config.section("sites")
     if not cfg:
-        ctx.notes.append("sites: not configured — step skipped")
+        ctx.skip("sites", "not configured in the run file")
         return
     region = ctx.region
     model = str(cfg.get("model", "mclp")).lower()
@@ -712,6 +780,7 @@ def _step_sites(ctx: _Context) -> None:
     desa = region.zones("desa", crs=region.working_crs)
     if desa["population"].isna().all():
         ctx.warn("site selection needs population: step skipped")
+        ctx.skip("sites", "site selection needs population")
         return
     unknown = desa["population"].isna()
     if unknown.any():
@@ -732,6 +801,7 @@ def _step_sites(ctx: _Context) -> None:
 
         idx = locate_points(to_geometry_array(desa.geometry), cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy())
         cands["kecamatan_code"] = [desa["kecamatan_code"].iloc[i] if i >= 0 else None for i in idx]
+    cands = _drop_pseudo_candidates(ctx, cands, desa)
     ctx.notes.append(f"sites: {len(cands)} candidates ({cand_spec if len(cand_spec) < 40 else 'file'})")
     dmap = _plan_dapil_of_kecamatan(ctx)
     groups = np.array([dmap.get(str(k)) for k in cands["kecamatan_code"]], dtype=object)
@@ -754,6 +824,13 @@ def _step_sites(ctx: _Context) -> None:
         if has.any():
             kw.update(groups=groups, quotas=int(per_dapil))
     p = int(cfg.get("p", 5))
+    if kw and model != "lscp":
+        need = int(per_dapil) * len({g for g in groups if g is not None})
+        if need > p:
+            # the plan (often ILLUSTRATIVE) has more dapil than p allows with per_dapil each
+            ctx.warn(f"sites: {len({g for g in groups if g is not None})} dapil × per_dapil {int(per_dapil)} = {need} "
+                     f"sites > p = {p}: p is raised to {need}")
+            p = need
     # Reproducible: the exact phase is bounded by branch-and-bound nodes, not by the clock (a
     # wall-clock budget gives different sites on a busier machine); time_limit_s adds a clock.
     kw["node_limit"] = int(cfg.get("node_limit", SITES_NODE_LIMIT))
@@ -790,6 +867,100 @@ def _step_sites(ctx: _Context) -> None:
                                   "covered_before": np.where(precovered, w, 0.0) if precovered is not None else 0.0})
         per_kec = cov_after.groupby("kecamatan_code", sort=True).sum().reset_index()
         ctx.write("sites_coverage_kecamatan.csv", per_kec)
+
+
+def _drop_pseudo_candidates(ctx: _Context, cands: gpd.GeoDataFrame, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Candidates lying in a pseudo-unit (lake, forest...) are never sites."""
+    if "pseudo_unit" not in desa.columns or not desa["pseudo_unit"].any():
+        return cands
+    from .._core import locate_points
+    from ..data.io import to_geometry_array
+
+    idx = locate_points(to_geometry_array(desa.geometry), cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy())
+    pseudo = desa["pseudo_unit"].to_numpy(dtype=bool)
+    drop = np.array([i >= 0 and pseudo[i] for i in idx], dtype=bool)
+    if drop.any():
+        ctx.notes.append(f"sites: {int(drop.sum())} candidates in pseudo-units dropped")
+    return cands[~drop].reset_index(drop=True)
+
+
+def _proposal_options(cfg: dict):
+    """ProposalOptions from the run file's [dapil] node_limit / time_limit_s / mip_gap."""
+    from ..selection.dapil import ProposalOptions
+
+    # A run is reproducible: the proposer is bounded by nodes, not by the clock, unless the run
+    # file asks for a time limit (which makes the plan depend on the machine's speed).
+    kw: dict[str, Any] = {"time_limit_s": None}
+    for key, conv in (("node_limit", int), ("time_limit_s", float), ("mip_gap", float)):
+        if key in cfg:
+            try:
+                v = conv(cfg[key])
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"[dapil] {key} = {cfg[key]!r} is not a number", field=key) from None
+            if not (v >= 0) or (key != "mip_gap" and v == 0):
+                raise InvalidInputError(f"[dapil] {key} = {cfg[key]!r} must be positive", field=key)
+            kw[key] = v
+    return ProposalOptions(**kw)
+
+
+def _write_proposal_status(ctx: _Context, plan: pd.DataFrame, cfg: dict) -> None:
+    """How good the ILLUSTRATIVE plan is proven to be: ``dapil_proposal.csv`` (status
+    'optimal' or 'stopped' by the node/time limit, objective = extra parts + largest
+    deviation of population per seat, its certified lower bound and the gap), and a note."""
+    opts = _proposal_options(cfg)
+    a = plan.attrs
+    obj = float(a.get("split_parts", 0)) + float(a.get("objective", float("nan")))
+    bound = float(a.get("bound", float("nan")))
+    row = {"status": a.get("status"), "objective": obj, "bound": bound, "gap": obj - max(bound, 0.0),
+           "max_deviation": a.get("max_deviation"), "extra_parts": a.get("split_parts", 0),
+           "n_dapil": a.get("n_dapil"), "split_kecamatan": ";".join(a.get("split_kecamatan", [])),
+           "compactness_status": a.get("compactness_status"), "cut_boundary_km": a.get("cut_boundary_m", 0.0) / 1e3,
+           "node_limit": opts.node_limit, "time_limit_s": opts.time_limit_s,
+           "search_log": " | ".join(a.get("search_log", []))}
+    ctx.tables["dapil_proposal"] = pd.DataFrame([row])
+    ctx.write("dapil_proposal.csv", ctx.tables["dapil_proposal"])
+    ctx.notes.append(f"dapil: ILLUSTRATIVE plan {row['status']} — objective {obj:.4f} (extra parts + largest "
+                     f"deviation of population per seat), certified lower bound {max(bound, 0.0):.4f}, gap "
+                     f"{row['gap']:.4f} (node limit {opts.node_limit}, time limit {opts.time_limit_s} s per solve)")
+
+
+def _write_sea_links(ctx: _Context, plan: pd.DataFrame, kec: gpd.GeoDataFrame) -> None:
+    """The sea links of the proposed plan as lines (``dapil_sea_links.geojson``; an assumption)."""
+    from ..selection.dapil import sea_link_layer
+
+    layer = sea_link_layer(plan, kec)
+    if layer is None:
+        return
+    ctx.layers["dapil_sea_links"] = layer
+    ctx.write("dapil_sea_links.geojson", layer)
+    ctx.notes.append(f"dapil: {len(layer)} sea links (an assumption, not a KPU rule) in dapil_sea_links.geojson, "
+                     f"{int(layer['within_dapil'].sum())} of them inside a dapil of the plan")
+
+
+def _demand_points(desa: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
+    """Regular grid points (spacing in metres) inside the desa, each carrying its share of the
+    desa population (areal weighting); every desa gets at least one point."""
+    from .._core import locate_points
+    from ..data.io import to_geometry_array
+
+    x0, y0, x1, y1 = desa.total_bounds
+    xs = np.arange(x0 + spacing / 2, x1, spacing)
+    ys = np.arange(y0 + spacing / 2, y1, spacing)
+    gx, gy = np.meshgrid(xs, ys)
+    gx, gy = gx.ravel(), gy.ravel()
+    idx = locate_points(to_geometry_array(desa.geometry), gx, gy)
+    keep = idx >= 0
+    gx, gy, idx = gx[keep], gy[keep], idx[keep]
+    missing = np.setdiff1d(np.arange(len(desa)), idx)
+    rp = desa.geometry.iloc[missing].representative_point()
+    gx = np.concatenate([gx, rp.x.to_numpy()])
+    gy = np.concatenate([gy, rp.y.to_numpy()])
+    idx = np.concatenate([idx, missing])
+    counts = np.bincount(idx, minlength=len(desa))
+    pop = desa["population"].fillna(0.0).to_numpy()[idx] / counts[idx]
+    return gpd.GeoDataFrame({"desa": desa["code"].to_numpy()[idx],
+                             "kecamatan_code": desa["kecamatan_code"].to_numpy()[idx], "population": pop},
+                            geometry=gpd.points_from_xy(gx, gy), crs=desa.crs)
 
 
 def _step_layers(ctx: _Context) -> None:
@@ -833,8 +1004,13 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     staging = staging_folder(out)
     ctx = _Context(cfg, out, staging, ddir, progress, detail)
     ctx.inputs = resolve_inputs(cfg, ddir)
-    for label, path in ctx.inputs.items():
+    for label, path in list(ctx.inputs.items()):
         if not path.is_file():
+            if label in _OPTIONAL_INPUTS:
+                # an optional input of the region: a warning, the run goes on without it
+                ctx.warn(f"optional input '{label}' not found ({path}): continuing without it")
+                del ctx.inputs[label]
+                continue
             shutil.rmtree(staging, ignore_errors=True)
             raise DataFileError(f"input '{label}' not found", file=str(path))
     steps: list[tuple[str, Callable[[_Context], None]]] = [
@@ -882,6 +1058,7 @@ def _manifest(ctx: _Context, out: Path) -> dict:
         "inputs_digest": inputs_digest(inputs, ctx.config.raw),
         "outputs": outputs,
         "warnings": ctx.warnings,
+        "skipped_steps": ctx.result.skipped,
         "timings_s": ctx.timings,
     }
 

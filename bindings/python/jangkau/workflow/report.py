@@ -345,7 +345,8 @@ def feature_sections(result: RunResult) -> list[str]:
     """Report sections of the features a run may have (facility quality, coverage maps per
     facility type, ...): each adds nothing when its step did not run. The HTML report puts them
     after its tables."""
-    return [s for s in (facility_qa_section(result), coverage_maps_section(result)) if s]
+    parts = [s for s in (facility_qa_section(result), coverage_maps_section(result)) if s]
+    return parts + _what_is_known_sections(result)
 
 
 def write_report(result: RunResult, path: Path) -> Path:
@@ -354,3 +355,57 @@ def write_report(result: RunResult, path: Path) -> Path:
     from .report_html import write_report as write_html
 
     return write_html(result, path)
+
+
+def _what_is_known_sections(result: RunResult) -> list[str]:
+    """Skipped steps with their reasons, the population check (table vs regency total), the
+    pseudo-units, and the dapil plan's map with its sea links (an assumption)."""
+    parts: list[str] = []
+    region = result.region
+    if result.skipped:
+        parts.append("<h2>Skipped steps</h2>")
+        parts.append(_table(pd.DataFrame({"step": list(result.skipped), "reason": list(result.skipped.values())})))
+    if "population_check" in result.tables:
+        parts.append("<h2>Population figures compared</h2>")
+        parts.append(_table(result.tables["population_check"]))
+    if "pseudo_units" in result.tables:
+        parts.append("<h2>Pseudo-units (no population; never pilots or sites)</h2>")
+        cols = [c for c in ("code", "name", "kecamatan_code", "kecamatan", "area_km2", "reason")
+                if c in result.tables["pseudo_units"].columns]
+        parts.append(_table(result.tables["pseudo_units"][cols]))
+    plan = result.tables.get("dapil_plan")
+    kec = result.layers.get("kecamatan")
+    if plan is not None and kec is not None and len(kec) and region is not None:
+        parts.append(f'<img alt="dapil plan" src="{dapil_map_png(kec.to_crs(region.working_crs), plan, result.layers.get("dapil_sea_links"))}">')
+    if "dapil_proposal" in result.tables:
+        parts.append(_table(result.tables["dapil_proposal"].drop(columns=["search_log"], errors="ignore")))
+    return parts
+
+
+def dapil_map_png(kec, plan: pd.DataFrame, sea_links=None) -> str:
+    """A PNG data URI: kecamatan coloured by dapil (a split kecamatan by the dapil of its most
+    populous part, hatched) with the sea links drawn as dashed lines (labelled an assumption)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = plan.copy()
+    p["kecamatan_code"] = p["kecamatan_code"].astype(str)
+    split = set(p.loc[p["kecamatan_code"].duplicated(keep=False), "kecamatan_code"])
+    if "population" in p.columns:
+        p = p.sort_values("population", ascending=False, kind="stable")
+    first = p.drop_duplicates("kecamatan_code").set_index("kecamatan_code")["dapil"].astype(str)
+    k = kec.assign(dapil=kec["code"].astype(str).map(first))
+    fig, ax = plt.subplots(figsize=(7, 6))
+    k.plot(ax=ax, column="dapil", categorical=True, legend=True, cmap="tab20", edgecolor="white", linewidth=0.5,
+           missing_kwds={"color": "#eee", "label": "no dapil"}, legend_kwds={"fontsize": 7, "loc": "best"})
+    if split:
+        k[k["code"].astype(str).isin(split)].plot(ax=ax, facecolor="none", edgecolor="black", hatch="//",
+                                                  linewidth=0.8)
+    if sea_links is not None and len(sea_links):
+        sea_links.to_crs(k.crs).plot(ax=ax, color="navy", linestyle="--", linewidth=1.2)
+        ax.plot([], [], color="navy", linestyle="--", label="sea link (assumption)")
+    ax.set_title("Dapil plan" + (" (hatched: split kecamatan)" if split else ""))
+    ax.set_axis_off()
+    return _png(fig)

@@ -52,6 +52,8 @@ class RunResult:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
     facilities: gpd.GeoDataFrame | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list, repr=False)
+    #: Steps that did not run (or ran only in part), step → reason; also in manifest.json.
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def explore(self, column: str | None = None, **kwargs):
         """The interactive map of this run (every layer of its output folder: zones with their
