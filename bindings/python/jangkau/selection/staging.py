@@ -63,6 +63,7 @@ __all__ = [
     "staged_mclp",
     "staged_objective",
     "stage_coverage",
+    "coverage_pattern",
 ]
 
 
@@ -192,7 +193,7 @@ class StagedResult:
 # Inputs
 
 
-def _coverage_csc(coverage, max_cost: float | None, n_candidates: int | None) -> sp.csc_matrix:
+def coverage_pattern(coverage, max_cost: float | None = None, n_candidates: int | None = None) -> sp.csc_matrix:
     """A boolean n × m coverage pattern (CSC) from a sparse/dense cost or 0/1 matrix."""
     if isinstance(coverage, tuple):
         if n_candidates is None:
@@ -302,7 +303,7 @@ def _prepare(demand_weights, coverage, schedule: StageSchedule, *, max_cost, n_c
         i = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
         raise InvalidInputError(f"demand weight #{i} is {w[i]}: must be finite and >= 0", feature=i,
                                 field="demand_weights")
-    cov = _coverage_csc(coverage, max_cost, n_candidates)
+    cov = coverage_pattern(coverage, max_cost, n_candidates)
     if cov.shape[0] != w.size:
         if cov.shape[0] < w.size and isinstance(coverage, tuple):
             cov = sp.csc_matrix((cov.data, cov.indices, cov.indptr), shape=(w.size, cov.shape[1]))
