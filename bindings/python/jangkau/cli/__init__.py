@@ -16,7 +16,7 @@ import sys
 from ..errors import CancelledError, JangkauError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
+SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "indicators", "pilots", "sites", "plan", "dapil", "data"]
 
 
 class _VersionAction(argparse.Action):

@@ -64,6 +64,8 @@ __all__ = [
     "staged_objective",
     "stage_coverage",
     "coverage_pattern",
+    "PlanOutputs",
+    "plan_sites",
 ]
 
 
@@ -122,6 +124,20 @@ class StageSchedule:
             q, r = divmod(int(total), int(stages))
             budgets = [q + (1 if k < r else 0) for k in range(int(stages))]
         return cls(tuple(budgets), horizon_years=horizon_years, discount_rate=discount_rate)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], *, default_per_stage: int) -> StageSchedule:
+        """From a ``[plan]`` table: ``budgets`` (list, one per stage) or ``stages`` (default 4)
+        with ``per_stage`` (default ``default_per_stage``); ``horizon_years`` (default 10),
+        ``starts`` (optional) and ``discount_rate`` (default 0)."""
+        horizon = float(cfg.get("horizon_years", 10.0))
+        rate = float(cfg.get("discount_rate", 0.0))
+        starts = cfg.get("starts")
+        if cfg.get("budgets") is not None:
+            budgets = tuple(int(b) for b in cfg["budgets"])
+        else:
+            budgets = (int(cfg.get("per_stage", default_per_stage)),) * int(cfg.get("stages", 4))
+        return cls(budgets, horizon_years=horizon, starts=tuple(starts) if starts else None, discount_rate=rate)
 
     @property
     def stages(self) -> int:
@@ -790,3 +806,72 @@ def staged_mclp(
         extra={"relaxation_bound": relax_bound,
                "sequenced": value(plans["sequenced"]) if "sequenced" in plans else float("nan"),
                "group_labels": pr.group_labels})
+
+
+# ----------------------------------------------------------------------------------------
+# Geometry adapter
+
+
+@dataclass(frozen=True)
+class PlanOutputs:
+    """A staged plan on real layers: ``result`` (:class:`StagedResult`), ``sites`` (the
+    chosen candidates, GeoDataFrame in EPSG:4326 with ``stage``, ``start_year``, ``dapil``),
+    ``stages`` (the stage table with the myopic plan's coverage beside it) and
+    ``summary`` (one row)."""
+
+    result: StagedResult
+    sites: Any
+    stages: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def plan_sites(demand, candidates, dapil_of_kecamatan: Mapping[str, Any] | pd.Series | None, *,
+               schedule: StageSchedule | None = None, radius_m: float = 2000.0, precovered=None,
+               quotas=None, floors=None, solver: str = "auto", time_limit_s: float | None = 20.0,
+               no_plan_label: str = "(no dapil plan)") -> PlanOutputs:
+    """Stage new sites on layers: ``demand`` points (metric CRS) with ``population`` and
+    ``kecamatan_code``, ``candidates`` points (same CRS) with ``kecamatan_code``, the dapil
+    of each kecamatan (None/empty: no dapil plan — every candidate is in one group, so
+    stage 1 still opens a site). Coverage is straight-line within ``radius_m``.
+    ``schedule`` defaults to 4 stages over 10 years with one site per group and stage.
+    ``floors`` are covered shares per kecamatan (scalar or per stage).
+    """
+    d = np.column_stack([demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()])
+    c = np.column_stack([candidates.geometry.x.to_numpy(), candidates.geometry.y.to_numpy()])
+    dmap = pd.Series(dapil_of_kecamatan if dapil_of_kecamatan is not None else {}, dtype=object)
+    dmap.index = dmap.index.astype(str)
+    has_plan = bool(len(dmap) and dmap.notna().any())
+    kcodes = [None if pd.isna(k) else str(k) for k in candidates["kecamatan_code"]]
+    if has_plan:
+        groups = np.array([dmap.get(k) if k is not None else None for k in kcodes], dtype=object)
+        groups = np.array([None if (g is None or (isinstance(g, float) and math.isnan(g))) else str(g)
+                           for g in groups], dtype=object)
+    else:
+        groups = np.array([no_plan_label] * len(kcodes), dtype=object)
+    n_groups = len({g for g in groups if g is not None})
+    if schedule is None:
+        schedule = StageSchedule.even(4, per_stage=max(n_groups, 1))
+    cost = siting.coverage_matrix(d, c, radius_m=float(radius_m))
+    pattern = coverage_pattern(cost, float(radius_m))
+    w = demand["population"].to_numpy(dtype=float)
+    res = staged_mclp(w, pattern, schedule, groups=groups, quotas=quotas,
+                      zones=demand["kecamatan_code"].astype(str).to_numpy() if floors is not None else None,
+                      floors=floors, precovered=precovered, solver=solver, time_limit_s=time_limit_s)
+    my_cov = stage_coverage(pattern, w, res.myopic_stage, schedule.stages, precovered)
+    stages = res.stages.assign(myopic_covered=my_cov, myopic_benefit=schedule.increments * my_cov)
+    chosen = candidates.iloc[res.sites].copy()
+    chosen.insert(0, "stage", res.stage[res.sites].astype(int))
+    chosen["start_year"] = schedule.stage_starts[chosen["stage"].to_numpy() - 1]
+    chosen["dapil"] = groups[res.sites]
+    chosen["radius_m"] = float(radius_m)
+    chosen = chosen.rename(columns={"code": "candidate_code"}).to_crs("EPSG:4326")
+    summary = pd.DataFrame([{
+        "stages": schedule.stages, "horizon_years": schedule.horizon_years,
+        "discount_rate": schedule.discount_rate, "budgets": " ".join(map(str, schedule.budgets)),
+        "groups": n_groups, "dapil_plan": "yes" if has_plan else "none (one group: the regency)",
+        "objective_person_years": res.objective, "bound": res.bound, "gap": res.gap,
+        "myopic_person_years": res.myopic, "source": res.source, "milp_status": res.status,
+        "radius_m": float(radius_m), "demand_points": int(w.size), "candidates": len(candidates),
+        "time_s": round(res.time_s, 3),
+    }])
+    return PlanOutputs(result=res, sites=chosen, stages=stages, summary=summary)

@@ -895,7 +895,7 @@ def _step_plan(ctx: _Context) -> None:
     from scipy.spatial import cKDTree
 
     from ..selection import siting
-    from ..selection.staging import StageSchedule, staged_mclp
+    from ..selection.staging import StageSchedule, plan_sites
 
     cfg = ctx.config.section("plan")
     if cfg.get("enabled", True) is False:
@@ -919,19 +919,10 @@ def _step_plan(ctx: _Context) -> None:
         hit = gpd.sjoin(cands[["geometry"]], kec, how="left", predicate="within")
         hit = hit[~hit.index.duplicated(keep="first")]
         cands["kecamatan_code"] = hit["code"].reindex(cands.index).to_numpy()
-    kcodes = [None if pd.isna(k) else str(k) for k in cands["kecamatan_code"]]
-    gmap, has_plan = _plan_groups(ctx, sorted({k for k in kcodes if k is not None}))
-    groups = np.array([gmap.get(k) if k is not None else None for k in kcodes], dtype=object)
-    n_groups = len({g for g in groups if g is not None})
-    stages = int(cfg.get("stages", 4))
-    if "budgets" in cfg:
-        schedule = StageSchedule(tuple(int(b) for b in cfg["budgets"]),
-                                 horizon_years=float(cfg.get("horizon_years", 10.0)),
-                                 discount_rate=float(cfg.get("discount_rate", 0.0)))
-    else:
-        schedule = StageSchedule.even(stages, per_stage=int(cfg.get("per_stage", max(n_groups, 1))),
-                                      horizon_years=float(cfg.get("horizon_years", 10.0)),
-                                      discount_rate=float(cfg.get("discount_rate", 0.0)))
+    kcodes = sorted({str(k) for k in cands["kecamatan_code"] if not pd.isna(k)})
+    gmap, has_plan = _plan_groups(ctx, kcodes)
+    n_groups = len({g for g in gmap if g is not None})
+    schedule = StageSchedule.from_config(cfg, default_per_stage=max(n_groups, 1))
     dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
     precovered = None
     fac_type = cfg.get("existing_type", scfg.get("existing_type"))
@@ -940,39 +931,17 @@ def _step_plan(ctx: _Context) -> None:
         if len(f):
             d, _ = cKDTree(np.column_stack([f.geometry.x, f.geometry.y])).query(np.column_stack([dx, dy]))
             precovered = d <= radius
-    cost = siting.coverage_matrix(np.column_stack([dx, dy]),
-                                  np.column_stack([cands.geometry.x, cands.geometry.y]), radius_m=radius)
-    w = demand["population"].to_numpy()
-    floors = cfg.get("floors")
-    res = staged_mclp(w, cost, schedule, max_cost=radius, groups=groups, quotas=cfg.get("quotas"),
-                      zones=demand["kecamatan_code"].astype(str).to_numpy() if floors is not None else None,
-                      floors=floors, precovered=precovered, solver=str(cfg.get("solver", "auto")),
-                      time_limit_s=float(cfg.get("time_limit_s", 20.0)))
-    from ..selection.staging import coverage_pattern, stage_coverage
-
-    my_cov = stage_coverage(coverage_pattern(cost, radius), w, res.myopic_stage, schedule.stages, precovered)
-    stages_t = res.stages.assign(myopic_covered=my_cov, myopic_benefit=schedule.increments * my_cov)
-    ctx.tables["plan_stages"] = stages_t
-    ctx.write("plan_stages.csv", stages_t)
-    chosen = cands.iloc[res.sites].copy()
-    starts = schedule.stage_starts
-    chosen.insert(0, "stage", res.stage[res.sites].astype(int))
-    chosen["start_year"] = starts[chosen["stage"].to_numpy() - 1]
-    chosen["dapil"] = groups[res.sites]
-    chosen["radius_m"] = radius
-    chosen = chosen.rename(columns={"code": "candidate_code"})
-    ctx.layers["plan"] = chosen.to_crs("EPSG:4326")
-    ctx.write("plan_sites.geojson", ctx.layers["plan"])
-    summary = pd.DataFrame([{
-        "stages": schedule.stages, "horizon_years": schedule.horizon_years,
-        "discount_rate": schedule.discount_rate, "budgets": " ".join(map(str, schedule.budgets)),
-        "groups": n_groups, "dapil_plan": "yes" if has_plan else "none (one group: the regency)",
-        "objective_person_years": res.objective, "bound": res.bound, "gap": res.gap,
-        "myopic_person_years": res.myopic, "source": res.source, "milp_status": res.status,
-        "radius_m": radius, "demand_points": len(w), "candidates": len(cands), "time_s": round(res.time_s, 3),
-    }])
-    ctx.tables["plan_summary"] = summary
-    ctx.write("plan_summary.csv", summary)
+    out = plan_sites(demand, cands, gmap if has_plan else None, schedule=schedule, radius_m=radius,
+                     precovered=precovered, quotas=cfg.get("quotas"), floors=cfg.get("floors"),
+                     solver=str(cfg.get("solver", "auto")), time_limit_s=float(cfg.get("time_limit_s", 20.0)),
+                     no_plan_label=NO_DAPIL_PLAN)
+    res = out.result
+    ctx.tables["plan_stages"] = out.stages
+    ctx.write("plan_stages.csv", out.stages)
+    ctx.layers["plan"] = out.sites
+    ctx.write("plan_sites.geojson", out.sites)
+    ctx.tables["plan_summary"] = out.summary
+    ctx.write("plan_summary.csv", out.summary)
     gain = (res.objective - res.myopic) / res.myopic if res.myopic and np.isfinite(res.myopic) else float("nan")
     ctx.notes.append(f"plan: {schedule.stages} stages over {schedule.horizon_years:g} years, budgets "
                      f"{list(schedule.budgets)}, stage 1 in each of {n_groups} "
