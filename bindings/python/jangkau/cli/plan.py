@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.region import Region
     from ..selection import siting
     from ..selection.staging import StageSchedule, plan_sites
-    from ..workflow.pipeline import _demand_points
+    from ..workflow.pipeline import demand_points
 
     region = Region.load(args.region, data_dir=args.data)
     desa = region.zones("desa", crs=region.working_crs)
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"{region.title} has no population: a staged plan needs one", field="population")
     (radius,) = parse_radii(args.radius)
     (spacing,) = parse_radii(args.demand_spacing)
-    demand = _demand_points(desa, float(spacing))
+    demand = demand_points(desa, float(spacing))
     cands = siting.candidate_points(region, args.candidates, desa.crs).reset_index(drop=True)
     if "kecamatan_code" not in cands.columns:
         raise InvalidInputError("candidates need a 'kecamatan_code' column (use desa or grid:SPACING)",

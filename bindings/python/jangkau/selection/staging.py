@@ -675,14 +675,33 @@ def _milp(pr: _Problem, time_limit_s: float | None, mip_gap: float, threads: int
             first[rows] = np.minimum(first[rows], start[j])
         for t in range(S):
             x0[zcol(np.arange(nz), t)] = (first[sub] <= t + 1).astype(float)
-    # siting._solve_milp is the shared HiGHS driver (LP assembly, MIP start, status).
-    status, text, info, x = siting._solve_milp(
-        highspy, cost, lower, upper, integer, a, np.concatenate([np.ravel(v) for v in lo]),
-        np.concatenate([np.ravel(v) for v in hi]), True, time_limit_s, mip_gap, threads, x0)
-    del status
+    h = new_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    a.sort_indices()
+    # Flat-array model, rows stored row-wise (format 2); sense −1 = maximise.
+    h.passModel(int(ncol), int(a.shape[0]), int(a.nnz), 2, -1, 0.0, cost.astype(np.float64),
+                lower.astype(np.float64), upper.astype(np.float64),
+                np.concatenate([np.ravel(v) for v in lo]).astype(np.float64),
+                np.concatenate([np.ravel(v) for v in hi]).astype(np.float64),
+                a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
+                integer.astype(np.int32))
+    if x0 is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = x0.tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    text = h.modelStatusToString(h.getModelStatus()).lower()
+    info = h.getInfo()
     dual = float(info.mip_dual_bound)
-    if x is None:
+    if info.primal_solution_status != 2:  # no feasible solution
         return None, dual, text
+    x = np.asarray(h.getSolution().col_value)
     y = x[:ny].reshape(m, S) > 0.5
     stage = np.zeros(m, dtype=np.int64)
     for j, t in zip(*np.nonzero(y)):

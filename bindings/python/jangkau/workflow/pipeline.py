@@ -686,6 +686,10 @@ def _demand_points(desa: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
                             geometry=gpd.points_from_xy(gx, gy), crs=desa.crs)
 
 
+#: Public name of the demand grid used by the sites and plan steps (``jangkau plan`` uses it too).
+demand_points = _demand_points
+
+
 def _step_layers(ctx: _Context) -> None:
     """Zones per level with every indicator as properties (GeoJSON) and as tables (CSV)."""
     for level in ("desa", "kecamatan", "dapil", "kabupaten"):
