@@ -937,7 +937,9 @@ def _step_plan(ctx: _Context) -> None:
             precovered = d <= radius
     out = plan_sites(demand, cands, gmap if has_plan else None, schedule=schedule, radius_m=radius,
                      precovered=precovered, quotas=cfg.get("quotas"), floors=cfg.get("floors"),
-                     solver=str(cfg.get("solver", "auto")), time_limit_s=float(cfg.get("time_limit_s", 20.0)),
+                     # "greedy" by default: deterministic (byte-identical reruns); "auto" adds the
+                     # HiGHS MILP within time_limit_s, whose result may depend on the machine's speed.
+                     solver=str(cfg.get("solver", "greedy")), time_limit_s=float(cfg.get("time_limit_s", 20.0)),
                      no_plan_label=NO_DAPIL_PLAN)
     res = out.result
     ctx.tables["plan_stages"] = out.stages
