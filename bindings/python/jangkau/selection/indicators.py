@@ -312,7 +312,8 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
     """Read a user indicator CSV: one row per zone, ``code_column`` plus numeric columns.
 
     Codes are read as text (leading zeros and dots kept). The metadata rows of a template
-    (codes ``#dimension``, ``#direction``, ``#unit``) are skipped. Non-numeric cells in an indicator
+    (codes ``#dimension``, ``#direction``, ``#unit``) are skipped, and so are columns with
+    no value at all (template columns not filled in). Non-numeric cells in an indicator
     column raise InvalidInputError naming the file, row and column; empty cells are NaN.
     """
     p = Path(path)
@@ -332,6 +333,9 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
     out = pd.DataFrame({code_column: _codes(df[code_column])})
     for col in df.columns:
         if col == code_column:
+            continue
+        if df[col].isna().all():
+            _log.info("indicator table '%s': column '%s' is empty (not filled in): ignored", p, col)
             continue
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna() & df[col].notna()
@@ -776,7 +780,7 @@ def indicator_template(zones: pd.DataFrame, catalogue: IndicatorCatalogue, *, le
         {"code": "#dimension", **{s.name: s.dimension.value for s in specs}},
         {"code": "#direction", **{s.name: s.direction.value for s in specs}},
         {"code": "#unit", **{s.name: s.unit for s in specs}},
-    ]).reindex(columns=body.columns).fillna("")
+    ]).reindex(columns=body.columns, fill_value="")
     out = pd.concat([meta, body], ignore_index=True)
     out.attrs["level"] = level
     return out
