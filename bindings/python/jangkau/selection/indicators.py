@@ -684,7 +684,7 @@ def facility_indicators(desa, facilities, *, levels: Sequence[str] = ("desa", "k
     for t in sorted(set(ftype)):
         sel = ftype == t
         dist, _ = cKDTree(np.column_stack([fx[sel], fy[sel]])).query(dxy)
-        desa_cols[f"nearest_{t}_km"] = dist / 1000.0
+        desa_cols[f"nearest_{t}_km"] = np.asarray(dist, dtype=float) / 1000.0
         desa_cols[f"_count_{t}"] = np.bincount(where[sel & (where >= 0)], minlength=len(d)).astype(float)
     out: dict[str, pd.DataFrame] = {}
     frame = pd.DataFrame(desa_cols, index=pd.Index(code, name="code"))

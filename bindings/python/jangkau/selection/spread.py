@@ -152,8 +152,8 @@ def dapil_centres(table: pd.DataFrame) -> pd.DataFrame:
         raise UnknownColumnError("not a spread table (no spread_mean_* / spread_max_* column)", field="spread")
     rows = []
     for g, sub in table.groupby("dapil", sort=True):
-        s = sub.sort_values("code", kind="stable")
-        med = s.loc[s[mean].fillna(np.inf).idxmin()]
-        cen = s.loc[s[far].idxmin()]
+        s = sub.sort_values("code", kind="stable").reset_index(drop=True)
+        med = s.iloc[int(np.argmin(s[mean].fillna(np.inf).to_numpy()))]
+        cen = s.iloc[int(np.argmin(s[far].to_numpy()))]
         rows.append((g, med["code"], float(med[mean]), cen["code"], float(cen[far])))
     return pd.DataFrame(rows, columns=["dapil", "median_code", mean, "center_code", far])

@@ -220,7 +220,7 @@ def coverage_pattern(coverage, max_cost: float | None = None, n_candidates: int 
         n = int(rows.max()) + 1 if rows.size else 0
         m = sp.csc_matrix((vals, (rows, cols)), shape=(n, int(n_candidates)))
     elif sp.issparse(coverage):
-        m = sp.csc_matrix(coverage)
+        m = sp.csc_matrix(coverage)  # type: ignore[call-overload]
     else:
         a = np.asarray(coverage, dtype=float)
         if a.ndim != 2:
@@ -273,7 +273,7 @@ def _per_stage(v, stages: int, what: str) -> np.ndarray:
     if np.isscalar(v):
         out = np.full(stages, v)
     else:
-        out = np.asarray(list(v))  # type: ignore[arg-type]
+        out = np.asarray(list(v))
         if out.shape != (stages,):
             raise InvalidInputError(f"{what}: {out.size} values for {stages} stages", field=what)
     out = np.asarray(out, dtype=float)
@@ -577,7 +577,7 @@ def _local_search(pr: _Problem, stage: np.ndarray, max_moves: int = 200) -> np.n
         chosen = [int(j) for j in np.flatnonzero((best > 0) & free)]
         for j in chosen:
             t = int(best[j])
-            for k in np.flatnonzero((best == 0) & free):
+            for k in map(int, np.flatnonzero((best == 0) & free)):
                 trial = best.copy()
                 trial[j], trial[k] = 0, t
                 if not quota_ok(trial, t - 1):
@@ -657,7 +657,11 @@ def _milp(pr: _Problem, time_limit_s: float | None, mip_gap: float, threads: int
         return ny + np.asarray(k) * S + t
 
     ncol = ny + nz * S
-    r_rows, r_cols, r_vals, lo, hi = [], [], [], [], []
+    r_rows: list[np.ndarray] = []
+    r_cols: list[np.ndarray] = []
+    r_vals: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
     row = 0
     # z_it − Σ_{j∈N(i)} Σ_{s≤t} y_js ≤ 0
     a_sub = pr.csr[sub]
@@ -849,7 +853,8 @@ def staged_mclp(
             plans["sequenced"] = seq
     except InfeasibleError:
         pass
-    best_name, best = None, None
+    best_name: str | None = None
+    best: np.ndarray | None = None
     for name in ("sequenced", "myopic"):
         if name in plans and (best is None or value(plans[name]) > value(best) + 1e-9):
             best_name, best = name, plans[name]

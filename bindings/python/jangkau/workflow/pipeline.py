@@ -865,7 +865,7 @@ def _step_spread(ctx: _Context) -> None:
     centres = dapil_centres(table)
     ctx.write("spread_dapil_centres.csv", centres)
     ctx.tables["spread_centres"] = centres
-    cols = [c for c in table.columns if c.startswith("spread_mean_") or c.startswith("spread_share_within_")]
+    cols = [c for c in table.columns if c.startswith(("spread_mean_", "spread_share_within_"))]
     ctx.indicators["kecamatan"] = ctx.indicators["kecamatan"].join(table.set_index("code")[cols], how="left")
     ctx.notes.append(f"spread: {how}, per kecamatan to its "
                      + ("dapil" if has_plan else "regency (no dapil plan)") + "; see spread_kecamatan.csv")
