@@ -1,8 +1,8 @@
 """Staged (multi-period) site selection: which pilots / new service points open in which
 stage of a programme.
 
-The model is a multi-period maximal covering problem (Gunawardane 1982; the "dynamic
-location" family surveyed by Owen & Daskin 1998): demand points i with weight w_i
+The model is a multi-period maximal covering problem (Church & ReVelle 1974 over several
+periods; the "dynamic location" family reviewed by Owen & Daskin 1998): demand points i with weight w_i
 (population), candidates j that cover the demand points within a service standard
 (a 0/1 or cost matrix, as for :func:`jangkau.selection.siting.mclp`), stages t = 1..S
 starting at years s_1 = 0 < s_2 < ... < s_S < H (the horizon). A site opened in stage t

@@ -270,8 +270,8 @@ def programme_sections(result: RunResult) -> list[str]:
                          f"({html.escape(str(s0['dapil_plan']))}). Objective: newly covered person-years "
                          f"{s0['objective_person_years']:,.0f} ({html.escape(str(s0['source']))}), certified bound "
                          f"{s0['bound']:,.0f} (gap {100 * s0['gap']:.2f}%); planning each stage myopically gives "
-                         f"{s0['myopic_person_years']:,.0f}. Multi-period maximal covering (Gunawardane 1982); see "
-                         "docs/programme.md.</p>")
+                         f"{s0['myopic_person_years']:,.0f}. Multi-period maximal covering (Church & ReVelle 1974 "
+                         "over stages; Owen & Daskin 1998); see docs/programme.md.</p>")
         parts.append(_timeline(st, float(summ.iloc[0]["horizon_years"]) if summ is not None else 10.0))
         kec_m = result.layers["kecamatan"].to_crs(region.working_crs)
         plan_m = result.layers["plan"].to_crs(region.working_crs)
