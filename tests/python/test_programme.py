@@ -150,3 +150,16 @@ def test_cli_plan_serang(tmp_path, data_dir):
     summ = pd.read_csv(tmp_path / "plan.summary.csv")
     assert summ.loc[0, "myopic_person_years"] <= summ.loc[0, "objective_person_years"] + 1e-6
     assert summ.loc[0, "objective_person_years"] <= summ.loc[0, "bound"] + 1e-6
+
+
+def test_every_facility_type_family_lands_in_one_dimension():
+    """Coverage, distance and count indicators of one facility type share its dimension."""
+    from jangkau.util import dataset_path
+
+    cat = IndicatorCatalogue.default()
+    types = pd.read_csv(dataset_path("facility_types.csv"))["type"]
+    assert len(types) > 10
+    for t in types:
+        dims = {cat.spec(f"coverage_share_{t}_1000m").dimension, cat.spec(f"nearest_{t}_km").dimension,
+                cat.spec(f"facilities_per_10k_{t}").dimension}
+        assert len(dims) == 1, (t, dims)

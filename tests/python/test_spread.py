@@ -112,3 +112,31 @@ def test_serang_kecamatan_spread(data_dir):
     c = dapil_centres(t)
     best = t.loc[t["spread_mean_km"].idxmin(), "code"]
     assert c.loc[0, "median_code"] == best
+
+
+def test_road_times_against_networkx_on_real_roads(data_dir):
+    """Zones that are tiny squares around road nodes of the Monaco OSM extract: the spread
+    matrix over roads equals networkx shortest travel times between those nodes (within the
+    sub-metre walking legs of the snap)."""
+    from jangkau.network.roads import build_roads
+    from jangkau.selection.spread import road_times
+
+    roads = build_roads([str(data_dir / "roads" / "osm_monaco_osrm-backend.osm.pbf")])
+    g = nx.DiGraph()
+    for a, b, t in zip(roads.edge_from, roads.edge_to, roads.edge_time_s):
+        if not g.has_edge(int(a), int(b)) or g[int(a)][int(b)]["weight"] > t:
+            g.add_edge(int(a), int(b), weight=float(t))
+    largest = max(nx.strongly_connected_components(g), key=len)
+    rng = np.random.default_rng(1)
+    nodes = sorted(rng.choice(sorted(largest), 6, replace=False).tolist())
+    x, y = roads.node_x[nodes], roads.node_y[nodes]
+    zones = gpd.GeoDataFrame({"code": [f"z{i}" for i in range(6)]},
+                             geometry=[box(a - 0.1, b - 0.1, a + 0.1, b + 0.1) for a, b in zip(x, y)],
+                             crs=roads.crs)
+    t = road_times(roads, zones)
+    for i, src in enumerate(nodes):
+        ref = nx.single_source_dijkstra_path_length(g, src, weight="weight")
+        for j, dst in enumerate(nodes):
+            # row = candidate (destination of the trip), column = zone travelled from
+            want = 0.0 if i == j else ref[dst] / 60.0
+            assert t.iloc[j, i] == pytest.approx(want, abs=2.0 / 60.0)

@@ -213,3 +213,16 @@ def test_myopic_can_be_strictly_worse():
     assert res2.myopic == pytest.approx(10 * 40 + 9.5 * 9)
     assert res2.objective == pytest.approx(10 * 29 + 9.5 * 29)
     assert res2.objective > res2.myopic
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_discounted_uneven_stages_exact_against_brute_force(seed):
+    w, d, r = _instance(300 + seed, clustered=bool(seed % 2))
+    groups = np.array(["a", "b", "a", "b", "a", "b", "a"], dtype=object)
+    schedule = StageSchedule((2, 1, 2), horizon_years=10.0, starts=(0.0, 1.0, 6.0), discount_rate=0.08)
+    pattern = coverage_pattern(d, r)
+    best, _ = _brute(pattern, w, schedule, groups)
+    res = staged_mclp(w, d, schedule, max_cost=r, groups=groups, solver="auto", time_limit_s=30)
+    assert res.objective == pytest.approx(best, rel=1e-9)
+    assert res.bound >= best - 1e-6 and res.myopic <= best + 1e-9
+    assert list(res.stages["start_year"]) == [0.0, 1.0, 6.0]

@@ -80,7 +80,8 @@ def graph_distances(zones, *, adjacency: pd.DataFrame | None = None) -> pd.DataF
 def road_times(roads, zones, *, max_snap_m: float = 1000.0, cutoff_min: float = 240.0) -> pd.DataFrame:
     """Travel time (minutes) over ``roads`` (a :class:`jangkau.network.roads.RoadNetwork`)
     from each zone's representative point (columns) to each zone's point (rows: the
-    candidate). Pairs farther than ``cutoff_min`` or not snapped are ``inf``."""
+    candidate), walking legs to and from the road included; a zone to itself is 0. Pairs
+    farther than ``cutoff_min`` or not snapped are ``inf``."""
     import geopandas as gpd
 
     from ..network.travel import TravelModel
@@ -95,6 +96,7 @@ def road_times(roads, zones, *, max_snap_m: float = 1000.0, cutoff_min: float = 
     n = len(gz)
     d = np.full((n, n), np.inf)
     d[mat["facility"].to_numpy(), mat["point"].to_numpy()] = mat["time_s"].to_numpy() / 60.0
+    np.fill_diagonal(d, 0.0)  # a zone reaches itself at once (not via two walking legs to the road)
     codes = pd.Index(gz["code"], name="code")
     return pd.DataFrame(d, index=codes, columns=codes)
 
