@@ -759,6 +759,18 @@ def _milp(pr: _Problem, time_limit_s: float | None, mip_gap: float, threads: int
                 np.concatenate([np.ravel(v) for v in hi]).astype(np.float64),
                 a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
                 integer.astype(np.int32))
+    if time_limit_s is not None:
+        # HiGHS checks its time_limit only between some phases (a large root LP or the MIP
+        # start can run far past it); interrupt callbacks make the limit hold.
+        deadline = time.perf_counter() + float(time_limit_s)
+
+        def stop_at_deadline(event: Any) -> None:
+            if time.perf_counter() > deadline:
+                event.interrupt()
+
+        for cb in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
+            if hasattr(h, cb):
+                getattr(h, cb).subscribe(stop_at_deadline)
     if x0 is not None:
         sol = highspy.HighsSolution()
         sol.col_value = x0.tolist()
