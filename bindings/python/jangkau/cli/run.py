@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(stage: str, done: int, total: int) -> None:
         if bar is not None:
+            bar.total = total
             bar.set_postfix_str(stage)
             bar.n = done
             bar.refresh()
