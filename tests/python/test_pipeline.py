@@ -179,3 +179,48 @@ def test_run_goes_on_without_a_dapil_plan(tmp_path, data_dir):
     manifest = json.loads((out / "manifest.json").read_text())
     assert any("no ILLUSTRATIVE plan" in w for w in manifest["warnings"])
     assert (out / "report.html").is_file()
+    # The staged plan still works: one group (the regency), a site in stage 1.
+    import pandas as pd
+
+    sites = gpd.read_file(out / "plan_sites.geojson")
+    assert set(sites["stage"]) == {1, 2, 3, 4}
+    assert set(sites["dapil"]) == {"(no dapil plan)"}
+    summary = pd.read_csv(out / "plan_summary.csv")
+    assert summary.loc[0, "groups"] == 1 and summary.loc[0, "dapil_plan"].startswith("none")
+
+
+def test_serang_four_stage_plan_with_pilots_in_every_dapil(serang_run):
+    """The four-stage plan over ten years: stage 1 opens a site in every dapil of the
+    (ILLUSTRATIVE) plan; later stages keep earlier sites; the certified bound holds and
+    the staged plan is not worse than planning each stage myopically."""
+    import pandas as pd
+
+    plan = pd.read_csv(serang_run / "dapil_plan_ILLUSTRATIVE.csv", dtype={"kecamatan_code": str})
+    sites = gpd.read_file(serang_run / "plan_sites.geojson", columns=None)
+    assert sorted(sites["stage"].unique()) == [1, 2, 3, 4]
+    assert set(sites.loc[sites["stage"] == 1, "dapil"]) == set(plan["dapil"])
+    assert sites["candidate_code"].is_unique
+    stages = pd.read_csv(serang_run / "plan_stages.csv")
+    assert list(stages["start_year"]) == [0.0, 2.5, 5.0, 7.5]
+    assert stages["covered"].is_monotonic_increasing
+    assert (stages["stage_bound"] >= stages["covered"] - 1e-6).all()
+    summary = pd.read_csv(serang_run / "plan_summary.csv").iloc[0]
+    assert summary["myopic_person_years"] <= summary["objective_person_years"] + 1e-6
+    assert summary["objective_person_years"] <= summary["bound"] + 1e-6
+    assert 0 <= summary["gap"] < 0.05
+    # Indicators per dimension: every dimension listed, the empty ones warned about.
+    dims = pd.read_csv(serang_run / "dimension_status.csv")
+    assert sorted(dims["dimension"]) == sorted(["governance", "branding", "economy", "living", "society",
+                                                "environment"])
+    empty = dims.loc[dims["status"] == "empty", "dimension"].tolist()
+    manifest = json.loads((serang_run / "manifest.json").read_text())
+    assert empty and any(all(d in w for d in empty) and "stay empty" in w for w in manifest["warnings"])
+    # Spread per kecamatan and each dimension's contribution to the pilot score.
+    spread = pd.read_csv(serang_run / "spread_kecamatan.csv", dtype={"code": str})
+    assert len(spread) == 29 and spread["spread_share_within_10km"].between(0, 1).all()
+    pilots = pd.read_csv(serang_run / "pilots.csv", dtype={"code": str})
+    contrib = pilots[[c for c in pilots.columns if c.startswith("contrib_")]]
+    assert contrib.shape[1] == 6
+    assert "plan_sites.geojson" in manifest["outputs"]
+    html = (serang_run / "report.html").read_text()
+    assert "Staged plan" in html and "Indicators per dimension" in html and html.count("alt=\"stage ") == 4

@@ -18,7 +18,7 @@ import threading
 from ..errors import JangkauError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "pilots", "sites", "dapil", "data"]
+SUBCOMMANDS = ["run", "batch", "zones", "coverage", "access", "indicators", "pilots", "sites", "plan", "dapil", "data"]
 
 
 class _VersionAction(argparse.Action):

@@ -60,6 +60,11 @@ __all__ = [
     "normalise",
     "impute",
     "criteria_matrix",
+    "facility_indicators",
+    "indicator_status",
+    "dimension_status",
+    "indicator_template",
+    "METADATA_ROWS",
 ]
 
 
@@ -168,6 +173,9 @@ class IndicatorSpec:
     role: Role = Role.BOTH
     unit: str = ""
     description: str = ""
+    #: True for indicators only the region can supply (SPBE index, poverty share...):
+    #: they are the columns of :func:`indicator_template`.
+    template: bool = False
 
     @property
     def is_pattern(self) -> bool:
@@ -226,6 +234,7 @@ class IndicatorCatalogue:
                 role=parse_enum(Role, e.get("role", "both"), field="role", file=str(path)),
                 unit=str(e.get("unit", "")),
                 description=str(e.get("description", "")),
+                template=bool(e.get("template", False)),
             ))
         return cls(specs)
 
@@ -252,7 +261,7 @@ class IndicatorCatalogue:
         for p in self._patterns:
             if fnmatch.fnmatchcase(name, p.name):
                 s = p
-                return IndicatorSpec(name, s.dimension, s.direction, s.role, s.unit, s.description)
+                return IndicatorSpec(name, s.dimension, s.direction, s.role, s.unit, s.description, s.template)
         return None
 
     def spec(self, name: str) -> IndicatorSpec:
@@ -268,10 +277,15 @@ class IndicatorCatalogue:
         return isinstance(name, str) and self.find(name) is not None
 
     def to_frame(self) -> pd.DataFrame:
-        """The catalogue as a table (name, dimension, direction, role, unit, description)."""
-        rows = [(s.name, s.dimension.value, s.direction.value, s.role.value, s.unit, s.description)
+        """The catalogue as a table (name, dimension, direction, role, unit, description, template)."""
+        rows = [(s.name, s.dimension.value, s.direction.value, s.role.value, s.unit, s.description, s.template)
                 for s in list(self._exact.values()) + self._patterns]
-        return pd.DataFrame(rows, columns=["name", "dimension", "direction", "role", "unit", "description"])
+        return pd.DataFrame(rows, columns=["name", "dimension", "direction", "role", "unit", "description",
+                                           "template"])
+
+    def specs(self) -> list[IndicatorSpec]:
+        """Every entry (exact names first, then patterns)."""
+        return list(self._exact.values()) + list(self._patterns)
 
 
 # --------------------------------------------------------------------------------------
@@ -289,10 +303,17 @@ def _codes(series: pd.Series) -> pd.Series:
     return series.map(one)
 
 
+#: Codes of the metadata rows a template carries under its header (dimension, direction,
+#: unit of each column); :func:`read_user_table` skips them.
+METADATA_ROWS = ("#dimension", "#direction", "#unit")
+
+
 def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") -> pd.DataFrame:
     """Read a user indicator CSV: one row per zone, ``code_column`` plus numeric columns.
 
-    Codes are read as text (leading zeros and dots kept). Non-numeric cells in an indicator
+    Codes are read as text (leading zeros and dots kept). The metadata rows of a template
+    (codes ``#dimension``, ``#direction``, ``#unit``) are skipped, and so are columns with
+    no value at all (template columns not filled in). Non-numeric cells in an indicator
     column raise InvalidInputError naming the file, row and column; empty cells are NaN.
     """
     p = Path(path)
@@ -306,9 +327,16 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
     if code_column not in df.columns:
         raise UnknownColumnError(f"indicator table '{p}' has no '{code_column}' column "
                                  f"(columns: {', '.join(df.columns)})", file=str(p), field=code_column)
+    meta = df[code_column].astype(str).str.strip().isin(METADATA_ROWS).to_numpy()
+    line = np.flatnonzero(~meta) + 2  # file line of each data row (header = line 1)
+    if meta.any():
+        df = df[~meta].reset_index(drop=True)
     out = pd.DataFrame({code_column: _codes(df[code_column])})
     for col in df.columns:
         if col == code_column:
+            continue
+        if df[col].isna().all():
+            _log.info("indicator table '%s': column '%s' is empty (not filled in): ignored", p, col)
             continue
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna() & df[col].notna()
@@ -317,7 +345,7 @@ def read_user_table(path: str | os.PathLike[str], *, code_column: str = "code") 
             if col in ("name", "nama", "kecamatan", "desa") or bad.all():
                 continue  # a label column, not an indicator
             raise InvalidInputError(
-                f"indicator table '{p}', row {i + 2}, column '{col}': '{df[col].iloc[i]}' is not a number",
+                f"indicator table '{p}', row {int(line[i])}, column '{col}': '{df[col].iloc[i]}' is not a number",
                 file=str(p), feature=i, field=col)
         out[col] = values.astype(float)
     out.attrs["source"] = str(p)
@@ -601,3 +629,159 @@ def criteria_matrix(
     normalised = pd.DataFrame(normalise(oriented, normalisation), index=table.index, columns=raw.columns)
     return CriteriaMatrix(normalised=normalised, raw=raw, criteria=criteria, mode=mode,
                           normalisation=normalisation)
+
+
+# --------------------------------------------------------------------------------------
+# Indicators derived from facility layers, status per dimension, the template
+# --------------------------------------------------------------------------------------
+
+def facility_indicators(desa, facilities, *, levels: Sequence[str] = ("desa", "kecamatan"),
+                        type_column: str = "facility_type") -> dict[str, pd.DataFrame]:
+    """Per facility type, what a facility layer supports on its own, per zone level.
+
+    ``desa``: GeoDataFrame of desa polygons in a metric CRS with ``code``,
+    ``kecamatan_code`` and ``population``; ``facilities``: points with ``type_column``
+    (any CRS; rows flagged ``duplicate`` are ignored). For every type t:
+
+    * ``nearest_<t>_km`` — straight-line distance from each desa's representative point
+      to the nearest facility of type t; per kecamatan the population-weighted mean over
+      its desa (the plain mean where no desa has a population);
+    * ``facilities_per_10k_<t>`` — facilities of type t located in the zone per 10,000
+      residents (NaN where the population is unknown or 0).
+
+    Returns {level: DataFrame indexed by zone code}. Nothing is derived for a type without
+    facilities; a level other than desa/kecamatan raises InvalidInputError.
+    """
+    from scipy.spatial import cKDTree
+
+    for lv in levels:
+        if lv not in ("desa", "kecamatan"):
+            raise InvalidInputError(f"facility indicators are per desa or kecamatan, not '{lv}'", field="level")
+    for col in ("code", "kecamatan_code", "population"):
+        if col not in desa.columns:
+            raise UnknownColumnError(f"desa have no '{col}' column", field=col)
+    if type_column not in facilities.columns:
+        raise UnknownColumnError(f"facilities have no '{type_column}' column", field=type_column)
+    if desa.crs is None or desa.crs.is_geographic:
+        raise InvalidInputError("desa must be in a metric CRS (e.g. the region's working CRS)", field="crs")
+    fac = facilities
+    if "duplicate" in fac.columns:
+        fac = fac[~fac["duplicate"].fillna(False).astype(bool)]
+    fac = fac[fac.geometry.notna() & ~fac.geometry.is_empty].to_crs(desa.crs)
+    d = desa.reset_index(drop=True)
+    pts = d.geometry.representative_point()
+    dxy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    pop = pd.to_numeric(d["population"], errors="coerce").to_numpy(dtype=float)
+    code = d["code"].astype(str).to_numpy()
+    kec = d["kecamatan_code"].astype(str).to_numpy()
+    # Which desa each facility lies in (for the counts).
+    from .._core import locate_points
+    from ..data.io import to_geometry_array
+
+    fx, fy = fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy()
+    where = locate_points(to_geometry_array(d.geometry), fx, fy) if len(fac) else np.zeros(0, np.int64)
+    ftype = fac[type_column].astype(str).to_numpy()
+    desa_cols: dict[str, np.ndarray] = {}
+    for t in sorted(set(ftype)):
+        sel = ftype == t
+        dist, _ = cKDTree(np.column_stack([fx[sel], fy[sel]])).query(dxy)
+        desa_cols[f"nearest_{t}_km"] = np.asarray(dist, dtype=float) / 1000.0
+        desa_cols[f"_count_{t}"] = np.bincount(where[sel & (where >= 0)], minlength=len(d)).astype(float)
+    out: dict[str, pd.DataFrame] = {}
+    frame = pd.DataFrame(desa_cols, index=pd.Index(code, name="code"))
+    frame["_pop"] = pop
+    frame["_kec"] = kec
+
+    def per_10k(counts: pd.Series, people: pd.Series) -> pd.Series:
+        return (counts / people.where(people > 0) * 1e4).astype(float)
+
+    types = sorted(set(ftype))
+    if "desa" in levels:
+        o = pd.DataFrame(index=frame.index)
+        for t in types:
+            o[f"nearest_{t}_km"] = frame[f"nearest_{t}_km"]
+            o[f"facilities_per_10k_{t}"] = per_10k(frame[f"_count_{t}"], frame["_pop"])
+        out["desa"] = o.sort_index()
+    if "kecamatan" in levels:
+        rows = {}
+        for k, sub in frame.groupby("_kec", sort=True):
+            p = sub["_pop"].fillna(0.0)
+            r: dict[str, float] = {}
+            for t in types:
+                v = sub[f"nearest_{t}_km"]
+                r[f"nearest_{t}_km"] = float((v * p).sum() / p.sum()) if p.sum() > 0 else float(v.mean())
+                people = float(sub["_pop"].sum(min_count=1)) if sub["_pop"].notna().all() else float("nan")
+                cnt = float(sub[f"_count_{t}"].sum())
+                r[f"facilities_per_10k_{t}"] = cnt / people * 1e4 if people and people > 0 else float("nan")
+            rows[str(k)] = r
+        out["kecamatan"] = pd.DataFrame.from_dict(rows, orient="index").rename_axis("code").sort_index()
+    return out
+
+
+def indicator_status(table: pd.DataFrame, catalogue: IndicatorCatalogue) -> pd.DataFrame:
+    """One row per indicator of ``table`` in the catalogue and per template indicator of
+    the catalogue missing from the table: indicator, dimension, direction, role, unit,
+    zones_with_data, status ("data" when every zone has a value, "partial", "empty"),
+    source (the ``attrs['sources']`` origin, or "template" for what only the region can
+    supply)."""
+    sources = table.attrs.get("sources", {})
+    rows = []
+    seen = set()
+    for col in table.columns:
+        s = catalogue.find(str(col))
+        if s is None:
+            continue
+        n = int(table[col].notna().sum())
+        status = "data" if n == len(table) and n > 0 else ("partial" if n > 0 else "empty")
+        rows.append((s.name, s.dimension.value, s.direction.value, s.role.value, s.unit, n, status,
+                     sources.get(col, "engine")))
+        seen.add(s.name)
+    for s in catalogue.specs():
+        if s.template and not s.is_pattern and s.name not in seen:
+            rows.append((s.name, s.dimension.value, s.direction.value, s.role.value, s.unit, 0, "empty",
+                         "template"))
+    return pd.DataFrame(rows, columns=["indicator", "dimension", "direction", "role", "unit", "zones_with_data",
+                                       "status", "source"])
+
+
+def dimension_status(table: pd.DataFrame, catalogue: IndicatorCatalogue) -> pd.DataFrame:
+    """Per dimension (all six, in the catalogue's order): the indicators backed by data,
+    those that are empty, and ``status`` "data" or "empty" (no indicator with data)."""
+    st = indicator_status(table, catalogue)
+    rows = []
+    for d in Dimension:
+        sub = st[st["dimension"] == d.value]
+        backed = sub[sub["status"] != "empty"]["indicator"].tolist()
+        empty = sub[sub["status"] == "empty"]["indicator"].tolist()
+        rows.append((d.value, len(backed), ", ".join(backed), ", ".join(empty), "data" if backed else "empty"))
+    return pd.DataFrame(rows, columns=["dimension", "n_indicators", "indicators", "empty_indicators", "status"])
+
+
+def indicator_template(zones: pd.DataFrame, catalogue: IndicatorCatalogue, *, level: str = "kecamatan",
+                       code_column: str = "code") -> pd.DataFrame:
+    """The table a region fills in for what only it knows: one row per zone (``code``,
+    ``name`` and, where the zones carry it, ``kode_kemendagri``), one empty column per
+    template indicator of the catalogue, preceded by the metadata rows ``#dimension``,
+    ``#direction`` and ``#unit`` (skipped by :func:`read_user_table`, so the filled-in
+    file is read back as it is)."""
+    if code_column not in zones.columns:
+        raise UnknownColumnError(f"zones have no '{code_column}' column", field=code_column)
+    specs = [s for s in catalogue.specs() if s.template and not s.is_pattern]
+    if not specs:
+        raise InvalidInputError("the catalogue has no template indicator (template = true)", field="template")
+    z = pd.DataFrame(zones.drop(columns="geometry", errors="ignore"))
+    z = z.assign(**{code_column: _codes(z[code_column])}).sort_values(code_column, kind="stable")
+    head = {"code": z[code_column].to_numpy(), "name": z["name"].to_numpy() if "name" in z.columns else ""}
+    if "kode_kemendagri" in z.columns:
+        head["kode_kemendagri"] = z["kode_kemendagri"].to_numpy()
+    body = pd.DataFrame(head)
+    for s in specs:
+        body[s.name] = ""
+    meta = pd.DataFrame([
+        {"code": "#dimension", **{s.name: s.dimension.value for s in specs}},
+        {"code": "#direction", **{s.name: s.direction.value for s in specs}},
+        {"code": "#unit", **{s.name: s.unit for s in specs}},
+    ]).reindex(columns=body.columns, fill_value="")
+    out = pd.concat([meta, body], ignore_index=True)
+    out.attrs["level"] = level
+    return out

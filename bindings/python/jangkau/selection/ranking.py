@@ -52,6 +52,7 @@ __all__ = [
     "rank_zones",
     "SensitivityResult",
     "sensitivity",
+    "dimension_contributions",
 ]
 
 #: Saaty's random consistency index RI(n) for n = 1..10 (Saaty 1980; Saaty 1990, EJOR 48).
@@ -691,3 +692,28 @@ def sensitivity(cm: CriteriaMatrix, weights: WeightSpec | pd.Series, zones: pd.D
     }, index=cm.zones)
     return SensitivityResult(table=table, draws=int(draws), concentration=float(concentration), seed=int(seed),
                              threshold=float(threshold), interval=(float(lo_p), float(hi_p)))
+
+
+# --------------------------------------------------------------------------------------
+# Contribution of each dimension
+# --------------------------------------------------------------------------------------
+
+def dimension_contributions(cm: CriteriaMatrix, weights: pd.Series) -> pd.DataFrame:
+    """How much each of the six dimensions adds to every zone's weighted-sum score.
+
+    ``contrib_<dimension>`` = Σ_{criteria c of the dimension} w_c · x_zc over the
+    normalised criteria (their sum is the weighted-sum score); ``share_<dimension>`` is
+    the dimension's share of the total weight. A dimension without criteria gets 0 and
+    share 0. For TOPSIS scores this is the additive decomposition of the same weights,
+    not of the TOPSIS closeness (which is not additive).
+    """
+    w = pd.Series(weights, dtype=float).reindex(cm.criteria.index).fillna(0.0)
+    x = cm.normalised.to_numpy(dtype=float)
+    out = pd.DataFrame(index=cm.zones)
+    dims = cm.criteria["dimension"].to_numpy()
+    total = float(w.sum())
+    for d in Dimension:
+        sel = dims == d.value
+        out[f"contrib_{d.value}"] = x[:, sel] @ w.to_numpy()[sel] if sel.any() else 0.0
+        out[f"share_{d.value}"] = float(w.to_numpy()[sel].sum()) / total if total > 0 else 0.0
+    return out

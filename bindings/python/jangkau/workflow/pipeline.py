@@ -39,10 +39,11 @@ __all__ = ["RunConfig", "RunResult", "run", "load_config", "default_config_for",
 log = logging.getLogger("jangkau")
 
 #: Steps in the order they run.
-STEPS = ("zones", "facility_qa", "coverage", "access", "dapil", "pilots", "sites", "report")
+STEPS = ("zones", "facility_qa", "coverage", "access", "indicators", "dapil", "spread", "pilots", "dimensions",
+         "sites", "plan", "report")
 
 _RUN_KEYS = {"region", "title", "data", "population", "coverage", "access", "dapil", "pilots", "sites", "report",
-             "synthetic", "facility_qa"}
+             "synthetic", "facility_qa", "plan"}
 
 
 @dataclass
@@ -191,7 +192,6 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     return inputs
 
 
-
 #: Inputs of the region file a run can do without (a warning when missing). The boundaries
 #: are required; files named in the run file (facilities, roads, indicators...) are what the
 #: user asked for, so a missing one is an error.
@@ -226,6 +226,7 @@ class _Context:
         self.layers = self.result.layers
         self.notes = self.result.notes
         self.indicators: dict[str, pd.DataFrame] = {}   # level → code-indexed indicator columns
+        self.roads = None   # the RoadNetwork of the access step, when there is one
 
     @property
     def region(self):
@@ -535,6 +536,7 @@ def _step_access(ctx: _Context) -> None:
     if len(skipped):
         ctx.write("access_roads_skipped.csv", skipped.assign(source=[Path(x).name for x in skipped["source"]]))
         ctx.notes.append(f"access: {roads.skipped_summary()}: listed in access_roads_skipped.csv")
+    ctx.roads = roads
     comps = roads.components()
     if len(comps) > 1:
         ctx.notes.append(f"access: road network of {roads.node_count} nodes in {len(comps)} components "
@@ -684,7 +686,7 @@ def _plan_dapil_of_kecamatan(ctx: _Context) -> pd.Series:
 
 def _step_pilots(ctx: _Context) -> None:
     from ..selection.indicators import IndicatorCatalogue, assemble_indicators, criteria_matrix
-    from ..selection.ranking import WeightSpec, load_weights, rank_zones, sensitivity
+    from ..selection.ranking import WeightSpec, dimension_contributions, load_weights, rank_zones, sensitivity
 
     cfg = ctx.config.section("pilots")
     kec = _real_units(ctx.layers["kecamatan"]).copy()
@@ -729,6 +731,7 @@ def _step_pilots(ctx: _Context) -> None:
     sens = sensitivity(cm, spec, zd, method=method, k=k, draws=int(cfg.get("draws", 2000)),
                        concentration=float(cfg.get("concentration", 100.0)), seed=int(cfg.get("seed", 0)), base=res)
     out = res.table.join(sens.table[["p_selected", "rank_low", "rank_median", "rank_high", "stability"]])
+    out = out.join(dimension_contributions(cm, res.weights))
     out.insert(0, "code", out.index.astype(str))
     out.index.name = None
     names = dict(zip(kec["code"], kec["name"]))
@@ -937,32 +940,6 @@ def _write_sea_links(ctx: _Context, plan: pd.DataFrame, kec: gpd.GeoDataFrame) -
                      f"{int(layer['within_dapil'].sum())} of them inside a dapil of the plan")
 
 
-def _demand_points(desa: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
-    """Regular grid points (spacing in metres) inside the desa, each carrying its share of the
-    desa population (areal weighting); every desa gets at least one point."""
-    from .._core import locate_points
-    from ..data.io import to_geometry_array
-
-    x0, y0, x1, y1 = desa.total_bounds
-    xs = np.arange(x0 + spacing / 2, x1, spacing)
-    ys = np.arange(y0 + spacing / 2, y1, spacing)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
-    idx = locate_points(to_geometry_array(desa.geometry), gx, gy)
-    keep = idx >= 0
-    gx, gy, idx = gx[keep], gy[keep], idx[keep]
-    missing = np.setdiff1d(np.arange(len(desa)), idx)
-    rp = desa.geometry.iloc[missing].representative_point()
-    gx = np.concatenate([gx, rp.x.to_numpy()])
-    gy = np.concatenate([gy, rp.y.to_numpy()])
-    idx = np.concatenate([idx, missing])
-    counts = np.bincount(idx, minlength=len(desa))
-    pop = desa["population"].fillna(0.0).to_numpy()[idx] / counts[idx]
-    return gpd.GeoDataFrame({"desa": desa["code"].to_numpy()[idx],
-                             "kecamatan_code": desa["kecamatan_code"].to_numpy()[idx], "population": pop},
-                            geometry=gpd.points_from_xy(gx, gy), crs=desa.crs)
-
-
 def _step_layers(ctx: _Context) -> None:
     """Zones per level with every indicator as properties (GeoJSON) and as tables (CSV)."""
     for level in ("desa", "kecamatan", "dapil", "kabupaten"):
@@ -1014,8 +991,10 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
             shutil.rmtree(staging, ignore_errors=True)
             raise DataFileError(f"input '{label}' not found", file=str(path))
     steps: list[tuple[str, Callable[[_Context], None]]] = [
-        ("zones", _step_zones), ("facility_qa", _step_facility_qa), ("coverage", _step_coverage), ("access", _step_access), ("dapil", _step_dapil),
-        ("pilots", _step_pilots), ("sites", _step_sites), ("layers", _step_layers), ("report", _step_report),
+        ("zones", _step_zones), ("facility_qa", _step_facility_qa), ("coverage", _step_coverage),
+        ("access", _step_access), ("indicators", _step_indicators), ("dapil", _step_dapil), ("spread", _step_spread),
+        ("pilots", _step_pilots), ("dimensions", _step_dimensions), ("sites", _step_sites), ("plan", _step_plan),
+        ("layers", _step_layers), ("report", _step_report),
     ]
     try:
         for i, (name, fn) in enumerate(steps):
@@ -1079,3 +1058,157 @@ def _step_report(ctx: _Context) -> None:
     from .report import write_report
 
     write_report(ctx.result, ctx.staging / "report.html")
+
+
+# ------------------------------------------------------------------------------------------ programme
+# Indicators of all six dimensions, the spread of pilots, the staged plan (issue 14;
+# docs/programme.md).
+
+def _step_indicators(ctx: _Context) -> None:
+    """Indicators the facility layers support per type: distance to the nearest facility
+    and facilities per 10,000 residents, per desa and kecamatan."""
+    from ..selection.indicators import facility_indicators
+
+    if ctx.facilities is None or len(ctx.facilities) == 0:
+        ctx.notes.append("indicators: no facility layer, so no distance or count indicators per facility type")
+        return
+    region = ctx.region
+    desa = region.zones("desa", crs=region.working_crs)
+    got = facility_indicators(desa, ctx.facilities)
+    for level, frame in got.items():
+        new = frame[[c for c in frame.columns if c not in ctx.indicators[level].columns]]
+        ctx.indicators[level] = ctx.indicators[level].join(new, how="left")
+    types = sorted({c[len("nearest_"):-len("_km")] for c in got["kecamatan"].columns if c.startswith("nearest_")})
+    ctx.notes.append(f"indicators: nearest-facility distance and facilities per 10,000 residents for "
+                     f"{', '.join(types)}; per 1,000 children needs population by age, which the data lacks; "
+                     "distance to the regency seat needs its location, which the data lacks")
+
+
+def _plan_groups(ctx: _Context, codes: list[str]) -> tuple[pd.Series, bool]:
+    """Dapil of each kecamatan code (the plan's), or one NO_DAPIL_PLAN group when there is none."""
+    dmap = _plan_dapil_of_kecamatan(ctx)
+    if dmap.empty:
+        return pd.Series(NO_DAPIL_PLAN, index=pd.Index(codes)), False
+    return pd.Series([dmap.get(c) for c in codes], index=pd.Index(codes), dtype=object), True
+
+
+def _step_spread(ctx: _Context) -> None:
+    """The spread indicator of every kecamatan as a pilot of its dapil, and the 1-median /
+    1-center kecamatan of each dapil."""
+    from ..selection.spread import dapil_centres, graph_distances, road_times, spread
+
+    cfg = ctx.config.section("plan")
+    kec = ctx.region.zones("kecamatan", crs=ctx.region.working_crs)
+    if kec["population"].isna().all():
+        ctx.notes.append("spread: no population, so no spread indicator")
+        return
+    codes = sorted(kec["code"].astype(str))
+    groups, has_plan = _plan_groups(ctx, codes)
+    pop = pd.Series(kec["population"].to_numpy(dtype=float), index=kec["code"].astype(str))
+    if ctx.roads is not None:
+        threshold = float(cfg.get("spread_threshold_min", 30.0))
+        dist = road_times(ctx.roads, kec)
+        table = spread(dist, pop, groups, threshold=threshold, unit="min")
+        how = f"travel time over roads (share within {threshold:g} min)"
+    else:
+        threshold = float(cfg.get("spread_threshold_km", 10.0))
+        dist = graph_distances(kec)
+        table = spread(dist, pop, groups, threshold=threshold, unit="km", scale=1e-3)
+        how = f"straight-line distance along the kecamatan adjacency graph (share within {threshold:g} km)"
+    ctx.write("spread_kecamatan.csv", table)
+    ctx.tables["spread"] = table
+    centres = dapil_centres(table)
+    ctx.write("spread_dapil_centres.csv", centres)
+    ctx.tables["spread_centres"] = centres
+    cols = [c for c in table.columns if c.startswith(("spread_mean_", "spread_share_within_"))]
+    ctx.indicators["kecamatan"] = ctx.indicators["kecamatan"].join(table.set_index("code")[cols], how="left")
+    ctx.notes.append(f"spread: {how}, per kecamatan to its "
+                     + ("dapil" if has_plan else "regency (no dapil plan)") + "; see spread_kecamatan.csv")
+
+
+def _step_dimensions(ctx: _Context) -> None:
+    """Which indicators back each of the six dimensions, which stay empty."""
+    from ..selection.indicators import IndicatorCatalogue, dimension_status, indicator_status
+
+    table = ctx.tables.get("indicators_kecamatan")
+    if table is None:
+        table = ctx.indicators["kecamatan"]
+    catalogue = IndicatorCatalogue.default()
+    st = indicator_status(table, catalogue)
+    dims = dimension_status(table, catalogue)
+    ctx.tables["indicator_status"] = st
+    ctx.tables["dimension_status"] = dims
+    ctx.write("indicator_status.csv", st)
+    ctx.write("dimension_status.csv", dims)
+    empty = dims.loc[dims["status"] == "empty", "dimension"].tolist()
+    if empty:
+        ctx.warn(f"no indicator data for the dimension(s) {', '.join(empty)}: they stay empty (supply them with "
+                 f"`jangkau indicators template {ctx.region.name}` and [pilots] indicators)")
+
+
+def _step_plan(ctx: _Context) -> None:
+    """Pilots and new service points over the programme's stages (default 4 over 10 years),
+    stage 1 with a pilot in every dapil: the staged maximal covering plan, its certified
+    bound and the myopic stage-by-stage plan for comparison."""
+    import geopandas as gpd
+    from scipy.spatial import cKDTree
+
+    from ..selection import siting
+    from ..selection.staging import StageSchedule, plan_sites
+
+    cfg = ctx.config.section("plan")
+    if cfg.get("enabled", True) is False:
+        ctx.notes.append("plan: disabled in the run file")
+        return
+    region = ctx.region
+    desa = region.zones("desa", crs=region.working_crs)
+    if desa["population"].isna().all():
+        ctx.warn("the staged plan needs population: step skipped")
+        return
+    scfg = ctx.config.section("sites")
+    radius = _parse_distance_m(cfg.get("radius", scfg.get("radius", "2km")), "radius")
+    spacing = _parse_distance_m(cfg.get("demand_spacing", scfg.get("demand_spacing", "500m")), "demand_spacing")
+    from ..selection.siting import demand_points
+
+    demand = demand_points(desa, spacing)
+    cand_spec = str(cfg.get("candidates", "desa"))
+    if cand_spec not in ("desa", "kecamatan") and not cand_spec.startswith("grid:"):
+        cand_spec = str(ctx.config.resolve(cand_spec, ctx.data_dir))
+    cands = siting.candidate_points(region, cand_spec, desa.crs).reset_index(drop=True)
+    if "kecamatan_code" not in cands.columns:
+        kec = region.zones("kecamatan", crs=desa.crs)[["code", "geometry"]]
+        hit = gpd.sjoin(cands[["geometry"]], kec, how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        cands["kecamatan_code"] = hit["code"].reindex(cands.index).to_numpy()
+    kcodes = sorted({str(k) for k in cands["kecamatan_code"] if not pd.isna(k)})
+    gmap, has_plan = _plan_groups(ctx, kcodes)
+    n_groups = len({g for g in gmap if g is not None})
+    schedule = StageSchedule.from_config(cfg, default_per_stage=max(n_groups, 1))
+    dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
+    precovered = None
+    fac_type = cfg.get("existing_type", scfg.get("existing_type"))
+    if fac_type and ctx.facilities is not None:
+        f = ctx.facilities[ctx.facilities["facility_type"] == fac_type].to_crs(desa.crs)
+        if len(f):
+            d, _ = cKDTree(np.column_stack([f.geometry.x, f.geometry.y])).query(np.column_stack([dx, dy]))
+            precovered = d <= radius
+    out = plan_sites(demand, cands, gmap if has_plan else None, schedule=schedule, radius_m=radius,
+                     precovered=precovered, quotas=cfg.get("quotas"), floors=cfg.get("floors"),
+                     # "greedy" by default: deterministic (byte-identical reruns); "auto" adds the
+                     # HiGHS MILP within time_limit_s, whose result may depend on the machine's speed.
+                     solver=str(cfg.get("solver", "greedy")), time_limit_s=float(cfg.get("time_limit_s", 20.0)),
+                     no_plan_label=NO_DAPIL_PLAN)
+    res = out.result
+    ctx.tables["plan_stages"] = out.stages
+    ctx.write("plan_stages.csv", out.stages)
+    ctx.layers["plan"] = out.sites
+    ctx.write("plan_sites.geojson", out.sites)
+    ctx.tables["plan_summary"] = out.summary
+    ctx.write("plan_summary.csv", out.summary)
+    gain = (res.objective - res.myopic) / res.myopic if res.myopic and np.isfinite(res.myopic) else float("nan")
+    ctx.notes.append(f"plan: {schedule.stages} stages over {schedule.horizon_years:g} years, budgets "
+                     f"{list(schedule.budgets)}, stage 1 in each of {n_groups} "
+                     + ("dapil" if has_plan else "group (no dapil plan)")
+                     + f"; {res.objective:,.0f} covered person-years ({res.source}), certified bound "
+                       f"{res.bound:,.0f} (gap {100 * res.gap:.2f}%); myopic plan {res.myopic:,.0f} "
+                       f"({100 * gain:+.2f}% for the staged plan)")

@@ -346,7 +346,7 @@ def feature_sections(result: RunResult) -> list[str]:
     facility type, ...): each adds nothing when its step did not run. The HTML report puts them
     after its tables."""
     parts = [s for s in (facility_qa_section(result), coverage_maps_section(result)) if s]
-    return parts + _what_is_known_sections(result)
+    return parts + _what_is_known_sections(result) + programme_sections(result)
 
 
 def write_report(result: RunResult, path: Path) -> Path:
@@ -409,3 +409,101 @@ def dapil_map_png(kec, plan: pd.DataFrame, sea_links=None) -> str:
     ax.set_title("Dapil plan" + (" (hatched: split kecamatan)" if split else ""))
     ax.set_axis_off()
     return _png(fig)
+
+
+# ------------------------------------------------------------------------------------------ programme
+
+def _stage_maps(kec_m, plan_m, stages: int) -> list[str]:
+    """One map per stage: the sites open by the end of that stage, this stage's in red."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = []
+    for t in range(1, stages + 1):
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        kec_m.plot(ax=ax, color="#eeeeee", edgecolor="white", linewidth=0.4)
+        if "dapil" in kec_m.columns and kec_m["dapil"].notna().all():
+            kec_m.dissolve("dapil").boundary.plot(ax=ax, color="#777777", linewidth=0.8)
+        earlier = plan_m[plan_m["stage"] < t]
+        now = plan_m[plan_m["stage"] == t]
+        if len(earlier):
+            earlier.plot(ax=ax, color="#3b6ea5", markersize=14, marker="o", label="earlier stages")
+        if len(now):
+            now.plot(ax=ax, color="crimson", markersize=22, marker="^", label=f"stage {t}")
+        ax.legend(loc="lower left", fontsize=7)
+        ax.set_title(f"Stage {t}: {len(earlier) + len(now)} sites open", fontsize=10)
+        ax.set_axis_off()
+        out.append(f'<img alt="stage {t}" style="max-width:48%" src="{_png(fig)}">')
+    return out
+
+
+def _timeline(stages: pd.DataFrame, horizon: float) -> str:
+    """Covered share over the years: the staged plan against the myopic one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    years = list(stages["start_year"]) + [horizon]
+    total = stages["covered"].iloc[0] / stages["covered_share"].iloc[0] if stages["covered_share"].iloc[0] else 0
+    for col, label, style in (("covered", "staged plan", "-"), ("myopic_covered", "myopic (stage by stage)", "--")):
+        if col not in stages.columns:
+            continue
+        share = list(stages[col] / total if total else stages[col] * 0)
+        ax.step(years, share + [share[-1]], where="post", linestyle=style, label=label)
+    for y, t in zip(stages["start_year"], stages["stage"]):
+        ax.axvline(y, color="#cccccc", linewidth=0.6)
+        ax.text(y + 0.1, 0.02, f"stage {t}", fontsize=7, transform=ax.get_xaxis_transform())
+    ax.set_xlim(0, horizon)
+    ax.set_xlabel("years from the programme start")
+    ax.set_ylabel("share of population newly covered")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("Timeline of the staged plan", fontsize=10)
+    return f'<img alt="timeline" src="{_png(fig)}">'
+
+
+def programme_sections(result: RunResult) -> list[str]:
+    """The report's programme sections: indicators per dimension (backed or empty), the
+    spread of pilots through their dapil and the staged plan (stage table, one map per
+    stage, the timeline against the myopic plan). Empty when the run has none of them."""
+    parts: list[str] = []
+    tables = result.tables
+    if "dimension_status" in tables:
+        parts.append("<h2>Indicators per dimension</h2>")
+        parts.append("<p>Which indicators of the six smart-city dimensions this run's data supports; an empty "
+                     "dimension has no data here (supply it with <code>jangkau indicators template</code>). "
+                     "The pilot table gives each dimension's contribution to the score "
+                     "(<code>contrib_*</code> in pilots.csv).</p>")
+        parts.append(_table(tables["dimension_status"]))
+    if "spread" in tables:
+        parts.append("<h2>Spread of pilots through their dapil</h2>")
+        parts.append("<p>Per kecamatan as a pilot: population-weighted distance (or travel time) to the zones of its "
+                     "dapil, the farthest populated zone, and the share of the dapil's population within the "
+                     "threshold; the 1-median and 1-center of each dapil below.</p>")
+        parts.append(_table(tables.get("spread_centres")))
+    if "plan_stages" in tables and "plan" in result.layers:
+        region = result.region
+        st = tables["plan_stages"]
+        summ = tables.get("plan_summary")
+        parts.append("<h2>Staged plan</h2>")
+        if summ is not None and len(summ):
+            s0 = summ.iloc[0]
+            parts.append(f"<p>{int(s0['stages'])} stages over {s0['horizon_years']:g} years; budgets "
+                         f"{html.escape(str(s0['budgets']))}; stage 1 has a site in every dapil "
+                         f"({html.escape(str(s0['dapil_plan']))}). Objective: newly covered person-years "
+                         f"{s0['objective_person_years']:,.0f} ({html.escape(str(s0['source']))}), certified bound "
+                         f"{s0['bound']:,.0f} (gap {100 * s0['gap']:.2f}%); planning each stage myopically gives "
+                         f"{s0['myopic_person_years']:,.0f}. Multi-period maximal covering (Church & ReVelle 1974 "
+                         "over stages; Owen & Daskin 1998); see docs/programme.md.</p>")
+        parts.append(_timeline(st, float(summ.iloc[0]["horizon_years"]) if summ is not None else 10.0))
+        kec_m = result.layers["kecamatan"].to_crs(region.working_crs)
+        plan_m = result.layers["plan"].to_crs(region.working_crs)
+        parts.append("<div>" + "".join(_stage_maps(kec_m, plan_m, int(st["stage"].max()))) + "</div>")
+        parts.append(_table(st))
+        cols = [c for c in ["stage", "start_year", "candidate_code", "name", "kecamatan_code", "dapil"]
+                if c in plan_m.columns]
+        parts.append(_table(pd.DataFrame(plan_m[cols]), max_rows=60))
+    return parts
