@@ -70,7 +70,7 @@ def main() -> None:
                       f"{e.status:>18} | {tg:8.2f} {te:8.2f}")
     if args.serang:
         from jangkau.data.region import Region
-        from jangkau.workflow.pipeline import demand_points
+        from jangkau.selection.siting import demand_points
 
         r = Region.load("serang")
         desa = r.zones("desa", crs=r.working_crs)

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.region import Region
     from ..selection import siting
     from ..selection.staging import StageSchedule, plan_sites
-    from ..workflow.pipeline import demand_points
+    from ..selection.siting import demand_points
 
     region = Region.load(args.region, data_dir=args.data)
     desa = region.zones("desa", crs=region.working_crs)
