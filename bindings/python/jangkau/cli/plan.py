@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from ..coverage.analysis import parse_radii
     from ..data.region import Region
     from ..selection import siting
-    from ..selection.staging import StageSchedule, plan_sites
     from ..selection.siting import demand_points
+    from ..selection.staging import StageSchedule, plan_sites
 
     region = Region.load(args.region, data_dir=args.data)
     desa = region.zones("desa", crs=region.working_crs)
