@@ -51,7 +51,7 @@ def maxrss_mb() -> float:
 def cilegon_inputs(data_dir: Path, cell_size: float, layer: str):
     import jangkau
     from jangkau.data.facilities import read_facilities
-    from jangkau.network.roads import build_roads
+    from jangkau.network.build import build_roads
 
     files = sorted((data_dir / "roads").glob("cilegon3672_rtrw_*_LN.geojson"))
     roads = build_roads([",".join(map(str, files))])

@@ -78,7 +78,7 @@ def test_coverage_by_travel_time(tmp_path, data_dir):
     from jangkau import Region
     from jangkau.data.facilities import read_facilities
     from jangkau.data.population import from_zone_counts
-    from jangkau.network.roads import build_roads
+    from jangkau.network.build import build_roads
     from jangkau.network.travel import DemandKind, TravelModel, demand
 
     fac = data_dir / "facilities/cilegon3672_rtrw_PUSKESMAS_PT.geojson"

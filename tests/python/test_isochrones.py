@@ -16,8 +16,9 @@ import jangkau
 from jangkau.data.facilities import read_facilities
 from jangkau.data.io import write
 from jangkau.data.population import from_zone_counts
+from jangkau.network.build import build_roads
 from jangkau.network.isochrones import IsochroneBuffer, isochrones, population_in
-from jangkau.network.roads import RoadNetwork, build_roads
+from jangkau.network.roads import RoadNetwork
 
 CRS = "EPSG:32748"
 X0, Y0 = 500000.0, 9300000.0  # a metric origin (UTM 48S); the geometry is synthetic

@@ -375,7 +375,8 @@ def test_real_road_networks_equal_networkx_and_scipy(data_dir, name):
     maxspeed, access tags applied) and from the Cilegon RTRW layers (endpoints snapped,
     crossings split) — searched by jangkau, scipy and networkx on the same edge arrays:
     full searches and cutoff searches (cutoff at an attained cost, so `<=` is exercised)."""
-    from jangkau.network.roads import RoadNetwork, build_roads
+    from jangkau.network.build import build_roads
+    from jangkau.network.roads import RoadNetwork
 
     roads_dir = data_dir / "roads"
     if name.startswith("cilegon"):

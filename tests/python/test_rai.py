@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 import jangkau
+from jangkau.network.build import build_roads
 from jangkau.network.rai import ALL_SEASON_CLASSES, road_density, road_lines, rural_access_index
-from jangkau.network.roads import build_roads
 
 CRS = "EPSG:32748"
 X0, Y0 = 500000.0, 9300000.0  # synthetic geometry in a metric CRS

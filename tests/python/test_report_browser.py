@@ -243,7 +243,7 @@ def test_layers_added_by_other_steps_show_without_code(browser, cilegon_result, 
     import shapely
 
     from jangkau.data.io import write
-    from jangkau.workflow.report_html import write_report
+    from jangkau.workflow.report import write_report
 
     folder = tmp_path / "out"
     shutil.copytree(cilegon_result.output, folder)

@@ -17,7 +17,7 @@ import pytest
 import jangkau
 from jangkau.data.io import read_vector, write
 from jangkau.errors import CrsError
-from jangkau.workflow import report_html
+from jangkau.workflow import report, report_html
 from jangkau.workflow.pipeline import run
 
 
@@ -71,7 +71,7 @@ def test_serang_report_size_and_content(serang):
 
 def test_report_is_deterministic(serang, tmp_path):
     out, result = serang
-    again = report_html.write_report(result, tmp_path / "report.html", folder=out)
+    again = report.write_report(result, tmp_path / "report.html", folder=out)
     assert again.read_bytes() == (out / "report.html").read_bytes()
 
 
@@ -79,7 +79,7 @@ def test_report_without_leaflet_keeps_its_static_maps(serang, tmp_path, monkeypa
     out, result = serang
     monkeypatch.delenv("JANGKAU_LEAFLET_DIR", raising=False)
     monkeypatch.setattr(report_html, "LEAFLET_DIRS", (tmp_path / "none",))
-    path = report_html.write_report(result, tmp_path / "report.html", folder=out)
+    path = report.write_report(result, tmp_path / "report.html", folder=out)
     text = path.read_text(encoding="utf-8")
     assert "The interactive map is missing" in text and "libjs-leaflet" in text
     assert "jangkau-data" not in text and text.count("<img ") >= 3

@@ -118,7 +118,7 @@ def test_road_times_against_networkx_on_real_roads(data_dir):
     """Zones that are tiny squares around road nodes of the Monaco OSM extract: the spread
     matrix over roads equals networkx shortest travel times between those nodes (within the
     sub-metre walking legs of the snap)."""
-    from jangkau.network.roads import build_roads
+    from jangkau.network.build import build_roads
     from jangkau.selection.spread import road_times
 
     roads = build_roads([str(data_dir / "roads" / "osm_monaco_osrm-backend.osm.pbf")])

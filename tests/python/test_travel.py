@@ -31,7 +31,8 @@ from jangkau.cli import main
 from jangkau.data.facilities import read_facilities
 from jangkau.errors import InvalidInputError
 from jangkau.network import travel
-from jangkau.network.roads import RoadNetwork, build_roads, road_class_from_name
+from jangkau.network.build import build_roads
+from jangkau.network.roads import RoadNetwork, road_class_from_name
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning", "ignore::FutureWarning")
 

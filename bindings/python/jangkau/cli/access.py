@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.population import from_raster
     from ..data.region import Region
     from ..errors import InvalidInputError
-    from ..network.roads import build_roads
+    from ..network.build import build_roads
     from ..network.travel import (
         AccessMethod,
         DemandKind,

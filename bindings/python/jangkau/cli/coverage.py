@@ -104,7 +104,7 @@ def _travel_time_coverage(args, region, facilities, population):
 
     from ..data.population import from_zone_counts
     from ..errors import InvalidInputError
-    from ..network.roads import build_roads
+    from ..network.build import build_roads
     from ..network.travel import DemandKind, TravelModel, demand, parse_minutes
 
     if not args.roads:

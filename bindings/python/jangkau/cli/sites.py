@@ -129,7 +129,7 @@ def _travel_time_inputs(args, demand, cand, crs):
     import numpy as np
     import scipy.sparse as sp
 
-    from ..network.roads import build_roads
+    from ..network.build import build_roads
     from ..network.travel import TravelModel, parse_duration_s
     from ..selection import siting
 

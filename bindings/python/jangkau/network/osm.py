@@ -41,7 +41,7 @@ import shapely
 from .. import _core
 from ..errors import DataFileError, InvalidInputError
 from ..util import atomic_output, atomic_write_text, sha256_file
-from .roads import RoadNetwork, _speeds, default_speed_table_path
+from .roads import RoadNetwork, default_speed_table_path, speed_table_of
 
 __all__ = ["DEFAULT_MARGIN_M", "OsmCut", "cut_osm", "cuts_dir", "extract_sha256", "osm_facilities",
            "osm_facility_layer", "osm_window", "read_osm_window"]
@@ -152,12 +152,12 @@ def read_osm_window(
     the first pass keeps too (the second pass runs only for nodes beyond it); it changes the
     work, never the result. Raises DataFileError (missing/corrupt file),
     InvalidInputError (no road of the classes in the window, unsorted file, bad window)."""
-    speeds = _speeds(speed_table)
+    speeds = speed_table_of(speed_table)
     core, feats, stats = _core.read_osm_window(
         str(path), speeds, list(classes) if classes is not None else [], crs or "", bool(honour_access),
         None if window is None else [float(v) for v in window], int(threads), True, progress, float(halo_deg))
     net = RoadNetwork(core, [str(path)])
-    net._warn_skipped()
+    net.warn_skipped()
     return OsmCut(roads=net, facilities=osm_facilities(feats), window=window, stats=dict(stats))
 
 

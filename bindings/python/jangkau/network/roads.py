@@ -25,7 +25,7 @@ import shapely
 from .. import _core
 from ..errors import GeometryError, InvalidInputError
 
-__all__ = ["RoadNetwork", "SnapDirection", "build_roads", "default_speed_table_path", "read_speed_table",
+__all__ = ["RoadNetwork", "SnapDirection", "default_speed_table_path", "read_speed_table",
            "road_class_from_name"]
 
 SnapDirection = _core.SnapDirection
@@ -59,7 +59,7 @@ def read_speed_table(path: PathLike | None = None) -> pd.DataFrame:
     return pd.read_csv(p, comment="#", skipinitialspace=True)
 
 
-def _speeds(speed_table: PathLike | None) -> _core.SpeedTable:
+def speed_table_of(speed_table: PathLike | None) -> _core.SpeedTable:
     p = Path(speed_table) if speed_table is not None else default_speed_table_path()
     return _core.read_speed_table(str(p))
 
@@ -105,12 +105,12 @@ class RoadNetwork:
         Raises DataFileError for a missing or unreadable file, InvalidInputError when no way
         of the selected classes exists or a class is not in the speed table.
         """
-        speeds = _speeds(speed_table)
+        speeds = speed_table_of(speed_table)
         core = _core.road_network_from_osm(
             str(path), speeds, list(classes) if classes is not None else [], crs or "", progress, honour_access
         )
         net = cls(core, [str(path)])
-        net._warn_skipped()
+        net.warn_skipped()
         return net.largest_component() if keep_largest else net
 
     @classmethod
@@ -164,14 +164,14 @@ class RoadNetwork:
         paths = [p for p, _ in items]
         road_classes = [c for _, c in items]
         columns = ["" if c else (class_column or "") for _, c in items]
-        speeds = _speeds(speed_table)
+        speeds = speed_table_of(speed_table)
         core = _core.road_network_from_layers(
             paths, [layer or ""] * len(paths), road_classes, columns, [assume_crs or ""] * len(paths), speeds,
             crs or "", float(snap_tolerance_m), bool(split_crossings), float(node_tolerance_m),
             list(grade_separated), bool(drop_duplicates), progress,
         )
         net = cls(core, paths)
-        net._warn_skipped()
+        net.warn_skipped()
         return net.largest_component() if keep_largest else net
 
     # ------------------------------------------------------------------ arrays
@@ -327,7 +327,7 @@ class RoadNetwork:
         counts = ", ".join(f"{n} {r}" for r, n in sk["reason"].value_counts(sort=False).items() if n)
         return f"{len(sk)} road features carry no road and were left out ({counts})"
 
-    def _warn_skipped(self) -> None:
+    def warn_skipped(self) -> None:
         summary = self.skipped_summary()
         if summary:
             first = self.skipped.iloc[0]
@@ -512,9 +512,6 @@ class RoadNetwork:
         return f"RoadNetwork({self.node_count} nodes, {self.edge_count} edges, crs={self.crs!r})"
 
 
-_OSM = (".pbf", ".osm")
-
-
 def road_class_from_name(path: PathLike, classes: Iterable[str]) -> str | None:
     """The speed-table class named in a file name (``..._JALAN_ARTERI_LN`` → ``arteri``): the last
     file-name token that is a class; None when no token is."""
@@ -522,49 +519,3 @@ def road_class_from_name(path: PathLike, classes: Iterable[str]) -> str | None:
     tokens = [t.lower() for t in Path(path).name.split(".")[0].replace("-", "_").split("_") if t]
     hits = [t for t in tokens if t in known]
     return hits[-1] if hits else None
-
-
-def build_roads(specs: Iterable[str], *, class_column: str | None = None, speed_table: PathLike | None = None,
-                crs: str | None = None, boundary: Any = None, margin_m: float | None = None) -> RoadNetwork:
-    """A RoadNetwork from road file specifications, as the command line's ``--roads`` takes
-    them: each spec is one file or several separated by commas; a file is an OSM extract
-    (``.osm.pbf``/``.osm``) or a line layer whose road class comes from ``FILE:CLASS``, from
-    ``class_column``, or from its file name (:func:`road_class_from_name`). OSM files and line
-    layers cannot be mixed, and only one OSM file is read. With a region ``boundary`` the OSM
-    file is cut to the boundary's box plus ``margin_m`` (default 10 km) by the windowed reader and
-    the cut is cached (:func:`jangkau.network.osm.cut_osm`). Raises DataFileError for a missing
-    file and InvalidInputError (``field="roads"`` or ``"road_class"``) for the rest."""
-    from ..errors import DataFileError
-
-    files = [s.strip() for spec in specs for s in str(spec).split(",") if s.strip()]
-    if not files:
-        raise InvalidInputError("no road file given", field="roads")
-    layers: list[tuple[str, str]] = []
-    osm: list[str] = []
-    classes = read_speed_table(speed_table)["class"].astype(str).tolist()
-    for f in files:
-        path, _, cls = f.partition(":") if ":" in f and not Path(f).exists() else (f, "", "")
-        if not Path(path).exists():
-            raise DataFileError(f"road file not found: {path}", file=path)
-        if path.lower().endswith(_OSM):
-            osm.append(path)
-            continue
-        if not cls and not class_column:
-            cls = road_class_from_name(path, classes) or ""
-            if not cls:
-                raise InvalidInputError("cannot tell the road class from the file name: give FILE:CLASS or "
-                                        "--road-class-column", file=path, field="road_class")
-        layers.append((path, cls))
-    if osm and layers:
-        raise InvalidInputError("give either OSM files or line layers, not both", field="roads")
-    if len(osm) > 1:
-        raise InvalidInputError("one OSM file at a time", field="roads")
-    if osm and boundary is not None:
-        from .osm import DEFAULT_MARGIN_M, cut_osm
-
-        margin = DEFAULT_MARGIN_M if margin_m is None else margin_m
-        return cut_osm(osm[0], boundary, margin_m=margin, crs=crs, speed_table=speed_table).roads
-    if osm:
-        return RoadNetwork.from_osm(osm[0], crs, speed_table=speed_table)
-    return RoadNetwork.from_layers(layers, class_column=class_column, crs=crs, speed_table=speed_table,
-                                   grade_separated=["tol", "motorway"])

@@ -50,14 +50,14 @@ from .dapil_check import (
     DapilRules,
     Rule as Rule,
     Severity as Severity,
-    _code,
-    _metric,
-    _neighbours,
     allocate_dapil_seats,
     check_plan as check_plan,
+    code_text,
     contiguity_links,
     kecamatan_adjacency,
     load_plan as load_plan,
+    metric_zones,
+    neighbour_sets,
     regency_seats,
     sea_link_layer as sea_link_layer,
 )
@@ -122,7 +122,7 @@ def _parse_fixed(fixed, popv, names, links_nb):
     if fixed is None or not len(fixed):
         return fixed_assign, fixed_seats, closed
     f = fixed.copy()
-    f["kecamatan_code"] = f["kecamatan_code"].map(_code)
+    f["kecamatan_code"] = f["kecamatan_code"].map(code_text)
     f = f[f["dapil"].notna()]
     for c, d in zip(f["kecamatan_code"], f["dapil"].astype(str)):
         if c not in popv.index:
@@ -202,14 +202,14 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
 
     if "code" not in zones.columns or "population" not in zones.columns:
         raise UnknownColumnError("zones need 'code' and 'population' columns", field="population")
-    codes = sorted(_code(c) for c in zones["code"])
+    codes = sorted(code_text(c) for c in zones["code"])
     popv = pd.Series(pd.to_numeric(zones["population"], errors="coerce").to_numpy(dtype=float),
-                     index=[_code(c) for c in zones["code"]])
+                     index=[code_text(c) for c in zones["code"]])
     missing = [c for c in codes if not (popv[c] >= 0)]
     if missing:
         raise InvalidInputError(f"kecamatan '{missing[0]}' has no population; a plan cannot be balanced",
                                 field="population")
-    names = dict(zip([_code(c) for c in zones["code"]], zones["name"].astype(str))) \
+    names = dict(zip([code_text(c) for c in zones["code"]], zones["name"].astype(str))) \
         if "name" in zones.columns else {c: c for c in codes}
     regency_pop = float(popv.sum())
     if total_seats is None:
@@ -217,7 +217,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     S = int(total_seats)
     links = contiguity_links(zones, rules, adjacency)
     links = links[links["code_a"].isin(codes) & links["code_b"].isin(codes)].reset_index(drop=True)
-    nb = _neighbours(links, codes)
+    nb = neighbour_sets(links, codes)
     fixed_assign, fixed_seats, closed = _parse_fixed(fixed, popv, names, nb)
     fixed_labels = sorted(set(fixed_assign.values()))
     lo_d = max(len(fixed_labels), math.ceil(S / rules.max_seats))
@@ -310,10 +310,10 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
             for col in ("code", "kecamatan_code", "population", "geometry"):
                 if col not in dz.columns:
                     raise UnknownColumnError(f"desa need a '{col}' column", field=col)
-            dz["code"] = dz["code"].map(_code)
-            dz["kecamatan_code"] = dz["kecamatan_code"].map(_code)
-            dm_ = _metric(dz)
-            km = _metric(zones)
+            dz["code"] = dz["code"].map(code_text)
+            dz["kecamatan_code"] = dz["kecamatan_code"].map(code_text)
+            dm_ = metric_zones(dz)
+            km = metric_zones(zones)
             order = too_big + sorted((c for c in free_kec if c not in too_big and c not in fixed_assign),
                                      key=lambda c: (-popv[c], c))
             # confirmed memberships are of whole kecamatan: those are never split

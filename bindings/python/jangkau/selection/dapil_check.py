@@ -128,7 +128,7 @@ def regency_seats(population: float) -> int:
 # Adjacency
 # --------------------------------------------------------------------------------------
 
-def _metric(zones):  # -> GeoDataFrame in a metric CRS
+def metric_zones(zones):  # -> GeoDataFrame in a metric CRS
     if zones.crs is None:
         raise InvalidInputError("kecamatan polygons have no CRS", field="geometry")
     if zones.crs.is_geographic:
@@ -150,7 +150,7 @@ def kecamatan_adjacency(zones, rules: DapilRules = DapilRules()) -> pd.DataFrame
 
     if "code" not in zones.columns:
         raise UnknownColumnError("zones have no 'code' column", field="code")
-    gz = _metric(zones)
+    gz = metric_zones(zones)
     codes = gz["code"].astype(str).to_numpy()
     geoms = gz.geometry.to_numpy()
     bad = [codes[i] for i, g in enumerate(geoms) if g is None or g.is_empty]
@@ -173,7 +173,7 @@ def kecamatan_adjacency(zones, rules: DapilRules = DapilRules()) -> pd.DataFrame
     return out.sort_values(["code_a", "code_b"], ignore_index=True)
 
 
-def _neighbours(adjacency: pd.DataFrame, codes: Sequence[str]) -> dict[str, set[str]]:
+def neighbour_sets(adjacency: pd.DataFrame, codes: Sequence[str]) -> dict[str, set[str]]:
     nb: dict[str, set[str]] = {c: set() for c in codes}
     for a, b in zip(adjacency["code_a"].astype(str), adjacency["code_b"].astype(str)):
         if a in nb and b in nb:
@@ -186,7 +186,7 @@ def _neighbours(adjacency: pd.DataFrame, codes: Sequence[str]) -> dict[str, set[
 # Plans
 # --------------------------------------------------------------------------------------
 
-def _code(v: object) -> str:
+def code_text(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
@@ -225,7 +225,7 @@ def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_cod
             i = int(np.flatnonzero(empty.to_numpy())[0])
             raise InvalidInputError(f"dapil plan '{p}', row {i + 2}: empty '{col}'", file=str(p), feature=i,
                                     field=col)
-    out = pd.DataFrame({"kecamatan_code": df[code_column].map(_code), "dapil": df["dapil"].str.strip()})
+    out = pd.DataFrame({"kecamatan_code": df[code_column].map(code_text), "dapil": df["dapil"].str.strip()})
     seats = pd.Series(np.nan, index=df.index)
     if "seats" in df.columns:
         for i, v in enumerate(df["seats"]):  # read_csv: a RangeIndex, so position == label
@@ -256,7 +256,7 @@ def load_plan(path: str | os.PathLike[str], *, code_column: str = "kecamatan_cod
 
 
 def _validate_plan_rows(plan: pd.DataFrame, zones, file: str, code_column: str) -> None:
-    known = {_code(c) for c in zones["code"]}
+    known = {code_text(c) for c in zones["code"]}
     parts = plan["desa_codes"].fillna("").astype(str) if "desa_codes" in plan.columns else \
         pd.Series("", index=plan.index)
     first: dict[str, int] = {}
@@ -329,9 +329,9 @@ def _check_split(plan, split_kec, desa, label, out, rules):
     from . import dapil_model as dm
 
     dz = desa.copy()
-    dz["code"] = dz["code"].map(_code)
-    dz["kecamatan_code"] = dz["kecamatan_code"].map(_code)
-    dm_ = _metric(dz)
+    dz["code"] = dz["code"].map(code_text)
+    dz["kecamatan_code"] = dz["kecamatan_code"].map(code_text)
+    dm_ = metric_zones(dz)
     ok = []
     for c in split_kec:
         rows = plan[plan["kecamatan_code"] == c]
@@ -405,12 +405,12 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     if "code" not in zones.columns:
         raise UnknownColumnError("zones have no 'code' column", field="code")
     out: list[tuple] = []
-    codes = [_code(c) for c in zones["code"]]
+    codes = [code_text(c) for c in zones["code"]]
     names = dict(zip(codes, zones["name"].astype(str))) if "name" in zones.columns else {c: c for c in codes}
     pop = pd.Series(pd.to_numeric(zones["population"], errors="coerce").to_numpy(dtype=float), index=codes) \
         if "population" in zones.columns else pd.Series(np.nan, index=codes)
     plan = plan.copy()
-    plan["kecamatan_code"] = plan["kecamatan_code"].map(_code)
+    plan["kecamatan_code"] = plan["kecamatan_code"].map(code_text)
     plan["dapil"] = plan["dapil"].astype(str)
     def label(c: str) -> str:
         return f"{names.get(c, c)} ({c})"
@@ -480,7 +480,7 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
     links = links[links["code_a"].astype(str).isin(known) & links["code_b"].astype(str).isin(known)]
     pop_or_zero = {c: (float(pop[c]) if pop[c] >= 0 else 0.0) for c in codes}
     graph = dm.piece_graph(codes, pop_or_zero, links, split_ok, desa_m,
-                           _metric(zones) if split_ok else None, rules, kecamatan_adjacency)
+                           metric_zones(zones) if split_ok else None, rules, kecamatan_adjacency)
     nb = graph.neighbours()
     desa_name: dict[str, str] = {}
     if desa_m is not None and "name" in desa_m.columns:
@@ -552,7 +552,7 @@ def contiguity_links(zones, rules: DapilRules = DapilRules(), adjacency: pd.Data
 
     if adjacency is None:
         adjacency = kecamatan_adjacency(zones, rules)
-    zm = _metric(zones) if "geometry" in zones.columns else None
+    zm = metric_zones(zones) if "geometry" in zones.columns else None
     return kecamatan_links(zm, adjacency, rules.sea_link_m)
 
 
@@ -569,15 +569,15 @@ def sea_link_layer(plan: pd.DataFrame, zones):
     import geopandas as gpd
     import shapely
 
-    km = _metric(zones)
-    km = km.set_index(km["code"].map(_code))
+    km = metric_zones(zones)
+    km = km.set_index(km["code"].map(code_text))
     names = km["name"].astype(str) if "name" in km.columns else pd.Series(km.index, index=km.index)
     dapil_of: dict[str, set[str]] = {}
-    for c, d in zip(plan["kecamatan_code"].map(_code), plan["dapil"].astype(str)):
+    for c, d in zip(plan["kecamatan_code"].map(code_text), plan["dapil"].astype(str)):
         dapil_of.setdefault(c, set()).add(d)
     rows, geoms = [], []
     for a, b, dist in links:
-        a, b = _code(a), _code(b)
+        a, b = code_text(a), code_text(b)
         if a not in km.index or b not in km.index:
             continue
         geoms.append(shapely.shortest_line(km.geometry[a], km.geometry[b]))

@@ -513,9 +513,9 @@ def _step_access(ctx: _Context) -> None:
         ctx.skip("access", "road access needs facilities")
         return
     from ..data.population import from_zone_counts
+    from ..network.build import build_roads
     from ..network.isochrones import isochrones
     from ..network.rai import road_density, rural_access_index
-    from ..network.roads import build_roads
     from ..network.travel import (
         AccessMethod,
         DemandKind,

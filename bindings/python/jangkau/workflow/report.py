@@ -9,7 +9,11 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import TYPE_CHECKING
+import logging
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +21,9 @@ from matplotlib import patheffects
 
 from .. import __version__
 
+log = logging.getLogger("jangkau")
+
 if TYPE_CHECKING:  # pragma: no cover
-    from pathlib import Path
 
     from .result import RunResult
 
@@ -132,9 +137,60 @@ def _map(layer, column: str | None, title: str, *, cmap: str = "viridis", points
     return _png(fig)
 
 
-def _table(df: pd.DataFrame, max_rows: int = 40) -> str:
-    from .report_html import sortable_table
+def _fmt(v: Any) -> tuple[str, str | None]:
+    """(text, sort key) of a table cell."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "", None
+    if isinstance(v, (bool, np.bool_)):
+        return ("yes" if v else "no"), ("1" if v else "0")
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}", repr(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not math.isfinite(f):
+            return ("∞" if f > 0 else "−∞"), ("1e308" if f > 0 else "-1e308")
+        text = f"{f:,.3f}" if abs(f) < 10 else f"{f:,.1f}" if abs(f) < 1000 else f"{f:,.0f}"
+        return text, f"{f:.10g}"
+    return str(v), None
 
+
+def sortable_table(df: pd.DataFrame, *, layer: str | None = None, caption: str | None = None,
+                   max_rows: int | None = None) -> str:
+    """A sortable HTML table. Rows carry ``data-code`` (a zone code, linked to the zone on the
+    map) where the table has a ``code`` column, and ``data-layer``/``data-i`` (the feature of
+    map layer ``layer``) when the rows are that layer's features, in order."""
+    if df is None or len(df) == 0:
+        return "<p><em>none</em></p>"
+    d = pd.DataFrame(df.drop(columns=[c for c in df.columns if str(c) == "geometry"]))
+    shown = d if max_rows is None else d.head(max_rows)
+    attrs = f' data-layer="{html.escape(layer)}"' if layer else ""
+    out = [f'<div class="tw"><table class="t sortable"{attrs}>']
+    if caption:
+        out.append(f"<caption>{html.escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col" tabindex="0">{html.escape(str(c))}</th>'
+                                       for c in d.columns) + "</tr></thead><tbody>")
+    code_col = "code" if "code" in d.columns else None
+    for i, row in enumerate(shown.itertuples(index=False, name=None)):
+        ra = ""
+        if layer:
+            ra += f' data-i="{i}"'
+        if code_col is not None:
+            code = row[list(d.columns).index(code_col)]
+            if code is not None and not (isinstance(code, float) and math.isnan(code)):
+                ra += f' data-code="{html.escape(str(code))}"'
+        cells = []
+        for v in row:
+            text, key = _fmt(v)
+            k = f' data-v="{key}"' if key is not None else ""
+            cells.append(f"<td{k}>{html.escape(text)}</td>")
+        out.append(f"<tr{ra}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    if max_rows is not None and len(d) > max_rows:
+        out.append(f"<p><em>{len(d) - max_rows} more rows in the CSV</em></p>")
+    return "".join(out)
+
+
+def _table(df: pd.DataFrame, max_rows: int = 40) -> str:
     return sortable_table(df, max_rows=max_rows)
 
 
@@ -349,14 +405,6 @@ def feature_sections(result: RunResult) -> list[str]:
     return parts + _what_is_known_sections(result) + programme_sections(result)
 
 
-def write_report(result: RunResult, path: Path) -> Path:
-    """Write the report of a run to ``path`` and return it (see
-    :func:`jangkau.workflow.report_html.write_report`)."""
-    from .report_html import write_report as write_html
-
-    return write_html(result, path)
-
-
 def _what_is_known_sections(result: RunResult) -> list[str]:
     """Skipped steps with their reasons, the population check (table vs regency total), the
     pseudo-units, and the dapil plan's map with its sea links (an assumption)."""
@@ -507,3 +555,84 @@ def programme_sections(result: RunResult) -> list[str]:
                 if c in plan_m.columns]
         parts.append(_table(pd.DataFrame(plan_m[cols]), max_rows=60))
     return parts
+
+
+def write_report(result: RunResult, path: str | os.PathLike[str], *, folder: str | os.PathLike[str] | None = None) \
+        -> Path:
+    """Write the self-contained interactive report of a run to ``path`` and return it.
+
+    The map shows every GeoJSON layer in ``folder`` (default: the folder of ``path``, i.e.
+    the run's output being written); tables, warnings, notes, sources and the static maps
+    for print come from ``result``. When no Leaflet copy is installed the report is written
+    with the static maps only, and says so."""
+    from ..errors import DataFileError
+    from ..util import atomic_write_text
+    from .report_html import (
+        DISPLAY_TOLERANCE_M,
+        TABLE_LAYERS,
+        default_column,
+        layers_from_folder,
+        map_block,
+        template_text,
+    )
+
+    path = Path(path)
+    folder = Path(folder) if folder is not None else path.parent
+    region = result.region
+    title = f"jangkau report — {region.title}" if region is not None else "jangkau report"
+    layers = layers_from_folder(folder)
+    working_crs = region.working_crs if region is not None else None
+
+    parts: list[str] = [f"<header><h1>{html.escape(title)}</h1>"]
+    parts.extend(header_lines(result))
+    parts.append('<nav class="noprint"><a href="#map-section">Map</a> · <a href="#tables">Tables</a> · '
+                 '<a href="#print-maps">Maps for print</a> · <a href="#methods">Methods</a> · '
+                 '<a href="#sources">Sources</a></nav></header>')
+    parts.extend(warnings_section(result))
+
+    scripts = ""
+    parts.append('<section id="map-section"><h2>Map</h2>')
+    try:
+        body, scripts = map_block(layers, working_crs=working_crs, default_column=default_column(layers))
+        parts.append(body)
+        parts.append(f'<p class="note">Boundaries on this map are simplified for display only (tolerance '
+                     f'{DISPLAY_TOLERANCE_M:g} m, coordinates to 1e-5°); every figure was computed on the full '
+                     'geometry in the GeoJSON files beside this report. No background map: the page works offline. '
+                     'Pick the zone level in the layer switcher and the indicator in the picker; click a zone for '
+                     'its indicators and ranks, a table row to zoom to it.</p>')
+    except DataFileError as exc:  # no Leaflet: the report still has its static maps
+        log.warning("report: %s; the report has static maps only", exc)
+        parts.append(f'<p class="warn">The interactive map is missing: {html.escape(str(exc))}.</p>')
+    parts.append("</section>")
+
+    parts.append('<section id="tables"><h2>Tables</h2>')
+    by_id = {layer.id: layer for layer in layers}
+    for lid in TABLE_LAYERS:
+        layer = by_id.get(lid)
+        if layer is None:
+            continue
+        open_ = " open" if lid in ("pilots", "zones_kecamatan", "sites") else ""
+        parts.append(f"<details{open_}><summary>{html.escape(layer.title)} ({len(layer.frame)})</summary>")
+        parts.append(sortable_table(layer.frame, layer=lid))
+        parts.append("</details>")
+    parts.extend(summary_tables(result))
+    for layer in layers:
+        if layer.id in TABLE_LAYERS or layer.role == "boundary":
+            continue
+        parts.append(f"<details><summary>{html.escape(layer.title)} ({len(layer.frame)})</summary>")
+        parts.append(sortable_table(layer.frame, layer=layer.id))
+        parts.append("</details>")
+    parts.append("</section>")
+
+    parts.extend(feature_sections(result))
+    parts.append('<section id="print-maps"><h2>Maps for print</h2>')
+    parts.extend(static_maps(result))
+    parts.append("</section>")
+    parts.extend(methods_and_sources(result))
+
+    doc = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           f"<title>{html.escape(title)}</title><style>{template_text('report.css')}</style></head><body>\n"
+           + "\n".join(parts) + "\n" + scripts + "\n</body></html>\n")
+    atomic_write_text(path, doc)
+    return path
