@@ -346,25 +346,11 @@ def test_cli_coverage(data_dir, tmp_path, capsys):
     )
     doc = json.loads(gj.read_text())
     assert len(doc["features"]) == 8 and doc["features"][0]["properties"]["facility_type"] == "puskesmas"
-    assert (
-        main(
-            [
-                "--data",
-                str(data_dir),
-                "coverage",
-                "cilegon",
-                "--facilities",
-                fac,
-                "--radius",
-                "1mile",
-                "-o",
-                str(out),
-            ]
-        )
-        == 1
-    )
+    with pytest.raises(SystemExit) as exc:  # a bad option value is a usage error, before any work
+        main(["--data", str(data_dir), "coverage", "cilegon", "--facilities", fac, "--radius", "1mile", "-o", str(out)])
+    assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("jangkau: error:") and "radius" in err[-1]
+    assert err[-1].startswith("jangkau coverage: error:") and "radius" in err[-1]
     assert (
         main(
             [

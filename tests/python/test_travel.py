@@ -374,9 +374,10 @@ def test_cli_access_csv_and_geojson(data_dir, tmp_path, capsys):
                "--facilities", fac, "-o", str(tmp_path / "x.csv")])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1 and len(err) == 1 and "missing.geojson" in err[0]
-    rc = main(["--data", str(data_dir), "access", "cilegon", "--roads", roads, "--facilities", fac,
-               "--max-time", "soon", "-o", str(tmp_path / "x.csv")])
-    assert rc == 1
+    with pytest.raises(SystemExit) as exc:  # a bad option value is a usage error, before any work
+        main(["--data", str(data_dir), "access", "cilegon", "--roads", roads, "--facilities", fac,
+              "--max-time", "soon", "-o", str(tmp_path / "x.csv")])
+    assert exc.value.code == 2
 
 
 def test_oneway_osm_network_equals_scipy(data_dir):

@@ -37,8 +37,8 @@ def test_zones_dapil_with_a_partly_known_plan(data_dir, tmp_path):
 
 
 def test_dapil_source_wording():
-    assert _dapil_source(None) == "no dapil plan"
-    assert _dapil_source(pd.DataFrame()) == "no dapil plan"
+    assert _dapil_source(None) == "no dapil plan (pilots over the whole regency)"
+    assert _dapil_source(pd.DataFrame()) == "no dapil plan (pilots over the whole regency)"
     confirmed = pd.DataFrame({"kecamatan_code": ["01", "02"], "dapil": ["1", "2"], "plan_status": "CONFIRMED"})
     assert _dapil_source(confirmed) == "confirmed plan"
     assert _dapil_source(confirmed.drop(columns="plan_status")) == "confirmed plan"

@@ -692,6 +692,7 @@ def _step_pilots(ctx: _Context) -> None:
     kec = _real_units(ctx.layers["kecamatan"]).copy()
     kec["code"] = kec["code"].astype(str)
     extra = ctx.indicators["kecamatan"]
+    extra = extra[extra.index.astype(str).isin(kec["code"])]  # pseudo-units are never pilots
     engine = [extra.reset_index()] if len(extra.columns) else []
     user_tables = [ctx.config.resolve(t, ctx.data_dir) for t in cfg.get("indicators", [])]
     table = assemble_indicators(kec, engine_results=engine, user_tables=user_tables,
@@ -749,11 +750,11 @@ def _step_pilots(ctx: _Context) -> None:
 
 
 def _dapil_source(plan: pd.DataFrame | None) -> str:
-    """What the pilots' dapil come from, in words that match the plan: "no dapil plan",
+    """What the pilots' dapil come from, in words that match the plan: "no dapil plan (pilots over the whole regency)",
     "confirmed plan", or "ILLUSTRATIVE plan" with how many of its kecamatan are confirmed
     ("none confirmed" when nothing is)."""
     if plan is None or plan.empty:
-        return "no dapil plan"
+        return "no dapil plan (pilots over the whole regency)"
     if "plan_status" not in plan.columns or (plan["plan_status"] == "CONFIRMED").all():
         return "confirmed plan"
     status = plan.groupby(plan["kecamatan_code"].astype(str))["plan_status"].agg(
