@@ -68,7 +68,8 @@ class _Styler(QgsProcessingLayerPostProcessorInterface):
 def style_for(path: str | Path) -> Path:
     """The QML shipped for an output file of ``jangkau run`` (by its name) or of a verb."""
     stem = Path(path).stem
-    for prefix, qml in (("zones", "zones"), ("facilities", "facilities"), ("gaps", "gaps"),
+    for prefix, qml in (("zones", "zones"), ("facilities", "facilities"), ("facility_qa", "facilities"),
+                        ("plan_sites", "facilities"), ("gaps", "gaps"),
                         ("isochrones", "isochrones"), ("pilots", "pilots"), ("sites", "sites"),
                         ("coverage", "coverage"), ("access", "access")):
         if stem.startswith(prefix):

@@ -79,7 +79,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 OUTPUT_FILE_ARGS = ("output", "isochrones", "zones_out")
 
 #: The extensions the writers know (jangkau.data.io.write), checked before any work.
-OUTPUT_FORMATS = (".csv", ".geojson", ".json", ".gpkg", ".fgb")
+OUTPUT_FORMATS = (".csv", ".geojson", ".json", ".gpkg", ".fgb", ".parquet")
 
 
 def _check_output_files(args: argparse.Namespace) -> None:
