@@ -253,18 +253,20 @@ def write(gdf: pd.DataFrame, path: str | os.PathLike[str], *, precision: int = 7
         if gdf.crs is None:
             raise CrsError(f"cannot write '{path}': the GeoDataFrame has no CRS", file=str(path))
         geo = gdf.geometry
+        source_crs = gdf.crs  # checked above: not None
         if path.suffix.lower() in (".geojson", ".json"):
             # RFC 7946: WGS84 with coordinates rounded to ``precision`` decimals. Snapping here,
             # before the writer rounds, keeps every ring valid and counter-clockwise (a sliver
             # whose rounded ring would turn clockwise or collapse is fixed by the snap).
             import shapely
 
-            if not geo.crs.equals(WGS84):
+            if not source_crs.equals(WGS84):
                 geo = geo.to_crs(WGS84)
             snapped = shapely.set_precision(np.asarray(geo.values, dtype=object), 10.0 ** -precision)
             geo = gpd.GeoSeries(shapely.orient_polygons(snapped), index=geo.index, crs=WGS84)
+            source_crs = geo.crs or source_crs
         geometry = to_geometry_array(geo)
-        crs = geo.crs.to_string()
+        crs = source_crs.to_string()
         frame = gdf.drop(columns=[gdf.geometry.name])
     else:
         frame = gdf
