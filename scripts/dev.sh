@@ -68,8 +68,9 @@ run_main() {
   if [ -n "${REGION_CONFIG:-}" ]; then
     "$VENV/bin/jangkau" run "$REGION_CONFIG" -o "$out"
   elif "$VENV/bin/python" -c 'import sys, jangkau.data as d; sys.exit(d.data_dir(required=False) is None)'; then
-    # Real data found: Kabupaten Serang (zones, dapil, pilots, sites) and Kota Cilegon (also
-    # coverage, road access, gaps and isochrones from its real facilities and roads).
+    # Real data found: Kabupaten Serang (zones, facility QA and coverage of its registered
+    # schools and puskesmas, dapil, pilots, sites, the staged plan) and Kota Cilegon (also road
+    # access, gaps and isochrones from its real facilities and roads).
     "$VENV/bin/jangkau" run serang -o "$out/serang"
     "$VENV/bin/jangkau" run cilegon -o "$out/cilegon"
   else
