@@ -187,7 +187,7 @@ def test_combined_ranking(banten):
         assert np.isclose(c["min"], comb[c["indicator"]].min()) and np.isclose(c["max"], comb[c["indicator"]].max())
     # Synthetic rows are marked; Cilegon's (all real inputs) are not.
     assert (comb.loc[comb["region"] == "cilegon", "synthetic"] == 0).all()
-    assert (comb.loc[comb["region"] == "lebak", "synthetic_inputs"] == "facilities;population").all()
+    assert (comb.loc[comb["region"] == "lebak", "synthetic_inputs"] == "facilities").all()  # population: the real 2025 total
     geo = gpd.read_file(out / "combined_ranking.geojson")
     assert len(geo) == n and geo.crs.to_epsg() == 4326
     assert geo["rank"].tolist() == comb["rank"].tolist()
