@@ -108,16 +108,19 @@ def run(args: argparse.Namespace) -> int:
                  roads.node_count, roads.edge_count, len(comps), comps["length_km"].iloc[0],
                  comps["length_km"].sum())
     import tempfile
+    from pathlib import Path
 
     from ..network.osm import osm_facility_layer
 
-    tmp = tempfile.TemporaryDirectory(prefix="jangkau-osm-")
     layers = facility_layers_from_args(args)
-    for k, f in enumerate(args.facilities):
-        if f.lower().endswith((".osm.pbf", ".osm")):  # OSM facilities of the region (cached cut)
-            layers[k] = FacilityLayer(path=osm_facility_layer(f, boundary, tmp.name, crs=region.working_crs),
-                                      type_column="facility_type", name_column="name")
-    facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
+    with tempfile.TemporaryDirectory(prefix="jangkau-osm-") as tmp:  # removed once the layers are read
+        for k, f in enumerate(args.facilities):
+            if f.lower().endswith((".osm.pbf", ".osm")):  # OSM facilities of the region (cached cut)
+                folder = Path(tmp) / str(k)  # one folder per extract: each writes osm_facilities.geojson
+                folder.mkdir()
+                layers[k] = FacilityLayer(path=osm_facility_layer(f, boundary, folder, crs=region.working_crs),
+                                          type_column="facility_type", name_column="name")
+        facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
     if "duplicate" in facilities.columns:
         facilities = facilities[~facilities["duplicate"].astype(bool)].reset_index(drop=True)
     if args.types:

@@ -298,15 +298,8 @@ def mclp(
         floors=floors,
     )
     p = _check_p(p)
-    kind = _solver(solver)
-    if kind is Solver.MILP:
-        return milp_mclp(pr, p, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
-    if kind is Solver.AUTO:
-        return _auto(
-            MCLP, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
-            _check_node_limit(node_limit),
-        )
-    return _greedy(MCLP, pr, p, threads, local_search, progress, bound_iterations)
+    return _solve(MCLP, pr, p, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
+                  threads=threads, local_search=local_search, progress=progress, bound_iterations=bound_iterations)
 
 
 def lscp(
@@ -348,14 +341,8 @@ def lscp(
         zones=zones,
         floors=None,
     )
-    kind = _solver(solver)
-    if kind is Solver.MILP:
-        return milp_lscp(pr, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
-    if kind is Solver.AUTO:
-        return _auto(
-            LSCP, pr, 0, time_limit_s, mip_gap, threads, local_search, progress, 300, _check_node_limit(node_limit)
-        )
-    return _greedy(LSCP, pr, 0, threads, local_search, progress)
+    return _solve(LSCP, pr, 0, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
+                  threads=threads, local_search=local_search, progress=progress, bound_iterations=300)
 
 
 def p_median(
@@ -401,15 +388,23 @@ def p_median(
         floors=None,
     )
     p = _check_p(p)
+    return _solve(PMEDIAN, pr, p, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
+                  threads=threads, local_search=local_search, progress=progress, bound_iterations=bound_iterations)
+
+
+def _solve(model, pr: Instance, p: int, solver, *, time_limit_s, node_limit, mip_gap, threads, local_search,
+           progress, bound_iterations) -> SitingResult:
+    """The one dispatch of the three models to the greedy, MILP and auto solvers."""
     kind = _solver(solver)
+    nodes = _check_node_limit(node_limit)
     if kind is Solver.MILP:
-        return milp_p_median(pr, p, time_limit_s, mip_gap, threads, node_limit=_check_node_limit(node_limit))
+        if model == LSCP:
+            return milp_lscp(pr, time_limit_s, mip_gap, threads, node_limit=nodes)
+        exact = milp_mclp if model == MCLP else milp_p_median
+        return exact(pr, p, time_limit_s, mip_gap, threads, node_limit=nodes)
     if kind is Solver.AUTO:
-        return _auto(
-            PMEDIAN, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
-            _check_node_limit(node_limit),
-        )
-    return _greedy(PMEDIAN, pr, p, threads, local_search, progress, bound_iterations)
+        return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes)
+    return _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
 
 
 def _check_node_limit(node_limit) -> int | None:
