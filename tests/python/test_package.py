@@ -95,8 +95,8 @@ def _import_graph() -> dict[str, set[str]]:
 
 def test_import_graph_sees_lazy_imports():
     graph = _import_graph()
-    assert "jangkau.network.build" in graph["jangkau.workflow.pipeline"]  # inside _step_access
-    assert "jangkau.workflow.report" in graph["jangkau.workflow.pipeline"]  # inside _step_report
+    assert "jangkau.network.build" in graph["jangkau.workflow.steps.access"]  # inside step_access
+    assert "jangkau.workflow.report" in graph["jangkau.workflow.steps.outputs"]  # inside step_report
     assert "jangkau.data.facilities" in graph["jangkau.data.region"]  # inside Region.facility_layers
     assert "jangkau.workflow.result" in graph["jangkau.workflow.report"]  # under TYPE_CHECKING
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from jangkau.cli import main
 from jangkau.data.region import Region
-from jangkau.workflow.pipeline import _dapil_source
+from jangkau.workflow.steps.pilots import dapil_source
 
 
 def test_zones_dapil_without_a_plan_is_an_error(data_dir, tmp_path, capsys):
@@ -37,13 +37,13 @@ def test_zones_dapil_with_a_partly_known_plan(data_dir, tmp_path):
 
 
 def test_dapil_source_wording():
-    assert _dapil_source(None) == "no dapil plan (pilots over the whole regency)"
-    assert _dapil_source(pd.DataFrame()) == "no dapil plan (pilots over the whole regency)"
+    assert dapil_source(None) == "no dapil plan (pilots over the whole regency)"
+    assert dapil_source(pd.DataFrame()) == "no dapil plan (pilots over the whole regency)"
     confirmed = pd.DataFrame({"kecamatan_code": ["01", "02"], "dapil": ["1", "2"], "plan_status": "CONFIRMED"})
-    assert _dapil_source(confirmed) == "confirmed plan"
-    assert _dapil_source(confirmed.drop(columns="plan_status")) == "confirmed plan"
+    assert dapil_source(confirmed) == "confirmed plan"
+    assert dapil_source(confirmed.drop(columns="plan_status")) == "confirmed plan"
     none = confirmed.assign(plan_status="ILLUSTRATIVE")
-    assert _dapil_source(none) == "ILLUSTRATIVE plan (none confirmed)"
+    assert dapil_source(none) == "ILLUSTRATIVE plan (none confirmed)"
     part = pd.DataFrame({"kecamatan_code": ["01", "02", "02", "03"], "dapil": ["1", "1", "2", "2"],
                          "plan_status": ["CONFIRMED", "ILLUSTRATIVE", "ILLUSTRATIVE", "CONFIRMED"]})
-    assert _dapil_source(part) == "ILLUSTRATIVE plan (2 of 3 kecamatan confirmed)"
+    assert dapil_source(part) == "ILLUSTRATIVE plan (2 of 3 kecamatan confirmed)"

@@ -55,6 +55,14 @@ class RunResult:
     #: Steps that did not run (or ran only in part), step → reason; also in manifest.json.
     skipped: dict[str, str] = field(default_factory=dict)
 
+    def loaded_region(self) -> Region:
+        """The region the run loaded (its first step); an error for a result no run filled."""
+        if self.region is None:
+            from ..errors import InvalidInputError
+
+            raise InvalidInputError("this run result has no region (its zones step did not run)", file=str(self.output))
+        return self.region
+
     def explore(self, column: str | None = None, **kwargs):
         """The interactive map of this run (every layer of its output folder: zones with their
         indicators, facilities, gaps, isochrones, pilots, sites...), as in its report.html;
