@@ -9,7 +9,6 @@ override it). See ``docs/coverage.md``.
 
 from __future__ import annotations
 
-import csv
 import enum
 import functools
 import logging
@@ -24,9 +23,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import as_path, dataset_path
-from .io import check_points, read_csv
+from .io import TABLE_SUFFIXES, check_points, read_csv
 
 __all__ = [
     "Basis",
@@ -254,48 +253,12 @@ def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
     return read_vector(path, layer)
 
 
-_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
-_X_GUESSES = ("lon", "longitude", "lng", "long", "bujur", "x", "easting")
-_Y_GUESSES = ("lat", "latitude", "lintang", "y", "northing")
-
-
-def _table_header(path: Path) -> list[str]:
-    """Column names of a delimited table (the separator as OGR's CSV driver detects it:
-    the most frequent of , ; tab | on the first line)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"cannot read the table: {exc}", file=str(path)) from None
-    sep = max((",", ";", "\t", "|"), key=first.count)
-    return next(csv.reader([first], delimiter=sep))
-
-
 def _read_table(spec: FacilityLayer) -> gpd.GeoDataFrame:
-    """A CSV point table through OGR's CSV driver: points from its x/y (lon/lat) columns; rows
-    without coordinates are kept with no geometry."""
-    path = Path(spec.path)
-    if not path.is_file():
-        raise DataFileError("facility table not found", file=str(path))
-    columns = [c.strip() for c in _table_header(path)]
-    xc = spec.x_column or _guess(columns, _X_GUESSES)
-    yc = spec.y_column or _guess(columns, _Y_GUESSES)
-    for given in (spec.x_column, spec.y_column):
-        if given and given not in columns:
-            raise UnknownColumnError(f"no column '{given}' (columns: {', '.join(columns)})", file=str(path),
-                                     field=given)
-    if xc is None or yc is None:
-        raise UnknownColumnError(
-            "a point table needs coordinate columns (lon/lat, longitude/latitude, bujur/lintang or x/y; or "
-            f"name them with --x-column/--y-column); columns: {', '.join(columns)}", file=str(path))
-    crs = spec.points_crs
-    if crs is None:
-        if xc.lower() == "x" or yc.lower() == "y":
-            raise CrsError("x/y columns need their CRS (e.g. --points-crs EPSG:32748)", file=str(path), field="crs")
-        crs = "EPSG:4326"
-    from .io import read_vector
+    """A CSV point table (see :func:`jangkau.data.io.read_point_table`)."""
+    from .io import read_point_table
 
-    return read_vector(path, x=xc, y=yc, crs=crs)
+    return read_point_table(spec.path, x_column=spec.x_column, y_column=spec.y_column,
+                            points_crs=spec.points_crs, what="facility")
 
 
 def _read_register_layer(spec: FacilityLayer, catalogue: FacilityCatalogue) -> gpd.GeoDataFrame:
@@ -370,7 +333,7 @@ def read_facilities(
                 left_out[f"{path.name}: {k}"] = int(v)
             frames.append(reg.to_crs(crs or "EPSG:4326"))
             continue
-        if path.suffix.lower() in _TABLE_SUFFIXES:
+        if path.suffix.lower() in TABLE_SUFFIXES:
             gdf = _read_table(spec)
         else:
             gdf = _read(str(path), spec.layer)
