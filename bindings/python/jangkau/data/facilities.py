@@ -472,7 +472,8 @@ def _outline(boundary: Any, metric_crs: Any) -> tuple[Any, Any]:
     if metric_crs is None:
         from .zones import metric_crs_for
 
-        metric_crs = metric_crs_for(boundary)
+        metric_crs = metric_crs_for(boundary if isinstance(boundary, gpd.GeoDataFrame)
+                                    else gpd.GeoDataFrame(geometry=boundary))
     geoms = np.asarray(boundary.to_crs(metric_crs).geometry.values, dtype=object)
     outline = shapely.union_all(geoms[~shapely.is_missing(geoms)])
     shapely.prepare(outline)

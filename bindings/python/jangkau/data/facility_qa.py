@@ -268,15 +268,15 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
         for i, ins in zip(idx_present.tolist(), inside.tolist()):
             if ins and not margin[i]:
                 continue
-            where = f"listed in {listed[i]}" if listed[i] else "listed in another regency"
+            said = f"listed in {listed[i]}" if listed[i] else "listed in another regency"
             if ins:
                 d = float(shapely.distance(union.boundary, shapely.Point(xy[i])))
-                flags.append(("regency_register", int(i), f"{where}; the point lies inside the region, "
+                flags.append(("regency_register", int(i), f"{said}; the point lies inside the region, "
                                                           f"{d:,.0f} m from its boundary"))
                 continue
             d = float(shapely.distance(union, shapely.Point(xy[i])))
             if margin[i]:
-                flags.append(("neighbour_margin", int(i), f"{where}, {d:,.0f} m outside the region (within the "
+                flags.append(("neighbour_margin", int(i), f"{said}, {d:,.0f} m outside the region (within the "
                                                           "facility margin): serves people near the border, "
                                                           "not counted as the region's"))
             else:
