@@ -23,10 +23,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from jangkau.coverage.analysis import distance_by_zone, distance_to_nearest
-from jangkau.data.facilities import read_facilities
-from jangkau.data.facility_qa import apply_policies, check_facilities
 from jangkau.data.population import from_zone_counts
-from jangkau.data.region import Region
 
 CELL = 100.0  # the run's default distance_cell
 TYPES = ("puskesmas", "sd", "smp", "sma")
@@ -37,17 +34,13 @@ MEAN_RTOL = 1e-7
 
 
 @pytest.fixture(scope="module")
-def serang(data_dir):
-    return Region.load("serang", data_dir=data_dir)
+def serang(serang_checked):
+    return serang_checked[0]
 
 
 @pytest.fixture(scope="module")
-def facilities(serang):
-    fac = read_facilities(serang.facility_layers(), region_boundary=serang.zones("kabupaten"), keep_missing=True)
-    flags = check_facilities(fac, boundary=serang.zones("kabupaten"), kecamatan=serang.zones("kecamatan"),
-                             metric_crs=serang.working_crs)
-    checked = apply_policies(fac, flags)
-    return checked[checked.geometry.notna()].to_crs(serang.working_crs).reset_index(drop=True)
+def facilities(serang_checked):
+    return serang_checked[1].to_crs(serang_checked[0].working_crs)
 
 
 @pytest.fixture(scope="module")
