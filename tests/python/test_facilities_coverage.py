@@ -11,25 +11,19 @@ import pytest
 import shapely
 
 from jangkau.coverage.analysis import coverage, gaps
-from jangkau.data.facilities import FacilityCatalogue, read_facilities
-from jangkau.data.facility_qa import apply_policies, check_facilities
-from jangkau.data.region import Region
+from jangkau.data.facilities import FacilityCatalogue
 
 TYPES = ("puskesmas", "sd", "smp", "sma")
 
 
 @pytest.fixture(scope="module")
-def serang(data_dir):
-    return Region.load("serang", data_dir=data_dir)
+def serang(serang_checked):
+    return serang_checked[0]
 
 
 @pytest.fixture(scope="module")
-def facilities(serang):
-    fac = read_facilities(serang.facility_layers(), region_boundary=serang.zones("kabupaten"), keep_missing=True)
-    flags = check_facilities(fac, boundary=serang.zones("kabupaten"), kecamatan=serang.zones("kecamatan"),
-                             metric_crs=serang.working_crs)
-    checked = apply_policies(fac, flags)
-    return checked[checked.geometry.notna()].reset_index(drop=True)
+def facilities(serang_checked):
+    return serang_checked[1]
 
 
 def test_the_untrusted_puskesmas_points_do_not_count(facilities):

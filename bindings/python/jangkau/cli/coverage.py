@@ -75,8 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_point_table_options(p: argparse.ArgumentParser) -> None:
-    """Options for facility layers given as CSV point tables (shared by the verbs reading facilities)."""
-    g = p.add_argument_group("facility tables (CSV)")
+    """Options for point layers given as CSV tables (shared by the verbs reading facilities and
+    existing sites)."""
+    g = p.add_argument_group("point tables (CSV): facility layers, existing sites")
     g.add_argument("--x-column", default=None, metavar="COL",
                    help="column with longitude / x (default: lon, longitude, lng, bujur or x)")
     g.add_argument("--y-column", default=None, metavar="COL",

@@ -15,6 +15,7 @@ import argparse
 import logging
 
 from . import options as opt
+from .coverage import add_point_table_options
 
 log = logging.getLogger("jangkau")
 
@@ -85,7 +86,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="METRES",
         help="largest off-road distance to a road for --max-time (default 1000; farther = uncovered)",
     )
-    p.add_argument("--existing", metavar="FILE", help="existing facilities: they count as covering already")
+    p.add_argument("--existing", metavar="FILE",
+                   help="existing facilities: they count as covering already (any OGR point layer, or a CSV table "
+                   "with lon/lat or x/y columns: see --x-column/--y-column/--points-crs)")
+    add_point_table_options(p)
     p.add_argument(
         "--floor",
         type=opt.number(0, 1),
@@ -200,7 +204,8 @@ def run(args: argparse.Namespace) -> int:
     n_new = len(cand)
     fixed = None
     if args.existing:
-        ex = read_points(args.existing, what="existing site").explode(index_parts=False).to_crs(crs)
+        ex = read_points(args.existing, what="existing site", x_column=args.x_column, y_column=args.y_column,
+                         points_crs=args.points_crs).explode(index_parts=False).to_crs(crs)
         ex = ex[ex.geometry.notna() & ~ex.geometry.is_empty]
         ex = gpd.GeoDataFrame(
             {"existing": np.ones(len(ex), dtype=bool)}, geometry=ex.geometry.values, crs=crs

@@ -9,7 +9,6 @@ override it). See ``docs/coverage.md``.
 
 from __future__ import annotations
 
-import csv
 import enum
 import functools
 import logging
@@ -24,9 +23,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import as_path, dataset_path
-from .io import check_points, read_csv
+from .io import TABLE_SUFFIXES, check_points, read_csv
 
 __all__ = [
     "Basis",
@@ -254,62 +253,35 @@ def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
     return read_vector(path, layer)
 
 
-_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
-_X_GUESSES = ("lon", "longitude", "lng", "long", "bujur", "x", "easting")
-_Y_GUESSES = ("lat", "latitude", "lintang", "y", "northing")
-
-
-def _table_header(path: Path) -> list[str]:
-    """Column names of a delimited table (the separator as OGR's CSV driver detects it:
-    the most frequent of , ; tab | on the first line)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"cannot read the table: {exc}", file=str(path)) from None
-    sep = max((",", ";", "\t", "|"), key=first.count)
-    return next(csv.reader([first], delimiter=sep))
-
-
 def _read_table(spec: FacilityLayer) -> gpd.GeoDataFrame:
-    """A CSV point table through OGR's CSV driver: points from its x/y (lon/lat) columns; rows
-    without coordinates are kept with no geometry."""
-    path = Path(spec.path)
-    if not path.is_file():
-        raise DataFileError("facility table not found", file=str(path))
-    columns = [c.strip() for c in _table_header(path)]
-    xc = spec.x_column or _guess(columns, _X_GUESSES)
-    yc = spec.y_column or _guess(columns, _Y_GUESSES)
-    for given in (spec.x_column, spec.y_column):
-        if given and given not in columns:
-            raise UnknownColumnError(f"no column '{given}' (columns: {', '.join(columns)})", file=str(path),
-                                     field=given)
-    if xc is None or yc is None:
-        raise UnknownColumnError(
-            "a point table needs coordinate columns (lon/lat, longitude/latitude, bujur/lintang or x/y; or "
-            f"name them with --x-column/--y-column); columns: {', '.join(columns)}", file=str(path))
-    crs = spec.points_crs
-    if crs is None:
-        if xc.lower() == "x" or yc.lower() == "y":
-            raise CrsError("x/y columns need their CRS (e.g. --points-crs EPSG:32748)", file=str(path), field="crs")
-        crs = "EPSG:4326"
-    from .io import read_vector
+    """A CSV point table (see :func:`jangkau.data.io.read_point_table`)."""
+    from .io import read_point_table
 
-    return read_vector(path, x=xc, y=yc, crs=crs)
+    return read_point_table(spec.path, x_column=spec.x_column, y_column=spec.y_column,
+                            points_crs=spec.points_crs, what="facility")
 
 
-def _read_register_layer(spec: FacilityLayer, catalogue: FacilityCatalogue) -> gpd.GeoDataFrame:
+def _read_register_layer(spec: FacilityLayer, catalogue: FacilityCatalogue, region: Any = None,
+                         region_crs: Any = None, margin_m: float = 0.0) -> gpd.GeoDataFrame:
     from .registers import join_capacity, read_register
 
     assert spec.register is not None
-    fac = read_register(spec.register, spec.path, select=spec.select)
+    fac = read_register(spec.register, spec.path, select=spec.select, region=region, region_crs=region_crs,
+                        margin_m=margin_m)
     unknown = sorted(set(fac["facility_type"]) - {t.type for t in catalogue})
     if unknown:
         raise InvalidInputError(f"register '{spec.register}' maps to types not in the facility catalogue: "
                                 f"{', '.join(unknown)}", file=str(spec.path), field="types")
     if spec.capacity_register:
         assert spec.capacity_file is not None
-        fac, report = join_capacity(fac, spec.capacity_register, spec.capacity_file)
+        # Capacities of the region's own facilities only (a facility across the border serves
+        # people on both sides: its capacity is not the region's supply).
+        own = ~fac["margin_facility"].to_numpy(dtype=bool)
+        attrs = dict(fac.attrs)
+        joined, report = join_capacity(fac[own], spec.capacity_register, spec.capacity_file)
+        fac = gpd.GeoDataFrame(pd.concat([joined, fac[~own]]).sort_values("source_index", kind="stable"),
+                               geometry=fac.geometry.name, crs=fac.crs).reset_index(drop=True)
+        fac.attrs.update(attrs)
         fac.attrs["capacity_matches"] = report
     fac["synthetic"] = False
     return fac
@@ -334,6 +306,8 @@ def read_facilities(
     region_boundary=None,
     crs: str | None = None,
     keep_missing: bool = False,
+    margin_m: float = 0.0,
+    metric_crs: Any = None,
 ) -> gpd.GeoDataFrame:
     """Read one or more point layers into one GeoDataFrame with columns ``facility_type`` (catalogue key,
     or the raw value lower-cased when unknown), ``name``, ``capacity`` (NaN when absent),
@@ -351,6 +325,13 @@ def read_facilities(
     ``keep_missing`` (then they stay, with no geometry, for :mod:`jangkau.data.facility_qa`);
     facilities outside the region are kept and flagged (people cross borders to use them).
     Non-point layers raise InvalidInputError naming the file.
+
+    ``margin_m`` (with ``region_boundary``): register layers that ``select`` one regency also
+    keep the rows of the other regencies whose point lies within ``margin_m`` of the region
+    (``margin_facility`` True: they serve demand near the border, they are never counted as
+    the region's own); distances in ``metric_crs`` (default: the UTM zone of the boundary).
+    Every row has ``margin_facility`` (False for other layers) and ``region_distance_m``
+    (register layers read with a region: metres from the point to the region, 0 inside).
     """
     catalogue = catalogue or FacilityCatalogue.default()
     frames = []
@@ -358,19 +339,22 @@ def read_facilities(
     left_out: dict[str, int] = {}
     one = isinstance(layers, (str, os.PathLike, FacilityLayer)) or not hasattr(layers, "__iter__")
     specs: list[Any] = [layers] if one else list(layers)
+    outline, outline_crs = None, None
+    if region_boundary is not None and any(isinstance(s_, FacilityLayer) and s_.register for s_ in specs):
+        outline, outline_crs = _outline(region_boundary, metric_crs)
     for spec in specs:
         if not isinstance(spec, FacilityLayer):
             spec = FacilityLayer(path=spec)
         path = as_path(spec.path, "layers")
         if spec.register:
-            reg = _read_register_layer(spec, catalogue)
+            reg = _read_register_layer(spec, catalogue, outline, outline_crs, margin_m)
             if "capacity_matches" in reg.attrs:
                 capacity_matches.append(reg.attrs["capacity_matches"])
             for k, v in reg.attrs.get("left_out", {}).items():
                 left_out[f"{path.name}: {k}"] = int(v)
             frames.append(reg.to_crs(crs or "EPSG:4326"))
             continue
-        if path.suffix.lower() in _TABLE_SUFFIXES:
+        if path.suffix.lower() in TABLE_SUFFIXES:
             gdf = _read_table(spec)
         else:
             gdf = _read(str(path), spec.layer)
@@ -439,6 +423,8 @@ def read_facilities(
             geometry=gdf.geometry.to_numpy(),
             crs=gdf.crs,
         )
+        out["margin_facility"] = False
+        out["region_distance_m"] = np.nan
         # Generated stand-ins say so all the way to the outputs.
         out["synthetic"] = (
             gdf["synthetic"].fillna(False).astype(bool).to_numpy() if "synthetic" in gdf.columns else False
@@ -476,6 +462,22 @@ def read_facilities(
         outside[located] = ~covered_by(region_boundary, xy[:, 0], xy[:, 1], fac.crs)
     fac["outside_region"] = outside
     return fac
+
+
+def _outline(boundary: Any, metric_crs: Any) -> tuple[Any, Any]:
+    """The region's outline (one geometry) in a metric CRS (given, or the boundary's UTM zone)."""
+    if not isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        raise InvalidInputError("a facility margin needs the region boundary as a GeoDataFrame with a CRS",
+                                field="region_boundary")
+    if metric_crs is None:
+        from .zones import metric_crs_for
+
+        metric_crs = metric_crs_for(boundary if isinstance(boundary, gpd.GeoDataFrame)
+                                    else gpd.GeoDataFrame(geometry=boundary))
+    geoms = np.asarray(boundary.to_crs(metric_crs).geometry.values, dtype=object)
+    outline = shapely.union_all(geoms[~shapely.is_missing(geoms)])
+    shapely.prepare(outline)
+    return outline, metric_crs
 
 
 def _resolve_types(values: pd.Series, catalogue: FacilityCatalogue) -> tuple[np.ndarray, bool]:

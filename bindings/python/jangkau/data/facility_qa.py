@@ -9,7 +9,17 @@ Rules (each flag names the rule, the facility and a detail):
 ``duplicate_id``
     the register id occurs more than once (the second and later occurrences are flagged).
 ``outside_region``
-    the point lies outside the region's boundary (detail: distance to it).
+    a point of the region's own rows (the register lists the region, or the layer lists no
+    regency) lies outside the region's boundary (detail: distance to it).
+``regency_register``
+    a row of a NEIGHBOURING regency, read because its point lies within the facility margin
+    (``margin_facility``), lies inside the region: the register lists another regency than
+    the one the point is in (detail: the listed regency, the distance to the boundary).
+``neighbour_margin``
+    a row of a neighbouring regency outside the region but within the margin: expected — it
+    serves the region's people near the border and is never counted as the region's own
+    (detail: the listed regency and the distance to the region). Reported so every facility
+    the run uses is listed; the default policy keeps it.
 ``kecamatan_register``
     the register lists a kecamatan of the region and the point lies in another one or outside
     the region (detail: where it lies and how far it is from the listed kecamatan).
@@ -19,7 +29,8 @@ Rules (each flag names the rule, the facility and a detail):
     "SMA Negeri 4 Cilegon" in Kota Cilegon), the register lists no other kecamatan for it, and
     the point lies elsewhere.
 
-Both kecamatan rules accept points within ``kecamatan_tolerance_m`` of the kecamatan.
+Both kecamatan rules check the region's own rows only (a neighbouring regency's row names
+kecamatan of its own regency) and accept points within ``kecamatan_tolerance_m`` of the kecamatan.
 ``same_location``
     two different facilities (different ids) lie within ``same_location_m`` of each other
     (any types), or within ``near_m`` when they are of the same type (both configurable).
@@ -50,8 +61,8 @@ __all__ = ["FLAG_COLUMNS", "Policy", "QAOptions", "RULES", "apply_policies", "ch
            "kecamatan_keys", "name_key"]
 
 #: The rules in the order they are checked and listed.
-RULES = ("missing_coordinates", "duplicate_id", "outside_region", "kecamatan_register", "kecamatan_name",
-         "same_location")
+RULES = ("missing_coordinates", "duplicate_id", "outside_region", "regency_register", "neighbour_margin",
+         "kecamatan_register", "kecamatan_name", "same_location")
 
 #: Columns of the flag table.
 FLAG_COLUMNS = ["rule", "facility_id", "facility_type", "name", "source", "source_index", "detail", "policy",
@@ -75,6 +86,8 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "missing_coordinates": Policy.UNKNOWN,
     "duplicate_id": Policy.DROP,
     "outside_region": Policy.KEEP,
+    "regency_register": Policy.KEEP,
+    "neighbour_margin": Policy.KEEP,
     "kecamatan_register": Policy.KEEP,
     "kecamatan_name": Policy.UNKNOWN,
     "same_location": Policy.KEEP,
@@ -243,14 +256,30 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
             first[k] = i
 
     idx_present = np.flatnonzero(present)
-    # outside the region
+    margin = (fac["margin_facility"].fillna(False).to_numpy(dtype=bool) if "margin_facility" in fac.columns
+              else np.zeros(n, dtype=bool))
+    listed = (fac["register_regency"].to_numpy(dtype=object) if "register_regency" in fac.columns
+              else np.full(n, None, dtype=object))
+    # outside the region; a neighbouring regency's rows inside it or in the margin
     if boundary is not None and len(idx_present):
         bnd = boundary.to_crs(metric)
         inside = _locate(bnd, xy[idx_present, 0], xy[idx_present, 1]) >= 0
-        if (~inside).any():
-            union = shapely.union_all(np.asarray(bnd.geometry.values, dtype=object))
-            for i in idx_present[~inside].tolist():
-                d = float(shapely.distance(union, shapely.Point(xy[i])))
+        union = shapely.union_all(np.asarray(bnd.geometry.values, dtype=object))
+        for i, ins in zip(idx_present.tolist(), inside.tolist()):
+            if ins and not margin[i]:
+                continue
+            said = f"listed in {listed[i]}" if listed[i] else "listed in another regency"
+            if ins:
+                d = float(shapely.distance(union.boundary, shapely.Point(xy[i])))
+                flags.append(("regency_register", int(i), f"{said}; the point lies inside the region, "
+                                                          f"{d:,.0f} m from its boundary"))
+                continue
+            d = float(shapely.distance(union, shapely.Point(xy[i])))
+            if margin[i]:
+                flags.append(("neighbour_margin", int(i), f"{said}, {d:,.0f} m outside the region (within the "
+                                                          "facility margin): serves people near the border, "
+                                                          "not counted as the region's"))
+            else:
                 flags.append(("outside_region", int(i), f"{d:,.0f} m outside the region boundary"))
 
     # kecamatan the register lists / the name implies
@@ -277,10 +306,11 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
             at = f"in Kec. {kname[where[i]]}" if where[i] >= 0 else "outside the region"
             flags.append((rule, i, f"{said} Kec. {kname[k]}; the point lies {at}, {d:,.0f} m from Kec. {kname[k]}"))
 
+        own_present = [i for i in idx_present.tolist() if not margin[i]]
         if "register_kecamatan" in fac.columns:
-            listed = fac["register_kecamatan"].to_numpy(dtype=object)
-            for i in idx_present.tolist():
-                v = listed[i]
+            listed_kec = fac["register_kecamatan"].to_numpy(dtype=object)
+            for i in own_present:
+                v = listed_kec[i]
                 if v is None or (isinstance(v, float) and np.isnan(v)):
                     continue
                 k = keys.get(_norm_key(v))
@@ -292,7 +322,7 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
             for i, v in enumerate(fac["register_kecamatan"].to_numpy(dtype=object)):
                 if isinstance(v, str):
                     listed_k[i] = keys.get(_norm_key(v), -1)
-        for i in idx_present.tolist():
+        for i in own_present:
             k = keys.get(name_key(names[i]))
             # A name naming another kecamatan than the one the register lists names a desa or a
             # place of that name (e.g. "SD Negeri Pabuaran" in desa Pabuaran of Kec. Tunjung

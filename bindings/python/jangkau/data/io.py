@@ -24,7 +24,7 @@ from .. import _core
 from ..errors import CrsError, DataFileError, GeometryError, InvalidInputError, JangkauError
 from ..util import as_path, atomic_path
 
-__all__ = ["read_csv", "read_vector", "read_points", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
+__all__ = ["read_csv", "read_vector", "read_points", "read_point_table", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
            "check_working_crs", "check_coordinates", "check_population", "check_points", "source_crs", "geojson_declared_crs"]
 
 #: The CRS of every GeoJSON output (RFC 7946) and of GeoDataFrames returned by default.
@@ -564,11 +564,75 @@ def check_points(gdf: gpd.GeoDataFrame, *, file: str | None = None, what: str = 
                           index=np.flatnonzero(present)[owner])
 
 
+#: File suffixes read as delimited point tables (coordinates in two columns).
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+_X_GUESSES = ("lon", "longitude", "lng", "long", "bujur", "x", "easting")
+_Y_GUESSES = ("lat", "latitude", "lintang", "y", "northing")
+
+
+def _table_header(path: Path) -> list[str]:
+    """Column names of a delimited table (the separator as OGR's CSV driver detects it:
+    the most frequent of , ; tab | on the first line)."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read the table: {exc}", file=str(path)) from None
+    sep = max((",", ";", "\t", "|"), key=first.count)
+    return next(csv.reader([first], delimiter=sep))
+
+
+def _guess_column(columns: list[str], guesses: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    return next((lower[g] for g in guesses if g in lower), None)
+
+
+def read_point_table(path: str | os.PathLike[str], *, x_column: str | None = None, y_column: str | None = None,
+                     points_crs: str | None = None, what: str = "point") -> gpd.GeoDataFrame:
+    """A CSV point table (facilities, existing or candidate sites) through OGR's CSV driver:
+    points from its ``x_column`` / ``y_column`` (default: guessed among lon/lat,
+    longitude/latitude, lng, bujur/lintang, x/y, easting/northing, case-insensitive) in
+    ``points_crs`` (default EPSG:4326 for lon/lat names; required for x/y — a
+    :class:`~jangkau.errors.CrsError` otherwise). Rows without coordinates are kept with no
+    geometry. A named column the table lacks, or no coordinate columns at all, raises
+    :class:`~jangkau.errors.UnknownColumnError` naming the file and the columns it has."""
+    from ..errors import UnknownColumnError
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"{what} table not found", file=str(p))
+    columns = [c.strip() for c in _table_header(p)]
+    for given in (x_column, y_column):
+        if given and given not in columns:
+            raise UnknownColumnError(f"no column '{given}' (columns: {', '.join(columns)})", file=str(p),
+                                     field=given)
+    xc = x_column or _guess_column(columns, _X_GUESSES)
+    yc = y_column or _guess_column(columns, _Y_GUESSES)
+    if xc is None or yc is None:
+        raise UnknownColumnError(
+            "a point table needs coordinate columns (lon/lat, longitude/latitude, bujur/lintang or x/y; or "
+            f"name them with --x-column/--y-column); columns: {', '.join(columns)}", file=str(p))
+    crs = points_crs
+    if crs is None:
+        if xc.lower() in ("x", "easting") or yc.lower() in ("y", "northing"):
+            raise CrsError("x/y columns need their CRS (e.g. --points-crs EPSG:32748)", file=str(p), field="crs")
+        crs = WGS84
+    return read_vector(p, x=xc, y=yc, crs=crs)
+
+
 def read_points(path: str | os.PathLike[str], *, layer: str | None = None, crs: str | None = None,
-                what: str = "point") -> gpd.GeoDataFrame:
+                what: str = "point", x_column: str | None = None, y_column: str | None = None,
+                points_crs: str | None = None) -> gpd.GeoDataFrame:
     """Read a point layer (candidate or existing sites, facilities) through the engine and
     apply :func:`check_points`: the one reader and the one geometry rule of point inputs.
-    Features without geometry are kept (None) for the caller to report."""
-    gdf = read_vector(path, layer, crs=crs)
+    A CSV table (suffix in :data:`TABLE_SUFFIXES`) is read by :func:`read_point_table` with
+    ``x_column`` / ``y_column`` / ``points_crs``. Features without geometry are kept (None)
+    for the caller to report."""
+    if Path(path).suffix.lower() in TABLE_SUFFIXES:
+        gdf = read_point_table(path, x_column=x_column, y_column=y_column, points_crs=points_crs, what=what)
+    else:
+        gdf = read_vector(path, layer, crs=crs)
     check_points(gdf, file=str(path), what=what)
     return gdf

@@ -28,6 +28,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError
 from ..util import dataset_path
@@ -45,7 +46,8 @@ log = logging.getLogger("jangkau")
 
 #: Columns every register reader returns (plus ``attr_<column>`` for each kept attribute).
 REGISTER_COLUMNS = ("facility_id", "facility_type", "name", "register", "register_type",
-                    "register_kecamatan", "register_regency", "capacity", "source", "source_index")
+                    "register_kecamatan", "register_regency", "capacity", "source", "source_index",
+                    "margin_facility", "region_distance_m")
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,8 @@ def _column(rows: pd.DataFrame, name: str, path: Path) -> pd.Series:
 
 
 def read_register(register: str | RegisterSpec, path: str | os.PathLike[str], *, select: str | None = None,
-                  catalogue: RegisterCatalogue | None = None) -> gpd.GeoDataFrame:
+                  catalogue: RegisterCatalogue | None = None, region: Any = None, region_crs: Any = None,
+                  margin_m: float = 0.0) -> gpd.GeoDataFrame:
     """Read a register's verbatim file into facilities (EPSG:4326).
 
     Columns: ``facility_id`` (the register's id), ``facility_type`` (catalogue key),
@@ -276,6 +279,15 @@ def read_register(register: str | RegisterSpec, path: str | os.PathLike[str], *,
     ``select`` keeps the rows of one regency (compared after :func:`normalise_regency`, so
     ``Kab. Serang`` and ``Serang`` agree). Rows whose type the register entry does not map are
     left out; their count per type is in ``attrs["left_out"]``.
+
+    Facilities across the border: with ``region`` (a shapely geometry in ``region_crs``, a
+    metric CRS: the region's outline) and ``margin_m`` > 0, the rows of OTHER regencies whose
+    point lies within ``margin_m`` of the region (straight line) are kept too, with
+    ``margin_facility`` True — they serve the region's people near its border but are not
+    the region's own (rows of other regencies without a point cannot be placed and are left
+    out). ``region_distance_m``: distance from the point to ``region`` in metres (0 inside;
+    NaN without ``region`` or point). The selected regency's rows have ``margin_facility``
+    False wherever their point lies (the facility QA flags those outside the region).
     """
     cat = catalogue or register_catalogue()
     spec = register if isinstance(register, RegisterSpec) else cat.register(register)
@@ -292,6 +304,10 @@ def read_register(register: str | RegisterSpec, path: str | os.PathLike[str], *,
                 raise InvalidInputError("regency_pattern needs a group named 'regency'", file=str(cat.path),
                                         field="regency_pattern")
             regency = got["regency"].where(got["regency"].notna(), regency).map(_clean)
+    if margin_m < 0 or not np.isfinite(margin_m):
+        raise InvalidInputError(f"the margin must be a distance in metres ≥ 0, not {margin_m!r}", field="margin")
+    if region is not None and region_crs is None:
+        raise InvalidInputError("a region outline needs its (metric) CRS", field="region_crs")
     keep = np.ones(n_all, dtype=bool)
     if select is not None:
         if spec.regency_column is None:
@@ -302,12 +318,21 @@ def read_register(register: str | RegisterSpec, path: str | os.PathLike[str], *,
             known = sorted({str(v) for v in regency.dropna().unique()})
             raise InvalidInputError(f"no rows of '{select}' in the register (regencies: {', '.join(known[:12])})",
                                     file=str(p), field="select")
+    own = keep.copy()
     raw_type = _column(rows, spec.type_column, p).map(_clean)
     ftype = raw_type.map(lambda v: spec.types.get(_key(v)) if v is not None else None)
     mapped = ftype.notna().to_numpy()
     left_out = raw_type[keep & ~mapped].fillna("(none)").value_counts().sort_index()
-    keep &= mapped
     lat, lon = _coordinates(spec, rows, p)
+    distance = np.full(n_all, np.nan)
+    if region is not None:
+        has_point = np.isfinite(lat)
+        pts = gpd.GeoSeries(gpd.points_from_xy(lon[has_point], lat[has_point]), crs="EPSG:4326").to_crs(region_crs)
+        distance[has_point] = shapely.distance(region, np.asarray(pts.values, dtype=object))
+        if select is not None and margin_m > 0:
+            # Rows of the other regencies within the margin: they serve people near the border.
+            keep |= ~own & (distance <= margin_m)
+    keep &= mapped
     kec = None
     if spec.kecamatan_column is not None:
         kec = _column(rows, spec.kecamatan_column, p).map(_clean)
@@ -331,6 +356,8 @@ def read_register(register: str | RegisterSpec, path: str | os.PathLike[str], *,
         "capacity": np.full(len(sel), np.nan),
         "source": p.name,
         "source_index": index[sel],
+        "margin_facility": ~own[sel],
+        "region_distance_m": distance[sel],
     }
     for a in spec.attributes:
         data[f"attr_{a}"] = _column(rows, a, p).map(_clean).to_numpy(dtype=object)[sel]

@@ -647,7 +647,9 @@ def facility_indicators(desa, facilities, *, levels: Sequence[str] = ("desa", "k
       to the nearest facility of type t; per kecamatan the population-weighted mean over
       its desa (the plain mean where no desa has a population);
     * ``facilities_per_10k_<t>`` — facilities of type t located in the zone per 10,000
-      residents (NaN where the population is unknown or 0).
+      residents (NaN where the population is unknown or 0); facilities of a neighbouring
+      regency read within the facility margin (``margin_facility`` True) count for the
+      distance, never here — even where the point lies inside the region.
 
     Returns {level: DataFrame indexed by zone code}. Nothing is derived for a type without
     facilities; a level other than desa/kecamatan raises InvalidInputError.
@@ -681,6 +683,8 @@ def facility_indicators(desa, facilities, *, levels: Sequence[str] = ("desa", "k
     fx, fy = fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy()
     where = locate_points(to_geometry_array(d.geometry), fx, fy) if len(fac) else np.zeros(0, np.int64)
     ftype = fac[type_column].astype(str).to_numpy()
+    if "margin_facility" in fac.columns:  # a neighbouring regency's facility: not one of the zone's own
+        where = np.where(fac["margin_facility"].fillna(False).to_numpy(dtype=bool), -1, where)
     desa_cols: dict[str, np.ndarray] = {}
     for t in sorted(set(ftype)):
         sel = ftype == t

@@ -226,7 +226,9 @@ def summary_tables(result: RunResult) -> list[str]:
     if "coverage" in result.tables:
         cov = result.tables["coverage"]
         kab = cov[cov["level"] == "kabupaten"]
-        parts.append("<h3>Service coverage of the whole region (straight-line)</h3>")
+        measure = _area_measure(cov)
+        parts.append("<h3>Service coverage of the whole region (straight-line"
+                     + (f"; {html.escape(measure)}: the share of AREA, not of people" if measure else "") + ")</h3>")
         parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
     for k in sorted(t for t in result.tables if t.startswith("access_")):
         parts.append(f"<details><summary>{html.escape(k.replace('_', ' '))}</summary>{_table(result.tables[k])}"
@@ -364,13 +366,18 @@ def coverage_maps_section(result: RunResult) -> str:
         parts.append(f"<h3>{html.escape(ft.label if ft else t)} — within {r:,.0f} m</h3>")
         if t in _SCHOOL_TYPES and note:
             parts.append(f'<p class="warn">{html.escape(note)}</p>')
-        col = f"coverage_share_{t}_{int(r)}m"
+        measure = _area_measure(cov)
+        col = f"coverage_{'area_' if measure else ''}share_{t}_{int(r)}m"
         pts = fac[fac["facility_type"] == t] if fac is not None else None
+        if measure:
+            parts.append(f'<p class="warn">Coverage here is an {html.escape(measure)}: the share of each zone\'s area '
+                         "within the threshold, and the area-weighted distance to the nearest facility.</p>")
         if col in desa.columns:
-            parts.append(f'<img alt="{html.escape(col)}" src="{_coverage_map(desa, col, result.layers.get(f"gaps_{t}"), pts, t, r, region.working_crs)}">')
+            parts.append(f'<img alt="{html.escape(col)}" src="{_coverage_map(desa, col, result.layers.get(f"gaps_{t}"), pts, t, r, region.working_crs, what="area" if measure else "people")}">')
         dcol = f"nearest_distance_m_{t}"
+        weighting = "area" if measure else "population"
         if dcol in kec.columns:
-            parts.append(f'<img alt="{html.escape(dcol)}" src="{_map(kec, dcol, f"Mean distance to the nearest {t} (population-weighted)", cmap="magma_r", legend_label="metres")}">')
+            parts.append(f'<img alt="{html.escape(dcol)}" src="{_map(kec, dcol, f"Mean distance to the nearest {t} ({weighting}-weighted)", cmap="magma_r", legend_label="metres")}">')
         kab = cov[(cov["facility_type"] == t) & (cov["level"] == "kabupaten")]
         parts.append(_table(kab.drop(columns=["level"], errors="ignore")))
     parts.append("<h3>Thresholds used</h3>")
@@ -378,7 +385,14 @@ def coverage_maps_section(result: RunResult) -> str:
     return "\n".join(parts)
 
 
-def _coverage_map(desa, column: str, gaps, points, ftype: str, radius: float, crs) -> str:
+def _area_measure(cov: pd.DataFrame) -> str:
+    """The coverage table's measure when it is not people (a region without population), else ""."""
+    if "measure" in cov.columns and len(cov):
+        return str(cov["measure"].iloc[0])
+    return ""
+
+
+def _coverage_map(desa, column: str, gaps, points, ftype: str, radius: float, crs, what: str = "people") -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -387,7 +401,7 @@ def _coverage_map(desa, column: str, gaps, points, ftype: str, radius: float, cr
     fig, ax = plt.subplots(figsize=(7, 5.5))
     desa.plot(column=column, ax=ax, cmap="RdYlGn", vmin=0.0, vmax=1.0, legend=True, edgecolor="white",
               linewidth=0.2, missing_kwds={"color": "lightgrey", "label": "unknown"},
-              legend_kwds={"label": "share of people covered", "shrink": 0.7})
+              legend_kwds={"label": f"share of {what} covered", "shrink": 0.7})
     if gaps is not None and len(gaps):
         gaps.to_crs(crs).plot(ax=ax, facecolor="none", edgecolor="black", linewidth=0.4, hatch="///")
     if points is not None and len(points):

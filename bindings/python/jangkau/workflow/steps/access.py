@@ -55,6 +55,12 @@ def step_access(ctx: RunContext) -> None:
     fac = ctx.facilities
     if "duplicate" in fac.columns:
         fac = fac[~fac["duplicate"].astype(bool)]
+    if "margin_facility" in fac.columns and fac["margin_facility"].astype(bool).any():
+        # 2SFCA divides a facility's supply by the demand it reaches; a neighbouring regency's
+        # facility also serves people the run does not have, so it is left out of access.
+        fac = fac[~fac["margin_facility"].astype(bool)]
+        ctx.notes.append("access: facilities of neighbouring regencies (facility margin) are left out of road access "
+                         "(their demand outside the region is unknown)")
     ftype = cfg.get("facility_type")
     if ftype is None:
         ftype = "puskesmas" if (fac["facility_type"] == "puskesmas").any() else str(fac["facility_type"].iloc[0])

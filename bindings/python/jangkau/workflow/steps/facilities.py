@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -21,8 +24,11 @@ def step_facility_qa(ctx: RunContext) -> None:
         return
     options = qa.QAOptions.from_config(ctx.config.section("facility_qa"),
                                        file=str(ctx.config.path) if ctx.config.path else None)
-    fac = read_facilities(layers, catalogue=facility_catalogue(ctx), region_boundary=ctx.layers["kabupaten"],
-                          keep_missing=True)
+    catalogue = facility_catalogue(ctx)
+    margin, final = facility_margin(ctx, catalogue)
+    fac = read_facilities(layers, catalogue=catalogue, region_boundary=ctx.layers["kabupaten"],
+                          keep_missing=True, margin_m=margin, metric_crs=ctx.region.working_crs)
+    fac = _trim_margin(ctx, fac, catalogue, margin, final, layers)
     if ctx.region.is_synthetic or ("synthetic" in fac.columns and fac["synthetic"].astype(bool).any()):
         ctx.warn("facilities are SYNTHETIC (generated), labelled so in every output")
     flags = qa.check_facilities(fac, boundary=ctx.layers["kabupaten"], kecamatan=ctx.layers["kecamatan"],
@@ -41,7 +47,9 @@ def step_facility_qa(ctx: RunContext) -> None:
                  + "); nothing was moved — see facility_qa.csv")
     located = checked.geometry.notna() & ~checked.geometry.is_empty
     table = pd.DataFrame(checked.drop(columns=checked.geometry.name))
-    table.insert(len(table.columns), "location", np.where(located, "as registered", "unknown"))
+    status = np.where(located, "as registered", "unknown").astype(object)
+    status[checked["margin_facility"].to_numpy(dtype=bool) & located.to_numpy()] = MARGIN_LOCATION
+    table.insert(len(table.columns), "location", status)
     ctx.tables["facilities"] = table
     ctx.write("facilities.csv", table)
     matches = fac.attrs.get("capacity_matches")
@@ -62,6 +70,80 @@ def step_facility_qa(ctx: RunContext) -> None:
     if any(str(getattr(layer, "register", "") or "").startswith("kemdikbud") for layer in layers):
         ctx.warn(MADRASAH_NOTE)
     ctx.facilities = checked[located.to_numpy()].reset_index(drop=True)
+
+
+#: The ``location`` of a facility of a neighbouring regency read within the margin (facilities.csv).
+MARGIN_LOCATION = "as registered, neighbouring regency (margin)"
+
+
+def facility_margin(ctx: RunContext, catalogue) -> tuple[float, bool]:
+    """The facility margin in metres to read with, and whether it is final:
+    ``[coverage] facility_margin`` (a distance ≥ 0; 0 reads only the region's own rows), else
+    the largest coverage threshold of the run (the ``radii`` given, else the catalogue radius
+    of each of the ``types``) — final; else the largest radius of the facility catalogue, to be
+    trimmed after reading to the largest radius of the types found (:func:`_trim_margin`)."""
+    from ...coverage.analysis import parse_radii
+    from ...errors import InvalidInputError
+
+    cfg = ctx.config.section("coverage")
+    given = cfg.get("facility_margin")
+    if given is not None:
+        try:
+            if isinstance(given, (int, float)) and not isinstance(given, bool):
+                values: tuple[float, ...] = (float(given),)
+            elif isinstance(given, str) and re.fullmatch(r"\s*0+(\.0*)?\s*(m|km)?\s*", given):
+                values = (0.0,)  # "0m": only the region's own rows (parse_radii refuses a zero radius)
+            else:
+                values = tuple(parse_radii(given))
+        except (TypeError, ValueError, InvalidInputError):
+            values = ()
+        if len(values) != 1 or not np.isfinite(values[0]) or values[0] < 0:
+            raise InvalidInputError(f"facility_margin must be one distance ≥ 0 (e.g. \"3km\", \"0m\"), not {given!r}",
+                                    file=str(ctx.config.path) if ctx.config.path else None, field="facility_margin")
+        return float(values[0]), True
+    if cfg.get("radii") is not None:
+        return float(max(parse_radii(cfg["radii"]))), True
+    types = cfg.get("types")
+    if types:
+        return max(catalogue.radius_m(t) for t in ([types] if isinstance(types, str) else list(types))), True
+    return max(t.default_radius_m for t in catalogue), False
+
+
+def _trim_margin(ctx: RunContext, fac, catalogue, margin_m: float, final: bool, layers: list):
+    """Keep the margin rows within the final margin (see :func:`facility_margin`), record it
+    (table ``facility_margin``, a note) and say which layers cannot supply facilities across
+    the border (a register file holding one regency's rows only)."""
+    from ...data.registers import normalise_regency
+
+    margin = fac["margin_facility"].to_numpy(dtype=bool)
+    if not final:
+        own_types = sorted(set(fac.loc[~margin, "facility_type"]) & {t.type for t in catalogue})
+        margin_m = max((catalogue.radius_m(t) for t in own_types), default=0.0)
+        far = margin & ~(fac["region_distance_m"].to_numpy(dtype=float) <= margin_m)
+        if far.any():
+            fac = fac[~far].reset_index(drop=True)
+            margin = fac["margin_facility"].to_numpy(dtype=bool)
+    m = fac.loc[margin]
+    ctx.tables["facility_margin"] = pd.DataFrame({"margin_m": [margin_m], "facilities": [len(m)]})
+    if len(m):
+        per = ", ".join(f"{k} {v}" for k, v in m.groupby("register_regency").size().items())
+        types = ", ".join(f"{k} {v}" for k, v in m.groupby("facility_type").size().items())
+        ctx.notes.append(f"facilities across the border: {len(m)} facilities of neighbouring regencies within "
+                         f"{margin_m:,.0f} m of the region ({types}; from {per}) serve its people near the border in "
+                         "coverage, gaps and nearest distance; they are never counted as the region's own "
+                         "(facilities per 10,000, capacity, road access, new sites) — see facility_qa.csv, "
+                         "rule neighbour_margin")
+    for layer in layers:
+        if not getattr(layer, "register", None) or getattr(layer, "select", None):
+            continue
+        rows = fac[fac["source"] == Path(layer.path).name]
+        regencies = {normalise_regency(v) for v in rows.get("register_regency", pd.Series(dtype=object)).dropna()}
+        if len(regencies) == 1:
+            kinds = ", ".join(sorted(set(rows["facility_type"])))
+            ctx.warn(f"facilities across the border: {Path(layer.path).name} holds the rows of one regency only, so "
+                     f"no {kinds} of a neighbouring regency is counted and coverage of those types near the border is "
+                     "understated")
+    return fac
 
 
 #: Said wherever school coverage from the Kemdikbud register is shown.
@@ -92,7 +174,7 @@ def step_coverage(ctx: RunContext) -> None:
                  "see facility_issues.csv")
     ctx.write("facilities.geojson", fac)
     if ctx.region.population_source is None:
-        ctx.warn("coverage needs a population: not computed (facility QA and the facility layers were written)")
+        _area_coverage(ctx, fac, cfg, catalogue)
         return
     types = cfg.get("types")
     radii = cfg.get("radii")
@@ -141,3 +223,76 @@ def step_coverage(ctx: RunContext) -> None:
     if any(t in ("sd", "smp", "sma") for t in table["facility_type"].unique()) and \
             MADRASAH_NOTE not in ctx.warnings and "madrasah" not in " ".join(ctx.notes):
         ctx.notes.append("coverage: school layers may lack madrasahs (MI, MTs, MA) — check the facility source")
+
+
+#: How coverage is measured when the region has no population at all (tables, report, manifest).
+AREA_SHARE = "area share, no population data"
+
+
+def _area_coverage(ctx: RunContext, fac, cfg: dict, catalogue) -> None:
+    """Coverage of a region without any population (no table, raster or regency total): the
+    share of each zone's AREA within the threshold, area(zone ∩ U_r) / area(zone), planar in
+    the working CRS — the same exact overlay with ``population`` := area in km² (uniform
+    density). Pseudo-units (lakes, forests) are left out. Tables carry ``measure`` =
+    :data:`AREA_SHARE` and area columns instead of people; the indicators are
+    ``coverage_area_share_<type>_<r>m`` and ``nearest_distance_m_<type>`` (area-weighted)."""
+    from ...coverage import analysis as cov
+    from ...data.population import from_zone_counts
+    from ..context import real_units
+
+    ctx.warn(f"coverage is an {AREA_SHARE.upper()}: {ctx.region.title} has no population (no table, raster or regency "
+             "total), so coverage.csv, the gap layers and nearest_distance.csv measure area (km², area-weighted "
+             "distance), not people")
+    desa = real_units(ctx.region.zones("desa", crs=ctx.region.working_crs)).reset_index(drop=True)
+    src = desa[["code", "name", "kecamatan_code", "dapil", "kabupaten_code", desa.geometry.name]].copy()
+    src["population"] = desa.geometry.area.to_numpy() / 1e6  # km², planar in the working CRS
+    types, radii = cfg.get("types"), cfg.get("radii")
+    levels = {"desa": "code", "kecamatan": "kecamatan_code", "dapil": "dapil", "kabupaten": "kabupaten_code"}
+    results = []
+    for i, (level, column) in enumerate(levels.items()):
+        ctx.report_detail(f"coverage {level} (area)", i, len(levels))
+        if level == "dapil" and src["dapil"].isna().all():
+            continue
+        res = cov.coverage(src.dropna(subset=[column]), fac, radii, level=column, types=types, catalogue=catalogue)
+        res["level"] = level
+        results.append(res)
+        wide = res.pivot_table(index="code", columns=["facility_type", "radius_m"], values="share")
+        wide.columns = [f"coverage_area_share_{key[0]}_{int(key[1])}m" for key in wide.columns]
+        ctx.indicators[level] = ctx.indicators[level].join(wide)
+    table = pd.concat(results, ignore_index=True).rename(
+        columns={"population": "area_km2", "covered": "covered_km2", "not_covered": "not_covered_km2"})
+    table.insert(len(table.columns), "measure", AREA_SHARE)
+    ctx.tables["coverage"] = table
+    ctx.write("coverage.csv", table)
+    for i, t in enumerate(sorted(table["facility_type"].unique())):
+        ctx.report_detail(f"gaps {t} (area)", i, table["facility_type"].nunique())
+        r = float(table.loc[table["facility_type"] == t, "radius_m"].max())
+        g = cov.gaps(src, fac[fac["facility_type"] == t], r, level="code")
+        g = g.rename(columns={"population": "uncovered_km2"})
+        g.insert(0, "facility_type", t)
+        g["measure"] = AREA_SHARE
+        ctx.write(f"gaps_{t}_{int(r)}m.geojson", g)
+        ctx.layers[f"gaps_{t}"] = g
+    area = from_zone_counts(src)
+    cell = parse_distance_m(cfg.get("distance_cell", "100m"), "distance_cell")
+    rows = []
+    for t in sorted(table["facility_type"].unique()):
+        of_type = fac[fac["facility_type"] == t].reset_index(drop=True)
+        for level in levels:
+            zones = real_units(ctx.region.zones(level, crs=ctx.region.working_crs))
+            if len(zones) == 0 or (level == "dapil" and src["dapil"].isna().all()):
+                continue
+            d = cov.distance_by_zone(area, of_type, zones.reset_index(drop=True), cell_size=cell)
+            ctx.indicators[level] = ctx.indicators[level].join(
+                d.set_index("code")[["mean_distance_m"]].rename(columns={"mean_distance_m": f"nearest_distance_m_{t}"}))
+            d = d.rename(columns={"population": "area_km2"})
+            d.insert(0, "level", level)
+            d.insert(0, "facility_type", t)
+            d["measure"] = "area-weighted, no population data"
+            rows.append(d)
+    if rows:
+        dist = pd.concat(rows, ignore_index=True)
+        ctx.tables["nearest_distance"] = dist
+        ctx.write("nearest_distance.csv", dist)
+    ctx.notes.append(f"coverage: {AREA_SHARE} — the share of each zone's area within each type's threshold "
+                     "(straight line), and the area-weighted mean distance to the nearest facility")
