@@ -212,6 +212,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     names = dict(zip([code_text(c) for c in zones["code"]], zones["name"].astype(str))) \
         if "name" in zones.columns else {c: c for c in codes}
     regency_pop = float(popv.sum())
+    kec_pop = {str(c): float(p) for c, p in popv.items()}
     if total_seats is None:
         total_seats = regency_seats(regency_pop)
     S = int(total_seats)
@@ -296,7 +297,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     # plan needs at least one extra part, which lets the split search stop at its first 1-part plan)
     whole_proven = bool(reasons)
     if not reasons:
-        sol, r = run(dm.piece_graph(codes, popv.to_dict(), links), "whole kecamatan")
+        sol, r = run(dm.piece_graph(codes, kec_pop, links), "whole kecamatan")
         reasons += r
         whole_proven = sol is None and all("proven infeasible" in x or "units for" in x for x in r)
     whole_reasons = list(reasons)
@@ -335,7 +336,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                                    f"{rules.max_seats}, and a desa cannot be split")
                     split = []
             if split:
-                graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules, kecamatan_adjacency)
+                graph = dm.piece_graph(codes, kec_pop, links, split, dm_, km, rules, kecamatan_adjacency)
                 # lower bound on the extra parts: each kecamatan above max_seats is cut at least once, and
                 # k kecamatan for at least D dapil need D − k extra parts
                 least = max(sum(1 for c in too_big if c in split), min(dapil_counts) - len(codes),
