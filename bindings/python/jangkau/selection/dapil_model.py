@@ -549,7 +549,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
         # The heuristic plan's deviation t_h bounds the optimum: only t ≤ t_h matters (docs/pilots.md §6,
         # "tightening by the incumbent"). Then each new dapil with k seats has a quota in
         # [(1 − t_h)·k, (1 + t_h)·k] (rows below, implied for integer points, stronger in the LP), and when
-        # max_seats·(|ρ − 1|·(1 + t_h) + t_h) < 1/2 (ρ = BPPd·left/P_free: the quota scale of the free
+        # max_seats·(|λ − 1|·(1 + t_h) + t_h) < 1/2 (λ = BPPd·left/P_free: the quota scale of the free
         # allocation) every free quota is within 1/2 of its seats, so the largest-remainder order is
         # plain rounding, already implied by 0 ≤ q_d − s_d + u_d < 1 and Σ s_d = left: its D·(D − 1)
         # dense rows are left out.
