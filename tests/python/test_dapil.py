@@ -323,7 +323,7 @@ def _brute_force(zones, seats, rules=None, n_dapil=None, fixed=None):
 
 
 #: no node limit: small models are solved to proven optimality
-EXACT = ProposalOptions(node_limit=None, time_limit_s=None)
+EXACT = ProposalOptions(node_limit=None, time_limit_s=None, compactness_node_limit=None)
 
 
 def _crafted(seed=5):

@@ -94,6 +94,10 @@ class ProposalOptions:
     keeps results reproducible; a solve ended by the time limit (a safety net for large
     models) may differ between runs. mip_gap: relative MIP gap (DEFAULT 0: optimal).
     compactness: second stage minimising the boundary length between dapil (DEFAULT True).
+    compactness_node_limit: branch-and-bound nodes of that second stage (DEFAULT 0: its root
+    only — presolve, cuts and HiGHS's root heuristics from the stage-1 plan; measured on Lebak and
+    Kota Samarinda, 200 nodes never shortened the boundary found at the root and took half the
+    CPU time, docs/pilots.md §6; None: no limit, as for proofs on small regencies).
     split: allow split kecamatan (*bagian kecamatan*, desa as building blocks) when no plan
     of whole kecamatan exists (DEFAULT True; needs ``desa``). max_split_kecamatan: most
     kecamatan offered for splitting (DEFAULT 4). split_more_dapil: when kecamatan are split,
@@ -108,6 +112,7 @@ class ProposalOptions:
     time_limit_s: float | None = 60.0
     mip_gap: float = 0.0
     compactness: bool = True
+    compactness_node_limit: int | None = 0
     split: bool = True
     max_split_kecamatan: int = 4
     split_more_dapil: int = 2
@@ -266,7 +271,8 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                 more += 1
             sol = dm.solve(graph, spec_for(D), time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
                            threads=options.threads, compactness=options.compactness, seed=seed,
-                           restarts=restarts, node_limit=options.node_limit)
+                           restarts=restarts, node_limit=options.node_limit,
+                           compactness_node_limit=options.compactness_node_limit)
             if sol.status in ("optimal", "stopped"):
                 log.append(f"{tag}, {D} dapil: plan with {sol.parts} extra parts, largest deviation "
                            f"{sol.max_deviation:.4f} ({sol.status})")

@@ -386,8 +386,10 @@ _EPS_REMAINDER = 1e-5
 
 def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_gap: float = 0.0,
           threads: int | None = None, compactness: bool = True, seed: int = 0, restarts: int = 24,
-          node_limit: int | None = 200) -> Solution:
+          node_limit: int | None = 200, compactness_node_limit: int | None = 0) -> Solution:
     """Solve the dapil MILP on ``g`` (see docs/pilots.md §6 for the formulation).
+    ``node_limit`` caps stage 1's branch-and-bound nodes, ``compactness_node_limit`` stage 2's
+    (None: no limit).
 
     Stage 1 minimises (extra parts of split kecamatan) + (max deviation t); t < 1 always
     (|q/s − 1| < 1/s ≤ 1/3), so the sum is lexicographic. Stage 2 keeps both at their
@@ -603,7 +605,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
                 m.row([ze, x[idx[a], d], x[idx[b], d]], [1.0, 1.0, -1.0], lo=0.0)
         first = {c: float(round(sol[c])) for c in list(x.values()) + list(r.values()) + list(y.values())
                  + list(u.values()) + list(w.values())}
-        text2, _b2, _o2, sol2 = m.solve(time_limit_s, mip_gap, threads, first, node_limit)
+        text2, _b2, _o2, sol2 = m.solve(time_limit_s, mip_gap, threads, first, compactness_node_limit)
         if sol2 is not None:
             out2 = read(sol2)
             if out2.parts <= out.parts and out2.max_deviation <= out.max_deviation + 1e-6 and out2.cut_m <= out.cut_m:
