@@ -65,25 +65,43 @@ def load(path: Path, totals: pd.DataFrame):
     return name, kode, total, int(pseudo.sum()), kec, desa
 
 
+def load_region(path: str):
+    """A region file's kecamatan (with population) and desa, as the pipeline reads them."""
+    region = jangkau.Region.load(path)
+    kec = region.zones("kecamatan")
+    kec = kec[kec["population"].notna()]
+    desa = region.zones("desa")
+    total = round(float(kec["population"].sum()))
+    return region.name, "", total, 0, kec, desa
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--time-limit", type=float, default=60.0,
                     help="HiGHS seconds per solve (default 60, the library default: the deterministic node limit "
                          "then ends the search, so reruns give the same plans)")
     ap.add_argument("--only", default="", help="BPS code substring to run one file")
+    ap.add_argument("--region", action="append", default=[],
+                    help="instead of the sample, a region file (repeatable), e.g. datasets/lebak/region.toml: its "
+                         "kecamatan and desa with the population the region file defines, seats from its total")
+    ap.add_argument("--compactness-nodes", type=int, default=None,
+                    help="ProposalOptions.compactness_node_limit (default: the library default; -1: no limit)")
     a = ap.parse_args()
+    opts: dict = {"time_limit_s": a.time_limit}
+    if a.compactness_nodes is not None:
+        opts["compactness_node_limit"] = None if a.compactness_nodes < 0 else a.compactness_nodes
     data = jangkau.data.data_dir()
     totals = regency_totals(data / "population" / "cahyadsn_wilayah_penduduk_2025.sql")
-    files = sorted((data / "boundaries" / "indonesia_sample").glob("*.geojson"))
+    files = [] if a.region else sorted((data / "boundaries" / "indonesia_sample").glob("*.geojson"))
+    inputs = [(f, lambda f=f: load(f, totals)) for f in files if not a.only or a.only in f.name]
+    inputs += [(Path(r), lambda r=r: load_region(r)) for r in a.region]
     rows = []
-    for f in files:
-        if a.only and a.only not in f.name:
-            continue
-        name, kode, total, n_pseudo, kec, desa = load(f, totals)
+    for _f, loader in inputs:
+        name, kode, total, n_pseudo, kec, desa = loader()
         seats = regency_seats(total)
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            plan = propose_plan(kec, total_seats=seats, desa=desa, options=ProposalOptions(time_limit_s=a.time_limit))
+            plan = propose_plan(kec, total_seats=seats, desa=desa, options=ProposalOptions(**opts))
         except NoPlanError as exc:
             rows.append({"regency": name, "kemendagri": kode, "kec": len(kec), "desa": len(desa),
                          "pseudo_units_dropped": n_pseudo, "total_2025": total, "seats": seats, "plan": "NO PLAN", "seconds": round(time.perf_counter() - t0, 1),
