@@ -564,7 +564,8 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
             m.row(qc + yc, qv + [-(1.0 + t_h) * k for k in ks], hi=0.0)
             m.row(qc + yc, qv + [-(1.0 - t_h) * k for k in ks], lo=0.0)
         ratio = qscale * bppd
-        if not spec.max_seats * (abs(ratio - 1.0) * (1.0 + t_h) + t_h) < 0.5 - 1e-6:
+        # (margin 1e-5: stage 2 lets t exceed t_h by 1e-7)
+        if not spec.max_seats * (abs(ratio - 1.0) * (1.0 + t_h) + t_h) < 0.5 - 1e-5:
             remainder_order()
     text, dual_bound, _obj, sol = m.solve(time_limit_s, mip_gap, threads, start, node_limit)
     if sol is None:
