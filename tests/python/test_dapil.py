@@ -323,7 +323,7 @@ def _brute_force(zones, seats, rules=None, n_dapil=None, fixed=None):
 
 
 #: no node limit: small models are solved to proven optimality
-EXACT = ProposalOptions(node_limit=None, time_limit_s=None)
+EXACT = ProposalOptions(node_limit=None, time_limit_s=None, compactness_node_limit=None)
 
 
 def _crafted(seed=5):
@@ -349,6 +349,54 @@ def test_proposal_is_optimal_against_brute_force(seed, seats, n_dapil):
     assert plan.attrs["n_dapil"] == want[0]
     assert plan.attrs["max_deviation"] == pytest.approx(want[1], abs=1e-9)
     assert plan.attrs["bound"] == pytest.approx(want[1], abs=1e-6)  # certified: the bound meets the optimum
+    assert plan.attrs["cut_boundary_m"] == pytest.approx(want[2], rel=1e-9)
+    v = check_plan(plan, g, total_seats=seats)
+    assert (v["severity"] != "violation").all(), v
+
+
+def _clustered_grid():
+    """Nine 5 km squares (3×3) with a population cluster in one corner: 20,000 per square plus
+    250,000·exp(−d²/(2·(6 km)²)) with d the distance from the corner (0, 0) to the square's centre."""
+    x0, y0 = 600_000, 9_300_000
+    cells = [(i, j) for j in range(3) for i in range(3)]
+    d2 = np.array([((i + 0.5) * 5000) ** 2 + ((j + 0.5) * 5000) ** 2 for i, j in cells])
+    pop = np.round(20_000 + 250_000 * np.exp(-d2 / (2 * 6000.0 ** 2)))
+    return gpd.GeoDataFrame({"code": [f"g{k}" for k in range(9)], "name": [f"Grid {k}" for k in range(9)],
+                             "population": pop},
+                            geometry=[box(x0 + i * 5000, y0 + j * 5000, x0 + (i + 1) * 5000, y0 + (j + 1) * 5000)
+                                      for i, j in cells], crs="EPSG:32748")
+
+
+def _serang_patch(kec, n=8):
+    """The first ``n`` kecamatan of Kabupaten Serang reached by breadth-first search from the lowest
+    code over the rook adjacency (a connected patch of real boundaries with real populations)."""
+    links = contiguity_links(kec, DapilRules())
+    nb = {}
+    for a, b in zip(links["code_a"], links["code_b"]):
+        nb.setdefault(a, set()).add(b)
+        nb.setdefault(b, set()).add(a)
+    order, queue = [], [min(kec["code"])]
+    while queue and len(order) < n:
+        c = queue.pop(0)
+        if c not in order:
+            order.append(c)
+            queue += sorted(nb.get(c, ()))
+    return kec[kec["code"].isin(order)].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("family", ["clustered", "real"])
+def test_proposal_is_optimal_against_brute_force_on_other_families(family, serang):
+    """Clustered synthetic populations and a patch of real Serang kecamatan (2017 populations): the
+    proposer's plan equals the enumeration of every partition, and its bound meets the optimum."""
+    g = _clustered_grid() if family == "clustered" else _serang_patch(serang[0])
+    seats = 30 if family == "clustered" else 25
+    want = _brute_force(g, seats)
+    assert want is not None
+    plan = propose_plan(g, total_seats=seats, options=EXACT)
+    assert plan.attrs["status"] == "optimal" and plan.attrs["compactness_status"] == "optimal"
+    assert plan.attrs["n_dapil"] == want[0]
+    assert plan.attrs["max_deviation"] == pytest.approx(want[1], abs=1e-9)
+    assert plan.attrs["bound"] == pytest.approx(want[1], abs=1e-6)
     assert plan.attrs["cut_boundary_m"] == pytest.approx(want[2], rel=1e-9)
     v = check_plan(plan, g, total_seats=seats)
     assert (v["severity"] != "violation").all(), v

@@ -11,7 +11,7 @@ sortable, hashable values (codes, indices); every result is deterministic.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["components", "grow_regions", "is_connected"]
@@ -23,7 +23,7 @@ def _adjacent(neighbours: Neighbours, v) -> Iterable[Any]:
     return neighbours.get(v, ()) if isinstance(neighbours, Mapping) else neighbours[v]
 
 
-def components(nodes: Iterable[Hashable], neighbours: Neighbours) -> list[list[Any]]:
+def components(nodes: Iterable[Any], neighbours: Neighbours) -> list[list[Any]]:
     """Connected components of the subgraph induced by ``nodes``: each component sorted, the
     components in the order of their smallest node."""
     left = set(nodes)
@@ -44,7 +44,7 @@ def components(nodes: Iterable[Hashable], neighbours: Neighbours) -> list[list[A
     return out
 
 
-def is_connected(nodes: Iterable[Hashable], neighbours: Neighbours) -> bool:
+def is_connected(nodes: Iterable[Any], neighbours: Neighbours) -> bool:
     """True if the subgraph induced by ``nodes`` is connected (False for no nodes)."""
     rest = set(nodes)
     if not rest:

@@ -94,6 +94,10 @@ class ProposalOptions:
     keeps results reproducible; a solve ended by the time limit (a safety net for large
     models) may differ between runs. mip_gap: relative MIP gap (DEFAULT 0: optimal).
     compactness: second stage minimising the boundary length between dapil (DEFAULT True).
+    compactness_node_limit: branch-and-bound nodes of that second stage (DEFAULT 0: its root
+    only — presolve, cuts and HiGHS's root heuristics from the stage-1 plan; measured on Lebak and
+    Kota Samarinda, 200 nodes never shortened the boundary found at the root and took half the
+    CPU time, docs/pilots.md §6; None: no limit, as for proofs on small regencies).
     split: allow split kecamatan (*bagian kecamatan*, desa as building blocks) when no plan
     of whole kecamatan exists (DEFAULT True; needs ``desa``). max_split_kecamatan: most
     kecamatan offered for splitting (DEFAULT 4). split_more_dapil: when kecamatan are split,
@@ -108,6 +112,7 @@ class ProposalOptions:
     time_limit_s: float | None = 60.0
     mip_gap: float = 0.0
     compactness: bool = True
+    compactness_node_limit: int | None = 0
     split: bool = True
     max_split_kecamatan: int = 4
     split_more_dapil: int = 2
@@ -212,6 +217,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     names = dict(zip([code_text(c) for c in zones["code"]], zones["name"].astype(str))) \
         if "name" in zones.columns else {c: c for c in codes}
     regency_pop = float(popv.sum())
+    kec_pop = {str(c): float(p) for c, p in popv.items()}
     if total_seats is None:
         total_seats = regency_seats(regency_pop)
     S = int(total_seats)
@@ -265,7 +271,8 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                 more += 1
             sol = dm.solve(graph, spec_for(D), time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
                            threads=options.threads, compactness=options.compactness, seed=seed,
-                           restarts=restarts, node_limit=options.node_limit)
+                           restarts=restarts, node_limit=options.node_limit,
+                           compactness_node_limit=options.compactness_node_limit)
             if sol.status in ("optimal", "stopped"):
                 log.append(f"{tag}, {D} dapil: plan with {sol.parts} extra parts, largest deviation "
                            f"{sol.max_deviation:.4f} ({sol.status})")
@@ -296,7 +303,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     # plan needs at least one extra part, which lets the split search stop at its first 1-part plan)
     whole_proven = bool(reasons)
     if not reasons:
-        sol, r = run(dm.piece_graph(codes, popv.to_dict(), links), "whole kecamatan")
+        sol, r = run(dm.piece_graph(codes, kec_pop, links), "whole kecamatan")
         reasons += r
         whole_proven = sol is None and all("proven infeasible" in x or "units for" in x for x in r)
     whole_reasons = list(reasons)
@@ -335,7 +342,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                                    f"{rules.max_seats}, and a desa cannot be split")
                     split = []
             if split:
-                graph = dm.piece_graph(codes, popv.to_dict(), links, split, dm_, km, rules, kecamatan_adjacency)
+                graph = dm.piece_graph(codes, kec_pop, links, split, dm_, km, rules, kecamatan_adjacency)
                 # lower bound on the extra parts: each kecamatan above max_seats is cut at least once, and
                 # k kecamatan for at least D dapil need D − k extra parts
                 least = max(sum(1 for c in too_big if c in split), min(dapil_counts) - len(codes),

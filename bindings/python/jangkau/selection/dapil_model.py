@@ -21,6 +21,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ def components(nodes: Sequence[str], edges) -> list[list[str]]:
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def sea_links(geoms: Mapping[str, object], edges, max_m: float | None) -> list[tuple[str, str, float]]:
+def sea_links(geoms: Mapping[str, Any], edges, max_m: float | None) -> list[tuple[str, str, float]]:
     """Links joining the components of the graph (``geoms``: node → polygon in a metric CRS,
     ``edges``: existing pairs) — Kruskal's minimum spanning forest over the components, the
     weight of a component pair being the shortest distance between their polygons; a link
@@ -127,6 +128,13 @@ class PieceGraph:
         return nb
 
 
+def _link_rows(links: pd.DataFrame) -> list[tuple[str, str, float, str, float]]:
+    """Rows (code_a, code_b, shared_length_m, link, distance_m) of a :func:`kecamatan_links` table."""
+    return list(zip(links["code_a"].astype(str), links["code_b"].astype(str),
+                    links["shared_length_m"].to_numpy(dtype=float).tolist(), links["link"].astype(str),
+                    links["distance_m"].to_numpy(dtype=float).tolist()))
+
+
 def _edge_frame(rows) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["a", "b", "length_m", "link", "distance_m"])
     return out.sort_values(["a", "b"], ignore_index=True)
@@ -174,27 +182,27 @@ def piece_graph(kec_codes: Sequence[str], kec_pop: Mapping[str, float], kec_link
     import geopandas as gpd
     import shapely
 
-    split = frozenset(str(s) for s in split)
+    split_set = frozenset(str(s) for s in split)
     kec_codes = [str(c) for c in kec_codes]
-    rows = []
-    if not split:
-        for r in kec_links.itertuples(index=False):
-            rows.append((str(r.code_a), str(r.code_b), float(r.shared_length_m), r.link, float(r.distance_m)))
+    link_rows = _link_rows(kec_links)
+    rows: list[tuple[str, str, float, str, float]] = []
+    if not split_set:
+        rows = list(link_rows)
         return PieceGraph(list(kec_codes), {c: c for c in kec_codes}, {c: float(kec_pop[c]) for c in kec_codes},
-                          _edge_frame(rows), split)
+                          _edge_frame(rows), split_set)
     if desa_m is None or adjacency is None:
-        raise ValueError("desa and an adjacency rule are needed to split kecamatan")
-    desa = desa_m[desa_m["kecamatan_code"].astype(str).isin(split)]
-    nodes = [c for c in kec_codes if c not in split]
+        raise ValueError("desa and an adjacency rule are needed to split_set kecamatan")
+    desa = desa_m[desa_m["kecamatan_code"].astype(str).isin(split_set)]
+    nodes = [c for c in kec_codes if c not in split_set]
     kec_of = {c: c for c in nodes}
     pop = {c: float(kec_pop[c]) for c in nodes}
-    geoms: dict[str, object] = {}
+    geoms: dict[str, Any] = {}
     if kec_m is not None and kec_m.crs != desa_m.crs:
         kec_m = kec_m.to_crs(desa_m.crs)
     kec_geo = dict(zip(kec_m["code"].astype(str), kec_m.geometry)) if kec_m is not None else {}
     for c in nodes:
         geoms[c] = kec_geo.get(c)
-    for k in sorted(split):
+    for k in sorted(split_set):
         dk = desa[desa["kecamatan_code"].astype(str) == k]
         if dk.empty:
             raise ValueError(f"kecamatan {k} has no desa")
@@ -208,48 +216,46 @@ def piece_graph(kec_codes: Sequence[str], kec_pop: Mapping[str, float], kec_link
             kec_of[code] = k
             pop[code] = float(kec_pop[k]) * float(s)
             geoms[code] = g
-    # land edges between pieces touching a split kecamatan
-    near = set(split)
-    for r in kec_links.itertuples(index=False):
-        if r.link == LAND and (str(r.code_a) in split or str(r.code_b) in split):
-            near.update((str(r.code_a), str(r.code_b)))
+    # land edges between pieces touching a split_set kecamatan
+    near = set(split_set)
+    for a, b, _le, link, _di in link_rows:
+        if link == LAND and (a in split_set or b in split_set):
+            near.update((a, b))
     pieces = [n for n in nodes if kec_of[n] in near]
     pg = gpd.GeoDataFrame({"code": pieces}, geometry=[geoms[n] for n in pieces], crs=desa_m.crs)
     land = adjacency(pg, rules) if len(pg) > 1 else pd.DataFrame(columns=["code_a", "code_b",
                                                                                     "shared_length_m"])
-    land_pairs = {(str(r.code_a), str(r.code_b)) for r in kec_links.itertuples(index=False) if r.link == LAND}
+    land_pairs = {(a, b) for a, b, _le, link, _di in link_rows if link == LAND}
     land_pairs |= {(b, a) for a, b in land_pairs}
-    for r in land.itertuples(index=False):
-        a, b = str(r.code_a), str(r.code_b)
+    for a, b, le in zip(land["code_a"].astype(str), land["code_b"].astype(str),
+                        land["shared_length_m"].to_numpy(dtype=float).tolist()):
         ka, kb = kec_of[a], kec_of[b]
-        if ka == kb and ka not in split:
+        if ka == kb and ka not in split_set:
             continue
         if ka != kb and (ka, kb) not in land_pairs:
             continue  # touching pieces of kecamatan that are not neighbours at kecamatan level
-        if ka not in split and kb not in split:
+        if ka not in split_set and kb not in split_set:
             continue  # whole–whole pairs come from the kecamatan table
-        rows.append((a, b, float(r.shared_length_m), LAND, 0.0))
-    for r in kec_links.itertuples(index=False):
-        a, b = str(r.code_a), str(r.code_b)
-        if r.link == LAND and a not in split and b not in split:
-            rows.append((a, b, float(r.shared_length_m), LAND, 0.0))
+        rows.append((a, b, le, LAND, 0.0))
+    for a, b, le, link, _di in link_rows:
+        if link == LAND and a not in split_set and b not in split_set:
+            rows.append((a, b, le, LAND, 0.0))
     # kecamatan-level sea links → closest pieces
-    for r in kec_links.itertuples(index=False):
-        if r.link == LAND:
+    for a, b, _le, link, _di in link_rows:
+        if link == LAND:
             continue
-        a, b = str(r.code_a), str(r.code_b)
         pa = [n for n in nodes if kec_of[n] == a]
         pb = [n for n in nodes if kec_of[n] == b]
         best = min((float(shapely.distance(geoms[x], geoms[y])), min(x, y), max(x, y)) for x in pa for y in pb)
-        rows.append((best[1], best[2], 0.0, r.link, best[0]))
-    # island components inside a split kecamatan
-    for k in sorted(split):
+        rows.append((best[1], best[2], 0.0, link, best[0]))
+    # island components inside a split_set kecamatan
+    for k in sorted(split_set):
         members = [n for n in nodes if kec_of[n] == k]
         inner = [(a, b) for a, b, *_ in rows if kec_of[a] == k and kec_of[b] == k]
         for a, b, d in sea_links({n: geoms[n] for n in members}, inner, None):
             rows.append((a, b, 0.0, WITHIN, d))
     edges = _edge_frame(rows).drop_duplicates(["a", "b"], ignore_index=True)
-    return PieceGraph(nodes, kec_of, pop, edges, split)
+    return PieceGraph(nodes, kec_of, pop, edges, split_set)
 
 
 # --------------------------------------------------------------------------------------
@@ -354,6 +360,8 @@ class Solution:
     bound: float = math.nan
     cut_m: float = math.nan
     compactness_status: str = ""
+    kec_of: dict[str, str] = field(default_factory=dict)
+    pop: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -378,8 +386,10 @@ _EPS_REMAINDER = 1e-5
 
 def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_gap: float = 0.0,
           threads: int | None = None, compactness: bool = True, seed: int = 0, restarts: int = 24,
-          node_limit: int | None = 200) -> Solution:
+          node_limit: int | None = 200, compactness_node_limit: int | None = 0) -> Solution:
     """Solve the dapil MILP on ``g`` (see docs/pilots.md §6 for the formulation).
+    ``node_limit`` caps stage 1's branch-and-bound nodes, ``compactness_node_limit`` stage 2's
+    (None: no limit).
 
     Stage 1 minimises (extra parts of split kecamatan) + (max deviation t); t < 1 always
     (|q/s − 1| < 1/s ≤ 1/3), so the sum is lexicographic. Stage 2 keeps both at their
@@ -446,6 +456,15 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
     for d1, d2 in itertools.pairwise(empty):
         m.row([r[i, d1] for i in range(n)] + [r[i, d2] for i in range(n)],
               [float(i) for i in range(n)] + [-float(i) for i in range(n)], hi=-1.0)
+    # ... and the root of a new dapil is its lowest-index member, so that each plan has one
+    # representation (no choice of root, no permutation of the new labels):
+    #   r[i,d] = 1 ⇒ no member below i:      Σ_{j<i} x[j,d] + i·r[i,d] ≤ i
+    #   i a member with no member below it ⇒ r[i,d] = 1:   r[i,d] ≥ x[i,d] − Σ_{j<i} x[j,d]
+    for d in empty:
+        for i in range(1, n):
+            below = [x[j, d] for j in range(i)]
+            m.row(below + [r[i, d]], [1.0] * i + [float(i)], hi=float(i))
+            m.row(below + [r[i, d], x[i, d]], [1.0] * i + [1.0, -1.0], lo=0.0)
     # seats: y[d,k] = dapil d has k seats
     y = {}
     for d, lab in enumerate(labels):
@@ -470,14 +489,16 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
     for d in fd:
         cols, vals = rem_terms(d)
         m.row(cols, vals, 0.0, 1.0 - _EPS_REMAINDER)
-    for d in fd:
-        for e in fd:
-            if d == e:
-                continue
-            cd, vd = rem_terms(d)
-            ce, ve = rem_terms(e)
-            # u_d = 1, u_e = 0  ⇒  rem_d ≥ rem_e:  rem_d − rem_e − u_e + u_d ≥ ... written out:
-            m.row(cd + ce + [u[d], u[e]], vd + [-v for v in ve] + [-1.0, 1.0], lo=-1.0)
+
+    def remainder_order() -> None:
+        for d in fd:
+            for e in fd:
+                if d == e:
+                    continue
+                cd, vd = rem_terms(d)
+                ce, ve = rem_terms(e)
+                # u_d = 1, u_e = 0  ⇒  rem_d ≥ rem_e:  rem_d − rem_e − u_e + u_d ≥ ... written out:
+                m.row(cd + ce + [u[d], u[e]], vd + [-v for v in ve] + [-1.0, 1.0], lo=-1.0)
     # objective t ≥ |P_d/(k·BPPd) − 1| when d has k seats
     # exact linearisation: ty[d,k] = t·y[d,k] (y binary), so t·s_d = Σ_k k·ty[d,k] and
     # −t·s_d ≤ P_d/BPPd − s_d ≤ t·s_d is linear
@@ -524,6 +545,28 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
 
     start = _start(g, spec, nodes, idx, labels, empty, x, r, y, u, t, w, ks, seed, restarts,
                    time_limit_s)
+    if start is None:
+        remainder_order()
+    else:
+        # The heuristic plan's deviation t_h bounds the optimum: only t ≤ t_h matters (docs/pilots.md §6,
+        # "tightening by the incumbent"). Then each new dapil with k seats has a quota in
+        # [(1 − t_h)·k, (1 + t_h)·k] (rows below, implied for integer points, stronger in the LP), and when
+        # max_seats·(|λ − 1|·(1 + t_h) + t_h) < 1/2 (λ = BPPd·left/P_free: the quota scale of the free
+        # allocation) every free quota is within 1/2 of its seats, so the largest-remainder order is
+        # plain rounding, already implied by 0 ≤ q_d − s_d + u_d < 1 and Σ s_d = left: its D·(D − 1)
+        # dense rows are left out.
+        t_h = float(start[t])
+        m.hi[t] = t_h
+        for d in fd:
+            qc = [x[i, d] for i in range(n)]
+            qv = [pops[i] / bppd for i in range(n)]
+            yc = [y[d, k] for k in ks]
+            m.row(qc + yc, qv + [-(1.0 + t_h) * k for k in ks], hi=0.0)
+            m.row(qc + yc, qv + [-(1.0 - t_h) * k for k in ks], lo=0.0)
+        ratio = qscale * bppd
+        # (margin 1e-5: stage 2 lets t exceed t_h by 1e-7)
+        if not spec.max_seats * (abs(ratio - 1.0) * (1.0 + t_h) + t_h) < 0.5 - 1e-5:
+            remainder_order()
     text, dual_bound, _obj, sol = m.solve(time_limit_s, mip_gap, threads, start, node_limit)
     if sol is None:
         if "infeasible" in text:
@@ -563,7 +606,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
                 m.row([ze, x[idx[a], d], x[idx[b], d]], [1.0, 1.0, -1.0], lo=0.0)
         first = {c: float(round(sol[c])) for c in list(x.values()) + list(r.values()) + list(y.values())
                  + list(u.values()) + list(w.values())}
-        text2, _b2, _o2, sol2 = m.solve(time_limit_s, mip_gap, threads, first, node_limit)
+        text2, _b2, _o2, sol2 = m.solve(time_limit_s, mip_gap, threads, first, compactness_node_limit)
         if sol2 is not None:
             out2 = read(sol2)
             if out2.parts <= out.parts and out2.max_deviation <= out.max_deviation + 1e-6 and out2.cut_m <= out.cut_m:
@@ -708,9 +751,9 @@ def heuristic(g: PieceGraph, spec: Spec, *, seed: int = 0, restarts: int = 24) -
             options: dict[str, list[str]] = {}
             for v in left:
                 for w in nb[v]:
-                    lab = assign.get(w)
-                    if lab is not None and lab not in spec.closed:
-                        options.setdefault(lab, []).append(v)
+                    owner = assign.get(w)
+                    if owner is not None and owner not in spec.closed:
+                        options.setdefault(owner, []).append(v)
             if not options:
                 ok = False
                 break
