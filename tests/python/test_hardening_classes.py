@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import test_hardening as th
 
 import jangkau
 from jangkau import util
-from jangkau.cli import main
 from jangkau.data import io
 from jangkau.data.facilities import FacilityLayer, read_facilities
 from jangkau.errors import (
@@ -39,16 +39,9 @@ from jangkau.selection import siting
 from jangkau.selection.dapil_check import allocate_dapil_seats
 
 PKG = Path(jangkau.__file__).resolve().parent.parent  # bindings/python
+run_cli = th.run_cli  # ``jangkau ARGV`` in this process: (exit status, stderr lines)
+tiny = th.tiny  # the crafted four-desa region with facility and road layers (a fixture)
 OLD = b"OLD CONTENT - must survive\n"
-
-
-def run_cli(argv: list, capsys) -> tuple[int, list[str]]:
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    err = capsys.readouterr().err
-    return code, [line for line in err.splitlines() if line.strip()]
 
 
 def one_error(code: int, lines: list[str], *needles: str) -> str:
@@ -60,14 +53,6 @@ def one_error(code: int, lines: list[str], *needles: str) -> str:
     for n in needles:
         assert n.lower() in errors[0].lower(), text
     return errors[0]
-
-
-@pytest.fixture
-def tiny(tmp_path: Path) -> Path:
-    region = hc.tiny_region(tmp_path / "tiny")
-    hc.good_points(tmp_path / "tiny" / "fac.geojson")
-    hc.roads(tmp_path / "tiny" / "t_JALAN_LOKAL_LN.geojson")
-    return region
 
 
 # ----------------------------------------------------------------- 1. missing coordinates
