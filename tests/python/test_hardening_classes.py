@@ -231,6 +231,19 @@ def test_errors_get_the_file_they_are_about():
         with in_file("other.csv"):
             raise InvalidInputError("x", file="first.csv")
     assert e2.value.file == "first.csv"
+    # Errors made by the engine ("coordinate 1 could not be transformed", "no UTM zone for lon …")
+    # get the file once, keeping their feature.
+    from jangkau import _core
+
+    with pytest.raises(JangkauError) as e3:
+        with in_file("x.geojson"):
+            _core.transform_xy(np.array([0.0, 1e30]), np.array([0.0, 1e30]), "EPSG:4326", "EPSG:32748")
+    assert str(e3.value).endswith("could not be transformed (PROJ: utm: Invalid latitude) "
+                                  "[file 'x.geojson', feature 1]"), str(e3.value)
+    with pytest.raises(JangkauError) as e4:
+        with in_file("desa.geojson"):
+            _core.utm_crs_for(500.0, 1.0)
+    assert str(e4.value).count("[") == 1 and str(e4.value).endswith("[file 'desa.geojson']")
 
 
 def test_candidate_errors_name_the_feature_of_its_file(tmp_path):

@@ -43,9 +43,14 @@ class JangkauError(Exception):
         """Names ``file`` in the error when it names none yet (the message is rebuilt);
         returns the error. For callers that know the file a lower layer could not."""
         if file and not self.file:
+            # The bare message: errors made by the engine (bindings) carry the where-suffix in
+            # their text already, in the same format.
+            text = str(self.args[0]) if self.args else ""
+            old = _where("", None, self.feature, self.field)
+            bare = text[: len(text) - len(old)] if old and text.endswith(old) else text
             self.file = str(file)
-            self.args = (_where(getattr(self, "message", str(self)), self.file, self.feature, self.field),
-                         *self.args[1:])
+            self.message = bare
+            self.args = (_where(bare, self.file, self.feature, self.field), *self.args[1:])
         return self
 
 
