@@ -397,3 +397,17 @@ def test_engine_calls_keep_python_signal_handlers():
     _core.disc_union_areas(zone, np.array([5.0]), np.array([5.0]), np.array([2.0]))
     assert {s: signal.getsignal(s) for s in before} == before
     json.dumps(before, default=str)  # handlers are plain objects
+
+
+@pytest.mark.parametrize("stated", ["EPSG:0", "0", "not a crs"])
+def test_a_stated_crs_proj_does_not_know_is_refused(tmp_path, stated):
+    """Found by the fuzzer: ``[boundaries] crs = 0`` reached pyproj untyped."""
+    from jangkau.data.region import Region
+    from jangkau.errors import CrsError
+
+    toml = hc.REGION_TOML.replace('file = "@region/desa.geojson"\n',
+                                  f'file = "@region/desa.geojson"\ncrs = "{stated}"\n')
+    region = hc.tiny_region(tmp_path / "r", toml=toml)
+    with pytest.raises(CrsError) as e:
+        Region.load(str(region))
+    assert e.value.file and e.value.file.endswith("desa.geojson") and e.value.field == "crs"

@@ -425,6 +425,12 @@ def source_crs(path: str | os.PathLike[str], reported: str | None, stated: str |
     * any other source: ``reported``, else ``stated``, else CrsError.
     """
     where = str(path)
+    if stated:  # a CRS the user states must be one PROJ knows (a region file's crs = 0 is not)
+        try:
+            _crs(stated)
+        except Exception as exc:  # pyproj.exceptions.CRSError, or garbage PROJ cannot parse
+            raise CrsError(f"unknown coordinate reference system {stated!r} stated for the layer", file=where,
+                           field="crs") from exc
     if where.lower().endswith(_GEOJSON_EXT) and os.path.isfile(where):
         declared = geojson_declared_crs(where)
         if declared is None:
