@@ -20,6 +20,7 @@ data directory beside it:
     python benchmarks/bench_coverage.py            # 10^4..10^6 cells x 10..10^3 facilities (< 2 min)
     python benchmarks/bench_coverage.py --big      # adds 10^7 cells and 10^4 facilities (~10 min)
     python benchmarks/bench_coverage.py --defect   # only E (real data, ~30 s)
+    python benchmarks/bench_coverage.py --raster-true  # only F: true-circle raster model vs exactextract
 """
 
 from __future__ import annotations
@@ -187,29 +188,56 @@ def geopandas_raster_model(kec, fac, src):
     return out, population
 
 
-def bench_raster(desa, cells, n_fac, repeat):
+def raster_cases(desa, cells, n_fac):
+    """(kecamatan, raster, population, exactextract source, facility count, facilities) of the
+    raster workloads: every raster size with every facility count (C and F)."""
     kec = desa.dissolve(by="kecamatan_code", as_index=False)
     for n in cells:
         r = raster_for(desa, n)
         pop = from_raster(r)
         src = ee_source(r)
         for f in n_fac:
-            fac = facilities(desa, f)
-            run = lambda fac=fac, pop=pop, threads=0: coverage(  # noqa: E731
-                kec, fac, RADII, level="kecamatan_code", population=pop, threads=threads, quadrant_segments=8
-            )
-            t_j, res = timed(run, repeat)
-            cpu = LAST_CPU[0]
-            t_1, _ = timed(lambda run=run: run(threads=1), repeat)
-            t_p, (ref, ref_pop) = timed(lambda fac=fac, src=src: geopandas_raster_model(kec, fac, src), repeat)
-            diff = 0.0
-            for rad, s in zip(RADII, ref):
-                block = res[res["radius_m"] == rad]
-                got = block["covered"].to_numpy()
-                diff = max(diff, float(np.max(np.abs(got - s) / np.maximum(s, 1.0))))
-                zone_pop = block["population"].to_numpy()
-                diff = max(diff, float(np.max(np.abs(zone_pop - ref_pop) / np.maximum(ref_pop, 1.0))))
-            row(f"C coverage, raster, {f} fac, 3 radii", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1, cpu)
+            yield kec, r, pop, src, f, facilities(desa, f)
+
+
+def bench_raster(desa, cells, n_fac, repeat):
+    for kec, r, pop, src, f, fac in raster_cases(desa, cells, n_fac):
+        run = lambda fac=fac, pop=pop, kec=kec, threads=0: coverage(  # noqa: E731
+            kec, fac, RADII, level="kecamatan_code", population=pop, threads=threads, quadrant_segments=8
+        )
+        t_j, res = timed(run, repeat)
+        cpu = LAST_CPU[0]
+        t_1, _ = timed(lambda run=run: run(threads=1), repeat)
+        t_p, (ref, ref_pop) = timed(lambda fac=fac, src=src, kec=kec: geopandas_raster_model(kec, fac, src), repeat)
+        diff = 0.0
+        for rad, s in zip(RADII, ref):
+            block = res[res["radius_m"] == rad]
+            got = block["covered"].to_numpy()
+            diff = max(diff, float(np.max(np.abs(got - s) / np.maximum(s, 1.0))))
+            zone_pop = block["population"].to_numpy()
+            diff = max(diff, float(np.max(np.abs(zone_pop - ref_pop) / np.maximum(ref_pop, 1.0))))
+        row(f"C coverage, raster, {f} fac, 3 radii", f"{r.grid.rows * r.grid.cols:.1e} cells", t_j, t_p, diff, t_1, cpu)
+
+
+def bench_raster_true(desa, cells, n_fac, repeat):
+    """F (--raster-true): the raster model with TRUE circles (the default: exact partial cells
+    of arcs) against the same geopandas + exactextract peer as C (shapely's 32-gons, so the
+    peer covers less: 'diff' is that defect, not an error), and against jangkau's own 32-gon
+    mode in the same process ('own' = 32-gon time / circle time)."""
+    for kec, r, pop, src, f, fac in raster_cases(desa, cells, n_fac):
+        t_c, res = timed(lambda fac=fac, pop=pop, kec=kec: coverage(kec, fac, RADII, level="kecamatan_code",
+                                                           population=pop), repeat)
+        cpu = LAST_CPU[0]
+        t_g, _ = timed(lambda fac=fac, pop=pop, kec=kec: coverage(kec, fac, RADII, level="kecamatan_code", population=pop,
+                                                         quadrant_segments=8), repeat)
+        t_p, (ref, _pop) = timed(lambda fac=fac, src=src, kec=kec: geopandas_raster_model(kec, fac, src), repeat)
+        diff = 0.0  # total covered, circles / 32-gon peer − 1, worst radius
+        for rad, s in zip(RADII, ref):
+            got = res[res["radius_m"] == rad]["covered"].to_numpy()
+            diff = max(diff, abs(float(got.sum() / max(s.sum(), 1.0)) - 1.0))
+        print(f"{'F raster, true circles vs exactextract':<40}{f'{f} fac, {r.grid.rows * r.grid.cols:.0e} cells':>24}"
+              f"  jangkau {t_c:8.3f} s (cpu/wall {cpu:.2f})   peer {t_p:8.3f} s   ratio {t_p / t_c:6.2f}x   "
+              f"own 32-gon {t_g:8.3f} s ({t_g / t_c:5.2f}x)   total covered vs 32-gon peer {diff * 100:+.3f} %", flush=True)
 
 
 def bench_true_disc(desa, n_fac, cells, repeat):
@@ -260,7 +288,15 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="add 10^7 cells and 10^4 facilities")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs for every timing (default 3)")
     ap.add_argument("--defect", action="store_true", help="only E: circles vs 32-gons on real Cilegon data")
+    ap.add_argument("--raster-true", action="store_true",
+                    help="only F: raster model with true circles vs exactextract (10^5, 10^6 cells)")
     args = ap.parse_args()
+    if args.raster_true:
+        print(f"cores: {os.cpu_count()}; every time is the best of {args.repeat} runs; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        bench_raster_true(load_desa(), [10**5, 10**6], [10, 100, 1000], args.repeat)
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        return
     if args.defect:
         real_defect()
         return

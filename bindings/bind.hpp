@@ -128,9 +128,23 @@ void readonly_view(std::vector<T>&&, py::handle) = delete;
 
 /// Runs f() with the GIL released and returns its result. For every engine call that can take
 /// long; f must not touch Python objects (use make_monitor() for progress and Ctrl-C).
+/// While alive, SIGINT, SIGTERM and SIGHUP (those with a handler installed, e.g. Python's)
+/// also set jangkau::g_interrupt_requested, so that a running engine call stops at its next
+/// cancellation check (CancelledError) instead of when it returns; the previous handler still
+/// runs (Python then raises as usual once the call is back). Nestable and thread-safe: the
+/// first guard installs the chained handlers and clears the flag, the last restores them.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+};
+
 template <class F>
 decltype(auto) nogil(F&& f) {
   py::gil_scoped_release release;
+  InterruptGuard signals;
   return std::forward<F>(f)();
 }
 

@@ -7,10 +7,9 @@
 namespace jangkau::bind {
 
 namespace {
-DiscCoverageOptions disc_options(int quadrant_segments, int threads, double arc_tolerance = 0.01) {
+DiscCoverageOptions disc_options(int quadrant_segments, int threads) {
   DiscCoverageOptions o;
   o.quadrant_segments = quadrant_segments;
-  o.arc_tolerance = arc_tolerance;
   o.threads = threads;
   return o;
 }
@@ -36,10 +35,10 @@ void bind_coverage(py::module_& m) {
       "disc_union_zonal_sums",
       [](const GridSpec& grid, const carray<double>& values, const GeometryArray& zones, const carray<double>& x,
          const carray<double>& y, const carray<double>& radii, std::optional<double> nodata, int quadrant_segments,
-         int threads, double arc_tolerance, py::object progress) {
+         int threads, py::object progress) {
         auto v = grid_view(grid, values);
         auto px = view(x), py_ = view(y), r = view(radii);
-        const auto o = disc_options(quadrant_segments, threads, arc_tolerance);
+        const auto o = disc_options(quadrant_segments, threads);
         Monitor mon = make_monitor(progress);
         return to_numpy_2d(nogil([&] {
                              return disc_union_zonal_sums(grid, v, zones, px, py_, r, nodata.has_value(),
@@ -49,9 +48,9 @@ void bind_coverage(py::module_& m) {
       },
       py::arg("grid"), py::arg("values"), py::arg("zones"), py::arg("x"), py::arg("y"), py::arg("radii"),
       py::arg("nodata") = py::none(), py::arg("quadrant_segments") = 0, py::arg("threads") = 0,
-      py::arg("arc_tolerance") = 0.01, py::arg("progress") = py::none(),
+      py::arg("progress") = py::none(),
       "Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns); "
-      "true circles: arcs as chords of sagitta ≤ arc_tolerance.");
+      "true circles: exact partial cells (arcs split at grid lines, chord + circular segment per cell).");
 }
 
 }  // namespace jangkau::bind

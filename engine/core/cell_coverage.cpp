@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "circle_geometry.hpp"
 #include "error.hpp"
 #include "parallel.hpp"
 
@@ -276,6 +277,64 @@ void CellCoverageAccumulator::add_segment(double x0, double y0, double x1, doubl
   const detail::GridMap map(m_grid.origin_x, m_grid.origin_y, m_inv_w, m_inv_h);
   // World counter-clockwise is clockwise in (u, v) (v points south): factor −1.
   detail::walk_edge(w, map.u(x0), map.v(y0), map.u(x1), map.v(y1), -1.0, m_pieces);
+}
+
+void CellCoverageAccumulator::add_arc(double x0, double y0, double x1, double y1, double cx, double cy, double r,
+                                      double t0, double dt) {
+  const detail::Window w{m_r_lo, m_r_hi, m_c_lo, m_c_hi};
+  if (w.empty()) return;
+  if (!(dt > 0.0)) {
+    add_segment(x0, y0, x1, y1);
+    return;
+  }
+  const detail::GridMap map(m_grid.origin_x, m_grid.origin_y, m_inv_w, m_inv_h);
+  // Split angles: the crossings with the window's grid lines (columns c_lo … c_hi + 1 and rows
+  // r_lo … r_hi + 1) that the circle reaches. Outside those lines a part only needs its row
+  // (east of the window) or adds nothing (west, or outside the window's rows).
+  m_angles.clear();
+  m_angles.push_back(t0);
+  const double cw = m_grid.cell_width, ch = m_grid.cell_height;
+  const auto k_x0 = std::max<double>(static_cast<double>(w.c_lo), std::ceil((cx - r - m_grid.origin_x) * m_inv_w));
+  const auto k_x1 = std::min<double>(static_cast<double>(w.c_hi + 1),
+                                     std::floor((cx + r - m_grid.origin_x) * m_inv_w));
+  for (double k = k_x0; k <= k_x1; k += 1.0)
+    arc_line_crossings(cx, cy, r, t0, dt, true, m_grid.origin_x + k * cw, m_angles);
+  const auto k_y0 = std::max<double>(static_cast<double>(w.r_lo), std::ceil((m_grid.origin_y - (cy + r)) * m_inv_h));
+  const auto k_y1 = std::min<double>(static_cast<double>(w.r_hi + 1),
+                                     std::floor((m_grid.origin_y - (cy - r)) * m_inv_h));
+  for (double k = k_y0; k <= k_y1; k += 1.0)
+    arc_line_crossings(cx, cy, r, t0, dt, false, m_grid.origin_y - k * ch, m_angles);
+  std::sort(m_angles.begin() + 1, m_angles.end());
+  m_angles.push_back(t0 + dt);
+  const double cell_units = m_inv_w * m_inv_h;
+  double ua = map.u(x0), va = map.v(y0);
+  for (std::size_t m = 0; m + 1 < m_angles.size(); ++m) {
+    const double a = m_angles[m], b = m_angles[m + 1];
+    const bool last = m + 2 == m_angles.size();
+    const double ub = last ? map.u(x1) : map.u(cx + r * std::cos(b));
+    const double vb = last ? map.v(y1) : map.v(cy + r * std::sin(b));
+    if (b > a) {
+      // The part's cell: that of its middle point (inside the cell, unlike a chord end).
+      const double tm = 0.5 * (a + b);
+      const auto row = static_cast<std::int64_t>(std::floor(map.v(cy + r * std::sin(tm))));
+      const auto col = static_cast<std::int64_t>(std::floor(map.u(cx + r * std::cos(tm))));
+      // World counter-clockwise is clockwise in (u, v): factor −1, as in add_segment().
+      const double dv = va - vb;
+      if (row >= w.r_lo && row <= w.r_hi && col >= w.c_lo) {
+        const auto rr = static_cast<std::uint32_t>(row - w.r_lo);
+        if (col > w.c_hi) {
+          if (dv != 0.0) m_pieces.push_back({rr, static_cast<std::uint32_t>(w.cols()), dv, 0.0});
+        } else {
+          // ∫(u − col) dv over the arc = the chord's dv·(ū − col) + the circular segment.
+          const double um = 0.5 * (ua + ub);
+          m_pieces.push_back({rr, static_cast<std::uint32_t>(col - w.c_lo), dv,
+                              dv * (um - static_cast<double>(col)) + circular_segment_area(r, b - a) * cell_units});
+        }
+      }
+    }
+    ua = ub;
+    va = vb;
+  }
 }
 
 void CellCoverageAccumulator::visit(const CellRowVisitor& visit) {

@@ -120,8 +120,9 @@ struct CellPiece {
 /// Exact covered fractions of a region given not as rings but as its oriented boundary:
 /// any set of segments forming closed chains, with the region on the left of each segment
 /// (counter-clockwise shells, clockwise holes), e.g. the boundary of an overlay assembled
-/// piece by piece. Same method and cost as visit_cell_coverage(). Reusable: reset() between
-/// regions keeps the buffers.
+/// piece by piece; boundary pieces may also be circular arcs (add_arc), whose cells are exact
+/// too. Same method and cost as visit_cell_coverage(). Reusable: reset() between regions keeps
+/// the buffers.
 class CellCoverageAccumulator {
  public:
   /// `grid` must be valid (validate_grid); `bounds` must contain every segment added.
@@ -130,6 +131,13 @@ class CellCoverageAccumulator {
   void reset(const Box& bounds);
   /// Adds the boundary segment (x0, y0) → (x1, y1) (region on its left).
   void add_segment(double x0, double y0, double x1, double y1);
+  /// Adds the counter-clockwise arc of the circle (cx, cy, r) from angle t0 to t0 + dt
+  /// (radians, 0 < dt ≤ 2π) whose end points are (x0, y0) and (x1, y1) (passed so that the
+  /// chain closes exactly with its neighbours); the region lies on its left (inside the
+  /// circle). Exact: the arc is split where it crosses the grid lines of the window, and each
+  /// part, lying in one cell, adds to that cell its chord's share plus the circular segment
+  /// between chord and arc, ½r²(θ − sin θ) (circle_geometry.hpp). dt ≤ 0 adds the chord.
+  void add_arc(double x0, double y0, double x1, double y1, double cx, double cy, double r, double t0, double dt);
   /// Calls `visit` for each row of the region's window (increasing rows) with the fractions.
   void visit(const CellRowVisitor& visit);
 
@@ -140,6 +148,7 @@ class CellCoverageAccumulator {
   std::vector<detail::CellPiece> m_pieces, m_sorted;
   std::vector<std::size_t> m_row_start;
   std::vector<double> m_acc, m_diff, m_frac;
+  std::vector<double> m_angles;  // add_arc's split angles (scratch)
 };
 
 /// Options of cell_coverage() and zonal_sums().

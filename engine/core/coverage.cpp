@@ -5,6 +5,7 @@
 #include <memory>
 #include <numbers>
 
+#include "circle_geometry.hpp"
 #include "error.hpp"
 #include "parallel.hpp"
 
@@ -33,15 +34,6 @@ struct Piece {
   double x0, y0, x1, y1;
   double cx = 0.0, cy = 0.0, r = 0.0, t0 = 0.0, dt = 0.0;
 };
-
-// Area between the chord of an arc of angle dt (radians, 0 ≤ dt ≤ 2π) and the arc:
-// ½ r² (dt − sin dt), the circular segment; a series for small dt avoids cancellation.
-inline double circular_segment_area(double r, double dt) {
-  const double d = dt < 1e-3 ? dt * dt * dt / 6.0 * (1.0 - dt * dt / 20.0) : dt - std::sin(dt);
-  return 0.5 * r * r * d;
-}
-
-constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
 // A uniform bucket grid over a box; items are registered in every bucket their bbox covers.
 struct Buckets {
@@ -366,15 +358,9 @@ struct Discs {
       t1 = 1.0;
       return true;
     }
-    if (exact) {  // |q + t·d|² < r²: the roots of len2·t² + 2b·t + c
-      const double b = qx * dx + qy * dy, c = qx * qx + qy * qy - r * r;
-      const double disc = b * b - len2 * c;
-      if (!(disc > 0.0) || !(len2 > 0.0)) return false;
-      const double sq = std::sqrt(disc);
-      // Stable roots: the larger-magnitude one first, the other from the product c / len2.
-      const double qq = b >= 0.0 ? -(b + sq) : -(b - sq);
-      double ta = qq / len2, tb = qq != 0.0 ? c / qq : -ta;
-      if (ta > tb) std::swap(ta, tb);
+    if (exact) {  // |q + t·d|² < r²
+      double ta, tb;
+      if (!segment_circle_roots(qx, qy, dx, dy, r, ta, tb)) return false;
       t0 = std::max(0.0, ta);
       t1 = std::min(1.0, tb);
       return t0 < t1;
@@ -583,20 +569,6 @@ void edge_candidates(const Discs& d, std::size_t i, std::span<const std::int32_t
   }
 }
 
-// Box of the counter-clockwise arc of circle (cx, cy, r) from angle a to b (a < b ≤ a + 2π):
-// its end points and the axis extremes (angles k·π/2) it passes.
-Box arc_box(double cx, double cy, double r, double a, double b) {
-  Box box;
-  box.expand(cx + r * std::cos(a), cy + r * std::sin(a));
-  box.expand(cx + r * std::cos(b), cy + r * std::sin(b));
-  const double quarter = std::numbers::pi / 2.0;
-  for (double k = std::ceil(a / quarter); k * quarter < b; k += 1.0) {
-    const double t = k * quarter;
-    box.expand(cx + r * std::cos(t), cy + r * std::sin(t));
-  }
-  return box;
-}
-
 using DiscPieces = std::vector<std::vector<std::pair<std::int32_t, Piece>>>;
 
 // Runs per_disc(i, scratch, out[i]) for every disc in parallel (cancellable), out[i] cleared.
@@ -658,13 +630,9 @@ void boundary_of_union_circles(const Discs& d, const ZoneEdges& edges, unsigned 
                     edges.grid.for_each(box.min_x, box.min_y, box.max_x, box.max_y, [&](std::int32_t e) {
                       const Seg& q = edges.seg[static_cast<std::size_t>(e)];
                       const double qx = q.x0 - cx, qy = q.y0 - cy, ex = q.x1 - q.x0, ey = q.y1 - q.y0;
-                      const double len2 = ex * ex + ey * ey;
-                      if (!(len2 > 0.0)) return;
-                      const double bb = qx * ex + qy * ey, c = qx * qx + qy * qy - r * r;
-                      const double disc = bb * bb - len2 * c;
-                      if (!(disc > 0.0)) return;
-                      const double sq = std::sqrt(disc);
-                      for (const double t : {(-bb - sq) / len2, (-bb + sq) / len2}) {
+                      double t_lo, t_hi;
+                      if (!segment_circle_roots(qx, qy, ex, ey, r, t_lo, t_hi)) return;
+                      for (const double t : {t_lo, t_hi}) {
                         if (t < 0.0 || t > 1.0) continue;
                         double ang = std::atan2(qy + t * ey, qx + t * ex);
                         if (ang < 0.0) ang += kTwoPi;
@@ -830,8 +798,6 @@ void check_disc_input(const GeometryArray& zones, std::span<const double> px, st
   if (px.size() != py.size()) throw InvalidInputError("facility x and y differ in length");
   if (o.quadrant_segments < 0)
     throw InvalidInputError("quadrant_segments must be 0 (true circles) or at least 1 (polygons)");
-  if (!(o.arc_tolerance > 0.0) || !std::isfinite(o.arc_tolerance))
-    throw InvalidInputError("arc_tolerance must be positive and finite");
   for (double r : radii)
     if (!(r > 0.0) || !std::isfinite(r)) throw InvalidInputError("radius must be positive and finite");
   if (zones.size() >= (std::size_t{1} << 31)) throw InvalidInputError("too many zones");
@@ -920,7 +886,7 @@ std::vector<double> disc_union_areas(const GeometryArray& zones, std::span<const
       // The chord, plus for an arc the circular segment between chord and arc (inside the
       // region, which lies left of the counter-clockwise arc).
       s += (0.5 * (q.x0 + q.x1) - x_ref) * (q.y1 - q.y0);
-      if (q.dt > 0.0) s += detail::circular_segment_area(q.r, q.dt);
+      if (q.dt > 0.0) s += circular_segment_area(q.r, q.dt);
     });
     out[j * n + g] = std::max(0.0, s);
   });
@@ -939,46 +905,35 @@ std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const 
   const Box zb = bounds(zones);
   const double ox = zb.min_x, oy = zb.min_y;
   std::vector<std::unique_ptr<CellCoverageAccumulator>> accs(std::max(1u, thread_count(options.threads)));
-  std::vector<std::vector<detail::Seg>> seg_buffers(accs.size());
+  std::vector<std::vector<detail::Piece>> piece_buffers(accs.size());
   detail::disc_driver(zones, px, py, radii, options, monitor,
                       [&](std::size_t j, std::size_t g, unsigned w, auto walk) {
                         if (zones.empty(g)) return;
                         // The window is the box of zone ∩ U's boundary, usually much smaller than the zone's.
-                        std::vector<detail::Seg>& segs = seg_buffers[w];
-                        segs.clear();
+                        std::vector<detail::Piece>& pieces = piece_buffers[w];
+                        pieces.clear();
                         Box box;
                         walk([&](const detail::Piece& q) {
-                          if (q.dt <= 0.0) {
-                            segs.push_back(detail::Seg{q.x0, q.y0, q.x1, q.y1});
-                          } else {
-                            // Arc: chords of sagitta ≤ arc_tolerance, r·(1 − cos(δ/2)) ≤ tol.
-                            const double c = 1.0 - std::min(options.arc_tolerance / q.r, 1.0);
-                            const double delta = std::min(2.0 * std::acos(c), std::numbers::pi / 2.0);
-                            const auto k = static_cast<std::size_t>(std::max(1.0, std::ceil(q.dt / delta)));
-                            double px0 = q.x0, py0 = q.y0;
-                            for (std::size_t m = 1; m <= k; ++m) {
-                              const double t = q.t0 + q.dt * static_cast<double>(m) / static_cast<double>(k);
-                              const double px1 = m == k ? q.x1 : q.cx + q.r * std::cos(t);
-                              const double py1 = m == k ? q.y1 : q.cy + q.r * std::sin(t);
-                              segs.push_back(detail::Seg{px0, py0, px1, py1});
-                              px0 = px1;
-                              py0 = py1;
-                            }
-                          }
-                          const auto& b = segs.back();
+                          pieces.push_back(q);
                           box.expand(q.x0 + ox, q.y0 + oy);
-                          box.expand(b.x1 + ox, b.y1 + oy);
+                          box.expand(q.x1 + ox, q.y1 + oy);
                           if (q.dt > 0.0) {
-                            const Box ab = detail::arc_box(q.cx, q.cy, q.r, q.t0, q.t0 + q.dt);
+                            const Box ab = arc_box(q.cx, q.cy, q.r, q.t0, q.t0 + q.dt);
                             box.expand(ab.min_x + ox, ab.min_y + oy);
                             box.expand(ab.max_x + ox, ab.max_y + oy);
                           }
                         });
-                        if (segs.empty()) return;
+                        if (pieces.empty()) return;
                         if (!accs[w]) accs[w] = std::make_unique<CellCoverageAccumulator>(grid, box);
                         CellCoverageAccumulator& acc = *accs[w];
                         acc.reset(box);
-                        for (const auto& q : segs) acc.add_segment(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy);
+                        for (const auto& q : pieces) {
+                          if (q.dt > 0.0)  // exact: the arc is split at grid lines, each part adds its segment
+                            acc.add_arc(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy, q.cx + ox, q.cy + oy, q.r, q.t0,
+                                        q.dt);
+                          else
+                            acc.add_segment(q.x0 + ox, q.y0 + oy, q.x1 + ox, q.y1 + oy);
+                        }
                         double sum = 0.0;
                         acc.visit([&](std::size_t row, std::size_t c0, std::span<const double> f) {
                           sum += weighted_row_sum(values.data() + row * grid.cols + c0, f, has_nodata, nodata).sum;

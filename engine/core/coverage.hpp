@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cell_coverage.hpp"
+#include "circle_geometry.hpp"
 #include "geometry.hpp"
 #include "monitor.hpp"
 
@@ -21,12 +22,6 @@ struct DiscCoverageOptions {
   /// k ≥ 1: regular polygons with k segments per quarter circle, as GEOS/shapely `buffer`
   /// (k = 8 reproduces shapely's default 32-gon; only to reproduce shapely results).
   int quadrant_segments = 0;
-  /// For true circles in disc_union_zonal_sums(): arcs of ∂U are split into chords whose
-  /// sagitta r·(1 − cos(δ/2)) is at most this (coordinate units, > 0) before the exact
-  /// partial-cell rule; each chord leaves out at most (2/3)·tol·chord length of area, so the
-  /// covered area of a disc is low by at most (4/3)·tol/r relatively. DEFAULT: 0.01 (1 cm in
-  /// metric CRSs). disc_union_areas() integrates arcs exactly and ignores it.
-  double arc_tolerance = 0.01;
   /// Worker threads. DEFAULT: 0 = all hardware threads.
   int threads = 0;
 };
@@ -41,7 +36,7 @@ struct DiscCoverageOptions {
 /// and its area follows from Green's theorem (an arc adds its chord plus the circular
 /// segment ½r²(θ − sin θ), so true-circle areas are exact up to rounding). Duplicate points count once;
 /// non-finite points are skipped. Zones may overlap. Throws InvalidInputError for non-polygon
-/// zones, length mismatch, a radius ≤ 0, quadrant_segments < 0 or arc_tolerance ≤ 0.
+/// zones, length mismatch, a radius ≤ 0 or quadrant_segments < 0.
 std::vector<double> disc_union_areas(const GeometryArray& zones, std::span<const double> px,
                                      std::span<const double> py, std::span<const double> radii,
                                      const DiscCoverageOptions& options = {}, Monitor& monitor = null_monitor());
@@ -49,7 +44,8 @@ std::vector<double> disc_union_areas(const GeometryArray& zones, std::span<const
 /// As disc_union_areas(), but returns Σ_c value_c · area(c ∩ zone_k ∩ U_j) / area(c) over the
 /// cells of `grid` (exact partial cells of the overlay), skipping NaN and `nodata` cells:
 /// the population of zone k within reach when `values` are counts per cell. With true
-/// circles, arcs become chords within options.arc_tolerance (see DiscCoverageOptions).
+/// circles the cells are exact too: each arc of the boundary is split at the grid lines and
+/// adds its chord plus its circular segment to its cell (CellCoverageAccumulator::add_arc).
 std::vector<double> disc_union_zonal_sums(const GridSpec& grid, std::span<const double> values,
                                           const GeometryArray& zones, std::span<const double> px,
                                           std::span<const double> py, std::span<const double> radii,

@@ -10,6 +10,12 @@
 
 namespace jangkau {
 
+/// Process-wide request to stop every running computation, set asynchronously (the Python
+/// bindings set it from a signal handler while an engine call runs without the GIL, so that
+/// SIGTERM/SIGINT/SIGHUP end a long call within one work item instead of after it). Every
+/// Monitor reports cancelled() while it is set; whoever sets it clears it.
+inline std::atomic<bool> g_interrupt_requested{false};
+
 /// Passed (by reference, optional) to long-running algorithms. The callback is
 /// only ever invoked from the thread that started the computation; it returns
 /// false to ask for cancellation. Worker threads only poll `cancelled()`.
@@ -26,7 +32,9 @@ class Monitor {
     throw_if_cancelled();
   }
   /// Safe from any thread.
-  bool cancelled() const noexcept { return m_cancelled.load(std::memory_order_relaxed); }
+  bool cancelled() const noexcept {
+    return m_cancelled.load(std::memory_order_relaxed) || g_interrupt_requested.load(std::memory_order_relaxed);
+  }
   void cancel() noexcept { m_cancelled.store(true); }
   void throw_if_cancelled() const {
     if (cancelled()) throw CancelledError("computation cancelled");

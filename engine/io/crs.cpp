@@ -3,15 +3,37 @@
 #include <proj.h>
 
 #include <cmath>
+#include <string>
 
 #include "core/error.hpp"
 
 namespace jangkau {
 
 namespace {
+// PROJ's own diagnostics ("proj_create: crs not found") would go straight to stderr (its
+// default logger), before and apart from jangkau's error. Every context gets this logger
+// instead: the messages are collected and become part of the typed error that follows.
+extern "C" void collect_proj_message(void* data, int, const char* message) {
+  auto* text = static_cast<std::string*>(data);
+  if (!text || !message) return;
+  if (!text->empty()) *text += "; ";
+  *text += message;
+}
+
+void route_proj_messages(PJ_CONTEXT* ctx, std::string* sink) { proj_log_func(ctx, sink, collect_proj_message); }
+
+// " (PROJ: …)" when PROJ said something, else "".
+std::string proj_says(const std::string& messages) {
+  return messages.empty() ? std::string() : " (PROJ: " + messages + ")";
+}
+
 struct ContextGuard {
+  std::string messages;
   PJ_CONTEXT* ctx = proj_context_create();
+  ContextGuard() { route_proj_messages(ctx, &messages); }
   ~ContextGuard() { proj_context_destroy(ctx); }
+  ContextGuard(const ContextGuard&) = delete;
+  ContextGuard& operator=(const ContextGuard&) = delete;
 };
 struct PjGuard {
   PJ* pj = nullptr;
@@ -25,7 +47,9 @@ Crs Crs::from_user_input(const std::string& definition, const std::string& file)
   if (definition.empty()) throw CrsError("no coordinate reference system given", {file, -1, ""});
   ContextGuard c;
   PjGuard p{proj_create(c.ctx, definition.c_str())};
-  if (!p.pj) throw CrsError("unknown coordinate reference system '" + definition + "'", {file, -1, ""});
+  if (!p.pj)
+    throw CrsError("unknown coordinate reference system '" + definition + "'" + proj_says(c.messages),
+                   {file, -1, ""});
   auto type = proj_get_type(p.pj);
   bool is_crs = type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
                 type == PJ_TYPE_PROJECTED_CRS || type == PJ_TYPE_COMPOUND_CRS || type == PJ_TYPE_GEOCENTRIC_CRS ||
@@ -68,10 +92,11 @@ bool Crs::equivalent(const Crs& other) const {
 Transformer::Transformer(const Crs& source, const Crs& target) {
   m_noop = source.equivalent(target);
   m_ctx = proj_context_create();
+  route_proj_messages(m_ctx, &m_messages);
   PJ* raw = proj_create_crs_to_crs(m_ctx, source.definition.c_str(), target.definition.c_str(), nullptr);
   if (!raw) {
     proj_context_destroy(m_ctx);
-    throw CrsError("no transformation from '" + source.id() + "' to '" + target.id() + "'");
+    throw CrsError("no transformation from '" + source.id() + "' to '" + target.id() + "'" + proj_says(m_messages));
   }
   m_pj = proj_normalize_for_visualization(m_ctx, raw);
   proj_destroy(raw);
@@ -93,7 +118,9 @@ void Transformer::transform(std::span<double> x, std::span<double> y) const {
                      0, nullptr, 0, 0);
   for (std::size_t i = 0; i < x.size(); ++i)
     if (!std::isfinite(x[i]) || !std::isfinite(y[i]))
-      throw CrsError("coordinate " + std::to_string(i) + " could not be transformed", {"", -1, ""});
+      throw CrsError("coordinate " + std::to_string(i) + " (" + std::to_string(x[i]) + ", " + std::to_string(y[i]) +
+                         ") could not be transformed" + proj_says(m_messages),
+                     {"", static_cast<std::int64_t>(i), ""});
 }
 
 std::string utm_crs_for(double lon, double lat) {

@@ -49,6 +49,7 @@ class Transformer {
   pj_ctx* m_ctx = nullptr;
   PJconsts* m_pj = nullptr;
   bool m_noop = false;
+  mutable std::string m_messages;  // PROJ's diagnostics for this context (never printed to stderr)
 };
 
 /// EPSG code string of the WGS84 UTM zone containing (lon, lat), e.g. "EPSG:32748" for

@@ -18,6 +18,10 @@ void ensure_gdal_registered() {
   static std::once_flag once;
   std::call_once(once, [] {
     GDALAllRegister();
+    // GDAL's default handler prints "ERROR 1: …" on stderr. Errors jangkau reports are
+    // collected by ErrorCollector (pushed around each GDAL call) and become typed errors; any
+    // other message stays available through CPLGetLastErrorMsg() but is not printed.
+    CPLSetErrorHandler(CPLQuietErrorHandler);
     // GeoPackage stores a "last change" timestamp; a fixed one keeps outputs byte-identical.
     if (!CPLGetConfigOption("OGR_CURRENT_DATE", nullptr))
       CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");

@@ -250,7 +250,7 @@ TEST_CASE("disc union areas: true circles against Monte Carlo and many-sided pol
   CHECK(std::abs(p * box - got) < 4 * box * std::sqrt(p * (1 - p) / n));
 }
 
-TEST_CASE("disc union zonal sums: true circles within the stated chord bound", "[coverage]") {
+TEST_CASE("disc union zonal sums: true circles equal the exact areas on unit cells", "[coverage]") {
   const double pi = std::numbers::pi;
   GridSpec grid{0.0, 100.0, 1.0, 1.0, 100, 100};
   std::vector<double> ones(grid.cell_count(), 1.0);
@@ -258,16 +258,7 @@ TEST_CASE("disc union zonal sums: true circles within the stated chord bound", "
   std::vector<double> x{30.0, 38.0, 70.3}, y{40.0, 44.0, 61.7}, radii{12.5};
   const double exact = disc_union_areas(zone, x, y, radii)[0];
   CHECK(exact == Approx(3 * pi * 12.5 * 12.5 - lens_area(12.5, std::hypot(8.0, 4.0))).epsilon(1e-12));
-  for (double tol : {0.01, 0.001, 1e-4}) {
-    DiscCoverageOptions o;
-    o.arc_tolerance = tol;
-    const double sum = disc_union_zonal_sums(grid, ones, zone, x, y, radii, false, 0.0, o)[0];
-    INFO("tol " << tol);
-    // Chords of sagitta ≤ tol: low by at most (2/3)·tol per unit of arc (total arc < 3·2πr).
-    CHECK(sum <= exact * (1 + 1e-12));
-    CHECK(exact - sum <= (2.0 / 3.0) * tol * 3 * 2 * pi * 12.5);
-  }
-  DiscCoverageOptions bad;
-  bad.arc_tolerance = 0.0;
-  CHECK_THROWS_AS(disc_union_zonal_sums(grid, ones, zone, x, y, radii, false, 0.0, bad), InvalidInputError);
+  // Exact partial cells of arcs (chord + circular segment per cell): no chord defect left.
+  const double sum = disc_union_zonal_sums(grid, ones, zone, x, y, radii)[0];
+  CHECK(sum == Approx(exact).epsilon(1e-12));
 }

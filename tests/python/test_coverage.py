@@ -32,7 +32,7 @@ from jangkau.data.io import to_geometry_array
 from jangkau.data.population import from_raster, from_zone_counts
 from jangkau.data.raster import Raster, grid_for_bounds, read_raster, write_raster
 from jangkau.data.region import Region
-from jangkau.errors import InvalidInputError
+from jangkau.errors import GeometryError, InvalidInputError
 
 RADII = [1000.0, 2000.0, 5000.0]
 
@@ -420,8 +420,14 @@ def test_facility_issues_reported(tmp_path, data_dir):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     from jangkau.data.facilities import FacilityLayer
 
+    # A point without coordinates is refused by default (file, feature, field named)...
+    with pytest.raises(GeometryError) as e:
+        read_facilities([FacilityLayer(path, capacity_column="kapasitas")], region_boundary=region.zones("kabupaten"))
+    assert e.value.feature == 2 and e.value.file == str(path) and e.value.field == "geometry"
+    # ...and dropped, then reported, when the missing_coordinates policy says so.
     fac = read_facilities(
-        [FacilityLayer(path, capacity_column="kapasitas")], region_boundary=region.zones("kabupaten")
+        [FacilityLayer(path, capacity_column="kapasitas")], region_boundary=region.zones("kabupaten"),
+        missing_coordinates="drop",
     )
     assert len(fac) == 3
     assert fac["facility_type"].tolist() == ["puskesmas", "puskesmas", "sd"]

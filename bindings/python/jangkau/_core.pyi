@@ -808,7 +808,7 @@ def disc_union_areas(zones: GeometryArray, x: typing.Annotated[numpy.typing.Arra
     """
     area(zone ∩ union of discs) for every radius (rows) and zone (columns).
     """
-def disc_union_zonal_sums(grid: Grid, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], zones: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], radii: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], nodata: typing.SupportsFloat | typing.SupportsIndex | None = None, quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = 0, arc_tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.01, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
+def disc_union_zonal_sums(grid: Grid, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], zones: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], radii: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], nodata: typing.SupportsFloat | typing.SupportsIndex | None = None, quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
     """
     Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns).
     """

@@ -8,6 +8,21 @@ index) and ``field`` attributes (``None`` when not applicable).
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
+
+def _where(message: str, file: str | None, feature: int | None, field: str | None) -> str:
+    where = []
+    if file:
+        where.append(f"file '{file}'")
+    if feature is not None:
+        where.append(f"feature {feature}")
+    if field:
+        where.append(f"field '{field}'")
+    return f"{message} [{', '.join(where)}]" if where else message
+
 
 class JangkauError(Exception):
     """Base class of every jangkau error."""
@@ -18,17 +33,36 @@ class JangkauError(Exception):
 
     def __init__(self, message: str = "", *, file: str | None = None, feature: int | None = None,
                  field: str | None = None) -> None:
-        where = []
-        if file:
-            where.append(f"file '{file}'")
-        if feature is not None:
-            where.append(f"feature {feature}")
-        if field:
-            where.append(f"field '{field}'")
-        super().__init__(f"{message} [{', '.join(where)}]" if where else message)
+        super().__init__(_where(message, file, feature, field))
+        self.message = message
         self.file = file
         self.feature = feature
         self.field = field
+
+    def at_file(self, file: str | os.PathLike[str] | None) -> JangkauError:
+        """Names ``file`` in the error when it names none yet (the message is rebuilt);
+        returns the error. For callers that know the file a lower layer could not."""
+        if file and not self.file:
+            # The bare message: errors made by the engine (bindings) carry the where-suffix in
+            # their text already, in the same format.
+            text = str(self.args[0]) if self.args else ""
+            old = _where("", None, self.feature, self.field)
+            bare = text[: len(text) - len(old)] if old and text.endswith(old) else text
+            self.file = str(file)
+            self.message = bare
+            self.args = (_where(bare, self.file, self.feature, self.field), *self.args[1:])
+        return self
+
+
+@contextlib.contextmanager
+def in_file(file: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Every :class:`JangkauError` raised inside the block that names no file gets ``file``
+    (see :meth:`JangkauError.at_file`), so each message names the file it is about."""
+    try:
+        yield
+    except JangkauError as exc:
+        exc.at_file(file)
+        raise
 
 
 class InvalidInputError(JangkauError, ValueError):
@@ -70,6 +104,23 @@ class CancelledError(JangkauError, KeyboardInterrupt):
     """The computation was interrupted (Ctrl-C) or cancelled by a callback."""
 
 
+class JangkauWarning(UserWarning):
+    """Base class of the warnings jangkau issues (a result is computed, but part of the input
+    did not count: the warning says how much and which)."""
+
+
+class CoverageWarning(JangkauWarning):
+    """Some candidate sites cover no demand at the given reach (e.g. thousands of kilometres
+    from the region): they can never be chosen for a reason. ``candidates`` holds their
+    indices (as the caller numbers them), ``count`` how many there are."""
+
+    def __init__(self, message: str, *, candidates=(), file: str | None = None) -> None:
+        super().__init__(_where(message, file, None, None))
+        self.candidates = list(candidates)
+        self.count = len(self.candidates)
+        self.file = file
+
+
 __all__ = [
     "JangkauError",
     "InvalidInputError",
@@ -80,4 +131,7 @@ __all__ = [
     "ResourceLimitError",
     "DataFileError",
     "CancelledError",
+    "JangkauWarning",
+    "CoverageWarning",
+    "in_file",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "as_path",
     "atomic_write_text",
     "check_size",
+    "check_matrix",
     "check_toml_types",
     "limits",
     "dataset_path",
@@ -97,8 +98,8 @@ class Limits:
     typo (``--cell-size 0.001``, ``grid:1m``) ends in an error stating the estimate instead of
     tens of GB of memory or hours of work. Defaults suit a 24 GB machine and a regency of a few
     thousand km²; change them on :data:`limits` (Python) or with the environment variables
-    ``JANGKAU_MAX_CELLS``, ``JANGKAU_MAX_CANDIDATES`` and ``JANGKAU_MAX_MATRIX`` (read when
-    jangkau is imported)."""
+    ``JANGKAU_MAX_CELLS``, ``JANGKAU_MAX_CANDIDATES``, ``JANGKAU_MAX_MATRIX`` and
+    ``JANGKAU_MAX_MATRIX_BYTES`` (read when jangkau is imported)."""
 
     #: Cells of a population surface / raster grid (rows × columns): 20 million is a 10 m grid
     #: over 2,000 km² (Kabupaten Serang at 100 m has about 180,000 cells).
@@ -107,6 +108,10 @@ class Limits:
     max_candidates: int = 250_000
     #: Entries of a dense demand × candidate (or origin × destination) matrix.
     max_matrix: int = 500_000_000
+    #: Bytes of a travel-time / cost matrix in the worst case, every origin reaching every
+    #: destination (origins × destinations × 24 bytes: origin, destination and time of a pair):
+    #: 16 GiB, two thirds of the 24 GB machine. Checked before the engine's searches start.
+    max_matrix_bytes: int = 16 * 2**30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Limits:
@@ -146,7 +151,24 @@ def check_size(what: str, estimate: float, limit: str, *, hint: str = "") -> Non
             f"jangkau.util.limits.{limit})", field=limit)
 
 
-_UNITS = {"max_cells": "cells", "max_candidates": "candidates", "max_matrix": "entries"}
+_UNITS = {"max_cells": "cells", "max_candidates": "candidates", "max_matrix": "entries", "max_matrix_bytes": "bytes"}
+
+#: Bytes per pair of a travel-time table (int64 origin, int64 destination, float64 time).
+PAIR_BYTES = 24
+
+
+def check_matrix(what: str, origins: int, destinations: int, *, bytes_per_pair: int = PAIR_BYTES,
+                 hint: str = "") -> None:
+    """Refuses a travel-time / cost matrix whose worst-case size, ``origins × destinations ×
+    bytes_per_pair`` bytes (every pair within the cutoff), exceeds ``limits.max_matrix_bytes``:
+    :class:`~jangkau.errors.ResourceLimitError` stating the pairs, the estimate in bytes and GiB,
+    and the limit. Called before any search or allocation."""
+    est = float(origins) * float(destinations) * float(bytes_per_pair)
+    if math.isfinite(est) and est <= limits.max_matrix_bytes:
+        return
+    check_size(f"{what} ({origins:,} × {destinations:,} pairs × {bytes_per_pair} bytes = {est / 2**30:,.1f} GiB "
+               f"in the worst case)", est, "max_matrix_bytes",
+               hint=hint or "use a shorter cutoff with fewer origins/destinations (a coarser grid, fewer facilities)")
 
 
 # --------------------------------------------------------------------------------------------

@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
                 folder.mkdir()
                 layers[k] = FacilityLayer(path=osm_facility_layer(f, boundary, folder, crs=region.working_crs),
                                           type_column="facility_type", name_column="name")
-        facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
+        facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"),
+                                     missing_coordinates=getattr(args, "missing_coordinates", None))
     if "duplicate" in facilities.columns:
         facilities = facilities[~facilities["duplicate"].astype(bool)].reset_index(drop=True)
     if args.types:

@@ -84,6 +84,14 @@ def add_point_table_options(p: argparse.ArgumentParser) -> None:
                    help="column with latitude / y (default: lat, latitude, lintang or y)")
     g.add_argument("--points-crs", default=None, metavar="CRS",
                    help="CRS of the table's coordinates (default EPSG:4326 for lon/lat; required for x/y)")
+    add_missing_coordinates_option(g)
+
+
+def add_missing_coordinates_option(g) -> None:
+    """--missing-coordinates: the missing_coordinates policy (jangkau.data.facility_qa) of point inputs."""
+    g.add_argument("--missing-coordinates", default=None, choices=("refuse", "drop", "unknown"),
+                   help="points without coordinates: refuse (default for point files: an error naming the "
+                        "file and feature), drop them, or keep them without a location (unknown)")
 
 
 def facility_layers_from_args(args: argparse.Namespace) -> list:
@@ -141,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
 
     region = Region.load(args.region, data_dir=args.data, crs=args.crs)
     layers = facility_layers_from_args(args)
-    facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"))
+    facilities = read_facilities(layers, region_boundary=region.zones("kabupaten"),
+                                 missing_coordinates=getattr(args, "missing_coordinates", None))
     outside = int(facilities["outside_region"].sum())
     if outside:
         log.info("%d facilities lie outside %s and are counted (people cross borders)", outside, region.title)

@@ -91,7 +91,11 @@ def run_check(args) -> int:
     if args.confirmed:
         c = load_plan(args.confirmed)
         confirmed = c.dropna(subset=["seats"]).groupby("dapil")["seats"].first().astype(int)
-    v = check_plan(plan, zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed, desa=desa)
+    from ..errors import in_file
+
+    # Errors about seats and rows name the file they come from (the plan, else the confirmed seats).
+    with in_file(args.plan or args.confirmed):
+        v = check_plan(plan, zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed, desa=desa)
     write_table(v, args.output)
     n = int((v["severity"] == "violation").sum())
     _log.info("%d violation(s), %d note(s); wrote %s", n, len(v) - n, args.output)
@@ -105,8 +109,11 @@ def run_propose(args) -> int:
     seats = _seats(args, total)
     desa, zones = _desa(args, zones)
     fixed = load_plan(args.plan, zones=zones) if args.plan else _known_part(dapil)
-    plan = propose_plan(zones, total_seats=seats, fixed=fixed, n_dapil=args.n_dapil, seed=args.seed,
-                        restarts=args.restarts, rules=_rules(args), desa=desa)
+    from ..errors import in_file
+
+    with in_file(args.plan):
+        plan = propose_plan(zones, total_seats=seats, fixed=fixed, n_dapil=args.n_dapil, seed=args.seed,
+                            restarts=args.restarts, rules=_rules(args), desa=desa)
     confirmed = plan.attrs.get("confirmed_seats") or None
     cols = [c for c in ("kecamatan_code", "dapil", "seats", "desa_codes") if c in plan.columns]
     v = check_plan(plan[cols], zones, total_seats=seats, rules=_rules(args), confirmed_seats=confirmed, desa=desa)

@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="candidate sites: a vector file, 'desa'/'kecamatan' for the zone centres, or grid:1km for a "
         "regular grid inside the region",
     )
+    from .coverage import add_missing_coordinates_option
+
+    add_missing_coordinates_option(p)
     p.add_argument(
         "--model",
         required=True,
@@ -123,7 +126,21 @@ def _model_name(name: str) -> str:
 def _candidates(args, region, crs):
     from ..selection.siting import candidate_points
 
-    return candidate_points(region, args.candidates, crs)
+    return candidate_points(region, args.candidates, crs, missing_coordinates=args.missing_coordinates)
+
+
+def _candidate_label(cand, i: int, spec: str) -> str:
+    """How the user knows candidate i: its zone/grid code, else its feature number in its file."""
+    import pandas as pd
+
+    row = cand.iloc[i]
+    if "code" in cand.columns and isinstance(row.get("code"), str):
+        return row["code"]
+    src = row.get("source") if "source" in cand.columns else None
+    feat = row.get("source_index") if "source_index" in cand.columns else None
+    if feat is not None and not pd.isna(feat):
+        return f"{src or spec} feature {int(feat)}"
+    return f"candidate {i}"
 
 
 def _travel_time_inputs(args, demand, cand, crs):
@@ -205,10 +222,11 @@ def run(args: argparse.Namespace) -> int:
     fixed = None
     if args.existing:
         ex = read_points(args.existing, what="existing site", x_column=args.x_column, y_column=args.y_column,
-                         points_crs=args.points_crs).explode(index_parts=False).to_crs(crs)
-        ex = ex[ex.geometry.notna() & ~ex.geometry.is_empty]
+                         points_crs=args.points_crs,
+                         missing_coordinates=args.missing_coordinates).explode(index_parts=False).to_crs(crs)
         ex = gpd.GeoDataFrame(
-            {"existing": np.ones(len(ex), dtype=bool)}, geometry=ex.geometry.values, crs=crs
+            {"existing": np.ones(len(ex), dtype=bool), "source": str(args.existing),
+             "source_index": ex["source_index"].to_numpy()}, geometry=ex.geometry.values, crs=crs
         )
         cand["existing"] = False
         cand = pd.concat([cand, ex], ignore_index=True)
@@ -247,14 +265,28 @@ def run(args: argparse.Namespace) -> int:
                 "%d candidates lie in a kecamatan whose dapil is unknown: they count for no quota", outside
             )
         kw.update(groups=groups, quotas=int(args.per_dapil))
-    if args.model == "mclp":
-        if args.floor is not None:
-            kw["floors"] = float(args.floor)
-        result = inputs.mclp(args.p, **kw)
-    elif args.model == "lscp":
-        result = inputs.lscp(**kw)
-    else:
-        result = inputs.p_median(args.p, **kw)
+    import warnings
+
+    from ..errors import CoverageWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageWarning)
+        if args.model == "mclp":
+            if args.floor is not None:
+                kw["floors"] = float(args.floor)
+            result = inputs.mclp(args.p, **kw)
+        elif args.model == "lscp":
+            result = inputs.lscp(**kw)
+        else:
+            result = inputs.p_median(args.p, **kw)
+    for w in caught:
+        if isinstance(w.message, CoverageWarning):
+            labels = [_candidate_label(cand, int(i), args.candidates) for i in w.message.candidates]
+            log.warning("%d candidate(s) cover no demand within the reach and can only be chosen for nothing: %s",
+                        len(labels), ", ".join(labels[:10]) + (f" … ({len(labels) - 10} more)" if len(labels) > 10
+                                                               else ""))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     sites = inputs.sites_frame(result)
     sites["model"] = args.model

@@ -4,8 +4,8 @@ the nearest facility; and the uncovered ("gap") areas.
 
 Coverage area of a facility type at radius r: U_r = ∪ discs(facility, r), in a metric CRS.
 By default the discs are TRUE circles: the engine integrates the arcs of ∂U exactly (Green's
-theorem, chord + circular segment ½r²(θ − sin θ)) for zone areas, and splits them into chords
-of sagitta ≤ 1 cm (:data:`DISC_TOLERANCE_M`) for raster cells; where a polygon of U_r is
+theorem, chord + circular segment ½r²(θ − sin θ)) for zone areas and, split at the grid lines,
+for raster cells (exact partial cells; engine/core/circle_geometry.hpp); where a polygon of U_r is
 needed (``gaps``, a geographic population CRS) the GEOS buffers are densified to the same
 sagitta. ``quadrant_segments=k`` instead uses shapely's 4k-gons (k = 8 is shapely's default
 32-gon, which covers 0.64 % less area than the circle) — only to reproduce shapely results.
@@ -59,8 +59,8 @@ __all__ = [
 
 log = logging.getLogger("jangkau")
 
-#: Largest sagitta (metres) of the chords that stand for true circle arcs where a polygon or a
-#: raster cell needs them: an inscribed chord of sagitta s leaves out at most (2/3)·s per metre
+#: Largest sagitta (metres) of the chords that stand for true circle arcs where a polygon of U_r
+#: is needed (raster cells are exact): an inscribed chord of sagitta s leaves out at most (2/3)·s per metre
 #: of arc, i.e. a disc's area is low by at most (4/3)·s/r (2.7e-5 at r = 500 m).
 DISC_TOLERANCE_M = 0.01
 
@@ -254,7 +254,6 @@ def coverage(
                     None,
                     qseg,
                     threads,
-                    DISC_TOLERANCE_M,
                 )
             else:
                 src_ga = population.source_geometry()
@@ -263,7 +262,7 @@ def coverage(
                 if population.raster is not None:
                     w = np.nan_to_num(population.raster.values, nan=0.0)
                     sums = _core.disc_union_zonal_sums(
-                        population.raster.grid, w, src_ga, fx, fy, r_arr, None, qseg, threads, DISC_TOLERANCE_M
+                        population.raster.grid, w, src_ga, fx, fy, r_arr, None, qseg, threads
                     )
                 share_all = population.zone_shares(areas, sums)
         for j, r in enumerate(radii):

@@ -308,6 +308,7 @@ def read_facilities(
     keep_missing: bool = False,
     margin_m: float = 0.0,
     metric_crs: Any = None,
+    missing_coordinates: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one or more point layers into one GeoDataFrame with columns ``facility_type`` (catalogue key,
     or the raw value lower-cased when unknown), ``name``, ``capacity`` (NaN when absent),
@@ -321,8 +322,13 @@ def read_facilities(
     ``default_type``. CSV tables are read as points from their coordinate columns (see
     :class:`FacilityLayer`); register layers through :mod:`jangkau.data.registers` (they add
     ``facility_id``, ``register_*`` and ``attr_*`` columns, and ``attrs["capacity_matches"]``).
-    Points without geometry are dropped and reported (see :func:`facility_issues`) unless
-    ``keep_missing`` (then they stay, with no geometry, for :mod:`jangkau.data.facility_qa`);
+    Points without coordinates follow the one ``missing_coordinates`` rule
+    (:mod:`jangkau.data.facility_qa`): in a point FILE they are refused by default
+    (:class:`~jangkau.errors.GeometryError` naming the file, the feature as numbered in the file
+    and the field — ``geometry``, or the x/y columns of a CSV table); register records without
+    them are dropped and reported (see :func:`facility_issues`). ``missing_coordinates="drop"``
+    drops both, ``"unknown"`` (or ``keep_missing=True``) keeps both with no geometry for
+    :mod:`jangkau.data.facility_qa`, ``"refuse"`` refuses both;
     facilities outside the region are kept and flagged (people cross borders to use them).
     Non-point layers raise InvalidInputError naming the file.
 
@@ -334,6 +340,19 @@ def read_facilities(
     (register layers read with a region: metres from the point to the region, 0 inside).
     """
     catalogue = catalogue or FacilityCatalogue.default()
+    from .facility_qa import Policy
+    from .io import missing_points
+
+    try:
+        policy = None if missing_coordinates is None else Policy(str(getattr(missing_coordinates, "value",
+                                                                             missing_coordinates)))
+    except ValueError:
+        raise InvalidInputError(f"missing_coordinates must be refuse, drop or unknown, not {missing_coordinates!r}",
+                                field="missing_coordinates") from None
+    if policy is Policy.KEEP:
+        policy = Policy.UNKNOWN  # a point without coordinates cannot be kept "as is"
+    if policy is None and keep_missing:
+        policy = Policy.UNKNOWN
     frames = []
     capacity_matches = []
     left_out: dict[str, int] = {}
@@ -361,6 +380,9 @@ def read_facilities(
         if gdf.crs is None:
             raise InvalidInputError("facility layer has no CRS", file=str(path))
         check_points(gdf, file=str(path), what="facility")
+        if policy in (None, Policy.REFUSE):  # a point file: refused unless a policy accepts them
+            missing_points(gdf, Policy.REFUSE, file=str(path), what="facility",
+                           field=gdf.attrs.get("coordinate_columns", "geometry"))
         present = gdf.geometry.notna() & ~gdf.geometry.is_empty
         types_present = set(shapely.get_type_id(np.asarray(gdf.geometry[present].values, dtype=object)).tolist())
         if types_present - {0, 4}:
@@ -418,7 +440,9 @@ def read_facilities(
                 "name": names.to_numpy(dtype=object),
                 "capacity": cap,
                 "source": path.name,
-                "source_index": np.arange(n, dtype=np.int64),
+                # The feature number in the file (kept through the explode of multi-points).
+                "source_index": (np.asarray(gdf.index, dtype=np.int64) if pd.api.types.is_integer_dtype(gdf.index)
+                                 else np.arange(n, dtype=np.int64)),
             },
             geometry=gdf.geometry.to_numpy(),
             crs=gdf.crs,
@@ -435,8 +459,17 @@ def read_facilities(
     fac = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=frames[0].crs)
     missing: np.ndarray = (fac.geometry.isna() | fac.geometry.is_empty).to_numpy(dtype=bool)
+    if missing.any() and policy is Policy.REFUSE:  # only register records can be left here
+        i = int(np.flatnonzero(missing)[0])
+        from ..errors import GeometryError
+
+        raise GeometryError(f"{int(missing.sum())} facilities have no coordinates (policy 'refuse')",
+                            file=str(fac["source"].iloc[i]), feature=int(fac["source_index"].iloc[i]),
+                            field="geometry")
+    keep_missing = policy is Policy.UNKNOWN
     if missing.any() and not keep_missing:
-        log.warning("%d facilities without geometry dropped", int(missing.sum()))
+        log.warning("%d facilities without coordinates dropped (missing_coordinates policy 'drop'%s)",
+                    int(missing.sum()), "" if policy is Policy.DROP else " of register records")
     fac.attrs["dropped_without_geometry"] = (
         fac.loc[missing, ["facility_type", "name", "source", "source_index"]].copy()
         if not keep_missing

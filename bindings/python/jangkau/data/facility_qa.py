@@ -35,9 +35,15 @@ kecamatan of its own regency) and accept points within ``kecamatan_tolerance_m``
     two different facilities (different ids) lie within ``same_location_m`` of each other
     (any types), or within ``near_m`` when they are of the same type (both configurable).
 
-Policies (:class:`Policy`): ``keep`` (flag only), ``drop`` (the record leaves the run) and
+Policies (:class:`Policy`): ``keep`` (flag only), ``drop`` (the record leaves the run),
 ``unknown`` (the facility stays in the lists but has no location: it counts for nothing that
-needs one). A facility with several flags gets the strongest policy (drop > unknown > keep).
+needs one) and ``refuse`` (the input is an error). ``missing_coordinates`` is the one rule for
+points without a usable location in every point input (facility layers and registers, candidate
+and existing sites): point FILES refuse them by default (a
+:class:`~jangkau.errors.GeometryError` naming the file, the feature and the field), registers
+(which list facilities without coordinates by design) flag them with the policy below; an
+explicit ``drop``/``unknown`` (``read_facilities(missing_coordinates=...)``, the CLI's
+``--missing-coordinates``, a run's ``[facility_qa.policy]``) applies to both. A facility with several flags gets the strongest policy (drop > unknown > keep).
 See docs/facilities.md.
 """
 
@@ -75,9 +81,10 @@ class Policy(enum.Enum):
     KEEP = "keep"
     DROP = "drop"
     UNKNOWN = "unknown"
+    REFUSE = "refuse"
 
 
-_STRENGTH = {Policy.KEEP: 0, Policy.UNKNOWN: 1, Policy.DROP: 2}
+_STRENGTH = {Policy.KEEP: 0, Policy.UNKNOWN: 1, Policy.DROP: 2, Policy.REFUSE: 3}
 
 #: Default policy per rule: a point the register contradicts (its own kecamatan, its name) is
 #: not trusted; points outside the region or close together are only flagged (people cross
@@ -129,8 +136,12 @@ class QAOptions:
             try:
                 policies[rule] = Policy(str(value))
             except ValueError:
-                raise InvalidInputError(f"policy of '{rule}' must be keep, drop or unknown, not '{value}'",
+                allowed = "keep, drop, unknown or refuse" if rule == "missing_coordinates" else "keep, drop or unknown"
+                raise InvalidInputError(f"policy of '{rule}' must be {allowed}, not '{value}'",
                                         file=file, field=rule) from None
+            if policies[rule] is Policy.REFUSE and rule != "missing_coordinates":
+                raise InvalidInputError(f"policy of '{rule}' must be keep, drop or unknown, not 'refuse'",
+                                        file=file, field=rule)
         values = {}
         for k in ("same_location_m", "near_m", "kecamatan_tolerance_m"):
             if k in cfg:
@@ -389,6 +400,16 @@ def apply_policies(facilities: gpd.GeoDataFrame, flags: pd.DataFrame) -> gpd.Geo
         p = Policy(pol)
         if _STRENGTH[p] > _STRENGTH[strongest[i]]:
             strongest[i] = p
+    refused = [i for i, p in enumerate(strongest) if p is Policy.REFUSE]
+    if refused:
+        from ..errors import GeometryError
+
+        i = refused[0]
+        src = fac["source"].iloc[i] if "source" in fac.columns else None
+        feat = int(fac["source_index"].iloc[i]) if "source_index" in fac.columns else i
+        raise GeometryError(f"{len(refused)} facilities have no usable coordinates (policy 'refuse' of "
+                            "missing_coordinates; 'drop' or 'unknown' would accept them)", file=src, feature=feat,
+                            field="geometry")
     fac["qa_flags"] = [";".join(dict.fromkeys(r)) for r in rules]
     fac["qa_policy"] = [p.value for p in strongest]
     unknown = np.array([p is Policy.UNKNOWN for p in strongest], dtype=bool)

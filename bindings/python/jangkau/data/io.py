@@ -9,6 +9,7 @@ object per vertex.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from functools import lru_cache
@@ -24,8 +25,11 @@ from .. import _core
 from ..errors import CrsError, DataFileError, GeometryError, InvalidInputError, JangkauError
 from ..util import as_path, atomic_path
 
-__all__ = ["read_csv", "read_vector", "read_points", "read_point_table", "write", "list_layers", "to_geometry_array", "from_geometry_array", "WGS84",
-           "check_working_crs", "check_coordinates", "check_population", "check_points", "source_crs", "geojson_declared_crs"]
+log = logging.getLogger("jangkau")
+
+__all__ = ["read_csv", "read_vector", "read_points", "read_point_table", "write", "list_layers", "to_geometry_array",
+           "from_geometry_array", "WGS84", "check_working_crs", "check_coordinates", "check_population", "check_points",
+           "missing_points", "source_crs", "geojson_declared_crs"]
 
 #: The CRS of every GeoJSON output (RFC 7946) and of GeoDataFrames returned by default.
 WGS84 = "EPSG:4326"
@@ -422,6 +426,12 @@ def source_crs(path: str | os.PathLike[str], reported: str | None, stated: str |
     * any other source: ``reported``, else ``stated``, else CrsError.
     """
     where = str(path)
+    if stated:  # a CRS the user states must be one PROJ knows (a region file's crs = 0 is not)
+        try:
+            _crs(stated)
+        except Exception as exc:  # pyproj.exceptions.CRSError, or garbage PROJ cannot parse
+            raise CrsError(f"unknown coordinate reference system {stated!r} stated for the layer", file=where,
+                           field="crs") from exc
     if where.lower().endswith(_GEOJSON_EXT) and os.path.isfile(where):
         declared = geojson_declared_crs(where)
         if declared is None:
@@ -619,20 +629,55 @@ def read_point_table(path: str | os.PathLike[str], *, x_column: str | None = Non
         if xc.lower() in ("x", "easting") or yc.lower() in ("y", "northing"):
             raise CrsError("x/y columns need their CRS (e.g. --points-crs EPSG:32748)", file=str(p), field="crs")
         crs = WGS84
-    return read_vector(p, x=xc, y=yc, crs=crs)
+    gdf = read_vector(p, x=xc, y=yc, crs=crs)
+    gdf.attrs["coordinate_columns"] = f"{xc}, {yc}"
+    return gdf
+
+
+def missing_points(gdf: gpd.GeoDataFrame, policy=None, *, file: str | None = None, what: str = "point",
+                   field: str = "geometry", index=None) -> np.ndarray:
+    """The ``missing_coordinates`` rule (:mod:`jangkau.data.facility_qa`) for a point layer read
+    from a file: the mask of features without a usable location (no geometry, or an empty one).
+    ``policy`` (a :class:`~jangkau.data.facility_qa.Policy` or its name; None = ``refuse``):
+    ``refuse`` raises :class:`~jangkau.errors.GeometryError` naming the file, the first such
+    feature (``index`` numbers the features as the user sees them, default 0…n-1: the row /
+    FID order of the file) and the field, with the count; ``drop``/``unknown``/``keep`` return
+    the mask for the caller to drop the rows or keep them without a location (logged)."""
+    from .facility_qa import Policy
+
+    pol = Policy(policy.value if isinstance(policy, Policy) else (policy or "refuse"))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
+    if missing.any():
+        idx = np.arange(len(gdf)) if index is None else np.asarray(index)
+        first = int(idx[int(np.flatnonzero(missing)[0])])
+        if pol is Policy.REFUSE:
+            raise GeometryError(f"{what} {first} has no coordinates ({int(missing.sum())} of the {len(gdf)} "
+                                f"{what}(s) have none); give them, or accept them explicitly with the "
+                                "missing_coordinates policy 'drop' (e.g. --missing-coordinates drop)",
+                                file=file, feature=first, field=field)
+        log.warning("%d %s(s) without coordinates in %s (first: feature %d): policy '%s'", int(missing.sum()),
+                    what, file, first, pol.value)
+    return missing
 
 
 def read_points(path: str | os.PathLike[str], *, layer: str | None = None, crs: str | None = None,
                 what: str = "point", x_column: str | None = None, y_column: str | None = None,
-                points_crs: str | None = None) -> gpd.GeoDataFrame:
+                points_crs: str | None = None, missing_coordinates=None) -> gpd.GeoDataFrame:
     """Read a point layer (candidate or existing sites, facilities) through the engine and
     apply :func:`check_points`: the one reader and the one geometry rule of point inputs.
     A CSV table (suffix in :data:`TABLE_SUFFIXES`) is read by :func:`read_point_table` with
-    ``x_column`` / ``y_column`` / ``points_crs``. Features without geometry are kept (None)
-    for the caller to report."""
+    ``x_column`` / ``y_column`` / ``points_crs``. Features without coordinates are refused
+    (:func:`missing_points`) unless the ``missing_coordinates`` policy says ``drop`` (then they
+    are left out, logged). The result keeps the file's feature numbers in ``source_index``."""
     if Path(path).suffix.lower() in TABLE_SUFFIXES:
         gdf = read_point_table(path, x_column=x_column, y_column=y_column, points_crs=points_crs, what=what)
     else:
         gdf = read_vector(path, layer, crs=crs)
     check_points(gdf, file=str(path), what=what)
+    gdf["source_index"] = np.arange(len(gdf), dtype=np.int64)
+    missing = missing_points(gdf, missing_coordinates, file=str(path), what=what,
+                             field=gdf.attrs.get("coordinate_columns", "geometry"))
+    if missing.any():
+        gdf = gdf[~missing]
     return gdf

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from ..errors import DataFileError, InvalidInputError, UnknownColumnError
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError, in_file
 from ..geodesy import geodesic_area_km2
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
 from .io import (
@@ -293,10 +293,11 @@ class Region:
 
         src_crs = source_crs(file, layer.crs, cfg.get("crs"))
         check_coordinates(geom.x, geom.y, src_crs, file=str(file), what="vertex")
-        if not self.working_crs:
-            lon, lat = _centre_lonlat(geom, src_crs)
-            self.working_crs = _core.utm_crs_for(lon, lat)
-        metric = _core.transform_geometry(geom, src_crs, self.working_crs)
+        with in_file(file):  # "no UTM zone for lon …", "coordinate 7 could not be transformed": name the file
+            if not self.working_crs:
+                lon, lat = _centre_lonlat(geom, src_crs)
+                self.working_crs = _core.utm_crs_for(lon, lat)
+            metric = _core.transform_geometry(geom, src_crs, self.working_crs)
         area_km2 = geodesic_area_km2(geom, src_crs)  # ellipsoidal (jangkau.geodesy)
 
         gdf = gpd.GeoDataFrame(

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .. import _core
 from ..errors import InvalidInputError
+from ..util import check_matrix
 
 __all__ = ["Network"]
 
@@ -321,6 +322,13 @@ class Network:
         """
         s = _int64(sources, "sources")
         t = None if targets is None else _int64(targets, "targets")
+
+        def locations(seeds, groups, what):
+            g = _optional(groups, what, "int")
+            return len(np.unique(g)) if g is not None else len(seeds)
+
+        check_matrix("the cost matrix", locations(s, source_groups, "source_groups"),
+                     self.node_count if t is None else locations(t, target_groups, "target_groups"))
         src, tgt, cost = _core.cost_matrix(
             self._graph,
             s,

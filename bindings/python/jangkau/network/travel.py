@@ -39,6 +39,7 @@ from .. import _core
 from ..data.population import Population, PopulationModel
 from ..data.zones import ZonePopulation
 from ..errors import CrsError, GeometryError, InvalidInputError, UnknownColumnError
+from ..util import check_matrix
 from . import access as _access
 from .roads import RoadNetwork
 
@@ -436,6 +437,8 @@ class TravelModel:
         fsel = None if facilities is None else np.unique(np.asarray(facilities, dtype=np.int64))
         seeds = self._facility_seeds(fsel)
         de = self._dentries
+        check_matrix("the facility × demand travel-time matrix", len(np.unique(seeds["point"].to_numpy())),
+                     len(self._dsnap))
         if len(seeds) and len(de):
             # The engine call of Network.travel_time_matrix, minus its DataFrame: on a regency the
             # table has millions of rows and pandas' block consolidation would copy them.

@@ -295,18 +295,34 @@ def allocate_dapil_seats(dapil_population: pd.Series, total_seats: int, *,
     total = float(regency_population if regency_population is not None else pop.sum())
     if total <= 0:
         raise InvalidInputError("regency population must be positive")
+    if int(total_seats) < 1:
+        raise InvalidInputError(f"the regency must have at least one seat, not {int(total_seats)}",
+                                field="total_seats")
     bppd = total / int(total_seats)
     quota = pop / bppd
-    fixed = pd.Series({} if fixed_seats is None else dict(fixed_seats), dtype=float)
-    fixed = fixed[[d for d in fixed.index if d in pop.index]]
+    given = {str(d): v for d, v in ({} if fixed_seats is None else dict(fixed_seats)).items()}
+    # Confirmed seats of a dapil the population does not list would silently vanish from the sum.
+    unknown = sorted(d for d in given if d not in set(map(str, pop.index)))
+    if unknown:
+        raise InvalidInputError(f"confirmed seats given for {len(unknown)} dapil that are not in the plan: "
+                                f"{', '.join(unknown)} (plan dapil: {', '.join(map(str, pop.index))})",
+                                field="confirmed_seats")
+    bad = [d for d, v in given.items() if not (isinstance(v, (int, np.integer)) or float(v).is_integer()) or int(v) < 0]
+    if bad:
+        raise InvalidInputError(f"confirmed seats of dapil {bad[0]} are {given[bad[0]]!r}: a whole number >= 0 is "
+                                "needed", field="confirmed_seats")
+    fixed = pd.Series({d: int(given[str(d)]) for d in pop.index if str(d) in given}, dtype=float)
     free = [d for d in pop.index if d not in fixed.index]
     seats = pd.Series(0, index=pop.index, dtype=int)
     for d in fixed.index:
         seats[d] = int(fixed[d])
-    left = int(total_seats) - int(fixed.sum())
+    n_fixed = int(fixed.sum())
+    left = int(total_seats) - n_fixed
+    if left < 0:
+        listed = ", ".join(f"{d}: {int(v)}" for d, v in fixed.items())
+        raise InvalidInputError(f"the {n_fixed} confirmed seats ({listed}) exceed the regency's {int(total_seats)} "
+                                "seats", field="confirmed_seats")
     if free:
-        if left < 0:
-            raise InvalidInputError(f"confirmed seats ({int(fixed.sum())}) exceed the total ({total_seats})")
         if pop[free].sum() > 0:
             seats[free] = allocate_largest_remainder(pop[free], left).to_numpy()
     return pd.DataFrame({"population": pop, "quota": quota, "seats": seats})
@@ -519,6 +535,9 @@ def check_plan(plan: pd.DataFrame, zones, *, total_seats: int | None = None, rul
         dpop = pd.Series(acc, dtype=float).sort_index()
         conf_in = {} if confirmed_seats is None else dict(confirmed_seats)
         conf = {str(k): int(v) for k, v in conf_in.items() if str(k) in dpop.index}
+        for k in sorted(str(k) for k in conf_in if str(k) not in dpop.index):
+            out.append(_violation(Rule.PROPORTIONAL_ALLOCATION, k,
+                                  f"has {int(conf_in[k])} confirmed seats but is not in the plan"))
         plain = allocate_dapil_seats(dpop, int(total_seats), regency_population=regency_pop)
         expected = allocate_dapil_seats(dpop, int(total_seats), fixed_seats=conf, regency_population=regency_pop)
         for d in dpop.index:

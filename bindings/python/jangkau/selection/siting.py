@@ -30,6 +30,7 @@ together with ``n_candidates``.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,7 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .. import _core
-from ..errors import CrsError, InfeasibleError, InvalidInputError
+from ..errors import CoverageWarning, CrsError, InfeasibleError, InvalidInputError
 from .siting_instance import (
     AUTO_TIME_LIMIT_S,
     LSCP,
@@ -298,6 +299,7 @@ def mclp(
         floors=floors,
     )
     p = _check_p(p)
+    _check_reach(MCLP, pr)
     return _solve(MCLP, pr, p, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
                   threads=threads, local_search=local_search, progress=progress, bound_iterations=bound_iterations)
 
@@ -341,6 +343,7 @@ def lscp(
         zones=zones,
         floors=None,
     )
+    _check_reach(LSCP, pr)
     return _solve(LSCP, pr, 0, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
                   threads=threads, local_search=local_search, progress=progress, bound_iterations=300)
 
@@ -388,6 +391,7 @@ def p_median(
         floors=None,
     )
     p = _check_p(p)
+    _check_reach(PMEDIAN, pr)
     return _solve(PMEDIAN, pr, p, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
                   threads=threads, local_search=local_search, progress=progress, bound_iterations=bound_iterations)
 
@@ -405,6 +409,33 @@ def _solve(model, pr: Instance, p: int, solver, *, time_limit_s, node_limit, mip
     if kind is Solver.AUTO:
         return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes)
     return _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
+
+
+def _check_reach(model, pr: Instance, candidate_labels=None) -> None:
+    """Candidates that cover no demand (no demand point of positive weight within the reach,
+    e.g. sites thousands of kilometres from the region) can only be chosen for nothing: a
+    :class:`~jangkau.errors.CoverageWarning` names how many and which (``candidate_labels``,
+    default the candidate indices); when NO new candidate covers any demand the model is
+    refused (:class:`~jangkau.errors.InvalidInputError`, field ``candidates``), since any answer
+    would have objective 0. Fixed (existing) sites are not candidates and are not counted."""
+    if pr.m == 0 or pr.n == 0:
+        return
+    csc = pr.csc
+    col = np.repeat(np.arange(pr.m), np.diff(csc.indptr))
+    reach = np.bincount(col, weights=(pr.w[csc.indices] > 0).astype(np.float64), minlength=pr.m)
+    new = np.ones(pr.m, dtype=bool)
+    new[pr.fixed] = False
+    idle = np.flatnonzero(new & (reach == 0))
+    if idle.size == 0:
+        return
+    names = (np.asarray(candidate_labels, dtype=object)[idle] if candidate_labels is not None else idle).tolist()
+    shown = ", ".join(str(x) for x in names[:10]) + (f" … ({idle.size - 10} more)" if idle.size > 10 else "")
+    what = "within the reach" if model != PMEDIAN else "within max_cost"
+    if idle.size == int(new.sum()):
+        raise InvalidInputError(f"none of the {idle.size} candidates covers any demand {what} (e.g. the candidates "
+                                f"lie far from the region or in another CRS): {shown}", field="candidates")
+    warnings.warn(CoverageWarning(f"{idle.size} of {int(new.sum())} candidates cover no demand {what} and can "
+                                  f"only be chosen for nothing: {shown}", candidates=names), stacklevel=3)
 
 
 def _check_node_limit(node_limit) -> int | None:
@@ -503,13 +534,19 @@ class SitingInputs:
         return out
 
 
-def _points_xy(gdf) -> np.ndarray:
+def _points_xy(gdf, what: str = "point") -> np.ndarray:
     geom = gdf.geometry
     if geom.isna().any() or geom.is_empty.any():
         from ..errors import GeometryError
 
         bad = int(np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())[0])
-        raise GeometryError("empty or missing geometry", feature=bad, field="geometry")
+        # Name the feature as the user numbers it: its file and row there when known, not its
+        # row in a frame built from several files.
+        src = gdf["source"].iloc[bad] if "source" in gdf.columns else None
+        feat = gdf["source_index"].iloc[bad] if "source_index" in gdf.columns else bad
+        raise GeometryError(f"{what} without coordinates (empty or missing geometry)",
+                            file=None if src is None or pd.isna(src) else str(src),
+                            feature=int(bad if pd.isna(feat) else feat), field="geometry")
     kinds = set(geom.geom_type.unique())
     pts = geom if kinds <= {"Point"} else geom.centroid
     return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
@@ -550,14 +587,14 @@ def from_geodataframes(
         raise InvalidInputError(
             f"{len(d)} × {len(c)} pairs is too many for a dense matrix: pass radius_m", field="radius_m"
         )
-    matrix = coverage_matrix(_points_xy(d), _points_xy(c), radius_m)
+    matrix = coverage_matrix(_points_xy(d, "demand point"), _points_xy(c, "candidate"), radius_m)
     return SitingInputs(w, matrix, radius_m, d, c, crs)
 
 
 # ----------------------------------------------------------------------------------------
 # Candidate sites
 
-def candidate_points(region, spec: str, crs):
+def candidate_points(region, spec: str, crs, *, missing_coordinates=None):
     """Candidate sites for a region as a GeoDataFrame of points in ``crs`` (metric):
 
     * ``"desa"`` / ``"kecamatan"``: the centre of every zone (its centroid, or a point inside
@@ -565,7 +602,9 @@ def candidate_points(region, spec: str, crs):
     * ``"grid:SPACING"`` (e.g. ``"grid:1km"``): a regular grid of points inside the region,
       SPACING apart, each with the code of the desa it lies in;
     * any other string: a vector file of candidate points (points only: a line or polygon layer
-      is refused, see :func:`jangkau.data.io.check_points`; multi-points are exploded).
+      is refused, see :func:`jangkau.data.io.check_points`; multi-points are exploded; points
+      without coordinates are refused unless ``missing_coordinates="drop"``; ``source`` and
+      ``source_index`` say which file and feature each candidate comes from).
 
     Raises InvalidInputError for an empty layer or a bad spacing.
     """
@@ -600,9 +639,10 @@ def candidate_points(region, spec: str, crs):
         return gpd.GeoDataFrame({"code": [f"G{i:06d}" for i in range(idx.size)],
                                  "desa_code": d["code"].to_numpy(), "kecamatan_code": d["kecamatan_code"].to_numpy()},
                                 geometry=gpd.points_from_xy(gx, gy), crs=crs)
-    cand = read_points(spec, what="candidate")
+    cand = read_points(spec, what="candidate", missing_coordinates=missing_coordinates)
     if len(cand) == 0:
         raise InvalidInputError("the candidate layer is empty", file=spec)
+    cand["source"] = str(spec)  # with source_index: the feature as numbered in the file
     return cand.explode(index_parts=False).reset_index(drop=True).to_crs(crs)
 
 
