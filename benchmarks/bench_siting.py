@@ -151,7 +151,8 @@ def bench_row(family, kind, label, w, matrix, dense, p, radius, args):
 
 
 def threads_sweep(sizes, families, args):
-    """Greedy (engine) wall and CPU time for threads = 0 (all cores), 1, 2: median of 3 runs."""
+    """Greedy (engine) wall and CPU time for threads = 0 (the default), 1, 2: the run with the
+    median wall time of 3. p-median on the k-nearest matrix as in the main table."""
     print(f"{'family':9} {'model':8} {'n':>7} {'m':>5} {'p':>3} | " + " | ".join(
         f"t={t}: wall s / cpu s" for t in (0, 1, 2)))
     for family in families:
@@ -159,7 +160,12 @@ def threads_sweep(sizes, families, args):
             w, d, c = make(family, seed, n, m)
             cov = siting.coverage_matrix(d, c, radius_m=radius)
             k = int(min(m, max(20, np.ceil(4 * m / p))))
-            for kind, matrix in (("mclp", cov), ("pmedian", knn_matrix(d, c, k))):
+            todo = [("mclp", cov), ("lscp", cov), ("pmedian", None)]
+            for kind, matrix in todo:
+                if kind not in args.models.split(","):
+                    continue
+                if matrix is None:
+                    matrix = knn_matrix(d, c, k)
                 cells = []
                 objs = set()
                 for t in (0, 1, 2):
