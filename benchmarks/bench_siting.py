@@ -4,7 +4,7 @@ on the same seeded SYNTHETIC instances, in one process, with ratios.
 
     python benchmarks/bench_siting.py                     # up to 10^4 x 10^3 (tens of minutes)
     python benchmarks/bench_siting.py --big               # adds 10^5 x 10^3
-    python benchmarks/bench_siting.py --family clustered --sizes 1000x100x10
+    python benchmarks/bench_siting.py --family clustered --sizes 1000x100x10x3000x0
     python benchmarks/bench_siting.py --threads-sweep     # engine threads 0 / 1 / 2, greedy only
 
 Families (50 km x 50 km square, integer weights):
@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from jangkau.errors import InfeasibleError
 from jangkau.selection import siting
 
 SIDE_M = 50_000.0
@@ -131,8 +132,11 @@ def bench_row(family, kind, label, w, matrix, dense, p, radius, args):
     n, m = (matrix.shape if hasattr(matrix, "shape") else dense.shape)
     pairs = n * m if kind != "pmedian" else matrix.nnz if sp.issparse(matrix) else n * m
     if pairs <= args.milp_max_pairs:
-        h, th, _ = timed(solve, kind, w, matrix, p, radius, solver="milp", time_limit_s=args.cap,
-                         threads=args.threads)
+        try:
+            h, th, _ = timed(solve, kind, w, matrix, p, radius, solver="milp", time_limit_s=args.cap,
+                             threads=args.threads)
+        except InfeasibleError:  # solver="milp" without a solution of its own at the cap
+            th = args.cap
     ts = os_ = ss = None
     if dense is not None and n * m <= args.spopt_max_pairs and (kind != "pmedian" or n * m <= args.spopt_pmedian_max_pairs):
         ts, os_, ss = run_spopt("pmedian" if kind == "pmedian" else kind, dense, w, p, radius, args.cap)
@@ -143,7 +147,8 @@ def bench_row(family, kind, label, w, matrix, dense, p, radius, args):
     print(
         f"{family:9} {label:8} {n:>7} {m:>5} {p if kind != 'lscp' else '-':>3} | {ta:>7.3f} {a.status[:8]:>8}"
         f" {fmt(a.objective, 10):>12} {100 * a.gap:>7.3f} | {tg:>8.3f} {fmt(g.objective, 10):>12} {100 * g.gap:>7.3f}"
-        f" | {fmt(th):>7} {fmt(h.objective if h else None, 10):>12} {(h.status[:8] if h else '-'):>8}"
+        f" | {fmt(th):>7} {fmt(h.objective if h else None, 10):>12}"
+        f" {(h.status[:8] if h else 'no sol.' if th else '-'):>8}"
         f" | {fmt(ts):>7} {fmt(os_, 10):>12} {(ss or '-')[:10]:>10} | {fmt(ratio):>10}"
         f" {fmt(g.objective / proven if proven else None, 6):>10} | {time.process_time() - c_row:>6.1f}",
         flush=True,
@@ -156,7 +161,7 @@ def threads_sweep(sizes, families, args):
     print(f"{'family':9} {'model':8} {'n':>7} {'m':>5} {'p':>3} | " + " | ".join(
         f"t={t}: wall s / cpu s" for t in (0, 1, 2)))
     for family in families:
-        for seed, (n, m, p, radius) in enumerate(sizes):
+        for n, m, p, radius, seed in sizes:
             w, d, c = make(family, seed, n, m)
             cov = siting.coverage_matrix(d, c, radius_m=radius)
             k = int(min(m, max(20, np.ceil(4 * m / p))))
@@ -181,10 +186,11 @@ def threads_sweep(sizes, families, args):
 
 
 def parse_sizes(text: str):
+    """NxMxP[xRADIUS[xSEED]] items; the seed defaults to the item's position."""
     out = []
-    for part in text.split(","):
-        n, m, p = (int(float(v)) for v in part.split("x")[:3])
-        out.append((n, m, p, 2_500.0))
+    for k, part in enumerate(text.split(",")):
+        v = [float(x) for x in part.split("x")]
+        out.append((int(v[0]), int(v[1]), int(v[2]), v[3] if len(v) > 3 else 2_500.0, int(v[4]) if len(v) > 4 else k))
     return out
 
 
@@ -204,7 +210,9 @@ def main() -> None:
     ap.add_argument("--threads-sweep", action="store_true", help="time the greedy for threads 0, 1, 2")
     args = ap.parse_args()
 
-    sizes = parse_sizes(args.sizes) if args.sizes else DEFAULT_SIZES + (BIG_SIZES if args.big else [])
+    sizes = parse_sizes(args.sizes) if args.sizes else [
+        (*size, seed) for seed, size in enumerate(DEFAULT_SIZES + (BIG_SIZES if args.big else []))
+    ]
     families = ["uniform", "clustered"] if args.family == "both" else [args.family]
     print(f"load average at start: {open('/proc/loadavg').read().split()[:3]}, cores: {os.cpu_count()}")
     if args.threads_sweep:
@@ -214,7 +222,7 @@ def main() -> None:
     print("-" * len(HEADER))
     models = args.models.split(",")
     for family in families:
-        for seed, (n, m, p, radius) in enumerate(sizes):
+        for n, m, p, radius, seed in sizes:
             w, d, c = make(family, seed, n, m)
             dense = dense_matrix(d, c) if n * m <= max(args.spopt_max_pairs, args.pmedian_dense_pairs) else None
             cov = siting.coverage_matrix(d, c, radius_m=radius)

@@ -88,7 +88,8 @@ void bind_options(py::module_& m) {
            py::arg("lagrangian_iterations") = d.lagrangian_iterations, py::arg("gap_tolerance") = d.gap_tolerance,
            py::arg("shake_rounds") = d.shake_rounds, py::arg("shake_work_limit") = d.shake_work_limit,
            py::arg("pair_moves") = d.pair_moves)
-      .def_readwrite("threads", &SitingOptions::threads, "Worker threads (0 = hardware concurrency).")
+      .def_readwrite("threads", &SitingOptions::threads,
+                     "Worker threads (0 = automatic: 1 below 10^6 stored entries, else all cores).")
       .def_readwrite("local_search", &SitingOptions::local_search, "Run the 1-swap local search after the greedy.")
       .def_readwrite("max_swaps", &SitingOptions::max_swaps, "Upper limit on accepted swaps.")
       .def_readwrite("bound_work_limit", &SitingOptions::bound_work_limit,

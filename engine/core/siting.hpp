@@ -68,7 +68,9 @@ struct SitingProblem {
 
 /// Solver settings shared by the three models.
 struct SitingOptions {
-  /// Worker threads for gain evaluation. DEFAULT: 0 (hardware concurrency).
+  /// Worker threads for gain evaluation. DEFAULT: 0 = automatic: one thread for instances
+  /// with fewer than 10^6 stored entries, the hardware concurrency above (measured with
+  /// benchmarks/bench_siting.py --threads-sweep; see docs/siting.md). Results do not depend on it.
   int threads = 0;
   /// Run 1-swap local search after the greedy. DEFAULT: true.
   bool local_search = true;

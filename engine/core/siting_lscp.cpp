@@ -29,7 +29,7 @@ class Lscp {
         m_sum_q(sum_q),
         m_options(options),
         m_monitor(monitor),
-        m_threads(thread_count(options.threads)),
+        m_threads(siting_threads(options.threads, in.pr.demand_index.size())),
         m_cover(in) {}
 
   SitingResult solve();

@@ -31,7 +31,7 @@ class Mclp {
         m_fixed(fixed),
         m_options(options),
         m_monitor(monitor),
-        m_threads(thread_count(options.threads)),
+        m_threads(siting_threads(options.threads, in.pr.demand_index.size())),
         m_sel(in.pr, p, fixed),
         m_cover(in),
         m_zones(in),

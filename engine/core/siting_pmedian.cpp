@@ -124,7 +124,7 @@ class PMedian {
         m_fixed(fixed),
         m_options(options),
         m_monitor(monitor),
-        m_threads(thread_count(options.threads)),
+        m_threads(siting_threads(options.threads, in.pr.demand_index.size())),
         m_demand(demand_of(in)),
         m_sel(in.pr, p, fixed),
         m_near(in, m_demand.penalty),

@@ -409,7 +409,7 @@ class SitingOptions:
     @property
     def threads(self) -> int:
         """
-        Worker threads (0 = hardware concurrency).
+        Worker threads (0 = automatic: 1 below 10^6 stored entries, else all cores).
         """
     @threads.setter
     def threads(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
