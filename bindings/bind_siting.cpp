@@ -59,7 +59,9 @@ std::string repr(const SitingOptions& o) {
   std::ostringstream s;
   s << "SitingOptions(threads=" << o.threads << ", local_search=" << (o.local_search ? "True" : "False")
     << ", max_swaps=" << o.max_swaps << ", bound_work_limit=" << o.bound_work_limit
-    << ", lagrangian_iterations=" << o.lagrangian_iterations << ", gap_tolerance=" << o.gap_tolerance << ")";
+    << ", lagrangian_iterations=" << o.lagrangian_iterations << ", gap_tolerance=" << o.gap_tolerance
+    << ", shake_rounds=" << o.shake_rounds << ", shake_work_limit=" << o.shake_work_limit
+    << ", pair_moves=" << (o.pair_moves ? "True" : "False") << ")";
   return s.str();
 }
 
@@ -67,7 +69,8 @@ void bind_options(py::module_& m) {
   const SitingOptions d;
   py::class_<SitingOptions>(m, "SitingOptions", "Solver settings shared by the siting models (see core/siting.hpp).")
       .def(py::init([](int threads, bool local_search, std::size_t max_swaps, double bound_work_limit,
-                       int lagrangian_iterations, double gap_tolerance) {
+                       int lagrangian_iterations, double gap_tolerance, int shake_rounds, double shake_work_limit,
+                       bool pair_moves) {
              SitingOptions o;
              o.threads = threads;
              o.local_search = local_search;
@@ -75,12 +78,18 @@ void bind_options(py::module_& m) {
              o.bound_work_limit = bound_work_limit;
              o.lagrangian_iterations = lagrangian_iterations;
              o.gap_tolerance = gap_tolerance;
+             o.shake_rounds = shake_rounds;
+             o.shake_work_limit = shake_work_limit;
+             o.pair_moves = pair_moves;
              return o;
            }),
            py::kw_only(), py::arg("threads") = d.threads, py::arg("local_search") = d.local_search,
            py::arg("max_swaps") = d.max_swaps, py::arg("bound_work_limit") = d.bound_work_limit,
-           py::arg("lagrangian_iterations") = d.lagrangian_iterations, py::arg("gap_tolerance") = d.gap_tolerance)
-      .def_readwrite("threads", &SitingOptions::threads, "Worker threads (0 = hardware concurrency).")
+           py::arg("lagrangian_iterations") = d.lagrangian_iterations, py::arg("gap_tolerance") = d.gap_tolerance,
+           py::arg("shake_rounds") = d.shake_rounds, py::arg("shake_work_limit") = d.shake_work_limit,
+           py::arg("pair_moves") = d.pair_moves)
+      .def_readwrite("threads", &SitingOptions::threads,
+                     "Worker threads (0 = automatic: 1 below 10^6 stored entries, else all cores).")
       .def_readwrite("local_search", &SitingOptions::local_search, "Run the 1-swap local search after the greedy.")
       .def_readwrite("max_swaps", &SitingOptions::max_swaps, "Upper limit on accepted swaps.")
       .def_readwrite("bound_work_limit", &SitingOptions::bound_work_limit,
@@ -89,6 +98,11 @@ void bind_options(py::module_& m) {
                      "Subgradient iterations of the Lagrangian bound (0 = none).")
       .def_readwrite("gap_tolerance", &SitingOptions::gap_tolerance,
                      "Relative gap at which bounding and restarts stop.")
+      .def_readwrite("shake_rounds", &SitingOptions::shake_rounds,
+                     "Shakes of the variable neighbourhood search (MCLP, p-median; 0 = none).")
+      .def_readwrite("shake_work_limit", &SitingOptions::shake_work_limit, "Work cap of the shakes in entry visits.")
+      .def_readwrite("pair_moves", &SitingOptions::pair_moves,
+                     "LSCP: apply 2-for-1 moves after redundancy elimination.")
       .def("__repr__", &repr);
 }
 

@@ -68,7 +68,9 @@ struct SitingProblem {
 
 /// Solver settings shared by the three models.
 struct SitingOptions {
-  /// Worker threads for gain evaluation. DEFAULT: 0 (hardware concurrency).
+  /// Worker threads for gain evaluation. DEFAULT: 0 = automatic: one thread for instances
+  /// with fewer than 10^6 stored entries, the hardware concurrency above (measured with
+  /// benchmarks/bench_siting.py --threads-sweep; see docs/siting.md). Results do not depend on it.
   int threads = 0;
   /// Run 1-swap local search after the greedy. DEFAULT: true.
   bool local_search = true;
@@ -81,6 +83,18 @@ struct SitingOptions {
   /// Subgradient iterations of the Lagrangian bounds (MCLP upper, p-median lower); each
   /// costs O(nnz). 0 = no Lagrangian bound. DEFAULT: 300.
   int lagrangian_iterations = 300;
+  /// Shakes of the variable neighbourhood search after the swap search (MCLP and p-median;
+  /// Hansen & Mladenović 1997): k = 1, 2, … sites of the best set are replaced by random
+  /// quota-feasible candidates (fixed seed, so runs are reproducible), the swap search runs
+  /// again, and k goes back to 1 on improvement. 0 = no shakes. DEFAULT: 30.
+  int shake_rounds = 30;
+  /// Work cap of the shakes, in entry visits (each swap-search sweep costs about nnz + n + m·p).
+  /// The shakes stop once this much work is spent, so large instances are not held up.
+  /// DEFAULT: 5e8.
+  double shake_work_limit = 5e8;
+  /// LSCP: after redundancy elimination, apply 2-for-1 moves (two chosen sites replaced by one
+  /// candidate covering every point only they cover) until none is left. DEFAULT: true.
+  bool pair_moves = true;
   /// The Lagrangian iterations and the restarts of the local search stop once the certified
   /// relative gap is at most this (the bound stays valid; it is just not tightened further).
   /// DEFAULT: 1e-4 (0.01 %).
@@ -123,7 +137,9 @@ struct SitingResult {
 };
 
 /// Maximal covering location problem: choose p new sites maximising the total weight of
-/// covered demand points. Lazy greedy (Minoux) + 1-swap local search; `bound` is the
+/// covered demand points. Lazy greedy (Minoux) + 1-swap local search (interchange with
+/// incremental cover counts) + variable neighbourhood search (options.shake_rounds, not with
+/// zone floors); `bound` is the
 /// smaller of the Nemhauser–Wolsey online bound min over iterates S of
 /// f(S) + max_{feasible T} Σ_{j∈T} Δ_j(S) (partition-matroid form with quotas) and a
 /// Lagrangian relaxation of the coverage constraints (whose site set also seeds a second
@@ -136,18 +152,19 @@ SitingResult solve_mclp(const SitingProblem& problem, std::size_t p, const Sitin
 
 /// Location set covering problem: the fewest new sites covering every coverable demand
 /// point (points no candidate covers are reported in `unreachable`). Greedy set cover +
-/// redundancy elimination, repeated with Lagrangian multipliers as point scores (the smaller
-/// cover wins); `bound` is a lower bound: the largest of the quota sum, a packing of demand
-/// points no candidate covers twice, and ceil of a Lagrangian (LP-strength) bound.
-/// Only QuotaMode::AtLeast is allowed (InvalidInputError otherwise).
+/// redundancy elimination + 2-for-1 moves (options.pair_moves), repeated with Lagrangian multipliers as point scores
+/// (the smaller cover wins); `bound` is a lower bound: the largest of the quota sum, a packing of demand points no
+/// candidate covers twice, and ceil of a Lagrangian (LP-strength) bound. Only QuotaMode::AtLeast is allowed
+/// (InvalidInputError otherwise).
 SitingResult solve_lscp(const SitingProblem& problem, const SitingOptions& options = {},
                         Monitor& monitor = null_monitor());
 
 /// p-median: choose p new sites minimising Σ w_i · min_{open j} c_ij. Lazy greedy +
-/// fast 1-swap interchange (Whitaker 1983), restarted from the Lagrangian relaxation's site
-/// sets; `bound` is a lower bound: the max of the submodular bound at the final set and a
-/// Lagrangian relaxation of the assignment constraints maximised by subgradient steps.
-/// Demand points without any entry are excluded and flagged in `unreachable`; zero-weight
+/// fast 1-swap interchange (Whitaker 1983; gain/loss/extra terms from the closest and
+/// second-closest open site, Resende & Werneck 2004), restarted from the Lagrangian
+/// relaxation's site sets, then variable neighbourhood search (options.shake_rounds); `bound` is a lower bound: the
+/// max of the submodular bound at the final set and a Lagrangian relaxation of the assignment constraints maximised
+/// by subgradient steps. Demand points without any entry are excluded and flagged in `unreachable`; zero-weight
 /// points need no assignment. Throws as solve_mclp; zone floors are refused.
 SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options = {},
                             Monitor& monitor = null_monitor());

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "parallel.hpp"
 #include "siting.hpp"
 
 namespace jangkau::detail {
@@ -137,6 +138,18 @@ struct Selection {
     quotas.reset(s);
   }
 };
+
+/// Stored entries from which the automatic thread count (threads = 0) uses every core.
+inline constexpr std::size_t kParallelMinEntries = 1000000;
+
+/// Worker threads of a siting solve: `requested` if > 0; 0 = automatic: one thread below
+/// kParallelMinEntries stored entries (starting threads for each of the hundreds of short
+/// sweeps costs more than it saves there; benchmarks/bench_siting.py --threads-sweep), else the
+/// hardware concurrency.
+inline unsigned siting_threads(int requested, std::size_t entries) {
+  if (requested > 0) return static_cast<unsigned>(requested);
+  return entries < kParallelMinEntries ? 1u : thread_count(0);
+}
 
 /// Strict order "a before b": larger value first, ties by smaller index.
 inline bool better(double a, std::size_t ja, double b, std::size_t jb) { return a > b || (a == b && ja < jb); }

@@ -1,6 +1,7 @@
 #pragma once
-// 1-swap local search and the restarts from Lagrangian site sets, shared by MCLP and p-median.
-// See siting_instance.hpp for how the siting code is split.
+// 1-swap local search, the restarts from Lagrangian site sets and the variable neighbourhood
+// search around them, shared by MCLP and p-median. See siting_instance.hpp for how the siting
+// code is split.
 //
 // One sweep evaluates, for every candidate j outside the set, the best position k to swap
 // it into, from the model's closed form delta(j, k) = f(G_j, base_k, extra_jk) where G_j and
@@ -13,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numeric>
+#include <random>
 #include <span>
 #include <vector>
 
@@ -65,9 +68,12 @@ struct SwapSettings {
 ///   double delta(G, b_k, x_k) const      predicted improvement of putting j at position k
 ///   bool try_swap(trial, tol)            recompute at `trial`; if it improves by > tol
 ///                                        (and meets side constraints) adopt it, return true
+/// Returns the number of sweeps made (each costs about nnz + n + m·p).
 template <class Model>
-void swap_local_search(Model& model, const Instance& in, Selection& sel, const SwapSettings& s, Monitor& monitor) {
-  if (sel.sites.empty()) return;
+std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, const SwapSettings& s,
+                              Monitor& monitor) {
+  if (sel.sites.empty()) return 0;
+  std::size_t sweeps = 0;
   const std::size_t p_now = sel.sites.size();
   const double tol = 1e-12 * std::max(1.0, model.objective());
   std::vector<double> base(p_now), best_delta(in.m);
@@ -75,6 +81,7 @@ void swap_local_search(Model& model, const Instance& in, Selection& sel, const S
   std::vector<SwapScratch> scratch(s.threads, SwapScratch(p_now));
   model.start();
   for (;;) {
+    ++sweeps;
     std::fill(base.begin(), base.end(), 0.0);
     model.position_terms(std::span<double>(base));
     parallel_for(
@@ -114,6 +121,7 @@ void swap_local_search(Model& model, const Instance& in, Selection& sel, const S
     if (!applied || sel.swaps >= s.max_swaps) break;
     monitor.report("local search", sel.swaps, 0);
   }
+  return sweeps;
 }
 
 /// Whether objective a beats b by more than a relative 1e-12 in the model's sense.
@@ -151,6 +159,78 @@ bool restart_local_search(Model& model, const Instance& in, Selection& sel,
       best_sites = sel.sites;
       improved = true;
     }
+  }
+  if (sel.sites != best_sites) {
+    sel.reset(best_sites);
+    model.reset(best_sites);
+  }
+  return improved;
+}
+
+/// Settings of the variable neighbourhood search.
+struct ShakeSettings {
+  int rounds = 0;         ///< shakes at most (0 = none)
+  double work_limit = 0;  ///< stop once this many entry visits are spent
+  double sweep_work = 1;  ///< entry visits of one swap-search sweep (about nnz + n + m·p)
+  std::size_t k_max = 5;  ///< most sites replaced by one shake
+};
+
+/// A fixed-seed generator whose draws do not depend on the standard library
+/// (std::uniform_int_distribution does), so shakes are the same on every platform.
+class ShakeRandom {
+ public:
+  /// Uniform-enough integer in [0, n), n > 0.
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(m_rng() % n); }
+
+ private:
+  std::mt19937_64 m_rng{0x6a616e676b6175ULL};  // "jangkau"
+};
+
+/// Variable neighbourhood search (Hansen & Mladenović 1997) around the current set: shake k
+/// sites of the best set found (each replaced by a random candidate that is neither chosen nor
+/// fixed and keeps the quotas), run the swap search from there, keep the result if it is
+/// better (k back to 1), otherwise k = k mod k_max + 1. Stops after `rounds` shakes, once
+/// `model.converged(best objective)` (the certified gap is closed) or the work cap is spent.
+/// Leaves `sel` and the model at the best set. Returns whether it improved the start.
+template <class Model>
+bool shake_search(Model& model, const Instance& in, Selection& sel, const ShakeSettings& sh, const SwapSettings& s,
+                  Monitor& monitor) {
+  if (sel.sites.empty() || sh.rounds <= 0) return false;
+  std::vector<std::int64_t> best_sites = sel.sites;
+  double best = model.objective();
+  bool improved = false;
+  ShakeRandom rng;
+  const std::size_t k_max = std::max<std::size_t>(1, std::min(sh.k_max, sel.sites.size()));
+  std::size_t k = 1;
+  double work = 0;
+  std::vector<std::size_t> pool, order(sel.sites.size());
+  for (int round = 0; round < sh.rounds; ++round) {
+    if (model.converged(best) || work > sh.work_limit) break;
+    monitor.throw_if_cancelled();
+    sel.reset(best_sites);
+    const std::size_t swaps_before = sel.swaps;
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    for (std::size_t t = 0; t < k; ++t) {  // partial Fisher–Yates: k distinct positions
+      std::swap(order[t], order[t + rng.below(order.size() - t)]);
+      const std::size_t pos = order[t];
+      const auto out = static_cast<std::size_t>(sel.sites[pos]);
+      pool.clear();
+      for (std::size_t j = 0; j < in.m; ++j)
+        if (!sel.blocked[j] && sel.quotas.can_swap(out, j)) pool.push_back(j);
+      if (!pool.empty()) sel.swap(pos, pool[rng.below(pool.size())]);
+    }
+    sel.swaps = swaps_before;  // shakes are not accepted swaps
+    model.reset(sel.sites);
+    work += sh.sweep_work * static_cast<double>(1 + swap_local_search(model, in, sel, s, monitor));
+    if (improves<Model>(model.objective(), best)) {
+      best = model.objective();
+      best_sites = sel.sites;
+      improved = true;
+      k = 1;
+    } else {
+      k = k % k_max + 1;
+    }
+    monitor.report("neighbourhood search", static_cast<std::size_t>(round + 1), static_cast<std::size_t>(sh.rounds));
   }
   if (sel.sites != best_sites) {
     sel.reset(best_sites);

@@ -1,9 +1,11 @@
-// Location set covering (LSCP): greedy set cover + redundancy elimination, packing and
-// Lagrangian lower bounds, and a Lagrangian-scored second cover (Beasley 1990).
+// Location set covering (LSCP): greedy set cover + redundancy elimination + 2-for-1 moves,
+// packing and Lagrangian lower bounds, and a Lagrangian-scored second cover (Beasley 1990).
 // See siting_instance.hpp for how the siting code is split.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <unordered_map>
 #include <vector>
 
 #include "parallel.hpp"
@@ -27,7 +29,7 @@ class Lscp {
         m_sum_q(sum_q),
         m_options(options),
         m_monitor(monitor),
-        m_threads(thread_count(options.threads)),
+        m_threads(siting_threads(options.threads, in.pr.demand_index.size())),
         m_cover(in) {}
 
   SitingResult solve();
@@ -43,6 +45,8 @@ class Lscp {
   void cover_quotas(const std::vector<double>& score, std::vector<std::uint8_t>& blocked);
   void cover_rest(const std::vector<double>& score, std::vector<std::uint8_t>& blocked);
   void drop_redundant();
+  bool pair_move();
+  bool all_covered() const;
   std::vector<std::size_t> uncovered_points() const;
   std::int64_t packing_bound(const std::vector<std::size_t>& pts, std::vector<double>& u) const;
   std::vector<double> lagrangian(const std::vector<std::size_t>& pts, std::vector<double> u, double& lb);
@@ -66,7 +70,10 @@ void Lscp::build_cover(const std::vector<double>& score) {
   std::vector<std::uint8_t> blocked = m_fixed;
   cover_quotas(score, blocked);
   cover_rest(score, blocked);
-  if (m_options.local_search) drop_redundant();
+  if (!m_options.local_search) return;
+  drop_redundant();
+  if (m_options.pair_moves)
+    while (pair_move()) drop_redundant();
 }
 
 /// The best-scoring candidates of each group up to its quota, one at a time.
@@ -133,6 +140,115 @@ void Lscp::drop_redundant() {
     m_r.sites.erase(m_r.sites.begin() + static_cast<std::ptrdiff_t>(k));
     ++m_r.swaps;
   }
+}
+
+/// Whether every coverable point is covered by the current sites (or fixed / pre-covered).
+bool Lscp::all_covered() const {
+  for (std::size_t i = 0; i < m_in.n; ++i)
+    if (!m_r.unreachable[i] && m_cover.count[i] == 0) return false;
+  return true;
+}
+
+/// One 2-for-1 move: two chosen sites a, b replaced by one candidate j (neither chosen nor
+/// fixed) that covers every point whose only chosen coverers are a and/or b, quotas kept.
+/// Per point the (at most two) chosen coverers are recorded; u1[a] counts the points only a
+/// covers, u2[{a,b}] those exactly a and b cover. One pass over j's entries gives the same
+/// counts restricted to j, x1 and x2; the move is valid iff x1[a] = u1[a], x1[b] = u1[b] and
+/// x2[{a,b}] = u2[{a,b}]. Applies the first valid move (candidates in index order, then
+/// pairs in position order), checks the cover from scratch (it is undone otherwise) and
+/// returns whether one was applied. O(nnz) per call.
+bool Lscp::pair_move() {
+  const std::size_t s = m_r.sites.size();
+  if (s < 2) return false;
+  auto key = [](std::int32_t a, std::int32_t b) {
+    return (static_cast<std::uint64_t>(a) << 32) | static_cast<std::uint32_t>(b);
+  };
+  std::vector<std::int32_t> c1(m_in.n, -1), c2(m_in.n, -1);
+  std::vector<std::uint8_t> chosen(m_in.m, 0);
+  for (std::size_t k = 0; k < s; ++k) {
+    auto j = static_cast<std::size_t>(m_r.sites[k]);
+    chosen[j] = 1;
+    for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) {
+      if (!m_in.active(e)) continue;
+      std::size_t i = m_in.demand(e);
+      if (m_cover.count[i] > 2) continue;  // also kBase: covered by fixed sites / pre-coverage
+      if (c1[i] < 0)
+        c1[i] = static_cast<std::int32_t>(k);
+      else if (c1[i] != static_cast<std::int32_t>(k))
+        c2[i] = static_cast<std::int32_t>(k);
+    }
+  }
+  std::vector<std::int64_t> u1(s, 0);
+  std::unordered_map<std::uint64_t, std::int64_t> u2;
+  for (std::size_t i = 0; i < m_in.n; ++i) {
+    if (m_cover.count[i] == 1 && c1[i] >= 0) ++u1[static_cast<std::size_t>(c1[i])];
+    if (m_cover.count[i] == 2 && c2[i] >= 0) ++u2[key(c1[i], c2[i])];
+  }
+  Quotas quotas(m_in.pr, static_cast<std::size_t>(m_sum_q));
+  for (auto j : m_r.sites) quotas.add(static_cast<std::size_t>(j));
+  auto quotas_kept = [&](std::size_t a, std::size_t b, std::size_t j) {
+    if (!quotas.on) return true;
+    quotas.remove(a);
+    quotas.remove(b);
+    quotas.add(j);
+    bool ok = true;
+    for (std::size_t g = 0; g < quotas.count.size() && ok; ++g)
+      ok = quotas.count[g] >= quotas.quota(static_cast<std::int32_t>(g));
+    quotas.remove(j);
+    quotas.add(a);
+    quotas.add(b);
+    return ok;
+  };
+  std::vector<std::int64_t> x1(s, 0);
+  std::vector<std::size_t> touched;
+  std::unordered_map<std::uint64_t, std::int64_t> x2;
+  for (std::size_t j = 0; j < m_in.m; ++j) {
+    if (chosen[j] || m_fixed[j]) continue;
+    for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) {
+      if (!m_in.active(e)) continue;
+      std::size_t i = m_in.demand(e);
+      if (m_cover.count[i] == 1 && c1[i] >= 0) {
+        auto k = static_cast<std::size_t>(c1[i]);
+        if (x1[k]++ == 0) touched.push_back(k);
+      } else if (m_cover.count[i] == 2 && c2[i] >= 0) {
+        ++x2[key(c1[i], c2[i])];
+      }
+    }
+    std::vector<std::size_t> full;
+    for (auto k : touched)
+      if (x1[k] == u1[k]) full.push_back(k);
+    std::sort(full.begin(), full.end());
+    std::size_t out_a = s, out_b = s;
+    for (std::size_t x = 0; x < full.size() && out_a == s; ++x)
+      for (std::size_t y = x + 1; y < full.size() && out_a == s; ++y) {
+        auto ka = static_cast<std::int32_t>(full[x]), kb = static_cast<std::int32_t>(full[y]);
+        auto need = u2.find(key(ka, kb));
+        auto have = x2.find(key(ka, kb));
+        std::int64_t nu = need == u2.end() ? 0 : need->second, nx = have == x2.end() ? 0 : have->second;
+        if (nu == nx && quotas_kept(static_cast<std::size_t>(m_r.sites[full[x]]),
+                                    static_cast<std::size_t>(m_r.sites[full[y]]), j)) {
+          out_a = full[x];
+          out_b = full[y];
+        }
+      }
+    for (auto k : touched) x1[k] = 0;
+    touched.clear();
+    x2.clear();
+    if (out_a == s) continue;
+    std::vector<std::int64_t> kept = m_r.sites;
+    m_r.sites.erase(m_r.sites.begin() + static_cast<std::ptrdiff_t>(out_b));  // out_b > out_a
+    m_r.sites.erase(m_r.sites.begin() + static_cast<std::ptrdiff_t>(out_a));
+    m_r.sites.push_back(static_cast<std::int64_t>(j));
+    m_cover.rebuild(m_fixed, m_r.sites);
+    if (all_covered()) {
+      ++m_r.swaps;
+      return true;
+    }
+    m_r.sites = std::move(kept);  // duplicate entries can fool the counts: never lose cover
+    m_cover.rebuild(m_fixed, m_r.sites);
+    return false;
+  }
+  return false;
 }
 
 /// Coverable points not covered by fixed sites or pre-coverage, fewest candidates first.

@@ -1,5 +1,6 @@
 // Maximal covering (MCLP): equity-floor phase, lazy greedy with the online bound, 1-swap local
-// search, Lagrangian upper bound and restart. See siting_instance.hpp for how the code is split.
+// search, Lagrangian upper bound and restart, variable neighbourhood search. See siting_instance.hpp for how the code
+// is split.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -30,7 +31,7 @@ class Mclp {
         m_fixed(fixed),
         m_options(options),
         m_monitor(monitor),
-        m_threads(thread_count(options.threads)),
+        m_threads(siting_threads(options.threads, in.pr.demand_index.size())),
         m_sel(in.pr, p, fixed),
         m_cover(in),
         m_zones(in),
@@ -83,6 +84,10 @@ class Mclp {
   void greedy();
   std::vector<std::size_t> lagrangian();
   SwapSettings swap_settings() const { return {m_options.max_swaps, m_threads}; }
+  ShakeSettings shake_settings() const {
+    const double sweep = static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p);
+    return {m_options.shake_rounds, m_options.shake_work_limit, sweep};
+  }
 
   const Instance& m_in;
   std::size_t m_p;
@@ -312,6 +317,13 @@ SitingResult Mclp::solve() {
   // (Skipped with zone floors: that start ignores them.)
   if (m_options.local_search && !m_zones.on && !lagrange_set.empty() &&
       restart_local_search(*this, m_in, m_sel, {lagrange_set}, swap_settings(), m_monitor)) {
+    exact_gains(m_exact);
+    update_bound(m_exact);
+  }
+  // Variable neighbourhood search around the best set (skipped with zone floors, whose
+  // shakes could break a floor the swaps then keep broken).
+  if (m_options.local_search && !m_zones.on &&
+      shake_search(*this, m_in, m_sel, shake_settings(), swap_settings(), m_monitor)) {
     exact_gains(m_exact);
     update_bound(m_exact);
   }

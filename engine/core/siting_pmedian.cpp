@@ -1,5 +1,6 @@
-// p-median: lazy greedy, fast 1-swap interchange (Whitaker 1983), Lagrangian lower bound and
-// restarts from the relaxation's site sets. See siting_instance.hpp for how the code is split.
+// p-median: lazy greedy, fast 1-swap interchange (Whitaker 1983), Lagrangian lower bound,
+// restarts from the relaxation's site sets and variable neighbourhood search. See siting_instance.hpp for how the
+// code is split.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -123,7 +124,7 @@ class PMedian {
         m_fixed(fixed),
         m_options(options),
         m_monitor(monitor),
-        m_threads(thread_count(options.threads)),
+        m_threads(siting_threads(options.threads, in.pr.demand_index.size())),
         m_demand(demand_of(in)),
         m_sel(in.pr, p, fixed),
         m_near(in, m_demand.penalty),
@@ -353,6 +354,12 @@ SitingResult PMedian::solve() {
   // and the best one); keep the cheapest result.
   auto starts = lagrangian();
   if (m_options.local_search && !starts.empty()) restart_local_search(*this, m_in, m_sel, starts, swap, m_monitor);
+  if (m_options.local_search) {
+    const double sweep = static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p);
+    if (shake_search(*this, m_in, m_sel, {m_options.shake_rounds, m_options.shake_work_limit, sweep}, swap,
+                     m_monitor))
+      exact_gains();  // the submodular bound at the better set
+  }
   r.sites = m_sel.sites;
   r.swaps = m_sel.swaps;
   r.objective = true_cost();

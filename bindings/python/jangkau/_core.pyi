@@ -338,7 +338,7 @@ class SitingOptions:
     """
     Solver settings shared by the siting models (see core/siting.hpp).
     """
-    def __init__(self, *, threads: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, max_swaps: typing.SupportsInt | typing.SupportsIndex = 10000, bound_work_limit: typing.SupportsFloat | typing.SupportsIndex = 200000000.0, lagrangian_iterations: typing.SupportsInt | typing.SupportsIndex = 300, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.0001) -> None:
+    def __init__(self, *, threads: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, max_swaps: typing.SupportsInt | typing.SupportsIndex = 10000, bound_work_limit: typing.SupportsFloat | typing.SupportsIndex = 200000000.0, lagrangian_iterations: typing.SupportsInt | typing.SupportsIndex = 300, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.0001, shake_rounds: typing.SupportsInt | typing.SupportsIndex = 30, shake_work_limit: typing.SupportsFloat | typing.SupportsIndex = 500000000.0, pair_moves: bool = True) -> None:
         ...
     def __repr__(self) -> str:
         ...
@@ -383,9 +383,33 @@ class SitingOptions:
     def max_swaps(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
+    def pair_moves(self) -> bool:
+        """
+        LSCP: apply 2-for-1 moves after redundancy elimination.
+        """
+    @pair_moves.setter
+    def pair_moves(self, arg0: bool) -> None:
+        ...
+    @property
+    def shake_rounds(self) -> int:
+        """
+        Shakes of the variable neighbourhood search (MCLP, p-median; 0 = none).
+        """
+    @shake_rounds.setter
+    def shake_rounds(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def shake_work_limit(self) -> float:
+        """
+        Work cap of the shakes in entry visits.
+        """
+    @shake_work_limit.setter
+    def shake_work_limit(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
     def threads(self) -> int:
         """
-        Worker threads (0 = hardware concurrency).
+        Worker threads (0 = automatic: 1 below 10^6 stored entries, else all cores).
         """
     @threads.setter
     def threads(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:

@@ -270,8 +270,11 @@ def mclp(
     heuristic target for the greedy (see ``floors_met``).
 
     Greedy only: ``bound_iterations`` subgradient steps of the Lagrangian bound (each
-    O(nnz); 0 keeps only the submodular bound), ``local_search`` toggles the 1-swap phase,
-    ``threads`` (0 = all cores), ``progress(stage, done, total)`` is called from the
+    O(nnz); 0 keeps only the submodular bound), ``local_search`` toggles the improvement
+    phases (1-swap search, Lagrangian restarts, variable neighbourhood search; LSCP:
+    redundancy elimination and 2-for-1 moves),
+    ``threads`` (0 = automatic: one thread below 10⁶ stored matrix entries, all cores above),
+    ``progress(stage, done, total)`` is called from the
     solving thread. MILP only: ``time_limit_s`` (a wall-clock budget), ``node_limit`` (HiGHS
     branch-and-bound nodes: unlike a time limit it gives the same answer on any machine, so
     reproducible runs use it with ``time_limit_s=math.inf``) and the relative ``mip_gap``.

@@ -122,6 +122,53 @@ def solve_milp(
     return status, status_text, info, x
 
 
+def milp_result(
+    pr: Instance,
+    model: str,
+    text: str,
+    info: Any,
+    chosen: np.ndarray,
+    objective: float,
+    bound: float,
+    t0: float,
+    *,
+    covered: np.ndarray | None,
+    unreachable: np.ndarray,
+    assignment: np.ndarray | None = None,
+    floors_met: bool = True,
+    zone_coverage=None,
+    rows: tuple[int, int],
+) -> SitingResult:
+    """The :class:`SitingResult` of a MILP solve, built the same way for every model: the
+    chosen sites in :func:`selection_order` with their gains, the gap from ``objective`` and
+    ``bound``, and HiGHS's own gap, the newly served weights and the demand rows before and
+    after merging (``rows``) in ``extra``."""
+    kind = {"mclp": MCLP, "lscp": LSCP, "p_median": PMEDIAN}[model]
+    sites, gains, served = selection_order(pr, kind, chosen)
+    return SitingResult(
+        model=model,
+        solver="milp",
+        status=text,
+        sites=sites,
+        marginal_gain=gains,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        covered=covered,
+        unreachable=unreachable,
+        assignment=assignment,
+        floors_met=floors_met,
+        zone_coverage=zone_coverage,
+        time_s=time.perf_counter() - t0,
+        extra={
+            "mip_gap": float(info.mip_gap),
+            "marginal_served": served,
+            "milp_demand_rows": int(rows[0]),
+            "milp_demand_rows_merged": int(rows[1]),
+        },
+    )
+
+
 def quota_rows(pr: Instance, p: int, ncol: int, ycols: np.ndarray):
     """Rows over y: Σ y (non-fixed) = p, and the group quotas."""
     free = np.ones(pr.m, dtype=bool)
@@ -263,7 +310,6 @@ def milp_mclp(
             )
         raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
     chosen = np.flatnonzero(x[: pr.m] > 0.5)
-    sites, gains, served = selection_order(pr, MCLP, chosen)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(pr.w[covered].sum())
@@ -273,23 +319,10 @@ def milp_mclp(
     table = zone_table(pr, covered, None)
     if table is not None and "floor_met" in table:
         floors_met = bool(table["floor_met"].all())
-    gap = relative_gap(objective, bound)
-    return SitingResult(
-        model="mclp",
-        solver="milp",
-        status=text,
-        sites=sites,
-        marginal_gain=gains,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        covered=covered,
-        unreachable=(np.diff(csr.indptr) == 0) & ~base,
-        assignment=None,
-        floors_met=floors_met,
-        zone_coverage=table,
-        time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": nz},
+    return milp_result(
+        pr, "mclp", text, info, chosen, objective, bound, t0, covered=covered,
+        unreachable=(np.diff(csr.indptr) == 0) & ~base, floors_met=floors_met, zone_coverage=table,
+        rows=(n_points, nz),
     )
 
 
@@ -347,27 +380,13 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     if x is None:
         raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
     chosen = np.flatnonzero(x > 0.5)
-    sites, gains, served = selection_order(pr, LSCP, chosen)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(chosen.size)
     bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
-    return SitingResult(
-        model="lscp",
-        solver="milp",
-        status=text,
-        sites=sites,
-        marginal_gain=gains,
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        covered=covered,
-        unreachable=unreachable,
-        assignment=None,
-        floors_met=True,
-        zone_coverage=zone_table(pr, covered, None),
-        time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
+    return milp_result(
+        pr, "lscp", text, info, chosen, objective, bound, t0, covered=covered, unreachable=unreachable,
+        zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
     )
 
 
@@ -428,23 +447,9 @@ def milp_p_median(
     open_mask[pr.fixed] = False
     chosen = np.flatnonzero(open_mask)
     assignment, objective, best = nearest_assignment(pr, np.concatenate([pr.fixed, chosen]))
-    sites, gains, served = selection_order(pr, PMEDIAN, chosen)
     bound = min(objective, float(info.mip_dual_bound))
-    gap = relative_gap(objective, bound)
-    return SitingResult(
-        model="p_median",
-        solver="milp",
-        status=text,
-        sites=sites,
-        marginal_gain=gains,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        covered=None,
-        unreachable=unreachable,
-        assignment=assignment,
-        floors_met=True,
-        zone_coverage=zone_table(pr, None, best if pr.zone.size else None),
-        time_s=time.perf_counter() - t0,
-        extra={"mip_gap": float(info.mip_gap), "marginal_served": served, "milp_demand_rows": n_points, "milp_demand_rows_merged": int(need.size)},
+    return milp_result(
+        pr, "p_median", text, info, chosen, objective, bound, t0, covered=None, unreachable=unreachable,
+        assignment=assignment, zone_coverage=zone_table(pr, None, best if pr.zone.size else None),
+        rows=(n_points, need.size),
     )
