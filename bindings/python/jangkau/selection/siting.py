@@ -224,7 +224,7 @@ def _auto(
     # "optimal" only where the bound reported with the answer proves it: HiGHS can call a
     # warm-started solve optimal while its own dual bound leaves a gap (seen on clustered
     # LSCP instances), and a status that contradicts the reported gap would mislead.
-    if gap <= mip_gap + 1e-12:
+    if gap <= max(mip_gap, 1e-6):  # HiGHS's own tolerances are about 1e-6
         status = "optimal"
     else:
         status = "stopped" if m.status == "optimal" else m.status
