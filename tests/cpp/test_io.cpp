@@ -1,5 +1,5 @@
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -64,7 +64,7 @@ TEST_CASE("read_vector errors are typed and name the file", "[io]") {
 TEST_CASE("transform to UTM and back", "[io]") {
   CHECK(utm_crs_for(106.15, -6.1) == "EPSG:32748");
   CHECK(utm_crs_for(7.42, 43.73) == "EPSG:32632");
-  CHECK(utm_crs_for(106.0, 0.0) == "EPSG:32648");  // the equator counts as north
+  CHECK(utm_crs_for(106.0, 0.0) == "EPSG:32648");   // the equator counts as north
   CHECK(utm_crs_for(108.0, -6.0) == "EPSG:32749");  // an edge belongs to the zone east of it
   CHECK(utm_crs_for(std::nextafter(108.0, 0.0), -6.0) == "EPSG:32748");
   CHECK(utm_crs_for(std::nextafter(-174.0, -180.0), 1.0) == "EPSG:32601");
