@@ -71,7 +71,7 @@ InterruptGuard::~InterruptGuard() {
   g_interrupt_requested.store(false);
 }
 
-Monitor make_monitor(py::object progress) {
+Monitor make_monitor(const py::object& progress) {
   return Monitor([progress](std::string_view stage, std::size_t done, std::size_t total) {
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) {

@@ -150,7 +150,7 @@ decltype(auto) nogil(F&& f) {
 
 /// A Monitor whose callback (run with the GIL re-acquired) checks for Ctrl-C and calls
 /// `progress(stage, done, total)` when given. Use it while the GIL is released.
-Monitor make_monitor(py::object progress);
+Monitor make_monitor(const py::object& progress);
 
 /// The values of a raster on `grid` as one read-only span of rows·cols doubles: a 2-D array of
 /// shape (rows, cols) or a 1-D array of any length (checked by the engine). Throws

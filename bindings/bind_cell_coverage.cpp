@@ -39,7 +39,8 @@ void bind_cell_coverage(py::module_& m) {
 
   m.def(
       "cell_coverage",
-      [](const GridSpec& grid, const GeometryArray& polygons, double min_fraction, int threads, py::object progress) {
+      [](const GridSpec& grid, const GeometryArray& polygons, double min_fraction, int threads,
+         const py::object& progress) {
         CellCoverageOptions o;
         o.min_fraction = min_fraction;
         o.threads = threads;
@@ -55,7 +56,7 @@ void bind_cell_coverage(py::module_& m) {
   m.def(
       "zonal_sums",
       [](const GridSpec& grid, const carray<double>& values, const GeometryArray& polygons,
-         std::optional<double> nodata, int threads, py::object progress) {
+         std::optional<double> nodata, int threads, const py::object& progress) {
         auto v = grid_view(grid, values);
         CellCoverageOptions o;
         o.threads = threads;

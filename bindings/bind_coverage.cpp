@@ -19,7 +19,7 @@ void bind_coverage(py::module_& m) {
   m.def(
       "disc_union_areas",
       [](const GeometryArray& zones, const carray<double>& x, const carray<double>& y, const carray<double>& radii,
-         int quadrant_segments, int threads, py::object progress) {
+         int quadrant_segments, int threads, const py::object& progress) {
         auto px = view(x), py_ = view(y), r = view(radii);
         const auto o = disc_options(quadrant_segments, threads);
         Monitor mon = make_monitor(progress);
@@ -35,7 +35,7 @@ void bind_coverage(py::module_& m) {
       "disc_union_zonal_sums",
       [](const GridSpec& grid, const carray<double>& values, const GeometryArray& zones, const carray<double>& x,
          const carray<double>& y, const carray<double>& radii, std::optional<double> nodata, int quadrant_segments,
-         int threads, py::object progress) {
+         int threads, const py::object& progress) {
         auto v = grid_view(grid, values);
         auto px = view(x), py_ = view(y), r = view(radii);
         const auto o = disc_options(quadrant_segments, threads);

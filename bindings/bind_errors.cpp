@@ -24,6 +24,7 @@ void raise(const char* cls, const Error& e) {
 }  // namespace
 
 void bind_errors(py::module_& m) {
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): pybind11 takes a void(*)(std::exception_ptr)
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

@@ -10,7 +10,7 @@ namespace jangkau::bind {
 namespace {
 template <auto Member>
 auto geometry_view() {
-  return [](py::object self) { return readonly_view(self.cast<const GeometryArray&>().*Member, self); };
+  return [](const py::object& self) { return readonly_view(self.cast<const GeometryArray&>().*Member, self); };
 }
 }  // namespace
 

@@ -8,7 +8,8 @@ void bind_nearest_allocation(py::module_& m) {
   m.def(
       "allocate_nearest",
       [](const carray<double>& cell_x, const carray<double>& cell_y, const carray<double>& population,
-         const carray<double>& facility_x, const carray<double>& facility_y, int threads, py::object progress) {
+         const carray<double>& facility_x, const carray<double>& facility_y, int threads,
+         const py::object& progress) {
         auto cx = view(cell_x), cy = view(cell_y), pop = view(population), fx = view(facility_x),
              fy = view(facility_y);
         Monitor mon = make_monitor(progress);

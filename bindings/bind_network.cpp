@@ -36,6 +36,7 @@ void bind_network(py::module_& m) {
           [](std::size_t node_count, const carray<NodeIndex>& from, const carray<NodeIndex>& to,
              const std::vector<carray<double>>& weights) {
             std::vector<std::span<const double>> w;
+            w.reserve(weights.size());
             for (const auto& a : weights) w.push_back(view(a));
             auto f = view(from), t = view(to);
             py::gil_scoped_release release;
@@ -47,16 +48,22 @@ void bind_network(py::module_& m) {
       .def_property_readonly("edge_count", &Graph::edge_count)
       .def_property_readonly("weight_count", &Graph::weight_count)
       .def_property_readonly("offsets",
-                             [](py::object self) { return readonly_view(self.cast<const Graph&>().offsets(), self); })
+                             [](const py::object& self) {
+                               return readonly_view(self.cast<const Graph&>().offsets(), self);
+                             })
       .def_property_readonly("targets",
-                             [](py::object self) { return readonly_view(self.cast<const Graph&>().targets(), self); })
+                             [](const py::object& self) {
+                               return readonly_view(self.cast<const Graph&>().targets(), self);
+                             })
       .def_property_readonly("edge_ids",
-                             [](py::object self) {
+                             [](const py::object& self) {
                                return readonly_view(self.cast<const Graph&>().edge_ids(), self);
                              })
       .def(
           "weights",
-          [](py::object self, std::size_t w) { return readonly_view(self.cast<const Graph&>().weights(w), self); },
+          [](const py::object& self, std::size_t w) {
+            return readonly_view(self.cast<const Graph&>().weights(w), self);
+          },
           py::arg("weight_set"))
       .def("reversed", [](const Graph& g) {
         py::gil_scoped_release release;
@@ -101,7 +108,7 @@ void bind_network(py::module_& m) {
   m.def(
       "shortest_path_costs",
       [](const Graph& g, const carray<NodeIndex>& sources, std::size_t weight_set, double cutoff, int threads,
-         py::object progress) {
+         const py::object& progress) {
         auto s = view(sources);
         const auto o = search_options(weight_set, cutoff, threads);
         std::vector<double> out;
@@ -138,7 +145,7 @@ void bind_network(py::module_& m) {
       [](const Graph& g, const carray<NodeIndex>& source_node, const std::optional<carray<double>>& source_offset,
          const std::optional<carray<NodeIndex>>& source_group, const std::optional<carray<NodeIndex>>& target_node,
          const std::optional<carray<double>>& target_offset, const std::optional<carray<NodeIndex>>& target_group,
-         std::size_t weight_set, double cutoff, int threads, py::object progress) {
+         std::size_t weight_set, double cutoff, int threads, const py::object& progress) {
         const Seeds sources{view(source_node), optional_view(source_offset), optional_view(source_group)};
         const Seeds targets{optional_view(target_node), optional_view(target_offset), optional_view(target_group)};
         if (!target_node && (target_offset || target_group))

@@ -50,7 +50,7 @@ void bind_network_access(py::module_& m) {
          const carray<NodeIndex>& extra_target, const carray<NodeIndex>& extra_source,
          const carray<double>& extra_cost, const carray<double>& population, const carray<double>& capacity,
          std::size_t weight_set, double cutoff, double cost_divisor, const std::vector<CatchmentSpec>& specs,
-         int threads, py::object progress) {
+         int threads, const py::object& progress) {
         const Seeds sources{view(source_node), view(source_offset), view(source_group)};
         const Seeds targets{view(target_node), view(target_offset), view(target_group)};
         const ExtraPairs extra{view(extra_target), view(extra_source), view(extra_cost)};

@@ -140,8 +140,8 @@ void bind_osm_reader(py::module_& m) {
   m.def(
       "read_osm_window",
       [](const std::string& path, const SpeedTable& speeds, const std::vector<std::string>& classes,
-         const std::string& crs, bool honour_access, py::object window, int threads, bool facilities,
-         py::object progress, double halo_deg) {
+         const std::string& crs, bool honour_access, const py::object& window, int threads, bool facilities,
+         const py::object& progress, double halo_deg) {
         OsmWindowOptions o;
         o.roads.classes = classes;
         o.roads.crs = crs;

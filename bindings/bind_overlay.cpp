@@ -15,7 +15,7 @@ void def_zone_overlay(py::module_& m, const char* name,
                       const char* doc) {
   m.def(
       name,
-      [op](const GeometryArray& zones, const GeometryArray& cover, int threads, py::object progress) {
+      [op](const GeometryArray& zones, const GeometryArray& cover, int threads, const py::object& progress) {
         OverlayOptions o;
         o.threads = threads;
         Monitor mon = make_monitor(progress);

@@ -11,7 +11,7 @@ namespace {
 
 template <auto Member>
 auto array_property() {
-  return [](py::object self) {
+  return [](const py::object& self) {
     const auto& net = self.cast<const RoadNetwork&>();
     return readonly_view(net.*Member, self);
   };
@@ -27,7 +27,7 @@ py::array_t<std::uint8_t> enum_codes(const std::vector<Enum>& v) {
 
 template <auto Member>
 auto join_property() {
-  return [](py::object self) {
+  return [](const py::object& self) {
     const auto& net = self.cast<const RoadNetwork&>();
     return readonly_view(net.joins.*Member, self);
   };
@@ -109,32 +109,34 @@ void bind_roads(py::module_& m) {
       .def_property_readonly("excluded_feature", array_property<&RoadNetwork::excluded_feature>(),
                              "OSM way ids left out because they are closed to motor vehicles.")
       .def_property_readonly("edge_geometry_x",
-                             [](py::object self) {
+                             [](const py::object& self) {
                                return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.x, self);
                              })
       .def_property_readonly("edge_geometry_y",
-                             [](py::object self) {
+                             [](const py::object& self) {
                                return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.y, self);
                              })
       .def_property_readonly("edge_geometry_offsets",
-                             [](py::object self) {
+                             [](const py::object& self) {
                                // One part of one ring per edge, so ring offsets alone delimit each edge's
                                // coordinates.
                                return readonly_view(self.cast<const RoadNetwork&>().edge_geometry.ring_offsets, self);
                              })
       .def_property_readonly("join_kind",
-                             [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().joins.kind); })
+                             [](const py::object& self) {
+                               return enum_codes(self.cast<const RoadNetwork&>().joins.kind);
+                             })
       .def_property_readonly("skipped_layer",
-                             [](py::object self) {
+                             [](const py::object& self) {
                                return readonly_view(self.cast<const RoadNetwork&>().skipped.layer, self);
                              })
       .def_property_readonly("skipped_feature",
-                             [](py::object self) {
+                             [](const py::object& self) {
                                return readonly_view(self.cast<const RoadNetwork&>().skipped.feature, self);
                              })
       .def_property_readonly(
           "skipped_reason",
-          [](py::object self) { return enum_codes(self.cast<const RoadNetwork&>().skipped.reason); },
+          [](const py::object& self) { return enum_codes(self.cast<const RoadNetwork&>().skipped.reason); },
           "Why each skipped feature carries no road: 0 empty geometry, 1 zero length, "
           "2 collapsed by snapping.")
       .def_property_readonly("join_x", join_property<&JoinReport::x>())
@@ -167,7 +169,7 @@ void bind_roads(py::module_& m) {
   m.def(
       "road_network_from_osm",
       [](const std::string& path, const SpeedTable& speeds, const std::vector<std::string>& classes,
-         const std::string& crs, py::object progress, bool honour_access) {
+         const std::string& crs, const py::object& progress, bool honour_access) {
         OsmReadOptions o;
         o.classes = classes;
         o.crs = crs;
@@ -186,7 +188,7 @@ void bind_roads(py::module_& m) {
          const std::vector<std::string>& road_classes, const std::vector<std::string>& class_columns,
          const std::vector<std::string>& assume_crs, const SpeedTable& speeds, const std::string& crs,
          double snap_tolerance_m, bool split_crossings, double node_tolerance_m,
-         const std::vector<std::string>& grade_separated, bool drop_duplicates, py::object progress) {
+         const std::vector<std::string>& grade_separated, bool drop_duplicates, const py::object& progress) {
         const std::size_t n = paths.size();
         if (layers.size() != n || road_classes.size() != n || class_columns.size() != n || assume_crs.size() != n)
           throw InvalidInputError("per-layer argument lists differ in length");
@@ -228,7 +230,7 @@ void bind_roads(py::module_& m) {
       .def(
           "snap",
           [](const SegmentIndex& index, const carray<double>& x, const carray<double>& y, double max_snap_m,
-             double walk_speed_kmh, int threads, py::object progress) {
+             double walk_speed_kmh, int threads, const py::object& progress) {
             SnapOptions o{max_snap_m, walk_speed_kmh, threads};
             auto xs = view(x);
             auto ys = view(y);

@@ -52,7 +52,7 @@ py::array_t<T> readonly_view(const std::vector<T>& v, py::handle owner) {
 /// A read-only property of SitingResultCore viewing the vector member `field`.
 template <class T>
 auto vector_property(std::vector<T> SitingResult::* field) {
-  return [field](py::object self) { return readonly_view(self.cast<const SitingResult&>().*field, self); };
+  return [field](const py::object& self) { return readonly_view(self.cast<const SitingResult&>().*field, self); };
 }
 
 std::string repr(const SitingOptions& o) {
@@ -140,8 +140,10 @@ void bind_siting(py::module_& m) {
       [](SitingModel model, carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand,
          carray<double> cost, double max_cost, std::size_t p, carray<std::uint8_t> precovered,
          carray<std::int64_t> fixed, carray<std::int32_t> group, carray<std::int64_t> quota, QuotaMode mode,
-         carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options, py::object progress) {
-        ProblemArrays a{weight, offsets, demand, cost, precovered, fixed, group, quota, zone, floor};
+         carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options, const py::object& progress) {
+        ProblemArrays a{std::move(weight),     std::move(offsets), std::move(demand), std::move(cost),
+                        std::move(precovered), std::move(fixed),   std::move(group),  std::move(quota),
+                        std::move(zone),       std::move(floor)};
         SitingProblem problem = a.problem(max_cost, mode);
         Monitor monitor = make_monitor(progress);
         py::gil_scoped_release release;

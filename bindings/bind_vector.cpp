@@ -35,11 +35,13 @@ void bind_vector(py::module_& m) {
                                return py::str(l.crs->id());
                              })
       .def_property_readonly("fid",
-                             [](py::object self) { return readonly_view(self.cast<const VectorLayer&>().fid, self); })
+                             [](const py::object& self) {
+                               return readonly_view(self.cast<const VectorLayer&>().fid, self);
+                             })
       .def("__len__", &VectorLayer::size)
       .def(
           "columns",
-          [](py::object self) {
+          [](const py::object& self) {
             const auto& l = self.cast<const VectorLayer&>();
             py::list out;
             for (const auto& f : l.fields) {

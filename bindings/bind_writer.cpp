@@ -42,8 +42,9 @@ std::size_t field_size(const Field& f) {
 void bind_writer(py::module_& m) {
   m.def(
       "write_vector",
-      [](const std::string& path, py::object geometry, py::object crs, const std::vector<std::string>& names,
-         py::list columns, int precision, const std::string& layer_name) {
+      [](const std::string& path, const py::object& geometry, const py::object& crs,
+         const std::vector<std::string>& names, const py::list& columns, int precision,
+         const std::string& layer_name) {
         VectorLayer l;
         l.source = path;
         std::size_t n = 0;

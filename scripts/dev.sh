@@ -3,7 +3,7 @@
 #   bash scripts/dev.sh setup   install Debian packages + .venv + jangkau (idempotent)
 #   bash scripts/dev.sh run     setup, then run the main job (outputs in out/)
 #   bash scripts/dev.sh test    setup, then lint, then build and run every test (C++ and Python)
-#   bash scripts/dev.sh lint    ruff and mypy on the Python, clang-format on the C++ (no setup: needs the .venv)
+#   bash scripts/dev.sh lint    ruff and mypy on the Python, clang-format and clang-tidy on the C++ (no setup: needs the .venv)
 # Environment: JANGKAU_DATA (data directory), CI=true (warnings as errors), JOBS (build jobs).
 set -euo pipefail
 
@@ -13,6 +13,7 @@ JOBS="${JOBS:-$(nproc)}"
 # Same names on Debian 12 (bookworm) and 13 (trixie); on 13, catch2 pulls in libcatch2-dev (3.x).
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data
               libboost-dev catch2 python3 python3-dev python3-venv)
+APT_PACKAGES+=(clang-tidy)  # dev.sh lint: clang-tidy over engine/ and bindings/ (checks and reasons in .clang-tidy)
 APT_PACKAGES+=(qgis qgis-providers python3-qgis)  # tests/python/test_qgis.py runs the QGIS plugin (qgis/) with qgis_process
 APT_PACKAGES+=(libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev osmium-tool)  # windowed OSM reader (libosmium); osmium-tool is the peer in tests/benchmarks
 APT_PACKAGES+=(chromium chromium-driver libjs-leaflet)  # report.html: inlined Leaflet, tested in headless Chromium
@@ -87,9 +88,6 @@ cxx_sources() {
      -type f | LC_ALL=C sort)
 }
 
-# No clang-tidy step: bugprone-* and performance-* (clang-tidy 23) over the engine's io/ and core
-# geometry files found no bug, only reserve()-in-loop and enum-size suggestions, and failed on a
-# Boost header (spatial_index.cpp) under clang's parser; not worth a CI step yet.
 run_lint() {
   [ -x "$VENV/bin/ruff" ] || { echo "no $VENV/bin/ruff: run 'bash scripts/dev.sh setup' first" >&2; exit 1; }
   cd "$ROOT"
@@ -98,6 +96,7 @@ run_lint() {
   log "lint: mypy (the package; settings in pyproject.toml)"
   "$VENV/bin/mypy" --no-incremental
   lint_cxx
+  lint_tidy
   log "lint: clean"
 }
 
@@ -108,6 +107,26 @@ lint_cxx() {
   mapfile -t files < <(cxx_sources)
   "$VENV/bin/clang-format" --dry-run --Werror "${files[@]}"
   log "lint: ${#files[@]} C++ files formatted"
+}
+
+# clang-tidy (Debian's; profile and the reasons for what it leaves out in .clang-tidy) over every
+# .cpp of engine/ and bindings/ (their headers through HeaderFilterRegex), with the compile
+# commands of a configure-only build tree: nothing is compiled. Any finding fails the lint.
+lint_tidy() {
+  cd "$ROOT"
+  command -v run-clang-tidy >/dev/null || { echo "no run-clang-tidy: run 'bash scripts/dev.sh setup' first" >&2; exit 1; }
+  local dir="$ROOT/build/clang-tidy"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
+        -DJANGKAU_BUILD_TESTS=OFF -DJANGKAU_BUILD_PYTHON=ON -DPython_EXECUTABLE="$VENV/bin/python" \
+        -Dpybind11_DIR="$("$VENV/bin/python" -m pybind11 --cmakedir)" >/dev/null
+  log "lint: $(clang-tidy --version | grep -o 'LLVM version [0-9.]*' | head -1 | sed 's/LLVM/clang-tidy/') on $JOBS jobs"
+  local rc=0
+  run-clang-tidy -p "$dir" -j "$JOBS" -quiet "$ROOT/engine/" "$ROOT/bindings/" >"$dir/clang-tidy.log" 2>&1 || rc=$?
+  # the findings only: not the per-file command lines, counts of suppressed system-header warnings
+  grep -v '^clang-tidy\(-[0-9]*\)\? \|^Running clang-tidy\|warnings\( and [0-9]* errors\)\? generated\|^Suppressed\|^Use -header-filter' \
+    "$dir/clang-tidy.log" || true
+  [ "$rc" -eq 0 ] || { echo "clang-tidy: findings above (full log: $dir/clang-tidy.log)" >&2; exit 1; }
+  log "lint: clang-tidy clean"
 }
 
 run_tests() {
@@ -139,5 +158,6 @@ case "$cmd" in
   test) run_tests "$@" ;;
   lint) run_lint ;;
   lint-cxx) lint_cxx ;;
+  lint-tidy) lint_tidy ;;
   *) echo "usage: bash scripts/dev.sh setup|run|lint|test [pytest args]" >&2; exit 2 ;;
 esac

@@ -45,24 +45,24 @@ const double kGaussianFloor = std::exp(-0.5);
 
 }  // namespace
 
-double decay_weight(const DecayOptions& o, double d) noexcept {
-  if (!(d <= o.max_cost) && o.decay != Decay::Zones) return 0.0;  // also rejects d = +inf
-  switch (o.decay) {
+double decay_weight(const DecayOptions& options, double cost) noexcept {
+  if (!(cost <= options.max_cost) && options.decay != Decay::Zones) return 0.0;  // also rejects cost = +inf
+  switch (options.decay) {
     case Decay::Step:
       return 1.0;
     case Decay::Zones:
-      for (std::size_t k = 0; k < o.zone_breaks.size(); ++k)
-        if (d <= o.zone_breaks[k]) return o.zone_weights[k];
+      for (std::size_t k = 0; k < options.zone_breaks.size(); ++k)
+        if (cost <= options.zone_breaks[k]) return options.zone_weights[k];
       return 0.0;
     case Decay::Gaussian: {
-      const double r = d / o.max_cost;
-      // Clamp tiny negative results of the subtraction at d == d0 to exactly 0.
+      const double r = cost / options.max_cost;
+      // Clamp tiny negative results of the subtraction at cost == max_cost to exactly 0.
       return std::max(0.0, (std::exp(-0.5 * r * r) - kGaussianFloor) / (1.0 - kGaussianFloor));
     }
     case Decay::Power:
-      return std::pow(std::max(d, o.min_cost), -o.beta);
+      return std::pow(std::max(cost, options.min_cost), -options.beta);
     case Decay::Exponential:
-      return std::exp(-o.beta * d);
+      return std::exp(-options.beta * cost);
   }
   return 0.0;
 }

@@ -56,7 +56,7 @@ struct DecayOptions {
   double min_cost = 1.0;
 };
 
-/// Weight W = f(d) of one pair under the given decay (d >= 0; +inf gives 0). Does not
+/// Weight W = f(cost) of one pair under the given decay (cost >= 0; +inf gives 0). Does not
 /// validate the options (see validate_decay).
 double decay_weight(const DecayOptions& options, double cost) noexcept;
 

@@ -118,7 +118,7 @@ std::vector<AccessResult> network_floating_catchments(const Graph& graph, const 
   // the block's facilities in ascending j (in parallel over ranges of i). Every sum runs in
   // the same order as floating_catchment() on the table sorted by (facility, demand),
   // whatever the thread count.
-  const std::size_t block = std::max<std::size_t>(8 * threads, 64);
+  const std::size_t block = std::max<std::size_t>(8 * static_cast<std::size_t>(threads), 64);
   std::vector<FacilityPairs> pairs(std::min(block, n_fac));
   for (std::size_t b0 = 0; b0 < n_fac; b0 += block) {
     const std::size_t b1 = std::min(n_fac, b0 + block);

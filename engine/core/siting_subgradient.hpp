@@ -61,7 +61,7 @@ void polyak_subgradient(std::vector<double>& x, const SubgradientSettings& s, Re
       for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::max(0.0, x[i] + step * g[i]);
     else
       for (std::size_t i = 0; i < x.size(); ++i) x[i] += step * g[i];
-    monitor.report("lagrangian bound", static_cast<std::size_t>(it + 1), static_cast<std::size_t>(s.iterations));
+    monitor.report("lagrangian bound", static_cast<std::size_t>(it) + 1, static_cast<std::size_t>(s.iterations));
   }
 }
 

@@ -52,30 +52,30 @@ std::vector<std::int64_t> PolygonIndex::locate(std::span<const double> x, std::s
   return out;
 }
 
-Nearest nearest_points(std::span<const double> tx, std::span<const double> ty, std::span<const double> qx,
-                       std::span<const double> qy, int threads) {
-  if (tx.size() != ty.size() || qx.size() != qy.size())
+Nearest nearest_points(std::span<const double> target_x, std::span<const double> target_y,
+                       std::span<const double> query_x, std::span<const double> query_y, int threads) {
+  if (target_x.size() != target_y.size() || query_x.size() != query_y.size())
     throw InvalidInputError("nearest_points: x and y differ in length");
   std::vector<std::pair<BPoint, std::int64_t>> entries;
-  entries.reserve(tx.size());
-  for (std::size_t i = 0; i < tx.size(); ++i)
-    entries.emplace_back(BPoint(tx[i], ty[i]), static_cast<std::int64_t>(i));
+  entries.reserve(target_x.size());
+  for (std::size_t i = 0; i < target_x.size(); ++i)
+    entries.emplace_back(BPoint(target_x[i], target_y[i]), static_cast<std::int64_t>(i));
   bgi::rtree<std::pair<BPoint, std::int64_t>, bgi::rstar<16>> tree(entries.begin(), entries.end());
   Nearest out;
-  out.index.assign(qx.size(), -1);
-  out.distance.assign(qx.size(), std::numeric_limits<double>::infinity());
-  if (tx.empty()) return out;
+  out.index.assign(query_x.size(), -1);
+  out.distance.assign(query_x.size(), std::numeric_limits<double>::infinity());
+  if (target_x.empty()) return out;
   parallel_for(
-      qx.size(), thread_count(threads),
+      query_x.size(), thread_count(threads),
       [&](std::size_t i, unsigned) {
-        BPoint q(qx[i], qy[i]);
+        BPoint q(query_x[i], query_y[i]);
         // Take the nearest, then every target at the same distance, to break ties by index.
         std::vector<std::pair<BPoint, std::int64_t>> hit;
         tree.query(bgi::nearest(q, 1), std::back_inserter(hit));
         double d = bg::distance(q, hit[0].first);
         std::int64_t best = hit[0].second;
         std::vector<std::pair<BPoint, std::int64_t>> ties;
-        BBox box(BPoint(qx[i] - d, qy[i] - d), BPoint(qx[i] + d, qy[i] + d));
+        BBox box(BPoint(query_x[i] - d, query_y[i] - d), BPoint(query_x[i] + d, query_y[i] + d));
         tree.query(bgi::intersects(box), std::back_inserter(ties));
         for (auto& t : ties)
           if (bg::distance(q, t.first) == d && t.second < best) best = t.second;

@@ -126,7 +126,10 @@ void Transformer::transform(std::span<double> x, std::span<double> y) const {
 std::string utm_crs_for(double lon, double lat) {
   if (!std::isfinite(lon) || !std::isfinite(lat) || lon < -180 || lon > 180 || lat < -80 || lat > 84)
     throw InvalidInputError("no UTM zone for lon " + std::to_string(lon) + ", lat " + std::to_string(lat));
+  // (lon + 180) / 6 rounds up to the next integer for a longitude an ulp west of a zone edge
+  // (108 − 2⁻⁴⁶ gave zone 49): correct against the edges, which are exact integers.
   int zone = static_cast<int>(std::floor((lon + 180.0) / 6.0)) + 1;
+  if (lon < -180.0 + 6.0 * (zone - 1)) --zone;
   if (zone > 60) zone = 60;
   return "EPSG:" + std::to_string((lat >= 0 ? 32600 : 32700) + zone);
 }

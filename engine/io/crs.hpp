@@ -53,7 +53,9 @@ class Transformer {
 };
 
 /// EPSG code string of the WGS84 UTM zone containing (lon, lat), e.g. "EPSG:32748" for
-/// Serang (106.1°E, 6.1°S). Throws InvalidInputError for non-finite or out-of-range input.
+/// Serang (106.1°E, 6.1°S): zone ⌊(lon + 180)/6⌋ + 1, a zone edge (e.g. 108°E) in the zone east
+/// of it, 180°E in zone 60; north (326zz) for lat ≥ 0, south (327zz) below. Throws
+/// InvalidInputError for non-finite input or outside −180…180°E, 80°S…84°N.
 std::string utm_crs_for(double lon, double lat);
 
 }  // namespace jangkau

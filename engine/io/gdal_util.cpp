@@ -50,6 +50,7 @@ GdalDatasetPtr open_any(const std::string& path, unsigned flags, const std::vect
   bool is_vsi = path.rfind("/vsi", 0) == 0;
   if (!is_vsi && !std::filesystem::exists(path, ec)) throw DataFileError("file not found", {path, -1, ""});
   std::vector<const char*> opts;
+  opts.reserve(open_options.size() + 1);
   for (const auto& o : open_options) opts.push_back(o.c_str());
   opts.push_back(nullptr);
   ErrorCollector errors;

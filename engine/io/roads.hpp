@@ -126,7 +126,7 @@ struct RoadLayerSource {
 /// or polygons), InvalidInputError (empty layer, unknown class, both or neither of
 /// road_class/class_column), UnknownColumnError (class_column not in the layer), each
 /// naming the file, feature and field.
-RoadLines read_road_layers(const std::vector<RoadLayerSource>& layers, const SpeedTable& speeds,
+RoadLines read_road_layers(const std::vector<RoadLayerSource>& sources, const SpeedTable& speeds,
                            const std::string& crs = {});
 
 /// A road network read from files: the core road graph (edge list, joins and CSR graphs,

@@ -114,6 +114,7 @@ std::string field_as_string(const OGRFeature& feature, int i) {
 std::vector<std::string> list_layers(const std::string& path) {
   auto ds = open_vector(path, {});
   std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(ds->GetLayerCount()));
   for (int i = 0; i < ds->GetLayerCount(); ++i) names.emplace_back(ds->GetLayer(i)->GetName());
   return names;
 }

@@ -114,6 +114,7 @@ void write_to(const std::string& tmp, const std::string& target, const VectorLay
     lco = {"SPATIAL_INDEX=NO"};
   }
   std::vector<const char*> lco_c;
+  lco_c.reserve(lco.size() + 1);
   for (auto& s : lco) lco_c.push_back(s.c_str());
   lco_c.push_back(nullptr);
   std::string name = options.layer_name.empty() ? std::filesystem::path(target).stem().string() : options.layer_name;

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,13 @@ TEST_CASE("read_vector errors are typed and name the file", "[io]") {
 TEST_CASE("transform to UTM and back", "[io]") {
   CHECK(utm_crs_for(106.15, -6.1) == "EPSG:32748");
   CHECK(utm_crs_for(7.42, 43.73) == "EPSG:32632");
+  CHECK(utm_crs_for(106.0, 0.0) == "EPSG:32648");   // the equator counts as north
+  CHECK(utm_crs_for(108.0, -6.0) == "EPSG:32749");  // an edge belongs to the zone east of it
+  CHECK(utm_crs_for(std::nextafter(108.0, 0.0), -6.0) == "EPSG:32748");
+  CHECK(utm_crs_for(std::nextafter(-174.0, -180.0), 1.0) == "EPSG:32601");
+  CHECK(utm_crs_for(-180.0, 1.0) == "EPSG:32601");
+  CHECK(utm_crs_for(180.0, 1.0) == "EPSG:32660");
+  CHECK_THROWS_AS(utm_crs_for(0.0, 84.5), InvalidInputError);
   CHECK_THROWS_AS(Crs::from_user_input("EPSG:0"), CrsError);
   Crs wgs = Crs::from_user_input("EPSG:4326"), utm = Crs::from_user_input("EPSG:32748");
   std::vector<double> x{105.0, 106.15}, y{-6.0, -6.1};

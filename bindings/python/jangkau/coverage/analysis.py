@@ -37,11 +37,12 @@ import pyproj
 import shapely
 
 from .. import _core
+from ..data.crs import metric_crs_for
 from ..data.facilities import FacilityCatalogue
 from ..data.io import from_geometry_array, to_geometry_array
 from ..data.population import Population, PopulationModel
 from ..data.raster import Raster
-from ..data.zones import LEVEL_KEYS, ZonePopulation, metric_crs_for
+from ..data.zones import LEVEL_KEYS, ZonePopulation
 from ..errors import CrsError, InvalidInputError, UnknownColumnError
 
 __all__ = [

@@ -503,7 +503,7 @@ def _outline(boundary: Any, metric_crs: Any) -> tuple[Any, Any]:
         raise InvalidInputError("a facility margin needs the region boundary as a GeoDataFrame with a CRS",
                                 field="region_boundary")
     if metric_crs is None:
-        from .zones import metric_crs_for
+        from .crs import metric_crs_for
 
         metric_crs = metric_crs_for(boundary if isinstance(boundary, gpd.GeoDataFrame)
                                     else gpd.GeoDataFrame(geometry=boundary))

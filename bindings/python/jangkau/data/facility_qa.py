@@ -241,7 +241,7 @@ def check_facilities(facilities: gpd.GeoDataFrame, *, boundary: gpd.GeoDataFrame
     if present.any():
         lonlat[present] = shapely.get_coordinates(np.asarray(wgs.geometry.values, dtype=object)[present])
     if metric_crs is None:
-        from .zones import metric_crs_for
+        from .crs import metric_crs_for
 
         metric_crs = metric_crs_for(fac[present]) if present.any() else "EPSG:3857"
     metric = pyproj.CRS.from_user_input(metric_crs)

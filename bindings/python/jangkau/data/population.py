@@ -38,6 +38,7 @@ import shapely
 
 from .. import _core
 from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError
+from .crs import utm_crs_of
 from .io import check_population, to_geometry_array
 from .raster import Raster, grid_for_bounds, read_raster
 
@@ -51,15 +52,6 @@ class PopulationModel(enum.Enum):
 
     RASTER = "raster"
     ZONES = "zones"
-
-
-def _metric_crs(gdf: gpd.GeoDataFrame) -> str:
-    if gdf.crs is None:
-        raise CrsError("zones have no CRS")
-    if gdf.crs.is_projected:
-        return gdf.crs.to_wkt()
-    lon, lat = gdf.to_crs("EPSG:4326").union_all().centroid.coords[0]
-    return _core.utm_crs_for(lon, lat)
 
 
 @dataclass
@@ -77,12 +69,25 @@ class Population:
     _cache: dict = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------------- basics
+    def source_zones(self) -> gpd.GeoDataFrame:
+        """ZONES model: :attr:`zones` (the source zones in :attr:`crs`, ``population`` column).
+        Raises :class:`~jangkau.errors.InvalidInputError` for a model without zones (RASTER)."""
+        if self.zones is None:
+            raise InvalidInputError(f"a {self.model.value.upper()} population model has no source zones")
+        return self.zones
+
+    def _need_raster(self) -> Raster:
+        """:attr:`raster` (RASTER: the counts; ZONES: the weights), which must be there."""
+        if self.raster is None:
+            raise InvalidInputError(f"this {self.model.value.upper()} population model has no raster")
+        return self.raster
+
     @property
     def total(self) -> float:
         """Total population of the model."""
         if self.model is PopulationModel.RASTER:
-            return float(np.nansum(self.raster.values))
-        return float(self.zones["population"].sum())
+            return float(np.nansum(self._need_raster().values))
+        return float(self.source_zones()["population"].sum())
 
     @property
     def crs_object(self) -> pyproj.CRS:
@@ -101,14 +106,15 @@ class Population:
     def source_geometry(self) -> _core.GeometryArray:
         """ZONES model: the source zones as an engine geometry array (built once)."""
         if "source" not in self._cache:
-            self._cache["source"] = to_geometry_array(self.zones.geometry)
+            self._cache["source"] = to_geometry_array(self.source_zones().geometry)
         return self._cache["source"]
 
     def weight_totals(self) -> np.ndarray:
         """ZONES with weights: Σ_c w_c·f_s(c) per source zone (0 → areal weighting fallback)."""
         if "wtot" not in self._cache:
-            w = np.nan_to_num(self.raster.values, nan=0.0)
-            s, _, _ = _core.zonal_sums(self.raster.grid, w, self.source_geometry())
+            weights = self._need_raster()
+            w = np.nan_to_num(weights.values, nan=0.0)
+            s, _, _ = _core.zonal_sums(weights.grid, w, self.source_geometry())
             self._cache["wtot"] = s
         return self._cache["wtot"]
 
@@ -176,7 +182,8 @@ class Population:
                 )
             )
             polygons = to_geometry_array(self.to_crs_of_model(frame).geometry)
-        s, _, _ = _core.zonal_sums(self.raster.grid, self.raster.values, polygons)
+        counts = self._need_raster()
+        s, _, _ = _core.zonal_sums(counts.grid, counts.values, polygons)
         return s
 
     def cell_pieces(self, polygons: _core.GeometryArray, cell_size: float = 100.0,
@@ -204,7 +211,7 @@ class Population:
             grid = self.raster.grid
             w = np.nan_to_num(self.raster.values, nan=0.0).ravel()
         else:
-            grid = grid_for_bounds(self.zones.total_bounds, cell_size)
+            grid = grid_for_bounds(self.source_zones().total_bounds, cell_size)
             w = None
         offsets, cells, frac = _core.cell_coverage(grid, zones)
         n = len(offsets) - 1
@@ -215,7 +222,7 @@ class Population:
             empty = tot[zone_of] <= 0
             weight = np.where(empty, frac, weight)
             tot = np.bincount(zone_of, weights=weight, minlength=n)
-        pop = self.zones["population"].to_numpy(dtype=np.float64)
+        pop = self.source_zones()["population"].to_numpy(dtype=np.float64)
         mass = pop[zone_of] * np.divide(
             weight, tot[zone_of], out=np.zeros_like(weight), where=tot[zone_of] > 0
         )
@@ -229,7 +236,7 @@ class Population:
         on the weights' grid when given, else on a ``cell_size`` grid (model CRS units) snapped
         to multiples of the cell size. Cells sum to :attr:`total` (to rounding)."""
         if self.model is PopulationModel.RASTER:
-            return self.raster
+            return self._need_raster()
         key = ("surface", cell_size)
         if key in self._cache:
             return self._cache[key]
@@ -348,7 +355,9 @@ def from_zone_counts(
         population._cache["crs"] = z.crs
         return population
     else:
-        crs = _metric_crs(z)
+        if z.crs is None:
+            raise CrsError("zones have no CRS")
+        crs = utm_crs_of(z.total_bounds, z.crs)
         target = pyproj.CRS.from_user_input(crs)
         if not z.crs.equals(target):
             z = z.to_crs(target)

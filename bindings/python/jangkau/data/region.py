@@ -25,6 +25,7 @@ from .. import _core
 from ..errors import DataFileError, InvalidInputError, UnknownColumnError, in_file
 from ..geodesy import geodesic_area_km2
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
+from .crs import utm_crs_of
 from .io import (
     WGS84,
     check_coordinates,
@@ -295,8 +296,7 @@ class Region:
         check_coordinates(geom.x, geom.y, src_crs, file=str(file), what="vertex")
         with in_file(file):  # "no UTM zone for lon …", "coordinate 7 could not be transformed": name the file
             if not self.working_crs:
-                lon, lat = _centre_lonlat(geom, src_crs)
-                self.working_crs = _core.utm_crs_for(lon, lat)
+                self.working_crs = utm_crs_of((geom.x.min(), geom.y.min(), geom.x.max(), geom.y.max()), src_crs)
             metric = _core.transform_geometry(geom, src_crs, self.working_crs)
         area_km2 = geodesic_area_km2(geom, src_crs)  # ellipsoidal (jangkau.geodesy)
 
@@ -784,13 +784,6 @@ def _read_table(file: Path) -> pd.DataFrame:
         return pd.DataFrame(read_vector(file).drop(columns="geometry"))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(f"cannot read table: {exc}", file=str(file)) from None
-
-
-def _centre_lonlat(geom: _core.GeometryArray, crs: str) -> tuple[float, float]:
-    x, y = geom.x, geom.y
-    cx, cy = np.array([(x.min() + x.max()) / 2]), np.array([(y.min() + y.max()) / 2])
-    lon, lat = _core.transform_xy(cx, cy, crs, WGS84)
-    return float(lon[0]), float(lat[0])
 
 
 def _norm_name(name: str) -> str:

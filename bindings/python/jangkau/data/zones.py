@@ -21,7 +21,8 @@ import pandas as pd
 import pyproj
 
 from .. import _core
-from ..errors import CrsError, InvalidInputError, UnknownColumnError
+from ..errors import InvalidInputError, UnknownColumnError
+from .crs import metric_crs_for
 from .io import to_geometry_array
 from .population import Population, PopulationModel, from_zone_counts
 
@@ -35,16 +36,6 @@ def zone_codes(values) -> np.ndarray:
     """Zone codes as strings; a missing code is ``"unknown"``."""
     raw = pd.Series(values).to_numpy(dtype=object)
     return np.where(pd.isna(raw), "unknown", raw).astype(str)
-
-
-def metric_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    """The CRS of ``gdf`` when projected, else the UTM zone of its centroid."""
-    if gdf.crs is None:
-        raise CrsError("GeoDataFrame has no CRS")
-    if gdf.crs.is_projected:
-        return gdf.crs
-    lon, lat = gdf.to_crs("EPSG:4326").union_all().centroid.coords[0]
-    return pyproj.CRS.from_user_input(_core.utm_crs_for(lon, lat))
 
 
 @dataclass(frozen=True)
@@ -116,7 +107,7 @@ class ZonePopulation:
         """ZONES model: the zone codes of the level (sorted) and, for every source zone of the
         model, the index of its zone."""
         if "groups" not in self._cache:
-            src = self.population.zones
+            src = self.population.source_zones()
             if self.key not in src.columns:
                 raise UnknownColumnError(f"source zones have no column '{self.key}'", field=self.key)
             self._cache["groups"] = np.unique(zone_codes(src[self.key]), return_inverse=True)
@@ -157,7 +148,7 @@ class ZonePopulation:
                 pop = self.population.population_in(self.target_geometry())
             else:
                 codes, group_of = self.groups()
-                pop_s = self.population.zones["population"].to_numpy(dtype=np.float64)
+                pop_s = self.population.source_zones()["population"].to_numpy(dtype=np.float64)
                 pop = np.bincount(group_of, weights=pop_s, minlength=len(codes))
             self._cache["population"] = (codes, pop)
         return self._cache["population"]
@@ -177,5 +168,5 @@ class ZonePopulation:
         """ZONES model: the population of each zone of the level given the share of every
         source zone's population (capped at 1)."""
         codes, group_of = self.groups()
-        pop_s = self.population.zones["population"].to_numpy(dtype=np.float64)
+        pop_s = self.population.source_zones()["population"].to_numpy(dtype=np.float64)
         return np.bincount(group_of, weights=pop_s * np.minimum(share, 1.0), minlength=len(codes))

@@ -83,7 +83,7 @@ def _metric(zones: gpd.GeoDataFrame, crs) -> pyproj.CRS:
     elif zones.crs is not None and zones.crs.is_projected:
         c = zones.crs
     else:
-        from ..data.zones import metric_crs_for
+        from ..data.crs import metric_crs_for
 
         c = metric_crs_for(zones)
     if not c.is_projected:

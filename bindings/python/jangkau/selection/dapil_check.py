@@ -132,7 +132,9 @@ def metric_zones(zones):  # -> GeoDataFrame in a metric CRS
     if zones.crs is None:
         raise InvalidInputError("kecamatan polygons have no CRS", field="geometry")
     if zones.crs.is_geographic:
-        return zones.to_crs(zones.estimate_utm_crs())
+        from ..data.crs import metric_crs_for
+
+        return zones.to_crs(metric_crs_for(zones))
     return zones
 
 

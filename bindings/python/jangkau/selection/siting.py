@@ -583,7 +583,9 @@ def from_geodataframes(
     if weight_col not in demand_gdf.columns:
         raise UnknownColumnError(f"no column {weight_col!r} in the demand layer", field=weight_col)
     if crs is None:
-        crs = demand_gdf.crs if demand_gdf.crs.is_projected else demand_gdf.estimate_utm_crs()
+        from ..data.crs import metric_crs_for
+
+        crs = metric_crs_for(demand_gdf)
     d = demand_gdf.to_crs(crs)
     c = candidates_gdf.to_crs(crs)
     w = pd.to_numeric(d[weight_col], errors="coerce").to_numpy(dtype=np.float64)

@@ -35,7 +35,9 @@ __all__ = ["graph_distances", "road_times", "spread", "dapil_centres"]
 def _metric(zones):
     if zones.crs is None:
         raise InvalidInputError("zones have no CRS", field="geometry")
-    return zones.to_crs(zones.estimate_utm_crs()) if zones.crs.is_geographic else zones
+    from ..data.crs import metric_crs_for
+
+    return zones.to_crs(metric_crs_for(zones)) if zones.crs.is_geographic else zones
 
 
 def graph_distances(zones, *, adjacency: pd.DataFrame | None = None) -> pd.DataFrame:

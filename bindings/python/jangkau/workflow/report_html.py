@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..data.crs import metric_crs_for
+
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
@@ -182,7 +184,7 @@ def _display_geometry(layer: MapLayer, working_crs: str | None) -> np.ndarray:
     geoms = frame.geometry
     kind = _kind(frame)
     if kind != "point":
-        metric = working_crs or frame.estimate_utm_crs().to_string()
+        metric = working_crs or metric_crs_for(frame).to_string()
         g = geoms.to_crs(metric).values
         arr = np.asarray(g, dtype=object)
         valid = ~shapely.is_missing(arr) & ~shapely.is_empty(arr)
@@ -204,7 +206,7 @@ def _label_points(layer: MapLayer, working_crs: str | None) -> list[list[float]]
         return None
     import geopandas as gpd
 
-    metric = working_crs or layer.frame.estimate_utm_crs().to_string()
+    metric = working_crs or metric_crs_for(layer.frame).to_string()
     import shapely
 
     pts = gpd.GeoSeries(layer.frame.geometry.to_crs(metric).representative_point(), crs=metric).to_crs("EPSG:4326")
