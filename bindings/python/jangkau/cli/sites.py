@@ -47,9 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="candidate sites: a vector file, 'desa'/'kecamatan' for the zone centres, or grid:1km for a "
         "regular grid inside the region",
     )
-    from .coverage import add_missing_coordinates_option
-
-    add_missing_coordinates_option(p)
     p.add_argument(
         "--model",
         required=True,

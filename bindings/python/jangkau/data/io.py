@@ -643,21 +643,23 @@ def missing_points(gdf: gpd.GeoDataFrame, policy=None, *, file: str | None = Non
     feature (``index`` numbers the features as the user sees them, default 0…n-1: the row /
     FID order of the file) and the field, with the count; ``drop``/``unknown``/``keep`` return
     the mask for the caller to drop the rows or keep them without a location (logged)."""
-    from .facility_qa import Policy
-
-    pol = Policy(policy.value if isinstance(policy, Policy) else (policy or "refuse"))
+    # The policy by its value: facility_qa (which defines the Policy enum) imports this module.
+    pol = str(getattr(policy, "value", policy) or "refuse")
+    if pol not in ("refuse", "drop", "unknown", "keep"):
+        raise InvalidInputError(f"missing_coordinates must be refuse, drop or unknown, not {policy!r}",
+                                field="missing_coordinates")
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
     if missing.any():
         idx = np.arange(len(gdf)) if index is None else np.asarray(index)
         first = int(idx[int(np.flatnonzero(missing)[0])])
-        if pol is Policy.REFUSE:
+        if pol == "refuse":
             raise GeometryError(f"{what} {first} has no coordinates ({int(missing.sum())} of the {len(gdf)} "
                                 f"{what}(s) have none); give them, or accept them explicitly with the "
                                 "missing_coordinates policy 'drop' (e.g. --missing-coordinates drop)",
                                 file=file, feature=first, field=field)
         log.warning("%d %s(s) without coordinates in %s (first: feature %d): policy '%s'", int(missing.sum()),
-                    what, file, first, pol.value)
+                    what, file, first, pol)
     return missing
 
 
