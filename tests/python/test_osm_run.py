@@ -57,10 +57,12 @@ def mirror(tmp_path: Path, data_dir: Path):
         dst = root / src.path
         dst.parent.mkdir(parents=True, exist_ok=True)
         if sid == "osm_java":
-            # the real Liechtenstein network (25 km × 20 km), its south-west corner placed so
-            # that it lies in the middle of Kabupaten Serang
+            # the real Liechtenstein network, its south-west corner placed so that
+            # it lies in the middle of Kabupaten Serang; plus one OSM puskesmas 50 m east of
+            # the register's Puskesmas Kramatwatu (BPJS: 106.11948 E, 6.06508 S)
+            west, south = 0.5 * (lon0 + lon1) - 0.08, 0.5 * (lat0 + lat1) - 0.1
             xml = shifted_osm(data_dir / "roads" / "osm_liechtenstein_valhalla.osm.pbf", tmp_path / "java.osm",
-                              0.5 * (lon0 + lon1) - 0.08, 0.5 * (lat0 + lat1) - 0.1, [])
+                              west, south, [("Puskesmas Kramatwatu", "clinic", 106.11993 - west, -6.06508 - south)])
             subprocess.run(["osmium", "cat", "--overwrite", str(xml), "-o", str(dst)], check=True,
                            capture_output=True)
         elif sid == "worldpop_idn_2020":
@@ -126,6 +128,14 @@ def test_fetch_then_run_serang_routes_on_the_fetched_osm_extract(tmp_path: Path,
     roads = manifest["inputs"]["roads[0]"]
     assert Path(roads["path"]).name == "java-latest.osm.pbf"
     assert roads["sha256"] == _sha(pbf)  # the manifest names the extract the run routed on
+
+    # the facility QA compares the extract's facilities with the register's
+    match = pd.read_csv(out / "facility_osm_match.csv", dtype=str)
+    pair = match[(match["status"] == "matched") & (match["osm_id"] == "n900000000")]
+    assert len(pair) == 1 and pair["facility_type"].iloc[0] == "puskesmas"
+    assert "Kramatwatu" in pair["register_name"].iloc[0]
+    msum = pd.read_csv(out / "facility_osm_match_summary.csv").set_index("facility_type")
+    assert msum.loc["puskesmas", "register_only"] == msum.loc["puskesmas", "register"] - 1
 
     kec = pd.read_csv(out / "access_travel_time_kecamatan.csv", dtype={"code": str})
     assert len(kec) == 29 and set(kec["facility_type"]) == {"puskesmas"}
