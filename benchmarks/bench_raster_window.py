@@ -3,7 +3,7 @@
 Generates (once, under /tmp/jangkau-bench, never in the repository) a GeoTIFF laid out as
 WorldPop's ``idn_ppp_2020_constrained.tif``: Indonesia's extent (95–141° E, 11° S–6° N) at 3
 arc-second cells (1/1200°, 55,200 × 20,400 = 1.13 billion cells), Float32, tiled 256 × 256,
-DEFLATE, every tile written (``gdal_create -burn``), nodata everywhere except a populated block
+DEFLATE, every tile written (``gdalbuildvrt`` + ``gdal_translate``), nodata everywhere except a populated block
 over all of Java (105–114.6° E, 8.8–5.9° S, 40 M cells; as in the constrained product, only
 about a third of the cells hold people: Poisson counts of log-normal means, the rest nodata).
 
@@ -58,13 +58,15 @@ def generate() -> Path:
                  type=RasterType.Float32, nodata=NODATA)
     del vals, lam
     tmp = out.with_suffix(".part.tif")
-    subprocess.run(["gdal_create", "-q", "-of", "GTiff", "-outsize", str(COLS), str(ROWS), "-bands", "1", "-ot",
-                    "Float32", "-burn", str(NODATA), "-a_srs", "EPSG:4326", "-a_ullr", str(WEST), str(NORTH),
-                    str(WEST + COLS * CELL), str(NORTH - ROWS * CELL), "-a_nodata", str(NODATA), "-co", "TILED=YES",
-                    "-co", "COMPRESS=DEFLATE", "-co", "BIGTIFF=YES", str(tmp)], check=True)
-    subprocess.run(["gdalwarp", "-q", "-r", "near", "-wm", "512", str(block), str(tmp)], check=True)
+    vrt = BENCH / "national.vrt"
+    subprocess.run(["gdalbuildvrt", "-q", "-te", str(WEST), str(NORTH - ROWS * CELL), str(WEST + COLS * CELL),
+                    str(NORTH), "-tr", repr(CELL), repr(CELL), "-vrtnodata", str(NODATA), str(vrt), str(block)],
+                   check=True)
+    subprocess.run(["gdal_translate", "-q", "-co", "TILED=YES", "-co", "COMPRESS=DEFLATE", "-co", "BIGTIFF=YES",
+                    str(vrt), str(tmp)], check=True)  # every tile written, nodata ones too
     os.replace(tmp, out)
     block.unlink()
+    vrt.unlink()
     print(f"generated {out} ({out.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s", flush=True)
     return out
 
