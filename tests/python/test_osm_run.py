@@ -57,10 +57,12 @@ def mirror(tmp_path: Path, data_dir: Path):
         dst = root / src.path
         dst.parent.mkdir(parents=True, exist_ok=True)
         if sid == "osm_java":
-            # the real Liechtenstein network, its south-west corner placed so that
-            # it lies in the middle of Kabupaten Serang; plus one OSM puskesmas 50 m east of
-            # the register's Puskesmas Kramatwatu (BPJS: 106.11948 E, 6.06508 S)
-            west, south = 0.5 * (lon0 + lon1) - 0.08, 0.5 * (lat0 + lat1) - 0.1
+            # the real Liechtenstein network moved so that the centre of its dense part (about
+            # 9.55 E, 47.15 N; 0.152° and 0.364° from the corner of the extract's box, whose long
+            # tails reach into Switzerland and Austria) lies at the centre of Kabupaten Serang;
+            # plus one OSM puskesmas 50 m east of the register's Puskesmas Kramatwatu (BPJS:
+            # 106.11948 E, 6.06508 S)
+            west, south = 0.5 * (lon0 + lon1) - 0.152, 0.5 * (lat0 + lat1) - 0.364
             xml = shifted_osm(data_dir / "roads" / "osm_liechtenstein_valhalla.osm.pbf", tmp_path / "java.osm",
                               west, south, [("Puskesmas Kramatwatu", "clinic", 106.11993 - west, -6.06508 - south)])
             subprocess.run(["osmium", "cat", "--overwrite", str(xml), "-o", str(dst)], check=True,
@@ -157,7 +159,7 @@ def test_fetch_then_run_serang_routes_on_the_fetched_osm_extract(tmp_path: Path,
     acc = tmp_path / "access.csv"
     _jangkau(env, "-q", "access", "serang", "--roads", str(cache / "osm" / "java-latest.osm.pbf"),
              "--facilities", str(data_dir / "facilities" / "banten" / "faskes_bpjs_banten_2019_points.geojson"),
-             "--type-column", "TipeFaskes", "--type", "puskesmas", "--population-raster", str(tif), "--demand", "centroids", "--max-snap", "5000", "-o", str(acc))
+             "--type-column", "TipeFaskes", "--type", "puskesmas", "--population-raster", str(tif), "--demand", "cells", "--max-snap", "5000", "-o", str(acc))
     assert len(pd.read_csv(acc)) == 29
     whole = read_raster(tif)
     window = read_raster(tif, window=(105.9, -6.3, 106.4, -5.9), window_crs="EPSG:4326")

@@ -77,7 +77,7 @@ def read_raster(path: str | os.PathLike[str], band: int = 1, *,
         w = [float(v) for v in window]
         if len(w) != 4:
             raise InvalidInputError("a window is (min_x, min_y, max_x, max_y)", file=str(path), field="window")
-        values, grid, wkt, nodata = _core.read_raster_window(str(path), *w, crs=window_crs, band=band)
+        values, grid, wkt, nodata = _core.read_raster_window(str(path), w[0], w[1], w[2], w[3], window_crs, band)
     if nodata is not None:
         values[values == nodata] = np.nan
     return Raster(values=values, grid=grid, crs=wkt, nodata=nodata)

@@ -160,7 +160,7 @@ def _osm_match(ctx: RunContext, register, max_distance_m: float) -> None:
     cut = cut_osm(osm[0], ctx.region.zones("kabupaten"), margin_m=DEFAULT_MARGIN_M if margin is None else margin,
                   crs=ctx.region.working_crs)
     ofac = cut.facilities
-    inside = ofac.to_crs(ctx.layers["kabupaten"].crs).within(ctx.layers["kabupaten"].union_all())
+    inside = ofac.to_crs("EPSG:4326").within(ctx.layers["kabupaten"].to_crs("EPSG:4326").union_all())
     ofac = ofac[inside.to_numpy() & ofac["facility_type"].notna().to_numpy()]
     reg = register[register.geometry.notna() & ~register.geometry.is_empty]
     types = sorted(set(reg["facility_type"].dropna().astype(str)))
