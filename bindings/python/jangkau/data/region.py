@@ -648,15 +648,15 @@ class Region:
 
     def road_files(self) -> list[Path]:
         """Road layers declared in the region file: ``[roads] file`` or ``files``, or ``[roads]
-        source``, a source of the data catalogue (``datasets/sources.toml``, e.g. ``"osm_java"``,
+        catalogue``, a source id of the data catalogue (``datasets/sources.toml``, e.g. ``"osm_java"``,
         the Geofabrik extract of Java) found in the data directory or the download cache
         (:func:`jangkau.data.fetch.fetched_file`). A source not fetched yet gives no file:
         :meth:`roads_unavailable` says why."""
         cfg = self.config.get("roads") or {}
-        if cfg.get("source"):
+        if cfg.get("catalogue"):
             from .fetch import fetched_file
 
-            return [p for p in [fetched_file(str(cfg["source"]), self.data_dir)[1]] if p is not None]
+            return [p for p in [fetched_file(str(cfg["catalogue"]), self.data_dir)[1]] if p is not None]
         files = cfg.get("files") or ([cfg["file"]] if cfg.get("file") else [])
         return [self.resolve(f) for f in files]
 
@@ -665,11 +665,11 @@ class Region:
         it (``"roads: osm_java not fetched; run `jangkau data fetch serang`"``), or None when
         they can be or when none are named."""
         cfg = self.config.get("roads") or {}
-        if not cfg.get("source") or self.road_files():
+        if not cfg.get("catalogue") or self.road_files():
             return None
         from .fetch import load_catalogue
 
-        sid = str(cfg["source"])
+        sid = str(cfg["catalogue"])
         cat = load_catalogue()
         target = self.name if sid in cat.regions.get(self.name, ()) else sid
         return f"roads: {sid} not fetched; run `jangkau data fetch {target}`"
