@@ -9,7 +9,8 @@
 //
 // Target counts and their basis: docs/benchmarks.md ("OpenStreetMap at Java's size"). Object
 // ids are sorted (nodes, then ways, then relations, each by id), every way's nodes are in the
-// file, metadata is version + timestamp (as Geofabrik's public extracts), blocks are zlib.
+// file, metadata is version + timestamp (as Geofabrik's public extracts: versions mostly 1 with a
+// tail, timestamps spread over 2010-2024), ids have gaps, traced corners are jittered; blocks are zlib.
 // Deterministic: the same arguments give the same file.
 
 #include <osmium/builder/osm_object_builder.hpp>
@@ -146,8 +147,44 @@ struct Tile {
 
 constexpr std::int64_t kNodeStride = 1'000'000, kWayStride = 100'000, kRelStride = 1'000;
 
+// splitmix64 (Steele, Lea & Flood 2014): a deterministic hash of an object id, from which the
+// metadata, id gaps and coordinate jitter below are drawn, so that both passes over the buildings
+// agree and the same arguments give the same file.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Last-edit time of an object, as real extracts carry it: spread over 2010-2024 (not increasing
+// with the id, so the delta-coded timestamps of a block cost what real ones do).
 osmium::Timestamp stamp(std::int64_t id) {
-  return osmium::Timestamp{static_cast<uint32_t>(1'400'000'000 + id % 300'000'000)};
+  return osmium::Timestamp{static_cast<uint32_t>(1'262'304'000 + mix(static_cast<std::uint64_t>(id)) % 473'040'000)};
+}
+
+// Time a building was traced (its index `b`): spread over 2010-2024 like stamp(); its corners
+// carry this time plus up to 30 s and its way up to 90 s, as one tracing session leaves them.
+osmium::Timestamp traced(std::int64_t b, std::int64_t id, std::uint32_t spread) {
+  const auto t0 = 1'262'304'000 + mix(static_cast<std::uint64_t>(b) ^ 0x68e31da4ULL) % 473'040'000;
+  return osmium::Timestamp{static_cast<uint32_t>(t0 + mix(static_cast<std::uint64_t>(id)) % spread)};
+}
+
+// Version of an object: most are 1, a tail up to 10 (edited objects).
+osmium::object_version_type version(std::int64_t id) {
+  const auto h = mix(static_cast<std::uint64_t>(id) ^ 0x5bd1e995ULL) % 100;
+  return static_cast<osmium::object_version_type>(h < 62 ? 1 : h < 82 ? 2 : h < 91 ? 3 : 4 + h % 7);
+}
+
+// Ids of real extracts have gaps (objects deleted, or outside the extract): the next id after
+// `id` is 1-8 further (mean 4.5).
+std::int64_t next_id(std::int64_t id) {
+  return id + 1 + static_cast<std::int64_t>(mix(static_cast<std::uint64_t>(id) ^ 0x27d4eb2dULL) % 8);
+}
+
+// Jitter of a traced corner, ±30 units of 1e-7° (±0.33 m): hand-traced buildings are not regular polygons.
+std::int32_t jitter(std::int64_t id, std::uint64_t salt) {
+  return static_cast<std::int32_t>(mix(static_cast<std::uint64_t>(id) ^ salt) % 61) - 30;
 }
 
 template <class B>
@@ -186,20 +223,23 @@ class Out {
   osmium::memory::Buffer m_buffer{kBufferBytes, osmium::memory::Buffer::auto_grow::yes};
 };
 
-void write_node(Out& out, std::int64_t id, std::int32_t x, std::int32_t y, const std::vector<Tag>& tags) {
+void write_node(Out& out, std::int64_t id, std::int32_t x, std::int32_t y, const std::vector<Tag>& tags,
+                osmium::Timestamp time = {}) {
   {
     osmium::builder::NodeBuilder b{out.buffer()};
-    b.set_id(id).set_version(1).set_timestamp(stamp(id)).set_location(osmium::Location{x, y});
+    b.set_id(id).set_version(version(id)).set_timestamp(time.valid() ? time : stamp(id)).set_location(
+        osmium::Location{x, y});
     add_tags(b, tags);
   }
   out.buffer().commit();
   out.maybe_flush();
 }
 
-void write_way(Out& out, std::int64_t id, const std::vector<std::int64_t>& refs, const std::vector<Tag>& tags) {
+void write_way(Out& out, std::int64_t id, const std::vector<std::int64_t>& refs, const std::vector<Tag>& tags,
+               osmium::Timestamp time = {}) {
   {
     osmium::builder::WayBuilder b{out.buffer()};
-    b.set_id(id).set_version(1).set_timestamp(stamp(id));
+    b.set_id(id).set_version(version(id)).set_timestamp(time.valid() ? time : stamp(id));
     {
       osmium::builder::WayNodeListBuilder nb{b};
       for (auto r : refs) nb.add_node_ref(r);
@@ -310,10 +350,11 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::int32_t, std::int32_t>> corners;
   {
     Buildings gen(seed, buildings);
-    std::int64_t id = building_node_base;
-    while (gen.next(corners))
+    std::int64_t id = building_node_base, b = 0;
+    for (; gen.next(corners); ++b)
       for (const auto& c : corners) {
-        write_node(out, id++, c.first, c.second, {});
+        write_node(out, id, c.first + jitter(id, 1), c.second + jitter(id, 2), {}, traced(b, id, 30));
+        id = next_id(id);
         ++n_nodes;
       }
   }
@@ -331,10 +372,14 @@ int main(int argc, char** argv) {
     std::vector<std::int64_t> refs;
     while (gen.next(corners)) {
       refs.clear();
-      for (std::size_t i = 0; i < corners.size(); ++i) refs.push_back(node + static_cast<std::int64_t>(i));
-      refs.push_back(node);
-      node += static_cast<std::int64_t>(corners.size());
-      write_way(out, way++, refs, building_tags(gen.tag_draw(), b++));
+      for (std::size_t i = 0; i < corners.size(); ++i) {
+        refs.push_back(node);
+        node = next_id(node);
+      }
+      refs.push_back(refs.front());
+      write_way(out, way, refs, building_tags(gen.tag_draw(), b), traced(b, way, 90));
+      ++b;
+      way = next_id(way);
       ++n_ways;
     }
   }
@@ -342,7 +387,7 @@ int main(int argc, char** argv) {
     for (const auto& r : t.src->rels) {
       {
         osmium::builder::RelationBuilder b{out.buffer()};
-        b.set_id(t.rel_base + r.id).set_version(1).set_timestamp(stamp(r.id));
+        b.set_id(t.rel_base + r.id).set_version(version(t.rel_base + r.id)).set_timestamp(stamp(t.rel_base + r.id));
         {
           osmium::builder::RelationMemberListBuilder mb{b};
           for (const auto& m : r.members) {

@@ -24,6 +24,20 @@ void bind_raster(py::module_& m) {
       py::arg("path"), py::arg("band") = 1, "Reads one band: (values[rows, cols] float64, Grid, crs_wkt, nodata).");
 
   m.def(
+      "read_raster_window",
+      [](const std::string& path, double min_x, double min_y, double max_x, double max_y, const std::string& crs,
+         int band) {
+        Raster r = nogil([&] { return read_raster_window(path, RasterBox{min_x, min_y, max_x, max_y, crs}, band); });
+        const std::size_t rows = r.grid.rows, cols = r.grid.cols;
+        py::object nodata = r.has_nodata ? py::object(py::float_(r.nodata)) : py::none();
+        return py::make_tuple(to_numpy_2d(std::move(r.values), rows, cols), r.grid, r.crs_wkt, nodata);
+      },
+      py::arg("path"), py::arg("min_x"), py::arg("min_y"), py::arg("max_x"), py::arg("max_y"), py::arg("crs") = "",
+      py::arg("band") = 1,
+      "Reads the cells of one band that intersect a box (in `crs`; empty: the raster's CRS), without resampling: "
+      "(values[rows, cols] float64, Grid of the window, crs_wkt, nodata).");
+
+  m.def(
       "write_raster",
       [](const std::string& path, const carray<double>& values, const GridSpec& grid, const std::string& crs_wkt,
          std::optional<double> nodata, RasterType type, int deflate_level) {

@@ -3,15 +3,58 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "io/gdal_util.hpp"
 
 namespace jangkau {
 
-Raster read_raster(const std::string& path, int band) {
+namespace {
+// The bounds, in the raster's CRS, of `box` (in box.crs) sampled along its edges.
+RasterBox box_in_raster_crs(const RasterBox& box, const OGRSpatialReference* raster_srs, const std::string& path) {
+  if (raster_srs == nullptr)
+    throw CrsError("the raster has no CRS, so a window in " + box.crs + " cannot be placed on it", {path, -1, "crs"});
+  OGRSpatialReference from;
+  if (from.SetFromUserInput(box.crs.c_str()) != OGRERR_NONE)
+    throw CrsError("the window's CRS '" + box.crs + "' is not understood", {path, -1, "crs"});
+  from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRSpatialReference to(*raster_srs);
+  to.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&from, &to));
+  if (!ct) throw CrsError("no transformation from " + box.crs + " to the raster's CRS", {path, -1, "crs"});
+  constexpr int kSteps = 20;
+  std::vector<double> xs, ys;
+  for (int i = 0; i <= kSteps; ++i) {
+    const double t = static_cast<double>(i) / kSteps;
+    const double x = box.min_x + t * (box.max_x - box.min_x), y = box.min_y + t * (box.max_y - box.min_y);
+    xs.insert(xs.end(), {x, x, box.min_x, box.max_x});
+    ys.insert(ys.end(), {box.min_y, box.max_y, y, y});
+  }
+  std::vector<int> ok(xs.size(), 0);
+  ct->Transform(xs.size(), xs.data(), ys.data(), nullptr, ok.data());
+  RasterBox out;
+  out.min_x = out.min_y = std::numeric_limits<double>::infinity();
+  out.max_x = out.max_y = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (!ok[i] || !std::isfinite(xs[i]) || !std::isfinite(ys[i])) continue;
+    out.min_x = std::min(out.min_x, xs[i]);
+    out.max_x = std::max(out.max_x, xs[i]);
+    out.min_y = std::min(out.min_y, ys[i]);
+    out.max_y = std::max(out.max_y, ys[i]);
+  }
+  if (!(out.min_x <= out.max_x && out.min_y <= out.max_y))
+    throw CrsError("the window cannot be transformed from " + box.crs + " to the raster's CRS", {path, -1, "crs"});
+  return out;
+}
+
+// Reads `band` of `path`: the whole raster, or the cells intersecting `box` when given.
+Raster read_band(const std::string& path, int band, const RasterBox* box) {
   GdalDatasetPtr ds = open_raster(path);
   ErrorCollector errors;
   if (band < 1 || band > ds->GetRasterCount())
@@ -42,6 +85,31 @@ Raster read_raster(const std::string& path, int band) {
   out.grid.rows = static_cast<std::size_t>(ds->GetRasterYSize());
   out.grid.cols = static_cast<std::size_t>(ds->GetRasterXSize());
   validate_grid(out.grid);
+  std::size_t col0 = 0, row0 = 0;
+  if (box != nullptr) {
+    if (!std::isfinite(box->min_x) || !std::isfinite(box->min_y) || !std::isfinite(box->max_x) ||
+        !std::isfinite(box->max_y) || box->min_x > box->max_x || box->min_y > box->max_y)
+      throw InvalidInputError("the window must be a finite box with min <= max", {path, -1, "window"});
+    RasterBox b = *box;
+    if (!b.crs.empty()) b = box_in_raster_crs(b, ds->GetSpatialRef(), path);
+    box = &b;
+    // cells [c0, c1) x [r0, r1) intersecting the box, clipped to the raster; an edge of the box
+    // within 1e-9 cell of a cell edge is on it (a box touching a cell does not take it)
+    constexpr double kSnap = 1e-9;
+    const double cols = static_cast<double>(out.grid.cols), rows = static_cast<double>(out.grid.rows);
+    const double c0 = std::clamp(std::floor((box->min_x - gt[0]) / gt[1] + kSnap), 0.0, cols);
+    const double c1 = std::clamp(std::ceil((box->max_x - gt[0]) / gt[1] - kSnap), 0.0, cols);
+    const double r0 = std::clamp(std::floor((gt[3] - box->max_y) / -gt[5] + kSnap), 0.0, rows);
+    const double r1 = std::clamp(std::ceil((gt[3] - box->min_y) / -gt[5] - kSnap), 0.0, rows);
+    if (!(c1 > c0) || !(r1 > r0))
+      throw InvalidInputError("the window does not overlap the raster", {path, -1, "window"});
+    col0 = static_cast<std::size_t>(c0);
+    row0 = static_cast<std::size_t>(r0);
+    out.grid.cols = static_cast<std::size_t>(c1 - c0);
+    out.grid.rows = static_cast<std::size_t>(r1 - r0);
+    out.grid.origin_x = gt[0] + c0 * gt[1];
+    out.grid.origin_y = gt[3] + r0 * gt[5];
+  }
   if (const OGRSpatialReference* srs = ds->GetSpatialRef()) {
     char* wkt = nullptr;
     const char* opts[] = {"FORMAT=WKT2_2019", nullptr};
@@ -55,13 +123,20 @@ Raster read_raster(const std::string& path, int band) {
   out.nodata = out.has_nodata ? nodata : 0.0;
   out.values.resize(out.grid.cell_count());
   if (out.grid.cell_count() > 0) {
-    CPLErr err = b->RasterIO(GF_Read, 0, 0, static_cast<int>(out.grid.cols), static_cast<int>(out.grid.rows),
-                             out.values.data(), static_cast<int>(out.grid.cols), static_cast<int>(out.grid.rows),
-                             GDT_Float64, 0, 0, nullptr);
+    CPLErr err = b->RasterIO(GF_Read, static_cast<int>(col0), static_cast<int>(row0), static_cast<int>(out.grid.cols),
+                             static_cast<int>(out.grid.rows), out.values.data(), static_cast<int>(out.grid.cols),
+                             static_cast<int>(out.grid.rows), GDT_Float64, 0, 0, nullptr);
     if (err != CE_None)
       throw DataFileError("cannot read band " + std::to_string(band) + ": " + errors.message(), {path, -1, ""});
   }
   return out;
+}
+}  // namespace
+
+Raster read_raster(const std::string& path, int band) { return read_band(path, band, nullptr); }
+
+Raster read_raster_window(const std::string& path, const RasterBox& box, int band) {
+  return read_band(path, band, &box);
 }
 
 namespace {

@@ -31,6 +31,30 @@ struct Raster {
 /// geotransform yields GDAL's default (origin 0, cell size 1).
 Raster read_raster(const std::string& path, int band = 1);
 
+/// A box (bounds inclusive) whose cells read_raster_window reads.
+struct RasterBox {
+  double min_x = 0.0;  ///< west edge, units of `crs`
+  double min_y = 0.0;  ///< south edge
+  double max_x = 0.0;  ///< east edge
+  double max_y = 0.0;  ///< north edge
+  /// CRS of the box (anything OGRSpatialReference::SetFromUserInput takes, e.g. "EPSG:4326",
+  /// with x = longitude). DEFAULT: empty — the raster's own CRS. Another CRS is transformed
+  /// into the raster's along the box's edges (21 points each) and the bounds of the result
+  /// are taken, so the window covers the whole box.
+  std::string crs;
+};
+
+/// Reads only the cells of band `band` that intersect `box` (in the raster's CRS): the
+/// window is the box snapped outwards to the raster's cell edges (an edge of the box within
+/// 1e-9 cell of a cell edge counts as on it) and clipped to its extent,
+/// read with one GDAL RasterIO call at full resolution (no resampling), so its values equal the
+/// matching slice of a whole read and its grid is the raster's grid shifted to the window's
+/// corner. Memory is the window's rows·cols·8 bytes whatever the file's size (a 100 m raster of
+/// Indonesia is read for one regency without loading the country). Throws what read_raster
+/// throws, and InvalidInputError if the box is not finite, is inverted, or does not overlap
+/// the raster, CrsError if `box.crs` is not understood or the raster has no CRS to transform to.
+Raster read_raster_window(const std::string& path, const RasterBox& box, int band = 1);
+
 /// Pixel type of a written raster.
 enum class RasterType : std::uint8_t { Float32 = 0, Float64 = 1, Int32 = 2, UInt8 = 3 };
 

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "io/crs.hpp"
 #include "io/geos_ops.hpp"
+#include "io/raster.hpp"
 #include "io/vector.hpp"
 #include "io/writer.hpp"
 
@@ -117,4 +118,57 @@ TEST_CASE("dissolve, validate and write atomically", "[io]") {
   write_vector((dir / "out.gpkg").string(), l);
   CHECK(read_vector((dir / "out.gpkg").string()).size() == 2);
   fs::remove_all(dir);
+}
+
+TEST_CASE("read_raster_window reads the slice of the whole raster that a box covers", "[io]") {
+  auto dir = temp_dir();
+  Raster r;
+  r.grid.origin_x = 105.0;
+  r.grid.origin_y = -5.0;
+  r.grid.cell_width = r.grid.cell_height = 1.0 / 1200.0;  // WorldPop's 3 arc-second cells
+  r.grid.cols = 300;
+  r.grid.rows = 200;
+  r.crs_wkt = "EPSG:4326";
+  r.has_nodata = true;
+  r.nodata = -99999.0;
+  r.values.resize(r.grid.cell_count());
+  for (std::size_t i = 0; i < r.values.size(); ++i)
+    r.values[i] = (i % 7 == 0) ? -99999.0 : static_cast<double>(i % 113);
+  const auto path = (dir / "pop.tif").string();
+  write_raster(path, r, RasterWriteOptions{RasterType::Float32, 6});
+  const Raster whole = read_raster(path);
+  REQUIRE(whole.values == r.values);
+
+  // a box cutting cells: from the middle of column 10 to inside column 49, rows 20..59
+  const double c = 1.0 / 1200.0;
+  const RasterBox box{105.0 + 10.5 * c, -5.0 - 59.2 * c, 105.0 + 49.01 * c, -5.0 - 20.0 * c, ""};
+  const Raster w = read_raster_window(path, box);
+  CHECK(w.grid.cols == 40);  // columns 10..49
+  CHECK(w.grid.rows == 40);  // rows 20..59
+  CHECK(w.grid.origin_x == Approx(105.0 + 10 * c).epsilon(1e-14));
+  CHECK(w.grid.origin_y == Approx(-5.0 - 20 * c).epsilon(1e-14));
+  CHECK(w.has_nodata);
+  CHECK(w.nodata == -99999.0);
+  for (std::size_t i = 0; i < w.grid.rows; ++i)
+    for (std::size_t j = 0; j < w.grid.cols; ++j)
+      REQUIRE(w.values[i * w.grid.cols + j] == whole.values[(20 + i) * whole.grid.cols + 10 + j]);
+
+  // the same box given in another CRS (UTM 48S) covers at least those cells
+  // (a 1 km square near 105.18° E, 5.15° S: about 11 × 10 cells of 92 m)
+  const RasterBox utm{520000.0, 9430000.0, 521000.0, 9431000.0, "EPSG:32748"};
+  const Raster wu = read_raster_window(path, utm);
+  CHECK(wu.grid.cols >= 10);
+  CHECK(wu.grid.cols <= 13);
+  CHECK(wu.grid.rows >= 9);
+  CHECK(wu.grid.rows <= 12);
+
+  // a box clipped at the raster's edge, and boxes that do not overlap it
+  const Raster edge = read_raster_window(path, RasterBox{104.0, -5.0 - 30.5 * c, 105.0 + 12.5 * c, -4.0, ""});
+  CHECK(edge.grid.origin_x == 105.0);
+  CHECK(edge.grid.origin_y == -5.0);
+  CHECK(edge.grid.cols == 13);  // columns 0..12
+  CHECK(edge.grid.rows == 31);  // rows 0..30
+  CHECK_THROWS_AS(read_raster_window(path, RasterBox{0.0, 0.0, 1.0, 1.0, ""}), InvalidInputError);
+  CHECK_THROWS_AS(read_raster_window(path, RasterBox{106.0, -5.0, 105.0, -6.0, ""}), InvalidInputError);
+  CHECK_THROWS_AS(read_raster_window(path, RasterBox{105.0, -5.1, 105.1, -5.0, "EPSG:not_a_crs"}), CrsError);
 }

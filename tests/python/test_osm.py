@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from osm_helpers import shifted_osm as _shifted_osm
 
 from jangkau import _core
 from jangkau.errors import DataFileError, InvalidInputError
@@ -311,27 +312,6 @@ def test_osm_facilities_ways_become_points_inside(roads_dir: Path) -> None:
     # schools and hospitals of Monaco are found and typed
     assert (fac["amenity"] == "school").sum() > 0
     assert set(fac.loc[fac["amenity"] == "hospital", "facility_type"]) <= {"rumah_sakit"}
-
-
-def _shifted_osm(src: Path, out: Path, lon: float, lat: float, facilities: list[tuple[str, str, float, float]]) -> Path:
-    """A real extract moved to (lon, lat) (its south-west corner), as OSM XML, with facility
-    nodes added at offsets from that corner (sorted ids kept: they follow the file's nodes)."""
-    import re
-
-    xml = subprocess.run(["osmium", "cat", "-f", "osm", str(src)], check=True, capture_output=True,
-                         text=True).stdout
-    lats = [float(v) for v in re.findall(r' lat="([-0-9.]+)"', xml)]
-    lons = [float(v) for v in re.findall(r' lon="([-0-9.]+)"', xml)]
-    dlat, dlon = lat - min(lats), lon - min(lons)
-    xml = re.sub(r' lat="([-0-9.]+)"', lambda m: f' lat="{float(m.group(1)) + dlat:.7f}"', xml)
-    xml = re.sub(r' lon="([-0-9.]+)"', lambda m: f' lon="{float(m.group(1)) + dlon:.7f}"', xml)
-    extra = "".join(
-        f'  <node id="{900000000 + i}" version="1" lat="{lat + dy:.7f}" lon="{lon + dx:.7f}">'
-        f'<tag k="amenity" v="{amenity}"/><tag k="name" v="{name}"/></node>\n'
-        for i, (name, amenity, dx, dy) in enumerate(facilities))
-    first_way = xml.index("  <way ")
-    out.write_text(xml[:first_way] + extra + xml[first_way:])
-    return out
 
 
 def test_cli_access_with_roads_and_facilities_from_one_osm_extract(data_dir: Path, tmp_path: Path,

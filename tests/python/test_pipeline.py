@@ -21,7 +21,10 @@ from jangkau.workflow.pipeline import load_config, run
 @pytest.fixture(scope="module")
 def serang_run(tmp_path_factory, data_dir) -> Path:
     out = tmp_path_factory.mktemp("serang") / "out"
-    run("serang", out, data_dir=data_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        # an empty download cache: Serang's OSM extract (osm_java) is not fetched, as in CI
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
+        run("serang", out, data_dir=data_dir)
     return out
 
 
@@ -48,6 +51,8 @@ def test_serang_outputs(serang_run):
     assert any("ILLUSTRATIVE" in w for w in manifest["warnings"])
     assert any("facility QA" in w for w in manifest["warnings"])
     assert any("madrasah" in w for w in manifest["warnings"])
+    # without the fetched extract the access step is skipped, saying how to get it
+    assert manifest["skipped_steps"]["access"] == "roads: osm_java not fetched; run `jangkau data fetch serang`"
 
 
 def test_serang_facilities_qa_coverage_and_pilot_indicators(serang_run):

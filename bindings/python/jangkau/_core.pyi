@@ -898,6 +898,10 @@ def read_raster(path: str, band: typing.SupportsInt | typing.SupportsIndex = 1) 
     """
     Reads one band: (values[rows, cols] float64, Grid, crs_wkt, nodata).
     """
+def read_raster_window(path: str, min_x: typing.SupportsFloat | typing.SupportsIndex, min_y: typing.SupportsFloat | typing.SupportsIndex, max_x: typing.SupportsFloat | typing.SupportsIndex, max_y: typing.SupportsFloat | typing.SupportsIndex, crs: str = '', band: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple[numpy.typing.NDArray[numpy.float64], Grid, str, typing.Any]:
+    """
+    Reads the cells of one band that intersect a box (in `crs`; empty: the raster's CRS), without resampling: (values[rows, cols] float64, Grid of the window, crs_wkt, nodata).
+    """
 def read_speed_table(path: str) -> SpeedTable:
     """
     Reads a speed table CSV.

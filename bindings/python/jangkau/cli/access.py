@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
         facilities = facilities[facilities["facility_type"].isin(wanted)].reset_index(drop=True)
         if facilities.empty:
             raise InvalidInputError(f"no facilities of type {', '.join(args.types)}", field="type")
-    population = from_raster(args.population_raster) if args.population_raster else None
+    # only the region's window (box + 10 km) of the raster is read: a national raster is never loaded
+    population = (from_raster(args.population_raster, boundary=region.zones("kabupaten"))
+                  if args.population_raster else None)
     dm = demand(region, level=args.level, population=population, kind=DemandKind(args.demand),
                 cell_size=args.cell_size)
     model = TravelModel(roads, facilities, dm, max_snap_m=args.max_snap, walk_speed_kmh=args.walk_speed,

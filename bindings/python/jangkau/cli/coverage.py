@@ -162,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
     outside = int(facilities["outside_region"].sum())
     if outside:
         log.info("%d facilities lie outside %s and are counted (people cross borders)", outside, region.title)
-    population = from_raster(args.population_raster) if args.population_raster else None
+    # only the region's window (box + 10 km) of the raster is read: a national raster is never loaded
+    population = (from_raster(args.population_raster, boundary=region.zones("kabupaten"))
+                  if args.population_raster else None)
     if args.max_time or args.roads:
         if not args.max_time:
             raise InvalidInputError("--roads needs --max-time (travel-time thresholds)", field="max_time")

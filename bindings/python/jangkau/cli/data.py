@@ -30,6 +30,9 @@ def register(sub) -> None:
     f.add_argument("--retries", type=opt.integer(0, 100), default=5, metavar="N", help="retries per file (default: 5)")
     f.add_argument("--timeout", type=opt.number(0, 86_400, lo_open=True), default=60.0, metavar="S",
                    help="network timeout in seconds (default: 60)")
+    f.add_argument("--mirror", metavar="URL", default=None,
+                   help="download every file from URL/<path in the data directory> instead of the catalogue's "
+                        "URL (a mirror laid out as a data directory; default: $JANGKAU_MIRROR, else none)")
     f.set_defaults(func=_fetch)
 
     ls = data_sub.add_parser("list", help="list the catalogue and what the cache holds",
@@ -85,7 +88,8 @@ def _fetch(args) -> int:
     from ..data.fetch import fetch
 
     result = fetch(args.names, catalogue=args.catalogue, dest=args.dest, force=args.force, dry_run=args.dry_run,
-                   progress=not args.quiet, retries=args.retries, timeout_s=args.timeout)
+                   progress=not args.quiet, retries=args.retries, timeout_s=args.timeout,
+                   mirror=args.mirror)
     _print_table([[r.source, r.action, _fmt_bytes(r.bytes), "pinned" if r.pinned else "lock", r.path]
                   for r in result.itertuples()], ["SOURCE", "ACTION", "SIZE", "CHECKSUM", "PATH"])
     return 0

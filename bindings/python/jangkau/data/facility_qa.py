@@ -111,11 +111,14 @@ class QAOptions:
     ``kecamatan_tolerance_m`` (default 1,000 m, a choice, not a standard): a point within this
     distance of the kecamatan the register or the name gives is not flagged — the boundary
     layer and the register's own kecamatan assignment come from different sources and differ
-    near borders; a point kilometres away is a misplaced point."""
+    near borders; a point kilometres away is a misplaced point. ``osm_match_m`` (default 250 m, a
+    choice): OSM facility points and register points of the same type this close can be the same
+    facility (:mod:`jangkau.data.facility_match`, run when the region's OSM extract is fetched)."""
 
     same_location_m: float = 1.0
     near_m: float = 150.0
     kecamatan_tolerance_m: float = 1000.0
+    osm_match_m: float = 250.0
     policies: Mapping[str, Policy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
 
     @classmethod
@@ -123,7 +126,7 @@ class QAOptions:
         """From a run file's ``[facility_qa]`` table: ``same_location_m``, ``near_m``,
         ``kecamatan_tolerance_m`` and ``[facility_qa.policy]`` rule = "keep" | "drop" | "unknown"."""
         cfg = dict(cfg or {})
-        known = {"same_location_m", "near_m", "kecamatan_tolerance_m", "policy"}
+        known = {"same_location_m", "near_m", "kecamatan_tolerance_m", "osm_match_m", "policy"}
         extra = sorted(set(cfg) - known)
         if extra:
             raise InvalidInputError(f"unknown key '{extra[0]}' in [facility_qa] (known: {', '.join(sorted(known))})",
@@ -143,7 +146,7 @@ class QAOptions:
                 raise InvalidInputError(f"policy of '{rule}' must be keep, drop or unknown, not 'refuse'",
                                         file=file, field=rule)
         values = {}
-        for k in ("same_location_m", "near_m", "kecamatan_tolerance_m"):
+        for k in ("same_location_m", "near_m", "kecamatan_tolerance_m", "osm_match_m"):
             if k in cfg:
                 v = cfg[k]
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:

@@ -37,7 +37,7 @@ from ..errors import DataFileError, InvalidInputError
 from ..util import atomic_write_text, dataset_path, sha256_file
 from .paths import cache_dir
 
-__all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "load_catalogue",
+__all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "fetched_file", "load_catalogue",
            "sha256_file", "status"]
 
 log = logging.getLogger("jangkau")
@@ -48,6 +48,9 @@ LOCK_FILE = "sources.lock.json"
 UNKNOWN = "unknown"
 #: Environment variable naming another catalogue file.
 CATALOGUE_ENV = "JANGKAU_SOURCES"
+#: Environment variable naming a mirror: a base URL under which every source is found at its
+#: ``path`` (the mirror is laid out as a data directory), used instead of the catalogue's URLs.
+MIRROR_ENV = "JANGKAU_MIRROR"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 16
@@ -214,9 +217,15 @@ class _Retryable(Exception):
 
 def fetch(names: str | list[str] | tuple[str, ...], *, catalogue: Catalogue | str | os.PathLike[str] | None = None,
           dest: str | os.PathLike[str] | None = None, force: bool = False, dry_run: bool = False,
-          progress: bool = True, retries: int = 5, backoff_s: float = 1.0, timeout_s: float = 60.0) -> pd.DataFrame:
+          progress: bool = True, retries: int = 5, backoff_s: float = 1.0, timeout_s: float = 60.0,
+          mirror: str | None = None) -> pd.DataFrame:
     """Download the sources of regions (or single source ids) into ``dest`` (default: the
     user cache directory).
+
+    ``mirror`` (default: ``$JANGKAU_MIRROR``, else none) is a base URL laid out as a data
+    directory: each source is downloaded from ``<mirror>/<path>`` instead of its catalogue URL
+    (an offline copy, an institutional mirror, a local test server); checksums are verified
+    the same way and the lock file records the URL actually used.
 
     Returns one row per source: ``source``, ``path`` (absolute), ``action`` (``cached``,
     ``downloaded``, ``adopted``, or with ``dry_run`` ``would download``/``would resume``/
@@ -229,6 +238,11 @@ def fetch(names: str | list[str] | tuple[str, ...], *, catalogue: Catalogue | st
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     selected = cat.select([names] if isinstance(names, str) else list(names))
     target = Path(dest).expanduser() if dest is not None else cache_dir()
+    base = mirror if mirror is not None else os.environ.get(MIRROR_ENV) or None
+    if base is not None:
+        if not base.startswith(("http://", "https://")):
+            raise InvalidInputError(f"mirror must be an http(s) URL, not '{base}'", field="mirror")
+        selected = [dataclasses.replace(s, url=f"{base.rstrip('/')}/{s.path}") for s in selected]
     settings = _Settings(force=force, dry_run=dry_run, progress=progress, retries=max(0, int(retries)),
                          backoff_s=float(backoff_s), timeout_s=float(timeout_s))
     rows = [_fetch_one(src, target, settings) for src in selected]
@@ -411,6 +425,28 @@ def _progress_bar(enabled: bool, total: int | None, initial: int, src: Source):
 
 # --------------------------------------------------------------------------------------------
 # what is in the cache
+
+
+def fetched_file(source_id: str, data_dir: str | os.PathLike[str] | None = None, *,
+                 catalogue: Catalogue | str | os.PathLike[str] | None = None) -> tuple[Source, Path | None]:
+    """The catalogue entry of ``source_id`` and where its file is: ``<data_dir>/<path>`` if that
+    file exists, else ``<download cache>/<path>`` (:func:`jangkau.data.cache_dir`, where
+    ``jangkau data fetch`` puts it) if that one does, else None (not fetched; a ``.part`` file
+    of an unfinished download does not count). Existence only: the checksum is verified by
+    ``jangkau data fetch`` and ``jangkau data status --verify``.
+
+    Raises :class:`~jangkau.errors.InvalidInputError` naming the source for an id the catalogue
+    does not list.
+    """
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    src = cat.sources.get(source_id)
+    if src is None:
+        raise InvalidInputError(f"unknown data source '{source_id}' (sources: {', '.join(sorted(cat.sources))})",
+                                file=str(cat.path), field=source_id)
+    for base in ([Path(data_dir)] if data_dir is not None else []) + [cache_dir()]:
+        if (base / src.path).is_file():
+            return src, base / src.path
+    return src, None
 
 
 def status(names: str | list[str] | tuple[str, ...] | None = None, *,

@@ -29,6 +29,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -249,10 +250,23 @@ class Population:
         return out
 
 
-def from_raster(source: str | os.PathLike[str] | Raster, band: int = 1) -> Population:
+def from_raster(source: str | os.PathLike[str] | Raster, band: int = 1, *, boundary: Any = None,
+                margin_m: float = 10_000.0) -> Population:
     """Population from a raster of counts per cell (any CRS). Negative counts raise
-    InvalidInputError; nodata/NaN cells count as 0 people."""
-    raster = source if isinstance(source, Raster) else read_raster(source, band)
+    InvalidInputError; nodata/NaN cells count as 0 people.
+
+    With a ``boundary`` (a GeoDataFrame/GeoSeries with a CRS, a lon/lat shapely geometry or a
+    lon/lat box), only the cells over the boundary's box grown by ``margin_m`` metres are read
+    (:func:`jangkau.data.raster.read_raster` with a window; the box is
+    :func:`jangkau.network.osm.osm_window`'s, the same as the roads'): a regency's window of
+    WorldPop's 100 m raster of Indonesia, never the country. The cells are not resampled, so
+    every count in the window is the file's."""
+    if boundary is not None and not isinstance(source, Raster):
+        from ..network.osm import osm_window
+
+        raster = read_raster(source, band, window=osm_window(boundary, margin_m), window_crs="EPSG:4326")
+    else:
+        raster = source if isinstance(source, Raster) else read_raster(source, band)
     if not raster.crs:
         raise CrsError(
             "the population raster has no CRS", file=None if isinstance(source, Raster) else str(source)

@@ -648,10 +648,32 @@ class Region:
                 for name, spec in sorted((self.config.get("facilities") or {}).items())]
 
     def road_files(self) -> list[Path]:
-        """Road layers declared in the region file (``[roads] file`` or ``files``)."""
+        """Road layers declared in the region file: ``[roads] file`` or ``files``, or ``[roads]
+        catalogue``, a source id of the data catalogue (``datasets/sources.toml``, e.g. ``"osm_java"``,
+        the Geofabrik extract of Java) found in the data directory or the download cache
+        (:func:`jangkau.data.fetch.fetched_file`). A source not fetched yet gives no file:
+        :meth:`roads_unavailable` says why."""
         cfg = self.config.get("roads") or {}
+        if cfg.get("catalogue"):
+            from .fetch import fetched_file
+
+            return [p for p in [fetched_file(str(cfg["catalogue"]), self.data_dir)[1]] if p is not None]
         files = cfg.get("files") or ([cfg["file"]] if cfg.get("file") else [])
         return [self.resolve(f) for f in files]
+
+    def roads_unavailable(self) -> str | None:
+        """Why the roads the region file names cannot be read now, with the command that fixes
+        it (``"roads: osm_java not fetched; run `jangkau data fetch serang`"``), or None when
+        they can be or when none are named."""
+        cfg = self.config.get("roads") or {}
+        if not cfg.get("catalogue") or self.road_files():
+            return None
+        from .fetch import load_catalogue
+
+        sid = str(cfg["catalogue"])
+        cat = load_catalogue()
+        target = self.name if sid in cat.regions.get(self.name, ()) else sid
+        return f"roads: {sid} not fetched; run `jangkau data fetch {target}`"
 
     # ------------------------------------------------------------------ zones
     def explore(self, level: str = "kecamatan", column: str | None = None, **kwargs):

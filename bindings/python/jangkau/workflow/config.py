@@ -147,7 +147,14 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     roads = [cfg.resolve(f, ddir) for f in acc.get("roads") or []]
     if not roads:
         rc = rconf.get("roads") or {}
-        roads = [region_resolve(f) for f in (rc.get("files") or ([rc["file"]] if rc.get("file") else []))]
+        if rc.get("catalogue"):
+            from ..data.fetch import fetched_file
+
+            # a catalogue source (e.g. osm_java) is an input once fetched; before, the access
+            # step is skipped and says so
+            roads = [p for p in [fetched_file(str(rc["catalogue"]), ddir)[1]] if p is not None]
+        else:
+            roads = [region_resolve(f) for f in (rc.get("files") or ([rc["file"]] if rc.get("file") else []))]
     if roads and facilities:
         for i, r in enumerate(roads):
             inputs[f"roads[{i}]"] = Path(r)

@@ -16,8 +16,10 @@ def step_access(ctx: RunContext) -> None:
     cfg = ctx.config.section("access")
     roads_files = [ctx.config.resolve(f, ctx.data_dir) for f in cfg.get("roads") or []] or ctx.region.road_files()
     if not roads_files:
-        ctx.skip("access", "no road layers configured")
-        ctx.warn(f"no road network for {ctx.region.title}: travel-time access was not computed")
+        reason = ctx.region.roads_unavailable()
+        ctx.skip("access", reason or "no road layers configured")
+        ctx.warn(f"no road network for {ctx.region.title}: travel-time access was not computed"
+                 + (f" ({reason})" if reason else ""))
         return
     if ctx.facilities is None:
         ctx.warn("road access needs facilities: step skipped")

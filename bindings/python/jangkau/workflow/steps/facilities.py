@@ -40,6 +40,7 @@ def step_facility_qa(ctx: RunContext) -> None:
     ctx.write("facility_qa.csv", flags)
     ctx.write("facility_qa.geojson", qa.flags_layer(flags))
     ctx.write("facility_qa_summary.csv", summary)
+    _osm_match(ctx, qa.apply_policies(fac, flags), options.osm_match_m)
     if len(flags):
         n_fac = flags["source_index"].groupby(flags["source"]).nunique().sum()
         ctx.warn(f"facility QA: {len(flags)} flags on {n_fac} facilities (policies: "
@@ -296,3 +297,37 @@ def _area_coverage(ctx: RunContext, fac, cfg: dict, catalogue) -> None:
         ctx.write("nearest_distance.csv", dist)
     ctx.notes.append(f"coverage: {AREA_SHARE} — the share of each zone's area within each type's threshold "
                      "(straight line), and the area-weighted mean distance to the nearest facility")
+
+
+def _osm_match(ctx: RunContext, register, max_distance_m: float) -> None:
+    """When the region's roads are a fetched OSM extract: its facilities inside the region
+    against the register's points of the same type (matched / OSM only / register only,
+    jangkau.data.facility_match), written as facility_osm_match.csv and _summary.csv. The cut
+    is the access step's (same window and options, so it is cut once and cached)."""
+    from ...data.facility_match import match_facilities
+    from ...network.build import OSM_SUFFIXES
+    from ...network.osm import DEFAULT_MARGIN_M, cut_osm
+
+    osm = [p for p in ctx.region.road_files() if str(p).lower().endswith(OSM_SUFFIXES)]
+    if len(osm) != 1 or ctx.config.section("access").get("roads"):
+        return
+    margin = ctx.config.section("access").get("osm_margin_m")
+    cut = cut_osm(osm[0], ctx.region.zones("kabupaten"), margin_m=DEFAULT_MARGIN_M if margin is None else margin,
+                  crs=ctx.region.working_crs)
+    ofac = cut.facilities
+    inside = ofac.to_crs("EPSG:4326").within(ctx.layers["kabupaten"].to_crs("EPSG:4326").union_all())
+    ofac = ofac[inside.to_numpy() & ofac["facility_type"].notna().to_numpy()]
+    reg = register[register.geometry.notna() & ~register.geometry.is_empty]
+    if "margin_facility" in reg.columns:  # neighbouring regencies' rows: OSM is read inside the region only
+        reg = reg[~reg["margin_facility"].fillna(False).astype(bool)]
+    types = sorted(set(reg["facility_type"].dropna().astype(str)))
+    res = match_facilities(ofac, reg, max_distance_m=max_distance_m, types=types, metric_crs=ctx.region.working_crs)
+    ctx.tables["facility_osm_match"] = res.summary
+    ctx.write("facility_osm_match.csv", res.points)
+    ctx.write("facility_osm_match_summary.csv", res.summary)
+    tot = res.summary[res.summary["facility_type"] == "all"]
+    if len(tot):
+        t = tot.iloc[0]
+        ctx.notes.append(f"facility QA: OSM against the register within {max_distance_m:g} m: {int(t['matched'])} "
+                         f"matched, {int(t['osm_only'])} only in OSM, {int(t['register_only'])} only in the register "
+                         "— see facility_osm_match.csv")
