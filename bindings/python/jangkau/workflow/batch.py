@@ -286,14 +286,14 @@ def inputs_digest_of(config, data_dir: str | os.PathLike[str] | None = None) -> 
     for ``config``, computed without running (hashes of :func:`expected_inputs` and the run
     parameters, by :func:`jangkau.workflow.pipeline.inputs_digest`). A missing input raises
     DataFileError naming it."""
-    from .pipeline import RunConfig, inputs_digest, load_config
+    from .pipeline import RunConfig, input_sha256, inputs_digest, load_config
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     files = expected_inputs(cfg, data_dir)
     for label, p in files.items():
         if not p.is_file():
             raise DataFileError(f"input '{label}' not found", file=str(p))
-    return inputs_digest({k: {"sha256": sha256_file(p)} for k, p in files.items()}, cfg.raw)
+    return inputs_digest({k: {"sha256": input_sha256(p)} for k, p in files.items()}, cfg.raw)
 
 
 def _up_to_date(out: Path, digest: str) -> bool:

@@ -95,8 +95,22 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     return ctx.result
 
 
+def input_sha256(path: Path) -> str:
+    """sha256 of an input; an OSM extract (1.5 GB for Java) is hashed once per version of the
+    file (its size and modification time, :func:`jangkau.network.osm.extract_sha256`), not on
+    every run."""
+    from ..network.build import OSM_SUFFIXES
+
+    if str(path).lower().endswith(OSM_SUFFIXES):
+        from ..network.osm import extract_sha256
+
+        return extract_sha256(path)
+    return sha256_file(path)
+
+
 def _manifest(ctx: RunContext, out: Path) -> dict:
-    inputs = {k: {"path": str(v), "sha256": sha256_file(v), "bytes": v.stat().st_size} for k, v in sorted(ctx.inputs.items())}
+    inputs = {k: {"path": str(v), "sha256": input_sha256(v), "bytes": v.stat().st_size}
+              for k, v in sorted(ctx.inputs.items())}
     outputs = {p.name: sha256_file(p) for p in sorted(ctx.staging.iterdir()) if p.is_file()}
     return {
         "jangkau_version": __version__,
