@@ -227,8 +227,10 @@ void write_node(Out& out, std::int64_t id, std::int32_t x, std::int32_t y, const
                 osmium::Timestamp time = {}) {
   {
     osmium::builder::NodeBuilder b{out.buffer()};
-    b.set_id(id).set_version(version(id)).set_timestamp(time.valid() ? time : stamp(id)).set_location(
-        osmium::Location{x, y});
+    b.set_id(id)
+        .set_version(version(id))
+        .set_timestamp(time.valid() ? time : stamp(id))
+        .set_location(osmium::Location{x, y});
     add_tags(b, tags);
   }
   out.buffer().commit();
