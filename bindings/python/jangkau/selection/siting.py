@@ -426,7 +426,8 @@ def _check_reach(model, pr: Instance, candidate_labels=None) -> None:
     :class:`~jangkau.errors.CoverageWarning` names how many and which (``candidate_labels``,
     default the candidate indices); when NO new candidate covers any demand the model is
     refused (:class:`~jangkau.errors.InvalidInputError`, field ``candidates``), since any answer
-    would have objective 0. Fixed (existing) sites are not candidates and are not counted."""
+    would have objective 0 — unless fixed sites are given (then only the warning). Fixed
+    (existing) sites are not candidates and are not counted."""
     if pr.m == 0 or pr.n == 0:
         return
     csc = pr.csc
@@ -440,7 +441,9 @@ def _check_reach(model, pr: Instance, candidate_labels=None) -> None:
     names = (np.asarray(candidate_labels, dtype=object)[idle] if candidate_labels is not None else idle).tolist()
     shown = ", ".join(str(x) for x in names[:10]) + (f" … ({idle.size - 10} more)" if idle.size > 10 else "")
     what = "within the reach" if model != PMEDIAN else "within max_cost"
-    if idle.size == int(new.sum()):
+    # With fixed sites (a later stage of a staged plan, existing sites kept) "nothing more to
+    # gain" is a valid answer: warn only. Without them every answer would have objective 0.
+    if idle.size == int(new.sum()) and len(pr.fixed) == 0:
         raise InvalidInputError(f"none of the {idle.size} candidates covers any demand {what} (e.g. the candidates "
                                 f"lie far from the region or in another CRS): {shown}", field="candidates")
     warnings.warn(CoverageWarning(f"{idle.size} of {int(new.sum())} candidates cover no demand {what} and can "
