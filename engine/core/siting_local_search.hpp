@@ -230,7 +230,7 @@ bool shake_search(Model& model, const Instance& in, Selection& sel, const ShakeS
     } else {
       k = k % k_max + 1;
     }
-    monitor.report("neighbourhood search", static_cast<std::size_t>(round + 1), static_cast<std::size_t>(sh.rounds));
+    monitor.report("neighbourhood search", static_cast<std::size_t>(round) + 1, static_cast<std::size_t>(sh.rounds));
   }
   if (sel.sites != best_sites) {
     sel.reset(best_sites);
