@@ -547,12 +547,16 @@ def check_population(values, *, file: str | None = None, field: str | None = "po
                                 file=file, feature=i, field=field)
 
 
-def check_points(gdf: gpd.GeoDataFrame, *, file: str | None = None, what: str = "point") -> None:
+def check_points(gdf: gpd.GeoDataFrame, *, file: str | None = None,
+                 what: str = "point") -> tuple[np.ndarray, np.ndarray]:
     """The one geometry rule for point layers (facilities, candidate sites, existing sites):
     every present geometry is a Point or MultiPoint (missing/empty ones are the caller's to
     report), coordinates finite and within the layer CRS's range (:func:`check_coordinates`).
     A line or polygon raises :class:`~jangkau.errors.GeometryError` naming the first such
-    feature: a centroid would silently stand in for where the service is."""
+    feature: a centroid would silently stand in for where the service is.
+
+    Returns ``(present, types)`` per feature: whether it has a non-empty geometry, and its
+    shapely type id (0 Point, 4 MultiPoint, -1 missing), for callers that need them again."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     types = shapely.get_type_id(geoms)
@@ -568,10 +572,15 @@ def check_points(gdf: gpd.GeoDataFrame, *, file: str | None = None, what: str = 
     if gdf.crs is None:
         raise CrsError(f"the {what} layer has no coordinate reference system", file=file)
     if present.any():
-        parts, owner = shapely.get_parts(geoms[present], return_index=True)
-        xy = shapely.get_coordinates(parts)
+        if (types[present] == 0).all():  # points only (the usual case): one coordinate pair each
+            xy = shapely.get_coordinates(geoms[present])
+            owner = np.arange(xy.shape[0])
+        else:
+            parts, owner = shapely.get_parts(geoms[present], return_index=True)
+            xy = shapely.get_coordinates(parts)
         check_coordinates(xy[:, 0], xy[:, 1], gdf.crs.to_string(), file=file, what="feature",
                           index=np.flatnonzero(present)[owner])
+    return present, types
 
 
 #: File suffixes read as delimited point tables (coordinates in two columns).
