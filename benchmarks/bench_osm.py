@@ -13,8 +13,9 @@ so that peak memory (ru_maxrss of that process) and CPU time are its own:
                    full-size file it is far too slow, see docs/benchmarks.md)
   pyrosm           ``pyrosm.OSM(file, bounding_box).get_network("driving", nodes=True)`` on the
                    whole file (pyrosm reads the PBF into memory, then keeps the box)
-  osmnx            ``osmnx.graph_from_xml`` on the osmium cut written as OSM XML (osmnx reads
-                   no PBF); the XML conversion (``osmium cat``) is timed with it
+  osmnx            ``osmnx.graph_from_xml`` on the osmium cut's routable highway ways written
+                   as OSM XML (osmnx reads no PBF, and builds its graph from every way of the
+                   file); that ``osmium tags-filter`` is timed with it
 
 pyrosm and osmnx run with ``--peers-python`` (default ``/work/venv-peers/bin/python`` when it
 exists: ``requirements/bench-peers.txt`` installed beside the project's environment), each
@@ -176,7 +177,9 @@ CHILD_OSMNX = r"""
 import json, subprocess, sys, time
 import osmnx
 t0 = time.perf_counter()
-subprocess.run(["osmium", "cat", "-f", "osm", "-o", sys.argv[2], "--overwrite", sys.argv[1]], check=True)
+# osmnx builds its graph from every way of the XML: keep the routable highway classes only
+subprocess.run(["osmium", "tags-filter", "-f", "osm", "-o", sys.argv[2], "--overwrite", sys.argv[1],
+                "w/highway=" + sys.argv[3]], check=True)
 t1 = time.perf_counter()
 g = osmnx.graph_from_xml(sys.argv[2], simplify=False, retain_all=True)
 print(json.dumps({"xml_s": t1 - t0, "read_s": time.perf_counter() - t1, "nodes": g.number_of_nodes(),
@@ -202,6 +205,17 @@ def run_peer(name: str, cmd: list[str], args: argparse.Namespace, jangkau: dict,
         line(f"osmium + {name.split()[0]}", r, "")
     print(f"    ratio {r['wall_s'] / jangkau['wall_s']:.2f}x jangkau's wall time, {r['cpu_s'] / jangkau['cpu_s']:.2f}x "
           "its CPU time", flush=True)
+
+
+def routable_classes() -> list[str]:
+    """The OSM highway classes jangkau routes on by default (routable = 1 in the speed table)."""
+    import csv
+
+    from jangkau.network.roads import default_speed_table_path
+
+    with open(default_speed_table_path(), encoding="utf-8") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    return [r["class"] for r in rows if r.get("routable", "").strip() == "1"]
 
 
 def peers_python(args: argparse.Namespace, module: str) -> str | None:
@@ -305,8 +319,8 @@ def main() -> int:
             if py_nx is None:
                 print("  osmnx                  not installed (pip install -r requirements/bench-peers.txt)", flush=True)
             else:
-                run_peer("osmnx (cut as XML)", [py_nx, "-c", CHILD_OSMNX, str(ext), str(BENCH / "osmium-cut.osm")],
-                         args, cold, before=ox)
+                run_peer("osmnx (cut as XML)", [py_nx, "-c", CHILD_OSMNX, str(ext), str(BENCH / "osmium-cut.osm"),
+                                                 ",".join(routable_classes())], args, cold, before=ox)
             ext.unlink(missing_ok=True)
             (BENCH / "osmium-cut.osm").unlink(missing_ok=True)
         if args.gdal_whole:

@@ -31,7 +31,8 @@ REAL = {
 
 
 def _is_facility(row) -> bool:
-    other = row.get("other_tags") or ""
+    other = row.get("other_tags")
+    other = other if isinstance(other, str) else ""
     if isinstance(row.get("amenity"), str) or any(f'"{k}"=>' in other for k in KEYS[1:]):
         return True
     name = row.get("name")
@@ -94,12 +95,19 @@ def check_against_gdal(path: Path, crs: str, window=None) -> tuple[set[int], set
     assert not got & broken
     # the brute-force window rule: a member way with a node inside the window
     nodes, ways, rels = opl(path)
-    expect = set(rels) if window is None else expected_in_window(nodes, ways, rels, window)
+    # (a relation none of whose member ways is in the file cannot be placed, even in a
+    # whole-file read: it is not a candidate)
+    expect = expected_in_window(nodes, ways, rels, window or (-180.0, -90.0, 180.0, 90.0))
     assert got | broken == expect
     assert cut.stats["window_relations"] == len(expect)
-    # GDAL assembles the same relations, and each of our points lies inside GDAL's area
+    # GDAL assembles the same relations, and each of our points lies inside GDAL's area.
+    # GDAL closes an open ring with a straight segment (OGR_GEOMETRY_ACCEPT_UNCLOSED_RING
+    # defaults to YES, and NO makes the whole layer fail): those are the relations jangkau
+    # reports as not closing, and only those
     peer = gdal_facility_multipolygons(path)
-    assert got == set(peer.index) & expect
+    unclosed = {i for i, why in cut.broken_relations if "do not close" in why}
+    assert got <= set(peer.index)
+    assert (set(peer.index) & expect) - got == unclosed & set(peer.index)
     for oid, point in zip(rel["osm_id"], rel.geometry, strict=True):
         assert peer.loc[int(oid[1:]), "geometry"].buffer(1e-9).contains(point), oid
     return got, broken
@@ -210,7 +218,7 @@ def generated_osm(path: Path, family: str, n_rel: int, seed: int) -> Path:
 def test_generated_multipolygons_equal_gdal_whole_and_windowed(tmp_path: Path, family: str) -> None:
     path = generated_osm(tmp_path / f"{family}.osm", family, 300, seed=7 if family == "uniform" else 8)
     got, broken = check_against_gdal(path, "EPSG:32748")
-    assert len(got) > 100 and len(broken) > 20
+    assert len(got) > 100 and len(broken) > 10
     # a window over the middle of the area: relations crossing its edge are read whole
     w = (106.05, -6.15, 106.15, -6.05)
     got_w, broken_w = check_against_gdal(path, "EPSG:32748", w)
