@@ -11,7 +11,16 @@ so that peak memory (ru_maxrss of that process) and CPU time are its own:
                    ``RoadNetwork.from_osm`` (GDAL's OSM driver, the previous reader) on the cut
   GDAL whole file  ``RoadNetwork.from_osm`` on the whole file (only with --gdal-whole; on the
                    full-size file it is far too slow, see docs/benchmarks.md)
-  pyrosm           ``pyrosm.OSM(file, bounding_box).get_network("driving")`` when pyrosm is importable
+  pyrosm           ``pyrosm.OSM(file, bounding_box).get_network("driving", nodes=True)`` on the
+                   whole file (pyrosm reads the PBF into memory, then keeps the box)
+  osmnx            ``osmnx.graph_from_xml`` on the osmium cut's routable highway ways written
+                   as OSM XML (osmnx reads no PBF, and builds its graph from every way of the
+                   file); that ``osmium tags-filter`` is timed with it
+
+pyrosm and osmnx run with ``--peers-python`` (default ``/work/venv-peers/bin/python`` when it
+exists: ``requirements/bench-peers.txt`` installed beside the project's environment), each
+under a time cap (``--peer-cap-s``, 600 s) and an address-space cap (``prlimit --as``,
+``--peer-mem-gb``, 8 GB); a peer that is stopped by a cap is printed as "did not finish".
 
 The window is Kabupaten Serang's desa layer (HDX/BPS 2020, from the data directory) grown by
 10 km. The two graphs are checked to have the same node and edge counts. Large files go to
@@ -21,6 +30,7 @@ printed with every timing.
     python benchmarks/bench_osm.py                       # 150 M nodes (~1.5 GB), generated once
     python benchmarks/bench_osm.py --nodes 15000000      # a tenth, for a quick run
     python benchmarks/bench_osm.py --nodes 15000000 --gdal-whole   # + GDAL over the whole file
+    python benchmarks/bench_osm.py --peer-cap-s 300 --peer-mem-gb 6   # tighter caps for the peers
 """
 
 from __future__ import annotations
@@ -87,20 +97,46 @@ def _counts_file(pbf: Path) -> Path:
     return pbf.with_name(pbf.name.replace(".osm.pbf", ".counts.json"))
 
 
-def measure(cmd: list[str], env: dict | None = None) -> dict:
-    """Wall time, CPU time and peak RSS of one child process (os.wait4: that child only)."""
+class CapExceeded(RuntimeError):
+    """A peer stopped by the time or memory cap."""
+
+
+def measure(cmd: list[str], env: dict | None = None, cap_s: float | None = None, mem_gb: float | None = None) -> dict:
+    """Wall time, CPU time and peak RSS of one child process (os.wait4: that child only).
+    ``cap_s``: kill the child after so many seconds; ``mem_gb``: its address-space limit
+    (``prlimit --as``). Raises CapExceeded when either stops it, RuntimeError when it fails."""
+    if mem_gb is not None:
+        cmd = ["prlimit", f"--as={int(mem_gb * 1e9)}", "--", *cmd]
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out:
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
+    killed = False
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as errf:
+        p = subprocess.Popen(cmd, stdout=out, stderr=errf, text=True, env=env)
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            if cap_s is not None and time.perf_counter() - t0 > cap_s:
+                p.kill()
+                killed = True
+                _, status, ru = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.05)
         wall = time.perf_counter() - t0
-        err = p.stderr.read() if p.stderr else ""
+        errf.seek(0)
+        err = errf.read()
         out.seek(0)
         stdout = out.read()
+    p.returncode = 0  # reaped by os.wait4
     code = os.waitstatus_to_exitcode(status)
+    if killed:
+        raise CapExceeded(f"did not finish within {cap_s:.0f} s (killed; peak RSS {ru.ru_maxrss / 1e6:.2f} GB, "
+                          f"load {os.getloadavg()[0]:.1f})")
     if code != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({code}):\n{err[-3000:]}")
+        if mem_gb is not None and any(m in err for m in ("MemoryError", "std::bad_alloc", "Cannot allocate")):
+            raise CapExceeded(f"did not finish within {mem_gb:.0f} GB of address space after {wall:.0f} s "
+                              f"(peak RSS {ru.ru_maxrss / 1e6:.2f} GB): {err.strip().splitlines()[-1][-200:]}")
+        raise RuntimeError(f"{cmd[0]} failed ({code}) after {wall:.0f} s:\n{err[-3000:]}")
     return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_gb": ru.ru_maxrss / 1e6,
             "load": (load0, os.getloadavg()[0]), "stdout": stdout, "stderr": err}
 
@@ -112,9 +148,10 @@ from jangkau.network.osm import cut_osm
 t0 = time.perf_counter()
 boundary = gpd.read_file(sys.argv[2])
 t1 = time.perf_counter()
+c1 = time.process_time()
 cut = cut_osm(sys.argv[1], boundary, margin_m=10000.0)
 t2 = time.perf_counter()
-print(json.dumps({"cut_s": t2 - t1, "boundary_s": t1 - t0, "cached": cut.cached, "nodes": cut.roads.node_count,
+print(json.dumps({"cut_s": t2 - t1, "cut_cpu_s": time.process_time() - c1, "boundary_s": t1 - t0, "cached": cut.cached, "nodes": cut.roads.node_count,
                   "edges": cut.roads.edge_count, "facilities": int(cut.facilities["facility_type"].notna().sum()),
                   "window": list(cut.window), "stats": cut.stats}))
 """
@@ -136,6 +173,59 @@ osm = pyrosm.OSM(sys.argv[1], bounding_box=w)
 nodes, edges = osm.get_network(network_type="driving", nodes=True)
 print(json.dumps({"read_s": time.perf_counter() - t0, "nodes": len(nodes), "edges": len(edges)}))
 """
+
+CHILD_OSMNX = r"""
+import json, subprocess, sys, time
+import osmnx
+t0 = time.perf_counter()
+# osmnx builds its graph from every way of the XML: keep the routable highway classes only
+subprocess.run(["osmium", "tags-filter", "-f", "osm", "-o", sys.argv[2], "--overwrite", sys.argv[1],
+                "w/highway=" + sys.argv[3]], check=True)
+t1 = time.perf_counter()
+g = osmnx.graph_from_xml(sys.argv[2], simplify=False, retain_all=True)
+print(json.dumps({"xml_s": t1 - t0, "read_s": time.perf_counter() - t1, "nodes": g.number_of_nodes(),
+                  "edges": g.number_of_edges()}))
+"""
+
+
+def run_peer(name: str, cmd: list[str], args: argparse.Namespace, jangkau: dict, before: dict | None = None) -> None:
+    """Runs one peer under the caps and prints its line with the ratio to jangkau's first cut;
+    ``before``: a step the peer needs first (osmium extract), added to its total."""
+    try:
+        r = measure(cmd, cap_s=args.peer_cap_s, mem_gb=args.peer_mem_gb)
+    except CapExceeded as exc:
+        print(f"  {name:<22} {exc}", flush=True)
+        return
+    except RuntimeError as exc:
+        print(f"  {name:<22} failed: {str(exc)[-400:]}", flush=True)
+        return
+    line(name, r, f"{json.loads(r['stdout'])}")
+    if before is not None:
+        r = {"wall_s": before["wall_s"] + r["wall_s"], "cpu_s": before["cpu_s"] + r["cpu_s"],
+             "peak_rss_gb": max(before["peak_rss_gb"], r["peak_rss_gb"]), "load": (before["load"][0], r["load"][1])}
+        line(f"osmium + {name.split()[0]}", r, "")
+    print(f"    ratio {r['wall_s'] / jangkau['wall_s']:.2f}x jangkau's wall time, {r['cpu_s'] / jangkau['cpu_s']:.2f}x "
+          "its CPU time", flush=True)
+
+
+def routable_classes() -> list[str]:
+    """The OSM highway classes jangkau routes on by default (routable = 1 in the speed table)."""
+    import csv
+
+    from jangkau.network.roads import default_speed_table_path
+
+    with open(default_speed_table_path(), encoding="utf-8") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    return [r["class"] for r in rows if r.get("routable", "").strip() == "1"]
+
+
+def peers_python(args: argparse.Namespace, module: str) -> str | None:
+    """The interpreter that has ``module`` (the peers' environment first), or None."""
+    for py in (args.peers_python, sys.executable):
+        if py and Path(py).is_file() and subprocess.run([py, "-c", f"import {module}"],
+                                                        capture_output=True).returncode == 0:
+            return str(py)
+    return None
 
 
 def small_extracts(data: Path) -> None:
@@ -175,11 +265,17 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--gdal-whole", action="store_true", help="also time GDAL's OSM driver over the whole file")
     ap.add_argument("--no-peers", action="store_true", help="jangkau only")
+    ap.add_argument("--peers-python", default="/work/venv-peers/bin/python",
+                    help="interpreter with pyrosm and osmnx (requirements/bench-peers.txt); falls back to this one")
+    ap.add_argument("--peer-cap-s", type=float, default=600.0, help="time cap of pyrosm and osmnx, seconds (600)")
+    ap.add_argument("--peer-mem-gb", type=float, default=8.0, help="address-space cap of pyrosm and osmnx, GB (8)")
+    ap.add_argument("--skip-small", action="store_true", help="skip the whole reads of the small real extracts")
     args = ap.parse_args()
 
     py = sys.executable
     data = _data_dir()
-    small_extracts(data)
+    if not args.skip_small:
+        small_extracts(data)
     boundary = data / "boundaries" / "hdx_bps2020_desa_3604_kab_serang.geojson"
     pbf = generate(args.nodes, args.seed)
     meta = json.loads(_counts_file(pbf).read_text()) if _counts_file(pbf).is_file() else {}
@@ -196,10 +292,14 @@ def main() -> int:
         print(f"    reader: pass 1 {s['pass1_s']:.1f} s, pass 2 {s['pass2_s']:.1f} s; {s['nodes']} nodes, "
               f"{s['ways']} ways in the file; {s['window_nodes']} nodes in the window, {s['road_ways']} road ways, "
               f"{s['outside_nodes']} nodes fetched outside", flush=True)
+        print(f"    relations: {s.get('relations')} in the file, {s.get('facility_relations')} facility multipolygons, "
+              f"{s.get('window_relations')} in the window ({len(s.get('broken_relations', []))} broken), "
+              f"way pass {s.get('way_pass_s', 0):.1f} s for {s.get('member_ways_fetched')} member ways", flush=True)
         warm = measure([py, "-c", CHILD_JANGKAU, str(pbf), str(boundary)], env)
         jw = json.loads(warm["stdout"])
         assert jw["cached"] and jw["edges"] == jc["edges"]
-        line("jangkau (cached)", warm, f"cut {jw['cut_s']:.2f} s (the process, with imports: {warm['wall_s']:.2f} s)")
+        line("jangkau (cached)", warm, f"cut {jw['cut_s']:.2f} s wall, {jw['cut_cpu_s']:.2f} s CPU (the process, with "
+             f"imports: {warm['wall_s']:.2f} s)")
         window = jc["window"]
         crs = "EPSG:32748"
         if not args.no_peers:
@@ -215,16 +315,19 @@ def main() -> int:
             line("osmium + GDAL", total, f"ratio {total['wall_s'] / cold['wall_s']:.2f}x jangkau's wall time")
             if (g["nodes"], g["edges"]) != (jc["nodes"], jc["edges"]):
                 print("  !! the graphs differ", flush=True)
+            py_rosm = peers_python(args, "pyrosm")
+            if py_rosm is None:
+                print("  pyrosm                 not installed (pip install -r requirements/bench-peers.txt)", flush=True)
+            else:
+                run_peer("pyrosm", [py_rosm, "-c", CHILD_PYROSM, str(pbf), ",".join(map(str, window))], args, cold)
+            py_nx = peers_python(args, "osmnx")
+            if py_nx is None:
+                print("  osmnx                  not installed (pip install -r requirements/bench-peers.txt)", flush=True)
+            else:
+                run_peer("osmnx (cut as XML)", [py_nx, "-c", CHILD_OSMNX, str(ext), str(BENCH / "osmium-cut.osm"),
+                                                 ",".join(routable_classes())], args, cold, before=ox)
             ext.unlink(missing_ok=True)
-            try:
-                import pyrosm  # noqa: F401
-
-                pr = measure([py, "-c", CHILD_PYROSM, str(pbf), ",".join(map(str, window))])
-                line("pyrosm", pr, f"{json.loads(pr['stdout'])}")
-            except ImportError:
-                print("  pyrosm                 not installed (pip install pyrosm to compare)", flush=True)
-            except RuntimeError as exc:
-                print(f"  pyrosm                 failed: {str(exc)[-300:]}", flush=True)
+            (BENCH / "osmium-cut.osm").unlink(missing_ok=True)
         if args.gdal_whole:
             gw = measure([py, "-c", CHILD_GDAL, str(pbf), crs])
             g = json.loads(gw["stdout"])

@@ -113,10 +113,13 @@ py::dict features_dict(OsmFeatures&& f) {
   d["lon"] = to_numpy(std::move(f.lon));
   d["lat"] = to_numpy(std::move(f.lat));
   d["offsets"] = to_numpy(std::move(f.offsets));
+  d["ring_offsets"] = to_numpy(std::move(f.ring_offsets));
   py::dict tags;
   for (std::size_t k = 0; k < f.tag_keys.size(); ++k) tags[py::str(f.tag_keys[k])] = py::cast(f.tag_values[k]);
   d["tags"] = tags;
   d["incomplete_way"] = to_numpy(std::move(f.incomplete_way));
+  d["broken_relation"] = to_numpy(std::move(f.broken_relation));
+  d["broken_reason"] = py::cast(f.broken_reason);
   return d;
 }
 
@@ -128,6 +131,11 @@ py::dict stats_dict(const OsmReadStats& s) {
   d["road_ways"] = s.road_ways;
   d["halo_nodes"] = s.halo_nodes;
   d["outside_nodes"] = s.outside_nodes;
+  d["relations"] = s.relations;
+  d["facility_relations"] = s.facility_relations;
+  d["window_relations"] = s.window_relations;
+  d["member_ways_fetched"] = s.member_ways_fetched;
+  d["way_pass_s"] = s.way_pass_s;
   d["sorted"] = s.sorted;
   d["pass1_s"] = s.pass1_s;
   d["pass2_s"] = s.pass2_s;

@@ -4,6 +4,7 @@
 #include <osmium/io/any_input.hpp>
 #include <osmium/io/reader.hpp>
 #include <osmium/osm/node.hpp>
+#include <osmium/osm/relation.hpp>
 #include <osmium/osm/way.hpp>
 #include <osmium/thread/pool.hpp>
 
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "core/error.hpp"
@@ -65,10 +67,25 @@ struct KeptWay {
   std::size_t first_ref, ref_count;
 };
 
-// Sorted (id, location) arrays: the compact node index.
+// Sorted (id, location) arrays: the compact node index. After build_filter(), contains() first
+// looks at one bit per block of 2^kBlockShift ids (a bitmap of the blocks holding an id of the
+// index), so that the refs of ways far from the window are rejected without a binary search.
 struct NodeIndex {
+  static constexpr int kBlockShift = 8;
   std::vector<std::int64_t> id;
   std::vector<osmium::Location> location;
+  std::vector<std::uint64_t> blocks;  // empty: no filter
+
+  void build_filter() {
+    blocks.clear();
+    if (id.empty() || id.front() < 0) return;  // negative ids (unsaved edits): binary search only
+    const auto n_blocks = static_cast<std::size_t>(id.back() >> kBlockShift) + 1;
+    blocks.assign((n_blocks + 63) / 64, 0);
+    for (const auto v : id) {
+      const auto b = static_cast<std::size_t>(v >> kBlockShift);
+      blocks[b / 64] |= std::uint64_t{1} << (b % 64);
+    }
+  }
 
   void sort_if_needed() {
     if (std::is_sorted(id.begin(), id.end())) return;
@@ -81,13 +98,26 @@ struct NodeIndex {
     id = std::move(sid);
     location = std::move(sloc);
   }
-  bool contains(std::int64_t ref) const { return std::binary_search(id.begin(), id.end(), ref); }
+  bool contains(std::int64_t ref) const {
+    if (!blocks.empty()) {
+      if (ref < 0) return false;  // the filter exists only when every id is >= 0
+      const auto b = static_cast<std::size_t>(ref >> kBlockShift);
+      if (b / 64 >= blocks.size() || (blocks[b / 64] & (std::uint64_t{1} << (b % 64))) == 0) return false;
+    }
+    return std::binary_search(id.begin(), id.end(), ref);
+  }
   // Location of `ref`, or an undefined Location when absent.
   osmium::Location find(std::int64_t ref) const {
     const auto it = std::lower_bound(id.begin(), id.end(), ref);
     if (it == id.end() || *it != ref) return osmium::Location{};
     return location[static_cast<std::size_t>(it - id.begin())];
   }
+};
+
+// A way's id and its node refs (Scanner::refs[first_ref, first_ref + ref_count)).
+struct WayRefs {
+  std::int64_t id;
+  std::size_t first_ref, ref_count;
 };
 
 class Scanner {
@@ -119,6 +149,28 @@ class Scanner {
     std::vector<std::string> tags;
   };
   std::vector<Facility> facilities;
+  // Every other way with a node in the window (a possible member of a facility multipolygon).
+  std::vector<WayRefs> other_ways;
+  // Facility multipolygon relations: tags and member way ids (members[first, first + count)).
+  struct Relation {
+    std::int64_t id;
+    std::size_t first_member, member_count;
+    std::vector<std::string> tags;
+  };
+  std::vector<Relation> relations;
+  std::vector<std::int64_t> members;
+
+  void relation(const osmium::Relation& r) {
+    ++stats.relations;
+    const char* type = r.tags()["type"];
+    if (type == nullptr || std::strcmp(type, "multipolygon") != 0 || !is_facility(r.tags())) return;
+    ++stats.facility_relations;
+    Relation rel{r.id(), members.size(), 0, copy_tags(r.tags())};
+    for (const auto& m : r.members())
+      if (m.type() == osmium::item_type::way) members.push_back(m.ref());
+    rel.member_count = members.size() - rel.first_member;
+    relations.push_back(std::move(rel));
+  }
 
   void node(const osmium::Node& n) {
     ++stats.nodes;
@@ -151,9 +203,13 @@ class Scanner {
       m_seen_way = true;
       window.sort_if_needed();
       halo.sort_if_needed();
+      window.build_filter();
     }
     ++stats.ways;
-    if (w.tags().empty()) return;
+    if (w.tags().empty()) {
+      keep_other(w);
+      return;
+    }
     const char* highway = w.tags()["highway"];
     bool road = false;
     std::int32_t code = -1;
@@ -162,7 +218,10 @@ class Scanner {
       road = code >= 0 && m_selected[static_cast<std::size_t>(code)] != 0 && !closed_way_is_area(w);
     }
     const bool facility = m_options.facilities && is_facility(w.tags());
-    if (!road && !facility) return;
+    if (!road && !facility) {
+      keep_other(w);
+      return;
+    }
     if (!touches_window(w)) return;
     if (facility) {
       Facility f{'w', w.id(), 0, 0, refs.size(), w.nodes().size(), copy_tags(w.tags())};
@@ -175,6 +234,7 @@ class Scanner {
         !motor_access(tag_or_empty(tags, "motorcycle"), tag_or_empty(tags, "motor_vehicle"),
                       tag_or_empty(tags, "vehicle"), tag_or_empty(tags, "access"))) {
       excluded.push_back(w.id());
+      if (!facility) keep_other(w);
       return;
     }
     std::optional<Oneway> oneway = parse_oneway(tag_or_empty(tags, "oneway"));
@@ -191,6 +251,13 @@ class Scanner {
   }
 
  private:
+  // Keeps the node refs of a way with a node in the window that is neither a road nor a facility.
+  void keep_other(const osmium::Way& w) {
+    if (!m_options.facilities || !touches_window(w)) return;
+    other_ways.push_back({w.id(), refs.size(), w.nodes().size()});
+    for (const auto& nr : w.nodes()) refs.push_back(nr.ref());
+  }
+
   bool touches_window(const osmium::Way& w) const {
     for (const auto& nr : w.nodes())
       if (window.contains(nr.ref())) return true;
@@ -225,6 +292,63 @@ class Scanner {
   std::int64_t m_last_node = std::numeric_limits<std::int64_t>::min();
   bool m_seen_way = false;
 };
+
+// Node id lists of one multipolygon joined into closed rings (see assemble_rings).
+struct Rings {
+  std::vector<std::vector<std::int64_t>> rings;
+  std::string problem;  // empty when every way is part of a closed ring
+};
+
+// Joins the member ways of a multipolygon into closed rings: a closed way is a ring; open ways
+// are chained end to end at shared end nodes (either direction) until the chain closes. Fails,
+// naming the node, when a chain cannot be continued or a ring has fewer than three distinct
+// nodes. Rings come in the order of their first way.
+Rings assemble_rings(const std::vector<std::vector<std::int64_t>>& ways) {
+  Rings out;
+  std::unordered_multimap<std::int64_t, std::size_t> ends;
+  std::vector<char> used(ways.size(), 0);
+  for (std::size_t i = 0; i < ways.size(); ++i) {
+    if (ways[i].size() < 2) {
+      out.problem = "a member way has fewer than two nodes";
+      return out;
+    }
+    if (ways[i].front() != ways[i].back()) {
+      ends.emplace(ways[i].front(), i);
+      ends.emplace(ways[i].back(), i);
+    }
+  }
+  for (std::size_t i = 0; i < ways.size(); ++i) {
+    if (used[i] != 0) continue;
+    used[i] = 1;
+    std::vector<std::int64_t> ring = ways[i];
+    while (ring.front() != ring.back()) {
+      const std::int64_t tail = ring.back();
+      std::size_t next = ways.size();
+      for (auto [it, last] = ends.equal_range(tail); it != last; ++it)
+        if (used[it->second] == 0) {
+          next = it->second;
+          break;
+        }
+      if (next == ways.size()) {
+        out.problem = "the rings do not close at node " + std::to_string(tail);
+        return out;
+      }
+      used[next] = 1;
+      const auto& w = ways[next];
+      if (w.front() == tail)
+        ring.insert(ring.end(), w.begin() + 1, w.end());
+      else
+        ring.insert(ring.end(), w.rbegin() + 1, w.rend());
+    }
+    if (ring.size() < 4) {
+      out.problem = "a ring of fewer than three distinct nodes at node " + std::to_string(ring.front());
+      return out;
+    }
+    out.rings.push_back(std::move(ring));
+  }
+  if (out.rings.empty()) out.problem = "no member way";
+  return out;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -289,8 +413,13 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
                                 scan.node(static_cast<const osmium::Node&>(item));
                               } else if (item.type() == osmium::item_type::way) {
                                 scan.way(static_cast<const osmium::Way&>(item));
-                              } else if (item.type() == osmium::item_type::relation && scan.stats.sorted) {
-                                return false;  // a sorted file holds no node or way after its relations
+                              } else if (item.type() == osmium::item_type::relation) {
+                                // a sorted file holds no node or way after its relations
+                                if (!options.facilities) {
+                                  if (scan.stats.sorted) return false;
+                                  continue;
+                                }
+                                scan.relation(static_cast<const osmium::Relation&>(item));
                               }
                             }
                             return true;
@@ -301,10 +430,77 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
   scan.stats.halo_nodes = static_cast<std::int64_t>(scan.halo.id.size());
   scan.stats.pass1_s = detail::seconds_since(t0);
 
-  // Pass 2: nodes of kept ways outside the window.
+  // Every kept way by id (roads, facility ways, other ways with a node in the window).
+  std::vector<detail::WayRefs> by_id;
+  by_id.reserve(scan.roads.size() + scan.facilities.size() + scan.other_ways.size());
+  for (const auto& w : scan.roads) by_id.push_back({w.id, w.first_ref, w.ref_count});
+  for (const auto& f : scan.facilities)
+    if (f.type == 'w') by_id.push_back({f.id, f.first_ref, f.ref_count});
+  for (const auto& w : scan.other_ways) by_id.push_back(w);
+  scan.other_ways = {};
+  const auto by_id_less = [](const detail::WayRefs& a, const detail::WayRefs& b) { return a.id < b.id; };
+  std::sort(by_id.begin(), by_id.end(), by_id_less);
+  const auto find_way = [&](std::int64_t id) -> const detail::WayRefs* {
+    const auto it = std::lower_bound(by_id.begin(), by_id.end(), detail::WayRefs{id, 0, 0}, by_id_less);
+    return it != by_id.end() && it->id == id ? &*it : nullptr;
+  };
+
+  // Facility multipolygons inside the window: a member way with a node in the window. Their
+  // other member ways are read by a way pass.
+  std::vector<std::size_t> window_relations;
+  std::vector<std::int64_t> fetch;
+  for (std::size_t i = 0; i < scan.relations.size(); ++i) {
+    const auto& rel = scan.relations[i];
+    const auto m0 = scan.members.begin() + static_cast<std::ptrdiff_t>(rel.first_member);
+    const auto m1 = m0 + static_cast<std::ptrdiff_t>(rel.member_count);
+    if (std::none_of(m0, m1, [&](std::int64_t id) { return find_way(id) != nullptr; })) continue;
+    window_relations.push_back(i);
+    for (auto it = m0; it != m1; ++it)
+      if (find_way(*it) == nullptr) fetch.push_back(*it);
+  }
+  std::sort(fetch.begin(), fetch.end());
+  fetch.erase(std::unique(fetch.begin(), fetch.end()), fetch.end());
+  t0 = std::chrono::steady_clock::now();
+  if (!fetch.empty()) {
+    const bool sorted = scan.stats.sorted;
+    detail::for_each_buffer(path, osmium::osm_entity_bits::way, threads, monitor, "reading OSM (member ways)",
+                            [&](const osmium::memory::Buffer& buffer) {
+                              for (const auto& item : buffer) {
+                                if (item.type() != osmium::item_type::way) {
+                                  if (sorted && item.type() == osmium::item_type::relation) return false;
+                                  continue;
+                                }
+                                const auto& w = static_cast<const osmium::Way&>(item);
+                                if (sorted && w.id() > fetch.back()) return false;
+                                if (!std::binary_search(fetch.begin(), fetch.end(), w.id())) continue;
+                                by_id.push_back({w.id(), scan.refs.size(), w.nodes().size()});
+                                for (const auto& nr : w.nodes()) scan.refs.push_back(nr.ref());
+                              }
+                              return true;
+                            });
+    std::sort(by_id.begin(), by_id.end(), by_id_less);
+  }
+  scan.stats.member_ways_fetched = static_cast<std::int64_t>(fetch.size());
+  scan.stats.way_pass_s = detail::seconds_since(t0);
+  scan.stats.window_relations = static_cast<std::int64_t>(window_relations.size());
+
+  // Pass 2: nodes of kept ways outside the window (roads, facility ways, members of the window's
+  // facility multipolygons).
   std::vector<std::int64_t> needed;
-  for (auto r : scan.refs)
-    if (!scan.window.contains(r) && !scan.halo.contains(r)) needed.push_back(r);
+  const auto need = [&](std::size_t first, std::size_t count) {
+    for (std::size_t k = first; k < first + count; ++k) {
+      const auto r = scan.refs[k];
+      if (!scan.window.contains(r) && !scan.halo.contains(r)) needed.push_back(r);
+    }
+  };
+  for (const auto& w : scan.roads) need(w.first_ref, w.ref_count);
+  for (const auto& f : scan.facilities)
+    if (f.type == 'w') need(f.first_ref, f.ref_count);
+  for (const auto i : window_relations) {
+    const auto& rel = scan.relations[i];
+    for (std::size_t m = rel.first_member; m < rel.first_member + rel.member_count; ++m)
+      if (const auto* w = find_way(scan.members[m])) need(w->first_ref, w->ref_count);
+  }
   std::sort(needed.begin(), needed.end());
   needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
   detail::NodeIndex outside;
@@ -395,9 +591,58 @@ OsmWindowResult read_osm_window(const std::string& path, const SpeedTable& speed
       fac.lat.push_back(f.lat);
     }
     fac.offsets.push_back(static_cast<std::int64_t>(fac.lon.size()));
+    fac.ring_offsets.push_back(fac.offsets.back());
     fac.osm_type.push_back(f.type);
     fac.osm_id.push_back(f.id);
     for (std::size_t k = 0; k < fac.tag_keys.size(); ++k) fac.tag_values[k].push_back(f.tags[k]);
+  }
+  // Facility multipolygons, in file order: member ways located, then joined into rings.
+  for (const auto i : window_relations) {
+    const auto& rel = scan.relations[i];
+    std::vector<std::int64_t> ids(scan.members.begin() + static_cast<std::ptrdiff_t>(rel.first_member),
+                                  scan.members.begin() +
+                                      static_cast<std::ptrdiff_t>(rel.first_member + rel.member_count));
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // a way listed twice is one way
+    std::vector<std::vector<std::int64_t>> ways;
+    std::string broken;
+    for (const auto id : ids) {
+      const auto* w = find_way(id);
+      if (w == nullptr) {
+        broken = "member way " + std::to_string(id) + " is not in the file";
+        break;
+      }
+      ways.emplace_back(scan.refs.begin() + static_cast<std::ptrdiff_t>(w->first_ref),
+                        scan.refs.begin() + static_cast<std::ptrdiff_t>(w->first_ref + w->ref_count));
+      for (const auto ref : ways.back())
+        if (!locate(ref).valid()) {
+          broken = "node " + std::to_string(ref) + " of way " + std::to_string(id) + " is not in the file";
+          break;
+        }
+      if (!broken.empty()) break;
+    }
+    detail::Rings rings;
+    if (broken.empty()) {
+      rings = detail::assemble_rings(ways);
+      if (!rings.problem.empty()) broken = rings.problem;
+    }
+    if (!broken.empty()) {
+      fac.broken_relation.push_back(rel.id);
+      fac.broken_reason.push_back(std::move(broken));
+      continue;
+    }
+    for (const auto& ring : rings.rings) {
+      for (const auto ref : ring) {
+        const auto loc = locate(ref);
+        fac.lon.push_back(loc.lon_without_check());
+        fac.lat.push_back(loc.lat_without_check());
+      }
+      fac.ring_offsets.push_back(static_cast<std::int64_t>(fac.lon.size()));
+    }
+    fac.offsets.push_back(static_cast<std::int64_t>(fac.lon.size()));
+    fac.osm_type.push_back('r');
+    fac.osm_id.push_back(rel.id);
+    for (std::size_t k = 0; k < fac.tag_keys.size(); ++k) fac.tag_values[k].push_back(rel.tags[k]);
   }
 
   // The metric CRS: given, else the UTM zone of the window's centre (of the data's centre for

@@ -1,8 +1,9 @@
 // Tests of io/osm_reader (the windowed libosmium reader) on small .osm.pbf files that each
 // test writes itself with libosmium: window filtering, ways crossing the window's edge kept
 // whole (also when a node lies beyond the ring, i.e. through pass 2), tag filters, facility
-// candidates, the GDAL reader as a peer on a whole-file window, and typed errors for missing,
-// truncated and corrupt files.
+// candidates, facility multipolygon relations (holes, several outer rings, broken ones, ones
+// crossing the window's edge), the GDAL reader as a peer on a whole-file window, and typed
+// errors for missing, truncated and corrupt files.
 #include <osmium/builder/attr.hpp>
 #include <osmium/io/any_output.hpp>
 #include <osmium/io/writer.hpp>
@@ -12,8 +13,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -39,14 +42,21 @@ struct TestWay {
   std::vector<std::pair<std::string, std::string>> tags;
 };
 
+struct TestRelation {
+  std::int64_t id;
+  std::vector<std::pair<std::int64_t, std::string>> ways;  // member way id, role
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+
 fs::path temp_dir() {
   const fs::path d = fs::temp_directory_path() / "jangkau_test_osm_reader";
   fs::create_directories(d);
   return d;
 }
 
-// Writes a sorted .osm.pbf (nodes by id, then ways by id) with libosmium.
-fs::path write_pbf(const std::string& name, std::vector<TestNode> nodes, std::vector<TestWay> ways) {
+// Writes a sorted .osm.pbf (nodes by id, then ways by id, then relations by id) with libosmium.
+fs::path write_pbf(const std::string& name, std::vector<TestNode> nodes, std::vector<TestWay> ways,
+                   std::vector<TestRelation> relations = {}) {
   std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   std::sort(ways.begin(), ways.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   osmium::memory::Buffer buffer{1 << 16, osmium::memory::Buffer::auto_grow::yes};
@@ -58,6 +68,13 @@ fs::path write_pbf(const std::string& name, std::vector<TestNode> nodes, std::ve
     std::vector<osmium::object_id_type> refs(w.nodes.begin(), w.nodes.end());
     osmium::builder::add_way(buffer, _id(w.id), _version(1), _timestamp("2026-01-01T00:00:00Z"), _nodes(refs),
                              _tags(w.tags));
+  }
+  std::sort(relations.begin(), relations.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& r : relations) {
+    std::vector<member_type> members;
+    for (const auto& [ref, role] : r.ways) members.emplace_back(osmium::item_type::way, ref, role.c_str());
+    osmium::builder::add_relation(buffer, _id(r.id), _version(1), _timestamp("2026-01-01T00:00:00Z"),
+                                  _members(members), _tags(r.tags));
   }
   const fs::path p = temp_dir() / name;
   osmium::io::Writer writer{p.string(), osmium::io::overwrite::allow};
@@ -291,4 +308,149 @@ TEST_CASE("osm_reader: bad files and bad windows give typed errors", "[osm_reade
     bad.window = {10.0, 10.0, 10.1, 10.1};  // no road there
     CHECK_THROWS_AS(jangkau::read_osm_window(p.string(), table, bad), jangkau::InvalidInputError);
   }
+}
+
+namespace {
+
+// Feature i of `f` as rings of (lon, lat).
+std::vector<std::vector<std::pair<double, double>>> rings_of(const jangkau::OsmFeatures& f, std::size_t i) {
+  std::vector<std::vector<std::pair<double, double>>> out;
+  const auto a = f.offsets[i], b = f.offsets[i + 1];
+  const auto first = std::find(f.ring_offsets.begin(), f.ring_offsets.end(), a);
+  REQUIRE(first != f.ring_offsets.end());
+  for (auto it = first; it + 1 != f.ring_offsets.end() && *it < b; ++it) {
+    out.emplace_back();
+    for (auto k = *it; k < *(it + 1); ++k)
+      out.back().emplace_back(f.lon[static_cast<std::size_t>(k)], f.lat[static_cast<std::size_t>(k)]);
+  }
+  return out;
+}
+
+std::size_t index_of(const jangkau::OsmFeatures& f, char type, std::int64_t id) {
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if (f.osm_type[i] == type && f.osm_id[i] == id) return i;
+  return f.size();
+}
+
+// A square ring of nodes id0..id0+3 with corners (lon, lat) and (lon + d, lat + d).
+void square(std::vector<TestNode>& n, std::int64_t id0, double lon, double lat, double d) {
+  n.push_back({id0, lon, lat, {}});
+  n.push_back({id0 + 1, lon + d, lat, {}});
+  n.push_back({id0 + 2, lon + d, lat + d, {}});
+  n.push_back({id0 + 3, lon, lat + d, {}});
+}
+
+// Relations of the multipolygon tests (window 106.0-106.2 E, 6.2-6.0 S; ring 0.1°):
+//   r500 hospital with a hole: outer ring 100-103 split into ways 50 (100,101,102) and 51
+//        (102,103,100), reversed; inner ring 110-113 the closed way 52;
+//   r501 school with two outer rings: closed ways 53 (120-123) and 54 (130-133);
+//   r502 clinic whose member way 999 is not in the file;
+//   r503 school whose ways 55 (140,141,142) and 56 (142,143) do not close;
+//   r504 puskesmas (by name only) across the window's east edge: way 57 (153, 150, 151) has node
+//        150 inside; way 58 (151, 152, 153) lies wholly east of the ring (read by the way pass);
+//   r505 a school wholly outside the window (way 59, 160-163): not read;
+//   r506 landuse multipolygon inside the window (way 53 again): not a facility;
+//   r507 a facility relation of type=site: not a multipolygon.
+std::tuple<std::vector<TestNode>, std::vector<TestWay>, std::vector<TestRelation>> multipolygon_case() {
+  std::vector<TestNode> n{{1, 106.05, -6.10, {}}, {2, 106.10, -6.10, {}}};
+  square(n, 100, 106.02, -6.18, 0.04);
+  square(n, 110, 106.03, -6.17, 0.01);
+  square(n, 120, 106.10, -6.05, 0.01);
+  square(n, 130, 106.13, -6.05, 0.01);
+  square(n, 140, 106.15, -6.15, 0.01);
+  n.push_back({150, 106.19, -6.02, {}});
+  n.push_back({151, 106.50, -6.02, {}});
+  n.push_back({152, 106.50, -6.01, {}});
+  n.push_back({153, 106.45, -6.01, {}});
+  square(n, 160, 107.00, -6.50, 0.01);
+  std::vector<TestWay> w{{30, {1, 2}, {{"highway", "primary"}}},
+                         {50, {100, 101, 102}, {}},
+                         {51, {100, 103, 102}, {}},
+                         {52, {110, 111, 112, 113, 110}, {}},
+                         {53, {120, 121, 122, 123, 120}, {}},
+                         {54, {130, 131, 132, 133, 130}, {}},
+                         {55, {140, 141, 142}, {}},
+                         {56, {142, 143}, {}},
+                         {57, {153, 150, 151}, {}},
+                         {58, {151, 152, 153}, {}},
+                         {59, {160, 161, 162, 163, 160}, {}}};
+  const std::pair<std::string, std::string> mp{"type", "multipolygon"};
+  std::vector<TestRelation> r{
+      {500, {{50, "outer"}, {51, "outer"}, {52, "inner"}}, {mp, {"amenity", "hospital"}, {"name", "RSUD Serang"}}},
+      {501, {{53, "outer"}, {54, "outer"}}, {mp, {"amenity", "school"}, {"name", "SD Negeri 1 Ciruas"}}},
+      {502, {{53, "outer"}, {999, "outer"}}, {mp, {"amenity", "clinic"}}},
+      {503, {{55, "outer"}, {56, "outer"}}, {mp, {"amenity", "school"}}},
+      {504, {{57, "outer"}, {58, "outer"}}, {mp, {"building", "yes"}, {"name", "Puskesmas Pontang"}}},
+      {505, {{59, "outer"}}, {mp, {"amenity", "school"}}},
+      {506, {{53, "outer"}}, {mp, {"landuse", "residential"}}},
+      {507, {{53, ""}}, {{"type", "site"}, {"amenity", "school"}}}};
+  return {n, w, r};
+}
+
+}  // namespace
+
+TEST_CASE("osm_reader: facility multipolygons are assembled, broken ones reported", "[osm_reader]") {
+  const auto [nodes, ways, relations] = multipolygon_case();
+  const fs::path p = write_pbf("multipolygon.osm.pbf", nodes, ways, relations);
+  const auto res = jangkau::read_osm_window(p.string(), speeds(), window_options());
+  const auto& f = res.facilities;
+  std::set<std::int64_t> rels;
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if (f.osm_type[i] == 'r') rels.insert(f.osm_id[i]);
+  CHECK(rels == std::set<std::int64_t>{500, 501, 504});
+  CHECK(res.stats.facility_relations == 6);   // 500-505 (506 is landuse, 507 a site)
+  CHECK(res.stats.window_relations == 5);     // all but 505
+  CHECK(res.stats.member_ways_fetched == 2);  // way 58, and 999 that is not in the file
+
+  // every ring is closed; the rings hold the member ways' nodes
+  for (const auto id : rels) {
+    INFO("relation " << id);
+    for (const auto& ring : rings_of(f, index_of(f, 'r', id))) {
+      REQUIRE(ring.size() >= 4);
+      CHECK(ring.front() == ring.back());
+    }
+  }
+  const auto hospital = rings_of(f, index_of(f, 'r', 500));
+  REQUIRE(hospital.size() == 2);
+  CHECK(hospital[0].size() == 5);  // outer ring 100-101-102-103-100 from two ways
+  CHECK(hospital[1].size() == 5);  // the hole
+  std::set<std::pair<double, double>> outer(hospital[0].begin(), hospital[0].end());
+  CHECK(outer ==
+        std::set<std::pair<double, double>>{{106.02, -6.18}, {106.06, -6.18}, {106.06, -6.14}, {106.02, -6.14}});
+  CHECK(rings_of(f, index_of(f, 'r', 501)).size() == 2);  // two outer rings
+
+  // across the window's edge: the way outside came from the way pass, its nodes from pass 2
+  const auto edge = rings_of(f, index_of(f, 'r', 504));
+  REQUIRE(edge.size() == 1);
+  CHECK(edge[0].size() == 5);
+  CHECK(std::count(edge[0].begin(), edge[0].end(), std::pair<double, double>{106.50, -6.01}) == 1);
+
+  // tags of relations are copied like those of nodes and ways
+  const auto name_k = static_cast<std::size_t>(std::find(f.tag_keys.begin(), f.tag_keys.end(), "name") -
+                                               f.tag_keys.begin());
+  REQUIRE(name_k < f.tag_keys.size());
+  CHECK(f.tag_values[name_k][index_of(f, 'r', 504)] == "Puskesmas Pontang");
+
+  // broken relations are named with the reason
+  REQUIRE(f.broken_relation.size() == 2);
+  std::map<std::int64_t, std::string> broken;
+  for (std::size_t i = 0; i < f.broken_relation.size(); ++i) broken[f.broken_relation[i]] = f.broken_reason[i];
+  CHECK(broken[502] == "member way 999 is not in the file");
+  CHECK(broken[503].find("do not close at node") != std::string::npos);
+
+  // the same relations and rings as a read of the whole file, plus the one outside the window
+  auto all = window_options();
+  all.window = {};
+  const auto whole = jangkau::read_osm_window(p.string(), speeds(), all);
+  const auto& g = whole.facilities;
+  CHECK(index_of(g, 'r', 505) < g.size());
+  for (const auto id : rels) CHECK(rings_of(f, index_of(f, 'r', id)) == rings_of(g, index_of(g, 'r', id)));
+  CHECK(g.broken_relation.size() == 2);
+
+  // facilities off: no relation is read
+  auto none = window_options();
+  none.facilities = false;
+  const auto off = jangkau::read_osm_window(p.string(), speeds(), none);
+  CHECK(off.facilities.size() == 0);
+  CHECK(off.stats.relations == 0);
 }

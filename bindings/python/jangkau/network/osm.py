@@ -15,14 +15,18 @@ key: the old cut is never used for it.
 
 :func:`osm_facilities` maps the facility candidates onto the facility catalogue
 (``datasets/facility_types.csv``) by OSM tags and Indonesian naming conventions ("Puskesmas",
-"Pustu", "SD Negeri", "SMPN", ...): one point per feature, inside the area for ways, each with
-its OSM id.
+"Pustu", "SD Negeri", "SMPN", ...): one point per feature, inside the area for ways and
+multipolygon relations, each with its OSM id (``n123``, ``w123``, ``r123``). Facility
+multipolygons the reader cannot assemble (a member way or node missing from the extract, rings
+that do not close) are named in ``OsmCut.broken_relations`` and in the manifest, and logged.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -51,7 +55,9 @@ log = logging.getLogger("jangkau")
 #: Default margin around the region's boundary, metres.
 DEFAULT_MARGIN_M = 10_000.0
 #: Version of the cached cut's layout; a new version never reads an old cut.
-CUT_FORMAT = 1
+#: 2: facility multipolygon relations are read (and broken ones listed in the manifest).
+#: 3: the facility points in facilities.json (was GeoParquet).
+CUT_FORMAT = 3
 
 PathLike = str | os.PathLike[str]
 Window = tuple[float, float, float, float]
@@ -88,27 +94,48 @@ def osm_window(boundary: Any, margin_m: float = DEFAULT_MARGIN_M) -> Window:
     if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if boundary.crs is None:
             raise CrsError("the boundary has no CRS")
-        geoms = gpd.GeoSeries(boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary)
-        geoms = geoms.to_crs("EPSG:4326")
+        geoms = np.asarray(boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary)
+        src = boundary.crs
     elif isinstance(boundary, shapely.Geometry):
-        geoms = gpd.GeoSeries([boundary], crs="EPSG:4326")
+        geoms, src = np.asarray([boundary]), None
     else:
         b = [float(v) for v in boundary]
         if len(b) != 4:
             raise InvalidInputError("a window is (min_lon, min_lat, max_lon, max_lat)", field="window")
-        geoms = gpd.GeoSeries([shapely.box(b[0], b[1], b[2], b[3])], crs="EPSG:4326")
-    geoms = gpd.GeoSeries(geoms[~geoms.is_empty & geoms.notna()])
-    if geoms.empty:
+        geoms, src = np.asarray([shapely.box(b[0], b[1], b[2], b[3])]), None
+    # Every vertex, transformed as arrays (no GeoSeries.to_crs: the cached cut must start fast).
+    xy = shapely.get_coordinates(geoms[~shapely.is_missing(geoms)])
+    if src is not None and len(xy) and not _is_wgs84(src):
+        xy = np.column_stack(_transformer(src, "EPSG:4326").transform(xy[:, 0], xy[:, 1]))
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) == 0:
         raise InvalidInputError("the boundary is empty", field="boundary")
-    lon0, lat0, lon1, lat1 = geoms.total_bounds
+    lon0, lat0 = xy.min(axis=0)
+    lon1, lat1 = xy.max(axis=0)
     utm = _core.utm_crs_for(0.5 * (lon0 + lon1), 0.5 * (lat0 + lat1))
-    x0, y0, x1, y1 = geoms.to_crs(utm).total_bounds
+    ux, uy = _transformer("EPSG:4326", utm).transform(xy[:, 0], xy[:, 1])
+    x0, y0, x1, y1 = float(np.min(ux)), float(np.min(uy)), float(np.max(ux)), float(np.max(uy))
     grown = shapely.segmentize(shapely.box(x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m),
                                max(1.0, (x1 - x0 + y1 - y0) / 200.0))
-    w = gpd.GeoSeries([grown], crs=utm).to_crs("EPSG:4326").total_bounds
+    gx, gy = _transformer(utm, "EPSG:4326").transform(*shapely.get_coordinates(grown).T)
+    w = (np.min(gx), np.min(gy), np.max(gx), np.max(gy))
     q = 1e7
     return (float(np.floor(w[0] * q) / q), float(np.floor(w[1] * q) / q),
             float(np.ceil(w[2] * q) / q), float(np.ceil(w[3] * q) / q))
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(src: Any, dst: str) -> Any:
+    """A lon/lat-ordered pyproj Transformer (made once per pair: building one costs ~0.1 s)."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _is_wgs84(crs: Any) -> bool:
+    from pyproj import CRS
+
+    return bool(CRS.from_user_input(crs).equals("EPSG:4326", ignore_axis_order=True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,6 +158,9 @@ class OsmCut:
     manifest: dict | None = None
     #: True when the cut came from the cache.
     cached: bool = False
+    #: Facility multipolygon relations inside the window that could not be assembled:
+    #: (relation id, reason) pairs, e.g. (123, "member way 45 is not in the file").
+    broken_relations: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_osm_window(
@@ -158,7 +188,22 @@ def read_osm_window(
         None if window is None else [float(v) for v in window], int(threads), True, progress, float(halo_deg))
     net = RoadNetwork(core, [str(path)])
     net.warn_skipped()
-    return OsmCut(roads=net, facilities=osm_facilities(feats), window=window, stats=dict(stats))
+    broken = _broken_relations(feats, path)
+    stats = dict(stats)
+    stats["broken_relations"] = [list(b) for b in broken]
+    return OsmCut(roads=net, facilities=osm_facilities(feats), window=window, stats=stats, broken_relations=broken)
+
+
+def _broken_relations(feats: dict, path: PathLike) -> list[tuple[int, str]]:
+    """The reader's broken facility multipolygons as (id, reason) pairs, logged as a warning."""
+    ids = np.asarray(feats.get("broken_relation", np.zeros(0, np.int64)), dtype=np.int64)
+    broken = [(int(i), str(r)) for i, r in zip(ids.tolist(), feats.get("broken_reason", []), strict=True)]
+    if broken:
+        shown = "; ".join(f"r{i}: {r}" for i, r in broken[:10])
+        more = f" (and {len(broken) - 10} more)" if len(broken) > 10 else ""
+        log.warning("%d facility multipolygon relation(s) of %s could not be assembled and were left out: %s%s",
+                    len(broken), path, shown, more)
+    return broken
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,13 +316,26 @@ def _write_cut(folder: Path, cut: OsmCut, manifest: dict) -> None:
     arrays = {k: np.asarray(v) for k, v in _core.road_network_arrays(cut.roads._core).items()}
     with atomic_output(folder / "roads.npz", "wb") as f:
         np.savez(f, **arrays)  # type: ignore[arg-type]
-    fac = cut.facilities
-    with atomic_output(folder / "facilities.parquet", "wb") as f:
-        fac.to_parquet(f)
+    atomic_write_text(folder / "facilities.json", _facilities_json(cut.facilities))
     extra = {"class_names": cut.roads.class_names, "crs": cut.roads.crs}
     atomic_write_text(folder / "network.json", json.dumps(extra, indent=1) + "\n")
     # The manifest last: a folder without it is an unfinished cut and is written again.
     atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def _facilities_json(fac: gpd.GeoDataFrame) -> str:
+    """The facility points of a cut as JSON: the columns and the points' lon/lat (exact: floats
+    round-trip through JSON). Loading it needs neither pyarrow nor a CRS parse per column, which
+    keeps a cached cut well under a second."""
+    cols = {c: [None if pd.isna(v) else v for v in fac[c]] for c in fac.columns if c != fac.geometry.name}
+    return json.dumps({"columns": cols, "lon": fac.geometry.x.tolist(), "lat": fac.geometry.y.tolist()}) + "\n"
+
+
+def _facilities_from_json(text: str) -> gpd.GeoDataFrame:
+    doc = json.loads(text)
+    df = pd.DataFrame(doc["columns"])
+    points = shapely.points(np.asarray(doc["lon"], dtype=np.float64), np.asarray(doc["lat"], dtype=np.float64))
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(points, crs="EPSG:4326"), crs="EPSG:4326")
 
 
 def _load_cut(folder: Path, path: PathLike, sha: str) -> OsmCut | None:
@@ -292,18 +350,20 @@ def _load_cut(folder: Path, path: PathLike, sha: str) -> OsmCut | None:
         with np.load(folder / "roads.npz") as z:
             arrays = {k: z[k] for k in z.files}
         core = _core.road_network_from_arrays(arrays, extra["crs"], list(extra["class_names"]))
-        fac = gpd.read_parquet(folder / "facilities.parquet")
+        fac = _facilities_from_json((folder / "facilities.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         log.warning("cached OSM cut %s cannot be read (%s); cutting again", folder, exc)
         return None
     net = RoadNetwork(core, [str(path)])
+    broken = [(int(i), str(r)) for i, r in manifest.get("reader", {}).get("broken_relations", [])]
     return OsmCut(roads=net, facilities=fac, window=tuple(manifest["window"]), stats={}, manifest=manifest,
-                  cached=True)
+                  cached=True, broken_relations=broken)
 
 
 # --------------------------------------------------------------------------------------------
 # facilities
 
+_OSM_TYPES = {"n": "node", "w": "way", "r": "relation"}
 _TAG_COLUMNS = ["amenity", "healthcare", "education", "building", "name", "operator:type", "isced:level",
                 "school:type"]
 
@@ -357,14 +417,29 @@ def _classify(tags: dict[str, str], known: set[str]) -> tuple[str | None, str]:
     return (tag_kind, why) if tag_kind in known else (None, why)
 
 
+def _multipolygon(coords: np.ndarray, ring_starts: np.ndarray) -> shapely.Geometry:
+    """The area of a multipolygon relation from its assembled rings (closed coordinate runs
+    starting at ``ring_starts``): the even-odd union of the rings (a point is inside when an odd
+    number of rings surround it), so that holes need no role and a ring inside a hole is an
+    island again. Each ring is made valid first (a self-touching ring is split, not dropped)."""
+    bounds = [*ring_starts.tolist(), len(coords)]
+    area: shapely.Geometry = shapely.Polygon()
+    for a, b in itertools.pairwise(bounds):
+        ring = shapely.make_valid(shapely.Polygon(coords[a:b]))
+        area = shapely.symmetric_difference(area, ring)
+    return area
+
+
 def osm_facilities(features: dict) -> gpd.GeoDataFrame:
     """Facility candidates (the reader's dict) as points mapped onto the facility catalogue.
 
-    One row per OSM node or way, in file order: ``osm_id`` (``n123``/``w456``), ``osm_type``,
-    the tags read (``name``, ``amenity``, ...), ``facility_type`` (a catalogue type, None when no
-    rule applies), ``match`` (the rule that decided) and a point in EPSG:4326: the node itself,
-    for a closed way a point inside its area (shapely ``point_on_surface``), for an open way the
-    middle of the line. Name rules (Indonesian conventions) come before tag rules.
+    One row per OSM node, way or multipolygon relation, in file order: ``osm_id``
+    (``n123``/``w456``/``r789``), ``osm_type``, the tags read (``name``, ``amenity``, ...),
+    ``facility_type`` (a catalogue type, None when no rule applies), ``match`` (the rule that
+    decided) and a point in EPSG:4326: the node itself; for a closed way a point inside its area
+    (shapely ``point_on_surface``, never a centroid that can fall outside); for a relation a
+    point inside the even-odd union of its rings (outside its holes); for an open way the middle
+    of the line. Name rules (Indonesian conventions) come before tag rules.
     """
     from ..data.facilities import FacilityCatalogue
 
@@ -373,10 +448,15 @@ def osm_facilities(features: dict) -> gpd.GeoDataFrame:
     ids = np.asarray(features["osm_id"], dtype=np.int64)
     lon, lat = np.asarray(features["lon"]), np.asarray(features["lat"])
     off = np.asarray(features["offsets"], dtype=np.int64)
+    rings = np.asarray(features.get("ring_offsets", off), dtype=np.int64)
     tags = {k: list(v) for k, v in dict(features["tags"]).items()}
     points = []
     for i in range(len(ids)):
         a, b = int(off[i]), int(off[i + 1])
+        if types[i] == "r":
+            starts = rings[np.searchsorted(rings, a):np.searchsorted(rings, b)] - a
+            points.append(shapely.point_on_surface(_multipolygon(np.column_stack([lon[a:b], lat[a:b]]), starts)))
+            continue
         if types[i] == "n" or b - a == 1:
             points.append(shapely.Point(lon[a], lat[a]))
             continue
@@ -394,7 +474,7 @@ def osm_facilities(features: dict) -> gpd.GeoDataFrame:
         rows.append((kind, why))
     df = pd.DataFrame({
         "osm_id": [f"{types[i]}{ids[i]}" for i in range(len(ids))],
-        "osm_type": ["node" if types[i] == "n" else "way" for i in range(len(ids))],
+        "osm_type": [_OSM_TYPES[types[i]] for i in range(len(ids))],
     })
     for k in _TAG_COLUMNS:
         if k in tags:
