@@ -4,8 +4,10 @@ the dapil of each kecamatan under the run's plan."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,9 @@ class RunContext:
         self.notes = self.result.notes
         self.indicators: dict[str, pd.DataFrame] = {}   # level → code-indexed indicator columns
         self.roads: RoadNetwork | None = None   # the road network of the access step, when there is one
+        #: Settings the steps used that the run file may not give (defaults included), for the
+        #: manifest's ``effective_parameters``: ``"section.key"`` → value.
+        self.effective: dict[str, object] = {}
 
     @property
     def region(self):
@@ -75,6 +80,26 @@ class RunContext:
             self.warnings.append(message)
             log.warning(message)
 
+    @contextlib.contextmanager
+    def coverage_warnings(self, what: str, candidates: pd.DataFrame) -> Iterator[None]:
+        """Within the block, a :class:`~jangkau.errors.CoverageWarning` (candidates covering no
+        demand) becomes a warning of the run (log at warning level, report, manifest), naming the
+        candidates by their ``name`` (and ``code``) as ``jangkau sites`` does; other warnings pass
+        through."""
+        from ..errors import CoverageWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CoverageWarning)
+            yield
+        for w in caught:
+            if not isinstance(w.message, CoverageWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                continue
+            labels = [_candidate_label(candidates, int(i)) for i in w.message.candidates]
+            self.warn(f"{what}: {len(labels)} of {len(candidates)} candidates cover no demand within the reach and "
+                      "can only be chosen for nothing: " + ", ".join(labels[:10])
+                      + (f" … ({len(labels) - 10} more)" if len(labels) > 10 else ""))
+
     def skip(self, step: str, reason: str) -> None:
         """Record that ``step`` did not run and why (notes, report and manifest)."""
         self.result.skipped[step] = reason
@@ -92,6 +117,15 @@ class RunContext:
             frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         write(frame, out)
         return out
+
+
+def _candidate_label(candidates: pd.DataFrame, i: int) -> str:
+    """Candidate ``i`` as a reader finds it: its name and code when known, else its row."""
+    row = candidates.iloc[i]
+    name = row.get("name") if "name" in candidates.columns else None
+    code = row.get("code") if "code" in candidates.columns else None
+    parts = [str(v) for v in (name, code) if v is not None and not pd.isna(v)]
+    return f"{parts[0]} ({parts[1]})" if len(parts) == 2 else (parts[0] if parts else f"candidate {i}")
 
 
 def real_units(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
