@@ -287,11 +287,11 @@ def test_population_raster_named_twice_or_half_is_refused(tmp_path) -> None:
     from jangkau.errors import InvalidInputError
 
     f = _craft_regency(tmp_path / "a", extra='\n[population_raster]\nband = 1\n')
-    with pytest.raises(InvalidInputError, match="exactly one of 'catalogue'.*region.toml"):
+    with pytest.raises(InvalidInputError, match=r"exactly one of 'catalogue'.*region\.toml"):
         Region.load(f).population_raster  # noqa: B018
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "kec.csv").write_text("code,population\n9901010,5\n")
     f = _craft_regency(tmp_path / "b", extra='\n[population]\nfile = "@region/kec.csv"\nlevel = "kecamatan"\n'
                        'raster = "@region/x.tif"\n\n[population_raster]\nfile = "@region/x.tif"\n')
-    with pytest.raises(InvalidInputError, match="named twice.*region.toml"):
+    with pytest.raises(InvalidInputError, match=r"named twice.*region\.toml"):
         Region.load(f)

@@ -175,7 +175,7 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
 def _population_raster(rconf: dict, ddir: Path | None, region_resolve) -> Path | None:
     """The population raster a region file names (``[population_raster]`` or ``[population]
     raster``; the catalogue's only once fetched), as :attr:`jangkau.data.region.Region.population_raster`."""
-    pr = rconf.get("population_raster") if isinstance(rconf.get("population_raster"), dict) else {}
+    pr: dict = rconf["population_raster"] if isinstance(rconf.get("population_raster"), dict) else {}
     legacy = (rconf.get("population") or {}).get("raster") if isinstance(rconf.get("population"), dict) else None
     if legacy or pr.get("file"):
         return region_resolve(str(legacy or pr["file"]))
