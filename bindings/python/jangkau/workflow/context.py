@@ -81,12 +81,13 @@ class RunContext:
             log.warning(message)
 
     @contextlib.contextmanager
-    def coverage_warnings(self, what: str, candidates: pd.DataFrame) -> Iterator[None]:
+    def coverage_warnings(self, what: str, candidates: pd.DataFrame, spec: str) -> Iterator[None]:
         """Within the block, a :class:`~jangkau.errors.CoverageWarning` (candidates covering no
         demand) becomes a warning of the run (log at warning level, report, manifest), naming the
-        candidates by their ``name`` (and ``code``) as ``jangkau sites`` does; other warnings pass
-        through."""
+        candidates as ``jangkau sites`` does (:func:`jangkau.selection.siting.candidate_label`;
+        ``spec``: the candidates' file or kind); other warnings pass through."""
         from ..errors import CoverageWarning
+        from ..selection.siting import candidate_label
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CoverageWarning)
@@ -95,7 +96,7 @@ class RunContext:
             if not isinstance(w.message, CoverageWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
                 continue
-            labels = [_candidate_label(candidates, int(i)) for i in w.message.candidates]
+            labels = [candidate_label(candidates, int(i), spec) for i in w.message.candidates]
             self.warn(f"{what}: {len(labels)} of {len(candidates)} candidates cover no demand within the reach and "
                       "can only be chosen for nothing: " + ", ".join(labels[:10])
                       + (f" … ({len(labels) - 10} more)" if len(labels) > 10 else ""))
@@ -117,15 +118,6 @@ class RunContext:
             frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         write(frame, out)
         return out
-
-
-def _candidate_label(candidates: pd.DataFrame, i: int) -> str:
-    """Candidate ``i`` as a reader finds it: its name and code when known, else its row."""
-    row = candidates.iloc[i]
-    name = row.get("name") if "name" in candidates.columns else None
-    code = row.get("code") if "code" in candidates.columns else None
-    parts = [str(v) for v in (name, code) if v is not None and not pd.isna(v)]
-    return f"{parts[0]} ({parts[1]})" if len(parts) == 2 else (parts[0] if parts else f"candidate {i}")
 
 
 def real_units(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -70,7 +70,7 @@ def step_sites(ctx: RunContext) -> None:
     kw["time_limit_s"] = float(cfg.get("time_limit_s", math.inf))
     if model not in ("mclp", "pmedian", "p_median", "lscp"):
         raise InvalidInputError(f"unknown siting model '{model}' (mclp, lscp, pmedian)", field="model")
-    with ctx.coverage_warnings("sites", cands):
+    with ctx.coverage_warnings("sites", cands, cand_spec):
         if model == "mclp":
             res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
         elif model == "lscp":
