@@ -27,6 +27,7 @@ import enum
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,19 @@ class Population:
         else:
             share = self.source_shares(_core.intersect_zones(src, polygon, threads))
         return np.minimum(share, 1.0)
+
+    def cover_shares(self, key: tuple, cover: Callable[[], _core.GeometryArray], threads: int = 0) -> np.ndarray:
+        """ZONES model: the share of every source zone's population inside the polygon
+        ``cover()`` (one polygon in the model CRS), :meth:`source_shares` of the zones ∩ cover;
+        remembered under ``key`` (what determines the polygon: e.g. facility type, radius and the
+        facilities' coordinates), so that the same coverage reported at several levels is
+        overlaid once."""
+        if self.model is not PopulationModel.ZONES:
+            raise InvalidInputError("cover_shares needs the ZONES model")
+        shares = self._cache.setdefault("cover_shares", {})
+        if key not in shares:
+            shares[key] = self.source_shares(_core.intersect_zones(self.source_geometry(), cover(), threads))
+        return shares[key]
 
     def population_in(self, polygons: gpd.GeoSeries | _core.GeometryArray) -> np.ndarray:
         """RASTER model: the population inside each polygon (exact partial cells). The polygons
