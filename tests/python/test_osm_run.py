@@ -201,6 +201,13 @@ def _check_population(out: Path, tif: Path, manifest: dict, data_dir: Path, tmp_
     np.testing.assert_allclose(got_kec.loc[kec.index], kec, rtol=1e-9)  # the table stays the totals
     table = pd.read_csv(region.path.parent / "population_kecamatan_2017.csv", dtype={"kode_bps": str})
     assert got_kec.sum() == pytest.approx(table["population"].sum(), rel=1e-9)
+    # nearest distance and road access (demand at the cells, 2SFCA) count the same people per kecamatan
+    for name, extra in (("nearest_distance.csv", {"facility_type": "puskesmas", "level": "kecamatan"}),
+                        ("access_travel_time_kecamatan.csv", {}), ("access_e2sfca_kecamatan.csv", {})):
+        t = pd.read_csv(out / name, dtype={"code": str})
+        for col, val in extra.items():
+            t = t[t[col] == val]
+        np.testing.assert_allclose(t.set_index("code").loc[kec.index, "population"], kec, rtol=1e-9, err_msg=name)
 
     # independent: W_d by exactextract on the same cells, P_d = P_k · W_d / W_k
     desa = region.zones("desa", crs=region.working_crs)
