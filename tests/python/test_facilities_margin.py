@@ -125,9 +125,22 @@ def test_margin_zero_reads_only_the_region_and_a_bad_margin_is_refused(tmp_path)
     run(load_config(_craft(tmp_path / "b", margin="1600m")), out)
     fac = pd.read_csv(out / "facilities.csv")
     assert set(fac.loc[fac["margin_facility"].astype(bool), "name"]) == {"Puskesmas Kec 0", "Puskesmas Salah"}
+    m = json.loads((out / "manifest.json").read_text())["effective_parameters"]  # the margin given
+    assert m == {"coverage.facility_margin_m": 1600.0, "coverage.facility_margin_source": "run file"}
     with pytest.raises(InvalidInputError, match="facility_margin"):
         run(load_config(_craft(tmp_path / "c", margin="-2km")), tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
+
+
+def test_manifest_records_the_default_margin_used(crafted_run):
+    """No facility_margin in the run file: the manifest still says which margin applied (the
+    puskesmas threshold, 3 km, the largest of the run's types), and that it is the default."""
+    res, out = crafted_run
+    m = json.loads((out / "manifest.json").read_text())
+    assert "facility_margin" not in m["parameters"].get("coverage", {})
+    eff = m["effective_parameters"]
+    assert eff["coverage.facility_margin_m"] == 3000.0 == res.tables["facility_margin"]["margin_m"].iloc[0]
+    assert eff["coverage.facility_margin_source"].startswith("default")
 
 
 # ------------------------------------------------------------------------------ the real register

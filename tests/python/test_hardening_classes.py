@@ -288,6 +288,28 @@ def test_candidates_that_cover_no_demand_are_named(tmp_path):
         siting.mclp(w, siting.coverage_matrix(demand, far, 1500.0), 1, max_cost=1500.0)
 
 
+def test_run_reports_candidates_covering_no_demand(tmp_path, caplog, tiny):
+    """`jangkau run`'s sites step: a CoverageWarning reaches the user as ``jangkau sites`` gives
+    it — in the run's log at warning level, the report's warnings and the manifest."""
+    from jangkau.workflow.pipeline import run
+
+    mixed = hc.points(tmp_path / "mixed.geojson", [(106.11, -6.11), (140.0, -3.0), (106.13, -6.09)])
+    runfile = tmp_path / "run.toml"
+    runfile.write_text(f'region = "{tiny}"\n\n[coverage]\nfacilities = ["{tiny.parent / "fac.geojson"}"]\n\n'
+                       f'[sites]\ncandidates = "{mixed}"\nmodel = "mclp"\np = 1\nradius = "1km"\n\n'
+                       '[plan]\nenabled = false\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)  # caught by the run, never left to Python's warnings
+        res = run(runfile, tmp_path / "out")
+    needle = "sites: 1 of 3 candidates cover no demand within the reach"
+    logged = [r for r in caplog.records if needle in r.getMessage()]
+    assert logged and logged[0].levelname == "WARNING" and "mixed.geojson feature 1" in logged[0].getMessage()
+    assert any(needle in w and "mixed.geojson feature 1" in w for w in res.warnings)
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert any(needle in w for w in man["warnings"])
+    assert needle in (tmp_path / "out" / "report.html").read_text()
+
+
 def test_sites_cli_warns_and_refuses_far_candidates(tmp_path, capsys, caplog, tiny):
     mixed = hc.points(tmp_path / "mixed.geojson", [(106.11, -6.11), (140.0, -3.0), (106.13, -6.09)])
     out = tmp_path / "s.csv"

@@ -40,6 +40,18 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _worldpop() -> Raster:
+    """People per cell over all of Banten (105.0–106.9 E, 7.1–5.8 S): a Poisson-sampled town
+    east of Serang's centre, nodata (NaN) at a sea-like corner; cells aligned on WorldPop's grid."""
+    rows, cols = 1560, 2280
+    rng = np.random.default_rng(13)
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    dens = 40.0 * np.exp(-(((xx - 1400) / 300.0) ** 2 + ((yy - 500) / 250.0) ** 2))
+    values = rng.poisson(dens).astype(np.float64)
+    values[(xx < 200) & (yy < 200)] = np.nan
+    return Raster(values=values, grid=Grid(105.0, -5.8, CELL, CELL, rows, cols), crs="EPSG:4326")
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep pytest output quiet
         pass
@@ -68,17 +80,7 @@ def mirror(tmp_path: Path, data_dir: Path):
             subprocess.run(["osmium", "cat", "--overwrite", str(xml), "-o", str(dst)], check=True,
                            capture_output=True)
         elif sid == "worldpop_idn_2020":
-            # people per cell over all of Banten (105.0–106.9 E, 7.1–5.8 S), zero at sea-like
-            # corners; cells aligned on WorldPop's grid
-            rows, cols = 1560, 2280
-            rng = np.random.default_rng(13)
-            yy, xx = np.mgrid[0:rows, 0:cols]
-            dens = 40.0 * np.exp(-(((xx - 1400) / 300.0) ** 2 + ((yy - 500) / 250.0) ** 2))
-            values = rng.poisson(dens).astype(np.float64)
-            values[(xx < 200) & (yy < 200)] = -99999.0
-            values[values == -99999.0] = np.nan
-            write_raster(dst, Raster(values=values, grid=Grid(105.0, -5.8, CELL, CELL, rows, cols), crs="EPSG:4326"),
-                         type=RasterType.Float32, nodata=-99999.0)
+            write_raster(dst, _worldpop(), type=RasterType.Float32, nodata=-99999.0)
         else:
             real = data_dir / src.path
             assert real.is_file(), f"{sid}: {real} is missing from the data directory"
@@ -108,7 +110,8 @@ def _jangkau(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return res
 
 
-def test_fetch_then_run_serang_routes_on_the_fetched_osm_extract(tmp_path: Path, mirror, data_dir: Path) -> None:
+def test_fetch_then_run_serang_routes_on_the_fetched_osm_extract(tmp_path: Path, mirror, data_dir: Path,
+                                                                   monkeypatch) -> None:
     root, base = mirror
     env = _env(tmp_path, base)
     cache = tmp_path / "xdg" / "jangkau" / "data"
@@ -154,8 +157,11 @@ def test_fetch_then_run_serang_routes_on_the_fetched_osm_extract(tmp_path: Path,
     cut = json.loads((cuts[0] / "manifest.json").read_text())
     assert cut["extract"]["sha256"] == _sha(pbf)
 
-    # the fetched WorldPop-style raster serves a command that reads only Serang's window of it
+    # the run placed people on the fetched WorldPop-style raster's cells
     tif = cache / "population" / "idn_ppp_2020_constrained.tif"
+    _check_population(out, tif, manifest, data_dir, tmp_path, monkeypatch)
+
+    # the fetched WorldPop-style raster serves a command that reads only Serang's window of it
     acc = tmp_path / "access.csv"
     _jangkau(env, "-q", "access", "serang", "--roads", str(cache / "osm" / "java-latest.osm.pbf"),
              "--facilities", str(data_dir / "facilities" / "banten" / "faskes_bpjs_banten_2019_points.geojson"),
@@ -164,6 +170,80 @@ def test_fetch_then_run_serang_routes_on_the_fetched_osm_extract(tmp_path: Path,
     whole = read_raster(tif)
     window = read_raster(tif, window=(105.9, -6.3, 106.4, -5.9), window_crs="EPSG:4326")
     assert window.values.size < whole.values.size / 4
+
+
+def _check_population(out: Path, tif: Path, manifest: dict, data_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """`jangkau run serang` with WorldPop fetched: the kecamatan table spread over the raster's
+    cells (dasymetric), the table totals kept, and the covered population per desa equal to an
+    independent computation: exactextract sums of the same raster over the desa and over their
+    intersection with shapely buffers (chords of sagitta ≤ 1 cm) of the run's puskesmas."""
+    import shapely
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    from jangkau.coverage.analysis import buffer_segments
+
+    pop = manifest["population"]
+    assert pop["weighting"] == "dasymetric" and pop["units"] == "kecamatan" and Path(pop["raster"]) == tif
+    assert pop["sha256"] == _sha(tif) == manifest["inputs"]["population_raster"]["sha256"]
+    assert pop["source"] == "worldpop_idn_2020" and pop["fallback_units"] == []
+    assert pop["window"]["rows"] * pop["window"]["cols"] < 1560 * 2280 / 4  # Serang's window, not the file
+    assert not any("worldpop_idn_2020 not fetched" in w for w in manifest["warnings"])
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))  # this process: no raster, the table as is
+    region = Region.load("serang", data_dir=data_dir)
+    assert region.population_weighting["weighting"] == "areal"
+    cov = pd.read_csv(out / "coverage.csv", dtype={"code": str})
+    r = float(cov.loc[cov["facility_type"] == "puskesmas", "radius_m"].max())
+    cov = cov[(cov["facility_type"] == "puskesmas") & (cov["radius_m"] == r)]
+    kec = region.zones("kecamatan").set_index("code")["population"]
+    got_kec = cov[cov["level"] == "kecamatan"].set_index("code")["population"]
+    np.testing.assert_allclose(got_kec.loc[kec.index], kec, rtol=1e-9)  # the table stays the totals
+    table = pd.read_csv(region.path.parent / "population_kecamatan_2017.csv", dtype={"kode_bps": str})
+    assert got_kec.sum() == pytest.approx(table["population"].sum(), rel=1e-9)
+    # nearest distance and road access (demand at the cells, 2SFCA) count the same people per kecamatan
+    for name, extra in (("nearest_distance.csv", {"facility_type": "puskesmas", "level": "kecamatan"}),
+                        ("access_travel_time_kecamatan.csv", {}), ("access_e2sfca_kecamatan.csv", {})):
+        t = pd.read_csv(out / name, dtype={"code": str})
+        for col, val in extra.items():
+            t = t[t[col] == val]
+        np.testing.assert_allclose(t.set_index("code").loc[kec.index, "population"], kec, rtol=1e-9, err_msg=name)
+
+    # independent: W_d by exactextract on the same cells, P_d = P_k · W_d / W_k
+    desa = region.zones("desa", crs=region.working_crs)
+    wp = _worldpop()
+    xmin, ymin, xmax, ymax = wp.bounds
+    src = NumPyRasterSource(np.ma.masked_invalid(wp.values), xmin, ymin, xmax, ymax,
+                            srs_wkt=gpd.GeoSeries([], crs="EPSG:4326").crs.to_wkt())
+
+    def sums(geoms: gpd.GeoSeries) -> np.ndarray:
+        out = np.zeros(len(geoms))
+        keep = ~geoms.is_empty.to_numpy()
+        g = gpd.GeoDataFrame(geometry=geoms[keep].to_crs("EPSG:4326").reset_index(drop=True))
+        out[keep] = exact_extract(src, g, "sum", output="pandas")["sum"].to_numpy()
+        return out
+
+    wd = sums(desa.geometry)
+    wd[desa["pseudo_unit"].to_numpy(dtype=bool)] = 0.0
+    wk = pd.Series(wd).groupby(desa["kecamatan_code"].to_numpy()).transform("sum").to_numpy()
+    assert (wk > 0).all()
+    pd_ref = kec.loc[desa["kecamatan_code"]].to_numpy() * wd / wk
+    got_desa = cov[cov["level"] == "desa"].set_index("code")
+    codes = desa["code"].astype(str).to_numpy()
+    # exactextract keeps cell fractions as float32 (~3e-8 per cell)
+    np.testing.assert_allclose(got_desa.loc[codes, "population"], pd_ref, rtol=1e-6, atol=1e-6)
+
+    fac = gpd.read_file(out / "facilities.geojson").to_crs(region.working_crs)
+    fac = fac[(fac["facility_type"] == "puskesmas") & ~fac["duplicate"].astype(bool)]
+    union = shapely.union_all([p.buffer(r, quad_segs=buffer_segments(r)) for p in fac.geometry])
+    inside = gpd.GeoSeries(shapely.intersection(desa.geometry.values, union), crs=desa.crs)
+    wpiece = sums(inside)
+    share = np.where(wd > 0, np.divide(wpiece, wd, out=np.zeros_like(wd), where=wd > 0),
+                     inside.area.to_numpy() / desa.geometry.area.to_numpy())
+    np.testing.assert_allclose(got_desa.loc[codes, "covered"], pd_ref * share, rtol=1e-4, atol=1e-3)
+    got_kab = cov[cov["level"] == "kabupaten"]["covered"].sum()
+    assert got_kab == pytest.approx((pd_ref * share).sum(), rel=1e-5)
+    assert 0.0 < got_kab < got_kec.sum()
 
 
 def test_run_without_the_extract_skips_access_and_says_how_to_fetch_it(tmp_path: Path, data_dir: Path,

@@ -468,6 +468,7 @@ REGION_FILE_TYPES: dict = {
     "levels": {_EACH: {"code": str, "name": str, "names": str, "names_code": str}},
     "population": {"file": str, "level": str, "code": str, "value": str, "year": int, "source": str,
                    "raster": str},
+    "population_raster": {"file": str, "catalogue": str, "band": int, "source": str},
     "dapil": {"file": str, "code": str, "dapil": str, "seats": str, "composition": str, "election": (str, int),
               "total_seats": int, "note": str},
     "code": (str, int),

@@ -158,10 +158,9 @@ def run(args: argparse.Namespace) -> int:
         table.insert(4, "method", method.value)
     iso = None
     if args.isochrones:  # computed before anything is written: a failure leaves no output
-        from ..data.population import from_zone_counts
         from ..network.isochrones import isochrones
 
-        pop = population if population is not None else from_zone_counts(region.zones("desa"))
+        pop = population if population is not None else region.population_model()
         iso = isochrones(roads, facilities, parse_minutes(args.bands),
                          group_by="facility_type" if args.isochrones_by == "type" else None,
                          max_snap_m=args.max_snap, walk_speed_kmh=args.walk_speed, population=pop)

@@ -119,7 +119,6 @@ def _travel_time_coverage(args, region, facilities, population):
     """Population within each travel time of the nearest facility of each type (roads)."""
     import pandas as pd
 
-    from ..data.population import from_zone_counts
     from ..errors import InvalidInputError
     from ..network.build import build_roads
     from ..network.travel import DemandKind, TravelModel, demand, parse_minutes
@@ -130,7 +129,7 @@ def _travel_time_coverage(args, region, facilities, population):
         raise InvalidInputError("give either --radius or --max-time, not both", field="radius")
     minutes = parse_minutes(args.max_time)
     roads = build_roads(args.roads, crs=region.working_crs)
-    pop = population or from_zone_counts(region.zones("desa", crs=region.working_crs))
+    pop = population or region.population_model()
     dm = demand(region, level=args.level, population=pop, kind=DemandKind.CELLS, cell_size=args.cell_size)
     fac = facilities[~facilities["duplicate"].astype(bool)] if "duplicate" in facilities.columns else facilities
     types = sorted(fac["facility_type"].unique()) if not args.types else args.types

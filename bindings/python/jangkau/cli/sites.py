@@ -126,20 +126,6 @@ def _candidates(args, region, crs):
     return candidate_points(region, args.candidates, crs, missing_coordinates=args.missing_coordinates)
 
 
-def _candidate_label(cand, i: int, spec: str) -> str:
-    """How the user knows candidate i: its zone/grid code, else its feature number in its file."""
-    import pandas as pd
-
-    row = cand.iloc[i]
-    if "code" in cand.columns and isinstance(row.get("code"), str):
-        return row["code"]
-    src = row.get("source") if "source" in cand.columns else None
-    feat = row.get("source_index") if "source_index" in cand.columns else None
-    if feat is not None and not pd.isna(feat):
-        return f"{src or spec} feature {int(feat)}"
-    return f"candidate {i}"
-
-
 def _travel_time_inputs(args, demand, cand, crs):
     """SitingInputs whose matrix holds travel times in seconds (demand -> candidate) within
     --max-time over the road network; unreachable / unsnapped pairs are absent (uncovered)."""
@@ -265,6 +251,7 @@ def run(args: argparse.Namespace) -> int:
     import warnings
 
     from ..errors import CoverageWarning
+    from ..selection.siting import candidate_label
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CoverageWarning)
@@ -278,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
             result = inputs.p_median(args.p, **kw)
     for w in caught:
         if isinstance(w.message, CoverageWarning):
-            labels = [_candidate_label(cand, int(i), args.candidates) for i in w.message.candidates]
+            labels = [candidate_label(cand, int(i), args.candidates) for i in w.message.candidates]
             log.warning("%d candidate(s) cover no demand within the reach and can only be chosen for nothing: %s",
                         len(labels), ", ".join(labels[:10]) + (f" … ({len(labels) - 10} more)" if len(labels) > 10
                                                                else ""))

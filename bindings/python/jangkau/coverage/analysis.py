@@ -26,6 +26,7 @@ See docs/coverage.md for the formulas, the partial-cell rule and the threshold d
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -272,8 +273,19 @@ def coverage(
             else:
                 # Geographic model CRS (e.g. a WorldPop raster in EPSG:4326): buffers are built in
                 # metres, reprojected, and overlaid with GEOS.
-                union = coverage_union(fac[of_type], r, crs=metric, quadrant_segments=quadrant_segments)
-                covs = zp.covered(_to_model_crs(union, population), threads)
+                def cover(of_type=of_type, r=r) -> _core.GeometryArray:
+                    union = coverage_union(fac[of_type], r, crs=metric, quadrant_segments=quadrant_segments)
+                    return _to_model_crs(union, population)
+
+                if raster:
+                    covs = zp.covered(cover(), threads)
+                else:
+                    # the source zones' shares do not depend on the level: overlaid once per
+                    # (type, radius, facilities) and reused when the same model is reported per level
+                    pts = shapely.to_wkb(fac.geometry.values[of_type])
+                    key = (t, float(r), qseg, metric.to_wkt(), str(fac.crs),
+                           hashlib.sha256(b"".join(pts)).hexdigest())
+                    covs = zp.from_source_shares(population.cover_shares(key, cover, threads))
             parts.append((t, float(r), codes, pops, np.asarray(covs, dtype=np.float64)))
     # One frame for all (type, radius) blocks, built from arrays (no per-block frames).
     n_rows = [len(p[2]) for p in parts]

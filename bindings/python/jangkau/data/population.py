@@ -27,6 +27,7 @@ import enum
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from .crs import utm_crs_of
 from .io import check_population, to_geometry_array
 from .raster import Raster, grid_for_bounds, read_raster
 
-__all__ = ["Population", "PopulationModel", "from_raster", "from_zone_counts", "join_counts", "read_regency_totals"]
+__all__ = ["Population", "PopulationModel", "dasymetric_split", "from_raster", "from_zone_counts", "join_counts",
+           "read_regency_totals"]
 
 log = logging.getLogger("jangkau")
 
@@ -170,6 +172,19 @@ class Population:
         else:
             share = self.source_shares(_core.intersect_zones(src, polygon, threads))
         return np.minimum(share, 1.0)
+
+    def cover_shares(self, key: tuple, cover: Callable[[], _core.GeometryArray], threads: int = 0) -> np.ndarray:
+        """ZONES model: the share of every source zone's population inside the polygon
+        ``cover()`` (one polygon in the model CRS), :meth:`source_shares` of the zones ∩ cover;
+        remembered under ``key`` (what determines the polygon: e.g. facility type, radius and the
+        facilities' coordinates), so that the same coverage reported at several levels is
+        overlaid once."""
+        if self.model is not PopulationModel.ZONES:
+            raise InvalidInputError("cover_shares needs the ZONES model")
+        shares = self._cache.setdefault("cover_shares", {})
+        if key not in shares:
+            shares[key] = self.source_shares(_core.intersect_zones(self.source_geometry(), cover(), threads))
+        return shares[key]
 
     def population_in(self, polygons: gpd.GeoSeries | _core.GeometryArray) -> np.ndarray:
         """RASTER model: the population inside each polygon (exact partial cells). The polygons
@@ -376,6 +391,46 @@ def from_zone_counts(
         if not z.crs.equals(target):
             z = z.to_crs(target)
     return Population(model=PopulationModel.ZONES, crs=crs, raster=w, zones=z)
+
+
+def dasymetric_split(zones: gpd.GeoDataFrame, unit: str, weights: Raster, *, count_column: str = "population",
+                     exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each unit's count split over its zones in proportion to the weight raster (dasymetric
+    weighting, e.g. WorldPop counts): zone z of unit u gets ``P_u · W_z / W_u``, where ``P_u`` is
+    the sum of ``zones[count_column]`` over the unit's zones (the table's figure, however it was
+    split before), ``W_z = Σ_c w_c · area(c ∩ z) / area(c)`` (exact partial cells; the zones are
+    reprojected to the raster's CRS, the raster is never resampled; nodata/NaN cells weigh 0)
+    and ``W_u = Σ_{z ∈ u} W_z``. Zones flagged in ``exclude`` (pseudo-units) weigh 0. A unit
+    whose ``W_u`` is 0 keeps its given split (areal weighting) and is returned as a fallback.
+
+    ``unit``: the column of ``zones`` naming each zone's unit (``code`` for the zones
+    themselves). Units and counts are conserved: Σ_{z ∈ u} of the result = P_u. Returns
+    (counts per zone, W_z per zone, codes of the fallback units (sorted)). Raises
+    InvalidInputError for negative weights, CrsError for a raster or zones without CRS."""
+    if unit not in zones.columns:
+        raise UnknownColumnError(f"zones have no column '{unit}'", field=unit)
+    if not weights.crs:
+        raise CrsError("the weights raster has no CRS")
+    if zones.crs is None:
+        raise CrsError("zones have no CRS")
+    w = np.nan_to_num(np.asarray(weights.values, dtype=np.float64), nan=0.0)
+    if (w < 0).any():
+        raise InvalidInputError("the weights raster has negative values")
+    target = pyproj.CRS.from_user_input(weights.crs)
+    z = zones if zones.crs.equals(target) else zones.to_crs(target)
+    wz, _, _ = _core.zonal_sums(weights.grid, w, to_geometry_array(z.geometry))
+    wz = np.asarray(wz, dtype=np.float64)
+    if exclude is not None:
+        wz = np.where(np.asarray(exclude, dtype=bool), 0.0, wz)
+    counts = pd.to_numeric(zones[count_column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    codes, unit_of = np.unique(pd.Series(zones[unit]).astype(str).to_numpy(), return_inverse=True)
+    p_unit = pd.Series(counts).groupby(unit_of).sum(min_count=1).reindex(range(len(codes))).to_numpy()
+    w_unit = np.bincount(unit_of, weights=wz, minlength=len(codes))
+    ok = w_unit[unit_of] > 0
+    out = np.where(ok, p_unit[unit_of] * np.divide(wz, w_unit[unit_of], out=np.zeros_like(wz),
+                                                   where=w_unit[unit_of] > 0), counts)
+    fallback = codes[(w_unit <= 0) & ~np.isnan(p_unit)]
+    return out, wz, np.sort(fallback.astype(str))
 
 
 # ------------------------------------------------------------------------------------------ regency totals

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from ..errors import DataFileError, InvalidInputError, UnknownColumnError, in_file
+from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError, in_file
 from ..geodesy import geodesic_area_km2
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
 from .crs import utm_crs_of
@@ -63,10 +63,15 @@ class PopulationSource:
 _TABLE_KEYS = {
     "boundaries": {"file", "layer", "crs", "source", "strip_code_prefix"},
     "population": {"file", "level", "code", "value", "year", "source", "raster"},
+    "population_raster": {"file", "catalogue", "band", "source"},
     "dapil": {"file", "code", "dapil", "seats", "composition", "election", "total_seats", "note"},
     "regency_total": {"file", "code", "year", "source", "rescale", "bridge"},
     "pseudo_units": {"rule", "exclude", "keep"},
 }
+
+#: Metres added around the region's box when reading its window of the population raster (the
+#: cells over its desa are all read whatever the raster's CRS).
+POPULATION_WINDOW_MARGIN_M = 500.0
 
 #: The documented pseudo-unit rule ("bps_codes"): a desa whose BPS code ends in one of these
 #: three-digit sequence numbers, or which lies in a kecamatan whose code ends in one, is not a
@@ -162,7 +167,8 @@ class Region:
         path, config = read_region_file(spec)
         check_toml_types(config, REGION_FILE_TYPES, file=path)
         known_keys = {"name", "title", "province", "code", "working_crs", "boundaries", "levels", "population",
-                      "dapil", "regency_total", "pseudo_units", "facilities", "roads", "synthetic", "notes"}
+                      "population_raster", "dapil", "regency_total", "pseudo_units", "facilities", "roads",
+                      "synthetic", "notes"}
         _check_keys(config, known_keys, "region", path)
         for table, keys in _TABLE_KEYS.items():
             if table in config and not isinstance(config[table], dict):
@@ -523,6 +529,7 @@ class Region:
         desa["population_method"] = "unknown"
         pseudo = desa["pseudo_unit"].to_numpy(dtype=bool)
         self._population_check = None
+        self._population_weighting: dict = {"weighting": "none: no population"}
         # Areal weighting spreads over the places where people live: pseudo-units get 0.
         area = desa["area_km2"].where(~desa["pseudo_unit"], 0.0)
         if not cfg:
@@ -534,6 +541,7 @@ class Region:
                                                  f"(Kemendagri {rt['kemendagri_code']})").replace("the  ", "the ")
                     self._population_check = _check_frame([("regency total", rt["year"], rt["population"],
                                                             rt["match"])])
+                    self._apply_raster(desa, "kabupaten_code", "the regency total", pseudo)
             return self._mark_pseudo(desa, pseudo)
         level = cfg.get("level", "desa")
         if level not in ("desa", "kecamatan", "kabupaten"):
@@ -583,6 +591,7 @@ class Region:
         missing = sorted(zone_codes - set(codes))
         if missing:
             log.warning("%s: no population for %d %s (%s)", file.name, len(missing), level, ", ".join(missing[:5]))
+        self._apply_raster(desa, key, f"the {level} table", pseudo)
         desa = self._mark_pseudo(desa, pseudo)
         self._compare_with_total(desa, cfg)
         return desa
@@ -632,11 +641,138 @@ class Region:
         _ = self.desa
         return self._population_check
 
+    def _raster_config(self) -> dict:
+        """``[population_raster]`` (``catalogue`` or ``file``, ``band``, ``source``), or the older
+        ``[population] raster = "FILE"``, which means the same; both at once is an error."""
+        cfg = dict(self.config.get("population_raster") or {})
+        legacy = (self.config.get("population") or {}).get("raster")
+        if legacy:
+            if cfg:
+                raise InvalidInputError("the population raster is named twice: [population] raster and "
+                                        "[population_raster]; keep one", file=str(self.path), field="raster")
+            return {"file": legacy}
+        if cfg and bool(cfg.get("file")) == bool(cfg.get("catalogue")):
+            raise InvalidInputError("[population_raster] needs exactly one of 'catalogue' (a data source, e.g. "
+                                    "\"worldpop_idn_2020\") and 'file'", file=str(self.path), field="catalogue")
+        if cfg.get("band") is not None and int(cfg["band"]) < 1:
+            raise InvalidInputError(f"[population_raster] band must be ≥ 1, not {cfg['band']}", file=str(self.path),
+                                    field="band")
+        return cfg
+
     @property
     def population_raster(self) -> Path | None:
-        """A population raster (people per cell) named by ``[population] raster``, if any."""
-        cfg = self.config.get("population") or {}
-        return self.resolve(cfg["raster"]) if cfg.get("raster") else None
+        """The population raster (people per cell, e.g. WorldPop) that distributes the region's
+        table population over cells: ``[population_raster] file``, or ``catalogue``, a source id
+        of the data catalogue (``"worldpop_idn_2020"``) found in the data directory or the download
+        cache (:func:`jangkau.data.fetch.fetched_file`), like ``[roads] catalogue``. None when none
+        is named or it is not there (:meth:`population_raster_unavailable` says why)."""
+        cfg = self._raster_config()
+        if cfg.get("catalogue"):
+            from .fetch import fetched_file
+
+            return fetched_file(str(cfg["catalogue"]), self.data_dir)[1]
+        if cfg.get("file"):
+            path = self.resolve(str(cfg["file"]))
+            return path if path.is_file() else None
+        return None
+
+    def population_raster_unavailable(self) -> str | None:
+        """Why the population raster the region file names cannot be read now, with the command
+        that fixes it (``"population raster: worldpop_idn_2020 not fetched; run `jangkau data
+        fetch serang`"``), or None when it can be or when none is named."""
+        cfg = self._raster_config()
+        if not cfg or self.population_raster is not None:
+            return None
+        if cfg.get("catalogue"):
+            return f"population raster: {self._fetch_hint(str(cfg['catalogue']))}"
+        return f"population raster: file not found: {self.resolve(str(cfg['file']))}"
+
+    def _fetch_hint(self, source_id: str) -> str:
+        """``"<source> not fetched; run `jangkau data fetch <region or source>`"``."""
+        from .fetch import load_catalogue
+
+        cat = load_catalogue()
+        target = self.name if source_id in cat.regions.get(self.name, ()) else source_id
+        return f"{source_id} not fetched; run `jangkau data fetch {target}`"
+
+    @property
+    def population_weighting(self) -> dict:
+        """How the desa population was distributed, for the manifest: ``weighting``
+        (``"dasymetric"``, ``"areal"``, ``"table"``, ...), and with a raster its ``raster``
+        (path), ``source``, ``band``, ``window`` (the lon/lat box asked for and the grid read:
+        origin, cell size, rows, columns), ``units`` (the level of the figures it distributes)
+        and ``fallback_units`` (units whose raster sum is 0: areal weighting); without one the
+        reason (``raster_unavailable``)."""
+        _ = self.desa
+        return self._population_weighting
+
+    @cached_property
+    def population_window(self):
+        """The region's window of the population raster (:class:`jangkau.data.raster.Raster`,
+        the cells over the region's box grown by :data:`POPULATION_WINDOW_MARGIN_M`, at full
+        resolution, never the whole file), or None without a raster."""
+        _ = self.desa
+        return self.__dict__.get("_population_window")
+
+    def population_model(self):
+        """The region's population model (:class:`jangkau.data.population.Population`, ZONES):
+        the desa counts, each spread over its cells by the population raster's window when there
+        is one (a desa whose raster sum is 0: uniformly), else by areal weighting. Coverage, gaps,
+        nearest distance and road access of :func:`jangkau.workflow.pipeline.run` use it. Built once."""
+        if "_population_model" not in self.__dict__:
+            from .population import from_zone_counts
+
+            self.__dict__["_population_model"] = from_zone_counts(self.zones("desa", crs=self.working_crs),
+                                                                  weights=self.population_window)
+        return self.__dict__["_population_model"]
+
+    def _apply_raster(self, desa: gpd.GeoDataFrame, unit: str, what: str, pseudo: np.ndarray) -> None:
+        """With a population raster: the population of each unit of ``unit`` (its desa's sum)
+        distributed over its desa by the raster (:func:`jangkau.data.population.dasymetric_split`),
+        in place; units whose raster sum is 0 keep areal weighting (a warning names them). The
+        raster's window is kept for :meth:`population_model`. Without one: says why."""
+        level = {"code": "desa", "kecamatan_code": "kecamatan", "kabupaten_code": "kabupaten"}[unit]
+        self._population_weighting = {"weighting": "table" if level == "desa" else "areal", "units": level}
+        cfg = self._raster_config()
+        if not cfg:
+            return
+        path = self.population_raster
+        if path is None:
+            reason = self.population_raster_unavailable() or ""
+            self._population_weighting["raster_unavailable"] = reason
+            self.warnings.append(f"{reason}: the desa population is spread by AREAL WEIGHTING (uniform density) "
+                                 "instead of the raster" if level != "desa" else
+                                 f"{reason}: each desa's population is spread uniformly over its area")
+            return
+        from ..network.osm import osm_window
+        from .population import dasymetric_split
+        from .raster import read_raster
+
+        band = int(cfg.get("band", 1))
+        box = osm_window(desa, POPULATION_WINDOW_MARGIN_M)
+        window = read_raster(path, band, window=box, window_crs="EPSG:4326")
+        if not window.crs:
+            raise CrsError("the population raster has no CRS", file=str(path))
+        known = desa["population"].notna().to_numpy()
+        with in_file(path):
+            counts, wz, fallback = dasymetric_split(desa, unit, window, exclude=pseudo)
+        self.__dict__["_population_window"] = window
+        changed = known & ~pd.Series(desa[unit].astype(str)).isin(set(fallback)).to_numpy()
+        if level != "desa":
+            desa["population"] = np.where(known, counts, np.nan)
+            desa.loc[changed, "population_method"] = f"dasymetric from {what} (population raster {Path(path).name})"
+        g = window.grid
+        self._population_weighting = {
+            "weighting": "dasymetric", "units": level, "raster": str(path),
+            "source": str(cfg.get("catalogue") or cfg.get("source") or ""), "band": band,
+            "window": {"lonlat_box": [float(v) for v in box], "origin_x": g.origin_x, "origin_y": g.origin_y,
+                       "cell_width": g.cell_width, "cell_height": g.cell_height, "rows": g.rows, "cols": g.cols},
+            "raster_sum_region": float(wz.sum()), "fallback_units": [str(c) for c in fallback]}
+        if len(fallback):
+            self.warnings.append(
+                f"population raster {Path(path).name}: {len(fallback)} {level} with a raster sum of 0 "
+                f"({', '.join(map(str, fallback[:8]))}{' …' if len(fallback) > 8 else ''}): their population "
+                f"from {what} is spread by AREAL WEIGHTING (uniform density) instead")
 
     def facility_layers(self) -> list:
         """Facility layers declared in the region file (``[facilities.<name>]`` tables with
@@ -668,12 +804,7 @@ class Region:
         cfg = self.config.get("roads") or {}
         if not cfg.get("catalogue") or self.road_files():
             return None
-        from .fetch import load_catalogue
-
-        sid = str(cfg["catalogue"])
-        cat = load_catalogue()
-        target = self.name if sid in cat.regions.get(self.name, ()) else sid
-        return f"roads: {sid} not fetched; run `jangkau data fetch {target}`"
+        return f"roads: {self._fetch_hint(str(cfg['catalogue']))}"
 
     # ------------------------------------------------------------------ zones
     def explore(self, level: str = "kecamatan", column: str | None = None, **kwargs):

@@ -86,7 +86,8 @@ class ZonePopulation:
         if population is None:
             if "population" not in desa.columns or desa["population"].isna().all():
                 raise InvalidInputError("the zones have no population: give a population table or raster")
-            population = from_zone_counts(desa)
+            # a region's own model: its desa counts, spread over cells by its population raster if any
+            population = source.population_model() if isinstance(source, Region) else from_zone_counts(desa)
         return cls(population=population, source=desa, targets=targets, key=key, metric=metric, level=level)
 
     @property

@@ -61,7 +61,16 @@ def population_in(population: Population, polygons: gpd.GeoSeries, *, threads: i
     cells (exactextract's rule); ZONES — ``Σ_s P_s · share_s(Q)`` with the areal (or
     dasymetric) share of each source zone s inside Q. Empty polygons hold 0."""
     target = pyproj.CRS.from_user_input(population.crs)
-    geoms = polygons if polygons.crs is not None and polygons.crs.equals(target) else polygons.to_crs(target)
+    geoms = polygons
+    if polygons.crs is None or not polygons.crs.equals(target):
+        # reprojected vertex by vertex (e.g. to a WorldPop raster's lon/lat): rings that nearly
+        # touch in metres may cross after rounding; repaired, keeping the polygonal parts
+        geoms = polygons.to_crs(target)
+        bad = ~geoms.is_valid.to_numpy() & ~geoms.is_empty.to_numpy() & geoms.notna().to_numpy()
+        if bad.any():
+            vals = np.asarray(geoms.values, dtype=object)
+            vals[bad] = shapely.make_valid(vals[bad], method="structure", keep_collapsed=False)
+            geoms = gpd.GeoSeries(vals, crs=target, index=geoms.index)
     out = np.zeros(len(geoms))
     for k, g in enumerate(geoms.values):
         if g is None or g.is_empty:

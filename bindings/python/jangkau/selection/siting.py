@@ -59,6 +59,7 @@ from .siting_instance import (
 from .siting_milp import milp_lscp, milp_mclp, milp_p_median
 
 __all__ = [
+    "candidate_label",
     "QuotaMode",
     "SitingInputs",
     "SitingResult",
@@ -607,6 +608,19 @@ def from_geodataframes(
 
 # ----------------------------------------------------------------------------------------
 # Candidate sites
+
+def candidate_label(cand, i: int, spec: str) -> str:
+    """How the user knows candidate ``i`` of ``cand`` (:func:`candidate_points`): its zone/grid
+    code, else its feature number in its file (``source``, else ``spec``), else its row."""
+    row = cand.iloc[i]
+    if "code" in cand.columns and isinstance(row.get("code"), str):
+        return row["code"]
+    src = row.get("source") if "source" in cand.columns else None
+    feat = row.get("source_index") if "source_index" in cand.columns else None
+    if feat is not None and not pd.isna(feat):
+        return f"{src or spec} feature {int(feat)}"
+    return f"candidate {i}"
+
 
 def candidate_points(region, spec: str, crs, *, missing_coordinates=None):
     """Candidate sites for a region as a GeoDataFrame of points in ``crs`` (metric):

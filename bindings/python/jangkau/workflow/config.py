@@ -158,6 +158,9 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     if roads and facilities:
         for i, r in enumerate(roads):
             inputs[f"roads[{i}]"] = Path(r)
+    raster = _population_raster(rconf, ddir, region_resolve)
+    if raster is not None and (isinstance(rconf.get("population"), dict) or rconf.get("regency_total")):
+        inputs["population_raster"] = raster
     pil = cfg.section("pilots")
     for i, t in enumerate(pil.get("indicators", [])):
         inputs[f"indicators[{i}]"] = cfg.resolve(t, ddir)
@@ -169,10 +172,25 @@ def resolve_inputs(config, data_dir: str | os.PathLike[str] | None = None) -> di
     return inputs
 
 
+def _population_raster(rconf: dict, ddir: Path | None, region_resolve) -> Path | None:
+    """The population raster a region file names (``[population_raster]`` or ``[population]
+    raster``; the catalogue's only once fetched), as :attr:`jangkau.data.region.Region.population_raster`."""
+    pr: dict = rconf["population_raster"] if isinstance(rconf.get("population_raster"), dict) else {}
+    legacy = (rconf.get("population") or {}).get("raster") if isinstance(rconf.get("population"), dict) else None
+    if legacy or pr.get("file"):
+        return region_resolve(str(legacy or pr["file"]))
+    if pr.get("catalogue"):
+        from ..data.fetch import fetched_file
+
+        return fetched_file(str(pr["catalogue"]), ddir)[1]
+    return None
+
+
 #: Inputs of the region file a run can do without (a warning when missing). The boundaries
 #: are required; files named in the run file (facilities, roads, indicators...) are what the
 #: user asked for, so a missing one is an error.
-OPTIONAL_INPUTS = frozenset({"population", "regency_total", "regency_code_bridge", "dapil", "kecamatan_names"})
+OPTIONAL_INPUTS = frozenset({"population", "regency_total", "regency_code_bridge", "dapil", "kecamatan_names",
+                             "population_raster"})
 
 
 def parse_distance_m(value: Any, what: str) -> float:

@@ -4,8 +4,10 @@ the dapil of each kecamatan under the run's plan."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,9 @@ class RunContext:
         self.notes = self.result.notes
         self.indicators: dict[str, pd.DataFrame] = {}   # level → code-indexed indicator columns
         self.roads: RoadNetwork | None = None   # the road network of the access step, when there is one
+        #: Settings the steps used that the run file may not give (defaults included), for the
+        #: manifest's ``effective_parameters``: ``"section.key"`` → value.
+        self.effective: dict[str, object] = {}
 
     @property
     def region(self):
@@ -74,6 +79,27 @@ class RunContext:
         if message not in self.warnings:
             self.warnings.append(message)
             log.warning(message)
+
+    @contextlib.contextmanager
+    def coverage_warnings(self, what: str, candidates: pd.DataFrame, spec: str) -> Iterator[None]:
+        """Within the block, a :class:`~jangkau.errors.CoverageWarning` (candidates covering no
+        demand) becomes a warning of the run (log at warning level, report, manifest), naming the
+        candidates as ``jangkau sites`` does (:func:`jangkau.selection.siting.candidate_label`;
+        ``spec``: the candidates' file or kind); other warnings pass through."""
+        from ..errors import CoverageWarning
+        from ..selection.siting import candidate_label
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CoverageWarning)
+            yield
+        for w in caught:
+            if not isinstance(w.message, CoverageWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                continue
+            labels = [candidate_label(candidates, int(i), spec) for i in w.message.candidates]
+            self.warn(f"{what}: {len(labels)} of {len(candidates)} candidates cover no demand within the reach and "
+                      "can only be chosen for nothing: " + ", ".join(labels[:10])
+                      + (f" … ({len(labels) - 10} more)" if len(labels) > 10 else ""))
 
     def skip(self, step: str, reason: str) -> None:
         """Record that ``step`` did not run and why (notes, report and manifest)."""

@@ -95,13 +95,18 @@ def run(config: RunConfig | str | os.PathLike[str], output: str | os.PathLike[st
     return ctx.result
 
 
+#: Inputs hashed once per version of the file (besides OSM extracts): GeoTIFFs, e.g. WorldPop's
+#: raster of Indonesia (about 1 GB).
+MEMO_HASH_SUFFIXES = (".tif", ".tiff")
+
+
 def input_sha256(path: Path) -> str:
-    """sha256 of an input; an OSM extract (1.5 GB for Java) is hashed once per version of the
-    file (its size and modification time, :func:`jangkau.network.osm.extract_sha256`), not on
-    every run."""
+    """sha256 of an input; an OSM extract (1.5 GB for Java) or a GeoTIFF (WorldPop's raster of
+    Indonesia) is hashed once per version of the file (its size and modification time,
+    :func:`jangkau.network.osm.extract_sha256`), not on every run."""
     from ..network.build import OSM_SUFFIXES
 
-    if str(path).lower().endswith(OSM_SUFFIXES):
+    if str(path).lower().endswith(OSM_SUFFIXES + MEMO_HASH_SUFFIXES):
         from ..network.osm import extract_sha256
 
         return extract_sha256(path)
@@ -122,11 +127,23 @@ def _manifest(ctx: RunContext, out: Path) -> dict:
         "data_dir": str(ctx.data_dir) if ctx.data_dir else None,
         "inputs": inputs,
         "inputs_digest": inputs_digest(inputs, ctx.config.raw),
+        "population": _population_record(ctx, inputs),
+        "effective_parameters": dict(sorted(ctx.effective.items())),
         "outputs": outputs,
         "warnings": ctx.warnings,
         "skipped_steps": ctx.result.skipped,
         "timings_s": ctx.timings,
     }
+
+
+def _population_record(ctx: RunContext, inputs: dict) -> dict:
+    """How the run placed people (:attr:`jangkau.data.region.Region.population_weighting`): the
+    weighting, and with a raster its path, sha256, window and the units that fell back to areal
+    weighting."""
+    rec = dict(ctx.region.population_weighting)
+    if "population_raster" in inputs and rec.get("raster"):
+        rec["sha256"] = inputs["population_raster"]["sha256"]
+    return rec
 
 
 def inputs_digest(inputs: dict, parameters: dict) -> str:

@@ -25,7 +25,6 @@ def step_access(ctx: RunContext) -> None:
         ctx.warn("road access needs facilities: step skipped")
         ctx.skip("access", "road access needs facilities")
         return
-    from ...data.population import from_zone_counts
     from ...network.build import build_roads
     from ...network.isochrones import isochrones
     from ...network.rai import road_density, rural_access_index
@@ -74,7 +73,7 @@ def step_access(ctx: RunContext) -> None:
     method = AccessMethod(str(cfg.get("method", "e2sfca")))
     max_snap = float(cfg.get("max_snap_m", 1000.0))
     cell = float(cfg.get("cell_size_m", 250.0))
-    pop = from_zone_counts(region.zones("desa", crs=region.working_crs))
+    pop = region.population_model()
     for i, level in enumerate(("desa", "kecamatan")):
         ctx.report_detail(f"travel time {level}", i, 3)
         dm = demand(region, level=level, population=pop, kind=DemandKind.CELLS, cell_size=cell)

@@ -126,6 +126,11 @@ def _trim_margin(ctx: RunContext, fac, catalogue, margin_m: float, final: bool, 
             margin = fac["margin_facility"].to_numpy(dtype=bool)
     m = fac.loc[margin]
     ctx.tables["facility_margin"] = pd.DataFrame({"margin_m": [margin_m], "facilities": [len(m)]})
+    given = ctx.config.section("coverage").get("facility_margin")
+    ctx.effective["coverage.facility_margin_m"] = float(margin_m)
+    ctx.effective["coverage.facility_margin_source"] = (
+        "run file" if given is not None else "default: the largest coverage threshold of the run"
+        + ("" if final else " (catalogue radius of the types found)"))
     if len(m):
         per = ", ".join(f"{k} {v}" for k, v in m.groupby("register_regency").size().items())
         types = ", ".join(f"{k} {v}" for k, v in m.groupby("facility_type").size().items())
@@ -153,9 +158,7 @@ MADRASAH_NOTE = ("school coverage counts Kemdikbud schools only: madrasahs (MI, 
 
 
 def step_coverage(ctx: RunContext) -> None:
-    from ...coverage import analysis as cov
     from ...data.facilities import facility_issues, read_facilities
-    from ...data.population import from_zone_counts
 
     layers = facility_layers(ctx)
     if not layers:
@@ -177,57 +180,18 @@ def step_coverage(ctx: RunContext) -> None:
     if ctx.region.population_source is None:
         _area_coverage(ctx, fac, cfg, catalogue)
         return
-    types = cfg.get("types")
-    radii = cfg.get("radii")
-    results = []
-    for i, level in enumerate(("desa", "kecamatan", "dapil", "kabupaten")):
-        ctx.report_detail(f"coverage {level}", i, 4)
-        if level == "dapil" and len(ctx.layers["dapil"]) == 0:
-            continue
-        res = cov.coverage(ctx.region, fac, radii, level=level, types=types, catalogue=catalogue)
-        results.append(res)
-        wide = res.pivot_table(index="code", columns=["facility_type", "radius_m"], values="share")
-        wide.columns = [f"coverage_share_{key[0]}_{int(key[1])}m" for key in wide.columns]
-        ctx.indicators[level] = ctx.indicators[level].join(wide)
-    table = pd.concat(results, ignore_index=True)
-    ctx.tables["coverage"] = table
-    ctx.write("coverage.csv", table)
-    # Gap layers: uncovered populated area per type at its largest radius.
-    gap_types = sorted(table["facility_type"].unique())
-    for i, t in enumerate(gap_types):
-        ctx.report_detail(f"gaps {t}", i, len(gap_types))
-        r = float(table.loc[table["facility_type"] == t, "radius_m"].max())
-        g = cov.gaps(ctx.region, fac[fac["facility_type"] == t], r, level="desa")
-        g.insert(0, "facility_type", t)
-        ctx.write(f"gaps_{t}_{int(r)}m.geojson", g)
-        ctx.layers[f"gaps_{t}"] = g
-    # Distance to the nearest facility of each type, population-weighted per zone.
-    population = from_zone_counts(ctx.region.zones("desa", crs=ctx.region.working_crs))
-    cell = parse_distance_m(cfg.get("distance_cell", "100m"), "distance_cell")
-    dist_rows = []
-    for t in sorted(table["facility_type"].unique()):
-        of_type = fac[fac["facility_type"] == t].reset_index(drop=True)
-        for level in ("desa", "kecamatan", "dapil", "kabupaten"):
-            zones = ctx.region.zones(level, crs=ctx.region.working_crs)
-            if len(zones) == 0:
-                continue
-            d = cov.distance_by_zone(population, of_type, zones, cell_size=cell)
-            ctx.indicators[level] = ctx.indicators[level].join(
-                d.set_index("code")[["mean_distance_m"]].rename(columns={"mean_distance_m": f"nearest_distance_m_{t}"}))
-            d.insert(0, "level", level)
-            d.insert(0, "facility_type", t)
-            dist_rows.append(d)
-    if dist_rows:
-        dist = pd.concat(dist_rows, ignore_index=True)
-        ctx.tables["nearest_distance"] = dist
-        ctx.write("nearest_distance.csv", dist)
-    if any(t in ("sd", "smp", "sma") for t in table["facility_type"].unique()) and \
+    _coverage_outputs(ctx, fac, cfg, catalogue, weight="population")
+    types_found = set(ctx.tables["coverage"]["facility_type"].unique())
+    if any(t in ("sd", "smp", "sma") for t in types_found) and \
             MADRASAH_NOTE not in ctx.warnings and "madrasah" not in " ".join(ctx.notes):
         ctx.notes.append("coverage: school layers may lack madrasahs (MI, MTs, MA) — check the facility source")
 
 
 #: How coverage is measured when the region has no population at all (tables, report, manifest).
 AREA_SHARE = "area share, no population data"
+
+#: Zone levels of the coverage tables and the desa column naming each level's zone.
+_LEVEL_COLUMNS = {"desa": "code", "kecamatan": "kecamatan_code", "dapil": "dapil", "kabupaten": "kabupaten_code"}
 
 
 def _area_coverage(ctx: RunContext, fac, cfg: dict, catalogue) -> None:
@@ -237,66 +201,98 @@ def _area_coverage(ctx: RunContext, fac, cfg: dict, catalogue) -> None:
     density). Pseudo-units (lakes, forests) are left out. Tables carry ``measure`` =
     :data:`AREA_SHARE` and area columns instead of people; the indicators are
     ``coverage_area_share_<type>_<r>m`` and ``nearest_distance_m_<type>`` (area-weighted)."""
+    ctx.warn(f"coverage is an {AREA_SHARE.upper()}: {ctx.region.title} has no population (no table, raster or regency "
+             "total), so coverage.csv, the gap layers and nearest_distance.csv measure area (km², area-weighted "
+             "distance), not people")
+    _coverage_outputs(ctx, fac, cfg, catalogue, weight="area_km2")
+    ctx.notes.append(f"coverage: {AREA_SHARE} — the share of each zone's area within each type's threshold "
+                     "(straight line), and the area-weighted mean distance to the nearest facility")
+
+
+def _coverage_outputs(ctx: RunContext, fac, cfg: dict, catalogue, *, weight: str) -> None:
+    """coverage.csv (every level), the gap layers (per type at its largest radius) and
+    nearest_distance.csv, with their indicators, weighted by ``weight``: ``"population"``, the
+    people of the region's population model (tables, WorldPop cells when fetched); or
+    ``"area_km2"``, the area of the real units (:data:`AREA_SHARE`: columns renamed to km²,
+    ``measure`` column, indicators ``coverage_area_share_*``)."""
     from ...coverage import analysis as cov
     from ...data.population import from_zone_counts
     from ..context import real_units
 
-    ctx.warn(f"coverage is an {AREA_SHARE.upper()}: {ctx.region.title} has no population (no table, raster or regency "
-             "total), so coverage.csv, the gap layers and nearest_distance.csv measure area (km², area-weighted "
-             "distance), not people")
-    desa = real_units(ctx.region.zones("desa", crs=ctx.region.working_crs)).reset_index(drop=True)
-    src = desa[["code", "name", "kecamatan_code", "dapil", "kabupaten_code", desa.geometry.name]].copy()
-    src["population"] = desa.geometry.area.to_numpy() / 1e6  # km², planar in the working CRS
+    area = weight != "population"
+    wcrs = ctx.region.working_crs
     types, radii = cfg.get("types"), cfg.get("radii")
-    levels = {"desa": "code", "kecamatan": "kecamatan_code", "dapil": "dapil", "kabupaten": "kabupaten_code"}
+    if area:
+        desa = real_units(ctx.region.zones("desa", crs=wcrs)).reset_index(drop=True)
+        source = desa[["code", "name", "kecamatan_code", "dapil", "kabupaten_code", desa.geometry.name]].copy()
+        source["population"] = desa.geometry.area.to_numpy() / 1e6  # km², planar in the working CRS
+        population = from_zone_counts(source)
+        has_dapil = not source["dapil"].isna().all()
+    else:
+        source = ctx.region
+        population = ctx.region.population_model()
+        has_dapil = len(ctx.layers["dapil"]) > 0
+    suffix = " (area)" if area else ""
     results = []
-    for i, (level, column) in enumerate(levels.items()):
-        ctx.report_detail(f"coverage {level} (area)", i, len(levels))
-        if level == "dapil" and src["dapil"].isna().all():
+    for i, (level, column) in enumerate(_LEVEL_COLUMNS.items()):
+        ctx.report_detail(f"coverage {level}{suffix}", i, len(_LEVEL_COLUMNS))
+        if level == "dapil" and not has_dapil:
             continue
-        res = cov.coverage(src.dropna(subset=[column]), fac, radii, level=column, types=types, catalogue=catalogue)
-        res["level"] = level
+        if area:
+            res = cov.coverage(source.dropna(subset=[column]), fac, radii, level=column, types=types,
+                               catalogue=catalogue)
+            res["level"] = level
+        else:
+            res = cov.coverage(source, fac, radii, level=level, types=types, catalogue=catalogue)
         results.append(res)
         wide = res.pivot_table(index="code", columns=["facility_type", "radius_m"], values="share")
-        wide.columns = [f"coverage_area_share_{key[0]}_{int(key[1])}m" for key in wide.columns]
+        wide.columns = [f"coverage_{'area_' if area else ''}share_{key[0]}_{int(key[1])}m" for key in wide.columns]
         ctx.indicators[level] = ctx.indicators[level].join(wide)
-    table = pd.concat(results, ignore_index=True).rename(
-        columns={"population": "area_km2", "covered": "covered_km2", "not_covered": "not_covered_km2"})
-    table.insert(len(table.columns), "measure", AREA_SHARE)
+    table = pd.concat(results, ignore_index=True)
+    if area:
+        table = table.rename(columns={"population": "area_km2", "covered": "covered_km2",
+                                      "not_covered": "not_covered_km2"})
+        table.insert(len(table.columns), "measure", AREA_SHARE)
     ctx.tables["coverage"] = table
     ctx.write("coverage.csv", table)
-    for i, t in enumerate(sorted(table["facility_type"].unique())):
-        ctx.report_detail(f"gaps {t} (area)", i, table["facility_type"].nunique())
+    # Gap layers: the uncovered part of each zone per type at its largest radius.
+    gap_types = sorted(table["facility_type"].unique())
+    for i, t in enumerate(gap_types):
+        ctx.report_detail(f"gaps {t}{suffix}", i, len(gap_types))
         r = float(table.loc[table["facility_type"] == t, "radius_m"].max())
-        g = cov.gaps(src, fac[fac["facility_type"] == t], r, level="code")
-        g = g.rename(columns={"population": "uncovered_km2"})
+        g = cov.gaps(source, fac[fac["facility_type"] == t], r, level="code" if area else "desa")
+        if area:
+            g = g.rename(columns={"population": "uncovered_km2"})
         g.insert(0, "facility_type", t)
-        g["measure"] = AREA_SHARE
+        if area:
+            g["measure"] = AREA_SHARE
         ctx.write(f"gaps_{t}_{int(r)}m.geojson", g)
         ctx.layers[f"gaps_{t}"] = g
-    area = from_zone_counts(src)
+    # Distance to the nearest facility of each type, weighted per zone.
     cell = parse_distance_m(cfg.get("distance_cell", "100m"), "distance_cell")
     rows = []
-    for t in sorted(table["facility_type"].unique()):
+    for t in gap_types:
         of_type = fac[fac["facility_type"] == t].reset_index(drop=True)
-        for level in levels:
-            zones = real_units(ctx.region.zones(level, crs=ctx.region.working_crs))
-            if len(zones) == 0 or (level == "dapil" and src["dapil"].isna().all()):
+        for level in _LEVEL_COLUMNS:
+            zones = ctx.region.zones(level, crs=wcrs)
+            if area:
+                zones = real_units(zones).reset_index(drop=True)
+            if len(zones) == 0 or (area and level == "dapil" and not has_dapil):
                 continue
-            d = cov.distance_by_zone(area, of_type, zones.reset_index(drop=True), cell_size=cell)
+            d = cov.distance_by_zone(population, of_type, zones, cell_size=cell)
             ctx.indicators[level] = ctx.indicators[level].join(
                 d.set_index("code")[["mean_distance_m"]].rename(columns={"mean_distance_m": f"nearest_distance_m_{t}"}))
-            d = d.rename(columns={"population": "area_km2"})
+            if area:
+                d = d.rename(columns={"population": "area_km2"})
             d.insert(0, "level", level)
             d.insert(0, "facility_type", t)
-            d["measure"] = "area-weighted, no population data"
+            if area:
+                d["measure"] = "area-weighted, no population data"
             rows.append(d)
     if rows:
         dist = pd.concat(rows, ignore_index=True)
         ctx.tables["nearest_distance"] = dist
         ctx.write("nearest_distance.csv", dist)
-    ctx.notes.append(f"coverage: {AREA_SHARE} — the share of each zone's area within each type's threshold "
-                     "(straight line), and the area-weighted mean distance to the nearest facility")
 
 
 def _osm_match(ctx: RunContext, register, max_distance_m: float) -> None:

@@ -68,14 +68,15 @@ def step_sites(ctx: RunContext) -> None:
     # wall-clock budget gives different sites on a busier machine); time_limit_s adds a clock.
     kw["node_limit"] = int(cfg.get("node_limit", SITES_NODE_LIMIT))
     kw["time_limit_s"] = float(cfg.get("time_limit_s", math.inf))
-    if model == "mclp":
-        res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
-    elif model in ("pmedian", "p_median"):
-        res = siting.p_median(w, cost, p, **kw)
-    elif model == "lscp":
-        res = siting.lscp(w, cost, max_cost=radius, precovered=precovered, **kw)
-    else:
+    if model not in ("mclp", "pmedian", "p_median", "lscp"):
         raise InvalidInputError(f"unknown siting model '{model}' (mclp, lscp, pmedian)", field="model")
+    with ctx.coverage_warnings("sites", cands, cand_spec):
+        if model == "mclp":
+            res = siting.mclp(w, cost, p, max_cost=radius, precovered=precovered, **kw)
+        elif model == "lscp":
+            res = siting.lscp(w, cost, max_cost=radius, precovered=precovered, **kw)
+        else:
+            res = siting.p_median(w, cost, p, **kw)
     chosen = cands.iloc[res.sites].copy()
     chosen.insert(0, "order", np.arange(1, len(chosen) + 1))
     chosen["marginal_gain"] = res.marginal_gain

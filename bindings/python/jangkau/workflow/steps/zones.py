@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from ..context import RunContext
@@ -18,7 +20,13 @@ def step_zones(ctx: RunContext) -> None:
     if src is None:
         ctx.warn("no population table: population-based results are unavailable")
     else:
-        if src.level != "desa":
+        weighting = region.population_weighting
+        if src.level != "desa" and weighting["weighting"] == "dasymetric":
+            ctx.notes.append(f"population: known per {src.level} ({src.year}); desa figures and the people on "
+                             f"each cell are DASYMETRIC: each {src.level}'s figure is spread over its cells in "
+                             f"proportion to the population raster {Path(weighting['raster']).name} (the figures "
+                             "stay the totals)")
+        elif src.level != "desa":
             ctx.warn(f"population is known per {src.level} ({src.year}); desa figures are spread by areal weighting "
                      "(uniform density within each source zone)")
     if region.dapil is None:
@@ -49,9 +57,10 @@ def _zones_inputs_report(ctx: RunContext) -> None:
     if src is not None and src.level == "kabupaten" and not region.config.get("population"):
         rt = region.regency_total
         if rt is not None:
+            how = ("DASYMETRIC (spread by the population raster)"
+                   if region.population_weighting["weighting"] == "dasymetric" else "AREAL WEIGHTING (uniform density)")
             ctx.warn(f"population: only the {rt['year'] or ''} regency total is known ({rt['population']:,.0f}, "
-                     f"{rt['name']}, matched by {rt['match']}); desa and kecamatan figures are AREAL WEIGHTING "
-                     "(uniform density), not counts")
+                     f"{rt['name']}, matched by {rt['match']}); desa and kecamatan figures are {how}, not counts")
     check = region.population_check
     if check is not None:
         ctx.tables["population_check"] = check
