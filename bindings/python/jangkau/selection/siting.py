@@ -29,6 +29,7 @@ together with ``n_candidates``.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -78,7 +79,8 @@ __all__ = [
 
 
 def _run_core(
-    model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations
+    model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations,
+    time_limit_s=None,
 ) -> Any:
     csc = pr.csc
     return _core.siting_solve(
@@ -100,12 +102,16 @@ def _run_core(
             threads=int(threads), local_search=bool(local_search), lagrangian_iterations=int(bound_iterations)
         ),
         progress=progress,
+        time_limit_s=math.inf if time_limit_s is None else float(time_limit_s),
     )
 
 
 def _greedy(
-    model: _core.SitingModel, pr: Instance, p: int, threads, local_search, progress, bound_iterations=300
+    model: _core.SitingModel, pr: Instance, p: int, threads, local_search, progress, bound_iterations=300,
+    time_limit_s=None,
 ) -> SitingResult:
+    """The C++ greedy + search. ``time_limit_s`` is a soft deadline (the engine's monitor): past
+    it the search phases stop and the best set so far comes back with its certified bound."""
     if (
         isinstance(bound_iterations, bool)
         or not isinstance(bound_iterations, (int, np.integer))
@@ -121,6 +127,7 @@ def _greedy(
         local_search=local_search,
         progress=progress,
         bound_iterations=bound_iterations,
+        time_limit_s=time_limit_s,
     )
     elapsed = time.perf_counter() - t0
     covered = r.covered.astype(bool) if model != PMEDIAN else None
@@ -176,42 +183,58 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
 #: 15 km; benchmarks/bench_milp_preprocessing.py --p-median) — so a budget is kept only below it.
 P_MEDIAN_PAIRS_PER_SECOND = 20_000
 
+#: Share of the ``auto`` / ``milp`` budget the greedy + search phase may use (its soft deadline);
+#: the MILP gets what is left of the whole budget.
+SEARCH_BUDGET_SHARE = 0.5
+
 
 def _auto(
     model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
-    node_limit=None,
+    node_limit=None, exact: bool = False,
 ):
-    """Greedy + local search for an incumbent and certified bound; unless that gap is
-    already 0, the MILP warm-started from the incumbent within ``time_limit_s`` (default
+    """Greedy + local search for an incumbent and certified bound, within SEARCH_BUDGET_SHARE of
+    the budget (a soft deadline the engine honours); unless that gap is already 0, the MILP
+    warm-started from the incumbent within what is left of ``time_limit_s`` (default
     AUTO_TIME_LIMIT_S, counted from the start). Returns the better solution with the
-    tighter of the two bounds; a MILP without a solution of its own returns the incumbent."""
+    tighter of the two bounds; a MILP without a solution of its own returns the incumbent.
+    ``exact`` (``solver="milp"``): the MILP always runs (``time_limit_s`` None = no limit), the
+    result is labelled "milp", and a proven infeasibility (floors, quotas) raises InfeasibleError."""
     t0 = time.perf_counter()
-    budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
-    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
+    if exact:
+        budget = math.inf if time_limit_s is None else float(time_limit_s)
+    else:
+        budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
+    name = "milp" if exact else "auto"
+    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, budget * SEARCH_BUDGET_SHARE)
     extra = dict(g.extra)
-    extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped")
-    if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
+    extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
+                 search_time_s=g.time_s)
+    if g.gap == 0 and g.floors_met and not exact:  # floors unmet: the MILP decides whether they can be met
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
-    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left:
+    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left and not exact:
         # HiGHS checks its clock only after presolve, which alone outlasts such a budget.
         extra["milp_status"] = (
             f"skipped: {pr.csc.nnz} assignment pairs exceed what HiGHS presolves within the "
             f"{left:.1f} s left (about {P_MEDIAN_PAIRS_PER_SECOND:,} pairs/s); raise time_limit_s"
         )
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
+    milp_left = left if math.isfinite(left) else None
     try:
         if model == MCLP:
-            m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_mclp(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         elif model == LSCP:
-            m = milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_lscp(pr, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         else:
-            m = milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
-    except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
+            m = milp_p_median(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+    except InfeasibleError as exc:  # proven infeasible (floors that cannot be met), or no solution at all
+        if exact:
+            raise
         extra["milp_status"] = str(exc)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
     extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
+    extra.update({k: v for k, v in m.extra.items() if k.startswith("milp_") and k not in extra})
     best = m if _better(model, m, g) else g
     extra["source"] = "milp" if best is m else "greedy"
     if model == MCLP:
@@ -230,7 +253,7 @@ def _auto(
         status = "stopped" if m.status == "optimal" else m.status
     return replace(
         best,
-        solver="auto",
+        solver=name,
         status=status,
         bound=float(bound),
         gap=gap,
@@ -410,14 +433,10 @@ def _solve(model, pr: Instance, p: int, solver, *, time_limit_s, node_limit, mip
     """The one dispatch of the three models to the greedy, MILP and auto solvers."""
     kind = _solver(solver)
     nodes = _check_node_limit(node_limit)
-    if kind is Solver.MILP:
-        if model == LSCP:
-            return milp_lscp(pr, time_limit_s, mip_gap, threads, node_limit=nodes)
-        exact = milp_mclp if model == MCLP else milp_p_median
-        return exact(pr, p, time_limit_s, mip_gap, threads, node_limit=nodes)
-    if kind is Solver.AUTO:
-        return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes)
-    return _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
+    if kind is not Solver.GREEDY:
+        return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes,
+                     exact=kind is Solver.MILP)
+    return _greedy(model, pr, p, threads, local_search, progress, bound_iterations, time_limit_s)
 
 
 def _check_reach(model, pr: Instance, candidate_labels=None) -> None:

@@ -119,7 +119,26 @@ def solve_milp(
     info = h.getInfo()
     has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_solution else None
+    if x is None and start is not None and "infeasible" not in status_text:
+        # HiGHS stopped (time or node limit, e.g. still in presolve) before taking up the MIP
+        # start or finding a solution of its own: the start is still a solution if it is feasible.
+        x0 = np.asarray(start, dtype=np.float64)
+        if start_is_feasible(x0, lower, upper, a_rows, row_lo, row_hi):
+            x = x0
     return status, status_text, info, x
+
+
+def start_is_feasible(x, lower, upper, a_rows, row_lo, row_hi, tol: float = 1e-9) -> bool:
+    """Whether the column vector ``x`` meets the column and row bounds (to ``tol``, scaled)."""
+    act = sp.csr_matrix(a_rows) @ x
+    lo, hi = np.asarray(row_lo, dtype=np.float64), np.asarray(row_hi, dtype=np.float64)
+    scale = tol * np.maximum(1.0, np.abs(act))
+    return bool(
+        np.all(x >= np.asarray(lower) - tol)
+        and np.all(x <= np.asarray(upper) + tol)
+        and np.all(act >= lo - scale)
+        and np.all(act <= hi + scale)
+    )
 
 
 def milp_result(
@@ -308,8 +327,11 @@ def milp_mclp(
             raise InfeasibleError(
                 f"the MCLP has no feasible solution: the quotas and zone floors cannot all be met with p = {p} ({text})"
             )
-        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
-    chosen = np.flatnonzero(x[: pr.m] > 0.5)
+        if start_sites is None:
+            raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
+        chosen = np.asarray(start_sites, dtype=np.int64)  # the start misses a floor: HiGHS did not decide
+    else:
+        chosen = np.flatnonzero(x[: pr.m] > 0.5)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(pr.w[covered].sum())
@@ -378,8 +400,11 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         node_limit,
     )
     if x is None:
-        raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
-    chosen = np.flatnonzero(x > 0.5)
+        if "infeasible" in text or start_sites is None:
+            raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
+        chosen = np.asarray(start_sites, dtype=np.int64)
+    else:
+        chosen = np.flatnonzero(x > 0.5)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(chosen.size)
