@@ -157,6 +157,8 @@ def milp_result(
     floors_met: bool = True,
     zone_coverage=None,
     rows: tuple[int, int],
+    dropped: int = 0,
+    fixed_open: int = 0,
 ) -> SitingResult:
     """The :class:`SitingResult` of a MILP solve, built the same way for every model: the
     chosen sites in :func:`selection_order` with their gains, the gap from ``objective`` and
@@ -184,6 +186,8 @@ def milp_result(
             "marginal_served": served,
             "milp_demand_rows": int(rows[0]),
             "milp_demand_rows_merged": int(rows[1]),
+            "milp_candidates_dropped": dropped,
+            "milp_candidates_forced": fixed_open,
         },
     )
 
@@ -248,10 +252,151 @@ def identical_rows(
     return np.asarray(first, dtype=np.int64), inverse
 
 
+#: Largest work (entries visited by the row-overlap product) of one dominance check; above it the
+#: check is skipped. Set by measurement (benchmarks/bench_siting.py instances, see docs/siting.md).
+MAX_SUBSET_WORK = 2e8
+
+
+def candidate_groups(pr: Instance) -> np.ndarray:
+    """Group id per candidate, -1 for none (also when the instance has no groups)."""
+    return pr.group if pr.group.size else np.full(pr.m, -1, dtype=np.int32)
+
+
+def subset_pairs(a: sp.csr_matrix, max_work: float = MAX_SUBSET_WORK):
+    """Preprocessing helper: pairs (r, s) of distinct rows of the 0/1 matrix ``a`` with the stored
+    columns of r a subset of those of s (duplicates of identical rows come as both (r, s) and (s, r)).
+    The overlaps |row r ∩ row s| come from the sparse product a·aᵀ, done in blocks of rows; returns
+    None when that product would visit more than ``max_work`` entries (Σ over columns of the squared
+    column count), so very dense instances skip the reduction instead of stalling."""
+    a = sp.csr_matrix(a)
+    col_count = np.bincount(a.indices, minlength=a.shape[1]).astype(np.float64)
+    if float((col_count**2).sum()) > max_work:
+        return None
+    size = np.diff(a.indptr)
+    at = a.T.tocsr()
+    rs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    ss: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    block = 2048
+    for lo in range(0, a.shape[0], block):
+        o = (a[lo : lo + block] @ at).tocoo()
+        r = o.row + lo
+        keep = (o.col != r) & (o.data == size[r]) & (size[r] > 0)
+        rs.append(r[keep])
+        ss.append(o.col[keep])
+    return np.concatenate(rs).astype(np.int64), np.concatenate(ss).astype(np.int64)
+
+
+def dominated_candidates(cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int) -> np.ndarray:
+    """Column reduction (Toregas & ReVelle 1973; Church & ReVelle 1974 for MCLP): a free candidate
+    whose covered demand rows (columns of the n × m matrix ``cover``) are a subset of another free
+    candidate's in the same group can be left out — swapping it for the other never uncovers a row
+    nor changes a group count. Identical candidates keep the lowest index. A group keeps all its
+    candidates unless at least ``keep_per_group`` of them remain undominated (so p sites, or the
+    quotas, can still be filled by undominated ones). Returns the mask of candidates to fix at 0
+    and, for each of them, an undominated candidate of its group covering all it covers (-1 else)."""
+    m = cover.shape[1]
+    out = np.zeros(m, dtype=bool)
+    rep = np.full(m, -1, dtype=np.int64)
+    free_idx = np.flatnonzero(free)
+    if free_idx.size < 2:
+        return out, rep
+    cols = sp.csr_matrix(pattern(cover).T.tocsr()[free_idx])
+    pairs = subset_pairs(cols)
+    if pairs is None:
+        return out, rep
+    r, s_ = pairs
+    size = np.diff(cols.indptr)
+    same_group = group[free_idx[r]] == group[free_idx[s_]]
+    strict = (size[r] < size[s_]) | (r > s_)  # a proper subset, or identical with a lower index kept
+    dom = np.zeros(free_idx.size, dtype=bool)
+    dom[r[same_group & strict]] = True
+    dom_full = np.zeros(m, dtype=bool)
+    dom_full[free_idx[dom]] = True
+    for g in np.unique(group[free_idx]):
+        members = free & (group == g)
+        if (members & ~dom_full).sum() >= keep_per_group:
+            out |= members & dom_full
+    # every dominated candidate has an undominated one above it (the relation is transitive)
+    ok = same_group & out[free_idx[r]] & ~dom_full[free_idx[s_]]
+    rep[free_idx[r[ok]][::-1]] = free_idx[s_[ok]][::-1]  # the first such pair wins
+    return out, rep
+
+
+def repaired_start(start_sites, allowed: np.ndarray, rep: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The MIP start mapped into a reduced model: each dropped candidate in it is replaced by its
+    representative or, when that is taken already, by another candidate of its group that was
+    kept (``allowed``; the covered set does not shrink either way). Returns the new site indices."""
+    sites = [int(j) for j in np.asarray(start_sites, dtype=np.int64)]
+    taken = set(sites)
+    for k, j in enumerate(sites):
+        if allowed[j]:
+            continue
+        alt = int(rep[j])
+        if alt < 0 or alt in taken:
+            pool = np.flatnonzero(allowed & (group == group[j]))
+            pool = [int(c) for c in pool if int(c) not in taken]
+            if not pool:
+                continue  # nothing kept to move to: HiGHS rejects this start and searches itself
+            alt = pool[0]
+        taken.discard(j)
+        taken.add(alt)
+        sites[k] = alt
+    return np.asarray(sites, dtype=np.int64)
+
+
+def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6):
+    """Set-covering reductions of Toregas & ReVelle (1973), repeated until nothing changes (at most
+    ``rounds`` times) on the covering rows ``a`` (demand rows × candidates, 0/1):
+    column dominance among the ``eligible`` candidates (those no quota counts: a candidate covering
+    a subset of another's rows is never needed), essential columns (a row only one kept candidate
+    covers forces it open; the rows it covers are then met) and row dominance (a row whose
+    candidate set contains another row's is met whenever that one is). The optimum is unchanged.
+    Returns (rows kept, candidates dropped, candidates forced open, representative per dropped)."""
+    a = pattern(a)
+    m = a.shape[1]
+    alive = np.ones(a.shape[0], dtype=bool)
+    dropped = np.zeros(m, dtype=bool)
+    forced = np.zeros(m, dtype=bool)
+    rep = np.full(m, -1, dtype=np.int64)
+    none = np.full(m, -1, dtype=np.int32)
+    for _ in range(rounds):
+        before = (int(alive.sum()), int(dropped.sum()), int(forced.sum()))
+        keep_cols = sp.diags((~dropped).astype(np.float64))
+        cur = sp.csr_matrix(a[alive] @ keep_cols)
+        cur.eliminate_zeros()
+        d, r = dominated_candidates(cur, eligible & ~dropped & ~forced, none, 0)
+        dropped |= d
+        rep[d] = r[d]
+        cur = sp.csr_matrix(a @ sp.diags((~dropped).astype(np.float64)))
+        cur.eliminate_zeros()
+        size = np.diff(cur.indptr)
+        single = alive & (size == 1)
+        forced[cur.indices[cur.indptr[np.flatnonzero(single)]]] = True
+        alive &= ~(np.asarray(cur @ forced.astype(np.float64)).ravel() > 0)
+        idx = np.flatnonzero(alive)
+        pairs = subset_pairs(cur[idx])
+        if pairs is not None:
+            pr_, ps = pairs
+            sz = size[idx]
+            strict = (sz[pr_] < sz[ps]) | (pr_ < ps)
+            alive[idx[ps[strict]]] = False
+        if (int(alive.sum()), int(dropped.sum()), int(forced.sum())) == before:
+            break
+    # a representative may have been dropped later: follow it to a kept candidate
+    for j in np.flatnonzero(dropped):
+        k = rep[j]
+        while k >= 0 and dropped[k]:
+            k = rep[k]
+        rep[j] = k
+    return np.flatnonzero(alive), dropped, forced, rep
+
+
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None,
+    node_limit: int | None = None, reduce: bool = True,
 ) -> SitingResult:
+    """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
+    (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`)."""
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -297,6 +442,13 @@ def milp_mclp(
     cost = np.concatenate([np.zeros(pr.m), merged_w])
     upper = np.ones(ncol)
     upper[pr.fixed] = 0
+    dropped = np.zeros(pr.m, dtype=bool)
+    if reduce:
+        group = candidate_groups(pr)
+        dropped, rep = dominated_candidates(a_sub, upper[: pr.m] > 0, group, p)
+        upper[: pr.m][dropped] = 0
+        if start_sites is not None:
+            start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
     start = None
     if start_sites is not None:
@@ -344,12 +496,14 @@ def milp_mclp(
     return milp_result(
         pr, "mclp", text, info, chosen, objective, bound, t0, covered=covered,
         unreachable=(np.diff(csr.indptr) == 0) & ~base, floors_met=floors_met, zone_coverage=table,
-        rows=(n_points, nz),
+        rows=(n_points, nz), dropped=int(dropped.sum()),
     )
 
 
 def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None,) -> SitingResult:
+    node_limit: int | None = None, reduce: bool = True) -> SitingResult:
+    """LSCP (Toregas et al. 1971) as a MILP. Preprocessing: identical demand rows merged
+    (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`."""
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -370,7 +524,21 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     n_points = need.size
     need = need[first]
     a = csr_free[need]
-    rows, lo, hi = [a], [np.ones(need.size)], [np.full(need.size, np.inf)]
+    upper = free.astype(np.float64)
+    lower = np.zeros(pr.m)
+    dropped = forced = np.zeros(pr.m, dtype=bool)
+    if reduce:
+        group = candidate_groups(pr)
+        quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
+        kept, dropped, forced, rep = reduce_set_cover(a, free & ~quota_counts)
+        a = a[kept]
+        upper[dropped] = 0
+        lower[forced] = 1
+        if start_sites is not None:
+            s0 = {int(j) for j in start_sites}
+            s0 = {int(rep[j]) if dropped[j] else j for j in s0} | {int(j) for j in np.flatnonzero(forced)}
+            start_sites = np.asarray(sorted(j for j in s0 if j >= 0), dtype=np.int64)
+    rows, lo, hi = [a], [np.ones(a.shape[0])], [np.full(a.shape[0], np.inf)]
     for g in range(len(pr.group_labels)):
         members = free & (pr.group == g)
         rows.append(
@@ -381,11 +549,10 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         )
         lo.append(np.array([pr.quota[g]], dtype=float))
         hi.append(np.array([np.inf]))
-    upper = free.astype(np.float64)
     _, text, info, x = solve_milp(
         highspy,
         np.ones(pr.m),
-        np.zeros(pr.m),
+        lower,
         upper,
         np.ones(pr.m, bool),
         sp.vstack(rows, format="csr"),
@@ -412,6 +579,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     return milp_result(
         pr, "lscp", text, info, chosen, objective, bound, t0, covered=covered, unreachable=unreachable,
         zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
+        dropped=int(dropped.sum()), fixed_open=int(forced.sum()),
     )
 
 
