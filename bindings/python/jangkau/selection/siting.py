@@ -130,6 +130,11 @@ def _greedy(
         time_limit_s=time_limit_s,
     )
     elapsed = time.perf_counter() - t0
+    bound = float(r.bound)
+    if model == MCLP and np.isfinite(bound) and bool(np.all(pr.w == np.round(pr.w))):
+        # Integer weights: every covered weight is an integer, so is the optimum; the bound
+        # rounds down to one (tolerance for the rounding of the Lagrangian's sums).
+        bound = max(float(r.objective), math.floor(bound + 1e-9 * abs(bound) + 1e-6))
     covered = r.covered.astype(bool) if model != PMEDIAN else None
     assignment = r.assignment if model == PMEDIAN else None
     sites, gains, served = selection_order(pr, model, r.sites)
@@ -141,8 +146,8 @@ def _greedy(
         sites=sites,
         marginal_gain=gains,
         objective=float(r.objective),
-        bound=float(r.bound),
-        gap=relative_gap(r.objective, r.bound),
+        bound=bound,
+        gap=relative_gap(r.objective, bound),
         covered=covered,
         unreachable=r.unreachable.astype(bool) if r.unreachable.size else np.zeros(pr.n, dtype=bool),
         assignment=assignment,
@@ -209,7 +214,9 @@ def _auto(
     extra = dict(g.extra)
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
                  search_time_s=g.time_s)
-    if g.gap == 0 and g.floors_met and not exact:  # floors unmet: the MILP decides whether they can be met
+    # Proven already (within the gap the MILP would stop at): floors unmet, the MILP decides
+    # whether they can be met.
+    if g.gap <= max(mip_gap, 1e-6) and g.floors_met and not exact:
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
     if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left and not exact:

@@ -286,7 +286,9 @@ def subset_pairs(a: sp.csr_matrix, max_work: float = MAX_SUBSET_WORK):
     return np.concatenate(rs).astype(np.int64), np.concatenate(ss).astype(np.int64)
 
 
-def dominated_candidates(cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int) -> np.ndarray:
+def dominated_candidates(
+    cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Column reduction (Toregas & ReVelle 1973; Church & ReVelle 1974 for MCLP): a free candidate
     whose covered demand rows (columns of the n × m matrix ``cover``) are a subset of another free
     candidate's in the same group can be left out — swapping it for the other never uncovers a row
@@ -333,8 +335,7 @@ def repaired_start(start_sites, allowed: np.ndarray, rep: np.ndarray, group: np.
             continue
         alt = int(rep[j])
         if alt < 0 or alt in taken:
-            pool = np.flatnonzero(allowed & (group == group[j]))
-            pool = [int(c) for c in pool if int(c) not in taken]
+            pool = [int(c) for c in np.flatnonzero(allowed & (group == group[j])) if int(c) not in taken]
             if not pool:
                 continue  # nothing kept to move to: HiGHS rejects this start and searches itself
             alt = pool[0]
@@ -414,9 +415,20 @@ def milp_mclp(
     nz = sub.size
     ncol = pr.m + nz
     ycols = np.arange(pr.m)
-    # z_i - Σ_{j∈N(i)} y_j <= 0
+    # z_i - Σ_{j∈N(i)} y_j <= 0 (dominated candidates, fixed at 0, left out of the rows)
     a_sub = csr[sub]
-    a_cov = sp.hstack([-pattern(a_sub), sp.identity(nz, format="csr")], format="csr")
+    upper = np.ones(ncol)
+    upper[pr.fixed] = 0
+    dropped = np.zeros(pr.m, dtype=bool)
+    if reduce:
+        group = candidate_groups(pr)
+        dropped, rep = dominated_candidates(a_sub, upper[: pr.m] > 0, group, p)
+        upper[: pr.m][dropped] = 0
+        if start_sites is not None:
+            start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
+    a_kept = sp.csr_matrix(pattern(a_sub) @ sp.diags((~dropped).astype(np.float64)))
+    a_kept.eliminate_zeros()
+    a_cov = sp.hstack([-a_kept, sp.identity(nz, format="csr")], format="csr")
     rows, lo, hi = [a_cov], [np.full(nz, -np.inf)], [np.zeros(nz)]
     qr, qlo, qhi = quota_rows(pr, p, ncol, ycols)
     rows += qr
@@ -440,15 +452,6 @@ def milp_mclp(
             hi.append(np.array([np.inf]))
     a = sp.vstack(rows, format="csr")
     cost = np.concatenate([np.zeros(pr.m), merged_w])
-    upper = np.ones(ncol)
-    upper[pr.fixed] = 0
-    dropped = np.zeros(pr.m, dtype=bool)
-    if reduce:
-        group = candidate_groups(pr)
-        dropped, rep = dominated_candidates(a_sub, upper[: pr.m] > 0, group, p)
-        upper[: pr.m][dropped] = 0
-        if start_sites is not None:
-            start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
     start = None
     if start_sites is not None:
