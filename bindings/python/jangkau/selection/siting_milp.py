@@ -255,6 +255,17 @@ def identical_rows(
 #: Largest work (entries visited by the row-overlap product) of one dominance check; above it the
 #: check is skipped. Set by measurement (benchmarks/bench_siting.py instances, see docs/siting.md).
 MAX_SUBSET_WORK = 2e8
+#: Entries of the overlap product per second assumed when a time limit caps the dominance checks:
+#: 1.56e8 entries took about 10 s at load ~11 on the shared 2-core machine (clustered LSCP
+#: 10^4 x 10^3 of benchmarks/bench_siting.py). With a time limit, a check may use a quarter of it.
+SUBSET_WORK_PER_SECOND = 1.5e7
+
+
+def subset_work_limit(time_limit_s) -> float:
+    """The work cap of one dominance check under ``time_limit_s`` (None = MAX_SUBSET_WORK)."""
+    if time_limit_s is None:
+        return MAX_SUBSET_WORK
+    return min(MAX_SUBSET_WORK, SUBSET_WORK_PER_SECOND * 0.25 * float(time_limit_s))
 
 
 def candidate_groups(pr: Instance) -> np.ndarray:
@@ -287,7 +298,8 @@ def subset_pairs(a: sp.csr_matrix, max_work: float = MAX_SUBSET_WORK):
 
 
 def dominated_candidates(
-    cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int
+    cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int,
+    max_work: float = MAX_SUBSET_WORK,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Column reduction (Toregas & ReVelle 1973; Church & ReVelle 1974 for MCLP): a free candidate
     whose covered demand rows (columns of the n × m matrix ``cover``) are a subset of another free
@@ -303,7 +315,7 @@ def dominated_candidates(
     if free_idx.size < 2:
         return out, rep
     cols = sp.csr_matrix(pattern(cover).T.tocsr()[free_idx])
-    pairs = subset_pairs(cols)
+    pairs = subset_pairs(cols, max_work)
     if pairs is None:
         return out, rep
     r, s_ = pairs
@@ -345,7 +357,7 @@ def repaired_start(start_sites, allowed: np.ndarray, rep: np.ndarray, group: np.
     return np.asarray(sites, dtype=np.int64)
 
 
-def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6):
+def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, max_work: float = MAX_SUBSET_WORK):
     """Set-covering reductions of Toregas & ReVelle (1973), repeated until nothing changes (at most
     ``rounds`` times) on the covering rows ``a`` (demand rows × candidates, 0/1):
     column dominance among the ``eligible`` candidates (those no quota counts: a candidate covering
@@ -365,7 +377,7 @@ def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6):
         keep_cols = sp.diags((~dropped).astype(np.float64))
         cur = sp.csr_matrix(a[alive] @ keep_cols)
         cur.eliminate_zeros()
-        d, r = dominated_candidates(cur, eligible & ~dropped & ~forced, none, 0)
+        d, r = dominated_candidates(cur, eligible & ~dropped & ~forced, none, 0, max_work)
         dropped |= d
         rep[d] = r[d]
         cur = sp.csr_matrix(a @ sp.diags((~dropped).astype(np.float64)))
@@ -375,7 +387,7 @@ def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6):
         forced[cur.indices[cur.indptr[np.flatnonzero(single)]]] = True
         alive &= ~(np.asarray(cur @ forced.astype(np.float64)).ravel() > 0)
         idx = np.flatnonzero(alive)
-        pairs = subset_pairs(cur[idx])
+        pairs = subset_pairs(cur[idx], max_work)
         if pairs is not None:
             pr_, ps = pairs
             sz = size[idx]
@@ -422,7 +434,9 @@ def milp_mclp(
     dropped = np.zeros(pr.m, dtype=bool)
     if reduce:
         group = candidate_groups(pr)
-        dropped, rep = dominated_candidates(a_sub, upper[: pr.m] > 0, group, p)
+        dropped, rep = dominated_candidates(
+            a_sub, upper[: pr.m] > 0, group, p, subset_work_limit(time_left(time_limit_s, t0))
+        )
         upper[: pr.m][dropped] = 0
         if start_sites is not None:
             start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
@@ -533,7 +547,9 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     if reduce:
         group = candidate_groups(pr)
         quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
-        kept, dropped, forced, rep = reduce_set_cover(a, free & ~quota_counts)
+        kept, dropped, forced, rep = reduce_set_cover(
+            a, free & ~quota_counts, max_work=subset_work_limit(time_left(time_limit_s, t0))
+        )
         a = a[kept]
         upper[dropped] = 0
         lower[forced] = 1
