@@ -311,17 +311,22 @@ def mclp(
     redundancy elimination and 2-for-1 moves),
     ``threads`` (0 = automatic: one thread below 10⁶ stored matrix entries, all cores above),
     ``progress(stage, done, total)`` is called from the
-    solving thread. MILP only: ``time_limit_s`` (a wall-clock budget), ``node_limit`` (HiGHS
+    solving thread. ``time_limit_s`` is a wall-clock budget for every solver: the greedy's
+    search phases stop at it (``"greedy"``) or at half of it (``"auto"``, ``"milp"``: the MILP
+    gets the rest) and return their answer with a valid bound. MILP only: ``node_limit`` (HiGHS
     branch-and-bound nodes: unlike a time limit it gives the same answer on any machine, so
     reproducible runs use it with ``time_limit_s=math.inf``) and the relative ``mip_gap``.
 
     ``solver="auto"`` (default) runs the greedy, then (unless its certified gap is 0) the
     MILP warm-started from it with ``time_limit_s`` as the total budget (default
     ``AUTO_TIME_LIMIT_S`` = 5 s); the result is never worse than the greedy and a time-out
-    returns the incumbent with its certified gap. With zone ``floors`` a solution meeting
+    returns the incumbent with its certified gap. ``solver="milp"`` is the same but always
+    runs the MILP (no budget unless ``time_limit_s`` is given): a time-out returns the best
+    answer found with its bound, never an error. With zone ``floors`` a solution meeting
     them is preferred to a better objective that does not.
 
-    Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas.
+    Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas
+    (and, with ``solver="milp"``, for floors HiGHS proves impossible).
     """
     pr = prepare(
         MCLP,
