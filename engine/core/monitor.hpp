@@ -1,10 +1,10 @@
 #pragma once
 // Progress reporting and cooperative cancellation for long computations.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <algorithm>
 #include <functional>
 #include <limits>
 #include <string_view>
@@ -47,9 +47,8 @@ class Monitor {
   void set_deadline_in(double seconds) {
     m_has_deadline = seconds < std::numeric_limits<double>::infinity();  // false for NaN and +inf
     if (m_has_deadline)
-      m_deadline = std::chrono::steady_clock::now() +
-                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                       std::chrono::duration<double>(std::max(seconds, 0.0)));
+      m_deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                          std::chrono::duration<double>(std::max(seconds, 0.0)));
   }
   /// Whether the soft deadline has passed (false without one). Safe from any thread.
   bool expired() const noexcept { return m_has_deadline && std::chrono::steady_clock::now() >= m_deadline; }
