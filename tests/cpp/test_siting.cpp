@@ -176,6 +176,24 @@ void for_each_swap(const Instance& in, const std::vector<std::int64_t>& sites,
     }
 }
 
+std::vector<std::int64_t> all_candidates(const Instance& in) {
+  std::vector<std::int64_t> all;
+  for (std::size_t j = 0; j < in.m(); ++j) all.push_back(static_cast<std::int64_t>(j));
+  return all;
+}
+
+// Brute force: the fewest sites covering every point any candidate covers (quotas obeyed).
+std::size_t fewest_covering_sites(const Instance& in, double radius) {
+  const auto all = all_candidates(in);
+  const auto coverable = covered_by(in, all, radius);
+  std::size_t best = all.size() + 1;
+  for (std::size_t k = 0; k <= all.size() && best > all.size(); ++k)
+    for_each_feasible(in, k, [&](const std::vector<std::int64_t>& s) {
+      if (covered_by(in, s, radius) == coverable) best = std::min(best, k);
+    });
+  return best;
+}
+
 void check_quotas(const Instance& in, const std::vector<std::int64_t>& sites) {
   std::vector<std::int64_t> sorted = sites;
   std::sort(sorted.begin(), sorted.end());
@@ -759,14 +777,8 @@ TEST_CASE("stronger search: MCLP, p-median, LSCP against brute force on uniform 
       old_miss[1] += m_old.objective > optm * (1 + 1e-12);
       new_miss[1] += m_new.objective > optm * (1 + 1e-12);
       // LSCP
-      std::vector<std::int64_t> all;
-      for (std::size_t j = 0; j < m; ++j) all.push_back(static_cast<std::int64_t>(j));
-      auto coverable = covered_by(in, all, radius);
-      std::size_t best = all.size() + 1;
-      for (std::size_t k = 0; k <= all.size() && best > all.size(); ++k)
-        for_each_feasible(in, k, [&](const std::vector<std::int64_t>& s) {
-          if (covered_by(in, s, radius) == coverable) best = std::min(best, k);
-        });
+      const auto coverable = covered_by(in, all_candidates(in), radius);
+      const std::size_t best = fewest_covering_sites(in, radius);
       auto l_old = jangkau::solve_lscp(pr, old_search());
       auto l_new = jangkau::solve_lscp(pr, now);
       REQUIRE(covered_by(in, l_new.sites, radius) == coverable);
@@ -892,14 +904,8 @@ TEST_CASE("an expired deadline still gives a feasible answer with a valid bound 
       REQUIRE(rm.objective >= optm * (1 - 1e-12));
       REQUIRE(rm.bound <= optm * (1 + 1e-9));
 
-      std::vector<std::int64_t> all;
-      for (std::size_t j = 0; j < m; ++j) all.push_back(static_cast<std::int64_t>(j));
-      auto coverable = covered_by(in, all, radius);
-      std::size_t best = all.size() + 1;
-      for (std::size_t k = 0; k <= all.size() && best > all.size(); ++k)
-        for_each_feasible(in, k, [&](const std::vector<std::int64_t>& s) {
-          if (covered_by(in, s, radius) == coverable) best = std::min(best, k);
-        });
+      const auto coverable = covered_by(in, all_candidates(in), radius);
+      const std::size_t best = fewest_covering_sites(in, radius);
       auto rl = jangkau::solve_lscp(pr, {}, expired);
       REQUIRE(covered_by(in, rl.sites, radius) == coverable);
       REQUIRE(rl.objective >= static_cast<double>(best));
