@@ -14,7 +14,8 @@ import pytest
 from siting_cases import clustered
 
 from jangkau.errors import InfeasibleError
-from jangkau.selection import siting
+from jangkau.selection import siting, siting_milp
+from jangkau.selection.siting_instance import LSCP, prepare
 
 
 def uniform(seed: int, n: int, m: int):
@@ -102,3 +103,29 @@ def test_milp_raises_only_for_a_proven_infeasibility():
     # The same floors at 0 % are met by any site: the MILP proves the optimum.
     ok = siting.mclp(w, cost, 1, max_cost=0.1, zones=zones, floors=0.0, solver="milp", time_limit_s=60)
     assert ok.status == "optimal" and ok.floors_met
+
+
+def test_warm_started_lscp_bound_is_not_shifted_by_highs():
+    # 12 Gaussian clusters (sd 2 km, Pareto sizes) in a 50 km square, half the candidates near
+    # demand points: the clustered family of benchmarks/bench_siting.py (seed 2, 10^4 x 300).
+    # Warm-started, HiGHS 1.16 reported objective and dual bound 85 (86 reduced) for a returned
+    # solution of 87 sites (87 / 87 without the start): the bound must follow the solution.
+    # (threads=0: HiGHS keeps one global scheduler per process; another count would be refused.)
+    rng = np.random.default_rng(2)
+    centres = 5_000 + rng.random((12, 2)) * 40_000
+    share = rng.pareto(1.2, 12) + 1
+    d = np.clip(centres[rng.choice(12, 10_000, p=share / share.sum())] + rng.normal(0, 2_000, (10_000, 2)), 0, 5e4)
+    near = d[rng.integers(0, 10_000, 150)] + rng.normal(0, 1_000, (150, 2))
+    c = np.vstack([np.clip(near, 0, 5e4), rng.random((150, 2)) * 5e4])
+    w = np.minimum(np.round(rng.pareto(1.5, 10_000) * 10 + 1), 1000)
+    cov = siting.coverage_matrix(d, c, radius_m=2_500.0)
+    none = dict.fromkeys(("n_candidates", "groups", "quotas", "fixed", "precovered", "zones", "floors"))
+    pr = prepare(LSCP, w, cov, max_cost=2_500.0, quota_mode="at_least", **none)
+    greedy = siting.lscp(w, cov, max_cost=2_500.0, solver="greedy")
+    for reduce in (True, False):
+        cold = siting_milp.milp_lscp(pr, 60, 1e-7, 0, reduce=reduce)
+        warm = siting_milp.milp_lscp(pr, 60, 1e-7, 0, start_sites=greedy.sites, reduce=reduce)
+        assert cold.status == "optimal" and cold.bound == cold.objective
+        assert warm.objective == cold.objective and warm.bound == cold.objective
+    auto = siting.lscp(w, cov, max_cost=2_500.0, time_limit_s=60)
+    assert auto.objective == cold.objective and auto.bound == cold.objective and auto.status == "optimal"

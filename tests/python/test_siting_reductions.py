@@ -66,12 +66,12 @@ def test_mclp_dominated_candidates_keep_the_optimum(name):
         pr = inst(MCLP, w, cost, r, kw)
         full = list(kw.get("fixed", []))
         brute = max(w[(cost[:, s + full] <= r).any(axis=1)].sum() for s in feasible(m, p, kw))
-        plain = siting_milp.milp_mclp(pr, p, 60, 1e-9, 1, merge_rows=False, reduce=False)
-        red = siting_milp.milp_mclp(pr, p, 60, 1e-9, 1)
+        plain = siting_milp.milp_mclp(pr, p, 60, 1e-9, 0, merge_rows=False, reduce=False)
+        red = siting_milp.milp_mclp(pr, p, 60, 1e-9, 0)
         assert plain.objective == pytest.approx(brute) and red.objective == pytest.approx(brute)
         assert red.bound == pytest.approx(brute) and red.status == "optimal"
         # warm start through the reduction (a start that uses dropped candidates is repaired)
-        start = siting_milp.milp_mclp(pr, p, 60, 1e-9, 1, start_sites=plain.sites)
+        start = siting_milp.milp_mclp(pr, p, 60, 1e-9, 0, start_sites=plain.sites)
         assert start.objective == pytest.approx(brute)
         dropped_any += red.extra["milp_candidates_dropped"] > 0
     assert dropped_any >= 5  # the reduction really happened on most of these instances
@@ -92,11 +92,11 @@ def test_lscp_set_cover_reductions_keep_the_optimum(name):
             for k in range(m + 1)
             if any((cost[:, s + fixed] <= r).any(axis=1)[coverable].all() for s in feasible(m, k, kw))
         )
-        plain = siting_milp.milp_lscp(pr, 60, 1e-9, 1, merge_rows=False, reduce=False)
-        red = siting_milp.milp_lscp(pr, 60, 1e-9, 1)
+        plain = siting_milp.milp_lscp(pr, 60, 1e-9, 0, merge_rows=False, reduce=False)
+        red = siting_milp.milp_lscp(pr, 60, 1e-9, 0)
         assert plain.objective == brute == red.objective and red.bound == brute
         assert (cost[:, list(red.sites) + fixed] <= r).any(axis=1)[coverable].all()
-        start = siting_milp.milp_lscp(pr, 60, 1e-9, 1, start_sites=plain.sites)
+        start = siting_milp.milp_lscp(pr, 60, 1e-9, 0, start_sites=plain.sites)
         assert start.objective == brute
         reduced_any += red.extra["milp_candidates_dropped"] + red.extra["milp_candidates_forced"] > 0
     assert reduced_any >= 5

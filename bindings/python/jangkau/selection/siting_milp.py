@@ -122,6 +122,16 @@ def solve_milp(
     info = h.getInfo()
     has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_solution else None
+    if x is not None:
+        # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and
+        # dual bound come back shifted by a constant (85 / 85 for a returned solution of 87 sites,
+        # 87 / 87 without the start; docs/siting.md). The returned solution's value in this model
+        # is known, so the shift is measured and the dual bound moved by it.
+        value = float(np.dot(np.asarray(cost, dtype=np.float64), x))
+        shift = value - float(info.objective_function_value)
+        if abs(shift) > 1e-6 * max(1.0, abs(value)):
+            info.mip_dual_bound = float(info.mip_dual_bound) + shift
+            info.objective_function_value = value
     if x is None and start is not None and "infeasible" not in status_text:
         # HiGHS stopped (time or node limit, e.g. still in presolve) before taking up the MIP
         # start or finding a solution of its own: the start is still a solution if it is feasible.
