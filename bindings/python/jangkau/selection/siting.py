@@ -235,9 +235,14 @@ def _auto(
         else:
             m = milp_p_median(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
     except InfeasibleError as exc:  # proven infeasible (floors that cannot be met), or no solution at all
-        if exact:
-            raise
         extra["milp_status"] = str(exc)
+        if exact:
+            if "infeasible" in str(exc):  # HiGHS proved it: the model's message names the reason
+                raise
+            # no solution of HiGHS's own and a start it could not use (e.g. a p-median start that
+            # leaves a point without an open site in its list): the incumbent, never an error
+            status = "time limit reached" if "time limit" in str(exc) else "stopped"
+            return replace(g, solver="milp", status=status, time_s=time.perf_counter() - t0, extra=extra)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
     extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
