@@ -1,6 +1,7 @@
 // jangkau._core siting bindings: thin wrappers over core/siting.hpp. Arrays come in as
 // zero-copy views (int64 / float64 / int32 / uint8, C-contiguous) and go out as read-only
 // views into the result; the GIL is released while solving. The public API is jangkau.siting.
+#include <limits>
 #include <sstream>
 
 #include "bind.hpp"
@@ -140,12 +141,14 @@ void bind_siting(py::module_& m) {
       [](SitingModel model, carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand,
          carray<double> cost, double max_cost, std::size_t p, carray<std::uint8_t> precovered,
          carray<std::int64_t> fixed, carray<std::int32_t> group, carray<std::int64_t> quota, QuotaMode mode,
-         carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options, const py::object& progress) {
+         carray<std::int32_t> zone, carray<double> floor, const SitingOptions& options, const py::object& progress,
+         double time_limit_s) {
         ProblemArrays a{std::move(weight),     std::move(offsets), std::move(demand), std::move(cost),
                         std::move(precovered), std::move(fixed),   std::move(group),  std::move(quota),
                         std::move(zone),       std::move(floor)};
         SitingProblem problem = a.problem(max_cost, mode);
         Monitor monitor = make_monitor(progress);
+        monitor.set_deadline_in(time_limit_s);
         py::gil_scoped_release release;
         return solve_siting(model, problem, p, options, monitor);
       },
@@ -153,7 +156,10 @@ void bind_siting(py::module_& m) {
       py::arg("max_cost"), py::arg("p"), py::arg("precovered"), py::arg("fixed"), py::arg("group"), py::arg("quota"),
       py::arg("mode"), py::arg("zone"), py::arg("floor"), py::kw_only(),
       py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("progress") = py::none(),
-      "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP.");
+      py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
+      "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP. "
+      "time_limit_s (seconds, default inf) is a soft deadline: past it the search phases stop and the best "
+      "set so far is returned with its certified bound.");
 }
 
 }  // namespace jangkau::bind

@@ -1,9 +1,12 @@
 #pragma once
 // Progress reporting and cooperative cancellation for long computations.
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <string_view>
 
 #include "error.hpp"
@@ -36,6 +39,22 @@ class Monitor {
     return m_cancelled.load(std::memory_order_relaxed) || g_interrupt_requested.load(std::memory_order_relaxed);
   }
   void cancel() noexcept { m_cancelled.store(true); }
+  /// Sets a soft deadline: past it, `expired()` is true and algorithms that can stop early with a
+  /// valid (if not final) answer wind down and return it instead of throwing; `cancelled()` is
+  /// unaffected (a cancel still throws). Call before the computation starts (not thread-safe
+  /// with respect to a running computation). A `seconds` that is not finite and positive-or-zero
+  /// (NaN, +inf) clears the deadline; a negative or zero one is already expired.
+  void set_deadline_in(double seconds) {
+    m_has_deadline = seconds < std::numeric_limits<double>::infinity();  // false for NaN and +inf
+    if (m_has_deadline)
+      m_deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                          std::chrono::duration<double>(std::max(seconds, 0.0)));
+  }
+  /// Whether the soft deadline has passed (false without one). Safe from any thread.
+  bool expired() const noexcept { return m_has_deadline && std::chrono::steady_clock::now() >= m_deadline; }
+  /// cancelled() or expired(): whether a work loop should stop now (the caller then tells the two
+  /// apart: throw_if_cancelled() for a cancel, keep the best answer so far for an expiry).
+  bool should_stop() const noexcept { return cancelled() || expired(); }
   void throw_if_cancelled() const {
     if (cancelled()) throw CancelledError("computation cancelled");
   }
@@ -43,6 +62,8 @@ class Monitor {
  private:
   Callback m_callback;
   std::atomic<bool> m_cancelled{false};
+  bool m_has_deadline = false;
+  std::chrono::steady_clock::time_point m_deadline{};
 };
 
 /// A Monitor that reports nothing and never cancels, for callers that pass none.

@@ -68,6 +68,7 @@ struct SwapSettings {
 ///   double delta(G, b_k, x_k) const      predicted improvement of putting j at position k
 ///   bool try_swap(trial, tol)            recompute at `trial`; if it improves by > tol
 ///                                        (and meets side constraints) adopt it, return true
+/// Stops after the current sweep once `monitor.expired()`, keeping the set reached.
 /// Returns the number of sweeps made (each costs about nnz + n + m·p).
 template <class Model>
 std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, const SwapSettings& s,
@@ -89,7 +90,7 @@ std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, 
         [&](std::size_t j, unsigned w) {
           best_delta[j] = -std::numeric_limits<double>::infinity();
           best_pos[j] = -1;
-          if (sel.blocked[j] || monitor.cancelled()) return;
+          if (sel.blocked[j] || monitor.should_stop()) return;
           SwapScratch& x = scratch[w];
           const double g = model.scan(j, x);
           for (std::size_t k = 0; k < p_now; ++k) {
@@ -103,6 +104,7 @@ std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, 
         },
         16);
     monitor.throw_if_cancelled();
+    if (monitor.expired()) break;  // deadline: keep the current (valid) set
     std::vector<std::size_t> order;
     for (std::size_t j = 0; j < in.m; ++j)
       if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
@@ -146,7 +148,7 @@ bool restart_local_search(Model& model, const Instance& in, Selection& sel,
   double best = model.objective();
   bool improved = false;
   for (const auto& set : starts) {
-    if (model.converged(best)) break;
+    if (model.converged(best) || monitor.expired()) break;
     std::vector<std::int64_t> start(set.begin(), set.end()), key = start;
     std::sort(key.begin(), key.end());
     if (std::find(tried.begin(), tried.end(), key) != tried.end()) continue;
@@ -205,7 +207,7 @@ bool shake_search(Model& model, const Instance& in, Selection& sel, const ShakeS
   double work = 0;
   std::vector<std::size_t> pool, order(sel.sites.size());
   for (int round = 0; round < sh.rounds; ++round) {
-    if (model.converged(best) || work > sh.work_limit) break;
+    if (model.converged(best) || work > sh.work_limit || monitor.expired()) break;
     monitor.throw_if_cancelled();
     sel.reset(best_sites);
     const std::size_t swaps_before = sel.swaps;

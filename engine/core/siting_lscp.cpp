@@ -73,7 +73,7 @@ void Lscp::build_cover(const std::vector<double>& score) {
   if (!m_options.local_search) return;
   drop_redundant();
   if (m_options.pair_moves)
-    while (pair_move()) drop_redundant();
+    while (!m_monitor.expired() && pair_move()) drop_redundant();
 }
 
 /// The best-scoring candidates of each group up to its quota, one at a time.
@@ -417,7 +417,7 @@ SitingResult Lscp::solve() {
     best_u = lagrangian(pts, std::move(u), lb);
   // Lagrangian greedy (Beasley 1990): score points by their multipliers (+ a small floor so
   // every uncovered point still counts); keep it when it needs fewer sites.
-  if (m_options.local_search && !best_u.empty() && lb < m_r.objective) {
+  if (m_options.local_search && !best_u.empty() && lb < m_r.objective && !m_monitor.expired()) {
     std::vector<std::int64_t> kept = m_r.sites;
     for (auto& v : best_u) v += 1e-6;
     build_cover(best_u);

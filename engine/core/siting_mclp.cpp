@@ -181,7 +181,7 @@ void Mclp::greedy_floors() {
   if (!m_zones.on) return;
   std::vector<double> zc = m_zones.covered(m_cover);
   std::vector<double> gsum(m_in.m);
-  while (m_sel.sites.size() < m_p && !m_zones.all_met(zc)) {
+  while (m_sel.sites.size() < m_p && !m_zones.all_met(zc) && !m_monitor.expired()) {
     std::vector<double> deficit(m_zones.z);
     for (std::size_t k = 0; k < m_zones.z; ++k) deficit[k] = std::max(0.0, m_zones.target[k] - zc[k]);
     std::size_t best = best_floor_site(deficit, gsum);
@@ -206,7 +206,7 @@ void Mclp::greedy() {
       },
       [&]() {
         update_bound(m_bound_value);
-        if (exact_each) {
+        if (exact_each && !m_monitor.expired()) {
           exact_gains(m_exact);
           for (std::size_t j = 0; j < m_in.m; ++j) m_bound_value[j] = std::min(m_bound_value[j], m_exact[j]);
           update_bound(m_exact);
@@ -289,7 +289,8 @@ class MclpRelaxation {
 };
 
 std::vector<std::size_t> Mclp::lagrangian() {
-  if (m_options.lagrangian_iterations <= 0 || rel_gap(m_ub, m_f) <= m_options.gap_tolerance) return {};
+  if (m_options.lagrangian_iterations <= 0 || rel_gap(m_ub, m_f) <= m_options.gap_tolerance || m_monitor.expired())
+    return {};
   MclpRelaxation rel(m_in, m_fixed, m_p, m_threads, m_monitor);
   rel.ub = &m_ub;
   rel.target = m_f;
@@ -305,9 +306,13 @@ SitingResult Mclp::solve() {
   m_f = m_cover.covered_weight();
   SitingResult r;
   r.greedy_objective = m_f;
-  exact_gains(m_exact);
-  update_bound(m_exact);
-  if (m_options.local_search) {
+  // Past the deadline (monitor.expired()) every phase below winds down at once and the bound is
+  // the greedy's online bound, valid at any stage.
+  if (!m_monitor.expired()) {
+    exact_gains(m_exact);
+    update_bound(m_exact);
+  }
+  if (m_options.local_search && !m_monitor.expired()) {
     swap_local_search(*this, m_in, m_sel, swap_settings(), m_monitor);
     exact_gains(m_exact);
     update_bound(m_exact);

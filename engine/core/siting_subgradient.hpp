@@ -36,6 +36,7 @@ void polyak_subgradient(std::vector<double>& x, const SubgradientSettings& s, Re
   double best = s.maximise ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   int since_improved = 0;
   for (int it = 0; it < s.iterations; ++it) {
+    if (monitor.expired()) break;  // deadline: every bound evaluated so far stays valid
     const double L = relaxation.evaluate();
     monitor.throw_if_cancelled();
     const double slack = 1e-12 * std::abs(best);

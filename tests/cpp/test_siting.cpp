@@ -176,6 +176,24 @@ void for_each_swap(const Instance& in, const std::vector<std::int64_t>& sites,
     }
 }
 
+std::vector<std::int64_t> all_candidates(const Instance& in) {
+  std::vector<std::int64_t> all;
+  for (std::size_t j = 0; j < in.m(); ++j) all.push_back(static_cast<std::int64_t>(j));
+  return all;
+}
+
+// Brute force: the fewest sites covering every point any candidate covers (quotas obeyed).
+std::size_t fewest_covering_sites(const Instance& in, double radius) {
+  const auto all = all_candidates(in);
+  const auto coverable = covered_by(in, all, radius);
+  std::size_t best = all.size() + 1;
+  for (std::size_t k = 0; k <= all.size() && best > all.size(); ++k)
+    for_each_feasible(in, k, [&](const std::vector<std::int64_t>& s) {
+      if (covered_by(in, s, radius) == coverable) best = std::min(best, k);
+    });
+  return best;
+}
+
 void check_quotas(const Instance& in, const std::vector<std::int64_t>& sites) {
   std::vector<std::int64_t> sorted = sites;
   std::sort(sorted.begin(), sorted.end());
@@ -759,14 +777,8 @@ TEST_CASE("stronger search: MCLP, p-median, LSCP against brute force on uniform 
       old_miss[1] += m_old.objective > optm * (1 + 1e-12);
       new_miss[1] += m_new.objective > optm * (1 + 1e-12);
       // LSCP
-      std::vector<std::int64_t> all;
-      for (std::size_t j = 0; j < m; ++j) all.push_back(static_cast<std::int64_t>(j));
-      auto coverable = covered_by(in, all, radius);
-      std::size_t best = all.size() + 1;
-      for (std::size_t k = 0; k <= all.size() && best > all.size(); ++k)
-        for_each_feasible(in, k, [&](const std::vector<std::int64_t>& s) {
-          if (covered_by(in, s, radius) == coverable) best = std::min(best, k);
-        });
+      const auto coverable = covered_by(in, all_candidates(in), radius);
+      const std::size_t best = fewest_covering_sites(in, radius);
       auto l_old = jangkau::solve_lscp(pr, old_search());
       auto l_new = jangkau::solve_lscp(pr, now);
       REQUIRE(covered_by(in, l_new.sites, radius) == coverable);
@@ -852,4 +864,62 @@ TEST_CASE("LSCP 2-for-1 move on a picture", "[siting]") {
   jangkau::SitingOptions no_moves = now;
   no_moves.pair_moves = false;
   REQUIRE(jangkau::solve_lscp(pr, no_moves).objective == 3);
+}
+
+TEST_CASE("an expired deadline still gives a feasible answer with a valid bound (MCLP, p-median, LSCP)", "[siting]") {
+  // Monitor::set_deadline_in(0): the deadline has passed before the solve starts, so every
+  // phase that may stop early stops at once (greedy by stale keys, no swaps, no Lagrangian).
+  for (int family : {0, 1}) {
+    for (std::uint32_t seed = 0; seed < 40; ++seed) {
+      const std::size_t n = 40 + seed % 11, m = 12 + seed % 5, p = 3 + seed % 3;
+      Instance in = family_instance(family, 31000 + seed, n, m);
+      const double radius = family == 0 ? 0.18 : 0.1;
+      INFO("family " << family << " seed " << seed);
+      auto pr = in.problem(radius);
+      double opt = -1;
+      for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) {
+        opt = std::max(opt, covered_weight(in, s, radius));
+      });
+      jangkau::Monitor expired;
+      expired.set_deadline_in(0);
+      REQUIRE(expired.expired());
+      REQUIRE_FALSE(expired.cancelled());
+      auto r = jangkau::solve_mclp(pr, p, {}, expired);
+      REQUIRE(r.sites.size() == p);
+      check_quotas(in, r.sites);
+      REQUIRE(r.objective == covered_weight(in, r.sites, radius));
+      REQUIRE(r.objective <= opt);
+      REQUIRE(opt <= r.bound * (1 + 1e-12));
+      REQUIRE(r.gap == Approx(std::abs(r.bound - r.objective) / std::max(r.bound, r.objective)).margin(1e-15));
+      auto full = jangkau::solve_mclp(pr, p);
+      REQUIRE(full.objective >= r.objective);  // the deadline only takes work away
+
+      auto prm = in.problem(std::numeric_limits<double>::infinity());
+      double optm = std::numeric_limits<double>::infinity();
+      for_each_feasible(in, p,
+                        [&](const std::vector<std::int64_t>& s) { optm = std::min(optm, median_cost(in, s)); });
+      auto rm = jangkau::solve_p_median(prm, p, {}, expired);
+      REQUIRE(rm.sites.size() == p);
+      REQUIRE(rm.objective == Approx(median_cost(in, rm.sites)).epsilon(1e-12));
+      REQUIRE(rm.objective >= optm * (1 - 1e-12));
+      REQUIRE(rm.bound <= optm * (1 + 1e-9));
+
+      const auto coverable = covered_by(in, all_candidates(in), radius);
+      const std::size_t best = fewest_covering_sites(in, radius);
+      auto rl = jangkau::solve_lscp(pr, {}, expired);
+      REQUIRE(covered_by(in, rl.sites, radius) == coverable);
+      REQUIRE(rl.objective >= static_cast<double>(best));
+      REQUIRE(rl.bound <= static_cast<double>(best));
+    }
+  }
+  // A deadline far away changes nothing.
+  Instance in = family_instance(1, 777, 60, 14);
+  auto pr = in.problem(0.1);
+  jangkau::Monitor later;
+  later.set_deadline_in(3600);
+  REQUIRE_FALSE(later.expired());
+  auto a = jangkau::solve_mclp(pr, 4, {}, later);
+  auto b = jangkau::solve_mclp(pr, 4);
+  REQUIRE(a.sites == b.sites);
+  REQUIRE(a.bound == b.bound);
 }

@@ -107,7 +107,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=opt.number(0, 7 * 86_400, lo_open=True),
         default=None,
         metavar="SECONDS",
-        help="milp time limit; auto: total budget (default 5 s)",
+        help="total budget of the search and the MILP (auto default 5 s; milp default none; greedy: its search)",
     )
     p.add_argument("--crs", default=None, type=opt.crs, help="working (metric) CRS (default: the region's)")
     p.add_argument("--zones-out", metavar="FILE", help="write coverage before/after per kecamatan (.csv)")

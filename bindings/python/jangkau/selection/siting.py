@@ -29,6 +29,7 @@ together with ``n_candidates``.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -79,7 +80,8 @@ __all__ = [
 
 
 def _run_core(
-    model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations
+    model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations,
+    time_limit_s=None,
 ) -> Any:
     csc = pr.csc
     return _core.siting_solve(
@@ -101,12 +103,16 @@ def _run_core(
             threads=int(threads), local_search=bool(local_search), lagrangian_iterations=int(bound_iterations)
         ),
         progress=progress,
+        time_limit_s=math.inf if time_limit_s is None else float(time_limit_s),
     )
 
 
 def _greedy(
-    model: _core.SitingModel, pr: Instance, p: int, threads, local_search, progress, bound_iterations=300
+    model: _core.SitingModel, pr: Instance, p: int, threads, local_search, progress, bound_iterations=300,
+    time_limit_s=None,
 ) -> SitingResult:
+    """The C++ greedy + search. ``time_limit_s`` is a soft deadline (the engine's monitor): past
+    it the search phases stop and the best set so far comes back with its certified bound."""
     if (
         isinstance(bound_iterations, bool)
         or not isinstance(bound_iterations, (int, np.integer))
@@ -122,8 +128,14 @@ def _greedy(
         local_search=local_search,
         progress=progress,
         bound_iterations=bound_iterations,
+        time_limit_s=time_limit_s,
     )
     elapsed = time.perf_counter() - t0
+    bound = float(r.bound)
+    if model == MCLP and np.isfinite(bound) and bool(np.all(pr.w == np.round(pr.w))):
+        # Integer weights: every covered weight is an integer, so is the optimum; the bound
+        # rounds down to one (tolerance for the rounding of the Lagrangian's sums).
+        bound = max(float(r.objective), math.floor(bound + 1e-9 * abs(bound) + 1e-6))
     covered = r.covered.astype(bool) if model != PMEDIAN else None
     assignment = r.assignment if model == PMEDIAN else None
     sites, gains, served = selection_order(pr, model, r.sites)
@@ -135,8 +147,8 @@ def _greedy(
         sites=sites,
         marginal_gain=gains,
         objective=float(r.objective),
-        bound=float(r.bound),
-        gap=relative_gap(r.objective, r.bound),
+        bound=bound,
+        gap=relative_gap(r.objective, bound),
         covered=covered,
         unreachable=r.unreachable.astype(bool) if r.unreachable.size else np.zeros(pr.n, dtype=bool),
         assignment=assignment,
@@ -177,42 +189,65 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
 #: 15 km; benchmarks/bench_milp_preprocessing.py --p-median) — so a budget is kept only below it.
 P_MEDIAN_PAIRS_PER_SECOND = 20_000
 
+#: Share of the ``auto`` / ``milp`` budget the greedy + search phase may use (its soft deadline);
+#: the MILP gets what is left of the whole budget.
+SEARCH_BUDGET_SHARE = 0.5
+
 
 def _auto(
     model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
-    node_limit=None,
+    node_limit=None, exact: bool = False,
 ):
-    """Greedy + local search for an incumbent and certified bound; unless that gap is
-    already 0, the MILP warm-started from the incumbent within ``time_limit_s`` (default
+    """Greedy + local search for an incumbent and certified bound, within SEARCH_BUDGET_SHARE of
+    the budget (a soft deadline the engine honours); unless that gap is already 0, the MILP
+    warm-started from the incumbent within what is left of ``time_limit_s`` (default
     AUTO_TIME_LIMIT_S, counted from the start). Returns the better solution with the
-    tighter of the two bounds; a MILP without a solution of its own returns the incumbent."""
+    tighter of the two bounds; a MILP without a solution of its own returns the incumbent.
+    ``exact`` (``solver="milp"``): the MILP always runs (``time_limit_s`` None = no limit), the
+    result is labelled "milp", and a proven infeasibility (floors, quotas) raises InfeasibleError."""
     t0 = time.perf_counter()
-    budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
-    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
+    if exact:
+        budget = math.inf if time_limit_s is None else float(time_limit_s)
+    else:
+        budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
+    name = "milp" if exact else "auto"
+    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, budget * SEARCH_BUDGET_SHARE)
     extra = dict(g.extra)
-    extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped")
-    if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
+    extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
+                 search_time_s=g.time_s)
+    # Proven already (within the gap the MILP would stop at): floors unmet, the MILP decides
+    # whether they can be met.
+    if g.gap <= max(mip_gap, 1e-6) and g.floors_met and not exact:
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
-    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left:
+    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left and not exact:
         # HiGHS checks its clock only after presolve, which alone outlasts such a budget.
         extra["milp_status"] = (
             f"skipped: {pr.csc.nnz} assignment pairs exceed what HiGHS presolves within the "
             f"{left:.1f} s left (about {P_MEDIAN_PAIRS_PER_SECOND:,} pairs/s); raise time_limit_s"
         )
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
+    milp_left = left if math.isfinite(left) else None
     try:
         if model == MCLP:
-            m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_mclp(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         elif model == LSCP:
-            m = milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_lscp(pr, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         else:
-            m = milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
-    except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
+            m = milp_p_median(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+    except InfeasibleError as exc:  # proven infeasible (floors that cannot be met), or no solution at all
         extra["milp_status"] = str(exc)
+        if exact:
+            if "infeasible" in str(exc):  # HiGHS proved it: the model's message names the reason
+                raise
+            # no solution of HiGHS's own and a start it could not use (e.g. a p-median start that
+            # leaves a point without an open site in its list): the incumbent, never an error
+            status = "time limit reached" if "time limit" in str(exc) else "stopped"
+            return replace(g, solver="milp", status=status, time_s=time.perf_counter() - t0, extra=extra)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
     extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
+    extra.update({k: v for k, v in m.extra.items() if k.startswith("milp_") and k not in extra})
     best = m if _better(model, m, g) else g
     extra["source"] = "milp" if best is m else "greedy"
     if model == MCLP:
@@ -231,7 +266,7 @@ def _auto(
         status = "stopped" if m.status == "optimal" else m.status
     return replace(
         best,
-        solver="auto",
+        solver=name,
         status=status,
         bound=float(bound),
         gap=gap,
@@ -282,17 +317,22 @@ def mclp(
     redundancy elimination and 2-for-1 moves),
     ``threads`` (0 = automatic: one thread below 10⁶ stored matrix entries, all cores above),
     ``progress(stage, done, total)`` is called from the
-    solving thread. MILP only: ``time_limit_s`` (a wall-clock budget), ``node_limit`` (HiGHS
+    solving thread. ``time_limit_s`` is a wall-clock budget for every solver: the greedy's
+    search phases stop at it (``"greedy"``) or at half of it (``"auto"``, ``"milp"``: the MILP
+    gets the rest) and return their answer with a valid bound. MILP only: ``node_limit`` (HiGHS
     branch-and-bound nodes: unlike a time limit it gives the same answer on any machine, so
     reproducible runs use it with ``time_limit_s=math.inf``) and the relative ``mip_gap``.
 
     ``solver="auto"`` (default) runs the greedy, then (unless its certified gap is 0) the
     MILP warm-started from it with ``time_limit_s`` as the total budget (default
     ``AUTO_TIME_LIMIT_S`` = 5 s); the result is never worse than the greedy and a time-out
-    returns the incumbent with its certified gap. With zone ``floors`` a solution meeting
+    returns the incumbent with its certified gap. ``solver="milp"`` is the same but always
+    runs the MILP (no budget unless ``time_limit_s`` is given): a time-out returns the best
+    answer found with its bound, never an error. With zone ``floors`` a solution meeting
     them is preferred to a better objective that does not.
 
-    Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas.
+    Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas
+    (and, with ``solver="milp"``, for floors HiGHS proves impossible).
     """
     pr = prepare(
         MCLP,
@@ -411,14 +451,10 @@ def _solve(model, pr: Instance, p: int, solver, *, time_limit_s, node_limit, mip
     """The one dispatch of the three models to the greedy, MILP and auto solvers."""
     kind = _solver(solver)
     nodes = _check_node_limit(node_limit)
-    if kind is Solver.MILP:
-        if model == LSCP:
-            return milp_lscp(pr, time_limit_s, mip_gap, threads, node_limit=nodes)
-        exact = milp_mclp if model == MCLP else milp_p_median
-        return exact(pr, p, time_limit_s, mip_gap, threads, node_limit=nodes)
-    if kind is Solver.AUTO:
-        return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes)
-    return _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
+    if kind is not Solver.GREEDY:
+        return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes,
+                     exact=kind is Solver.MILP)
+    return _greedy(model, pr, p, threads, local_search, progress, bound_iterations, time_limit_s)
 
 
 def _check_reach(model, pr: Instance, candidate_labels=None) -> None:

@@ -9,6 +9,7 @@ Used by the greedy/``auto`` solvers in :mod:`jangkau.selection.siting` and the e
 from __future__ import annotations
 
 import enum
+import heapq
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -495,16 +496,28 @@ def selection_order(pr: Instance, model, chosen) -> tuple[np.ndarray, np.ndarray
             mine = col_of == pick
             best[rows[mine]] = np.minimum(best[rows[mine]], cost[mine])
     else:
+        # Lazy greedy (Minoux 1978): a site's gain only shrinks as others are taken, so a stale
+        # heap key is an upper bound and only the top is recomputed; the key (-gain, site index)
+        # gives the same order as recomputing every gain each time (O(k·nnz) on 10^5 x 10^3).
         covered = base_covered(pr)
         weight = pr.w if model == MCLP else np.ones(pr.n)
-        for _ in range(k):
-            g = np.bincount(col_of, weights=np.where(covered[rows], 0.0, weight[rows]), minlength=k)
-            sw = np.bincount(col_of, weights=np.where(covered[rows], 0.0, pr.w[rows]), minlength=k)
-            cand = np.flatnonzero(left)
-            pick = cand[np.lexsort((chosen[cand], -g[cand]))[0]]
-            order.append(int(chosen[pick]))
-            gains.append(float(g[pick]))
-            served.append(float(sw[pick]))
-            left[pick] = False
-            covered[rows[col_of == pick]] = True
+        ip = sub.indptr
+
+        def gain(c: int) -> tuple[float, float]:
+            r = rows[ip[c] : ip[c + 1]]
+            free = ~covered[r]
+            return float(weight[r][free].sum()), float(pr.w[r][free].sum())
+
+        heap = [(-gain(c)[0], int(chosen[c]), c) for c in range(k)]
+        heapq.heapify(heap)
+        while heap:
+            _, site, c = heapq.heappop(heap)
+            g, sw = gain(c)
+            if heap and (-g, site) > heap[0][:2]:
+                heapq.heappush(heap, (-g, site, c))  # stale: back with its fresh key
+                continue
+            order.append(site)
+            gains.append(g)
+            served.append(sw)
+            covered[rows[ip[c] : ip[c + 1]]] = True
     return np.array(order, dtype=np.int64), np.array(gains, dtype=np.float64), np.array(served, dtype=np.float64)

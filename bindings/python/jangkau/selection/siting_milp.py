@@ -57,6 +57,7 @@ def solve_milp(
     start=None,
     t0: float | None = None,
     node_limit: int | None = None,
+    presolve: bool = True,
 ):
     """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
     incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
@@ -70,6 +71,8 @@ def solve_milp(
         h.setOptionValue("threads", int(threads))
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     lp = highspy.HighsLp()
     ncol = cost.size
     lp.num_col_ = ncol
@@ -119,7 +122,36 @@ def solve_milp(
     info = h.getInfo()
     has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_solution else None
+    if x is not None:
+        # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and
+        # dual bound come back shifted by a constant (85 / 85 for a returned solution of 87 sites,
+        # 87 / 87 without the start; docs/siting.md). The returned solution's value in this model
+        # is known, so the shift is measured and the dual bound moved by it.
+        value = float(np.dot(np.asarray(cost, dtype=np.float64), x))
+        shift = value - float(info.objective_function_value)
+        if abs(shift) > 1e-6 * max(1.0, abs(value)):
+            info.mip_dual_bound = float(info.mip_dual_bound) + shift
+            info.objective_function_value = value
+    if x is None and start is not None and "infeasible" not in status_text:
+        # HiGHS stopped (time or node limit, e.g. still in presolve) before taking up the MIP
+        # start or finding a solution of its own: the start is still a solution if it is feasible.
+        x0 = np.asarray(start, dtype=np.float64)
+        if start_is_feasible(x0, lower, upper, a_rows, row_lo, row_hi):
+            x = x0
     return status, status_text, info, x
+
+
+def start_is_feasible(x, lower, upper, a_rows, row_lo, row_hi, tol: float = 1e-9) -> bool:
+    """Whether the column vector ``x`` meets the column and row bounds (to ``tol``, scaled)."""
+    act = sp.csr_matrix(a_rows) @ x
+    lo, hi = np.asarray(row_lo, dtype=np.float64), np.asarray(row_hi, dtype=np.float64)
+    scale = tol * np.maximum(1.0, np.abs(act))
+    return bool(
+        np.all(x >= np.asarray(lower) - tol)
+        and np.all(x <= np.asarray(upper) + tol)
+        and np.all(act >= lo - scale)
+        and np.all(act <= hi + scale)
+    )
 
 
 def milp_result(
@@ -138,6 +170,8 @@ def milp_result(
     floors_met: bool = True,
     zone_coverage=None,
     rows: tuple[int, int],
+    dropped: int = 0,
+    fixed_open: int = 0,
 ) -> SitingResult:
     """The :class:`SitingResult` of a MILP solve, built the same way for every model: the
     chosen sites in :func:`selection_order` with their gains, the gap from ``objective`` and
@@ -165,6 +199,8 @@ def milp_result(
             "marginal_served": served,
             "milp_demand_rows": int(rows[0]),
             "milp_demand_rows_merged": int(rows[1]),
+            "milp_candidates_dropped": dropped,
+            "milp_candidates_forced": fixed_open,
         },
     )
 
@@ -229,10 +265,164 @@ def identical_rows(
     return np.asarray(first, dtype=np.int64), inverse
 
 
+#: Largest work (entries visited by the row-overlap product) of one dominance check; above it the
+#: check is skipped. Set by measurement (benchmarks/bench_siting.py instances, see docs/siting.md).
+MAX_SUBSET_WORK = 2e8
+#: Entries of the overlap product per second assumed when a time limit caps the dominance checks:
+#: 1.56e8 entries took about 10 s at load ~11 on the shared 2-core machine (clustered LSCP
+#: 10^4 x 10^3 of benchmarks/bench_siting.py). With a time limit, a check may use a quarter of it.
+SUBSET_WORK_PER_SECOND = 1.5e7
+
+
+def subset_work_limit(time_limit_s) -> float:
+    """The work cap of one dominance check under ``time_limit_s`` (None = MAX_SUBSET_WORK)."""
+    if time_limit_s is None:
+        return MAX_SUBSET_WORK
+    return min(MAX_SUBSET_WORK, SUBSET_WORK_PER_SECOND * 0.25 * float(time_limit_s))
+
+
+def candidate_groups(pr: Instance) -> np.ndarray:
+    """Group id per candidate, -1 for none (also when the instance has no groups)."""
+    return pr.group if pr.group.size else np.full(pr.m, -1, dtype=np.int32)
+
+
+def subset_pairs(a: sp.csr_matrix, max_work: float = MAX_SUBSET_WORK):
+    """Preprocessing helper: pairs (r, s) of distinct rows of the 0/1 matrix ``a`` with the stored
+    columns of r a subset of those of s (duplicates of identical rows come as both (r, s) and (s, r)).
+    The overlaps |row r ∩ row s| come from the sparse product a·aᵀ, done in blocks of rows; returns
+    None when that product would visit more than ``max_work`` entries (Σ over columns of the squared
+    column count), so very dense instances skip the reduction instead of stalling."""
+    a = sp.csr_matrix(a)
+    col_count = np.bincount(a.indices, minlength=a.shape[1]).astype(np.float64)
+    if float((col_count**2).sum()) > max_work:
+        return None
+    size = np.diff(a.indptr)
+    at = a.T.tocsr()
+    rs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    ss: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    block = 2048
+    for lo in range(0, a.shape[0], block):
+        o = (a[lo : lo + block] @ at).tocoo()
+        r = o.row + lo
+        keep = (o.col != r) & (o.data == size[r]) & (size[r] > 0)
+        rs.append(r[keep])
+        ss.append(o.col[keep])
+    return np.concatenate(rs).astype(np.int64), np.concatenate(ss).astype(np.int64)
+
+
+def dominated_candidates(
+    cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int,
+    max_work: float = MAX_SUBSET_WORK,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Column reduction (Toregas & ReVelle 1973; Church & ReVelle 1974 for MCLP): a free candidate
+    whose covered demand rows (columns of the n × m matrix ``cover``) are a subset of another free
+    candidate's in the same group can be left out — swapping it for the other never uncovers a row
+    nor changes a group count. Identical candidates keep the lowest index. A group keeps all its
+    candidates unless at least ``keep_per_group`` of them remain undominated (so p sites, or the
+    quotas, can still be filled by undominated ones). Returns the mask of candidates to fix at 0
+    and, for each of them, an undominated candidate of its group covering all it covers (-1 else)."""
+    m = cover.shape[1]
+    out = np.zeros(m, dtype=bool)
+    rep = np.full(m, -1, dtype=np.int64)
+    free_idx = np.flatnonzero(free)
+    if free_idx.size < 2:
+        return out, rep
+    cols = sp.csr_matrix(pattern(cover).T.tocsr()[free_idx])
+    pairs = subset_pairs(cols, max_work)
+    if pairs is None:
+        return out, rep
+    r, s_ = pairs
+    size = np.diff(cols.indptr)
+    same_group = group[free_idx[r]] == group[free_idx[s_]]
+    strict = (size[r] < size[s_]) | (r > s_)  # a proper subset, or identical with a lower index kept
+    dom = np.zeros(free_idx.size, dtype=bool)
+    dom[r[same_group & strict]] = True
+    dom_full = np.zeros(m, dtype=bool)
+    dom_full[free_idx[dom]] = True
+    for g in np.unique(group[free_idx]):
+        members = free & (group == g)
+        if (members & ~dom_full).sum() >= keep_per_group:
+            out |= members & dom_full
+    # every dominated candidate has an undominated one above it (the relation is transitive)
+    ok = same_group & out[free_idx[r]] & ~dom_full[free_idx[s_]]
+    rep[free_idx[r[ok]][::-1]] = free_idx[s_[ok]][::-1]  # the first such pair wins
+    return out, rep
+
+
+def repaired_start(start_sites, allowed: np.ndarray, rep: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The MIP start mapped into a reduced model: each dropped candidate in it is replaced by its
+    representative or, when that is taken already, by another candidate of its group that was
+    kept (``allowed``; the covered set does not shrink either way). Returns the new site indices."""
+    sites = [int(j) for j in np.asarray(start_sites, dtype=np.int64)]
+    taken = set(sites)
+    for k, j in enumerate(sites):
+        if allowed[j]:
+            continue
+        alt = int(rep[j])
+        if alt < 0 or alt in taken:
+            pool = [int(c) for c in np.flatnonzero(allowed & (group == group[j])) if int(c) not in taken]
+            if not pool:
+                continue  # nothing kept to move to: HiGHS rejects this start and searches itself
+            alt = pool[0]
+        taken.discard(j)
+        taken.add(alt)
+        sites[k] = alt
+    return np.asarray(sites, dtype=np.int64)
+
+
+def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, max_work: float = MAX_SUBSET_WORK):
+    """Set-covering reductions of Toregas & ReVelle (1973), repeated until nothing changes (at most
+    ``rounds`` times) on the covering rows ``a`` (demand rows × candidates, 0/1):
+    column dominance among the ``eligible`` candidates (those no quota counts: a candidate covering
+    a subset of another's rows is never needed), essential columns (a row only one kept candidate
+    covers forces it open; the rows it covers are then met) and row dominance (a row whose
+    candidate set contains another row's is met whenever that one is). The optimum is unchanged.
+    Returns (rows kept, candidates dropped, candidates forced open, representative per dropped)."""
+    a = pattern(a)
+    m = a.shape[1]
+    alive = np.ones(a.shape[0], dtype=bool)
+    dropped = np.zeros(m, dtype=bool)
+    forced = np.zeros(m, dtype=bool)
+    rep = np.full(m, -1, dtype=np.int64)
+    none = np.full(m, -1, dtype=np.int32)
+    for _ in range(rounds):
+        before = (int(alive.sum()), int(dropped.sum()), int(forced.sum()))
+        keep_cols = sp.diags((~dropped).astype(np.float64))
+        cur = sp.csr_matrix(a[alive] @ keep_cols)
+        cur.eliminate_zeros()
+        d, r = dominated_candidates(cur, eligible & ~dropped & ~forced, none, 0, max_work)
+        dropped |= d
+        rep[d] = r[d]
+        cur = sp.csr_matrix(a @ sp.diags((~dropped).astype(np.float64)))
+        cur.eliminate_zeros()
+        size = np.diff(cur.indptr)
+        single = alive & (size == 1)
+        forced[cur.indices[cur.indptr[np.flatnonzero(single)]]] = True
+        alive &= ~(np.asarray(cur @ forced.astype(np.float64)).ravel() > 0)
+        idx = np.flatnonzero(alive)
+        pairs = subset_pairs(cur[idx], max_work)
+        if pairs is not None:
+            pr_, ps = pairs
+            sz = size[idx]
+            strict = (sz[pr_] < sz[ps]) | (pr_ < ps)
+            alive[idx[ps[strict]]] = False
+        if (int(alive.sum()), int(dropped.sum()), int(forced.sum())) == before:
+            break
+    # a representative may have been dropped later: follow it to a kept candidate
+    for j in np.flatnonzero(dropped):
+        k = rep[j]
+        while k >= 0 and dropped[k]:
+            k = rep[k]
+        rep[j] = k
+    return np.flatnonzero(alive), dropped, forced, rep
+
+
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None,
+    node_limit: int | None = None, reduce: bool = True,
 ) -> SitingResult:
+    """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
+    (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`)."""
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -250,9 +440,22 @@ def milp_mclp(
     nz = sub.size
     ncol = pr.m + nz
     ycols = np.arange(pr.m)
-    # z_i - Σ_{j∈N(i)} y_j <= 0
+    # z_i - Σ_{j∈N(i)} y_j <= 0 (dominated candidates, fixed at 0, left out of the rows)
     a_sub = csr[sub]
-    a_cov = sp.hstack([-pattern(a_sub), sp.identity(nz, format="csr")], format="csr")
+    upper = np.ones(ncol)
+    upper[pr.fixed] = 0
+    dropped = np.zeros(pr.m, dtype=bool)
+    if reduce:
+        group = candidate_groups(pr)
+        dropped, rep = dominated_candidates(
+            a_sub, upper[: pr.m] > 0, group, p, subset_work_limit(time_left(time_limit_s, t0))
+        )
+        upper[: pr.m][dropped] = 0
+        if start_sites is not None:
+            start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
+    a_kept = sp.csr_matrix(pattern(a_sub) @ sp.diags((~dropped).astype(np.float64)))
+    a_kept.eliminate_zeros()
+    a_cov = sp.hstack([-a_kept, sp.identity(nz, format="csr")], format="csr")
     rows, lo, hi = [a_cov], [np.full(nz, -np.inf)], [np.zeros(nz)]
     qr, qlo, qhi = quota_rows(pr, p, ncol, ycols)
     rows += qr
@@ -276,8 +479,6 @@ def milp_mclp(
             hi.append(np.array([np.inf]))
     a = sp.vstack(rows, format="csr")
     cost = np.concatenate([np.zeros(pr.m), merged_w])
-    upper = np.ones(ncol)
-    upper[pr.fixed] = 0
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
     start = None
     if start_sites is not None:
@@ -302,14 +503,21 @@ def milp_mclp(
         start,
         t0,
         node_limit,
+        # HiGHS's presolve checks no clock: under a time limit it took 14 of 20 s on clustered
+        # 10^4 x 10^3 (and 27 s for a 10 s budget); without it the interrupt callbacks keep the
+        # budget and the gap was as good or better (docs/siting.md, HiGHS options).
+        presolve=time_limit_s is None or not np.isfinite(time_limit_s),
     )
     if x is None:
         if "infeasible" in text:
             raise InfeasibleError(
                 f"the MCLP has no feasible solution: the quotas and zone floors cannot all be met with p = {p} ({text})"
             )
-        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
-    chosen = np.flatnonzero(x[: pr.m] > 0.5)
+        if start_sites is None:
+            raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
+        chosen = np.asarray(start_sites, dtype=np.int64)  # the start misses a floor: HiGHS did not decide
+    else:
+        chosen = np.flatnonzero(x[: pr.m] > 0.5)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(pr.w[covered].sum())
@@ -322,12 +530,14 @@ def milp_mclp(
     return milp_result(
         pr, "mclp", text, info, chosen, objective, bound, t0, covered=covered,
         unreachable=(np.diff(csr.indptr) == 0) & ~base, floors_met=floors_met, zone_coverage=table,
-        rows=(n_points, nz),
+        rows=(n_points, nz), dropped=int(dropped.sum()),
     )
 
 
 def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None,) -> SitingResult:
+    node_limit: int | None = None, reduce: bool = True) -> SitingResult:
+    """LSCP (Toregas et al. 1971) as a MILP. Preprocessing: identical demand rows merged
+    (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`."""
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -348,7 +558,23 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     n_points = need.size
     need = need[first]
     a = csr_free[need]
-    rows, lo, hi = [a], [np.ones(need.size)], [np.full(need.size, np.inf)]
+    upper = free.astype(np.float64)
+    lower = np.zeros(pr.m)
+    dropped = forced = np.zeros(pr.m, dtype=bool)
+    if reduce:
+        group = candidate_groups(pr)
+        quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
+        kept, dropped, forced, rep = reduce_set_cover(
+            a, free & ~quota_counts, max_work=subset_work_limit(time_left(time_limit_s, t0))
+        )
+        a = a[kept]
+        upper[dropped] = 0
+        lower[forced] = 1
+        if start_sites is not None:
+            s0 = {int(j) for j in start_sites}
+            s0 = {int(rep[j]) if dropped[j] else j for j in s0} | {int(j) for j in np.flatnonzero(forced)}
+            start_sites = np.asarray(sorted(j for j in s0 if j >= 0), dtype=np.int64)
+    rows, lo, hi = [a], [np.ones(a.shape[0])], [np.full(a.shape[0], np.inf)]
     for g in range(len(pr.group_labels)):
         members = free & (pr.group == g)
         rows.append(
@@ -359,11 +585,10 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         )
         lo.append(np.array([pr.quota[g]], dtype=float))
         hi.append(np.array([np.inf]))
-    upper = free.astype(np.float64)
     _, text, info, x = solve_milp(
         highspy,
         np.ones(pr.m),
-        np.zeros(pr.m),
+        lower,
         upper,
         np.ones(pr.m, bool),
         sp.vstack(rows, format="csr"),
@@ -378,8 +603,11 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         node_limit,
     )
     if x is None:
-        raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
-    chosen = np.flatnonzero(x > 0.5)
+        if "infeasible" in text or start_sites is None:
+            raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
+        chosen = np.asarray(start_sites, dtype=np.int64)
+    else:
+        chosen = np.flatnonzero(x > 0.5)
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     objective = float(chosen.size)
@@ -387,6 +615,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     return milp_result(
         pr, "lscp", text, info, chosen, objective, bound, t0, covered=covered, unreachable=unreachable,
         zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
+        dropped=int(dropped.sum()), fixed_open=int(forced.sum()),
     )
 
 
