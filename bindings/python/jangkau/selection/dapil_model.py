@@ -595,7 +595,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
     t_model = float(sol[t])
     out.status = "optimal" if "optimal" in text else "stopped"
     out.bound = bound
-    if out.status != "optimal" and column_max_sets and out.bound >= out.parts - 1e-6:
+    if out.status != "optimal" and column_max_sets and (out.parts == 0 or out.bound >= out.parts - 1e-6):
         # the LP bound of t is 0 on ~30 units: prove (or improve) t by enumerating every connected
         # set that can be a dapil of deviation ≤ the plan's, then set partitioning (dapil_columns).
         # Exact when the plan's extra parts are proven least (none, or HiGHS's bound reaches them):
