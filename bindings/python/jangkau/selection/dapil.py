@@ -109,8 +109,8 @@ class ProposalOptions:
     plan's extra parts are proven least (none, or HiGHS's bound reaches them), the exact column
     proof (:mod:`.dapil_columns`: every connected set that can be a dapil with deviation at most
     the plan's, then set partitioning) runs if the enumeration stays within this many connected
-    sets (DEFAULT 3,000,000; None or 0: never); it proves the plan optimal or replaces it by the
-    optimum.
+    sets (DEFAULT 300,000, a few seconds of enumeration; None or 0: never); it proves the plan
+    optimal or replaces it by the optimum. Split models with desa as units usually exceed it.
     """
 
     node_limit: int | None = 200
@@ -123,7 +123,7 @@ class ProposalOptions:
     split_more_dapil: int = 2
     extra_dapil: int | None = None
     threads: int | None = None
-    column_max_sets: int | None = 3_000_000
+    column_max_sets: int | None = 300_000
 
 
 def _parse_fixed(fixed, popv, names, links_nb):
@@ -280,7 +280,7 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
                            threads=options.threads, compactness=options.compactness, seed=seed,
                            restarts=restarts, node_limit=options.node_limit,
                            compactness_node_limit=options.compactness_node_limit,
-                           column_max_sets=options.column_max_sets)
+                           column_max_sets=options.column_max_sets, least_parts=least_parts or 0)
             if sol.status in ("optimal", "stopped"):
                 log.append(f"{tag}, {D} dapil: plan with {sol.parts} extra parts, largest deviation "
                            f"{sol.max_deviation:.4f} ({sol.status})")

@@ -389,13 +389,14 @@ _EPS_REMAINDER = 1e-5
 def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_gap: float = 0.0,
           threads: int | None = None, compactness: bool = True, seed: int = 0, restarts: int = 24,
           node_limit: int | None = 200, compactness_node_limit: int | None = 0,
-          column_max_sets: int | None = 3_000_000) -> Solution:
+          column_max_sets: int | None = 300_000, least_parts: int = 0) -> Solution:
     """Solve the dapil MILP on ``g`` (see docs/pilots.md §6 for the formulation).
     ``node_limit`` caps stage 1's branch-and-bound nodes, ``compactness_node_limit`` stage 2's
     (None: no limit). ``column_max_sets``: when stage 1 stops without proof and the plan's extra
     parts are proven least (none, or the bound reaches them),
     :func:`jangkau.selection.dapil_columns.solve_columns` enumerates up to this many connected
     sets to prove (or improve) the plan exactly, stage 2 included (None or 0: not tried).
+    ``least_parts``: a proven lower bound on the extra parts known to the caller (DEFAULT 0).
 
     Stage 1 minimises (extra parts of split kecamatan) + (max deviation t); t < 1 always
     (|q/s − 1| < 1/s ≤ 1/3), so the sum is lexicographic. Stage 2 keeps both at their
@@ -595,7 +596,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
     t_model = float(sol[t])
     out.status = "optimal" if "optimal" in text else "stopped"
     out.bound = bound
-    if out.status != "optimal" and column_max_sets and (out.parts == 0 or out.bound >= out.parts - 1e-6):
+    if out.status != "optimal" and column_max_sets and (out.parts <= least_parts or out.bound >= out.parts - 1e-6):
         # the LP bound of t is 0 on ~30 units: prove (or improve) t by enumerating every connected
         # set that can be a dapil of deviation ≤ the plan's, then set partitioning (dapil_columns).
         # Exact when the plan's extra parts are proven least (none, or HiGHS's bound reaches them):
@@ -624,7 +625,7 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
         if sol2 is not None:
             out2 = read(sol2)
             if out2.parts <= out.parts and out2.max_deviation <= out.max_deviation + 1e-6 and out2.cut_m <= out.cut_m:
-                out2.status, out2.bound = out.status, out.bound
+                out2.status, out2.bound, out2.proof = out.status, out.bound, out.proof
                 out2.kec_of, out2.pop = g.kec_of, g.pop
                 out = out2
             out.compactness_status = "optimal" if "optimal" in text2 else "stopped"
