@@ -272,3 +272,25 @@ def test_thirty_kecamatan_regencies_are_proven(name):
     s = allocate_dapil_seats(dpop, seats)["seats"]
     assert (s == plan.groupby("dapil")["seats"].first()).all()
     assert float((dpop / (s * total / seats) - 1).abs().max()) == pytest.approx(plan.attrs["max_deviation"], abs=1e-12)
+
+
+def test_serang_with_its_confirmed_dapil_is_proven(serang):  # noqa: F811
+    """All 29 kecamatan of Kab. Serang (2017 populations) with the confirmed 2024 Dapil 2 (closed, 11
+    seats) and Dapil 3's known member: the flow MILP stops with a bound below its deviation; the
+    column proof certifies the same plan (bound = deviation) and keeps the confirmed part."""
+    from jangkau.selection.dapil import kecamatan_adjacency
+
+    kec, fixed = serang
+    adj = kecamatan_adjacency(kec)
+    milp = propose_plan(kec, total_seats=50, fixed=fixed, adjacency=adj,
+                        options=ProposalOptions(column_max_sets=None, compactness=False))
+    plan = propose_plan(kec, total_seats=50, fixed=fixed, adjacency=adj)
+    assert milp.attrs["status"] == "stopped" and milp.attrs["bound"] < milp.attrs["max_deviation"] - 1e-3
+    assert plan.attrs["status"] == "optimal", plan.attrs["proof"]
+    assert plan.attrs["bound"] == pytest.approx(plan.attrs["max_deviation"], abs=1e-9)
+    assert plan.attrs["max_deviation"] <= milp.attrs["max_deviation"] + 1e-12
+    d2 = plan[plan["dapil"] == "Dapil 2"]
+    assert sorted(d2["name"]) == ["Cikande", "Jawilan", "Kibin", "Kopo", "Kragilan"] and (d2["seats"] == 11).all()
+    assert plan.loc[plan["name"] == "Bandung", "dapil"].item() == "Dapil 3"
+    v = check_plan(plan, kec, total_seats=50, adjacency=adj, confirmed_seats={"Dapil 2": 11})
+    assert (v["severity"] != "violation").all(), v
