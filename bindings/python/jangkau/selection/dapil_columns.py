@@ -80,34 +80,29 @@ def connected_sets(nb: list[int], pop: list[float], cap: float, *, max_sets: int
                 stack.append((s | low, ext | (nb[w] & higher & ~closed_nb), closed_nb | nb[w], pw))
 
 
-def _component_pops(mask: int, nb: list[int], pop: list[float]) -> list[float]:
-    out = []
-    while mask:
-        low = mask & -mask
-        comp, frontier = low, low
-        while frontier:
-            grow = 0
-            for i in _bits(frontier):
-                grow |= nb[i]
-            frontier = grow & mask & ~comp
-            comp |= frontier
-        out.append(sum(pop[i] for i in _bits(comp)))
-        mask &= ~comp
-    return out
-
-
-def _connected_within(mask: int, nb: list[int]) -> bool:
-    if not mask:
-        return True
-    low = mask & -mask
-    comp, frontier = low, low
+def _component(start: int, mask: int, nb: list[int]) -> int:
+    """The bits of ``mask`` connected to the bit ``start`` through ``nb`` (inside ``mask``)."""
+    comp = frontier = start
     while frontier:
         grow = 0
         for i in _bits(frontier):
             grow |= nb[i]
         frontier = grow & mask & ~comp
         comp |= frontier
-    return comp == mask
+    return comp
+
+
+def _component_pops(mask: int, nb: list[int], pop: list[float]) -> list[float]:
+    out = []
+    while mask:
+        comp = _component(mask & -mask, mask, nb)
+        out.append(sum(pop[i] for i in _bits(comp)))
+        mask &= ~comp
+    return out
+
+
+def _connected_within(mask: int, nb: list[int]) -> bool:
+    return not mask or _component(mask & -mask, mask, nb) == mask
 
 
 @dataclass
@@ -338,7 +333,7 @@ def _labels(g, spec, free_nodes, closed_nodes, blocks, open_lab, idx) -> dict[st
 
 def _highs(a, row_lo, row_hi, col_lo, col_hi, cost, integ, time_limit_s, threads):
     """Solve min cost·x over lo ≤ a·x ≤ hi with HiGHS; (status text, column values or None)."""
-    from .milp import highspy_module, new_highs
+    from .milp import highs_lp, highspy_module, new_highs
 
     highspy = highspy_module()
     h = new_highs(highspy)
@@ -351,26 +346,7 @@ def _highs(a, row_lo, row_hi, col_lo, col_hi, cost, integ, time_limit_s, threads
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     if threads:
         h.setOptionValue("threads", int(threads))
-    a = sp.csc_matrix(a)
-    a.sum_duplicates()
-    a.sort_indices()
-    lp = highspy.HighsLp()
-    lp.num_col_ = a.shape[1]
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.asarray(col_lo, dtype=np.float64)
-    lp.col_upper_ = np.asarray(col_hi, dtype=np.float64)
-    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
-    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = a.shape[1]
-    lp.a_matrix_.num_row_ = a.shape[0]
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integ]
-    lp.sense_ = highspy.ObjSense.kMinimize
-    h.passModel(lp)
+    h.passModel(highs_lp(highspy, a, cost, col_lo, col_hi, row_lo, row_hi, integ))
     h.run()
     text = h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()

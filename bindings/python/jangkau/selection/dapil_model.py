@@ -290,7 +290,7 @@ class _Builder:
         (HiGHS completes it and uses it as the first incumbent). Returns (status text,
         dual bound, objective, column values or None)."""
 
-        from .milp import highspy_module, new_highs
+        from .milp import highs_lp, highspy_module, new_highs
 
         highspy = highspy_module()
         h = new_highs(highspy)
@@ -310,27 +310,8 @@ class _Builder:
         h.setOptionValue("mip_allow_cut_separation_at_nodes", False)
         h.setOptionValue("mip_pscost_minreliable", 0)
         ncol = len(self.lo)
-        lp = highspy.HighsLp()
-        lp.num_col_ = ncol
-        lp.num_row_ = len(self.rlo)
-        lp.col_cost_ = np.asarray(self.cost, dtype=np.float64)
-        lp.col_lower_ = np.asarray(self.lo, dtype=np.float64)
-        lp.col_upper_ = np.asarray(self.hi, dtype=np.float64)
-        lp.row_lower_ = np.asarray(self.rlo, dtype=np.float64)
-        lp.row_upper_ = np.asarray(self.rhi, dtype=np.float64)
         a = sp.csc_matrix((self.v, (self.r, self.c)), shape=(len(self.rlo), ncol))
-        a.sum_duplicates()
-        a.sort_indices()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = ncol
-        lp.a_matrix_.num_row_ = len(self.rlo)
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(np.float64)
-        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                           for b in self.integer]
-        lp.sense_ = highspy.ObjSense.kMinimize
-        h.passModel(lp)
+        h.passModel(highs_lp(highspy, a, self.cost, self.lo, self.hi, self.rlo, self.rhi, self.integer))
         if start:
             keys = sorted(start)
             h.setSolution(len(keys), np.asarray(keys, dtype=np.int32),
