@@ -647,9 +647,12 @@ def _column_step(g, spec, out: Solution, compactness, max_sets, time_limit_s, th
         out.proof = f"{what}; {cr.status} ({cr.detail}): not proven"
         _log.info("dapil proof: %s", out.proof)
         return None
-    best = evaluate(g, spec, cr.assign)
     obj = cr.parts + cr.deviation
-    if best.parts + best.max_deviation > out.parts + out.max_deviation + 1e-9:
+    try:
+        best = evaluate(g, spec, cr.assign)
+    except ValueError:  # an exact tie of remainders broken by the labels pushed a seat count out of range
+        best = None
+    if best is None or best.parts + best.max_deviation > out.parts + out.max_deviation + 1e-9:
         # (only with exact ties of remainders broken otherwise by the labels): keep the MILP plan
         out.bound = max(out.bound, obj)
         out.proof = f"{what}; bound {obj:.6f} (the column plan's seats differ by a tie)"
