@@ -105,7 +105,12 @@ class ProposalOptions:
     the fewest extra parts, then the least deviation (DEFAULT 2; the search stops early at a
     plan whose parts meet the lower bound). extra_dapil: numbers of dapil tried above
     the minimum when ``n_dapil`` is not given (DEFAULT None: up to the most the seat range
-    allows). threads: HiGHS threads.
+    allows). threads: HiGHS threads. column_max_sets: when a solve stops without proof and its
+    plan's extra parts are proven least (none, or HiGHS's bound reaches them), the exact column
+    proof (:mod:`.dapil_columns`: every connected set that can be a dapil with deviation at most
+    the plan's, then set partitioning) runs if the enumeration stays within this many connected
+    sets (DEFAULT 300,000, a few seconds of enumeration; None or 0: never); it proves the plan
+    optimal or replaces it by the optimum. Split models with desa as units usually exceed it.
     """
 
     node_limit: int | None = 200
@@ -118,6 +123,7 @@ class ProposalOptions:
     split_more_dapil: int = 2
     extra_dapil: int | None = None
     threads: int | None = None
+    column_max_sets: int | None = 300_000
 
 
 def _parse_fixed(fixed, popv, names, links_nb):
@@ -200,8 +206,9 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
     illustrative, objective (= max_deviation), bound (certified lower bound of parts +
     deviation), status ('optimal' | 'stopped': a limit ended the search), n_dapil, split_kecamatan, sea_links
     (every link of the graph: (code_a, code_b, distance_m)), cut_boundary_m, whole_kecamatan_reasons
-    (why whole kecamatan did not suffice, when split), search_log (every model tried before the
-    one that gave the plan, with its outcome), seed, confirmed_seats.
+    (why whole kecamatan did not suffice, when split), proof (what the column proof found, empty
+    when it did not run), search_log (every model tried before the one that gave the plan, with its
+    outcome), seed, confirmed_seats.
     """
     from . import dapil_model as dm
 
@@ -272,7 +279,8 @@ def propose_plan(zones, *, total_seats: int | None = None, fixed: pd.DataFrame |
             sol = dm.solve(graph, spec_for(D), time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
                            threads=options.threads, compactness=options.compactness, seed=seed,
                            restarts=restarts, node_limit=options.node_limit,
-                           compactness_node_limit=options.compactness_node_limit)
+                           compactness_node_limit=options.compactness_node_limit,
+                           column_max_sets=options.column_max_sets, least_parts=least_parts or 0)
             if sol.status in ("optimal", "stopped"):
                 log.append(f"{tag}, {D} dapil: plan with {sol.parts} extra parts, largest deviation "
                            f"{sol.max_deviation:.4f} ({sol.status})")
@@ -430,6 +438,7 @@ def _plan_frame(sol, codes, names, popv, fixed_assign, fixed_seats, links, split
     out.attrs["max_deviation"] = float(dev)
     out.attrs["bound"] = float(sol.bound)
     out.attrs["status"] = sol.status
+    out.attrs["proof"] = sol.proof
     out.attrs["compactness_status"] = sol.compactness_status
     out.attrs["cut_boundary_m"] = float(sol.cut_m)
     out.attrs["n_dapil"] = len(dpop)

@@ -290,7 +290,7 @@ class _Builder:
         (HiGHS completes it and uses it as the first incumbent). Returns (status text,
         dual bound, objective, column values or None)."""
 
-        from .milp import highspy_module, new_highs
+        from .milp import highs_lp, highspy_module, new_highs
 
         highspy = highspy_module()
         h = new_highs(highspy)
@@ -310,27 +310,8 @@ class _Builder:
         h.setOptionValue("mip_allow_cut_separation_at_nodes", False)
         h.setOptionValue("mip_pscost_minreliable", 0)
         ncol = len(self.lo)
-        lp = highspy.HighsLp()
-        lp.num_col_ = ncol
-        lp.num_row_ = len(self.rlo)
-        lp.col_cost_ = np.asarray(self.cost, dtype=np.float64)
-        lp.col_lower_ = np.asarray(self.lo, dtype=np.float64)
-        lp.col_upper_ = np.asarray(self.hi, dtype=np.float64)
-        lp.row_lower_ = np.asarray(self.rlo, dtype=np.float64)
-        lp.row_upper_ = np.asarray(self.rhi, dtype=np.float64)
         a = sp.csc_matrix((self.v, (self.r, self.c)), shape=(len(self.rlo), ncol))
-        a.sum_duplicates()
-        a.sort_indices()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = ncol
-        lp.a_matrix_.num_row_ = len(self.rlo)
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(np.float64)
-        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                           for b in self.integer]
-        lp.sense_ = highspy.ObjSense.kMinimize
-        h.passModel(lp)
+        h.passModel(highs_lp(highspy, a, self.cost, self.lo, self.hi, self.rlo, self.rhi, self.integer))
         if start:
             keys = sorted(start)
             h.setSolution(len(keys), np.asarray(keys, dtype=np.int32),
@@ -349,8 +330,9 @@ class Solution:
     (proven), 'unknown' (a limit reached without a solution or a proof).
     assign: node → dapil label; seats: label → seats; parts: extra parts of split kecamatan;
     max_deviation: max over non-confirmed dapil of |P_d/(s_d·BPPd) − 1|; bound: certified
-    lower bound on (parts + max_deviation) from HiGHS; cut_m: total boundary length between
-    dapil (compactness)."""
+    lower bound on (parts + max_deviation) from HiGHS or from the column proof; cut_m: total
+    boundary length between dapil (compactness); proof: what the column proof
+    (:mod:`.dapil_columns`) found, empty when it did not run."""
 
     status: str
     assign: dict[str, str] = field(default_factory=dict)
@@ -362,6 +344,7 @@ class Solution:
     compactness_status: str = ""
     kec_of: dict[str, str] = field(default_factory=dict)
     pop: dict[str, float] = field(default_factory=dict)
+    proof: str = ""
 
 
 @dataclass
@@ -386,10 +369,15 @@ _EPS_REMAINDER = 1e-5
 
 def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_gap: float = 0.0,
           threads: int | None = None, compactness: bool = True, seed: int = 0, restarts: int = 24,
-          node_limit: int | None = 200, compactness_node_limit: int | None = 0) -> Solution:
+          node_limit: int | None = 200, compactness_node_limit: int | None = 0,
+          column_max_sets: int | None = 300_000, least_parts: int = 0) -> Solution:
     """Solve the dapil MILP on ``g`` (see docs/pilots.md §6 for the formulation).
     ``node_limit`` caps stage 1's branch-and-bound nodes, ``compactness_node_limit`` stage 2's
-    (None: no limit).
+    (None: no limit). ``column_max_sets``: when stage 1 stops without proof and the plan's extra
+    parts are proven least (none, or the bound reaches them),
+    :func:`jangkau.selection.dapil_columns.solve_columns` enumerates up to this many connected
+    sets to prove (or improve) the plan exactly, stage 2 included (None or 0: not tried).
+    ``least_parts``: a proven lower bound on the extra parts known to the caller (DEFAULT 0).
 
     Stage 1 minimises (extra parts of split kecamatan) + (max deviation t); t < 1 always
     (|q/s − 1| < 1/s ≤ 1/3), so the sum is lexicographic. Stage 2 keeps both at their
@@ -589,6 +577,14 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
     t_model = float(sol[t])
     out.status = "optimal" if "optimal" in text else "stopped"
     out.bound = bound
+    if out.status != "optimal" and column_max_sets and (out.parts <= least_parts or out.bound >= out.parts - 1e-6):
+        # the LP bound of t is 0 on ~30 units: prove (or improve) t by enumerating every connected
+        # set that can be a dapil of deviation ≤ the plan's, then set partitioning (dapil_columns).
+        # Exact when the plan's extra parts are proven least (none, or HiGHS's bound reaches them):
+        # a plan with fewer parts, whatever its deviation, would not be among the columns.
+        done = _column_step(g, spec, out, compactness, column_max_sets, time_limit_s, threads)
+        if done is not None:
+            return done
     if compactness and len(edges):
         # stage 2: same parts, deviation within 1e-7 of its optimum; minimise cut boundary length
         parts_cols = list(w.values())
@@ -610,13 +606,66 @@ def solve(g: PieceGraph, spec: Spec, *, time_limit_s: float | None = 60.0, mip_g
         if sol2 is not None:
             out2 = read(sol2)
             if out2.parts <= out.parts and out2.max_deviation <= out.max_deviation + 1e-6 and out2.cut_m <= out.cut_m:
-                out2.status, out2.bound = out.status, out.bound
+                out2.status, out2.bound, out2.proof = out.status, out.bound, out.proof
                 out2.kec_of, out2.pop = g.kec_of, g.pop
                 out = out2
             out.compactness_status = "optimal" if "optimal" in text2 else "stopped"
         else:
             out.compactness_status = "stopped without a solution"
     return out
+
+
+def evaluate(g: PieceGraph, spec: Spec, assign: Mapping[str, str]) -> Solution:
+    """The :class:`Solution` (status '') of a complete assignment node → label: seats by the exact
+    largest-remainder allocation (confirmed seats kept), extra parts, largest deviation over the
+    non-confirmed dapil, cut boundary length. ValueError when the seats break the seat range."""
+    ev = _Eval(g, spec)
+    dpop = np.zeros(len(ev.labels))
+    for v, lab in assign.items():
+        dpop[ev.li[lab]] += g.pop[v]
+    bad, _p, dev = ev.key(dpop)
+    if bad > 0:
+        raise ValueError("the assignment breaks the seat range")
+    seats = {lab: int(s) for lab, s in zip(ev.labels, ev.seats(dpop))}
+    cut = float(sum(le for le, a, b in zip(g.edges["length_m"].to_numpy(dtype=float), g.edges["a"], g.edges["b"])
+                    if assign[a] != assign[b]))
+    out = Solution("", dict(assign), seats, _parts(g, assign), float(dev), math.nan, cut)
+    out.kec_of, out.pop = g.kec_of, g.pop
+    return out
+
+
+def _column_step(g, spec, out: Solution, compactness, max_sets, time_limit_s, threads) -> Solution | None:
+    """Exact stage 1 (and stage 2) over the plans of deviation ≤ ``out``'s by
+    :func:`jangkau.selection.dapil_columns.solve_columns`; the proven plan, or None (``out`` keeps
+    its status, ``out.proof`` says why) when the enumeration is too large or HiGHS stops."""
+    from .dapil_columns import solve_columns
+
+    cr = solve_columns(g, spec, out.max_deviation, compactness=compactness, max_sets=max_sets,
+                       time_limit_s=time_limit_s, threads=threads)
+    what = f"column enumeration: {cr.n_sets} connected sets, {cr.n_columns} columns"
+    if cr.status != "optimal":
+        out.proof = f"{what}; {cr.status} ({cr.detail}): not proven"
+        _log.info("dapil proof: %s", out.proof)
+        return None
+    obj = cr.parts + cr.deviation
+    try:
+        best = evaluate(g, spec, cr.assign)
+    except ValueError:  # an exact tie of remainders broken by the labels pushed a seat count out of range
+        best = None
+    if best is None or best.parts + best.max_deviation > out.parts + out.max_deviation + 1e-9:
+        # (only with exact ties of remainders broken otherwise by the labels): keep the MILP plan
+        out.bound = max(out.bound, obj)
+        out.proof = f"{what}; bound {obj:.6f} (the column plan's seats differ by a tie)"
+        return None
+    best.status = "optimal" if best.parts + best.max_deviation <= obj + 1e-9 else "stopped"
+    best.bound = obj
+    best.compactness_status = cr.compactness_status
+    gain = out.max_deviation - best.max_deviation
+    best.proof = (f"{what}; optimum {best.max_deviation:.6f} "
+                  + (f"(improves the MILP plan's {out.max_deviation:.6f})" if gain > 1e-9
+                     else "(proves the MILP plan's deviation optimal)"))
+    _log.info("dapil proof: %s", best.proof)
+    return best
 
 
 def _start(g, spec, nodes, idx, labels, empty, x, r, y, u, t, w, ks, seed, restarts, time_limit_s):

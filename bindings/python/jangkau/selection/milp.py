@@ -8,7 +8,7 @@ import sys
 
 from ..errors import InvalidInputError
 
-__all__ = ["highspy_module", "new_highs"]
+__all__ = ["highspy_module", "highs_lp", "new_highs"]
 
 
 def highspy_module():
@@ -33,3 +33,29 @@ def new_highs(highspy):
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def highs_lp(highspy, a, cost, col_lo, col_hi, row_lo, row_hi, integer, *, minimize: bool = True):
+    """A ``highspy.HighsLp``: min (or max) cost·x over col_lo ≤ x ≤ col_hi, row_lo ≤ a·x ≤ row_hi,
+    ``integer[j]`` marking integer columns (``a``: any scipy sparse matrix, duplicates summed)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    a = sp.csc_matrix(a)
+    a.sum_duplicates()
+    a.sort_indices()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.asarray(col_lo, dtype=np.float64)
+    lp.col_upper_ = np.asarray(col_hi, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = a.shape[1], a.shape[0]
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integer]
+    lp.sense_ = highspy.ObjSense.kMinimize if minimize else highspy.ObjSense.kMaximize
+    return lp

@@ -100,7 +100,7 @@ def _write_proposal_status(ctx: RunContext, plan: pd.DataFrame, cfg: dict) -> No
            "max_deviation": a.get("max_deviation"), "extra_parts": a.get("split_parts", 0),
            "n_dapil": a.get("n_dapil"), "split_kecamatan": ";".join(a.get("split_kecamatan", [])),
            "compactness_status": a.get("compactness_status"), "cut_boundary_km": a.get("cut_boundary_m", 0.0) / 1e3,
-           "node_limit": opts.node_limit, "time_limit_s": opts.time_limit_s,
+           "node_limit": opts.node_limit, "time_limit_s": opts.time_limit_s, "proof": a.get("proof", ""),
            "search_log": " | ".join(a.get("search_log", []))}
     ctx.tables["dapil_proposal"] = pd.DataFrame([row])
     ctx.write("dapil_proposal.csv", ctx.tables["dapil_proposal"])
