@@ -144,7 +144,8 @@ def _greedy(
         greedy_objective=float(r.greedy_objective),
         swaps=int(r.swaps),
         time_s=elapsed,
-        extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served},
+        extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served}
+        | ({"candidate_bounds": (np.array(r.open_bound), np.array(r.closed_bound))} if r.open_bound.size else {}),
     )
 
 
@@ -170,13 +171,6 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
     return a.objective < b.objective
 
 
-#: ``solver="auto"`` skips the p-median MILP when the model has more assignment pairs than this
-#: many per second of remaining budget: HiGHS's presolve, during which it does not look at its
-#: time limit, ran ~20 s on 469,570 pairs (Kabupaten Serang, 5,864 demand points x 326 desa,
-#: 15 km; benchmarks/bench_milp_preprocessing.py --p-median) — so a budget is kept only below it.
-P_MEDIAN_PAIRS_PER_SECOND = 20_000
-
-
 def _auto(
     model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
     node_limit=None,
@@ -189,24 +183,21 @@ def _auto(
     budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations)
     extra = dict(g.extra)
+    candidate_bounds = extra.pop("candidate_bounds", None)
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped")
     if g.gap == 0 and g.floors_met:  # floors unmet: the MILP decides whether they can be met
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
-    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left:
-        # HiGHS checks its clock only after presolve, which alone outlasts such a budget.
-        extra["milp_status"] = (
-            f"skipped: {pr.csc.nnz} assignment pairs exceed what HiGHS presolves within the "
-            f"{left:.1f} s left (about {P_MEDIAN_PAIRS_PER_SECOND:,} pairs/s); raise time_limit_s"
-        )
-        return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     try:
         if model == MCLP:
             m = milp_mclp(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         elif model == LSCP:
             m = milp_lscp(pr, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         else:
-            m = milp_p_median(pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_p_median(
+                pr, p, left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit,
+                candidate_bounds=candidate_bounds,
+            )
     except InfeasibleError as exc:  # no MILP solution of its own (time-out, or floors that cannot be met)
         extra["milp_status"] = str(exc)
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
