@@ -362,7 +362,7 @@ std::vector<std::vector<std::size_t>> PMedian::lagrangian() {
     rel.closed_bound.assign(m_in.m, -std::numeric_limits<double>::infinity());
   }
   rel.start_at(m_near.d1, m_demand.penalty);
-  polyak_subgradient(rel.mu, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false}, rel,
+  polyak_subgradient(rel.mu, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false, 50}, rel,
                      m_monitor);
   m_open_bound = std::move(rel.open_bound);
   m_closed_bound = std::move(rel.closed_bound);

@@ -366,7 +366,7 @@ def p_median(
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
-    bound_iterations: int = 300,
+    bound_iterations: int = 1000,
     progress=None,
 ) -> SitingResult:
     """p-median: choose ``p`` new sites minimising Σ w_i · cost to the nearest open site.
@@ -375,6 +375,10 @@ def p_median(
     points without any entry are excluded and flagged in ``unreachable``; points with zero
     weight need no assignment. ``objective`` is inf when a reachable point is left without
     an open site in reach (greedy) — the MILP raises InfeasibleError instead.
+
+    ``bound_iterations`` (default 1000) caps the subgradient steps of the Lagrangian bound,
+    whose per-candidate bounds also settle candidates before the exact solve (``auto``); the
+    exact model is the truncated radius formulation (``docs/siting.md``).
     """
     pr = prepare(
         PMEDIAN,
