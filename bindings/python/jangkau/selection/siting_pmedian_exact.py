@@ -144,5 +144,5 @@ def radius_start(model: RadiusModel, y0: np.ndarray) -> np.ndarray:
     start[1:] = model.level_client[1:] != model.level_client[:-1]
     base = np.maximum.accumulate(np.where(start, np.arange(n_levels), 0))
     before = np.where(base > 0, cum[base - 1], 0)
-    z = ((cum - before) == 0).astype(np.float64)
+    z: np.ndarray = ((cum - before) == 0).astype(np.float64)
     return z[model.level_kept]
