@@ -213,7 +213,7 @@ class PMedian {
   Nearest m_near;
   std::vector<double> m_exact;
   std::vector<double> m_open_bound, m_closed_bound;  ///< Beasley's per-candidate bounds
-  double m_cost = 0;  ///< penalised cost of the current set
+  double m_cost = 0;                                 ///< penalised cost of the current set
   double m_lb = -std::numeric_limits<double>::infinity();
 };
 
