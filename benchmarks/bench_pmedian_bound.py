@@ -1,5 +1,5 @@
 """p-median Lagrangian lower bound against the LP relaxation of the classical model (HiGHS via
-scipy.optimize.milp), on the seeded SYNTHETIC families of bench_siting.py (dense costs).
+scipy.optimize.linprog), on the seeded SYNTHETIC families of bench_siting.py (dense costs).
 
     python benchmarks/bench_pmedian_bound.py --family clustered --size 1000x100x10 --seeds 4
     python benchmarks/bench_pmedian_bound.py --family clustered --bound-iterations 300
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import linprog
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_siting import dense_matrix, make
@@ -27,17 +27,19 @@ from jangkau.selection import siting
 
 
 def classical_lp(w, cost, p) -> float:
-    """LP of min Σ w_i c_ij x_ij, Σ_j x_ij = 1, x_ij <= y_j, Σ y = p."""
+    """LP of min Σ w_i c_ij x_ij, Σ_j x_ij = 1, x_ij <= y_j, Σ y = p (scipy linprog, HiGHS);
+    columns x (row-major) then y."""
     n, m = cost.shape
     ne = n * m
-    assign = sp.hstack([sp.csr_matrix((n, m)), sp.kron(sp.eye(n), np.ones((1, m)))])
-    link = sp.hstack([-sp.kron(np.ones((n, 1)), sp.eye(m)), sp.eye(ne)])
-    count = sp.hstack([np.ones((1, m)), sp.csr_matrix((1, ne))])
-    a = sp.vstack([assign, link, count]).tocsr()
-    lo = np.r_[np.ones(n), np.full(ne, -np.inf), p]
-    hi = np.r_[np.ones(n), np.zeros(ne), p]
-    c = np.r_[np.zeros(m), (w[:, None] * cost).ravel()]
-    return float(milp(c, constraints=LinearConstraint(a, lo, hi), bounds=Bounds(0, 1), integrality=np.zeros(m + ne)).fun)
+    pair = np.arange(ne)
+    eq = sp.coo_matrix((np.ones(ne + m), (np.r_[pair // m, np.full(m, n)], np.r_[pair, ne + np.arange(m)])),
+                       shape=(n + 1, ne + m))
+    ub = sp.coo_matrix((np.r_[np.ones(ne), -np.ones(ne)], (np.r_[pair, pair], np.r_[pair, ne + pair % m])),
+                       shape=(ne, ne + m))
+    c = np.r_[(w[:, None] * cost).ravel(), np.zeros(m)]
+    res = linprog(c, A_ub=ub.tocsr(), b_ub=np.zeros(ne), A_eq=eq.tocsr(), b_eq=np.r_[np.ones(n), p],
+                  bounds=(0, 1), method="highs")
+    return float(res.fun)
 
 
 def main() -> None:
