@@ -134,6 +134,12 @@ struct SitingResult {
   /// p-median: the per-unit-weight penalty M for unassigned demand in the heuristic,
   /// 2 · max cost · min(Σw / min w, 1e6) + 1, so serving every point comes first.
   double unassigned_cost = std::numeric_limits<double>::quiet_NaN();
+  /// p-median without group quotas: per candidate, a lower bound on the cost of every
+  /// solution with that candidate open (`open_bound`) and with it closed (`closed_bound`),
+  /// from the Lagrangian relaxation (the best over its iterations; Beasley 1993). A value
+  /// above an incumbent's cost proves the candidate closed (open) in every solution at least
+  /// as good. Empty for the other models, with quotas, or when no Lagrangian iteration ran.
+  std::vector<double> open_bound, closed_bound;
 };
 
 /// Maximal covering location problem: choose p new sites maximising the total weight of

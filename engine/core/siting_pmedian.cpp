@@ -212,7 +212,8 @@ class PMedian {
   Selection m_sel;
   Nearest m_near;
   std::vector<double> m_exact;
-  double m_cost = 0;  ///< penalised cost of the current set
+  std::vector<double> m_open_bound, m_closed_bound;  ///< Beasley's per-candidate bounds
+  double m_cost = 0;                                 ///< penalised cost of the current set
   double m_lb = -std::numeric_limits<double>::infinity();
 };
 
@@ -248,12 +249,21 @@ class PMedianRelaxation {
           m_wc[static_cast<std::size_t>(e)] = in.weight(in.demand(e)) * in.cost(e);
           best_c[in.demand(e)] = std::min(best_c[in.demand(e)], in.cost(e));
         }
-    // λ_i = w_i min_j c_ij: L(λ) is then the "everyone to the nearest candidate" bound.
     lambda.assign(in.n, 0.0);
-    for (std::size_t i = 0; i < in.n; ++i) lambda[i] = needs[i] ? in.weight(i) * best_c[i] : 0.0;
+    mu.assign(in.n, 0.0);
+    m_scale.assign(in.n, 0.0);
+    for (std::size_t i = 0; i < in.n; ++i) m_scale[i] = std::sqrt(in.weight(i));
+    for (std::size_t i = 0; i < in.n; ++i) mu[i] = needs[i] ? best_c[i] * m_scale[i] : 0.0;
+  }
+  /// Starts from μ_i = the incumbent's cost of point i (where finite): L is then the
+  /// incumbent's cost minus its p best single additions, far above the nearest-candidate start.
+  void start_at(const std::vector<double>& d1, double penalty) {
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_needs[i] && d1[i] < penalty) mu[i] = std::max(mu[i], d1[i] * m_scale[i]);
   }
 
   double evaluate() {
+    for (std::size_t i = 0; i < m_in.n; ++i) lambda[i] = m_needs[i] ? m_scale[i] * mu[i] : 0.0;
     parallel_for(
         m_in.m, m_threads,
         [&](std::size_t j, unsigned) {
@@ -271,7 +281,29 @@ class PMedianRelaxation {
       if (m_fixed[j]) L += m_rho[j];
     L -= sum_of(m_neg, m_set);
     *lb = std::max(*lb, L);
+    if (!open_bound.empty()) forced_bounds(L);
     return L;
+  }
+  /// Beasley's (1993) bounds at this λ, kept when larger: with j forced open the best set
+  /// trades j for the weakest chosen site; with j forced closed, j for the strongest other.
+  void forced_bounds(double L) {
+    if (m_set.empty()) return;
+    std::vector<std::uint8_t> in_set(m_in.m, 0);
+    double weakest = std::numeric_limits<double>::infinity();
+    for (auto j : m_set) {
+      in_set[j] = 1;
+      weakest = std::min(weakest, m_neg[j]);
+    }
+    double strongest = -std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < m_in.m; ++j)
+      if (!in_set[j] && !m_fixed[j]) strongest = std::max(strongest, m_neg[j]);
+    for (std::size_t j = 0; j < m_in.m; ++j) {
+      if (m_fixed[j]) continue;
+      const double open = in_set[j] ? L : L + weakest - m_neg[j];
+      const double closed = in_set[j] ? (std::isfinite(strongest) ? L + m_neg[j] - strongest : L) : L;
+      open_bound[j] = std::max(open_bound[j], open);
+      closed_bound[j] = std::max(closed_bound[j], closed);
+    }
   }
   void improved(int it) {
     best_set = m_set;
@@ -282,7 +314,8 @@ class PMedianRelaxation {
     }
   }
   bool converged() const { return rel_gap(target, *lb) <= tolerance; }
-  /// Ascent direction: 1 - (open sites cheaper than λ_i for i) on the points that need a site.
+  /// Ascent direction in μ = λ / w: w_i (1 - open sites cheaper than λ_i for i) on the points
+  /// that need a site (the subgradient in λ scaled by ∂λ/∂μ).
   void direction(std::vector<double>& g) const {
     for (std::size_t i = 0; i < m_in.n; ++i) g[i] = m_needs[i] ? 1.0 : 0.0;
     auto open_minus = [&](std::size_t j) {
@@ -292,9 +325,15 @@ class PMedianRelaxation {
     for (std::size_t j = 0; j < m_in.m; ++j)
       if (m_fixed[j]) open_minus(j);
     for (auto j : m_set) open_minus(j);
+    for (std::size_t i = 0; i < m_in.n; ++i) g[i] *= m_scale[i];
   }
 
-  std::vector<double> lambda;
+  std::vector<double> lambda;  ///< λ_i = w_i μ_i, set by evaluate()
+  /// The multipliers the subgradient moves: per unit of weight (λ_i / w_i), so heavy and light
+  /// points move at the same rate — with λ itself, heavy-tailed weights (clustered instances)
+  /// left the heavy points' multipliers far from their optimum after hundreds of steps.
+  std::vector<double> mu;
+  std::vector<double> open_bound, closed_bound;  ///< empty = not tracked (group quotas)
   std::vector<std::size_t> best_set;
   std::vector<std::vector<std::size_t>> snapshots;
   double* lb = nullptr;
@@ -307,6 +346,7 @@ class PMedianRelaxation {
   std::size_t m_p;
   unsigned m_threads;
   std::vector<double> m_wc, m_rho, m_neg;
+  std::vector<double> m_scale;  ///< λ_i = scale_i μ_i
   std::vector<std::size_t> m_set;
   int m_last_store = -1000;
 };
@@ -317,8 +357,15 @@ std::vector<std::vector<std::size_t>> PMedian::lagrangian() {
   rel.lb = &m_lb;
   rel.target = m_cost;
   rel.tolerance = m_options.gap_tolerance;
-  polyak_subgradient(rel.lambda, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false}, rel,
+  if (m_in.pr.group_quota.empty()) {
+    rel.open_bound.assign(m_in.m, -std::numeric_limits<double>::infinity());
+    rel.closed_bound.assign(m_in.m, -std::numeric_limits<double>::infinity());
+  }
+  rel.start_at(m_near.d1, m_demand.penalty);
+  polyak_subgradient(rel.mu, SubgradientSettings{m_options.lagrangian_iterations, m_cost, true, false, 50}, rel,
                      m_monitor);
+  m_open_bound = std::move(rel.open_bound);
+  m_closed_bound = std::move(rel.closed_bound);
   if (rel.best_set.empty()) return {};
   rel.snapshots.push_back(std::move(rel.best_set));
   return std::move(rel.snapshots);
@@ -368,6 +415,10 @@ SitingResult PMedian::solve() {
   r.bound = std::min(m_lb, r.objective);
   r.gap = complete ? rel_gap(r.objective, r.bound) : std::numeric_limits<double>::quiet_NaN();
   r.marginal_gain = sequential_gains();
+  if (complete && std::isfinite(m_lb)) {  // penalised = true costs: the bounds apply to the objective
+    r.open_bound = std::move(m_open_bound);
+    r.closed_bound = std::move(m_closed_bound);
+  }
   return r;
 }
 

@@ -17,11 +17,12 @@ struct SubgradientSettings {
   double target = 0;         ///< objective of the incumbent: the step is θ |target - L| / |g|²
   bool maximise = true;      ///< true: L(x) is a lower bound to push up; false: an upper bound to push down
   bool nonnegative = false;  ///< project the multipliers onto x >= 0
+  int patience = 20;         ///< iterations without improvement before θ is halved
 };
 
 /// Optimises the Lagrangian dual L(x) over the multipliers `x` by Polyak steps
 /// x += step · g, step = θ (target - L) / |g|² (sign flipped when minimising), θ = 2 halved
-/// after 20 iterations without improvement; stops after `iterations`, when θ < 1e-6, when
+/// after `patience` iterations without improvement; stops after `iterations`, when θ < 1e-6, when
 /// the relaxation reports convergence, or when g vanishes. The relaxation supplies:
 ///   double evaluate()          L at the current x (records its bound and site set)
 ///   void improved(int it)      called when L is the best value so far
@@ -44,7 +45,7 @@ void polyak_subgradient(std::vector<double>& x, const SubgradientSettings& s, Re
       best = L;
       relaxation.improved(it);
       since_improved = 0;
-    } else if (++since_improved >= 20) {
+    } else if (++since_improved >= s.patience) {
       theta /= 2;
       since_improved = 0;
     }

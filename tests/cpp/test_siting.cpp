@@ -800,8 +800,10 @@ TEST_CASE("stronger search: MCLP, p-median, LSCP against brute force on uniform 
 TEST_CASE("stronger search finds the optimum where greedy + swap + Lagrangian restarts stop short", "[siting]") {
   jangkau::SitingOptions now;
   now.threads = 1;
-  SECTION("p-median, uniform 300 x 26: two instances (found by scanning seeds 30000..30039)") {
-    for (std::uint32_t seed : {30011u, 30012u}) {
+  SECTION("p-median, uniform 300 x 26: two instances (found by scanning seeds 30000..30159)") {
+    // Rescanned after the Lagrangian moved to scaled multipliers: its better restart sets let
+    // the old search reach the optimum of seed 30011; it stops short on 30012, 30035, 30090.
+    for (std::uint32_t seed : {30012u, 30035u}) {
       const std::size_t p = 5 + seed % 2;
       Instance in = family_instance(0, seed, 300, 26);
       auto pr = in.problem(std::numeric_limits<double>::infinity());

@@ -425,6 +425,9 @@ class SitingResultCore:
     def bound(self) -> float:
         ...
     @property
+    def closed_bound(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
     def covered(self) -> numpy.typing.NDArray[numpy.uint8]:
         ...
     @property
@@ -438,6 +441,9 @@ class SitingResultCore:
         ...
     @property
     def marginal_gain(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def open_bound(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def objective(self) -> float:

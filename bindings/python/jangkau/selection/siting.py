@@ -157,7 +157,8 @@ def _greedy(
         greedy_objective=float(r.greedy_objective),
         swaps=int(r.swaps),
         time_s=elapsed,
-        extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served},
+        extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served}
+        | ({"candidate_bounds": (np.array(r.open_bound), np.array(r.closed_bound))} if r.open_bound.size else {}),
     )
 
 
@@ -183,12 +184,6 @@ def _better(model, a: SitingResult, b: SitingResult) -> bool:
     return a.objective < b.objective
 
 
-#: ``solver="auto"`` skips the p-median MILP when the model has more assignment pairs than this
-#: many per second of remaining budget: HiGHS's presolve, during which it does not look at its
-#: time limit, ran ~20 s on 469,570 pairs (Kabupaten Serang, 5,864 demand points x 326 desa,
-#: 15 km; benchmarks/bench_milp_preprocessing.py --p-median) — so a budget is kept only below it.
-P_MEDIAN_PAIRS_PER_SECOND = 20_000
-
 #: Share of the ``auto`` / ``milp`` budget the greedy + search phase may use (its soft deadline);
 #: the MILP gets what is left of the whole budget.
 SEARCH_BUDGET_SHARE = 0.5
@@ -213,6 +208,7 @@ def _auto(
     name = "milp" if exact else "auto"
     g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, budget * SEARCH_BUDGET_SHARE)
     extra = dict(g.extra)
+    candidate_bounds = extra.pop("candidate_bounds", None)
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
                  search_time_s=g.time_s)
     # Proven already (within the gap the MILP would stop at): floors unmet, the MILP decides
@@ -220,13 +216,6 @@ def _auto(
     if g.gap <= max(mip_gap, 1e-6) and g.floors_met and not exact:
         return replace(g, solver="auto", status="optimal", time_s=time.perf_counter() - t0, extra=extra)
     left = max(budget - (time.perf_counter() - t0), 1e-3)
-    if model == PMEDIAN and pr.csc.nnz > P_MEDIAN_PAIRS_PER_SECOND * left and not exact:
-        # HiGHS checks its clock only after presolve, which alone outlasts such a budget.
-        extra["milp_status"] = (
-            f"skipped: {pr.csc.nnz} assignment pairs exceed what HiGHS presolves within the "
-            f"{left:.1f} s left (about {P_MEDIAN_PAIRS_PER_SECOND:,} pairs/s); raise time_limit_s"
-        )
-        return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     milp_left = left if math.isfinite(left) else None
     try:
         if model == MCLP:
@@ -234,7 +223,10 @@ def _auto(
         elif model == LSCP:
             m = milp_lscp(pr, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         else:
-            m = milp_p_median(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_p_median(
+                pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit,
+                candidate_bounds=candidate_bounds,
+            )
     except InfeasibleError as exc:  # proven infeasible (floors that cannot be met), or no solution at all
         extra["milp_status"] = str(exc)
         if exact:
@@ -416,7 +408,7 @@ def p_median(
     mip_gap: float = 1e-7,
     threads: int = 0,
     local_search: bool = True,
-    bound_iterations: int = 300,
+    bound_iterations: int = 1000,
     progress=None,
 ) -> SitingResult:
     """p-median: choose ``p`` new sites minimising Σ w_i · cost to the nearest open site.
@@ -425,6 +417,10 @@ def p_median(
     points without any entry are excluded and flagged in ``unreachable``; points with zero
     weight need no assignment. ``objective`` is inf when a reachable point is left without
     an open site in reach (greedy) — the MILP raises InfeasibleError instead.
+
+    ``bound_iterations`` (default 1000) caps the subgradient steps of the Lagrangian bound,
+    whose per-candidate bounds also settle candidates before the exact solve (``auto``); the
+    exact model is the truncated radius formulation (``docs/siting.md``).
     """
     pr = prepare(
         PMEDIAN,

@@ -31,6 +31,7 @@ from .siting_instance import (
     selection_order,
     zone_table,
 )
+from .siting_pmedian_exact import radius_model, radius_start, reduce_candidates
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -621,8 +622,17 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
 
 def milp_p_median(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None,
+    node_limit: int | None = None, candidate_bounds=None,
 ) -> SitingResult:
+    """Exact p-median by the truncated radius formulation (Elloumi 2010; García, Labbé & Marín
+    2011; see :mod:`jangkau.selection.siting_pmedian_exact`). With an incumbent
+    (``start_sites``) each point's levels stop at its incumbent cost and the model is solved
+    again, with the truncation raised where the sites found serve a point farther, until the
+    sites found serve every point within its truncation (then they are optimal) or the time
+    runs out; ``candidate_bounds`` = (open_bound, closed_bound) from the C++ Lagrangian first
+    closes (opens) the candidates Beasley's (1993) tests settle. Without an incumbent the
+    levels are complete and one solve is exact. The bound returned is the best MIP dual bound
+    of the truncated models, each a relaxation of the p-median."""
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -630,55 +640,100 @@ def milp_p_median(
     deg = np.diff(csr.indptr)
     unreachable = deg == 0
     need = np.flatnonzero((deg > 0) & (pr.w > 0))
-    # Points with the same costs to the same candidates share their assignment variables.
-    first, inverse = identical_rows(csr[need], values=True, merge=merge_rows)
-    merged_w = np.bincount(inverse, weights=pr.w[need], minlength=first.size)
     n_points = need.size
-    need = need[first]
-    sub = csr[need].tocoo()
-    ne = sub.nnz
-    ncol = pr.m + ne
-    xcols = pr.m + np.arange(ne)
-    # Σ_j x_ij = 1 per needed point
-    a_assign = sp.csr_matrix((np.ones(ne), (sub.row, xcols)), shape=(need.size, ncol))
-    # x_ij - y_j <= 0 per entry
-    a_link = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(ne), -np.ones(ne)]),
-            (np.concatenate([np.arange(ne), np.arange(ne)]), np.concatenate([xcols, sub.col])),
-        ),
-        shape=(ne, ncol),
-    )
-    qr, qlo, qhi = quota_rows(pr, p, ncol, np.arange(pr.m))
-    a = sp.vstack([a_assign, a_link] + qr, format="csr")
-    row_lo = np.concatenate([np.ones(need.size), np.full(ne, -np.inf), np.asarray(qlo, dtype=float)])
-    row_hi = np.concatenate([np.ones(need.size), np.zeros(ne), np.asarray(qhi, dtype=float)])
-    cost = np.concatenate([np.zeros(pr.m), merged_w[sub.row] * sub.data])
-    lower = np.zeros(ncol)
-    lower[pr.fixed] = 1
-    upper = np.ones(ncol)
-    integer = np.concatenate([np.ones(pr.m, bool), np.zeros(ne, bool)])
-    start = None
+    best_sites: np.ndarray | None = None
+    upper = np.inf
     if start_sites is not None:
-        open0 = np.concatenate([pr.fixed, np.asarray(start_sites, dtype=np.int64)])
-        start = start_y(pr, open0, ncol)
-        assign0, _, _ = nearest_assignment(pr, open0)
-        start[pr.m :] = assign0[need[sub.row]] == sub.col
-    _, text, info, x = solve_milp(
-        highspy, cost, lower, upper, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads, start, t0,
-        node_limit,
-    )
-    if x is None:
-        if "infeasible" in text:
-            raise InfeasibleError(f"no {p} sites can serve every reachable demand point ({text})")
-        raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
-    open_mask = x[: pr.m] > 0.5
-    open_mask[pr.fixed] = False
-    chosen = np.flatnonzero(open_mask)
+        best_sites = np.asarray(start_sites, dtype=np.int64)
+        _, upper, _ = nearest_assignment(pr, np.concatenate([pr.fixed, best_sites]))
+    keep = np.concatenate([pr.fixed, best_sites if best_sites is not None else np.zeros(0, np.int64)])
+    bounds = candidate_bounds if candidate_bounds is not None and not pr.group_labels else (None, None)
+    red = reduce_candidates(pr.m, upper, bounds[0], bounds[1], keep)
+    sure = np.concatenate([pr.fixed, np.flatnonzero(red.forced)])
+    cap = np.full(pr.n, np.inf)
+    if sure.size:  # no point is ever served farther than its nearest sure site
+        cap = np.minimum(cap, nearest_assignment(pr, sure)[2])
+    truncation = cap.copy()
+    if best_sites is not None and np.isfinite(upper):
+        truncation = np.minimum(truncation, nearest_assignment(pr, keep)[2])
+    lower_y = np.zeros(pr.m)
+    lower_y[sure] = 1
+    upper_y = red.allowed.astype(np.float64)
+    lower_bound = -np.inf
+    rounds = 0
+    text, info, levels, merged = "not solved", None, 0, n_points
+    while True:
+        rounds += 1
+        sub = csr[need]
+        kept = _truncated(sub, truncation[need], red.allowed)
+        full = np.diff(kept.indptr) == np.diff(_truncated(sub, np.full(need.size, np.inf), red.allowed).indptr)
+        first, inverse = identical_rows(kept, values=True, extra=full.astype(np.int64), merge=merge_rows)
+        merged = first.size
+        weights = np.bincount(inverse, weights=pr.w[need], minlength=first.size)
+        model = radius_model(sub[first], weights, truncation[need][first], red.allowed)
+        levels = model.a.shape[0]
+        ncol = pr.m + model.z_cost.size
+        qr, qlo, qhi = quota_rows(pr, p, ncol, np.arange(pr.m))
+        a = sp.vstack([model.a.reshape((levels, ncol)) if levels else sp.csr_matrix((0, ncol))] + qr, format="csr")
+        row_lo = np.concatenate([model.row_lo, np.asarray(qlo, dtype=float)])
+        row_hi = np.concatenate([model.row_hi, np.asarray(qhi, dtype=float)])
+        cost = np.concatenate([np.zeros(pr.m), model.z_cost])
+        lower = np.concatenate([lower_y, np.zeros(model.z_cost.size)])
+        upper_col = np.concatenate([upper_y, model.z_upper])
+        integer = np.concatenate([np.ones(pr.m, bool), np.zeros(model.z_cost.size, bool)])
+        start = None
+        if best_sites is not None:
+            y0 = start_y(pr, np.concatenate([pr.fixed, best_sites]), pr.m)
+            start = np.concatenate([y0, radius_start(model, y0)])
+        _, text, info, x = solve_milp(
+            highspy, cost, lower, upper_col, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads,
+            start, t0, node_limit,
+        )
+        if x is None:
+            if best_sites is not None and np.isfinite(upper) and "infeasible" in text:
+                lower_bound = max(lower_bound, upper)  # nothing at least as good as the incumbent
+                break
+            if best_sites is not None:
+                break
+            if "infeasible" in text:
+                raise InfeasibleError(f"no {p} sites can serve every reachable demand point ({text})")
+            raise InfeasibleError(f"HiGHS found no solution within the limits ({text})")
+        lower_bound = max(lower_bound, float(info.mip_dual_bound) + model.constant)
+        open_mask = x[: pr.m] > 0.5
+        open_mask[pr.fixed] = False
+        found = np.flatnonzero(open_mask)
+        _, value, dist = nearest_assignment(pr, np.concatenate([pr.fixed, found]))
+        if value < upper or best_sites is None:
+            best_sites, upper = found, value
+        far = need[dist[need] > truncation[need]]
+        proven = text == "optimal" and far.size == 0
+        out_of_time = time_limit_s is not None and time.perf_counter() - t0 >= float(time_limit_s)
+        if proven or text != "optimal" or out_of_time:
+            if not proven and text == "optimal":
+                text = "time limit reached"  # optimal for a truncation the sites found exceed
+            break
+        # García et al.: raise the truncation of the points served beyond it and solve again
+        truncation[far] = np.minimum(cap[far], dist[far])
+        truncation = np.maximum(truncation, np.minimum(cap, nearest_assignment(pr, np.concatenate([pr.fixed, best_sites]))[2]))
+    assert best_sites is not None
+    chosen = np.asarray(best_sites, dtype=np.int64)
     assignment, objective, best = nearest_assignment(pr, np.concatenate([pr.fixed, chosen]))
-    bound = min(objective, float(info.mip_dual_bound))
-    return milp_result(
+    bound = min(objective, lower_bound)
+    res = milp_result(
         pr, "p_median", text, info, chosen, objective, bound, t0, covered=None, unreachable=unreachable,
         assignment=assignment, zone_coverage=zone_table(pr, None, best if pr.zone.size else None),
-        rows=(n_points, need.size),
+        rows=(n_points, merged),
     )
+    res.extra.update(
+        radius_levels=int(levels), truncation_rounds=rounds, candidates_closed=int((~red.allowed).sum()),
+        candidates_forced_open=int(red.forced.sum()),
+    )
+    return res
+
+
+def _truncated(rows: sp.csr_matrix, truncation: np.ndarray, allowed: np.ndarray) -> sp.csr_matrix:
+    """The entries of ``rows`` that the radius model keeps (allowed candidates within the
+    truncation), for merging identical demand rows."""
+    coo = rows.tocoo()
+    sel = allowed[coo.col] & (coo.data <= truncation[coo.row])
+    return sp.csr_matrix((coo.data[sel], (coo.row[sel], coo.col[sel])), shape=rows.shape)
