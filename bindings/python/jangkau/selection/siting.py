@@ -191,7 +191,7 @@ SEARCH_BUDGET_SHARE = 0.5
 
 def _auto(
     model, pr: Instance, p: int, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations,
-    node_limit=None, exact: bool = False,
+    node_limit=None, exact: bool = False, t0: float | None = None,
 ):
     """Greedy + local search for an incumbent and certified bound, within SEARCH_BUDGET_SHARE of
     the budget (a soft deadline the engine honours); unless that gap is already 0, the MILP
@@ -199,14 +199,16 @@ def _auto(
     AUTO_TIME_LIMIT_S, counted from the start). Returns the better solution with the
     tighter of the two bounds; a MILP without a solution of its own returns the incumbent.
     ``exact`` (``solver="milp"``): the MILP always runs (``time_limit_s`` None = no limit), the
-    result is labelled "milp", and a proven infeasibility (floors, quotas) raises InfeasibleError."""
-    t0 = time.perf_counter()
+    result is labelled "milp", and a proven infeasibility (floors, quotas) raises InfeasibleError.
+    ``t0``: when the call started (default now); the budget, and ``time_s``, count from it."""
+    t0 = time.perf_counter() if t0 is None else t0
     if exact:
         budget = math.inf if time_limit_s is None else float(time_limit_s)
     else:
         budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     name = "milp" if exact else "auto"
-    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, budget * SEARCH_BUDGET_SHARE)
+    search_s = max(budget * SEARCH_BUDGET_SHARE - (time.perf_counter() - t0), 0.0)  # inf stays inf
+    g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, search_s)
     extra = dict(g.extra)
     candidate_bounds = extra.pop("candidate_bounds", None)
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
@@ -326,6 +328,7 @@ def mclp(
     Raises InvalidInputError for bad shapes/values, InfeasibleError for impossible quotas
     (and, with ``solver="milp"``, for floors HiGHS proves impossible).
     """
+    t_call = time.perf_counter()  # the budget counts from here: preparing the input uses it too
     pr = prepare(
         MCLP,
         demand_weights,
@@ -342,7 +345,7 @@ def mclp(
     )
     p = _check_p(p)
     _check_reach(MCLP, pr)
-    return _solve(MCLP, pr, p, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
+    return _solve(MCLP, pr, p, solver, t0=t_call, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
                   threads=threads, local_search=local_search, progress=progress, bound_iterations=bound_iterations)
 
 
@@ -371,6 +374,7 @@ def lscp(
     raised. ``quotas`` are minimum numbers of sites per group. Weights only feed the zone
     table. Raises InvalidInputError / InfeasibleError as :func:`mclp`.
     """
+    t_call = time.perf_counter()  # the budget counts from here: preparing the input uses it too
     pr = prepare(
         LSCP,
         demand_weights,
@@ -386,7 +390,7 @@ def lscp(
         floors=None,
     )
     _check_reach(LSCP, pr)
-    return _solve(LSCP, pr, 0, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
+    return _solve(LSCP, pr, 0, solver, t0=t_call, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
                   threads=threads, local_search=local_search, progress=progress, bound_iterations=300)
 
 
@@ -422,6 +426,7 @@ def p_median(
     whose per-candidate bounds also settle candidates before the exact solve (``auto``); the
     exact model is the truncated radius formulation (``docs/siting.md``).
     """
+    t_call = time.perf_counter()  # the budget counts from here: preparing the input uses it too
     pr = prepare(
         PMEDIAN,
         demand_weights,
@@ -438,18 +443,21 @@ def p_median(
     )
     p = _check_p(p)
     _check_reach(PMEDIAN, pr)
-    return _solve(PMEDIAN, pr, p, solver, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
+    return _solve(PMEDIAN, pr, p, solver, t0=t_call, time_limit_s=time_limit_s, node_limit=node_limit, mip_gap=mip_gap,
                   threads=threads, local_search=local_search, progress=progress, bound_iterations=bound_iterations)
 
 
 def _solve(model, pr: Instance, p: int, solver, *, time_limit_s, node_limit, mip_gap, threads, local_search,
-           progress, bound_iterations) -> SitingResult:
-    """The one dispatch of the three models to the greedy, MILP and auto solvers."""
+           progress, bound_iterations, t0: float | None = None) -> SitingResult:
+    """The one dispatch of the three models to the greedy, MILP and auto solvers. ``t0``: when
+    the call started (``time.perf_counter()``); ``time_limit_s`` counts from it."""
     kind = _solver(solver)
     nodes = _check_node_limit(node_limit)
     if kind is not Solver.GREEDY:
         return _auto(model, pr, p, time_limit_s, mip_gap, threads, local_search, progress, bound_iterations, nodes,
-                     exact=kind is Solver.MILP)
+                     exact=kind is Solver.MILP, t0=t0)
+    if time_limit_s is not None and t0 is not None:
+        time_limit_s = max(float(time_limit_s) - (time.perf_counter() - t0), 0.0)
     return _greedy(model, pr, p, threads, local_search, progress, bound_iterations, time_limit_s)
 
 
