@@ -428,3 +428,31 @@ def test_pseudo_unit_rule_on_real_boundaries(data_dir):
     pand = Region.load("pandeglang", data_dir=data_dir)
     assert not pand.desa["pseudo_unit"].any() and (pand.desa["name"] == "Sindanglaut").any()
     assert not Region.load("cilegon", data_dir=data_dir).desa["pseudo_unit"].any()
+
+
+def test_region_population_is_its_own_module_with_the_old_names_kept(tmp_path):
+    """The population of a region lives in jangkau.data.region_population; jangkau.data.region
+    keeps the names that moved, and a RegionPopulation attached to a region's desa again gives
+    what the region reports (regency total through the bridge, pseudo-units, areal weighting)."""
+    import jangkau.data.region as region_module
+    import jangkau.data.region_population as population_module
+    from jangkau.data.region_population import RegionPopulation
+
+    for name in ("PopulationSource", "regency_code_bridge", "POPULATION_WINDOW_MARGIN_M"):
+        assert getattr(region_module, name) is getattr(population_module, name)
+    r = Region.load(_craft_regency(tmp_path / "r", pseudo=True, total=58_000))
+    pop = RegionPopulation(r)
+    with pytest.raises(RuntimeError, match="before attach"):
+        _ = pop.regency_total
+    d = pop.attach(r.desa.drop(columns=["population", "population_method"]))
+    pd.testing.assert_series_equal(d["population"], r.desa["population"])
+    assert list(d["population_method"]) == list(r.desa["population_method"])
+    assert pop.regency_total == r.regency_total and r.regency_total["match"].startswith("bridge BPS 9901")
+    assert pop.population_source == r.population_source and r.population_source.level == "kabupaten"
+    pd.testing.assert_frame_equal(pop.population_check, r.population_check)
+    assert pop.population_weighting == r.population_weighting == {"weighting": "areal", "units": "kabupaten"}
+    # areal weighting of the total over the desa that are not pseudo-units
+    live = ~r.desa["pseudo_unit"]
+    np.testing.assert_allclose(r.desa.loc[live, "population"],
+                               58_000 * r.desa.loc[live, "area_km2"] / r.desa.loc[live, "area_km2"].sum(), rtol=1e-12)
+    assert (r.desa.loc[~live, "population"] == 0).all()

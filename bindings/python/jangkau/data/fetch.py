@@ -37,8 +37,8 @@ from ..errors import DataFileError, InvalidInputError
 from ..util import atomic_write_text, dataset_path, sha256_file
 from .paths import cache_dir
 
-__all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "fetched_file", "load_catalogue",
-           "sha256_file", "status"]
+__all__ = ["LOCK_FILE", "UNKNOWN", "Catalogue", "Source", "catalogue_path", "fetch", "fetch_hint", "fetched_file",
+           "load_catalogue", "sha256_file", "status"]
 
 log = logging.getLogger("jangkau")
 
@@ -448,6 +448,15 @@ def fetched_file(source_id: str, data_dir: str | os.PathLike[str] | None = None,
             return src, base / src.path
     return src, None
 
+
+def fetch_hint(source_id: str, region: str) -> str:
+    """What to tell a user whose input ``source_id`` is not fetched yet:
+    ``"<source> not fetched; run `jangkau data fetch <target>`"``, the target being ``region``
+    when the catalogue lists the source among that region's sources (one command fetches all
+    it needs), else the source id itself."""
+    cat = load_catalogue()
+    target = region if source_id in cat.regions.get(region, ()) else source_id
+    return f"{source_id} not fetched; run `jangkau data fetch {target}`"
 
 def status(names: str | list[str] | tuple[str, ...] | None = None, *,
            catalogue: Catalogue | str | os.PathLike[str] | None = None,

@@ -1,41 +1,51 @@
 """Regions: a regency described by a small TOML file (see ``docs/data-model.md``).
 
 A region has desa polygons (the lowest level) whose attribute columns define the
-hierarchy desa → kecamatan → kabupaten, an optional population table at any level
-(spread down to desa by areal weighting when it is not given per desa), and an optional
-dapil table (kecamatan → dapil, seats). Everything above desa is dissolved from desa.
+hierarchy desa → kecamatan → kabupaten, pseudo-units (lakes, forest), an optional dapil
+table (kecamatan → dapil, seats), and its population: a table at any level, the regency
+total and a population raster, turned into a population per desa by
+:mod:`jangkau.data.region_population` (:class:`~jangkau.data.region_population.RegionPopulation`).
+Everything above desa is dissolved from desa.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from .. import _core
-from ..errors import CrsError, DataFileError, InvalidInputError, UnknownColumnError, in_file
+from ..errors import DataFileError, InvalidInputError, UnknownColumnError, in_file
 from ..geodesy import geodesic_area_km2
 from ..util import REGION_FILE_TYPES, as_path, check_toml_types, datasets_dir
 from .crs import utm_crs_of
 from .io import (
     WGS84,
     check_coordinates,
-    check_population,
     check_working_crs,
     from_geometry_array,
-    read_csv,
     source_crs,
 )
 from .paths import data_dir as resolve_data_dir
+from .region_population import (
+    POPULATION_WINDOW_MARGIN_M as POPULATION_WINDOW_MARGIN_M,
+    PopulationSource,
+    RegionPopulation,
+    regency_code_bridge,
+)
+from .tables import code_strings, column, optional_file, read_table, require_key
+
+if TYPE_CHECKING:
+    from .population import Population
+    from .raster import Raster
 
 __all__ = ["Region", "LEVELS", "PSEUDO_UNIT_SUFFIXES", "builtin_regions", "regency_code_bridge"]
 
@@ -50,16 +60,6 @@ def builtin_regions() -> list[str]:
     return sorted(p.parent.name for p in base.glob("*/region.toml"))
 
 
-@dataclass(frozen=True)
-class PopulationSource:
-    """Where a region's population figures come from."""
-
-    level: str
-    year: int | None
-    source: str
-    file: str
-
-
 _TABLE_KEYS = {
     "boundaries": {"file", "layer", "crs", "source", "strip_code_prefix"},
     "population": {"file", "level", "code", "value", "year", "source", "raster"},
@@ -68,10 +68,6 @@ _TABLE_KEYS = {
     "regency_total": {"file", "code", "year", "source", "rescale", "bridge"},
     "pseudo_units": {"rule", "exclude", "keep"},
 }
-
-#: Metres added around the region's box when reading its window of the population raster (the
-#: cells over its desa are all read whatever the raster's CRS).
-POPULATION_WINDOW_MARGIN_M = 500.0
 
 #: The documented pseudo-unit rule ("bps_codes"): a desa whose BPS code ends in one of these
 #: three-digit sequence numbers, or which lies in a kecamatan whose code ends in one, is not a
@@ -105,31 +101,6 @@ def _check_keys(table: dict, known: set[str], where: str, file: Path) -> None:
         raise InvalidInputError(
             f"unknown key '{unknown[0]}' in [{where}] of the region file (known: {', '.join(sorted(known))})",
             file=str(file), field=unknown[0])
-
-
-def _require(table: dict, key: str, where: str, file: Path):
-    if key not in table:
-        raise InvalidInputError(f"region file lacks '{key}' in [{where}]", file=str(file), field=key)
-    return table[key]
-
-
-def _col(df: pd.DataFrame, name: str, file: str) -> pd.Series:
-    if name not in df.columns:
-        raise UnknownColumnError(
-            f"no column '{name}' in '{file}' (columns: {', '.join(map(str, df.columns))})", file=file, field=name
-        )
-    return df[name]
-
-
-def _code_str(values: pd.Series) -> pd.Series:
-    """Codes as strings without float artefacts ('3604010', never '3604010.0')."""
-    def fmt(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v).strip()
-    return values.map(fmt)
 
 
 @dataclass
@@ -189,8 +160,8 @@ class Region:
             working_crs="",
             config=config,
         )
-        _require(config, "boundaries", "region", path)
-        _require(config, "levels", "region", path)
+        require_key(config, "boundaries", "region", path)
+        require_key(config, "levels", "region", path)
         for level in ("desa", "kecamatan"):
             if level not in config["levels"]:
                 raise InvalidInputError(f"region file lacks [levels.{level}]", file=str(path), field=level)
@@ -229,7 +200,7 @@ class Region:
     def desa(self) -> gpd.GeoDataFrame:
         """The desa layer in the working CRS with hierarchy, area and population columns."""
         cfg = self.config["boundaries"]
-        file = self.resolve(_require(cfg, "file", "boundaries", self.path))
+        file = self.resolve(require_key(cfg, "file", "boundaries", self.path))
         layer = _core.read_vector(str(file), cfg.get("layer", ""), cfg.get("crs", ""), "", "", "", "", True)
         if layer.geometry.kind != _core.GeometryKind.Polygon:
             raise InvalidInputError("boundary layer must hold polygons", file=str(file), field="geometry")
@@ -237,11 +208,11 @@ class Region:
         prefix = cfg.get("strip_code_prefix", "")
 
         @overload
-        def column(level: str, key: str, required: Literal[True] = True) -> np.ndarray: ...
+        def level_column(level: str, key: str, required: Literal[True] = True) -> np.ndarray: ...
         @overload
-        def column(level: str, key: str, required: Literal[False]) -> np.ndarray | None: ...
+        def level_column(level: str, key: str, required: Literal[False]) -> np.ndarray | None: ...
 
-        def column(level: str, key: str, required: bool = True) -> np.ndarray | None:
+        def level_column(level: str, key: str, required: bool = True) -> np.ndarray | None:
             lv = self.config["levels"].get(level, {})
             name = lv.get(key)
             if name is None:
@@ -263,12 +234,12 @@ class Region:
                 out = np.array([v[len(prefix):] if v.startswith(prefix) else v for v in out], dtype=object)
             return out
 
-        desa_code = column("desa", "code")
-        desa_name = column("desa", "name")
-        kec_code = column("kecamatan", "code")
-        kec_name = column("kecamatan", "name")
-        kab_code = column("kabupaten", "code", required=False)
-        kab_name = column("kabupaten", "name", required=False)
+        desa_code = level_column("desa", "code")
+        desa_name = level_column("desa", "name")
+        kec_code = level_column("kecamatan", "code")
+        kec_name = level_column("kecamatan", "name")
+        kab_code = level_column("kabupaten", "code", required=False)
+        kab_name = level_column("kabupaten", "name", required=False)
         n = len(desa_code)
         if n == 0:
             raise InvalidInputError("boundary layer has no features", file=str(file))
@@ -322,11 +293,9 @@ class Region:
         self._desa_geometry = metric
         self._source_file = file
         gdf["pseudo_unit"] = self._pseudo_units(gdf)
-        kab = gdf[["kabupaten_code", "kabupaten"]].drop_duplicates()
-        self.__dict__["_kabupaten"] = ((str(kab.iloc[0, 0]), str(kab.iloc[0, 1])) if len(kab) == 1
-                                       else ("", self.title))
         gdf = self._attach_dapil(gdf)
-        gdf = self._attach_population(gdf)
+        self._population = RegionPopulation(self)
+        gdf = self._population.attach(gdf)
         return gdf
 
     @property
@@ -354,18 +323,18 @@ class Region:
         cfg = self.config.get("dapil")
         if not cfg:
             return None
-        file = self.resolve(_require(cfg, "file", "dapil", self.path))
-        if not self._optional_file(file, "dapil table"):
+        file = self.resolve(require_key(cfg, "file", "dapil", self.path))
+        if not optional_file(file, "dapil table", self.warnings):
             return None
-        df = _read_table(file)
+        df = read_table(file)
         out = pd.DataFrame({
-            "kecamatan_code": _code_str(_col(df, cfg.get("code", "kecamatan_code"), str(file))),
-            "dapil": _col(df, cfg.get("dapil", "dapil"), str(file)).astype(str),
+            "kecamatan_code": code_strings(column(df, cfg.get("code", "kecamatan_code"), str(file))),
+            "dapil": column(df, cfg.get("dapil", "dapil"), str(file)).astype(str),
         })
         seats_col = cfg.get("seats")
-        out["seats"] = pd.to_numeric(_col(df, seats_col, str(file)), errors="coerce") if seats_col else np.nan
+        out["seats"] = pd.to_numeric(column(df, seats_col, str(file)), errors="coerce") if seats_col else np.nan
         comp = cfg.get("composition")
-        out["composition"] = _col(df, comp, str(file)).astype(str) if comp else "complete"
+        out["composition"] = column(df, comp, str(file)).astype(str) if comp else "complete"
         known = set(self._kecamatan_codes())
         for i, code in enumerate(out["kecamatan_code"]):
             if code not in known:
@@ -433,346 +402,60 @@ class Region:
         return out
 
     # ------------------------------------------------------------------ population
+    # The population of the region is its own concept (jangkau.data.region_population): the
+    # members below are that object's, under the names the region has always offered.
+    def _population_of(self) -> RegionPopulation:
+        _ = self.desa  # the population is attached while the desa layer is built
+        return self._population
+
     @property
     def population_source(self) -> PopulationSource | None:
-        cfg = self.config.get("population")
-        if cfg and cfg.get("file") and not self.resolve(cfg["file"]).is_file():
-            cfg = None
-        if not cfg:
-            rt = self.regency_total
-            if rt is None:
-                return None
-            return PopulationSource(level="kabupaten", year=rt["year"], source=rt["source"], file=rt["file"])
-        return PopulationSource(level=cfg.get("level", "desa"), year=cfg.get("year"),
-                                source=str(cfg.get("source", "")), file=str(self.resolve(cfg["file"])))
+        """Where the population figures come from
+        (:attr:`jangkau.data.region_population.RegionPopulation.population_source`)."""
+        return self._population_of().population_source
 
-    @cached_property
+    @property
     def regency_total(self) -> dict | None:
-        """The regency's total from ``[regency_total]`` (e.g. the 2025 Kemendagri totals), or
-        None. Keys: population, year, kemendagri_code, name, match (how the regency was
-        found: 'code given', 'bridge', 'name'), file, source. The regency is found by the
-        region file's Kemendagri ``code``, else through the BPS↔Kemendagri bridge table
-        (:func:`regency_code_bridge`), else by a unique exact name match (Kabupaten/Kota
-        from the BPS code); no match is a warning and no total (never guessed)."""
-        cfg = self.config.get("regency_total")
-        if not cfg:
-            return None
-        from .population import read_regency_totals
-
-        file = self.resolve(_require(cfg, "file", "regency_total", self.path))
-        if not self._optional_file(file, "regency totals"):
-            return None
-        totals = read_regency_totals(file)
-        by_code = dict(zip(totals["kemendagri_code"], range(len(totals))))
-        if "_kabupaten" not in self.__dict__:
-            _ = self.desa
-        bps, bps_name = self.__dict__["_kabupaten"]
-        row, match = None, ""
-        if cfg.get("code"):
-            code = str(cfg["code"])
-            if code not in by_code:
-                raise InvalidInputError(f"[regency_total] code '{code}' is not in the totals table", file=str(file),
-                                        field="code")
-            row, match = by_code[code], "code given in the region file"
-        else:
-            bridge = regency_code_bridge(self.resolve(cfg["bridge"]) if cfg.get("bridge") else None)
-            hit = bridge[bridge["bps_code"] == bps]
-            if len(hit):
-                code = str(hit["kemendagri_code"].iloc[0])
-                if code not in by_code:
-                    raise InvalidInputError(f"bridge maps BPS {bps} to Kemendagri {code}, which is not in the totals "
-                                            "table", file=str(file), field="code")
-                row = by_code[code]
-                if _norm_name(totals["name"].iloc[row]) != _norm_name(str(hit["kemendagri_name"].iloc[0])):
-                    raise InvalidInputError(
-                        f"bridge names Kemendagri {code} '{hit['kemendagri_name'].iloc[0]}', the totals table "
-                        f"'{totals['name'].iloc[row]}'", file=str(file), field="nama")
-                match = f"bridge BPS {bps} → Kemendagri {code}"
-            else:
-                kind = ""
-                if bps.isdigit() and len(bps) == 4:
-                    kind = "kota " if int(bps[2:]) >= 71 else "kabupaten "
-                base = _norm_name(bps_name)
-                for pre in ("kota ", "kabupaten ", "kab. "):
-                    base = base.removeprefix(pre)
-                names = totals["name"].map(_norm_name)
-                cand = [i for i, n in enumerate(names)
-                        if (n == kind + base if kind else n in ("kota " + base, "kabupaten " + base))]
-                if len(cand) == 1:
-                    row = cand[0]
-                    match = f"name '{bps_name}' = '{totals['name'].iloc[row]}' (no bridge row for BPS {bps or '?'})"
-                else:
-                    self.warnings.append(
-                        f"regency totals: no row for {bps_name} (BPS {bps or 'unknown'}): no bridge row and "
-                        f"{'no' if not cand else len(cand)} name match{'es' if len(cand) > 1 else ''} in "
-                        f"{file.name}; the total is not used (give [regency_total] code)")
-                    return None
-        assert row is not None
-        return {"population": float(totals["population"].iloc[row]), "year": cfg.get("year"),
-                "kemendagri_code": str(totals["kemendagri_code"].iloc[row]), "name": str(totals["name"].iloc[row]),
-                "match": match, "file": str(file), "source": str(cfg.get("source", "")),
-                "rescale": bool(cfg.get("rescale", False))}
-
-    def _optional_file(self, file: Path, what: str) -> bool:
-        """An optional input that is missing is a warning (the run goes on without it), never an error."""
-        if file.is_file():
-            return True
-        self.warnings.append(f"{what} file not found: {file} — continuing without it")
-        log.warning("%s file not found: %s — continuing without it", what, file)
-        return False
-
-    def _attach_population(self, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        cfg = self.config.get("population")
-        if cfg and cfg.get("file") and not self._optional_file(self.resolve(cfg["file"]), "population table"):
-            cfg = None
-        desa["population"] = np.nan
-        desa["population_method"] = "unknown"
-        pseudo = desa["pseudo_unit"].to_numpy(dtype=bool)
-        self._population_check = None
-        self._population_weighting: dict = {"weighting": "none: no population"}
-        # Areal weighting spreads over the places where people live: pseudo-units get 0.
-        area = desa["area_km2"].where(~desa["pseudo_unit"], 0.0)
-        if not cfg:
-            if self.config.get("regency_total"):
-                rt = self.regency_total
-                if rt is not None:
-                    desa["population"] = rt["population"] * area / float(area.sum())
-                    desa["population_method"] = (f"areal weighting from the {rt['year'] or ''} regency total "
-                                                 f"(Kemendagri {rt['kemendagri_code']})").replace("the  ", "the ")
-                    self._population_check = _check_frame([("regency total", rt["year"], rt["population"],
-                                                            rt["match"])])
-                    self._apply_raster(desa, "kabupaten_code", "the regency total", pseudo)
-            return self._mark_pseudo(desa, pseudo)
-        level = cfg.get("level", "desa")
-        if level not in ("desa", "kecamatan", "kabupaten"):
-            raise InvalidInputError(f"population level '{level}' must be desa, kecamatan or kabupaten",
-                                    file=str(self.path), field="level")
-        file = self.resolve(_require(cfg, "file", "population", self.path))
-        df = _read_table(file)
-        code_field = cfg.get("code", "code")
-        value_field = cfg.get("value", "population")
-        codes = _code_str(_col(df, code_field, str(file)))
-        raw = _col(df, value_field, str(file))
-        values = pd.to_numeric(raw, errors="coerce")
-        check_population(values.to_numpy(dtype=float), file=str(file), field=value_field)
-        for i in range(len(df)):
-            v = values.iloc[i]
-            if not np.isfinite(v):
-                raise InvalidInputError(f"population '{raw.iloc[i]}' is not a number", file=str(file), feature=i,
-                                        field=value_field)
-            if v < 0:
-                raise InvalidInputError(f"negative population {v}", file=str(file), feature=i, field=value_field)
-        key = {"desa": "code", "kecamatan": "kecamatan_code", "kabupaten": "kabupaten_code"}[level]
-        zone_codes = set(desa[key])
-        for i, c in enumerate(codes):
-            if c not in zone_codes:
-                raise InvalidInputError(f"population code '{c}' matches no {level} of the region", file=str(file),
-                                        feature=i, field=code_field)
-        dup = codes.duplicated()
-        if dup.any():
-            i = int(np.flatnonzero(dup.to_numpy())[0])
-            raise InvalidInputError(f"population code '{codes.iloc[i]}' appears twice", file=str(file), feature=i,
-                                    field=code_field)
-        table = dict(zip(codes, values.astype(float)))
-        if level == "desa":
-            desa["population"] = desa["code"].map(table).astype(float)
-            desa.loc[desa["population"].notna(), "population_method"] = "table"
-            lost = desa.loc[pseudo, "population"].fillna(0.0)
-            if (lost > 0).any():
-                self.warnings.append(f"the population table gives {lost.sum():,.0f} people to pseudo-units "
-                                     f"({', '.join(desa.loc[pseudo & (desa['population'] > 0), 'code'])}); "
-                                     "they get none")
-        else:
-            # Areal weighting: uniform density within each source zone (pseudo-units excluded).
-            zone_area = area.groupby(desa[key]).transform("sum")
-            pop = desa[key].map(table).astype(float)
-            desa["population"] = pop * area / zone_area.where(zone_area > 0)
-            desa.loc[pop.notna(), "population_method"] = f"areal weighting from {level}"
-        missing = sorted(zone_codes - set(codes))
-        if missing:
-            log.warning("%s: no population for %d %s (%s)", file.name, len(missing), level, ", ".join(missing[:5]))
-        self._apply_raster(desa, key, f"the {level} table", pseudo)
-        desa = self._mark_pseudo(desa, pseudo)
-        self._compare_with_total(desa, cfg)
-        return desa
-
-    def _mark_pseudo(self, desa: gpd.GeoDataFrame, pseudo: np.ndarray) -> gpd.GeoDataFrame:
-        if pseudo.any():
-            desa.loc[pseudo, "population"] = 0.0
-            desa.loc[pseudo, "population_method"] = "pseudo-unit: no population"
-        return desa
-
-    def _compare_with_total(self, desa: gpd.GeoDataFrame, cfg: dict) -> None:
-        """With both a finer table and ``[regency_total]``: report the difference (and rescale
-        the table to the total only when ``rescale = true``, labelled in population_method)."""
-        if not self.config.get("regency_total"):
-            return
-        rt = self.regency_total
-        if rt is None:
-            return
-        table_sum = float(desa["population"].sum(min_count=1))
-        rows = [(f"population table ({cfg.get('level', 'desa')})", cfg.get("year"), table_sum, str(cfg.get("source", ""))),
-                ("regency total", rt["year"], rt["population"], rt["match"])]
-        if np.isfinite(table_sum) and table_sum > 0:
-            diff = rt["population"] - table_sum
-            self.warnings.append(
-                f"population table ({cfg.get('year') or 'year unknown'}) sums to {table_sum:,.0f}; the "
-                f"{rt['year'] or ''} regency total is {rt['population']:,.0f} (difference {diff:+,.0f}, "
-                f"{100 * diff / table_sum:+.1f}%)" + ("; the table is RESCALED to the total ([regency_total] "
-                                                      "rescale = true)" if rt["rescale"] else
-                                                      "; the table is used as is (set [regency_total] rescale = "
-                                                      "true to rescale)"))
-            if rt["rescale"]:
-                factor = rt["population"] / table_sum
-                desa["population"] = desa["population"] * factor
-                known = desa["population_method"] != "pseudo-unit: no population"
-                desa.loc[known, "population_method"] = (desa.loc[known, "population_method"]
-                                                        + f"; rescaled ×{factor:.4f} to the {rt['year'] or ''} "
-                                                        "regency total")
-                rows.append(("population table rescaled", rt["year"], float(desa["population"].sum()),
-                             f"factor {factor:.6f}"))
-        self._population_check = _check_frame(rows)
+        """The regency's total from ``[regency_total]``, or None
+        (:attr:`jangkau.data.region_population.RegionPopulation.regency_total`: keys, and how the
+        regency is matched)."""
+        return self._population_of().regency_total
 
     @property
     def population_check(self) -> pd.DataFrame | None:
-        """Population figures of the region side by side (table sum, regency total, rescaled
-        sum): DataFrame(figure, year, population, difference_from_total, note); None when only
-        one source exists and it is not a regency total."""
-        _ = self.desa
-        return self._population_check
-
-    def _raster_config(self) -> dict:
-        """``[population_raster]`` (``catalogue`` or ``file``, ``band``, ``source``), or the older
-        ``[population] raster = "FILE"``, which means the same; both at once is an error."""
-        cfg = dict(self.config.get("population_raster") or {})
-        legacy = (self.config.get("population") or {}).get("raster")
-        if legacy:
-            if cfg:
-                raise InvalidInputError("the population raster is named twice: [population] raster and "
-                                        "[population_raster]; keep one", file=str(self.path), field="raster")
-            return {"file": legacy}
-        if cfg and bool(cfg.get("file")) == bool(cfg.get("catalogue")):
-            raise InvalidInputError("[population_raster] needs exactly one of 'catalogue' (a data source, e.g. "
-                                    "\"worldpop_idn_2020\") and 'file'", file=str(self.path), field="catalogue")
-        if cfg.get("band") is not None and int(cfg["band"]) < 1:
-            raise InvalidInputError(f"[population_raster] band must be ≥ 1, not {cfg['band']}", file=str(self.path),
-                                    field="band")
-        return cfg
+        """Population figures side by side: DataFrame(figure, year, population,
+        difference_from_total, note), or None
+        (:attr:`jangkau.data.region_population.RegionPopulation.population_check`)."""
+        return self._population_of().population_check
 
     @property
     def population_raster(self) -> Path | None:
-        """The population raster (people per cell, e.g. WorldPop) that distributes the region's
-        table population over cells: ``[population_raster] file``, or ``catalogue``, a source id
-        of the data catalogue (``"worldpop_idn_2020"``) found in the data directory or the download
-        cache (:func:`jangkau.data.fetch.fetched_file`), like ``[roads] catalogue``. None when none
-        is named or it is not there (:meth:`population_raster_unavailable` says why)."""
-        cfg = self._raster_config()
-        if cfg.get("catalogue"):
-            from .fetch import fetched_file
-
-            return fetched_file(str(cfg["catalogue"]), self.data_dir)[1]
-        if cfg.get("file"):
-            path = self.resolve(str(cfg["file"]))
-            return path if path.is_file() else None
-        return None
+        """The population raster the region file names, or None when none is named or it is not
+        there (:attr:`jangkau.data.region_population.RegionPopulation.population_raster`)."""
+        return self._population_of().population_raster
 
     def population_raster_unavailable(self) -> str | None:
-        """Why the population raster the region file names cannot be read now, with the command
-        that fixes it (``"population raster: worldpop_idn_2020 not fetched; run `jangkau data
-        fetch serang`"``), or None when it can be or when none is named."""
-        cfg = self._raster_config()
-        if not cfg or self.population_raster is not None:
-            return None
-        if cfg.get("catalogue"):
-            return f"population raster: {self._fetch_hint(str(cfg['catalogue']))}"
-        return f"population raster: file not found: {self.resolve(str(cfg['file']))}"
-
-    def _fetch_hint(self, source_id: str) -> str:
-        """``"<source> not fetched; run `jangkau data fetch <region or source>`"``."""
-        from .fetch import load_catalogue
-
-        cat = load_catalogue()
-        target = self.name if source_id in cat.regions.get(self.name, ()) else source_id
-        return f"{source_id} not fetched; run `jangkau data fetch {target}`"
+        """Why the population raster named cannot be read now, with the command that fixes it, or
+        None (:meth:`jangkau.data.region_population.RegionPopulation.population_raster_unavailable`)."""
+        return self._population_of().population_raster_unavailable()
 
     @property
     def population_weighting(self) -> dict:
-        """How the desa population was distributed, for the manifest: ``weighting``
-        (``"dasymetric"``, ``"areal"``, ``"table"``, ...), and with a raster its ``raster``
-        (path), ``source``, ``band``, ``window`` (the lon/lat box asked for and the grid read:
-        origin, cell size, rows, columns), ``units`` (the level of the figures it distributes)
-        and ``fallback_units`` (units whose raster sum is 0: areal weighting); without one the
-        reason (``raster_unavailable``)."""
-        _ = self.desa
-        return self._population_weighting
+        """How the desa population was distributed, for the manifest
+        (:attr:`jangkau.data.region_population.RegionPopulation.population_weighting`: weighting,
+        raster, source, band, window, units, fallback_units or raster_unavailable)."""
+        return self._population_of().population_weighting
 
-    @cached_property
-    def population_window(self):
-        """The region's window of the population raster (:class:`jangkau.data.raster.Raster`,
-        the cells over the region's box grown by :data:`POPULATION_WINDOW_MARGIN_M`, at full
-        resolution, never the whole file), or None without a raster."""
-        _ = self.desa
-        return self.__dict__.get("_population_window")
+    @property
+    def population_window(self) -> Raster | None:
+        """The region's window of the population raster, or None without a raster
+        (:attr:`jangkau.data.region_population.RegionPopulation.population_window`)."""
+        return self._population_of().population_window
 
-    def population_model(self):
-        """The region's population model (:class:`jangkau.data.population.Population`, ZONES):
-        the desa counts, each spread over its cells by the population raster's window when there
-        is one (a desa whose raster sum is 0: uniformly), else by areal weighting. Coverage, gaps,
-        nearest distance and road access of :func:`jangkau.workflow.pipeline.run` use it. Built once."""
-        if "_population_model" not in self.__dict__:
-            from .population import from_zone_counts
-
-            self.__dict__["_population_model"] = from_zone_counts(self.zones("desa", crs=self.working_crs),
-                                                                  weights=self.population_window)
-        return self.__dict__["_population_model"]
-
-    def _apply_raster(self, desa: gpd.GeoDataFrame, unit: str, what: str, pseudo: np.ndarray) -> None:
-        """With a population raster: the population of each unit of ``unit`` (its desa's sum)
-        distributed over its desa by the raster (:func:`jangkau.data.population.dasymetric_split`),
-        in place; units whose raster sum is 0 keep areal weighting (a warning names them). The
-        raster's window is kept for :meth:`population_model`. Without one: says why."""
-        level = {"code": "desa", "kecamatan_code": "kecamatan", "kabupaten_code": "kabupaten"}[unit]
-        self._population_weighting = {"weighting": "table" if level == "desa" else "areal", "units": level}
-        cfg = self._raster_config()
-        if not cfg:
-            return
-        path = self.population_raster
-        if path is None:
-            reason = self.population_raster_unavailable() or ""
-            self._population_weighting["raster_unavailable"] = reason
-            self.warnings.append(f"{reason}: the desa population is spread by AREAL WEIGHTING (uniform density) "
-                                 "instead of the raster" if level != "desa" else
-                                 f"{reason}: each desa's population is spread uniformly over its area")
-            return
-        from ..network.osm import osm_window
-        from .population import dasymetric_split
-        from .raster import read_raster
-
-        band = int(cfg.get("band", 1))
-        box = osm_window(desa, POPULATION_WINDOW_MARGIN_M)
-        window = read_raster(path, band, window=box, window_crs="EPSG:4326")
-        if not window.crs:
-            raise CrsError("the population raster has no CRS", file=str(path))
-        known = desa["population"].notna().to_numpy()
-        with in_file(path):
-            counts, wz, fallback = dasymetric_split(desa, unit, window, exclude=pseudo)
-        self.__dict__["_population_window"] = window
-        changed = known & ~pd.Series(desa[unit].astype(str)).isin(set(fallback)).to_numpy()
-        if level != "desa":
-            desa["population"] = np.where(known, counts, np.nan)
-            desa.loc[changed, "population_method"] = f"dasymetric from {what} (population raster {Path(path).name})"
-        g = window.grid
-        self._population_weighting = {
-            "weighting": "dasymetric", "units": level, "raster": str(path),
-            "source": str(cfg.get("catalogue") or cfg.get("source") or ""), "band": band,
-            "window": {"lonlat_box": [float(v) for v in box], "origin_x": g.origin_x, "origin_y": g.origin_y,
-                       "cell_width": g.cell_width, "cell_height": g.cell_height, "rows": g.rows, "cols": g.cols},
-            "raster_sum_region": float(wz.sum()), "fallback_units": [str(c) for c in fallback]}
-        if len(fallback):
-            self.warnings.append(
-                f"population raster {Path(path).name}: {len(fallback)} {level} with a raster sum of 0 "
-                f"({', '.join(map(str, fallback[:8]))}{' …' if len(fallback) > 8 else ''}): their population "
-                f"from {what} is spread by AREAL WEIGHTING (uniform density) instead")
+    def population_model(self) -> Population:
+        """The region's population model (:class:`jangkau.data.population.Population`, ZONES), built
+        once (:meth:`jangkau.data.region_population.RegionPopulation.population_model`)."""
+        return self._population_of().population_model()
 
     def facility_layers(self) -> list:
         """Facility layers declared in the region file (``[facilities.<name>]`` tables with
@@ -804,7 +487,9 @@ class Region:
         cfg = self.config.get("roads") or {}
         if not cfg.get("catalogue") or self.road_files():
             return None
-        return f"roads: {self._fetch_hint(str(cfg['catalogue']))}"
+        from .fetch import fetch_hint
+
+        return f"roads: {fetch_hint(str(cfg['catalogue']), self.name)}"
 
     # ------------------------------------------------------------------ zones
     def explore(self, level: str = "kecamatan", column: str | None = None, **kwargs):
@@ -907,10 +592,10 @@ class Region:
         if "names" not in lv:
             return None
         file = self.resolve(lv["names"])
-        if not self._optional_file(file, "kecamatan names table"):
+        if not optional_file(file, "kecamatan names table", self.warnings):
             return None
-        df = _read_table(file)
-        code = _code_str(_col(df, lv.get("names_code", "code"), str(file)))
+        df = read_table(file)
+        code = code_strings(column(df, lv.get("names_code", "code"), str(file)))
         out = pd.DataFrame({"code": code})
         for c in df.columns:
             if c != lv.get("names_code", "code"):
@@ -926,41 +611,3 @@ class Region:
                          "population": float(z["population"].sum(min_count=1))})
         return pd.DataFrame(rows)
 
-
-def _read_table(file: Path) -> pd.DataFrame:
-    if not file.is_file():
-        raise DataFileError("table not found", file=str(file))
-    try:
-        if file.suffix.lower() == ".csv":
-            return read_csv(file, what="table", dtype=str, keep_default_na=True)
-        from .io import read_vector
-        return pd.DataFrame(read_vector(file).drop(columns="geometry"))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"cannot read table: {exc}", file=str(file)) from None
-
-
-def _norm_name(name: str) -> str:
-    return " ".join(str(name).lower().replace("kab.", "kabupaten").split())
-
-
-def _check_frame(rows: list[tuple]) -> pd.DataFrame:
-    out = pd.DataFrame(rows, columns=["figure", "year", "population", "note"])
-    total = out.loc[out["figure"] == "regency total", "population"]
-    out.insert(3, "difference_from_total", out["population"] - float(total.iloc[0]) if len(total) else np.nan)
-    return out
-
-
-def regency_code_bridge(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The BPS ↔ Kemendagri regency code bridge: a facts table (``datasets/regency_code_bridge.csv``
-    unless ``path``) with bps_code, bps_name, kemendagri_code, kemendagri_name, codes, bps_source.
-    The two code systems differ for some regencies (e.g. BPS 9471 Kota Jayapura is Kemendagri
-    91.71): never assume one is the other."""
-    file = Path(path) if path is not None else datasets_dir() / "regency_code_bridge.csv"
-    df = _read_table(file)
-    for col in ("bps_code", "kemendagri_code", "kemendagri_name"):
-        _col(df, col, str(file))
-    dup = df["bps_code"].duplicated()
-    if dup.any():
-        raise InvalidInputError(f"BPS code '{df['bps_code'][dup].iloc[0]}' appears twice", file=str(file),
-                                field="bps_code")
-    return df

@@ -333,22 +333,11 @@ def _labels(g, spec, free_nodes, closed_nodes, blocks, open_lab, idx) -> dict[st
 
 def _highs(a, row_lo, row_hi, col_lo, col_hi, cost, integ, time_limit_s, threads):
     """Solve min cost·x over lo ≤ a·x ≤ hi with HiGHS; (status text, column values or None)."""
-    from .milp import highs_lp, highspy_module, new_highs
+    from .milp import exact_highs, highs_lp, highspy_module, run_highs
 
     highspy = highspy_module()
-    h = new_highs(highspy)
-    h.setOptionValue("output_flag", False)
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", 0.0)
+    h = exact_highs(highspy, time_limit_s=time_limit_s, mip_rel_gap=0.0, threads=threads)
     h.setOptionValue("mip_abs_gap", 0.0)
-    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    if threads:
-        h.setOptionValue("threads", int(threads))
     h.passModel(highs_lp(highspy, a, cost, col_lo, col_hi, row_lo, row_hi, integ))
-    h.run()
-    text = h.modelStatusToString(h.getModelStatus()).lower()
-    info = h.getInfo()
-    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
+    text, _info, x = run_highs(h)
     return text, x

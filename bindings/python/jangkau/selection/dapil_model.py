@@ -290,18 +290,11 @@ class _Builder:
         (HiGHS completes it and uses it as the first incumbent). Returns (status text,
         dual bound, objective, column values or None)."""
 
-        from .milp import highs_lp, highspy_module, new_highs
+        from .milp import exact_highs, highs_lp, highspy_module, run_highs
 
         highspy = highspy_module()
-        h = new_highs(highspy)
-        h.setOptionValue("output_flag", bool(os.environ.get("JANGKAU_HIGHS_LOG")))
-        if time_limit_s is not None:
-            h.setOptionValue("time_limit", float(time_limit_s))
-        h.setOptionValue("mip_rel_gap", float(mip_gap))
-        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        if threads:
-            h.setOptionValue("threads", int(threads))
+        h = exact_highs(highspy, time_limit_s=time_limit_s, mip_rel_gap=mip_gap, threads=threads,
+                        output=bool(os.environ.get("JANGKAU_HIGHS_LOG")))
         if node_limit is not None:
             h.setOptionValue("mip_max_nodes", int(node_limit))
         # tuning for this model (measured on Kab. Serang): a smaller cut pool, no cut rounds
@@ -316,10 +309,7 @@ class _Builder:
             keys = sorted(start)
             h.setSolution(len(keys), np.asarray(keys, dtype=np.int32),
                           np.asarray([start[k] for k in keys], dtype=np.float64))
-        h.run()
-        text = h.modelStatusToString(h.getModelStatus()).lower()
-        info = h.getInfo()
-        x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
+        text, info, x = run_highs(h)
         return text, float(info.mip_dual_bound), float(info.objective_function_value), x
 
 

@@ -1,5 +1,5 @@
 """The HiGHS MILP solver (highspy), shared by the facility-location models
-(:mod:`.siting`) and the dapil proposer (:mod:`.dapil_model`)."""
+(:mod:`.siting`) and the dapil proposer (:mod:`.dapil_model`, :mod:`.dapil_columns`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from ..errors import InvalidInputError
 
-__all__ = ["highspy_module", "highs_lp", "new_highs"]
+__all__ = ["exact_highs", "highspy_module", "highs_lp", "new_highs", "run_highs"]
 
 
 def highspy_module():
@@ -59,3 +59,35 @@ def highs_lp(highspy, a, cost, col_lo, col_hi, row_lo, row_hi, integer, *, minim
     lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integer]
     lp.sense_ = highspy.ObjSense.kMinimize if minimize else highspy.ObjSense.kMaximize
     return lp
+
+
+def exact_highs(highspy, *, time_limit_s: float | None, mip_rel_gap: float, threads: int | None,
+                output: bool = False):
+    """A :func:`new_highs` instance set up as the exact dapil models (:mod:`.dapil_model`,
+    :mod:`.dapil_columns`) use it: ``time_limit_s`` (seconds; None = no limit), ``mip_rel_gap``
+    (the relative gap at which HiGHS stops; its default is 1e-4), primal and MIP feasibility
+    tolerances of 1e-9 (HiGHS's defaults: 1e-7 and 1e-6), ``threads`` (None or 0 = HiGHS's
+    default) and HiGHS's own log only when ``output``. Callers add the options of their model."""
+    h = new_highs(highspy)
+    h.setOptionValue("output_flag", bool(output))
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    return h
+
+
+def run_highs(h):
+    """Run a HiGHS instance that holds its model: (model status in lower case, e.g. "optimal",
+    "time limit reached", "infeasible"; the ``HighsInfo``; the column values, or None when HiGHS
+    has no feasible primal solution)."""
+    import numpy as np
+
+    h.run()
+    text = h.modelStatusToString(h.getModelStatus()).lower()
+    info = h.getInfo()
+    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
+    return text, info, x
