@@ -8,6 +8,7 @@ or ``"auto"``).
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from .siting_instance import (
     selection_order,
     zone_table,
 )
+from .siting_lscp_exact import lagrangian_stage
 from .siting_pmedian_exact import radius_model, radius_start, reduce_candidates
 
 
@@ -536,9 +538,15 @@ def milp_mclp(
 
 
 def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, reduce: bool = True) -> SitingResult:
+    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = False) -> SitingResult:
     """LSCP (Toregas et al. 1971) as a MILP. Preprocessing: identical demand rows merged
-    (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`."""
+    (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`.
+    ``lagrangian`` (with ``reduce`` and ``start_sites``, no quotas; ``solver="auto"`` /
+    ``"milp"``): on the reduced set cover, the Lagrangian heuristic and bound of
+    :mod:`jangkau.selection.siting_lscp_exact` first (up to LAGRANGIAN_BUDGET_SHARE of the
+    budget); when ⌈L⌉ meets the best cover it is optimal and HiGHS does not run; otherwise the
+    columns reduced-cost fixing excludes are left out and HiGHS searches for a cover of at most
+    (best − 1) sites (an explicit cut-off row): "infeasible" proves the best cover optimal."""
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -575,7 +583,28 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
             s0 = {int(j) for j in start_sites}
             s0 = {int(rep[j]) if dropped[j] else j for j in s0} | {int(j) for j in np.flatnonzero(forced)}
             start_sites = np.asarray(sorted(j for j in s0 if j >= 0), dtype=np.int64)
+    stage = None
+    if lagrangian and reduce and start_sites is not None and not pr.group_labels:
+        stage = lagrangian_stage(a, upper > 0, forced, start_sites, time_limit_s, t0)
+        start_sites = stage.sites
+        upper[stage.excluded] = 0
+        if stage.proven:
+            chosen = stage.sites
+            covered = base.copy()
+            covered[rows_of(pr, chosen)] = True
+            info = SimpleNamespace(mip_gap=0.0)
+            res = milp_result(
+                pr, "lscp", "optimal", info, chosen, float(chosen.size), float(stage.bound), t0, covered=covered,
+                unreachable=unreachable, zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
+                dropped=int(dropped.sum()), fixed_open=int(forced.sum()),
+            )
+            res.extra.update(stage.extra)
+            return res
     rows, lo, hi = [a], [np.ones(a.shape[0])], [np.full(a.shape[0], np.inf)]
+    if stage is not None:  # the cut-off: a cover better than the best one, or none (= proof)
+        rows.append(sp.csr_matrix(((~forced & free).astype(np.float64))[None, :]))
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([float(stage.sites.size - int(forced.sum()) - 1)]))
     for g in range(len(pr.group_labels)):
         members = free & (pr.group == g)
         rows.append(
@@ -599,25 +628,42 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         time_limit_s,
         mip_gap,
         threads,
-        None if start_sites is None else start_y(pr, start_sites, pr.m) * free,
+        None if start_sites is None or stage is not None else start_y(pr, start_sites, pr.m) * free,
         t0,
         node_limit,
     )
-    if x is None:
-        if "infeasible" in text or start_sites is None:
-            raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
-        chosen = np.asarray(start_sites, dtype=np.int64)
+    if stage is not None:
+        assert start_sites is not None
+        if x is None:
+            chosen = np.asarray(start_sites, dtype=np.int64)
+            # infeasible under the cut-off row: no cover of fewer sites exists
+            dual = float(chosen.size) if "infeasible" in text else float(info.mip_dual_bound)
+            text = "optimal" if "infeasible" in text else text
+        else:
+            chosen = np.flatnonzero(x > 0.5)
+            dual = float(info.mip_dual_bound)
+        objective = float(chosen.size)
+        dual_ceil = float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else -np.inf
+        bound = min(objective, max(float(stage.bound), dual_ceil))
     else:
-        chosen = np.flatnonzero(x > 0.5)
+        if x is None:
+            if "infeasible" in text or start_sites is None:
+                raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
+            chosen = np.asarray(start_sites, dtype=np.int64)
+        else:
+            chosen = np.flatnonzero(x > 0.5)
+        objective = float(chosen.size)
+        bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
-    objective = float(chosen.size)
-    bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
-    return milp_result(
+    res = milp_result(
         pr, "lscp", text, info, chosen, objective, bound, t0, covered=covered, unreachable=unreachable,
         zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
         dropped=int(dropped.sum()), fixed_open=int(forced.sum()),
     )
+    if stage is not None:
+        res.extra.update(stage.extra)
+    return res
 
 
 def milp_p_median(
