@@ -100,7 +100,7 @@ def subgradient(
 ) -> Relaxation:
     """Maximises the Lagrangian ``L(u)`` of the unit-cost covering rows ``a`` (rows ×
     columns, 0/1; every row must have a column) by the CFT (1999) subgradient (module doc).
-    ``upper`` = the size of a known cover (the step target); stops after ``max_iter``
+    ``upper`` = the size of a known cover (the step target; not finite = a greedy cover's); stops after ``max_iter``
     iterations, at ``deadline``, when ``⌈L⌉ ≥ upper`` (the cover is then optimal), or when
     the step size λ falls below STEP_MIN (converged). ``on_iterate(k, u, rc)`` is called at every
     iteration (the heuristic runs its greedy from it). Returns the best :class:`Relaxation`."""
@@ -111,6 +111,8 @@ def subgradient(
     if np.any(np.diff(a.indptr) == 0):
         raise ValueError("a covering row without any column: the set cover is infeasible")
     u = initial_multipliers(a, at) if u0 is None else np.maximum(np.asarray(u0, dtype=np.float64), 0.0)
+    if not math.isfinite(upper):  # no cover given: the step target is a greedy cover's size
+        upper = float(lagrangian_greedy(a, at, sp.csc_matrix(a), u, 1.0 - at @ u).sum())
     best = Relaxation(-math.inf, 0, u.copy(), np.ones(a.shape[1]), 0)
     lam = STEP_START
     stalled = 0
