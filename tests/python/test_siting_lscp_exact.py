@@ -15,8 +15,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from siting_cases import clustered
 
-from jangkau.selection import siting, siting_milp
-from jangkau.selection import siting_lscp_exact as lx
+from jangkau.selection import siting, siting_lscp_exact as lx, siting_milp
 from jangkau.selection.siting_instance import LSCP, prepare
 
 
@@ -63,7 +62,7 @@ def test_subgradient_bound_is_valid_and_near_the_lp(family):
     within 3 % (2.7 % seen on uniform seed 20 when this was written)."""
     worst = 0.0
     for seed in range(6):
-        w, cost, r = instance(family, seed, 60, 15)
+        _w, cost, r = instance(family, seed, 60, 15)
         a = cover_rows(cost, r)
         opt, lp = brute_force(a), lp_value(a)
         rel = lx.subgradient(a, float(opt))
@@ -74,7 +73,7 @@ def test_subgradient_bound_is_valid_and_near_the_lp(family):
             assert rel.value >= lp * (1 - 1e-2), (family, seed, rel.value, lp)
             worst = max(worst, 1 - rel.value / lp)
     for seed in range(2):
-        w, cost, r = instance(family, 20 + seed, 1500, 200)
+        _w, cost, r = instance(family, 20 + seed, 1500, 200)
         a = cover_rows(cost, r * 0.8)
         lp = lp_value(a)
         rel = lx.subgradient(a, np.inf, max_iter=4000)
@@ -83,7 +82,7 @@ def test_subgradient_bound_is_valid_and_near_the_lp(family):
 
 def test_lagrangian_value_is_a_lower_bound_for_any_multipliers():
     rng = np.random.default_rng(5)
-    w, cost, r = instance("uniform", 3, 40, 12)
+    _w, cost, r = instance("uniform", 3, 40, 12)
     a = cover_rows(cost, r)
     opt = brute_force(a)
     for _ in range(20):
@@ -99,7 +98,7 @@ def test_lagrangian_heuristic_returns_covers_near_the_optimum(family):
     seeds the heuristic hits the optimum on most instances."""
     hits = 0
     for seed in range(6):
-        w, cost, r = instance(family, seed, 60, 15)
+        _w, cost, r = instance(family, seed, 60, 15)
         a = cover_rows(cost, r)
         opt = brute_force(a)
         h = lx.lagrangian_heuristic(a)
@@ -113,7 +112,7 @@ def test_reduced_cost_fixing_keeps_every_better_cover():
     """A column the test excludes is in no cover of fewer than `upper` columns (brute force)."""
     excluded_any = 0
     for seed in range(8):
-        w, cost, r = instance("uniform" if seed % 2 else "clustered", seed, 50, 13)
+        _w, cost, r = instance("uniform" if seed % 2 else "clustered", seed, 50, 13)
         a = cover_rows(cost, r)
         opt = brute_force(a)
         rel = lx.subgradient(a, np.inf)

@@ -122,7 +122,7 @@ def subgradient(
         x = rc < 0
         value = float(u.sum() + rc[x].sum())
         if value > best.value + 1e-12:
-            best = Relaxation(value, int(math.ceil(value - ROUND_TOL)), u.copy(), rc, k)
+            best = Relaxation(value, math.ceil(value - ROUND_TOL), u.copy(), rc, k)
             stalled = 0
         else:
             stalled += 1
