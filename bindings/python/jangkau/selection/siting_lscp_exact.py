@@ -208,11 +208,12 @@ class HeuristicResult:
 
 def lagrangian_heuristic(
     a, x0: np.ndarray | None = None, *, deadline: float | None = None, max_iter: int = 2000,
-    greedy_every: int = 10, fix_share: float = 0.3, fix_rounds: int = 12,
+    greedy_every: int = 10, greedy_runs: int = 30, fix_share: float = 0.3, fix_rounds: int = 12,
 ) -> HeuristicResult:
     """Lagrangian heuristic for the unit-cost set cover ``a`` (rows × columns, 0/1): the CFT
-    (1999) subgradient on the whole instance with :func:`lagrangian_greedy` every
-    ``greedy_every`` iterations (Beasley 1990), then up to ``fix_rounds`` rounds of column
+    (1999) subgradient on the whole instance, :func:`lagrangian_greedy` at its best multipliers
+    and at the last ``greedy_runs`` of the vectors kept every ``greedy_every`` iterations
+    (Beasley 1990), then up to ``fix_rounds`` rounds of column
     fixing — the ``fix_share`` of the best cover's columns with the smallest Lagrangian
     costs (at least one) stay chosen, the subgradient runs again on the rows they leave
     uncovered (warm-started), the greedy completes the cover — each complete cover after
@@ -235,12 +236,19 @@ def lagrangian_heuristic(
         consider(lagrangian_greedy(a, at, a_csc, u, 1.0 - at @ u))
     assert best_x is not None
 
-    def greedy_at(k: int, u: np.ndarray, rc: np.ndarray) -> None:
-        if k % greedy_every == 0 and (deadline is None or time.perf_counter() < deadline):
-            consider(lagrangian_greedy(a, at, a_csc, u, rc))
+    snapshots: list[np.ndarray] = []
 
-    rel = subgradient(a, float(best_x.sum()), max_iter=max_iter, deadline=deadline, on_iterate=greedy_at)
+    def keep(k: int, u: np.ndarray, rc: np.ndarray) -> None:
+        if k % greedy_every == 0:
+            snapshots.append(u.copy())
+
+    rel = subgradient(a, float(best_x.sum()), max_iter=max_iter, deadline=deadline, on_iterate=keep)
     consider(lagrangian_greedy(a, at, a_csc, rel.u, rel.rc))
+    # the greedy at the last multiplier vectors of the ascent, latest first (Beasley 1990)
+    for u in snapshots[::-1][:greedy_runs]:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        consider(lagrangian_greedy(a, at, a_csc, u, 1.0 - at @ u))
     if rel.bound >= best_x.sum():
         return HeuristicResult(best_x, rel, covers)
     # Column fixing (CFT 1999): keep part of the best cover, re-optimise the rest.
@@ -258,14 +266,19 @@ def lagrangian_heuristic(
         if rest.size:
             sub = a[rest]
             target = float(best_x.sum() - n_fix)
-            sub_rel = subgradient(sub, target, u0=rel.u[rest], max_iter=max_iter // 4, deadline=deadline)
-            cand = lagrangian_greedy(a, at, a_csc, np.where(covered, 0.0, _expand(rest, sub_rel.u, a.shape[0])),
-                                     1.0 - at @ _expand(rest, sub_rel.u, a.shape[0]), covered=covered)
-            x = remove_redundant(a_csc, cand | fixed, rel.rc)
+            sub_snaps: list[np.ndarray] = []
+            sub_rel = subgradient(
+                sub, target, u0=rel.u[rest], max_iter=max_iter // 4, deadline=deadline,
+                on_iterate=lambda k, u, rc: sub_snaps.append(u.copy()) if k % greedy_every == 0 else None,
+            )
+            before = int(best_x.sum())
+            for u_sub in [sub_rel.u, *sub_snaps[::-1][: max(greedy_runs // 6, 1)]]:
+                u_full = _expand(rest, u_sub, a.shape[0])
+                cand = lagrangian_greedy(a, at, a_csc, u_full, 1.0 - at @ u_full, covered=covered)
+                consider(remove_redundant(a_csc, cand | fixed, rel.rc))
         else:
-            x = remove_redundant(a_csc, fixed, rel.rc)
-        before = int(best_x.sum())
-        consider(x)
+            before = int(best_x.sum())
+            consider(remove_redundant(a_csc, fixed, rel.rc))
         share = min(0.9, share + 0.1) if best_x.sum() >= before else share
     return HeuristicResult(best_x, rel, covers)
 
@@ -284,7 +297,21 @@ def reduced_cost_fixing(rel: Relaxation, upper: int) -> np.ndarray:
 
 
 #: Share of what is left of the budget that :func:`lagrangian_stage` may use (HiGHS gets the rest).
-LAGRANGIAN_BUDGET_SHARE = 0.3
+LAGRANGIAN_BUDGET_SHARE = 0.2
+#: Entries of the row-overlap product per second assumed for the set-cover reductions of
+#: :func:`jangkau.selection.siting_milp.reduce_set_cover` under a time limit (half the rate
+#: measured: 1.56e8 entries, all rounds, 0.9 s wall at load 5 on the clustered 10⁴ × 10³
+#: instance of ``benchmarks/bench_siting.py``); the reductions may use a quarter of the time left.
+SET_COVER_WORK_PER_SECOND = 1e8
+
+
+def set_cover_work_limit(time_left_s) -> float:
+    """The work cap of one dominance check of the LSCP reductions (None = no time limit)."""
+    from .siting_milp import MAX_SUBSET_WORK
+
+    if time_left_s is None:
+        return MAX_SUBSET_WORK
+    return min(MAX_SUBSET_WORK, SET_COVER_WORK_PER_SECOND * 0.25 * float(time_left_s))
 
 
 @dataclass
@@ -306,7 +333,8 @@ def lagrangian_stage(a, allowed: np.ndarray, forced: np.ndarray, start_sites, ti
     cover × all m candidates) with the candidates still ``allowed`` (free, not dropped), of which
     ``forced`` are open in every optimum: :func:`lagrangian_heuristic` from ``start_sites``
     (a cover), within LAGRANGIAN_BUDGET_SHARE of what is left of ``time_limit_s`` (counted from
-    ``t0``; None = no clock, at most 2,000 iterations), then :func:`reduced_cost_fixing`."""
+    ``t0``; None = no clock, at most 2,000 iterations), then :func:`reduced_cost_fixing` (the
+    best cover's own columns are never excluded: it stays a valid MIP start)."""
     c0 = time.perf_counter()
     cols = np.flatnonzero(allowed & ~forced)
     n_forced = int(forced.sum())
@@ -324,7 +352,8 @@ def lagrangian_stage(a, allowed: np.ndarray, forced: np.ndarray, start_sites, ti
     best = int(h.x.sum())
     sites = np.sort(np.concatenate([cols[h.x], np.flatnonzero(forced)])).astype(np.int64)
     bound = min(best, h.relaxation.bound) + n_forced
-    excluded[cols[reduced_cost_fixing(h.relaxation, best)]] = True
+    # the best cover's own columns stay, so it is still a start of the reduced model
+    excluded[cols[reduced_cost_fixing(h.relaxation, best) & ~h.x]] = True
     extra = {
         "lagrangian_value": h.relaxation.value + n_forced,
         "lagrangian_bound": float(bound),

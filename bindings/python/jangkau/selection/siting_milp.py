@@ -32,7 +32,7 @@ from .siting_instance import (
     selection_order,
     zone_table,
 )
-from .siting_lscp_exact import lagrangian_stage
+from .siting_lscp_exact import lagrangian_stage, set_cover_work_limit
 from .siting_pmedian_exact import radius_model, radius_start, reduce_candidates
 
 
@@ -545,8 +545,9 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     ``"milp"``): on the reduced set cover, the Lagrangian heuristic and bound of
     :mod:`jangkau.selection.siting_lscp_exact` first (up to LAGRANGIAN_BUDGET_SHARE of the
     budget); when ⌈L⌉ meets the best cover it is optimal and HiGHS does not run; otherwise the
-    columns reduced-cost fixing excludes are left out and HiGHS searches for a cover of at most
-    (best − 1) sites (an explicit cut-off row): "infeasible" proves the best cover optimal."""
+    columns reduced-cost fixing excludes are left out and HiGHS starts from the best cover: with
+    an integer objective HiGHS prunes every node that cannot beat it by one site (its cut-off),
+    and its improvement heuristics start from it. The bound is the larger of ⌈L⌉ and HiGHS's."""
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -574,7 +575,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         group = candidate_groups(pr)
         quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
         kept, dropped, forced, rep = reduce_set_cover(
-            a, free & ~quota_counts, max_work=subset_work_limit(time_left(time_limit_s, t0))
+            a, free & ~quota_counts, max_work=set_cover_work_limit(time_left(time_limit_s, t0))
         )
         a = a[kept]
         upper[dropped] = 0
@@ -601,10 +602,6 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
             res.extra.update(stage.extra)
             return res
     rows, lo, hi = [a], [np.ones(a.shape[0])], [np.full(a.shape[0], np.inf)]
-    if stage is not None:  # the cut-off: a cover better than the best one, or none (= proof)
-        rows.append(sp.csr_matrix(((~forced & free).astype(np.float64))[None, :]))
-        lo.append(np.array([-np.inf]))
-        hi.append(np.array([float(stage.sites.size - int(forced.sum()) - 1)]))
     for g in range(len(pr.group_labels)):
         members = free & (pr.group == g)
         rows.append(
@@ -628,32 +625,20 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         time_limit_s,
         mip_gap,
         threads,
-        None if start_sites is None or stage is not None else start_y(pr, start_sites, pr.m) * free,
+        None if start_sites is None else start_y(pr, start_sites, pr.m) * free,
         t0,
         node_limit,
     )
-    if stage is not None:
-        assert start_sites is not None
-        if x is None:
-            chosen = np.asarray(start_sites, dtype=np.int64)
-            # infeasible under the cut-off row: no cover of fewer sites exists
-            dual = float(chosen.size) if "infeasible" in text else float(info.mip_dual_bound)
-            text = "optimal" if "infeasible" in text else text
-        else:
-            chosen = np.flatnonzero(x > 0.5)
-            dual = float(info.mip_dual_bound)
-        objective = float(chosen.size)
-        dual_ceil = float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else -np.inf
-        bound = min(objective, max(float(stage.bound), dual_ceil))
+    if x is None:
+        if "infeasible" in text or start_sites is None:
+            raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
+        chosen = np.asarray(start_sites, dtype=np.int64)
     else:
-        if x is None:
-            if "infeasible" in text or start_sites is None:
-                raise InfeasibleError(f"HiGHS found no LSCP solution ({text})")
-            chosen = np.asarray(start_sites, dtype=np.int64)
-        else:
-            chosen = np.flatnonzero(x > 0.5)
-        objective = float(chosen.size)
-        bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
+        chosen = np.flatnonzero(x > 0.5)
+    objective = float(chosen.size)
+    dual = float(info.mip_dual_bound)
+    bound = min(objective, max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else -np.inf,
+                               -np.inf if stage is None else float(stage.bound)))
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
     res = milp_result(
