@@ -266,11 +266,10 @@ def lagrangian_heuristic(
         if rest.size:
             sub = a[rest]
             target = float(best_x.sum() - n_fix)
-            sub_snaps: list[np.ndarray] = []
-            sub_rel = subgradient(
-                sub, target, u0=rel.u[rest], max_iter=max_iter // 4, deadline=deadline,
-                on_iterate=lambda k, u, rc: sub_snaps.append(u.copy()) if k % greedy_every == 0 else None,
-            )
+            snapshots.clear()
+            sub_rel = subgradient(sub, target, u0=rel.u[rest], max_iter=max_iter // 4, deadline=deadline,
+                                  on_iterate=keep)
+            sub_snaps = list(snapshots)
             before = int(best_x.sum())
             for u_sub in [sub_rel.u, *sub_snaps[::-1][: max(greedy_runs // 6, 1)]]:
                 u_full = _expand(rest, u_sub, a.shape[0])
