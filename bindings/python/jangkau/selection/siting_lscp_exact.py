@@ -304,13 +304,12 @@ LAGRANGIAN_BUDGET_SHARE = 0.2
 SET_COVER_WORK_PER_SECOND = 1e8
 
 
-def set_cover_work_limit(time_left_s) -> float:
-    """The work cap of one dominance check of the LSCP reductions (None = no time limit)."""
-    from .siting_milp import MAX_SUBSET_WORK
-
+def set_cover_work_limit(time_left_s, max_work: float) -> float:
+    """The work cap of one dominance check of the LSCP reductions: ``max_work`` without a time
+    limit (``time_left_s`` None), else at most a quarter of the time left at SET_COVER_WORK_PER_SECOND."""
     if time_left_s is None:
-        return MAX_SUBSET_WORK
-    return min(MAX_SUBSET_WORK, SET_COVER_WORK_PER_SECOND * 0.25 * float(time_left_s))
+        return max_work
+    return min(max_work, SET_COVER_WORK_PER_SECOND * 0.25 * float(time_left_s))
 
 
 @dataclass

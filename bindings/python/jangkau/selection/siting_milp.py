@@ -575,7 +575,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         group = candidate_groups(pr)
         quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
         kept, dropped, forced, rep = reduce_set_cover(
-            a, free & ~quota_counts, max_work=set_cover_work_limit(time_left(time_limit_s, t0))
+            a, free & ~quota_counts, max_work=set_cover_work_limit(time_left(time_limit_s, t0), MAX_SUBSET_WORK)
         )
         a = a[kept]
         upper[dropped] = 0
