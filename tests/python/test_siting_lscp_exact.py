@@ -169,3 +169,30 @@ def test_exact_lscp_with_the_lagrangian_stage_equals_brute_force(family, request
         for solver in ("auto", "milp"):
             s = siting.lscp(w, cost, max_cost=r, solver=solver)
             assert s.objective == opt and s.status == "optimal", (solver, s.objective, opt)
+
+
+@pytest.mark.parametrize("family", ["uniform", "clustered"])
+def test_spent_budget_skips_the_stage_and_still_returns_a_cover(family):
+    """With a budget already used up the stage is skipped (no subgradient), and the answer is
+    still a cover with a valid bound — never an error."""
+    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
+            "precovered": None, "zones": None, "floors": None}
+    # sizes where rows survive the set-cover reductions (checked: the stage has work to skip)
+    n, m, shrink = (600, 120, 0.8) if family == "uniform" else (1500, 300, 0.4)
+    w, cost, r = instance(family, 20, n, m)
+    r *= shrink
+    pr = prepare(LSCP, w, cost, max_cost=r, **none)
+    opt = siting_milp.milp_lscp(pr, 60, 1e-9, 0, merge_rows=False, reduce=False).objective  # the exact optimum
+    start = np.arange(cost.shape[1])
+    res = siting_milp.milp_lscp(pr, 0.0, 1e-9, 0, start_sites=start, lagrangian=True)
+    assert res.extra.get("lagrangian_skipped") is True
+    coverable = (cost <= r).any(axis=1)
+    assert (cost[:, res.sites] <= r).any(axis=1)[coverable].all()
+    assert res.bound <= opt <= res.objective
+    w, cost, r = instance(family, 60, 60, 16)
+    a = cover_rows(cost, r)
+    idx = np.flatnonzero(a.toarray().sum(axis=0) > 0)
+    u = lx.initial_multipliers(sp.csr_matrix(a), sp.csr_matrix(a.T))  # min over covering columns of 1/|I_j|
+    sizes = a.toarray().sum(axis=0)
+    expect = [min(1 / sizes[j] for j in idx if a[i, j]) for i in range(a.shape[0])]
+    assert np.allclose(u, expect)
