@@ -223,7 +223,7 @@ def _auto(
         if model == MCLP:
             m = milp_mclp(pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
         elif model == LSCP:
-            m = milp_lscp(pr, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit)
+            m = milp_lscp(pr, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit, lagrangian=True)
         else:
             m = milp_p_median(
                 pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit,
@@ -242,6 +242,8 @@ def _auto(
     extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
     extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
     extra.update({k: v for k, v in m.extra.items() if k.startswith("milp_") and k not in extra})
+    if model == LSCP:  # the Lagrangian stage of milp_lscp (siting_lscp_exact)
+        extra.update({k: v for k, v in m.extra.items() if k.startswith("lagrangian_")})
     best = m if _better(model, m, g) else g
     extra["source"] = "milp" if best is m else "greedy"
     if model == MCLP:

@@ -8,6 +8,7 @@ or ``"auto"``).
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from .siting_instance import (
     selection_order,
     zone_table,
 )
+from .siting_lscp_exact import lagrangian_stage, set_cover_work_limit
 from .siting_pmedian_exact import radius_model, radius_start, reduce_candidates
 
 
@@ -536,9 +538,16 @@ def milp_mclp(
 
 
 def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, reduce: bool = True) -> SitingResult:
+    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = False) -> SitingResult:
     """LSCP (Toregas et al. 1971) as a MILP. Preprocessing: identical demand rows merged
-    (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`."""
+    (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`.
+    ``lagrangian`` (with ``reduce`` and ``start_sites``, no quotas; ``solver="auto"`` /
+    ``"milp"``): on the reduced set cover, the Lagrangian heuristic and bound of
+    :mod:`jangkau.selection.siting_lscp_exact` first (up to LAGRANGIAN_BUDGET_SHARE of the
+    budget); when ⌈L⌉ meets the best cover it is optimal and HiGHS does not run; otherwise the
+    columns reduced-cost fixing excludes are left out and HiGHS starts from the best cover: with
+    an integer objective HiGHS prunes every node that cannot beat it by one site (its cut-off),
+    and its improvement heuristics start from it. The bound is the larger of ⌈L⌉ and HiGHS's."""
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -566,7 +575,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         group = candidate_groups(pr)
         quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
         kept, dropped, forced, rep = reduce_set_cover(
-            a, free & ~quota_counts, max_work=subset_work_limit(time_left(time_limit_s, t0))
+            a, free & ~quota_counts, max_work=set_cover_work_limit(time_left(time_limit_s, t0), MAX_SUBSET_WORK)
         )
         a = a[kept]
         upper[dropped] = 0
@@ -575,6 +584,23 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
             s0 = {int(j) for j in start_sites}
             s0 = {int(rep[j]) if dropped[j] else j for j in s0} | {int(j) for j in np.flatnonzero(forced)}
             start_sites = np.asarray(sorted(j for j in s0 if j >= 0), dtype=np.int64)
+    stage = None
+    if lagrangian and reduce and start_sites is not None and not pr.group_labels:
+        stage = lagrangian_stage(a, upper > 0, forced, start_sites, time_limit_s, t0)
+        start_sites = stage.sites
+        upper[stage.excluded] = 0
+        if stage.proven:
+            chosen = stage.sites
+            covered = base.copy()
+            covered[rows_of(pr, chosen)] = True
+            info = SimpleNamespace(mip_gap=0.0)
+            res = milp_result(
+                pr, "lscp", "optimal", info, chosen, float(chosen.size), float(stage.bound), t0, covered=covered,
+                unreachable=unreachable, zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
+                dropped=int(dropped.sum()), fixed_open=int(forced.sum()),
+            )
+            res.extra.update(stage.extra)
+            return res
     rows, lo, hi = [a], [np.ones(a.shape[0])], [np.full(a.shape[0], np.inf)]
     for g in range(len(pr.group_labels)):
         members = free & (pr.group == g)
@@ -609,15 +635,20 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         chosen = np.asarray(start_sites, dtype=np.int64)
     else:
         chosen = np.flatnonzero(x > 0.5)
+    objective = float(chosen.size)
+    dual = float(info.mip_dual_bound)
+    bound = min(objective, max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else -np.inf,
+                               -np.inf if stage is None else float(stage.bound)))
     covered = base.copy()
     covered[rows_of(pr, chosen)] = True
-    objective = float(chosen.size)
-    bound = min(objective, float(np.ceil(info.mip_dual_bound - 1e-6)))
-    return milp_result(
+    res = milp_result(
         pr, "lscp", text, info, chosen, objective, bound, t0, covered=covered, unreachable=unreachable,
         zone_coverage=zone_table(pr, covered, None), rows=(n_points, need.size),
         dropped=int(dropped.sum()), fixed_open=int(forced.sum()),
     )
+    if stage is not None:
+        res.extra.update(stage.extra)
+    return res
 
 
 def milp_p_median(
