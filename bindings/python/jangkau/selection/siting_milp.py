@@ -31,7 +31,7 @@ from .siting_instance import (
     selection_order,
     zone_table,
 )
-from .siting_pmedian_exact import radius_model, radius_start, reduce_candidates
+from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -622,7 +622,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
 
 def milp_p_median(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, candidate_bounds=None,
+    node_limit: int | None = None, candidate_bounds=None, multipliers=None,
 ) -> SitingResult:
     """Exact p-median by the truncated radius formulation (Elloumi 2010; García, Labbé & Marín
     2011; see :mod:`jangkau.selection.siting_pmedian_exact`). With an incumbent
@@ -630,7 +630,9 @@ def milp_p_median(
     again, with the truncation raised where the sites found serve a point farther, until the
     sites found serve every point within its truncation (then they are optimal) or the time
     runs out; ``candidate_bounds`` = (open_bound, closed_bound) from the C++ Lagrangian first
-    closes (opens) the candidates Beasley's (1993) tests settle. Without an incumbent the
+    closes (opens) the candidates Beasley's (1993) tests settle, and ``multipliers`` (the
+    Lagrangian's λ, one per demand point) raise the first truncation to λ_i / w_i so that the
+    first model's bound is at least the Lagrangian bound. Without an incumbent the
     levels are complete and one solve is exact. The bound returned is the best MIP dual bound
     of the truncated models, each a relaxation of the p-median."""
     highspy = _highs()
@@ -656,6 +658,10 @@ def milp_p_median(
     truncation = cap.copy()
     if best_sites is not None and np.isfinite(upper):
         truncation = np.minimum(truncation, nearest_assignment(pr, keep)[2])
+        if multipliers is not None and len(multipliers) == pr.n and not pr.group_labels:
+            lam = np.zeros(pr.n)
+            lam[need] = lagrangian_truncation(csr[need], pr.w[need], np.asarray(multipliers)[need], red.allowed)
+            truncation = np.minimum(cap, np.maximum(truncation, lam))
     lower_y = np.zeros(pr.m)
     lower_y[sure] = 1
     upper_y = red.allowed.astype(np.float64)
