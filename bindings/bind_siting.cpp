@@ -116,6 +116,7 @@ void bind_result(py::module_& m) {
       .def_property_readonly("assignment", vector_property(&SitingResult::assignment))
       .def_property_readonly("open_bound", vector_property(&SitingResult::open_bound))
       .def_property_readonly("closed_bound", vector_property(&SitingResult::closed_bound))
+      .def_property_readonly("multipliers", vector_property(&SitingResult::multipliers))
       .def_readonly("objective", &SitingResult::objective)
       .def_readonly("bound", &SitingResult::bound)
       .def_readonly("gap", &SitingResult::gap)

@@ -140,6 +140,10 @@ struct SitingResult {
   /// above an incumbent's cost proves the candidate closed (open) in every solution at least
   /// as good. Empty for the other models, with quotas, or when no Lagrangian iteration ran.
   std::vector<double> open_bound, closed_bound;
+  /// p-median, same condition as `open_bound`: the Lagrangian multipliers λ_i (cost units,
+  /// λ_i / w_i in distance units) of the best bound L(λ); 0 for points that need no site.
+  /// Used to truncate the exact radius model without weakening its bound below L(λ).
+  std::vector<double> multipliers;
 };
 
 /// Maximal covering location problem: choose p new sites maximising the total weight of

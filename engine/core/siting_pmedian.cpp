@@ -213,6 +213,7 @@ class PMedian {
   Nearest m_near;
   std::vector<double> m_exact;
   std::vector<double> m_open_bound, m_closed_bound;  ///< Beasley's per-candidate bounds
+  std::vector<double> m_multipliers;                 ///< λ of the best Lagrangian bound
   double m_cost = 0;                                 ///< penalised cost of the current set
   double m_lb = -std::numeric_limits<double>::infinity();
 };
@@ -307,6 +308,7 @@ class PMedianRelaxation {
   }
   void improved(int it) {
     best_set = m_set;
+    best_lambda = lambda;
     if (it - m_last_store >= 30) {  // keep the two latest snapshots: early ones start far off
       if (snapshots.size() == 2) snapshots.erase(snapshots.begin());
       snapshots.push_back(m_set);
@@ -335,6 +337,7 @@ class PMedianRelaxation {
   std::vector<double> mu;
   std::vector<double> open_bound, closed_bound;  ///< empty = not tracked (group quotas)
   std::vector<std::size_t> best_set;
+  std::vector<double> best_lambda;  ///< λ at the best L
   std::vector<std::vector<std::size_t>> snapshots;
   double* lb = nullptr;
   double target = 0, tolerance = 0;
@@ -366,6 +369,7 @@ std::vector<std::vector<std::size_t>> PMedian::lagrangian() {
                      m_monitor);
   m_open_bound = std::move(rel.open_bound);
   m_closed_bound = std::move(rel.closed_bound);
+  m_multipliers = std::move(rel.best_lambda);
   if (rel.best_set.empty()) return {};
   rel.snapshots.push_back(std::move(rel.best_set));
   return std::move(rel.snapshots);
@@ -418,6 +422,7 @@ SitingResult PMedian::solve() {
   if (complete && std::isfinite(m_lb)) {  // penalised = true costs: the bounds apply to the objective
     r.open_bound = std::move(m_open_bound);
     r.closed_bound = std::move(m_closed_bound);
+    if (r.open_bound.size() == m_in.m) r.multipliers = std::move(m_multipliers);
   }
   return r;
 }

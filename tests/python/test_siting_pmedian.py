@@ -149,3 +149,94 @@ def test_exact_p_median_sparse_and_fixed_sites(family):
             r = siting.p_median(w, sparse, 3, fixed=fixed, solver=solver)
             assert r.objective == pytest.approx(best, rel=1e-9), (solver, seed)
             assert r.status == "optimal"
+
+
+@pytest.mark.parametrize("family", ["uniform", "clustered", "serang"])
+def test_lagrangian_truncation_keeps_the_bound_and_the_optimum(family, request):
+    """The truncation at λ_i / w_i (the Lagrangian's multipliers): the LP relaxation of the
+    first truncated radius model is at least L(λ) (recomputed from the multipliers), never
+    above the brute-force optimum, and the exact solve with the multipliers (and Beasley's
+    reduction) reaches the same proven optimum as the unreduced, untruncated MILP (no start,
+    complete levels) and as brute force."""
+    from jangkau.selection.siting_milp import quota_rows, solve_milp
+    from jangkau.selection.siting_pmedian_exact import lagrangian_truncation, radius_model, reduce_candidates
+
+    data_dir = request.getfixturevalue("data_dir") if family == "serang" else None
+    cases = _cases(family, data_dir) if family == "serang" else [
+        (*instance(family, 30 + seed, 60, 14), 4) for seed in range(3)
+    ]
+    import highspy
+
+    for w, cost, p in cases:
+        opt = brute_force(w, cost, p)[0]
+        pr = prepare(PMEDIAN, w, cost, n_candidates=None, max_cost=None, groups=None, quotas=None,
+                     quota_mode="at_least", fixed=None, precovered=None, zones=None, floors=None)
+        g = siting.p_median(w, cost, p, solver="greedy", threads=1)
+        lam = g.extra["lagrange_multipliers"]
+        assert lam.shape == (len(w),) and (lam >= 0).all()
+        # L(λ) recomputed here from the multipliers alone: the C++ bound is the best of these
+        rho = np.minimum(0.0, w[:, None] * cost - lam[:, None]).sum(axis=0)
+        lagrangian = float(lam.sum() + np.sort(rho)[:p].sum())
+        assert lagrangian <= g.bound * (1 + 1e-9) and lagrangian >= g.bound * (1 - 5e-3)
+        red = reduce_candidates(pr.m, g.objective, *g.extra["candidate_bounds"], np.asarray(g.sites))
+        csr = pr.csc.tocsr()
+        trunc = lagrangian_truncation(csr, pr.w, lam, red.allowed)
+        assert (trunc >= lam / w * (1 - 1e-9)).all()
+        model = radius_model(csr, pr.w, trunc, red.allowed)
+        ncol = pr.m + model.z_cost.size
+        qr, qlo, qhi = quota_rows(pr, p, ncol, np.arange(pr.m))
+        a = sp.vstack([model.a.reshape((model.a.shape[0], ncol))] + qr, format="csr")
+        _, text, info, x = solve_milp(
+            highspy, np.r_[np.zeros(pr.m), model.z_cost], np.zeros(ncol),
+            np.r_[red.allowed.astype(float), model.z_upper], np.zeros(ncol, bool), a,
+            np.r_[model.row_lo, qlo], np.r_[model.row_hi, qhi], False, None, 1e-9, 0,
+        )
+        lp = float(info.objective_function_value) + model.constant
+        assert text == "optimal" and x is not None
+        assert lagrangian * (1 - 1e-9) <= lp <= opt * (1 + 1e-9), (family, lagrangian, lp, opt)
+        full = milp_p_median(pr, p, None, 1e-9, 0)
+        reduced = milp_p_median(pr, p, None, 1e-9, 0, start_sites=g.sites,
+                                candidate_bounds=g.extra["candidate_bounds"], multipliers=lam)
+        for r in (full, reduced):
+            assert r.status == "optimal" and r.objective == pytest.approx(opt, rel=1e-9)
+            assert r.bound <= opt * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("family", ["uniform", "clustered", "serang"])
+def test_repeated_reduction_keeps_the_optimum(family, request):
+    """Beasley's reduction repeated (the Lagrangian solved again on the candidates left, as
+    `auto` does): the bound stays below the brute-force optimum, the candidates left still hold
+    it (brute force over them alone), and the exact solve from the reduced bounds and the last
+    multipliers equals the unreduced MILP and brute force."""
+    from jangkau.selection.siting_pmedian_exact import iterate_reduction
+
+    data_dir = request.getfixturevalue("data_dir") if family == "serang" else None
+    cases = _cases(family, data_dir) if family == "serang" else [
+        (*instance(family, 40 + seed, 120, 16), 4) for seed in range(4)
+    ]
+    rounds = []
+    for w, cost, p in cases:
+        opt = brute_force(w, cost, p)[0]
+        g = siting.p_median(w, cost, p, solver="greedy", threads=1, bound_iterations=60)
+
+        def solve_sub(cols, w=w, cost=cost, p=p):
+            r = siting.p_median(w, cost[:, cols], p, solver="greedy", threads=1, bound_iterations=60)
+            ob, cb = r.extra.get("candidate_bounds", (None, None))
+            return r.objective, r.sites, r.bound, ob, cb, r.extra.get("lagrange_multipliers")
+
+        ob, cb = g.extra["candidate_bounds"]
+        t = iterate_reduction(cost.shape[1], g.objective, g.sites, g.bound, ob, cb, g.extra["lagrange_multipliers"],
+                              np.asarray(g.sites), solve_sub, lambda: False)
+        rounds.append(t.rounds)
+        assert g.bound <= t.bound <= opt * (1 + 1e-9) and t.upper >= opt * (1 - 1e-9)
+        assert brute_force(w, cost[:, t.allowed], p)[0] == pytest.approx(opt, rel=1e-9)
+        pr = prepare(PMEDIAN, w, cost, n_candidates=None, max_cost=None, groups=None, quotas=None,
+                     quota_mode="at_least", fixed=None, precovered=None, zones=None, floors=None)
+        r = milp_p_median(pr, p, None, 1e-9, 0, start_sites=t.sites, candidate_bounds=(t.open_bound, t.closed_bound),
+                          multipliers=t.multipliers)
+        full = milp_p_median(pr, p, None, 1e-9, 0)
+        assert r.status == full.status == "optimal"
+        assert r.objective == pytest.approx(opt, rel=1e-9) and full.objective == pytest.approx(opt, rel=1e-9)
+        assert r.bound <= opt * (1 + 1e-9)
+    print(family, rounds)
+    assert max(rounds) >= 1  # the repeated reduction ran at least once

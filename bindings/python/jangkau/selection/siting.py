@@ -58,6 +58,7 @@ from .siting_instance import (
     zone_table,
 )
 from .siting_milp import milp_lscp, milp_mclp, milp_p_median
+from .siting_pmedian_exact import Tightened, iterate_reduction
 
 __all__ = [
     "candidate_label",
@@ -158,7 +159,8 @@ def _greedy(
         swaps=int(r.swaps),
         time_s=elapsed,
         extra={"unassigned_cost": float(r.unassigned_cost), "marginal_served": served}
-        | ({"candidate_bounds": (np.array(r.open_bound), np.array(r.closed_bound))} if r.open_bound.size else {}),
+        | ({"candidate_bounds": (np.array(r.open_bound), np.array(r.closed_bound))} if r.open_bound.size else {})
+        | ({"lagrange_multipliers": np.array(r.multipliers)} if model == PMEDIAN and r.multipliers.size else {}),
     )
 
 
@@ -211,8 +213,17 @@ def _auto(
     g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, search_s)
     extra = dict(g.extra)
     candidate_bounds = extra.pop("candidate_bounds", None)
+    multipliers = extra.pop("lagrange_multipliers", None)
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
                  search_time_s=g.time_s)
+    start_sites = g.sites
+    if model == PMEDIAN and candidate_bounds is not None and g.gap > max(mip_gap, 1e-6):
+        t = _pmedian_tighten(pr, p, g, candidate_bounds, multipliers, threads, bound_iterations,
+                             t0 + budget * SEARCH_BUDGET_SHARE)
+        extra.update(reduction_rounds=t.rounds, reduction_closed=int((~t.allowed).sum()))
+        candidate_bounds, multipliers, start_sites = (t.open_bound, t.closed_bound), t.multipliers, t.sites
+        if t.bound > g.bound:
+            g = replace(g, bound=t.bound, gap=relative_gap(g.objective, t.bound))
     # Proven already (within the gap the MILP would stop at): floors unmet, the MILP decides
     # whether they can be met.
     if g.gap <= max(mip_gap, 1e-6) and g.floors_met and not exact:
@@ -226,8 +237,8 @@ def _auto(
             m = milp_lscp(pr, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit, lagrangian=True)
         else:
             m = milp_p_median(
-                pr, p, milp_left, mip_gap, threads, start_sites=g.sites, node_limit=node_limit,
-                candidate_bounds=candidate_bounds,
+                pr, p, milp_left, mip_gap, threads, start_sites=start_sites, node_limit=node_limit,
+                candidate_bounds=candidate_bounds, multipliers=multipliers,
             )
     except InfeasibleError as exc:  # proven infeasible (floors that cannot be met), or no solution at all
         extra["milp_status"] = str(exc)
@@ -271,6 +282,25 @@ def _auto(
         time_s=time.perf_counter() - t0,
         extra=extra,
     )
+
+
+def _pmedian_tighten(pr: Instance, p: int, g: SitingResult, candidate_bounds, multipliers, threads,
+                     bound_iterations, deadline: float) -> Tightened:
+    """p-median: Beasley's reduction repeated (:func:`iterate_reduction`), each round the C++
+    search and Lagrangian on the candidates left, until ``deadline`` (``time.perf_counter``)."""
+    keep = np.concatenate([pr.fixed, np.asarray(g.sites, dtype=np.int64)])
+
+    def solve_sub(cols: np.ndarray):
+        sub = replace(pr, m=int(cols.size), csc=pr.csc[:, cols], fixed=np.searchsorted(cols, pr.fixed))
+        r = _run_core(PMEDIAN, sub, p, threads=threads, local_search=True, progress=None,
+                      bound_iterations=bound_iterations, time_limit_s=max(deadline - time.perf_counter(), 0.0))
+        ob = np.array(r.open_bound) if r.open_bound.size else None
+        cb = np.array(r.closed_bound) if r.closed_bound.size else None
+        lam = np.array(r.multipliers) if r.multipliers.size else None
+        return float(r.objective), np.array(r.sites), float(r.bound), ob, cb, lam
+
+    return iterate_reduction(pr.m, g.objective, g.sites, g.bound, candidate_bounds[0], candidate_bounds[1],
+                             multipliers, keep, solve_sub, lambda: time.perf_counter() >= deadline)
 
 
 def mclp(

@@ -17,6 +17,14 @@ row-generation argument), otherwise T_i grows for the points served farther and 
 solved again. A point whose truncation is its whole row ("full") also gets the level-K row
 with z_iK = 0: some allowed site must serve it.
 
+Truncation from the Lagrangian multipliers: relaxing Σ_j x_ij = 1 with multipliers λ_i gives
+L(λ) = Σ_i λ_i + min_{|S|=p} Σ_{j∈S} Σ_i min(0, w_i c_ij - λ_i). Truncating point i at any
+T_i ≥ λ_i / w_i leaves every term of L(λ) unchanged (the entries cut off have w_i c_ij > λ_i
+and contribute 0, and the cost T_i of "served beyond the truncation" is ≥ λ_i / w_i), so the
+truncated model's LP bound is at least L(λ): the first truncated model is then as strong as the
+Lagrangian bound, not the much weaker bound of a truncation at the incumbent's costs alone
+(measured: uniform 5000 × 300, 769 × 10⁶ against L = 1,063 × 10⁶).
+
 Reduction (Beasley 1993, "Lagrangean heuristics for location problems", EJOR 65): the C++
 Lagrangian reports per candidate a lower bound on every solution with that candidate open
 (``open_bound``) and with it closed (``closed_bound``); a bound above the incumbent's cost
@@ -56,6 +64,19 @@ def reduce_candidates(m: int, upper: float, open_bound, closed_bound, keep: np.n
     forced = np.asarray(closed_bound) > upper + tol
     forced &= allowed
     return Reduction(allowed, forced, upper)
+
+
+def lagrangian_truncation(rows: sp.csr_matrix, weights: np.ndarray, multipliers: np.ndarray,
+                          allowed: np.ndarray) -> np.ndarray:
+    """Per row of ``rows`` (costs, explicit zeros count): the smallest allowed cost at least
+    λ_i / w_i (``multipliers`` λ, ``weights`` w > 0), inf where no allowed cost reaches it (the
+    whole row). A truncation at or above it keeps the radius model's LP bound >= L(λ)."""
+    coo = rows.tocoo()
+    level = np.asarray(multipliers, dtype=np.float64) / np.asarray(weights, dtype=np.float64)
+    sel = allowed[coo.col] & (coo.data >= level[coo.row] * (1 - 1e-12))
+    out = np.full(rows.shape[0], np.inf)
+    np.minimum.at(out, coo.row[sel], coo.data[sel])
+    return out
 
 
 @dataclass
@@ -146,3 +167,57 @@ def radius_start(model: RadiusModel, y0: np.ndarray) -> np.ndarray:
     before = np.where(base > 0, cum[base - 1], 0)
     z: np.ndarray = ((cum - before) == 0).astype(np.float64)
     return z[model.level_kept]
+
+
+@dataclass
+class Tightened:
+    """The outcome of :func:`iterate_reduction`: the candidates still ``allowed``, per-candidate
+    bounds over all m candidates (closed ones with open_bound = inf), the best lower bound
+    (valid for the p-median: every solution better than ``upper`` uses allowed candidates only),
+    the multipliers of the last relaxation, the best sites found and their cost, and the rounds."""
+
+    allowed: np.ndarray
+    open_bound: np.ndarray
+    closed_bound: np.ndarray
+    bound: float
+    multipliers: np.ndarray | None
+    sites: np.ndarray
+    upper: float
+    rounds: int
+
+
+def iterate_reduction(m: int, upper: float, sites, bound: float, open_bound, closed_bound, multipliers,
+                      keep: np.ndarray, solve_sub, out_of_time) -> Tightened:
+    """Beasley's (1993) reduction repeated: close the candidates the per-candidate bounds settle,
+    solve the Lagrangian again on the candidates left (``solve_sub(columns)`` returns objective,
+    sites (column positions), bound, open_bound, closed_bound and multipliers of that smaller
+    instance), and close more with its bounds, until a round closes nothing, the bound reaches
+    ``upper`` or ``out_of_time()``. The smaller instance's optimum is at least the p-median's,
+    and every solution better than ``upper`` lies in it, so min(upper, its bound) is a lower
+    bound for the p-median. ``keep`` (fixed and incumbent sites) is never closed."""
+    open_bound = np.asarray(open_bound, dtype=np.float64).copy()
+    closed_bound = np.asarray(closed_bound, dtype=np.float64).copy()
+    sites = np.asarray(sites, dtype=np.int64)
+    allowed = np.ones(m, dtype=bool)
+    rounds = 0
+    while not out_of_time() and bound < upper:
+        red = reduce_candidates(m, upper, open_bound, closed_bound, keep)
+        closing = allowed & ~red.allowed
+        if not closing.any():
+            break
+        allowed &= red.allowed
+        cols = np.flatnonzero(allowed)
+        obj, sub_sites, sub_bound, ob, cb, lam = solve_sub(cols)
+        rounds += 1
+        if obj < upper:  # the smaller instance's search found a better set
+            upper, sites = float(obj), cols[np.asarray(sub_sites, dtype=np.int64)]
+            keep = np.union1d(keep, sites)
+        bound = max(bound, min(upper, float(sub_bound)))
+        if ob is None or len(ob) != cols.size:
+            break
+        open_bound = np.full(m, np.inf)
+        closed_bound = np.full(m, -np.inf)
+        open_bound[cols] = ob
+        closed_bound[cols] = cb
+        multipliers = lam
+    return Tightened(allowed, open_bound, closed_bound, bound, multipliers, sites, upper, rounds)
