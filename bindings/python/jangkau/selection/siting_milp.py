@@ -27,6 +27,7 @@ from .siting_instance import (
     check_quota_feasible,
     nearest_assignment,
     pattern,
+    prepare,
     relative_gap,
     rows_of,
     selection_order,
@@ -466,10 +467,37 @@ def milp_mclp(
     lag: MclpReduced | None = None
     nz_merged = nz
     if reduce and lagrangian and start_sites is not None and not pr.group_labels and not pr.floor.size and nz:
-        lag = reduce_mclp(a_kept, merged_w, p, upper[: pr.m] > 0, start_sites, time_left(time_limit_s, t0))
+        def improve(mask: np.ndarray, sites: np.ndarray, seconds: float | None) -> np.ndarray:
+            """The MILP restricted to the candidates in ``mask`` (over the merged rows they cover)."""
+            cols = np.flatnonzero(mask)
+            kern = pattern(a_kept[:, cols])
+            reach = np.diff(kern.indptr) > 0
+            sub_pr = prepare(MCLP, merged_w[reach], kern[reach], n_candidates=None, max_cost=None, groups=None,
+                             quotas=None, quota_mode="at_least", fixed=None, precovered=None, zones=None,
+                             floors=None)
+            r = milp_mclp(sub_pr, p, seconds, mip_gap, threads, start_sites=np.searchsorted(cols, sites),
+                          node_limit=node_limit, lagrangian=False)
+            return cols[np.asarray(r.sites, dtype=np.int64)]
+
+        lag = reduce_mclp(a_kept, merged_w, p, upper[: pr.m] > 0, start_sites, time_left(time_limit_s, t0), improve)
         start_sites = lag.start
         upper[: pr.m][lag.closed] = 0
         sub, merged_w, a_kept = sub[lag.rows], merged_w[lag.rows], a_kept[lag.rows]
+        nz = sub.size
+        ncol = pr.m + nz
+    integral = integral_weights(merged_w)
+    y_cost = np.zeros(pr.m)
+    if not pr.floor.size and nz:
+        # A row that one allowed candidate alone covers has z_i = y_j in every optimum (w_i > 0):
+        # its weight moves onto y_j and the row leaves the model; a row no allowed candidate
+        # covers (all dominated) contributes nothing. Not under floors: their rows sum the z.
+        eff = sp.csr_matrix(a_kept @ sp.diags((upper[: pr.m] > 0).astype(np.float64)))
+        eff.eliminate_zeros()
+        deg = np.diff(eff.indptr)
+        single = deg == 1
+        y_cost += np.bincount(eff.indices[eff.indptr[:-1][single]], weights=merged_w[single], minlength=pr.m)
+        keep_rows = deg >= 2
+        sub, merged_w, a_kept = sub[keep_rows], merged_w[keep_rows], a_kept[keep_rows]
         nz = sub.size
         ncol = pr.m + nz
     a_cov = sp.hstack([-a_kept, sp.identity(nz, format="csr")], format="csr")
@@ -495,7 +523,7 @@ def milp_mclp(
             lo.append(np.array([pr.floor[k] * total[k] - base_w[k]]))
             hi.append(np.array([np.inf]))
     a = sp.vstack(rows, format="csr")
-    cost = np.concatenate([np.zeros(pr.m), merged_w])
+    cost = np.concatenate([y_cost, merged_w])
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
     start = None
     if start_sites is not None:
@@ -504,7 +532,6 @@ def milp_mclp(
         cov = np.zeros(pr.n, dtype=bool)
         cov[rows_of(pr, start_sites)] = True
         start[pr.m :] = cov[sub]
-    integral = integral_weights(merged_w)
     lower = np.zeros(ncol)
     if lag is not None:
         lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
@@ -572,9 +599,10 @@ def milp_mclp(
             milp_lagrangian_iterations=int(lag.iterations),
             milp_lagrangian_heuristic=float(lag.incumbent + base_weight),
             milp_candidates_closed=int(lag.closed.sum()),
+            milp_kernel_candidates=int(lag.kernel),
             milp_candidates_forced=int(lag.forced.sum()),
-            milp_demand_rows_reduced=int(nz),
         )
+    result.extra["milp_demand_rows_in_model"] = int(nz)
     return result
 
 
