@@ -40,7 +40,7 @@ def uniform(seed: int, n: int, m: int):
 def heavy(seed: int, n: int, m: int):
     """Clustered points with heavy-tailed integer weights (Pareto 1.5, as the clustered family
     of benchmarks/bench_siting.py), where equal absolute subgradient steps stall. SYNTHETIC."""
-    w, cost = clustered(4000 + seed, n, m, k=4)
+    _, cost = clustered(4000 + seed, n, m, k=4)
     rng = np.random.default_rng(5000 + seed)
     return np.minimum(np.round(rng.pareto(1.5, n) * 10 + 1), 1000).astype(np.float64), cost
 
@@ -148,6 +148,7 @@ def test_reduced_milp_keeps_the_optimum(family, request):
     pre-covered demand too."""
     data_dir = request.getfixturevalue("data_dir") if family == "serang" else None
     closed_any = 0
+    paths = set()
     for w, a, p, kw in _cases(family, data_dir):
         fixed = list(kw.get("fixed", []))
         free = [j for j in range(a.shape[1]) if j not in fixed]
@@ -168,6 +169,26 @@ def test_reduced_milp_keeps_the_optimum(family, request):
             assert r.status == "optimal" and opt <= r.bound <= opt * (1 + 1e-9)
             assert "milp_lagrangian_bound" in r.extra and r.extra["milp_lagrangian_bound"] >= opt - 1e-9
             closed_any += r.extra["milp_candidates_closed"]
+            paths.add(r.extra["milp_proven_by_lagrangian"])
         auto = siting.mclp(w, a, p, **kw)
         assert auto.objective == pytest.approx(opt, rel=1e-12) and auto.status == "optimal"
     assert closed_any > 0  # the tests did close candidates on this family
+    assert True in paths  # the Lagrangian bound alone proved some start optimal (no HiGHS run)
+
+
+@pytest.mark.parametrize(("family", "seed"), [("uniform", 40), ("clustered", 42)])
+def test_kernel_then_reduced_milp_reach_the_optimum(family, seed):
+    """Instances (found by scanning seeds 40-45) where the Lagrangian bound does not prove the
+    Lagrangian heuristic's answer from a poor start: the restricted MILP over the kernel and then
+    HiGHS on the reduced instance run, and the result is the brute-force optimum, proven, equal
+    to the unreduced MILP's."""
+    w, a = instance(family, seed, 200, 24)
+    p = 4
+    opt = brute_force(w, a, p)[0]
+    pr = _prepare(w, a)
+    r = milp_mclp(pr, p, None, 1e-9, 0, start_sites=np.arange(p))
+    assert not r.extra["milp_proven_by_lagrangian"] and r.extra["milp_kernel_candidates"] > 0
+    assert r.objective == pytest.approx(opt, rel=1e-12) and r.status == "optimal"
+    assert opt <= r.bound <= opt * (1 + 1e-9) and r.extra["milp_lagrangian_bound"] >= opt - 1e-9
+    plain = milp_mclp(pr, p, None, 1e-9, 0, reduce=False)
+    assert plain.objective == pytest.approx(opt, rel=1e-12)

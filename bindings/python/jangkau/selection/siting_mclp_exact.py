@@ -24,6 +24,10 @@ start is read off the incumbent (the LP's complementary slackness: μ_i = w_i wh
 leaves i uncovered or covers it once, 0 where it covers i twice or more).
 
 Every maximising set T is a feasible solution (p sites): the Lagrangian heuristic keeps the best.
+A better incumbent comes from the MILP restricted to a small "kernel" of candidates (Angelelli,
+Mansini & Speranza 2010, "Kernel search: a general heuristic for the multi-dimensional knapsack
+problem", Computers & OR 37): the 3p largest σ_j at the best μ (the candidates with the smallest
+LP reduced costs), the incumbent's sites and the sites of the best relaxation sets.
 
 Reduction (Beasley 1993, "Lagrangean heuristics for location problems", EJOR 65): with σ sorted,
 σ_(p) the p-th and σ_(p+1) the (p+1)-th largest, forcing a candidate j outside T open bounds every
@@ -40,12 +44,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-#: Subgradient iterations of :func:`lagrangian_bound` at most (4000 took 1.6 s of CPU on the
+#: Subgradient iterations of :func:`lagrangian_bound` at most (4000 took 1.6–2.0 s of CPU on the
 #: clustered 10^4 x 10^3 instance of benchmarks/bench_siting.py, 6,951 merged rows).
 LAGRANGIAN_ITERATIONS = 4000
 #: Iterations without improvement before the step factor θ is halved.
 LAGRANGIAN_PATIENCE = 150
-#: Distinct site sets of the relaxation (the best by covered weight) kept as local-search starts.
+#: Distinct site sets of the relaxation (the best by covered weight) whose sites join the kernel.
 HEURISTIC_STARTS = 20
 #: HiGHS's ``mip_abs_gap`` for an MCLP whose weights are all integers: every objective value is
 #: then an integer, so a dual bound less than 1 above the incumbent proves it (0.99 leaves room
@@ -105,7 +109,7 @@ def lagrangian_bound(
     time.perf_counter). Every iterate's L is a valid bound, so stopping early keeps a valid one."""
     a = sp.csr_matrix(a)
     w = np.asarray(w, dtype=np.float64)
-    n, m = a.shape
+    n = a.shape[0]
     free = np.asarray(free, dtype=bool)
     at = sp.csr_matrix(a.T)
     inc_sites = np.asarray(incumbent_sites, dtype=np.int64)
@@ -123,7 +127,8 @@ def lagrangian_bound(
     it = 0
     blocked = np.where(free, 0.0, -np.inf)
     seen: dict[tuple, float] = {}
-    for it in range(1, max(int(iterations), 1) + 1):
+    while it < max(int(iterations), 1):
+        it += 1
         sigma = at @ mu + blocked
         t_set = np.argpartition(-sigma, k - 1)[:k] if k > 0 else np.zeros(0, np.int64)
         value = float(np.maximum(w - mu, 0.0).sum() + sigma[t_set].sum())
@@ -206,7 +211,7 @@ def reduce_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, threshold: 
 #: Share of the MILP's time limit the Lagrangian phase of :func:`reduce_mclp` may use.
 LAGRANGIAN_TIME_SHARE = 0.3
 #: Share of the MILP's time limit the restricted MILP over the kernel may use.
-KERNEL_TIME_SHARE = 0.15
+KERNEL_TIME_SHARE = 0.25
 #: The kernel holds the KERNEL_FACTOR·p candidates of largest σ_j (plus the incumbent's and the
 #: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
 KERNEL_FACTOR = 3
@@ -241,6 +246,7 @@ class MclpReduced:
     proven: bool
     iterations: int
     kernel: int = 0  #: candidates of the restricted MILP (0: not run)
+    seconds: tuple = (0.0, 0.0)  #: wall time of the Lagrangian and of the restricted MILP
 
 
 def kernel_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -274,9 +280,10 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     start = np.asarray(start_sites, dtype=np.int64)
     fixed_part = start[~free[start]] if start.size else start
     start = start[free[start]] if start.size else start
-    limited = time_limit_s is not None and np.isfinite(time_limit_s)
-    deadline = t0 + LAGRANGIAN_TIME_SHARE * float(time_limit_s) if limited else None
+    budget = float(time_limit_s) if time_limit_s is not None and np.isfinite(time_limit_s) else None
+    deadline = t0 + LAGRANGIAN_TIME_SHARE * budget if budget is not None else None
     lag = lagrangian_bound(a, w, p, free, start, deadline=deadline, clock=time.perf_counter)
+    t_lag = time.perf_counter() - t0
     at = sp.csr_matrix(a.T)
     value = coverage_of(at, w, start)
     if lag.best_value > value and lag.best_set.size == start.size:
@@ -286,12 +293,13 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     if improve is not None and not lag.bound < threshold:
         mask = kernel_candidates(lag, p, free, start)
         kernel = int(mask.sum())
-        seconds = KERNEL_TIME_SHARE * float(time_limit_s) if limited else None
+        seconds = KERNEL_TIME_SHARE * budget if budget is not None else None
         sites = np.asarray(improve(mask, start, seconds), dtype=np.int64)
         v = coverage_of(at, w, sites)
         if v > value and sites.size == start.size:
             start, value = np.sort(sites), v
             threshold = reduction_threshold(w, value)
+    t_kernel = time.perf_counter() - t0 - t_lag
     red = reduce_candidates(lag, p, free, threshold, keep=start)
     forced = red.forced & np.isin(np.arange(free.size), start)
     allowed = free & ~red.closed
@@ -301,42 +309,5 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     constant = float(np.asarray(w, dtype=np.float64)[by_forced].sum())
     proven = bool(lag.bound < threshold)
     return MclpReduced(red.closed, forced, rows, constant, np.concatenate([start, fixed_part]), value,
-                       lag.bound, proven, lag.iterations, kernel)
+                       lag.bound, proven, lag.iterations, kernel, (t_lag, t_kernel))
 
-
-def swap_search(a: sp.csr_matrix, w: np.ndarray, sites, free: np.ndarray, *, deadline=None, clock=None,
-                max_swaps: int = 1000) -> tuple[np.ndarray, float]:
-    """Best-improvement 1-swap local search (Teitz & Bart 1968) over the rows of ``a`` (stored
-    entries = covers) with weights ``w``, from ``sites`` (free candidates), swapping a site for
-    a ``free`` candidate while the covered weight grows. One sweep evaluates every pair at once:
-    gain(s, j) = G_j - L_s + B(s, j), with G_j the uncovered weight j covers, L_s the weight only s
-    covers and B(s, j) the part of it j covers too (sparse products over the rows). Returns the
-    local optimum (sorted) and its covered weight."""
-    a = sp.csr_matrix(a)
-    at = sp.csr_matrix(a.T)
-    w = np.asarray(w, dtype=np.float64)
-    sites = np.array(sorted(set(int(s) for s in sites)), dtype=np.int64)
-    n = w.size
-    for _ in range(max_swaps):
-        if deadline is not None and clock is not None and clock() >= deadline:
-            break
-        sub = at[sites]  # p x n
-        cnt = np.asarray(sub.sum(axis=0)).ravel()
-        value = float(w[cnt > 0].sum())
-        g = at @ (w * (cnt == 0))
-        once = cnt == 1
-        owner = sp.csr_matrix(sub.multiply(once[None, :]))  # p x n: rows only site s covers
-        loss = owner @ w
-        bonus = (owner @ sp.diags(w) @ a).toarray()  # p x m: B(s, j)
-        gain = g[None, :] - loss[:, None] + bonus
-        gain[:, ~free] = -np.inf
-        gain[:, sites] = -np.inf
-        k = int(np.argmax(gain))
-        s_idx, j = divmod(k, gain.shape[1])
-        if not gain[s_idx, j] > 1e-9 * max(1.0, value):
-            return sites, value
-        sites = np.sort(np.concatenate([np.delete(sites, s_idx), [j]]))
-    hit = np.zeros(n, dtype=bool)
-    if sites.size:
-        hit[at[sites].indices] = True
-    return sites, float(w[hit].sum())

@@ -600,6 +600,9 @@ def milp_mclp(
             milp_lagrangian_heuristic=float(lag.incumbent + base_weight),
             milp_candidates_closed=int(lag.closed.sum()),
             milp_kernel_candidates=int(lag.kernel),
+            milp_proven_by_lagrangian=bool(lag.proven),
+            milp_lagrangian_s=float(lag.seconds[0]),
+            milp_kernel_s=float(lag.seconds[1]),
             milp_candidates_forced=int(lag.forced.sum()),
         )
     result.extra["milp_demand_rows_in_model"] = int(nz)
