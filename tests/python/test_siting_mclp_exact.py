@@ -192,3 +192,18 @@ def test_kernel_then_reduced_milp_reach_the_optimum(family, seed):
     assert opt <= r.bound <= opt * (1 + 1e-9) and r.extra["milp_lagrangian_bound"] >= opt - 1e-9
     plain = milp_mclp(pr, p, None, 1e-9, 0, reduce=False)
     assert plain.objective == pytest.approx(opt, rel=1e-12)
+
+
+def test_tiny_budget_keeps_a_valid_answer():
+    """With almost no time the Lagrangian runs one step and the restricted MILP stops before its
+    root LP (HiGHS's dual bound is then infinite: it once crashed the rounding of the bound);
+    the answer is still feasible, never below the start, and its bound still valid."""
+    w, a = instance("uniform", 40, 200, 24)
+    p = 4
+    opt = brute_force(w, a, p)[0]
+    start_value = float(w[a[:, :p].sum(axis=1) > 0].sum())
+    for limit in (1e-4, 1e-3, 1e-2, 0.05):
+        for lagrangian in (True, False):
+            r = milp_mclp(_prepare(w, a), p, limit, 1e-9, 0, start_sites=np.arange(p), lagrangian=lagrangian)
+            assert len(r.sites) == p and start_value <= r.objective <= opt
+            assert r.bound >= opt - 1e-9

@@ -582,7 +582,7 @@ def milp_mclp(
         # the MILP saw the reduced instance; every solution outside it is worth at most the
         # start's value (lag.incumbent), and the Lagrangian bound holds for every solution
         bound = max(objective, min(max(bound, lag.incumbent + base_weight), lag.bound + base_weight))
-    if integral and bool(np.all(pr.w == np.round(pr.w))):  # integer optimum: the bound rounds down
+    if integral and np.isfinite(bound) and bool(np.all(pr.w == np.round(pr.w))):  # integer optimum: round down
         bound = max(objective, math.floor(bound + 1e-9 * abs(bound) + 1e-6))
     floors_met = True
     table = zone_table(pr, covered, None)
