@@ -90,7 +90,6 @@ def test_lagrangian_bound_is_valid_and_at_lp_strength(family):
     """The bound is never below the brute-force optimum (nor the LP value: weak duality) and is
     within 0.5 % of the LP relaxation; every candidate the tests close (force open) has no
     solution with it open (closed) worth the threshold — checked against brute force."""
-    worst = 0.0
     for seed in range(4):
         w, a = instance(family, seed, 60, 13)
         p = 3 + seed % 2
@@ -99,8 +98,7 @@ def test_lagrangian_bound_is_valid_and_at_lp_strength(family):
         g = siting.mclp(w, a, p, solver="greedy", threads=1)
         lag = lagrangian_bound(sp.csr_matrix(a), w, p, np.ones(a.shape[1], bool), g.sites)
         assert lag.bound >= opt - 1e-9 and lag.bound >= lp * (1 - 1e-9), (family, seed, lag.bound, opt, lp)
-        assert lag.bound <= lp * (1 + 5e-3), (family, seed, lag.bound, lp)
-        worst = max(worst, lag.bound / lp - 1)
+        assert lag.bound <= lp * (1 + 5e-3), (family, seed, lag.bound, lp)  # worst seen: 0.29 %
         assert lag.best_value <= opt
         threshold = reduction_threshold(w, max(g.objective, lag.best_value))
         red = reduce_candidates(lag, p, np.ones(a.shape[1], bool), threshold)
@@ -112,8 +110,6 @@ def test_lagrangian_bound_is_valid_and_at_lp_strength(family):
         lag = lagrangian_bound(sp.csr_matrix(a), w, 6, np.ones(a.shape[1], bool), g.sites)
         lp = lp_relaxation(w, a, 6)
         assert lp * (1 - 1e-9) <= lag.bound <= lp * (1 + 5e-3), (family, seed, lag.bound, lp)
-        worst = max(worst, lag.bound / lp - 1)
-    assert worst >= 0
 
 
 def _prepare(w, a, **kw):
