@@ -57,18 +57,14 @@ def instance(family: str, seed: int, n: int, m: int):
 
 def brute_force(w, a, p):
     """Optimum over every p-set, and per candidate the best value with it open / closed."""
-    m = a.shape[1]
     cov = a > 0
-    best = -np.inf
-    with_j = np.full(m, -np.inf)
-    without_j = np.full(m, -np.inf)
-    for s in itertools.combinations(range(m), p):
-        v = float(w[cov[:, list(s)].any(axis=1)].sum())
-        best = max(best, v)
-        member = np.zeros(m, dtype=bool)
-        member[list(s)] = True
-        with_j[member] = np.maximum(with_j[member], v)
-        without_j[~member] = np.maximum(without_j[~member], v)
+    sets = np.array(list(itertools.combinations(range(a.shape[1]), p)))
+    values = np.array([float(w[cov[:, s].any(axis=1)].sum()) for s in sets])
+    member = np.zeros((len(sets), a.shape[1]), dtype=bool)
+    np.put_along_axis(member, sets, True, axis=1)
+    with_j = np.where(member, values[:, None], -np.inf).max(axis=0)
+    without_j = np.where(~member, values[:, None], -np.inf).max(axis=0)
+    best = float(values.max())
     return best, with_j, without_j
 
 
