@@ -19,8 +19,8 @@ import os
 import time
 
 import numpy as np
+from bench_milp_preprocessing import real_instance
 
-import jangkau
 from jangkau.selection import siting
 
 
@@ -33,15 +33,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=10.0, help="time budget of auto (s)")
     args = ap.parse_args()
 
-    region = jangkau.Region.load(args.region)
-    desa = region.zones("desa", crs=region.working_crs)
-    if "population" not in desa or desa["population"].isna().all():
-        desa["population"] = 1.0
-    demand = siting.demand_points(desa, args.spacing)
-    cand = siting.candidate_points(region, "desa", region.working_crs)
-    d = np.column_stack([demand.geometry.x, demand.geometry.y])
-    c = np.column_stack([cand.geometry.x, cand.geometry.y])
-    w = demand["population"].to_numpy()
+    w, d, c = real_instance(args.region, args.spacing)
     cov = siting.coverage_matrix(d, c, args.radius)
     print(f"{args.region}: {len(w)} demand points, {len(c)} candidates, r = {args.radius:g} m, "
           f"integer weights: {bool(np.all(w == np.round(w)))}, load {os.getloadavg()[0]:.2f}")
