@@ -25,6 +25,21 @@ from jangkau.selection import siting, siting_milp
 from jangkau.selection.siting_instance import LSCP, MCLP, prepare
 
 
+def real_instance(region_name: str, spacing: float):
+    """Demand weights, demand xy and candidate xy (working CRS, metres) of a REAL region:
+    ``siting.demand_points(desa, spacing)`` with the areally weighted population, candidates
+    the desa representative points."""
+    region = jangkau.Region.load(region_name)
+    desa = region.zones("desa", crs=region.working_crs)
+    if "population" not in desa or desa["population"].isna().all():
+        desa["population"] = 1.0
+    demand = siting.demand_points(desa, spacing)
+    cand = siting.candidate_points(region, "desa", region.working_crs)
+    d = np.column_stack([demand.geometry.x, demand.geometry.y])
+    c = np.column_stack([cand.geometry.x, cand.geometry.y])
+    return demand["population"].to_numpy(), d, c
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--region", default="serang")
@@ -36,15 +51,7 @@ def main() -> None:
                     help="time the p-median MILP on pairs within R metres instead")
     args = ap.parse_args()
 
-    region = jangkau.Region.load(args.region)
-    desa = region.zones("desa", crs=region.working_crs)
-    if "population" not in desa or desa["population"].isna().all():
-        desa["population"] = 1.0
-    demand = siting.demand_points(desa, args.spacing)
-    cand = siting.candidate_points(region, "desa", region.working_crs)
-    d = np.column_stack([demand.geometry.x, demand.geometry.y])
-    c = np.column_stack([cand.geometry.x, cand.geometry.y])
-    w = demand["population"].to_numpy()
+    w, d, c = real_instance(args.region, args.spacing)
     if args.p_median is not None:
         pairs = siting.coverage_matrix(d, c, args.p_median)
         print(f"{args.region}: p-median, {len(w)} demand points x {len(c)} candidates, "

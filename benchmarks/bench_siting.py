@@ -6,6 +6,7 @@ on the same seeded SYNTHETIC instances, in one process, with ratios.
     python benchmarks/bench_siting.py --big               # adds 10^5 x 10^3
     python benchmarks/bench_siting.py --family clustered --sizes 1000x100x10x3000x0
     python benchmarks/bench_siting.py --threads-sweep     # engine threads 0 / 1 / 2, greedy only
+    python benchmarks/bench_siting.py --models mclp --mclp-lagrangian off   # MCLP without the exact machinery
 
 Families (50 km x 50 km square, integer weights):
   uniform    demand and candidates uniform, weights 1..100;
@@ -27,6 +28,7 @@ process is printed per row too (the machine may be shared: print the load with t
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 
@@ -226,7 +228,11 @@ def main() -> None:
     ap.add_argument("--pmedian-dense-pairs", type=float, default=1e5, help="dense p-median up to this n*m")
     ap.add_argument("--threads", type=int, default=0, help="engine threads (0 = all cores)")
     ap.add_argument("--threads-sweep", action="store_true", help="time the greedy for threads 0, 1, 2")
+    ap.add_argument("--mclp-lagrangian", choices=["on", "off"], default="on",
+                    help="off: auto's MCLP MILP without the Lagrangian bound, kernel and reduction (ablation)")
     args = ap.parse_args()
+    if args.mclp_lagrangian == "off":  # the name auto calls (siting imports it from siting_milp)
+        siting.milp_mclp = functools.partial(siting_milp.milp_mclp, lagrangian=False)
 
     sizes = parse_sizes(args.sizes) if args.sizes else [
         (*size, seed) for seed, size in enumerate(DEFAULT_SIZES + (BIG_SIZES if args.big else []))

@@ -7,6 +7,7 @@ or ``"auto"``).
 
 from __future__ import annotations
 
+import math
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -27,12 +28,14 @@ from .siting_instance import (
     check_quota_feasible,
     nearest_assignment,
     pattern,
+    prepare,
     relative_gap,
     rows_of,
     selection_order,
     zone_table,
 )
 from .siting_lscp_exact import lagrangian_stage, set_cover_work_limit
+from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
 
 
@@ -425,10 +428,12 @@ def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, ma
 
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, reduce: bool = True,
+    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True,
 ) -> SitingResult:
     """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
-    (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`)."""
+    (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`);
+    with ``reduce``, ``lagrangian`` and a start (no group quotas, no zone floors), the Lagrangian
+    bound, heuristic and reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS."""
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -461,6 +466,42 @@ def milp_mclp(
             start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
     a_kept = sp.csr_matrix(pattern(a_sub) @ sp.diags((~dropped).astype(np.float64)))
     a_kept.eliminate_zeros()
+    lag: MclpReduced | None = None
+    nz_merged = nz
+    if reduce and lagrangian and start_sites is not None and not pr.group_labels and not pr.floor.size and nz:
+        def improve(mask: np.ndarray, sites: np.ndarray, seconds: float | None) -> np.ndarray:
+            """The MILP restricted to the candidates in ``mask`` (over the merged rows they cover)."""
+            cols = np.flatnonzero(mask)
+            kern = pattern(a_kept[:, cols])
+            reach = np.diff(kern.indptr) > 0
+            sub_pr = prepare(MCLP, merged_w[reach], kern[reach], n_candidates=None, max_cost=None, groups=None,
+                             quotas=None, quota_mode="at_least", fixed=None, precovered=None, zones=None,
+                             floors=None)
+            r = milp_mclp(sub_pr, p, seconds, mip_gap, threads, start_sites=np.searchsorted(cols, sites),
+                          node_limit=node_limit, lagrangian=False)
+            return cols[np.asarray(r.sites, dtype=np.int64)]
+
+        lag = reduce_mclp(a_kept, merged_w, p, upper[: pr.m] > 0, start_sites, time_left(time_limit_s, t0), improve)
+        start_sites = lag.start
+        upper[: pr.m][lag.closed] = 0
+        sub, merged_w, a_kept = sub[lag.rows], merged_w[lag.rows], a_kept[lag.rows]
+        nz = sub.size
+        ncol = pr.m + nz
+    integral = integral_weights(merged_w)
+    y_cost = np.zeros(pr.m)
+    if not pr.floor.size and nz:
+        # A row that one allowed candidate alone covers has z_i = y_j in every optimum (w_i > 0):
+        # its weight moves onto y_j and the row leaves the model; a row no allowed candidate
+        # covers (all dominated) contributes nothing. Not under floors: their rows sum the z.
+        eff = sp.csr_matrix(a_kept @ sp.diags((upper[: pr.m] > 0).astype(np.float64)))
+        eff.eliminate_zeros()
+        deg = np.diff(eff.indptr)
+        single = deg == 1
+        y_cost += np.bincount(eff.indices[eff.indptr[:-1][single]], weights=merged_w[single], minlength=pr.m)
+        keep_rows = deg >= 2
+        sub, merged_w, a_kept = sub[keep_rows], merged_w[keep_rows], a_kept[keep_rows]
+        nz = sub.size
+        ncol = pr.m + nz
     a_cov = sp.hstack([-a_kept, sp.identity(nz, format="csr")], format="csr")
     rows, lo, hi = [a_cov], [np.full(nz, -np.inf)], [np.zeros(nz)]
     qr, qlo, qhi = quota_rows(pr, p, ncol, ycols)
@@ -484,7 +525,7 @@ def milp_mclp(
             lo.append(np.array([pr.floor[k] * total[k] - base_w[k]]))
             hi.append(np.array([np.inf]))
     a = sp.vstack(rows, format="csr")
-    cost = np.concatenate([np.zeros(pr.m), merged_w])
+    cost = np.concatenate([y_cost, merged_w])
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
     start = None
     if start_sites is not None:
@@ -493,27 +534,37 @@ def milp_mclp(
         cov = np.zeros(pr.n, dtype=bool)
         cov[rows_of(pr, start_sites)] = True
         start[pr.m :] = cov[sub]
-    _, text, info, x = solve_milp(
-        highspy,
-        cost,
-        np.zeros(ncol),
-        upper,
-        integer,
-        a,
-        np.concatenate([np.ravel(v) for v in lo]),
-        np.concatenate([np.ravel(v) for v in hi]),
-        True,
-        time_limit_s,
-        mip_gap,
-        threads,
-        start,
-        t0,
-        node_limit,
-        # HiGHS's presolve checks no clock: under a time limit it took 14 of 20 s on clustered
-        # 10^4 x 10^3 (and 27 s for a 10 s budget); without it the interrupt callbacks keep the
-        # budget and the gap was as good or better (docs/siting.md, HiGHS options).
-        presolve=time_limit_s is None or not np.isfinite(time_limit_s),
-    )
+    lower = np.zeros(ncol)
+    if lag is not None:
+        lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
+    if lag is not None and lag.proven:  # the Lagrangian bound proves the start optimal: no MILP
+        text, x = "optimal", start
+        info = ProvenByBound(lag.incumbent - lag.constant)
+    else:
+        _, text, info, x = solve_milp(
+            highspy,
+            cost,
+            lower,
+            upper,
+            integer,
+            a,
+            np.concatenate([np.ravel(v) for v in lo]),
+            np.concatenate([np.ravel(v) for v in hi]),
+            True,
+            time_limit_s,
+            mip_gap,
+            threads,
+            start,
+            t0,
+            node_limit,
+            # HiGHS's presolve checks no clock: under a time limit it took 14 of 20 s on clustered
+            # 10^4 x 10^3 (and 27 s for a 10 s budget); without it the interrupt callbacks keep the
+            # budget and the gap was as good or better (docs/siting.md, HiGHS options).
+            presolve=time_limit_s is None or not np.isfinite(time_limit_s),
+            # integral weights: every objective value is an integer, so a dual bound less than 1
+            # above the incumbent proves it; HiGHS's z are continuous and it cannot know that
+            options={"mip_abs_gap": INTEGRAL_ABS_GAP} if integral else None,
+        )
     if x is None:
         if "infeasible" in text:
             raise InfeasibleError(
@@ -528,16 +579,36 @@ def milp_mclp(
     covered[rows_of(pr, chosen)] = True
     objective = float(pr.w[covered].sum())
     base_weight = float(pr.w[base].sum())
-    bound = max(objective, float(info.mip_dual_bound) + base_weight)
+    bound = max(objective, float(info.mip_dual_bound) + base_weight + (lag.constant if lag is not None else 0.0))
+    if lag is not None:
+        # the MILP saw the reduced instance; every solution outside it is worth at most the
+        # start's value (lag.incumbent), and the Lagrangian bound holds for every solution
+        bound = max(objective, min(max(bound, lag.incumbent + base_weight), lag.bound + base_weight))
+    if integral and np.isfinite(bound) and bool(np.all(pr.w == np.round(pr.w))):  # integer optimum: round down
+        bound = max(objective, math.floor(bound + 1e-9 * abs(bound) + 1e-6))
     floors_met = True
     table = zone_table(pr, covered, None)
     if table is not None and "floor_met" in table:
         floors_met = bool(table["floor_met"].all())
-    return milp_result(
+    result = milp_result(
         pr, "mclp", text, info, chosen, objective, bound, t0, covered=covered,
         unreachable=(np.diff(csr.indptr) == 0) & ~base, floors_met=floors_met, zone_coverage=table,
-        rows=(n_points, nz), dropped=int(dropped.sum()),
+        rows=(n_points, nz_merged), dropped=int(dropped.sum()),
     )
+    if lag is not None:
+        result.extra.update(
+            milp_lagrangian_bound=float(lag.bound + base_weight),
+            milp_lagrangian_iterations=int(lag.iterations),
+            milp_lagrangian_heuristic=float(lag.incumbent + base_weight),
+            milp_candidates_closed=int(lag.closed.sum()),
+            milp_kernel_candidates=int(lag.kernel),
+            milp_proven_by_lagrangian=bool(lag.proven),
+            milp_lagrangian_s=float(lag.seconds[0]),
+            milp_kernel_s=float(lag.seconds[1]),
+            milp_candidates_forced=int(lag.forced.sum()),
+        )
+    result.extra["milp_demand_rows_in_model"] = int(nz)
+    return result
 
 
 def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
