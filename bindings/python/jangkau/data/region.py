@@ -171,6 +171,18 @@ class Region:
         _ = region.desa  # read and validate eagerly: bad input fails at load time
         return region
 
+    def optional_table(self, section: str, what: str) -> tuple[dict, Path] | None:
+        """The ``[section]`` of the region file and its resolved ``file``, or None when the
+        region file has no such section or the file is missing (a warning naming ``what``:
+        optional tables are fetched separately). A section without ``file`` is an error."""
+        cfg = self.config.get(section)
+        if not cfg:
+            return None
+        file = self.resolve(require_key(cfg, "file", section, self.path))
+        if not optional_file(file, what, self.warnings):
+            return None
+        return cfg, file
+
     def resolve(self, ref: str) -> Path:
         """A file named in the region file: ``@region/…`` is relative to the region file's
         folder, anything else to the data directory (absolute paths stay as they are)."""
@@ -320,12 +332,10 @@ class Region:
         """The dapil table: kecamatan_code, dapil, seats (NaN = unknown), composition
         ("complete"/"partial"). ``None`` if the region file has no [dapil] table.
         Kecamatan absent from the table have an unknown dapil (never guessed)."""
-        cfg = self.config.get("dapil")
-        if not cfg:
+        table = self.optional_table("dapil", "dapil table")
+        if table is None:
             return None
-        file = self.resolve(require_key(cfg, "file", "dapil", self.path))
-        if not optional_file(file, "dapil table", self.warnings):
-            return None
+        cfg, file = table
         df = read_table(file)
         out = pd.DataFrame({
             "kecamatan_code": code_strings(column(df, cfg.get("code", "kecamatan_code"), str(file))),

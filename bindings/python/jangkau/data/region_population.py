@@ -77,6 +77,8 @@ class _RegionFile(Protocol):
 
     def resolve(self, ref: str) -> Path: ...
 
+    def optional_table(self, section: str, what: str) -> tuple[dict, Path] | None: ...
+
     def zones(self, level: str, crs: str | None = ...) -> gpd.GeoDataFrame: ...
 
 
@@ -125,14 +127,12 @@ class RegionPopulation:
         from the BPS code); no match is a warning and no total (never guessed). Known once
         :meth:`attach` has seen the desa."""
         region = self.region
-        cfg = region.config.get("regency_total")
-        if not cfg:
+        table = region.optional_table("regency_total", "regency totals")
+        if table is None:
             return None
+        cfg, file = table
         from .population import read_regency_totals
 
-        file = region.resolve(require_key(cfg, "file", "regency_total", region.path))
-        if not optional_file(file, "regency totals", region.warnings):
-            return None
         totals = read_regency_totals(file)
         by_code = dict(zip(totals["kemendagri_code"], range(len(totals))))
         if self._kabupaten is None:

@@ -252,9 +252,8 @@ def _auto(
         return replace(g, solver="auto", status="heuristic", time_s=time.perf_counter() - t0, extra=extra)
     extra.update(milp_status=m.status, milp_objective=m.objective, milp_bound=m.bound)
     extra["mip_gap"] = m.extra.get("mip_gap", float("nan"))
-    extra.update({k: v for k, v in m.extra.items() if k.startswith("milp_") and k not in extra})
-    if model == LSCP:  # the Lagrangian stage of milp_lscp (siting_lscp_exact)
-        extra.update({k: v for k, v in m.extra.items() if k.startswith("lagrangian_")})
+    # the MILP's figures, and those of its Lagrangian stage (LSCP: siting_lscp_exact)
+    extra.update({k: v for k, v in m.extra.items() if k.startswith(("milp_", "lagrangian_")) and k not in extra})
     best = m if _better(model, m, g) else g
     extra["source"] = "milp" if best is m else "greedy"
     if model == MCLP:

@@ -300,21 +300,6 @@ def reduced_cost_fixing(rel: Relaxation, upper: int) -> np.ndarray:
 LAGRANGIAN_BUDGET_SHARE = 0.2
 #: Below this share of the budget (s) the stage is skipped.
 MIN_STAGE_S = 0.05
-#: Entries of the row-overlap product per second assumed for the set-cover reductions of
-#: :func:`jangkau.selection.siting_milp.reduce_set_cover` under a time limit (half the rate
-#: measured: 1.56e8 entries, all rounds, 0.9 s wall at load 5 on the clustered 10⁴ × 10³
-#: instance of ``benchmarks/bench_siting.py``); the reductions may use a quarter of the time left.
-SET_COVER_WORK_PER_SECOND = 1e8
-
-
-def set_cover_work_limit(time_left_s, max_work: float) -> float:
-    """The work cap of one dominance check of the LSCP reductions: ``max_work`` without a time
-    limit (``time_left_s`` None), else at most a quarter of the time left at SET_COVER_WORK_PER_SECOND."""
-    if time_left_s is None:
-        return max_work
-    return min(max_work, SET_COVER_WORK_PER_SECOND * 0.25 * float(time_left_s))
-
-
 @dataclass
 class Stage:
     """What :func:`lagrangian_stage` hands the MILP: the best cover (``sites``, candidate

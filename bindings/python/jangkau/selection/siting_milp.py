@@ -34,7 +34,7 @@ from .siting_instance import (
     selection_order,
     zone_table,
 )
-from .siting_lscp_exact import lagrangian_stage, set_cover_work_limit
+from .siting_lscp_exact import lagrangian_stage
 from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
 
@@ -281,13 +281,19 @@ MAX_SUBSET_WORK = 2e8
 #: 1.56e8 entries took about 10 s at load ~11 on the shared 2-core machine (clustered LSCP
 #: 10^4 x 10^3 of benchmarks/bench_siting.py). With a time limit, a check may use a quarter of it.
 SUBSET_WORK_PER_SECOND = 1.5e7
+#: The same rate for the set-cover reductions of :func:`reduce_set_cover` (LSCP): half the rate
+#: measured there (1.56e8 entries, all rounds, 0.9 s wall at load 5 on the clustered 10⁴ × 10³
+#: instance of ``benchmarks/bench_siting.py``). With the MCLP rate above, a 10 s budget skipped
+#: the row dominance on that instance (6,672 rows kept instead of 1,147).
+SET_COVER_WORK_PER_SECOND = 1e8
 
 
-def subset_work_limit(time_limit_s) -> float:
-    """The work cap of one dominance check under ``time_limit_s`` (None = MAX_SUBSET_WORK)."""
+def subset_work_limit(time_limit_s, rate: float = SUBSET_WORK_PER_SECOND) -> float:
+    """The work cap of one dominance check under ``time_limit_s`` (None = MAX_SUBSET_WORK): a
+    quarter of the time at ``rate`` entries per second."""
     if time_limit_s is None:
         return MAX_SUBSET_WORK
-    return min(MAX_SUBSET_WORK, SUBSET_WORK_PER_SECOND * 0.25 * float(time_limit_s))
+    return min(MAX_SUBSET_WORK, rate * 0.25 * float(time_limit_s))
 
 
 def candidate_groups(pr: Instance) -> np.ndarray:
@@ -584,7 +590,7 @@ def milp_mclp(
         # the MILP saw the reduced instance; every solution outside it is worth at most the
         # start's value (lag.incumbent), and the Lagrangian bound holds for every solution
         bound = max(objective, min(max(bound, lag.incumbent + base_weight), lag.bound + base_weight))
-    if integral and np.isfinite(bound) and bool(np.all(pr.w == np.round(pr.w))):  # integer optimum: round down
+    if integral and np.isfinite(bound) and integral_weights(pr.w):  # integer optimum: round down
         bound = max(objective, math.floor(bound + 1e-9 * abs(bound) + 1e-6))
     floors_met = True
     table = zone_table(pr, covered, None)
@@ -649,7 +655,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         group = candidate_groups(pr)
         quota_counts = (group >= 0) & (pr.quota[np.maximum(group, 0)] > 0) if pr.quota.size else np.zeros(pr.m, bool)
         kept, dropped, forced, rep = reduce_set_cover(
-            a, free & ~quota_counts, max_work=set_cover_work_limit(time_left(time_limit_s, t0), MAX_SUBSET_WORK)
+            a, free & ~quota_counts, max_work=subset_work_limit(time_left(time_limit_s, t0), SET_COVER_WORK_PER_SECOND)
         )
         a = a[kept]
         upper[dropped] = 0
