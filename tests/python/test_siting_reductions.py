@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from siting_cases import clustered
 
 from jangkau.selection import siting_milp
-from jangkau.selection.siting_instance import LSCP, MCLP, prepare
+from jangkau.selection.siting_instance import LSCP, MCLP, PMEDIAN, prepare
 
 
 def uniform(seed: int, n: int, m: int):
@@ -121,3 +121,35 @@ def test_reduce_set_cover_on_a_picture():
     # D covers {3}, a subset of B's {1, 2, 3} and C's {2, 3, 4}; B's {1, 2, 3} is not within C's
     assert dropped[3] and rep[3] in (1, 2)
     assert kept.size == 0  # A and C meet every row
+
+
+@pytest.mark.parametrize("model", [MCLP, PMEDIAN])
+def test_matrix_forms_give_the_same_instance(model):
+    """A canonical CSR/CSC matrix skips the sort of the general path (it is already candidate-
+    major); a dense array is read column-major. Every form, and COO with duplicated pairs (the
+    cheapest kept, not summed), must give the instance the unsorted COO-tuple path builds, on
+    clustered costs with unreachable pairs."""
+    rng = np.random.default_rng(7)
+    w, cost = clustered(7, 300, 40)
+    cost[cost > 0.4] = np.inf
+    r, k = np.nonzero(np.isfinite(cost))
+    shuffle = rng.permutation(r.size)
+    dup = rng.integers(0, r.size, 50)
+    tuple_form = (np.r_[r[shuffle], r[dup]], np.r_[k[shuffle], k[dup]], np.r_[cost[r, k][shuffle], cost[r[dup], k[dup]] + 1.0])
+    max_cost = 0.25 if model == MCLP else None
+
+    def built(form, n_candidates=None):
+        return prepare(model, w, form, n_candidates=n_candidates, max_cost=max_cost, groups=None, quotas=None,
+                       quota_mode="at_least", fixed=None, precovered=None, zones=None, floors=None).csc
+
+    ref = built(tuple_form, cost.shape[1])
+    assert ref.nnz > 1000
+    finite = np.where(np.isfinite(cost), cost, 0.0)
+    forms = [cost, sp.csr_matrix(finite), sp.csc_matrix(finite),
+             sp.coo_matrix((tuple_form[2], tuple_form[:2]), shape=cost.shape)]
+    for form in forms:
+        got = built(form)
+        assert got.shape == ref.shape
+        assert np.array_equal(got.indptr, ref.indptr)
+        assert np.array_equal(got.indices, ref.indices)
+        assert np.array_equal(got.data, ref.data)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import heapq
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,6 +112,7 @@ def to_csc(
     """An n × m CSC matrix whose stored entries are the usable (demand, candidate) pairs,
     data = cost (0 for a pure coverage matrix). Entries above max_cost are dropped."""
     coverage_only = max_cost is None and model != PMEDIAN
+    ordered = False  # entries already candidate-major, then demand, without duplicates
     if isinstance(matrix, tuple):
         if len(matrix) not in (2, 3):
             raise InvalidInputError(
@@ -133,15 +134,26 @@ def to_csc(
             keep = vals != 0
             rows, cols, vals = rows[keep], cols[keep], np.zeros(int(keep.sum()))
     elif sp.issparse(matrix):
-        coo = sp.coo_matrix(cast(Any, matrix))
-        rows = coo.row.astype(np.int64)
-        cols = coo.col.astype(np.int64)
-        vals = coo.data.astype(np.float64)
-        if coo.shape[0] != n:
+        given: Any = matrix
+        if given.shape[0] != n:
             raise InvalidInputError(
-                f"matrix has {coo.shape[0]} rows but there are {n} demand weights", field="coverage"
+                f"matrix has {given.shape[0]} rows but there are {n} demand weights", field="coverage"
             )
-        m = coo.shape[1]
+        m = given.shape[1]
+        # CSR/CSC without duplicates: the CSC form (rows sorted and unique within each column) is
+        # already in the order built below, no sort needed. Anything else goes through COO, whose
+        # duplicates are kept (and the cheapest taken below), not summed as CSC conversion would.
+        csc = sp.csc_matrix(given) if given.format in ("csr", "csc") and given.has_canonical_format else None
+        if csc is not None:
+            ordered = True
+            rows = csc.indices.astype(np.int64)
+            cols = np.repeat(np.arange(m, dtype=np.int64), np.diff(csc.indptr))
+            vals = csc.data.astype(np.float64)
+        else:
+            coo = sp.coo_matrix(given)
+            rows = coo.row.astype(np.int64)
+            cols = coo.col.astype(np.int64)
+            vals = coo.data.astype(np.float64)
         if coverage_only:
             keep = vals != 0
             rows, cols, vals = rows[keep], cols[keep], np.zeros(int(keep.sum()))
@@ -166,8 +178,9 @@ def to_csc(
                         "for plain coverage",
                         field="max_cost",
                     )
-            rows, cols = np.nonzero(a)
+            cols, rows = np.nonzero(a.T)  # candidate-major: already in the order built below
             vals = np.zeros(rows.size)
+            ordered = True
         else:
             a = a.astype(np.float64, copy=False)
             if np.isnan(a).any():
@@ -175,8 +188,9 @@ def to_csc(
             mask = np.isfinite(a)
             if max_cost is not None:
                 mask &= a <= max_cost
-            rows, cols = np.nonzero(mask)
+            cols, rows = np.nonzero(mask.T)  # candidate-major: already in the order built below
             vals = a[rows, cols]
+            ordered = True
         rows = rows.astype(np.int64)
         cols = cols.astype(np.int64)
     if n_candidates is not None and m != int(n_candidates):
@@ -193,10 +207,12 @@ def to_csc(
     if max_cost is not None:
         keep &= vals <= max_cost
     rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    # candidate-major, then demand, then cost: duplicates keep the cheapest entry
-    order = np.lexsort((vals, rows, cols))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    if rows.size:
+    # candidate-major, then demand, then cost: duplicates keep the cheapest entry (filtering
+    # above keeps an ordered input ordered)
+    if not ordered:
+        order = np.lexsort((vals, rows, cols))
+        rows, cols, vals = rows[order], cols[order], vals[order]
+    if rows.size and not ordered:
         first = np.ones(rows.size, dtype=bool)
         first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
         rows, cols, vals = rows[first], cols[first], vals[first]
