@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InvalidInputError
 from .milp import highspy_module as _highs, new_highs as _new_highs
+from .siting_guard import guarded, mclp_value
 from .siting_instance import (
     LSCP,
     MCLP,
@@ -434,12 +435,21 @@ def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, ma
 
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True,
+    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True, guard: bool = True,
 ) -> SitingResult:
     """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
     (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`);
     with ``reduce``, ``lagrangian`` and a start (no group quotas, no zone floors), the Lagrangian
-    bound, heuristic and reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS."""
+    bound, heuristic and reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS;
+    with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`)."""
+    if guard and reduce and lagrangian and start_sites is not None and not pr.group_labels and not pr.floor.size:
+        return guarded(
+            lambda lag, limit, start, nodes: milp_mclp(pr, p, limit, mip_gap, threads, start_sites=start,
+                                                       merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
+                                                       guard=False),
+            maximise=True, time_limit_s=time_limit_s, mip_gap=mip_gap, start_sites=start_sites,
+            start_value=mclp_value(pr, start_sites), node_limit=node_limit,
+        )
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
