@@ -14,10 +14,15 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from test_siting_mclp_exact import _cases, _prepare, brute_force, instance
+from test_siting_pmedian import serang_desa
 
 from jangkau.selection import siting, siting_guard
+from jangkau.selection.siting_instance import QuotaMode
 from jangkau.selection.siting_milp import milp_mclp
+from jangkau.selection.siting_quota_exact import best_set, quota_classes, reduce_mclp_quotas
 
 
 def _optimum(w, a, p, kw) -> float:
@@ -99,3 +104,120 @@ def test_guard_on_real_serang_matches_the_machinery(data_dir):
         assert r.objective == pytest.approx(off.objective, rel=1e-9)
         assert r.objective == pytest.approx(plain.objective, rel=1e-9)
         assert r.objective >= g.objective
+
+
+# --- group quotas: the Lagrangian bound and closing test with the quota rows in the subproblem
+
+
+def _quota_cases(family, data_dir):
+    """(w, a, p, groups, quotas, mode): at-least and exact quotas, some candidates in no group
+    (synthetic); REAL Serang: the first 36 desa, groups = their 3 kecamatan."""
+    if family == "serang":
+        from jangkau import Region
+
+        region = Region.load("serang", data_dir=data_dir)
+        desa = region.zones("desa", crs=region.working_crs).sort_values("code").head(36)
+        w, dist = serang_desa(data_dir, 36)
+        a = (dist <= 4.0).astype(np.float64)
+        kec = desa["kecamatan_code"].to_numpy()
+        labels = sorted(set(kec))
+        return [(w, a, 4, kec, dict.fromkeys(labels, 1), "at_least"),
+                (w, a, 4, kec, {labels[0]: 2, labels[1]: 1, labels[2]: 1}, "exactly"),
+                (w, a, 3, kec, {labels[0]: 0, labels[1]: 0, labels[2]: 2}, "at_least")]
+    out = []
+    for seed in range(4):
+        w, a = instance(family, 60 + seed, 50, 12)
+        groups = np.array([None if j % 4 == 3 else f"g{j % 3}" for j in range(12)], dtype=object)
+        if seed % 2 == 0:
+            out.append((w, a, 4, groups, {"g0": 1, "g1": 1, "g2": 1}, "at_least"))
+        else:
+            out.append((w, a, 4, groups, {"g0": 2, "g1": 1, "g2": 0}, "exactly"))
+    w, a = instance(family, 40, 200, 24)  # larger: the bound does not prove the greedy's answer
+    groups = np.array([None if j % 5 == 4 else f"g{j % 2}" for j in range(24)], dtype=object)
+    out.append((w, a, 4, groups, {"g0": 2, "g1": 1}, "at_least"))
+    return out
+
+
+def _quota_brute_force(w, a, p, groups, quotas, mode):
+    """Optimum over every p-set meeting the quotas, and per candidate the best such set
+    containing it (-inf when none does)."""
+    cov = a > 0
+    m = a.shape[1]
+    best, with_j = -np.inf, np.full(m, -np.inf)
+    for s in itertools.combinations(range(m), p):
+        count = dict.fromkeys(quotas, 0)
+        for j in s:
+            if groups[j] is not None and groups[j] in count:
+                count[groups[j]] += 1
+        if mode == "exactly":
+            ok = all(count[g] == q for g, q in quotas.items())
+            ok = ok and sum(1 for j in s if groups[j] is None) == p - sum(quotas.values())
+        else:
+            ok = all(count[g] >= q for g, q in quotas.items())
+        if not ok:
+            continue
+        value = float(w[cov[:, list(s)].any(axis=1)].sum())
+        best = max(best, value)
+        with_j[list(s)] = np.maximum(with_j[list(s)], value)
+    return best, with_j
+
+
+@pytest.mark.parametrize("family", ["uniform", "clustered", "serang"])
+def test_quota_bound_and_closing_test_keep_the_optimum(family, request):
+    """With group quotas (at least and exactly; kecamatan as groups on real Serang): the bound
+    with the quota rows in the subproblem is never below the brute-force optimum and within
+    1 % of the LP relaxation with the quota rows (scipy's HiGHS) unless it stopped early because
+    it proves the incumbent, never below that LP; every candidate the test
+    closes is in no quota-feasible set better than the incumbent; the MILP after it, from the
+    greedy and from a poor start, through the guard and without it, reaches the brute-force
+    optimum, proven, as does the unreduced MILP."""
+    data_dir = request.getfixturevalue("data_dir") if family == "serang" else None
+    closed_any = 0
+    for w, a, p, groups, quotas, mode in _quota_cases(family, data_dir):
+        opt, with_j = _quota_brute_force(w, a, p, groups, quotas, mode)
+        pr = _prepare(w, a, groups=groups, quotas=quotas, quota_mode=mode)
+        classes = quota_classes(pr.group, pr.quota, mode == "exactly", p, np.ones(a.shape[1], dtype=bool))
+        g = siting.mclp(w, a, p, solver="greedy", threads=1, groups=groups, quotas=quotas, quota_mode=mode)
+        poor = best_set(-np.arange(a.shape[1], dtype=np.float64), classes, p)  # lowest indices meeting the quotas
+        for start in (np.asarray(g.sites), poor):
+            red = reduce_mclp_quotas(sp.csr_matrix(a), w, p, classes, start, None)
+            assert red.bound >= opt - 1e-9 * opt, (family, red.bound, opt)
+            lp = _quota_lp(w, a, p, pr)  # min over μ of L(μ) is the LP: never below it
+            assert red.bound >= lp * (1 - 1e-9) and (red.proven or red.bound <= lp * (1 + 1e-2)), (red.bound, lp)
+            assert np.all(with_j[red.closed] <= red.incumbent + 1e-9), (family, with_j[red.closed], red.incumbent)
+            closed_any += int(red.closed.sum())
+            for guard in (True, False):
+                r = milp_mclp(pr, p, None, 1e-9, 0, start_sites=start, guard=guard)
+                assert r.objective == pytest.approx(opt, rel=1e-12), (family, mode, r.objective, opt)
+                assert r.status == "optimal" and opt <= r.bound <= opt * (1 + 1e-9)
+                if not guard:
+                    assert r.extra["milp_lagrangian_bound"] >= opt - 1e-9 * opt
+        plain = milp_mclp(pr, p, None, 1e-9, 0, reduce=False)
+        assert plain.objective == pytest.approx(opt, rel=1e-12)
+        auto = siting.mclp(w, a, p, groups=groups, quotas=quotas, quota_mode=mode)
+        assert auto.objective == pytest.approx(opt, rel=1e-12) and auto.status == "optimal"
+    assert closed_any > 0
+
+
+def _quota_lp(w, a, p, pr) -> float:
+    """LP relaxation of the MCLP with the quota rows (y, z in [0, 1]), by scipy's HiGHS."""
+    n, m = a.shape
+    link = sp.hstack([-sp.csr_matrix(a), sp.eye(n)])
+    rows, lo, hi = [link], [np.full(n, -np.inf)], [np.zeros(n)]
+    rows.append(sp.hstack([np.ones((1, m)), sp.csr_matrix((1, n))]))
+    lo.append([p])
+    hi.append([p])
+    exactly = pr.mode == QuotaMode.EXACTLY
+    for k in range(len(pr.group_labels)):
+        rows.append(sp.hstack([(pr.group == k).astype(np.float64)[None, :], sp.csr_matrix((1, n))]))
+        lo.append([pr.quota[k]])
+        hi.append([pr.quota[k] if exactly else np.inf])
+    if exactly:
+        rows.append(sp.hstack([(pr.group < 0).astype(np.float64)[None, :], sp.csr_matrix((1, n))]))
+        lo.append([p - pr.quota.sum()])
+        hi.append([p - pr.quota.sum()])
+    res = milp(np.r_[np.zeros(m), -w], constraints=LinearConstraint(sp.vstack(rows).tocsr(), np.concatenate(lo),
+                                                                    np.concatenate(hi)),
+               bounds=Bounds(0, 1), integrality=np.zeros(m + n))
+    assert res.success
+    return -float(res.fun)

@@ -38,6 +38,7 @@ from .siting_instance import (
 from .siting_lscp_exact import lagrangian_stage
 from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
+from .siting_quota_exact import quota_classes, reduce_mclp_quotas
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -442,7 +443,7 @@ def milp_mclp(
     with ``reduce``, ``lagrangian`` and a start (no group quotas, no zone floors), the Lagrangian
     bound, heuristic and reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS;
     with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`)."""
-    if guard and reduce and lagrangian and start_sites is not None and not pr.group_labels and not pr.floor.size:
+    if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
         return guarded(
             lambda lag, limit, start, nodes: milp_mclp(pr, p, limit, mip_gap, threads, start_sites=start,
                                                        merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
@@ -498,6 +499,11 @@ def milp_mclp(
             return cols[np.asarray(r.sites, dtype=np.int64)]
 
         lag = reduce_mclp(a_kept, merged_w, p, upper[: pr.m] > 0, start_sites, time_left(time_limit_s, t0), improve)
+    elif reduce and lagrangian and start_sites is not None and pr.group_labels and not pr.floor.size and nz:
+        # group quotas: the bound and closing test with the quota rows in the subproblem
+        classes = quota_classes(pr.group, pr.quota, pr.mode == QuotaMode.EXACTLY, p, upper[: pr.m] > 0)
+        lag = reduce_mclp_quotas(a_kept, merged_w, p, classes, start_sites, time_left(time_limit_s, t0))
+    if lag is not None:
         start_sites = lag.start
         upper[: pr.m][lag.closed] = 0
         sub, merged_w, a_kept = sub[lag.rows], merged_w[lag.rows], a_kept[lag.rows]
