@@ -12,7 +12,7 @@ objective, bound, gap, the machinery's figures, the stage the guard ended in and
 Needs the data directory (JANGKAU_DATA).
 
     python benchmarks/bench_mclp_real.py [--region serang,lebak,pandeglang] [--spacing 500] [--radius 2000]
-                                         [--p 15,30,60] [--budget 10] [--lscp 2000,3000]
+                                         [--p 15,30,60] [--budget 10] [--lscp 2000,3000] [--quota 1]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import time
 import numpy as np
 from bench_milp_preprocessing import real_instance
 
+import jangkau
 from jangkau.selection import siting
 
 
@@ -35,6 +36,7 @@ def main() -> None:
     ap.add_argument("--radius", type=float, default=2000.0, help="service radius in metres")
     ap.add_argument("--p", default="15,30,60", help="comma-separated numbers of sites")
     ap.add_argument("--budget", type=float, default=10.0, help="time budget of auto (s)")
+    ap.add_argument("--quota", type=int, default=0, help="MCLP with at least this many sites per kecamatan")
     ap.add_argument("--lscp", default="", help="comma-separated LSCP radii in metres (none by default)")
     args = ap.parse_args()
     for region in args.region.split(","):
@@ -47,11 +49,17 @@ def with_stage(fn, on: bool, *a, **kw):
 
 
 def run_region(region: str, args) -> None:
-
     w, d, c = real_instance(region, args.spacing)
     cov = siting.coverage_matrix(d, c, args.radius)
+    quota: dict = {}
+    if args.quota:  # kecamatan of each candidate desa (same candidates as real_instance)
+        reg = jangkau.Region.load(region)
+        kec = siting.candidate_points(reg, "desa", reg.working_crs)["kecamatan_code"].to_numpy()
+        quota = {"groups": kec, "quotas": args.quota, "quota_mode": "at_least"}
     print(f"{region}: {len(w)} demand points, {len(c)} candidates, r = {args.radius:g} m, "
-          f"integer weights: {bool(np.all(w == np.round(w)))}, load {os.getloadavg()[0]:.2f}")
+          f"integer weights: {bool(np.all(w == np.round(w)))}"
+          + (f", at least {args.quota} site(s) per kecamatan ({len(set(quota['groups']))})" if quota else "")
+          + f", load {os.getloadavg()[0]:.2f}")
     shipped = siting.milp_mclp
     try:
         for p in (int(x) for x in args.p.split(",")):
@@ -59,7 +67,7 @@ def run_region(region: str, args) -> None:
                               ("off", functools.partial(shipped, lagrangian=False))):
                 siting.milp_mclp = fn
                 t, c0 = time.perf_counter(), time.process_time()
-                r = siting.mclp(w, cov, p, max_cost=args.radius, time_limit_s=args.budget)
+                r = siting.mclp(w, cov, p, max_cost=args.radius, time_limit_s=args.budget, **quota)
                 e = r.extra
                 print(f"  p={p:<3} machinery {label:5} wall {time.perf_counter() - t:6.2f} s cpu "
                       f"{time.process_time() - c0:6.2f} s  {r.status:19} objective {r.objective:12.1f} "
