@@ -27,6 +27,7 @@ from bench_milp_preprocessing import real_instance
 
 import jangkau
 from jangkau.selection import siting
+from jangkau.selection.siting_instance import relative_gap
 
 
 def main() -> None:
@@ -71,7 +72,8 @@ def run_region(region: str, args) -> None:
                 e = r.extra
                 print(f"  p={p:<3} machinery {label:5} wall {time.perf_counter() - t:6.2f} s cpu "
                       f"{time.process_time() - c0:6.2f} s  {r.status:19} objective {r.objective:12.1f} "
-                      f"bound {r.bound:12.1f} gap {100 * r.gap:6.3f} %  greedy {e['incumbent_objective']:12.1f}"
+                      f"bound {r.bound:12.1f} gap {100 * r.gap:6.3f} %  greedy {e['incumbent_objective']:12.1f} "
+                      f"(gap {100 * relative_gap(e['incumbent_objective'], e['incumbent_bound']):.3f} %)"
                       f"  lagrangian {e.get('milp_lagrangian_bound', float('nan')):12.1f}"
                       f"  closed {e.get('milp_candidates_closed', '-')}  kernel {e.get('milp_kernel_candidates', '-')}"
                       f"  stage {e.get('milp_guard_stage', '-')}  load {os.getloadavg()[0]:.2f}", flush=True)
