@@ -22,7 +22,13 @@ from test_siting_pmedian import serang_desa
 from jangkau.selection import siting, siting_guard
 from jangkau.selection.siting_instance import QuotaMode
 from jangkau.selection.siting_milp import milp_mclp
-from jangkau.selection.siting_quota_exact import best_set, quota_classes, reduce_mclp_quotas
+from jangkau.selection.siting_quota_exact import (
+    best_set,
+    meets_classes,
+    quota_classes,
+    reduce_mclp_quotas,
+    swap_out_value,
+)
 
 
 def _optimum(w, a, p, kw) -> float:
@@ -221,3 +227,29 @@ def _quota_lp(w, a, p, pr) -> float:
                bounds=Bounds(0, 1), integrality=np.zeros(m + n))
     assert res.success
     return -float(res.fun)
+
+
+@pytest.mark.parametrize("mode", ["at_least", "exactly"])
+def test_quota_subproblem_and_exchange_match_brute_force(mode):
+    """The greedy set of the quota subproblem has the largest Σσ over every quota-feasible
+    p-set, and for every candidate j outside it the best feasible set containing j is worth
+    Σσ(T) − σ_f + σ_j with f from the exchange (no feasible set when the exchange finds none),
+    by brute force on random σ (10 candidates: 3 groups and 2 of no group)."""
+    rng = np.random.default_rng(7)
+    group = np.array([0, 0, 0, 1, 1, 1, 2, 2, -1, -1])
+    quota = np.array([1, 2, 0]) if mode == "at_least" else np.array([1, 1, 0])  # exactly: group 2 gets none
+    p = 4
+    for _ in range(30):
+        sigma = np.round(rng.random(10) * 10, 1)
+        c = quota_classes(group, quota, mode == "exactly", p, np.ones(10, dtype=bool))
+        sets = [s for s in itertools.combinations(range(10), p) if meets_classes(np.array(s), c, p)]
+        best = max(sigma[list(s)].sum() for s in sets)
+        t_set = best_set(sigma, c, p)
+        assert meets_classes(t_set, c, p) and sigma[t_set].sum() == pytest.approx(best)
+        out = swap_out_value(sigma, t_set, c)
+        for j in set(range(10)) - set(t_set.tolist()):
+            with_j = [sigma[list(s)].sum() for s in sets if j in s]
+            if np.isinf(out[j]):
+                assert not with_j
+            else:
+                assert max(with_j) == pytest.approx(sigma[t_set].sum() - out[j] + sigma[j])

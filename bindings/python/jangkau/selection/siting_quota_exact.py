@@ -91,6 +91,9 @@ def best_set(sigma: np.ndarray, c: Classes, p: int) -> np.ndarray:
     if left > 0:
         count = np.bincount(cls_sorted[must], minlength=c.lo.size).astype(np.float64)
         rest = idx[order[~must]]
+        if np.isinf(c.hi).all():  # at-least quotas: no upper bound, the largest of the rest
+            top = rest[np.argsort(-sigma[rest], kind="stable")[:left]]
+            return np.concatenate([np.asarray(chosen, dtype=np.int64), top.astype(np.int64)])
         for j in rest[np.argsort(-sigma[rest], kind="stable")]:
             if count[c.cls[j]] < c.hi[c.cls[j]]:
                 chosen.append(j)
