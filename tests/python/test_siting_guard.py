@@ -20,8 +20,8 @@ from test_siting_mclp_exact import _cases, _prepare, brute_force, instance
 from test_siting_pmedian import serang_desa
 
 from jangkau.selection import siting, siting_guard
-from jangkau.selection.siting_instance import QuotaMode
-from jangkau.selection.siting_milp import milp_mclp
+from jangkau.selection.siting_instance import LSCP, QuotaMode, prepare
+from jangkau.selection.siting_milp import milp_lscp, milp_mclp
 from jangkau.selection.siting_quota_exact import (
     best_set,
     meets_classes,
@@ -253,3 +253,63 @@ def test_quota_subproblem_and_exchange_match_brute_force(mode):
                 assert not with_j
             else:
                 assert max(with_j) == pytest.approx(sigma[t_set].sum() - out[j] + sigma[j])
+
+
+def _lscp_quota_cases(family, data_dir):
+    """(w, a, groups, quotas): at-least quotas, some that do not change the optimum and some that
+    raise it; REAL Serang: the first 20 desa, r = 4 km, their kecamatan as groups."""
+    if family == "serang":
+        from jangkau import Region
+
+        region = Region.load("serang", data_dir=data_dir)
+        desa = region.zones("desa", crs=region.working_crs).sort_values("code").head(20)
+        w, dist = serang_desa(data_dir, 20)
+        kec = desa["kecamatan_code"].to_numpy()
+        labels = sorted(set(kec))
+        a = (dist <= 4.0).astype(np.float64)
+        return [(w, a, kec, dict.fromkeys(labels, 0)), (w, a, kec, {labels[0]: 3, labels[1]: 1}),
+                (w, a, kec, {labels[0]: 6, labels[1]: 4})]  # the last one binds
+    out = []
+    for seed in range(6):
+        w, a = instance(family, 80 + seed, 60, 12)
+        groups = np.array([None if j % 4 == 3 else f"g{j % 3}" for j in range(12)], dtype=object)
+        quotas = {"g0": seed % 3, "g1": 1, "g2": 0} if seed < 4 else {"g0": 3, "g1": 2, "g2": 2}  # 4, 5 bind
+        out.append((w, a, groups, quotas))
+    return out
+
+
+def _lscp_quota_optimum(a, groups, quotas):
+    """Fewest sites covering every coverable row and meeting the at-least quotas (brute force
+    by increasing size)."""
+    cov = a > 0
+    need = cov.any(axis=1)
+    m = a.shape[1]
+    for k in range(m + 1):
+        for s in itertools.combinations(range(m), k):
+            if all(sum(1 for j in s if groups[j] == g) >= q for g, q in quotas.items()) and \
+                    cov[need][:, list(s)].any(axis=1).all():
+                return k
+    raise AssertionError("no cover")
+
+
+@pytest.mark.parametrize("family", ["uniform", "clustered", "serang"])
+def test_lscp_with_quotas_keeps_the_bound_of_the_lagrangian_stage(family, request):
+    """LSCP with at-least quotas: the Lagrangian stage runs (its bound only), the bound is never
+    above the brute-force optimum, and the exact solve from the greedy's cover, the unreduced
+    MILP and `auto` all reach that optimum; somewhere the bound alone proves the greedy's cover."""
+    data_dir = request.getfixturevalue("data_dir") if family == "serang" else None
+    proven_by_bound = 0
+    for w, a, groups, quotas in _lscp_quota_cases(family, data_dir):
+        opt = _lscp_quota_optimum(a, groups, quotas)
+        pr = prepare(LSCP, w, a, n_candidates=None, max_cost=None, groups=groups, quotas=quotas,
+                     quota_mode="at_least", fixed=None, precovered=None, zones=None, floors=None)
+        g = siting.lscp(w, a, solver="greedy", threads=1, groups=groups, quotas=quotas)
+        r = milp_lscp(pr, None, 1e-9, 0, start_sites=g.sites, lagrangian=True)
+        assert r.extra["lagrangian_quota_bound_only"] and r.extra["lagrangian_bound"] <= opt
+        assert r.objective == opt and r.bound == opt and r.status == "optimal", (family, r.objective, opt)
+        proven_by_bound += int(r.extra["lagrangian_bound"] >= g.objective)
+        plain = milp_lscp(pr, None, 1e-9, 0, reduce=False)
+        assert plain.objective == opt
+        auto = siting.lscp(w, a, groups=groups, quotas=quotas)
+        assert auto.objective == opt and auto.status == "optimal"
+    assert family == "serang" or proven_by_bound > 0

@@ -38,7 +38,7 @@ from .siting_instance import (
 from .siting_lscp_exact import lagrangian_stage
 from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
-from .siting_quota_exact import quota_classes, reduce_mclp_quotas
+from .siting_quota_exact import lscp_bound_only, quota_classes, reduce_mclp_quotas
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -637,7 +637,8 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     node_limit: int | None = None, reduce: bool = True, lagrangian: bool = False) -> SitingResult:
     """LSCP (Toregas et al. 1971) as a MILP. Preprocessing: identical demand rows merged
     (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`.
-    ``lagrangian`` (with ``reduce`` and ``start_sites``, no quotas; ``solver="auto"`` /
+    ``lagrangian`` (with ``reduce`` and ``start_sites``; with group quotas only its bound, see
+    :func:`~jangkau.selection.siting_quota_exact.lscp_bound_only`; ``solver="auto"`` /
     ``"milp"``): on the reduced set cover, the Lagrangian heuristic and bound of
     :mod:`jangkau.selection.siting_lscp_exact` first (up to LAGRANGIAN_BUDGET_SHARE of the
     budget); when ⌈L⌉ meets the best cover it is optimal and HiGHS does not run; otherwise the
@@ -681,8 +682,10 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
             s0 = {int(rep[j]) if dropped[j] else j for j in s0} | {int(j) for j in np.flatnonzero(forced)}
             start_sites = np.asarray(sorted(j for j in s0 if j >= 0), dtype=np.int64)
     stage = None
-    if lagrangian and reduce and start_sites is not None and not pr.group_labels:
+    if lagrangian and reduce and start_sites is not None:
         stage = lagrangian_stage(a, upper > 0, forced, start_sites, time_limit_s, t0)
+        if pr.group_labels:  # quotas: the stage's bound only (siting_quota_exact.lscp_bound_only)
+            stage = lscp_bound_only(stage, start_sites, pr.group, pr.quota)
         start_sites = stage.sites
         upper[stage.excluded] = 0
         if stage.proven:
