@@ -76,7 +76,7 @@ def run_region(region: str, args) -> None:
                       f"(gap {100 * relative_gap(e['incumbent_objective'], e['incumbent_bound']):.3f} %)"
                       f"  lagrangian {e.get('milp_lagrangian_bound', float('nan')):12.1f}"
                       f"  closed {e.get('milp_candidates_closed', '-')}  kernel {e.get('milp_kernel_candidates', '-')}"
-                      f"  stage {e.get('milp_guard_stage', '-')}  load {os.getloadavg()[0]:.2f}", flush=True)
+                      f"  stage {e.get('milp_guard_stage', '-')} (plain {e.get('milp_guard_plain_s', float('nan')):.2f} s)  load {os.getloadavg()[0]:.2f}", flush=True)
     finally:
         siting.milp_mclp = shipped
     lscp = siting.milp_lscp
