@@ -440,8 +440,9 @@ def milp_mclp(
 ) -> SitingResult:
     """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
     (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`);
-    with ``reduce``, ``lagrangian`` and a start (no group quotas, no zone floors), the Lagrangian
-    bound, heuristic and reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS;
+    with ``reduce``, ``lagrangian`` and a start (no zone floors), the Lagrangian bound, heuristic and
+    reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS (with group quotas,
+    the bound and closing test of :mod:`~jangkau.selection.siting_quota_exact`);
     with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`)."""
     if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
         return guarded(
