@@ -156,7 +156,7 @@ def test_reduced_milp_keeps_the_optimum(family, request):
         assert plain.objective == pytest.approx(opt, rel=1e-12)
         g = siting.mclp(w, a, p, solver="greedy", threads=1, **kw)
         for start in (g.sites, np.asarray(free[:p])):
-            r = milp_mclp(pr, p, None, 1e-9, 0, start_sites=start)
+            r = milp_mclp(pr, p, None, 1e-9, 0, start_sites=start, guard=False)
             assert r.objective == pytest.approx(opt, rel=1e-12), (family, p, r.objective, opt)
             assert r.status == "optimal" and opt <= r.bound <= opt * (1 + 1e-9)
             assert "milp_lagrangian_bound" in r.extra and r.extra["milp_lagrangian_bound"] >= opt - 1e-9
@@ -178,7 +178,7 @@ def test_kernel_then_reduced_milp_reach_the_optimum(family, seed):
     p = 4
     opt = brute_force(w, a, p)[0]
     pr = _prepare(w, a)
-    r = milp_mclp(pr, p, None, 1e-9, 0, start_sites=np.arange(p))
+    r = milp_mclp(pr, p, None, 1e-9, 0, start_sites=np.arange(p), guard=False)
     assert not r.extra["milp_proven_by_lagrangian"] and r.extra["milp_kernel_candidates"] > 0
     assert r.objective == pytest.approx(opt, rel=1e-12) and r.status == "optimal"
     assert opt <= r.bound <= opt * (1 + 1e-9) and r.extra["milp_lagrangian_bound"] >= opt - 1e-9
@@ -196,6 +196,7 @@ def test_tiny_budget_keeps_a_valid_answer():
     start_value = float(w[a[:, :p].sum(axis=1) > 0].sum())
     for limit in (1e-4, 1e-3, 1e-2, 0.05):
         for lagrangian in (True, False):
-            r = milp_mclp(_prepare(w, a), p, limit, 1e-9, 0, start_sites=np.arange(p), lagrangian=lagrangian)
+            r = milp_mclp(_prepare(w, a), p, limit, 1e-9, 0, start_sites=np.arange(p), lagrangian=lagrangian,
+                          guard=False)
             assert len(r.sites) == p and start_value <= r.objective <= opt
             assert r.bound >= opt - 1e-9

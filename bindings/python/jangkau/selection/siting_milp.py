@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InvalidInputError
 from .milp import highspy_module as _highs, new_highs as _new_highs
+from .siting_guard import guarded, mclp_value
 from .siting_instance import (
     LSCP,
     MCLP,
@@ -37,6 +38,7 @@ from .siting_instance import (
 from .siting_lscp_exact import lagrangian_stage
 from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
+from .siting_quota_exact import lscp_bound_only, quota_classes, reduce_mclp_quotas
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -434,12 +436,22 @@ def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, ma
 
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True,
+    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True, guard: bool = True,
 ) -> SitingResult:
     """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
     (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`);
-    with ``reduce``, ``lagrangian`` and a start (no group quotas, no zone floors), the Lagrangian
-    bound, heuristic and reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS."""
+    with ``reduce``, ``lagrangian`` and a start (no zone floors), the Lagrangian bound, heuristic and
+    reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS (with group quotas,
+    the bound and closing test of :mod:`~jangkau.selection.siting_quota_exact`);
+    with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`)."""
+    if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
+        return guarded(
+            lambda lag, limit, start, nodes: milp_mclp(pr, p, limit, mip_gap, threads, start_sites=start,
+                                                       merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
+                                                       guard=False),
+            maximise=True, time_limit_s=time_limit_s, mip_gap=mip_gap, start_sites=start_sites,
+            start_value=mclp_value(pr, start_sites), node_limit=node_limit,
+        )
     highspy = _highs()
     check_quota_feasible(pr, p)
     t0 = time.perf_counter()
@@ -488,6 +500,11 @@ def milp_mclp(
             return cols[np.asarray(r.sites, dtype=np.int64)]
 
         lag = reduce_mclp(a_kept, merged_w, p, upper[: pr.m] > 0, start_sites, time_left(time_limit_s, t0), improve)
+    elif reduce and lagrangian and start_sites is not None and pr.group_labels and not pr.floor.size and nz:
+        # group quotas: the bound and closing test with the quota rows in the subproblem
+        classes = quota_classes(pr.group, pr.quota, pr.mode == QuotaMode.EXACTLY, p, upper[: pr.m] > 0)
+        lag = reduce_mclp_quotas(a_kept, merged_w, p, classes, start_sites, time_left(time_limit_s, t0))
+    if lag is not None:
         start_sites = lag.start
         upper[: pr.m][lag.closed] = 0
         sub, merged_w, a_kept = sub[lag.rows], merged_w[lag.rows], a_kept[lag.rows]
@@ -621,7 +638,8 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     node_limit: int | None = None, reduce: bool = True, lagrangian: bool = False) -> SitingResult:
     """LSCP (Toregas et al. 1971) as a MILP. Preprocessing: identical demand rows merged
     (``merge_rows``) and, with ``reduce``, the reductions of :func:`reduce_set_cover`.
-    ``lagrangian`` (with ``reduce`` and ``start_sites``, no quotas; ``solver="auto"`` /
+    ``lagrangian`` (with ``reduce`` and ``start_sites``; with group quotas only its bound, see
+    :func:`~jangkau.selection.siting_quota_exact.lscp_bound_only`; ``solver="auto"`` /
     ``"milp"``): on the reduced set cover, the Lagrangian heuristic and bound of
     :mod:`jangkau.selection.siting_lscp_exact` first (up to LAGRANGIAN_BUDGET_SHARE of the
     budget); when ⌈L⌉ meets the best cover it is optimal and HiGHS does not run; otherwise the
@@ -665,8 +683,10 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
             s0 = {int(rep[j]) if dropped[j] else j for j in s0} | {int(j) for j in np.flatnonzero(forced)}
             start_sites = np.asarray(sorted(j for j in s0 if j >= 0), dtype=np.int64)
     stage = None
-    if lagrangian and reduce and start_sites is not None and not pr.group_labels:
+    if lagrangian and reduce and start_sites is not None:
         stage = lagrangian_stage(a, upper > 0, forced, start_sites, time_limit_s, t0)
+        if pr.group_labels:  # quotas: the stage's bound only (siting_quota_exact.lscp_bound_only)
+            stage = lscp_bound_only(stage, start_sites, pr.group, pr.quota)
         start_sites = stage.sites
         upper[stage.excluded] = 0
         if stage.proven:

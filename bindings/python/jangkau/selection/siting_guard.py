@@ -1,0 +1,98 @@
+"""A guard in front of the exact MCLP machinery (Lagrangian bound, kernel MILP and Beasley's
+reductions of :mod:`jangkau.selection.siting_mclp_exact`): a short plain HiGHS attempt first.
+
+On easy instances the machinery costs more than it saves. On real Kabupaten Serang (5,864
+demand points, 326 desa candidates, r = 2 km) plain HiGHS, warm-started from the greedy,
+proves p = 15 and p = 30 at its root node in about 0.1 s of CPU, while the machinery first spends
+0.3–0.4 s on its Lagrangian and its kernel MILP (docs/siting.md § The guard). On the hard ones
+(clustered 5000 × 300) the machinery is what finishes the proof within the budget. The guard
+runs plain HiGHS for at most PLAIN_NODES branch-and-bound nodes and PLAIN_SHARE of the time
+budget. If HiGHS proves its answer, that answer is returned. If not, the machinery runs on
+what is left of the budget, from the better of the two starts. Both bounds are valid for the
+same instance, so the tighter one is kept, along with the better solution.
+
+The node limit makes the choice of stage deterministic when there is no time limit
+(``solver="milp"``). Under a budget, the time share caps what a hard instance can lose.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from .siting_instance import Instance, SitingResult, base_covered, relative_gap, rows_of
+
+#: Share of the MILP's time budget the plain attempt may use (0 skips it). 0.05 of 10 s is 0.5 s:
+#: real Serang p = 15 and 30 are proven in 0.09–0.15 s by plain HiGHS; clustered 5000 × 300
+#: (benchmarks/bench_siting.py) needs 4–9 s with the machinery, so it can spare half a second.
+PLAIN_SHARE = 0.05
+#: Branch-and-bound nodes of the plain attempt at most. The easy real instances are proven at
+#: the root (1 node); the limit keeps the stage choice deterministic without a time limit.
+PLAIN_NODES = 50
+
+#: solve(lagrangian, time_limit_s, start_sites, node_limit) -> SitingResult
+Solve = Callable[[bool, "float | None", np.ndarray, "int | None"], SitingResult]
+
+
+def plain_slice(time_limit_s: float | None) -> float | None:
+    """Seconds the plain attempt may use: PLAIN_SHARE of ``time_limit_s`` (None: no time cap,
+    only the node limit)."""
+    if time_limit_s is None or not np.isfinite(time_limit_s):
+        return None
+    return PLAIN_SHARE * float(time_limit_s)
+
+
+def mclp_value(pr: Instance, sites) -> float:
+    """Covered weight of ``sites`` (with the fixed sites and the pre-covered demand)."""
+    covered = base_covered(pr)
+    covered[rows_of(pr, np.asarray(sites, dtype=np.int64))] = True
+    return float(pr.w[covered].sum())
+
+
+def proven(r: SitingResult, mip_gap: float) -> bool:
+    """Whether ``r`` is proven within ``mip_gap`` by its own bound (HiGHS's tolerances are
+    about 1e-6, so never less)."""
+    return r.status == "optimal" and np.isfinite(r.gap) and r.gap <= max(float(mip_gap), 1e-6)
+
+
+def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap: float,
+            start_sites, start_value: float, node_limit: int | None = None) -> SitingResult:
+    """Plain first (``solve(False, ...)`` within :func:`plain_slice` and PLAIN_NODES), then,
+    unless that is proven, the machinery (``solve(True, ...)``) within the rest of
+    ``time_limit_s``, from the better of the plain attempt's solution and ``start_sites``
+    (objective ``start_value``). Returns the better solution with the
+    tighter bound (upper bound when ``maximise``, lower bound otherwise) and the gap between
+    them. ``extra["milp_guard_stage"]`` says which stage decided: "plain" or "machinery".
+    ``node_limit`` (the caller's) applies to both stages."""
+    t0 = time.perf_counter()
+    start = np.asarray(start_sites, dtype=np.int64)
+    if PLAIN_SHARE <= 0:
+        r = solve(True, time_limit_s, start, node_limit)
+        r.extra.update(milp_guard_stage="machinery", milp_guard_plain_s=0.0, milp_guard_plain_status="skipped")
+        return r
+    nodes = PLAIN_NODES if node_limit is None else min(PLAIN_NODES, int(node_limit))
+    first = solve(False, plain_slice(time_limit_s), start, nodes)
+    plain_s = time.perf_counter() - t0
+    info = {"milp_guard_plain_s": plain_s, "milp_guard_plain_status": first.status,
+            "milp_guard_plain_objective": first.objective, "milp_guard_plain_bound": first.bound}
+    if proven(first, mip_gap):
+        first.extra.update(milp_guard_stage="plain", **info)
+        return first
+    left = None if time_limit_s is None else max(float(time_limit_s) - plain_s, 1e-3)
+    gained = first.objective > start_value if maximise else first.objective < start_value
+    second = solve(True, left, np.asarray(first.sites, dtype=np.int64) if gained else start, node_limit)
+    better = second.objective > first.objective if maximise else second.objective < first.objective
+    best = second if better or second.objective == first.objective else first
+    if maximise:
+        bound = max(min(first.bound, second.bound), best.objective)
+    else:
+        bound = min(max(first.bound, second.bound), best.objective)
+    gap = relative_gap(best.objective, bound)
+    status = "optimal" if gap <= max(float(mip_gap), 1e-6) else second.status
+    extra = dict(second.extra)
+    extra.update(milp_guard_stage="machinery", **info)
+    return replace(best, status=status, bound=float(bound), gap=gap, time_s=time.perf_counter() - t0,
+                   extra=extra)
