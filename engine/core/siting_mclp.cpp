@@ -13,6 +13,7 @@
 #include "siting_greedy.hpp"
 #include "siting_instance.hpp"
 #include "siting_local_search.hpp"
+#include "siting_mclp_bb.hpp"
 #include "siting_subgradient.hpp"
 
 namespace jangkau {
@@ -42,6 +43,13 @@ class Mclp {
   }
 
   SitingResult solve();
+  /// The swap local search from the p-set `start` (no quotas); returns the set reached.
+  std::vector<std::int64_t> improve_from(const std::vector<std::int64_t>& start) {
+    m_sel.reset(start);
+    reset(start);
+    swap_local_search(*this, m_in, m_sel, swap_settings(), m_monitor);
+    return m_sel.sites;
+  }
 
   // --- local search model (siting_local_search.hpp)
   double objective() const { return m_f; }
@@ -291,6 +299,28 @@ class MclpRelaxation {
 std::vector<std::size_t> Mclp::lagrangian() {
   if (m_options.lagrangian_iterations <= 0 || rel_gap(m_ub, m_f) <= m_options.gap_tolerance || m_monitor.expired())
     return {};
+  if (!m_sel.quotas.on) {
+    // Without quotas: the weight-scaled steps of mclp_lagrangian (siting_mclp_bb.hpp), which reach
+    // the LP value where equal steps stall on heavy-tailed weights. Rows = the points not covered
+    // by fixed or pre-covered sites (the others get weight 0), candidates = the non-fixed ones.
+    std::vector<double> w(m_in.n, 0.0);
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_cover.count[i] != kBase) w[i] = m_in.weight(i);
+    std::vector<std::int64_t> offsets{0}, rows;
+    for (std::size_t j = 0; j < m_in.m; ++j) {
+      for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e)
+        if (m_in.active(e)) rows.push_back(static_cast<std::int64_t>(m_in.demand(e)));
+      offsets.push_back(static_cast<std::int64_t>(rows.size()));
+    }
+    std::vector<std::uint8_t> free(m_in.m);
+    for (std::size_t j = 0; j < m_in.m; ++j) free[j] = m_fixed[j] ? 0 : 1;
+    MclpLagrangianOptions lo;
+    lo.iterations = m_options.lagrangian_iterations;
+    lo.patience = std::clamp(m_options.lagrangian_iterations / 26, 20, 150);
+    auto r = mclp_lagrangian(MclpRows{w, offsets, rows}, m_p, free, m_sel.sites, lo, m_monitor);
+    m_ub = std::min(m_ub, m_cover.base_weight + r.bound);
+    return {r.best_set.begin(), r.best_set.end()};
+  }
   MclpRelaxation rel(m_in, m_fixed, m_p, m_threads, m_monitor);
   rel.ub = &m_ub;
   rel.target = m_f;
@@ -345,6 +375,15 @@ SitingResult Mclp::solve() {
 }
 
 }  // namespace
+
+std::vector<std::int64_t> mclp_swap_search(const SitingProblem& problem, std::size_t p,
+                                           const std::vector<std::int64_t>& start, Monitor& monitor) {
+  Instance in(problem);
+  const auto fixed = prepare(in, SitingModel::MCLP, p);
+  SitingOptions options;
+  return Mclp(in, p, fixed, options, monitor).improve_from(start);
+}
+
 }  // namespace detail
 
 SitingResult solve_mclp(const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {

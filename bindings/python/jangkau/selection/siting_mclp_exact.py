@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _core
+
 #: Subgradient iterations of :func:`lagrangian_bound` at most (4000 took 1.6–2.0 s of CPU on the
 #: clustered 10^4 x 10^3 instance of benchmarks/bench_siting.py, 6,951 merged rows).
 LAGRANGIAN_ITERATIONS = 4000
@@ -106,62 +108,23 @@ def lagrangian_bound(
     are never in T). ``incumbent_sites`` (indices) give the start and the step target. Stops after
     ``iterations``, when θ < 1e-6, when the bound proves the incumbent (bound < incumbent + 1 with
     integral weights, <= incumbent otherwise) or at ``deadline`` (``clock()`` seconds, e.g.
-    time.perf_counter). Every iterate's L is a valid bound, so stopping early keeps a valid one."""
-    a = sp.csr_matrix(a)
-    w = np.asarray(w, dtype=np.float64)
-    n = a.shape[0]
-    free = np.asarray(free, dtype=bool)
-    at = sp.csr_matrix(a.T)
-    inc_sites = np.asarray(incumbent_sites, dtype=np.int64)
-    incumbent = coverage_of(at, w, inc_sites)
-    k = int(min(p, int(free.sum())))
-    cnt = np.bincount(at[inc_sites].indices, minlength=n) if inc_sites.size else np.zeros(n, np.int64)
-    mu = np.where(cnt <= 1, w, 0.0)
-    stop_at = incumbent + 1 if integral_weights(w) else incumbent
-    best = np.inf
-    best_mu = mu
-    best_set = inc_sites.copy()
-    best_value = incumbent
-    theta = 2.0
-    since = 0
-    it = 0
-    blocked = np.where(free, 0.0, -np.inf)
-    seen: dict[tuple, float] = {}
-    while it < max(int(iterations), 1):
-        it += 1
-        sigma = at @ mu + blocked
-        t_set = np.argpartition(-sigma, k - 1)[:k] if k > 0 else np.zeros(0, np.int64)
-        value = float(np.maximum(w - mu, 0.0).sum() + sigma[t_set].sum())
-        if value < best - 1e-12 * max(1.0, abs(best)) or not np.isfinite(best):
-            best, best_mu, since = value, mu, 0
-        else:
-            since += 1
-            if since >= patience:
-                theta, since = theta / 2, 0
-        covered = np.bincount(at[t_set].indices, minlength=n) if k > 0 else np.zeros(n, np.int64)
-        heuristic = float(w[covered > 0].sum())
-        key = tuple(sorted(int(j) for j in t_set))
-        if key not in seen:
-            seen[key] = heuristic
-        if heuristic > best_value:
-            best_value, best_set = heuristic, np.sort(t_set)
-            stop_at = max(stop_at, best_value + 1 if integral_weights(w) else best_value)
-        if best < stop_at or theta < 1e-6:
-            break
-        if deadline is not None and clock is not None and clock() >= deadline:
-            break
-        g = (w > mu).astype(np.float64) - covered
-        den = float((w * g * g).sum())
-        if den <= 0:
-            break
-        step = theta * (value - best_value) / den
-        if not step > 0:
-            break
-        mu = np.clip(mu + step * w * g, 0.0, w)
-    sigma = at @ best_mu
-    history = sorted(seen, key=lambda t: -seen[t])[:HEURISTIC_STARTS]
-    return MclpLagrangian(float(best), best_mu, sigma, best_set, best_value, it,
-                          [np.asarray(t, dtype=np.int64) for t in history])
+    time.perf_counter). Every iterate's L is a valid bound, so stopping early keeps a valid one.
+    The loop is the engine's (``jangkau._core.mclp_lagrangian``, core/siting_mclp_bb.hpp), the same
+    one ``solver="greedy"`` uses for its MCLP bound; rows no free candidate covers are left out."""
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    at = sp.csr_matrix(sp.csr_matrix(a).T)
+    budget = float("inf")
+    if deadline is not None and clock is not None:
+        budget = max(0.0, float(deadline) - float(clock()))
+    r = _core.mclp_lagrangian(
+        w, at.indptr.astype(np.int64), at.indices.astype(np.int64), int(p),
+        np.ascontiguousarray(free, dtype=bool).astype(np.uint8),
+        np.ascontiguousarray(incumbent_sites, dtype=np.int64).ravel(),
+        iterations=max(int(iterations), 1), patience=int(patience), history=HEURISTIC_STARTS, time_limit_s=budget,
+    )
+    return MclpLagrangian(float(r["bound"]), np.asarray(r["mu"]), np.asarray(r["sigma"]),
+                          np.asarray(r["best_set"], dtype=np.int64), float(r["best_value"]), int(r["iterations"]),
+                          [np.asarray(t, dtype=np.int64) for t in r["history"]])
 
 
 @dataclass
