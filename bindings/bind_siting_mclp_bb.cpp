@@ -51,11 +51,13 @@ void bind_siting_mclp_bb(py::module_& m) {
   m.def(
       "mclp_branch_and_bound",
       [](const carray<double>& weight, const carray<std::int64_t>& offsets, const carray<std::int64_t>& rows,
-         std::size_t p, const carray<std::uint8_t>& free, const carray<std::int64_t>& start, int root_iterations,
-         int node_iterations, int node_patience, std::size_t max_nodes, bool local_search, double time_limit_s) {
+         std::size_t p, const carray<std::uint8_t>& free, const carray<std::int64_t>& start,
+         const carray<double>& start_mu, int root_iterations, int root_patience, int node_iterations,
+         int node_patience, std::size_t max_nodes, bool local_search, double time_limit_s) {
         MclpRows pr{view(weight), view(offsets), view(rows)};
         MclpBranchOptions o;
         o.root_iterations = root_iterations;
+        o.root_patience = root_patience;
         o.node_iterations = node_iterations;
         o.node_patience = node_patience;
         o.max_nodes = max_nodes;
@@ -65,7 +67,7 @@ void bind_siting_mclp_bb(py::module_& m) {
         MclpBranchResult r;
         {
           py::gil_scoped_release release;
-          r = mclp_branch_and_bound(pr, p, view(free), view(start), o, monitor);
+          r = mclp_branch_and_bound(pr, p, view(free), view(start), o, monitor, view(start_mu));
         }
         py::dict d;
         d["sites"] = to_numpy(std::move(r.sites));
@@ -81,7 +83,8 @@ void bind_siting_mclp_bb(py::module_& m) {
         return d;
       },
       py::arg("weight"), py::arg("offsets"), py::arg("rows"), py::arg("p"), py::arg("free"), py::arg("start"),
-      py::kw_only(), py::arg("root_iterations") = db.root_iterations, py::arg("node_iterations") = db.node_iterations,
+      py::arg("start_mu"), py::kw_only(), py::arg("root_iterations") = db.root_iterations,
+      py::arg("root_patience") = db.root_patience, py::arg("node_iterations") = db.node_iterations,
       py::arg("node_patience") = db.node_patience, py::arg("max_nodes") = db.max_nodes,
       py::arg("local_search") = db.local_search, py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
       "Lagrangian branch-and-bound of the MCLP over candidate-major demand rows (internal; see "

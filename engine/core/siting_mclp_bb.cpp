@@ -249,14 +249,18 @@ class BranchAndBound {
     m_ls_problem.demand_index = m_ls_rows;
   }
 
-  MclpBranchResult run(std::span<const std::int64_t> start) {
+  MclpBranchResult run(std::span<const std::int64_t> start, std::span<const double> start_mu) {
     if (!start.empty()) offer(std::vector<std::int64_t>(start.begin(), start.end()), m_lag.coverage(start));
     std::vector<double> mu = m_lag.start_mu(start);
+    for (std::size_t i = 0; i < start_mu.size(); ++i) mu[i] = std::clamp(start_mu[i], 0.0, m_pr.weight[i]);
     m_root = true;
     search(mu, std::numeric_limits<double>::infinity());
     m_result.proven = !m_stopped;
     m_result.bound = m_stopped ? std::max(m_result.objective, std::min(m_pending, m_result.root_bound))
                                : m_result.objective;
+    if (m_result.integral && std::isfinite(m_result.bound))  // every value is an integer
+      m_result.bound = std::max(m_result.objective,
+                                std::floor(m_result.bound + 1e-9 * std::max(1.0, std::abs(m_result.bound))));
     std::sort(m_result.sites.begin(), m_result.sites.end());
     return m_result;
   }
@@ -287,6 +291,25 @@ class BranchAndBound {
     m_polish = false;
   }
 
+  /// The root's reduction tests against the current incumbent (its bounds hold for the whole
+  /// tree): a candidate whose forced-open (forced-closed) root bound is below the threshold is
+  /// closed (opened) wherever it is still choosable.
+  template <class SetStatus>
+  void root_tests(SetStatus& set_status) {
+    if (m_root_order.size() <= m_root_k || m_root_k == 0) return;
+    const double thr = threshold();
+    const double sigma_k = m_root_sigma[m_root_order[m_root_k - 1]];
+    const double sigma_next = m_root_sigma[m_root_order[m_root_k]];
+    for (std::size_t r = 0; r < m_root_order.size(); ++r) {
+      const std::size_t j = m_root_order[r];
+      if (m_status[j] != 0) continue;
+      if (r < m_root_k && m_root_L - m_root_sigma[j] + sigma_next < thr)
+        set_status(j, 1);
+      else if (r >= m_root_k && m_root_L - sigma_k + m_root_sigma[j] < thr)
+        set_status(j, 2);
+    }
+  }
+
   /// Marks the search as stopped with a node of bound `bound` left unexplored.
   void leave(double bound) {
     m_stopped = true;
@@ -314,6 +337,7 @@ class BranchAndBound {
     double bound = parent_bound;
     std::vector<std::size_t> top;
     for (int round = 0;; ++round) {
+      root_tests(set_status);
       std::size_t n_open = 0;
       for (std::size_t j = 0; j < m_m; ++j) n_open += m_status[j] == 1;
       const std::size_t k = m_p - n_open;
@@ -321,7 +345,7 @@ class BranchAndBound {
       if (k == 0 || rel.cand.size() <= k) {  // leaf: the open sites and every choosable one
         std::vector<std::int64_t> sites;
         for (std::size_t j = 0; j < m_m; ++j)
-          if (m_status[j] != 2) sites.push_back(static_cast<std::int64_t>(j));
+          if (m_status[j] == 1 || (k > 0 && m_status[j] == 0)) sites.push_back(static_cast<std::int64_t>(j));
         offer(sites, m_lag.coverage(sites));
         polish();
         restore();
@@ -348,7 +372,18 @@ class BranchAndBound {
         m_result.root_bound = std::min(m_result.root_bound, bound);
       }
       polish();
-      if (root && round == 0) m_result.root_value = m_result.objective;
+      if (root && round == 0) {
+        m_result.root_value = m_result.objective;
+        // keep the root's σ and L: its tests are re-run against every better incumbent
+        m_root_sigma = m_lag.sigma;
+        m_root_L = L;
+        m_root_k = k;
+        std::vector<std::size_t> ord = rel.cand;
+        std::sort(ord.begin(), ord.end(), [&](std::size_t a, std::size_t b) {
+          return better(m_root_sigma[a], a, m_root_sigma[b], b);
+        });
+        m_root_order = ord;
+      }
       if (bound < threshold()) {
         restore();
         return;
@@ -422,6 +457,10 @@ class BranchAndBound {
   MclpBranchResult m_result{{}, 0, 0, std::numeric_limits<double>::infinity()};
   bool m_root = false, m_stopped = false, m_polish = false;
   double m_pending = -std::numeric_limits<double>::infinity();
+  std::vector<double> m_root_sigma;
+  std::vector<std::size_t> m_root_order;
+  double m_root_L = 0;
+  std::size_t m_root_k = 0;
 };
 
 }  // namespace
@@ -471,7 +510,7 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
 
 MclpBranchResult mclp_branch_and_bound(const MclpRows& problem, std::size_t p, std::span<const std::uint8_t> free,
                                        std::span<const std::int64_t> start, const MclpBranchOptions& options,
-                                       Monitor& monitor) {
+                                       Monitor& monitor, std::span<const double> start_mu) {
   const auto [n, m] = detail::check_rows(problem, free);
   detail::check_sites(start, m, "start");
   const auto n_free = static_cast<std::size_t>(std::count_if(free.begin(), free.end(), [](auto f) { return f != 0; }));
@@ -485,7 +524,9 @@ MclpBranchResult mclp_branch_and_bound(const MclpRows& problem, std::size_t p, s
       if (!free[static_cast<std::size_t>(j)])
         throw InvalidInputError("start holds a candidate that is not free", detail::field_ctx("start", j));
   }
-  return detail::BranchAndBound(problem, n, m, p, free, options, monitor).run(start);
+  if (!start_mu.empty() && start_mu.size() != n)
+    throw InvalidInputError("start_mu must be empty or hold one value per row", detail::field_ctx("start_mu"));
+  return detail::BranchAndBound(problem, n, m, p, free, options, monitor).run(start, start_mu);
 }
 
 }  // namespace jangkau

@@ -111,9 +111,11 @@ struct MclpBranchResult {
 /// relaxation's set with the largest σ_j. When `monitor` expires (checked inside the subgradient
 /// loops) or max_nodes is reached, returns the incumbent with the certified bound. Throws
 /// InvalidInputError for malformed arrays, p above the number of free candidates or a bad start.
+/// `start_mu` (size n, or empty) warm-starts the root's multipliers (e.g. mclp_lagrangian's `mu`;
+/// values are clipped to [0, w_i]); empty = read off `start` as mclp_lagrangian does.
 MclpBranchResult mclp_branch_and_bound(const MclpRows& problem, std::size_t p, std::span<const std::uint8_t> free,
                                        std::span<const std::int64_t> start, const MclpBranchOptions& options = {},
-                                       Monitor& monitor = null_monitor());
+                                       Monitor& monitor = null_monitor(), std::span<const double> start_mu = {});
 
 namespace detail {
 /// The engine's MCLP 1-swap local search (solve_mclp's, no quotas) from the p-set `start` on the

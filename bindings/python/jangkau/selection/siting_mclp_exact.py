@@ -171,6 +171,44 @@ def reduce_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, threshold: 
     return MclpReduction(closed, forced, threshold)
 
 
+@dataclass
+class MclpBranch:
+    """The result of :func:`branch_and_bound`: the best p-set ``sites`` (covered weight
+    ``objective``), a certified upper ``bound`` on every p-set of the candidates it searched, the
+    root's Lagrangian bound, the nodes bounded, and ``proven`` when the search finished."""
+
+    sites: np.ndarray
+    objective: float
+    bound: float
+    root_bound: float
+    nodes: int
+    proven: bool
+
+
+def branch_and_bound(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start_sites,
+                     time_limit_s: float | None = None, max_nodes: int = 0, mu: np.ndarray | None = None,
+                     root_iterations: int = LAGRANGIAN_ITERATIONS) -> MclpBranch:
+    """The engine's Lagrangian branch-and-bound (``jangkau._core.mclp_branch_and_bound``,
+    core/siting_mclp_bb.hpp) over the rows of ``a`` (stored entries = covers) with weights ``w``,
+    choosing ``p`` of the ``free`` candidates from the p-set ``start_sites`` (free candidates; may
+    be empty). Nodes fix candidates open or closed; each is bounded by L(μ) (module docstring)
+    with μ warm-started from its parent (the root from ``mu``, e.g. :func:`lagrangian_bound`'s, with
+    ``root_iterations`` steps) and Beasley's tests run at every node. Stops at
+    ``time_limit_s`` or after ``max_nodes`` (0: no cap) with the incumbent and a certified bound."""
+    at = sp.csr_matrix(sp.csr_matrix(a).T)
+    budget = float("inf") if time_limit_s is None or not np.isfinite(time_limit_s) else max(0.0, float(time_limit_s))
+    r = _core.mclp_branch_and_bound(
+        np.ascontiguousarray(w, dtype=np.float64), at.indptr.astype(np.int64), at.indices.astype(np.int64), int(p),
+        np.ascontiguousarray(free, dtype=bool).astype(np.uint8),
+        np.sort(np.ascontiguousarray(start_sites, dtype=np.int64).ravel()),
+        np.zeros(0) if mu is None else np.ascontiguousarray(mu, dtype=np.float64),
+        root_iterations=max(int(root_iterations), 1), root_patience=max(int(root_iterations) // 26, 15),
+        max_nodes=int(max_nodes), time_limit_s=budget,
+    )
+    return MclpBranch(np.asarray(r["sites"], dtype=np.int64), float(r["objective"]), float(r["bound"]),
+                      float(r["root_bound"]), int(r["nodes"]), bool(r["proven"]))
+
+
 #: Share of the MILP's time limit the Lagrangian phase of :func:`reduce_mclp` may use.
 LAGRANGIAN_TIME_SHARE = 0.3
 #: Share of the MILP's time limit the restricted MILP over the kernel may use. Clustered 10^4 x 10^3
@@ -180,6 +218,12 @@ KERNEL_TIME_SHARE = 0.25
 #: The kernel holds the KERNEL_FACTOR·p candidates of largest σ_j (plus the incumbent's and the
 #: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
 KERNEL_FACTOR = 3
+#: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
+#: use after the kernel, before HiGHS; and its node cap (for calls without a time limit).
+BRANCH_TIME_SHARE = 0.1
+BRANCH_MAX_NODES = 2000
+#: Subgradient steps at that B&B's root, warm-started from the Lagrangian phase's best multipliers.
+BRANCH_ROOT_ITERATIONS = 300
 
 
 @dataclass
@@ -211,7 +255,8 @@ class MclpReduced:
     proven: bool
     iterations: int
     kernel: int = 0  #: candidates of the restricted MILP (0: not run)
-    seconds: tuple = (0.0, 0.0)  #: wall time of the Lagrangian and of the restricted MILP
+    seconds: tuple = (0.0, 0.0, 0.0)  #: wall time of the Lagrangian, the restricted MILP and the B&B
+    branch: MclpBranch | None = None  #: the Lagrangian branch-and-bound's result (None: not run)
 
 
 def kernel_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -270,13 +315,28 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
             threshold = reduction_threshold(w, value)
     t_kernel = time.perf_counter() - t0 - t_lag
     red = reduce_candidates(lag, p, free, threshold, keep=start)
+    branch = None
+    bound = lag.bound
+    if improve is not None and not lag.bound < threshold:
+        # The Lagrangian branch-and-bound over the candidates the tests leave: every solution
+        # with a closed candidate is worth less than the threshold, so its bound (>= its
+        # incumbent >= the start) holds for the whole instance.
+        seconds = BRANCH_TIME_SHARE * budget if budget is not None else None
+        branch = branch_and_bound(a, w, p, free & ~red.closed, start, seconds, BRANCH_MAX_NODES, lag.mu,
+                                  BRANCH_ROOT_ITERATIONS)
+        bound = min(bound, max(branch.bound, value))
+        if branch.objective > value and branch.sites.size == start.size:
+            start, value = branch.sites, branch.objective
+            threshold = reduction_threshold(w, value)
+            red = reduce_candidates(lag, p, free, threshold, keep=start)
+    t_branch = time.perf_counter() - t0 - t_lag - t_kernel
     forced = red.forced & np.isin(np.arange(free.size), start)
     allowed = free & ~red.closed
     reach = np.asarray(a[:, np.flatnonzero(allowed)].sum(axis=1)).ravel() > 0
     by_forced = np.asarray(a[:, np.flatnonzero(forced)].sum(axis=1)).ravel() > 0
     rows = reach & ~by_forced
     constant = float(np.asarray(w, dtype=np.float64)[by_forced].sum())
-    proven = bool(lag.bound < threshold)
+    proven = bool(lag.bound < threshold) or (branch is not None and branch.proven)
     return MclpReduced(red.closed, forced, rows, constant, np.concatenate([start, fixed_part]), value,
-                       lag.bound, proven, lag.iterations, kernel, (t_lag, t_kernel))
+                       bound, proven, lag.iterations, kernel, (t_lag, t_kernel, t_branch), branch)
 
