@@ -319,7 +319,7 @@ std::vector<std::size_t> Mclp::lagrangian() {
     lo.patience = std::clamp(m_options.lagrangian_iterations / 26, 20, 150);
     auto r = mclp_lagrangian(MclpRows{w, offsets, rows}, m_p, free, m_sel.sites, lo, m_monitor);
     m_ub = std::min(m_ub, m_cover.base_weight + r.bound);
-    return {r.best_set.begin(), r.best_set.end()};
+    return {r.bound_set.begin(), r.bound_set.end()};
   }
   MclpRelaxation rel(m_in, m_fixed, m_p, m_threads, m_monitor);
   rel.ub = &m_ub;

@@ -102,7 +102,8 @@ class Lagrange {
   /// returns the best L (+inf if no step ran).
   template <class Target, class StopAt, class OnSet>
   double run(const Relaxation& rel, std::vector<double>& mu, int iterations, int patience, double theta,
-             Target target, StopAt stop_at, OnSet on_set, Monitor& monitor, int& steps) {
+             Target target, StopAt stop_at, OnSet on_set, Monitor& monitor, int& steps,
+             std::vector<std::size_t>* bound_set = nullptr) {
     double best = std::numeric_limits<double>::infinity();
     std::vector<double> best_mu = mu;
     std::vector<std::size_t> top;
@@ -119,6 +120,7 @@ class Lagrange {
         best = value;
         best_mu = mu;
         since = 0;
+        if (bound_set) *bound_set = top;
       } else if (++since >= patience) {
         theta /= 2;
         since = 0;
@@ -485,6 +487,7 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
   r.mu = lag.start_mu(incumbent);
   double stop_at = integral ? r.best_value + 1 : r.best_value;
   std::map<std::vector<std::int64_t>, std::pair<double, std::size_t>> seen;  // set -> (value, first seen)
+  std::vector<std::size_t> bound_set;
   r.bound = lag.run(
       rel, r.mu, options.iterations, options.patience, 2.0, [&]() { return r.best_value; }, [&]() { return stop_at; },
       [&](const std::vector<std::size_t>& t, double value) {
@@ -497,8 +500,10 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
           stop_at = std::max(stop_at, integral ? value + 1 : value);
         }
       },
-      monitor, r.iterations);
+      monitor, r.iterations, &bound_set);
   r.sigma = lag.sigma;
+  r.bound_set.assign(bound_set.begin(), bound_set.end());
+  std::sort(r.bound_set.begin(), r.bound_set.end());
   std::vector<std::pair<const std::vector<std::int64_t>*, std::pair<double, std::size_t>>> sets;
   for (const auto& [key, v] : seen) sets.emplace_back(&key, v);
   std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {

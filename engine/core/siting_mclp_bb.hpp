@@ -52,6 +52,7 @@ struct MclpLagrangianResult {
   std::vector<double> sigma;       ///< σ_j at `mu` (size m; 0 for candidates that are not free)
   std::vector<std::int64_t> best_set;  ///< best p-set seen (the incumbent or a relaxation set), sorted
   double best_value = 0;           ///< covered weight of best_set
+  std::vector<std::int64_t> bound_set;  ///< the relaxation's set T at `bound`, sorted (a restart for local search)
   int iterations = 0;              ///< steps run
   std::vector<std::vector<std::int64_t>> history;  ///< distinct relaxation sets, best first
 };
