@@ -222,6 +222,11 @@ KERNEL_FACTOR = 3
 #: use after the kernel, before HiGHS; and its node cap (for calls without a time limit).
 BRANCH_TIME_SHARE = 0.1
 BRANCH_MAX_NODES = 2000
+#: The B&B runs only when the reduction tests leave at most BRANCH_MAX_FACTOR·p candidates: with
+#: more it did not finish within 10 % of a 10 s budget on any benchmarks/bench_siting.py row
+#: (clustered 5000 x 300: 150 left, 11 nodes in 0.96 s; docs/siting.md § MCLP branch-and-bound),
+#: and the time went missing from HiGHS.
+BRANCH_MAX_FACTOR = 4
 #: Subgradient steps at that B&B's root, warm-started from the Lagrangian phase's best multipliers.
 BRANCH_ROOT_ITERATIONS = 300
 
@@ -317,12 +322,13 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     red = reduce_candidates(lag, p, free, threshold, keep=start)
     branch = None
     bound = lag.bound
-    if improve is not None and not lag.bound < threshold:
+    left = free & ~red.closed
+    if improve is not None and not lag.bound < threshold and int(left.sum()) <= BRANCH_MAX_FACTOR * p:
         # The Lagrangian branch-and-bound over the candidates the tests leave: every solution
         # with a closed candidate is worth less than the threshold, so its bound (>= its
         # incumbent >= the start) holds for the whole instance.
         seconds = BRANCH_TIME_SHARE * budget if budget is not None else None
-        branch = branch_and_bound(a, w, p, free & ~red.closed, start, seconds, BRANCH_MAX_NODES, lag.mu,
+        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES, lag.mu,
                                   BRANCH_ROOT_ITERATIONS)
         bound = min(bound, max(branch.bound, value))
         if branch.objective > value and branch.sites.size == start.size:
