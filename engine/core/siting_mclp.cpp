@@ -20,6 +20,10 @@ namespace jangkau {
 namespace detail {
 namespace {
 
+/// Relaxation site sets by covered weight (after the set at the best bound) that the local search
+/// restarts from when the weight-scaled Lagrangian ran (no quotas).
+constexpr std::size_t kLagrangianRestarts = 2;
+
 /// MCLP solver state; also the model of the shared local search.
 class Mclp {
  public:
@@ -90,7 +94,7 @@ class Mclp {
   void greedy_floors();
   std::size_t best_floor_site(const std::vector<double>& deficit, std::vector<double>& gsum);
   void greedy();
-  std::vector<std::size_t> lagrangian();
+  std::vector<std::vector<std::size_t>> lagrangian();
   SwapSettings swap_settings() const { return {m_options.max_swaps, m_threads}; }
   ShakeSettings shake_settings() const {
     const double sweep = static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p);
@@ -296,7 +300,8 @@ class MclpRelaxation {
   std::vector<std::size_t> m_set;
 };
 
-std::vector<std::size_t> Mclp::lagrangian() {
+/// The Lagrangian bound (updates m_ub); returns the site sets the local search restarts from.
+std::vector<std::vector<std::size_t>> Mclp::lagrangian() {
   if (m_options.lagrangian_iterations <= 0 || rel_gap(m_ub, m_f) <= m_options.gap_tolerance || m_monitor.expired())
     return {};
   if (!m_sel.quotas.on) {
@@ -319,14 +324,19 @@ std::vector<std::size_t> Mclp::lagrangian() {
     lo.patience = std::clamp(m_options.lagrangian_iterations / 26, 20, 150);
     auto r = mclp_lagrangian(MclpRows{w, offsets, rows}, m_p, free, m_sel.sites, lo, m_monitor);
     m_ub = std::min(m_ub, m_cover.base_weight + r.bound);
-    return {r.bound_set.begin(), r.bound_set.end()};
+    // restarts: the relaxation's set at the best bound, then its best sets by covered weight
+    std::vector<std::vector<std::size_t>> starts{{r.bound_set.begin(), r.bound_set.end()}};
+    for (std::size_t h = 0; h < r.history.size() && h < kLagrangianRestarts; ++h)
+      starts.emplace_back(r.history[h].begin(), r.history[h].end());
+    return starts;
   }
   MclpRelaxation rel(m_in, m_fixed, m_p, m_threads, m_monitor);
   rel.ub = &m_ub;
   rel.target = m_f;
   rel.tolerance = m_options.gap_tolerance;
   polyak_subgradient(rel.mu, SubgradientSettings{m_options.lagrangian_iterations, m_f, false, true}, rel, m_monitor);
-  return std::move(rel.best_set);
+  if (rel.best_set.empty()) return {};
+  return {std::move(rel.best_set)};
 }
 
 SitingResult Mclp::solve() {
@@ -347,11 +357,11 @@ SitingResult Mclp::solve() {
     exact_gains(m_exact);
     update_bound(m_exact);
   }
-  std::vector<std::size_t> lagrange_set = lagrangian();
+  std::vector<std::vector<std::size_t>> lagrange_sets = lagrangian();
   // Lagrangian heuristic: local search from the relaxation's best site set; keep the better.
   // (Skipped with zone floors: that start ignores them.)
-  if (m_options.local_search && !m_zones.on && !lagrange_set.empty() &&
-      restart_local_search(*this, m_in, m_sel, {lagrange_set}, swap_settings(), m_monitor)) {
+  if (m_options.local_search && !m_zones.on && !lagrange_sets.empty() &&
+      restart_local_search(*this, m_in, m_sel, lagrange_sets, swap_settings(), m_monitor)) {
     exact_gains(m_exact);
     update_bound(m_exact);
   }
