@@ -26,7 +26,8 @@ std::pair<std::size_t, std::size_t> check_rows(const MclpRows& pr, std::span<con
   if (pr.offsets[0] != 0) throw InvalidInputError("offsets[0] must be 0", field_ctx("offsets", 0));
   for (std::size_t j = 0; j < m; ++j)
     if (pr.offsets[j + 1] < pr.offsets[j])
-      throw InvalidInputError("offsets must be non-decreasing", field_ctx("offsets", static_cast<std::int64_t>(j + 1)));
+      throw InvalidInputError("offsets must be non-decreasing",
+                              field_ctx("offsets", static_cast<std::int64_t>(j + 1)));
   if (static_cast<std::size_t>(pr.offsets[m]) != pr.rows.size())
     throw InvalidInputError("offsets[m] must equal the number of rows entries", field_ctx("offsets"));
   for (std::size_t e = 0; e < pr.rows.size(); ++e)
@@ -71,8 +72,7 @@ struct Relaxation {
 /// Shared subgradient machinery over one MclpRows instance.
 class Lagrange {
  public:
-  Lagrange(const MclpRows& pr, std::size_t n, std::size_t m)
-      : sigma(m, 0.0), m_pr(pr), m_n(n), m_m(m), m_cnt(n, 0) {}
+  Lagrange(const MclpRows& pr, std::size_t n, std::size_t m) : sigma(m, 0.0), m_pr(pr), m_n(n), m_m(m), m_cnt(n, 0) {}
 
   /// σ_j = Σ μ_i over the live rows j covers, for j in rel.cand.
   void compute_sigma(const Relaxation& rel, const std::vector<double>& mu) {
@@ -166,14 +166,14 @@ class Lagrange {
   double coverage(std::span<const std::int64_t> sites) {
     double v = 0;
     for (auto j : sites)
-      for (std::int64_t e = m_pr.offsets[static_cast<std::size_t>(j)]; e < m_pr.offsets[static_cast<std::size_t>(j) + 1];
-           ++e) {
+      for (std::int64_t e = m_pr.offsets[static_cast<std::size_t>(j)];
+           e < m_pr.offsets[static_cast<std::size_t>(j) + 1]; ++e) {
         auto i = static_cast<std::size_t>(m_pr.rows[static_cast<std::size_t>(e)]);
         if (m_cnt[i]++ == 0) v += m_pr.weight[i];
       }
     for (auto j : sites)
-      for (std::int64_t e = m_pr.offsets[static_cast<std::size_t>(j)]; e < m_pr.offsets[static_cast<std::size_t>(j) + 1];
-           ++e)
+      for (std::int64_t e = m_pr.offsets[static_cast<std::size_t>(j)];
+           e < m_pr.offsets[static_cast<std::size_t>(j) + 1]; ++e)
         m_cnt[static_cast<std::size_t>(m_pr.rows[static_cast<std::size_t>(e)])] = 0;
     return v;
   }
@@ -181,8 +181,8 @@ class Lagrange {
   std::vector<double> start_mu(std::span<const std::int64_t> sites) {
     std::vector<double> mu(m_pr.weight.begin(), m_pr.weight.end());
     for (auto j : sites)
-      for (std::int64_t e = m_pr.offsets[static_cast<std::size_t>(j)]; e < m_pr.offsets[static_cast<std::size_t>(j) + 1];
-           ++e)
+      for (std::int64_t e = m_pr.offsets[static_cast<std::size_t>(j)];
+           e < m_pr.offsets[static_cast<std::size_t>(j) + 1]; ++e)
         ++m_cnt[static_cast<std::size_t>(m_pr.rows[static_cast<std::size_t>(e)])];
     for (std::size_t i = 0; i < m_n; ++i) {
       if (m_cnt[i] > 1) mu[i] = 0;
@@ -243,7 +243,8 @@ class BranchAndBound {
     // The free candidates as a SitingProblem of their own, for the engine's local search.
     m_ls_offsets.push_back(0);
     for (std::size_t j : m_local_of) {
-      for (std::int64_t e = pr.offsets[j]; e < pr.offsets[j + 1]; ++e) m_ls_rows.push_back(pr.rows[static_cast<std::size_t>(e)]);
+      for (std::int64_t e = pr.offsets[j]; e < pr.offsets[j + 1]; ++e)
+        m_ls_rows.push_back(pr.rows[static_cast<std::size_t>(e)]);
       m_ls_offsets.push_back(static_cast<std::int64_t>(m_ls_rows.size()));
     }
     m_ls_problem.demand_weight = pr.weight;
@@ -283,11 +284,13 @@ class BranchAndBound {
     if (!m_polish || !m_options.local_search || m_monitor.expired()) return;
     m_polish = false;
     std::vector<std::int64_t> local;
+    local.reserve(m_result.sites.size());
     for (auto j : m_result.sites)
       local.push_back(static_cast<std::int64_t>(
           std::lower_bound(m_local_of.begin(), m_local_of.end(), static_cast<std::size_t>(j)) - m_local_of.begin()));
     auto better_set = mclp_swap_search(m_ls_problem, m_p, local, m_monitor);
     std::vector<std::int64_t> sites;
+    sites.reserve(better_set.size());
     for (auto j : better_set) sites.push_back(static_cast<std::int64_t>(m_local_of[static_cast<std::size_t>(j)]));
     offer(sites, m_lag.coverage(sites));
     m_polish = false;
@@ -381,9 +384,8 @@ class BranchAndBound {
         m_root_L = L;
         m_root_k = k;
         std::vector<std::size_t> ord = rel.cand;
-        std::sort(ord.begin(), ord.end(), [&](std::size_t a, std::size_t b) {
-          return better(m_root_sigma[a], a, m_root_sigma[b], b);
-        });
+        std::sort(ord.begin(), ord.end(),
+                  [&](std::size_t a, std::size_t b) { return better(m_root_sigma[a], a, m_root_sigma[b], b); });
         m_root_order = ord;
       }
       if (bound < threshold()) {
@@ -505,6 +507,7 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
   r.bound_set.assign(bound_set.begin(), bound_set.end());
   std::sort(r.bound_set.begin(), r.bound_set.end());
   std::vector<std::pair<const std::vector<std::int64_t>*, std::pair<double, std::size_t>>> sets;
+  sets.reserve(seen.size());
   for (const auto& [key, v] : seen) sets.emplace_back(&key, v);
   std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {
     return a.second.first > b.second.first || (a.second.first == b.second.first && a.second.second < b.second.second);
@@ -518,7 +521,8 @@ MclpBranchResult mclp_branch_and_bound(const MclpRows& problem, std::size_t p, s
                                        Monitor& monitor, std::span<const double> start_mu) {
   const auto [n, m] = detail::check_rows(problem, free);
   detail::check_sites(start, m, "start");
-  const auto n_free = static_cast<std::size_t>(std::count_if(free.begin(), free.end(), [](auto f) { return f != 0; }));
+  const auto n_free = static_cast<std::size_t>(
+      std::count_if(free.begin(), free.end(), [](auto f) { return f != 0; }));
   if (p > n_free) throw InvalidInputError("p exceeds the number of free candidates", detail::field_ctx("p"));
   if (!start.empty()) {
     std::vector<std::int64_t> s(start.begin(), start.end());

@@ -47,13 +47,13 @@ struct MclpLagrangianOptions {
 
 /// What mclp_lagrangian returns.
 struct MclpLagrangianResult {
-  double bound = 0;                ///< best (lowest) L(μ): an upper bound on every p-set's covered weight
-  std::vector<double> mu;          ///< multipliers of `bound` (size n)
-  std::vector<double> sigma;       ///< σ_j at `mu` (size m; 0 for candidates that are not free)
-  std::vector<std::int64_t> best_set;  ///< best p-set seen (the incumbent or a relaxation set), sorted
-  double best_value = 0;           ///< covered weight of best_set
+  double bound = 0;                     ///< best (lowest) L(μ): an upper bound on every p-set's covered weight
+  std::vector<double> mu;               ///< multipliers of `bound` (size n)
+  std::vector<double> sigma;            ///< σ_j at `mu` (size m; 0 for candidates that are not free)
+  std::vector<std::int64_t> best_set;   ///< best p-set seen (the incumbent or a relaxation set), sorted
+  double best_value = 0;                ///< covered weight of best_set
   std::vector<std::int64_t> bound_set;  ///< the relaxation's set T at `bound`, sorted (a restart for local search)
-  int iterations = 0;              ///< steps run
+  int iterations = 0;                   ///< steps run
   std::vector<std::vector<std::int64_t>> history;  ///< distinct relaxation sets, best first
 };
 
@@ -93,13 +93,13 @@ struct MclpBranchResult {
   /// Certified upper bound on every p-set's covered weight: the incumbent when proven, else the
   /// largest bound of a node left unexplored (never above root_bound).
   double bound = 0;
-  double root_bound = 0;     ///< the Lagrangian bound at the root
-  double root_value = 0;     ///< the incumbent after the root (start, relaxation sets, local search)
-  std::size_t nodes = 0;     ///< nodes bounded
+  double root_bound = 0;        ///< the Lagrangian bound at the root
+  double root_value = 0;        ///< the incumbent after the root (start, relaxation sets, local search)
+  std::size_t nodes = 0;        ///< nodes bounded
   std::size_t root_closed = 0;  ///< candidates the root's reduction tests closed
   std::size_t root_forced = 0;  ///< candidates the root's reduction tests forced open
-  bool proven = false;       ///< the search finished: no p-set beats `objective` (by 1 with integral weights)
-  bool integral = false;     ///< every weight is an integer
+  bool proven = false;          ///< the search finished: no p-set beats `objective` (by 1 with integral weights)
+  bool integral = false;        ///< every weight is an integer
 };
 
 /// Lagrangian branch-and-bound for the MCLP over the `free` candidates (size m; the others are

@@ -170,7 +170,8 @@ TEST_CASE("MCLP branch-and-bound equals brute force, proven, from a good, a poor
   }
 }
 
-TEST_CASE("MCLP branch-and-bound with a spent deadline or a node cap: valid incumbent and bound", "[siting_mclp_bb]") {
+TEST_CASE("MCLP branch-and-bound with a spent deadline or a node cap: valid incumbent and bound",
+          "[siting_mclp_bb]") {
   for (bool cl : {false, true}) {
     for (const Rows& r : family(cl)) {
       const std::size_t p = 4;
