@@ -8,6 +8,18 @@
 #include "core/siting_mclp_bb.hpp"
 
 namespace jangkau::bind {
+namespace {
+
+/// Runs solve(monitor) without the GIL, with a soft deadline `time_limit_s` seconds away.
+template <class Solve>
+auto without_gil(double time_limit_s, Solve&& solve) {
+  Monitor monitor = make_monitor(py::none());
+  monitor.set_deadline_in(time_limit_s);
+  py::gil_scoped_release release;
+  return solve(monitor);
+}
+
+}  // namespace
 
 void bind_siting_mclp_bb(py::module_& m) {
   const MclpLagrangianOptions dl;
@@ -21,13 +33,9 @@ void bind_siting_mclp_bb(py::module_& m) {
         o.iterations = iterations;
         o.patience = patience;
         o.history = history;
-        Monitor monitor = make_monitor(py::none());
-        monitor.set_deadline_in(time_limit_s);
-        MclpLagrangianResult r;
-        {
-          py::gil_scoped_release release;
-          r = mclp_lagrangian(pr, p, view(free), view(incumbent), o, monitor);
-        }
+        auto r = without_gil(time_limit_s, [&](Monitor& monitor) {
+          return mclp_lagrangian(pr, p, view(free), view(incumbent), o, monitor);
+        });
         py::list hist;
         for (auto& h : r.history) hist.append(to_numpy(std::move(h)));
         py::dict d;
@@ -62,13 +70,9 @@ void bind_siting_mclp_bb(py::module_& m) {
         o.node_patience = node_patience;
         o.max_nodes = max_nodes;
         o.local_search = local_search;
-        Monitor monitor = make_monitor(py::none());
-        monitor.set_deadline_in(time_limit_s);
-        MclpBranchResult r;
-        {
-          py::gil_scoped_release release;
-          r = mclp_branch_and_bound(pr, p, view(free), view(start), o, monitor, view(start_mu));
-        }
+        auto r = without_gil(time_limit_s, [&](Monitor& monitor) {
+          return mclp_branch_and_bound(pr, p, view(free), view(start), o, monitor, view(start_mu));
+        });
         py::dict d;
         d["sites"] = to_numpy(std::move(r.sites));
         d["objective"] = r.objective;

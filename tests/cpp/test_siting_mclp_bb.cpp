@@ -2,6 +2,7 @@
 // against brute force over every p-set on two seeded SYNTHETIC families: uniform points
 // (siting_cases.hpp) and Gaussian clusters with heavy-tailed integer weights (below).
 #include <algorithm>
+#include <bitset>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -82,24 +83,21 @@ double coverage(const Rows& r, const std::vector<std::int64_t>& sites) {
   return s;
 }
 
-/// Best covered weight over every p-set of the free candidates.
+/// Best covered weight over every p-set of the free candidates (bit masks over m <= 20).
 double brute_force(const Rows& r, std::size_t p, const std::vector<std::uint8_t>& free) {
-  std::vector<std::int64_t> pool, set;
-  for (std::size_t j = 0; j < r.m(); ++j)
-    if (free[j]) pool.push_back(static_cast<std::int64_t>(j));
   double best = 0;
-  std::function<void(std::size_t)> rec = [&](std::size_t start) {
-    if (set.size() == p) {
-      best = std::max(best, coverage(r, set));
-      return;
-    }
-    for (std::size_t k = start; k < pool.size(); ++k) {
-      set.push_back(pool[k]);
-      rec(k + 1);
-      set.pop_back();
-    }
-  };
-  rec(0);
+  const std::uint32_t m = static_cast<std::uint32_t>(r.m());
+  for (std::uint32_t mask = 0; mask < (1u << m); ++mask) {
+    if (std::bitset<32>(mask).count() != p) continue;
+    std::vector<std::int64_t> set;
+    bool ok = true;
+    for (std::uint32_t j = 0; j < m; ++j)
+      if (mask & (1u << j)) {
+        ok = ok && free[j] != 0;
+        set.push_back(static_cast<std::int64_t>(j));
+      }
+    if (ok) best = std::max(best, coverage(r, set));
+  }
   return best;
 }
 
