@@ -219,13 +219,15 @@ KERNEL_TIME_SHARE = 0.25
 #: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
 KERNEL_FACTOR = 3
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
-#: use after the kernel, before HiGHS; and its node cap (for calls without a time limit).
-BRANCH_TIME_SHARE = 0.1
+#: use after the kernel, before HiGHS; and its node cap (for calls without a time limit). Real
+#: Serang (benchmarks/bench_mclp_real.py, 10 s budget): p = 15 proven by it in 0.15 s (137 nodes);
+#: p = 30 not proven in 1.0 s (825 nodes; HiGHS then proves it), so the share is kept small.
+BRANCH_TIME_SHARE = 0.03
 BRANCH_MAX_NODES = 2000
 #: The B&B runs only when the reduction tests leave at most BRANCH_MAX_FACTOR·p candidates: with
 #: more it did not finish within 10 % of a 10 s budget on any benchmarks/bench_siting.py row
-#: (clustered 5000 x 300: 150 left, 11 nodes in 0.96 s; docs/siting.md § MCLP branch-and-bound),
-#: and the time went missing from HiGHS.
+#: (clustered 5000 x 300: about 150 left, 11 nodes in 0.96 s; docs/siting.md § MCLP
+#: branch-and-bound), and the time went missing from HiGHS.
 BRANCH_MAX_FACTOR = 4
 #: Subgradient steps at that B&B's root, warm-started from the Lagrangian phase's best multipliers.
 BRANCH_ROOT_ITERATIONS = 300
