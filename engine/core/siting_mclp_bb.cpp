@@ -322,7 +322,9 @@ class BranchAndBound {
   }
 
   void search(std::vector<double>& parent_mu, double parent_bound) {
-    if (m_monitor.should_stop() || (m_options.max_nodes > 0 && m_result.nodes >= m_options.max_nodes)) {
+    // The root is always bounded (at least one subgradient step), so even a spent deadline
+    // returns a finite certified bound.
+    if (!m_root && (m_monitor.should_stop() || (m_options.max_nodes > 0 && m_result.nodes >= m_options.max_nodes))) {
       m_monitor.throw_if_cancelled();
       leave(parent_bound);
       return;

@@ -184,6 +184,8 @@ TEST_CASE("MCLP branch-and-bound with a spent deadline or a node cap: valid incu
       CHECK(a.objective >= coverage(r, start));
       CHECK(a.objective <= opt + 1e-9);
       CHECK(a.bound >= opt - 1e-9);
+      CHECK(std::isfinite(a.bound));  // the root is bounded even past the deadline
+      CHECK(a.nodes == 1);
       jangkau::MclpBranchOptions one;
       one.max_nodes = 1;
       auto b = jangkau::mclp_branch_and_bound(r.view(), p, free, start, one);

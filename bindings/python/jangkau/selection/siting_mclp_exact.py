@@ -325,7 +325,8 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     branch = None
     bound = lag.bound
     left = free & ~red.closed
-    if improve is not None and not lag.bound < threshold and int(left.sum()) <= BRANCH_MAX_FACTOR * p:
+    if (improve is not None and not lag.bound < threshold and p <= int(left.sum()) <= BRANCH_MAX_FACTOR * p
+            and start.size == p):
         # The Lagrangian branch-and-bound over the candidates the tests leave: every solution
         # with a closed candidate is worth less than the threshold, so its bound (>= its
         # incumbent >= the start) holds for the whole instance.
