@@ -322,6 +322,7 @@ std::vector<std::vector<std::size_t>> Mclp::lagrangian() {
     MclpLagrangianOptions lo;
     lo.iterations = m_options.lagrangian_iterations;
     lo.patience = std::clamp(m_options.lagrangian_iterations / 26, 20, 150);
+    lo.threads = m_threads;
     auto r = mclp_lagrangian(MclpRows{w, offsets, rows}, m_p, free, m_sel.sites, lo, m_monitor);
     m_ub = std::min(m_ub, m_cover.base_weight + r.bound);
     // restarts: the relaxation's set at the best bound, then its best sets by covered weight

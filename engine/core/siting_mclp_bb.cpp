@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "error.hpp"
+#include "parallel.hpp"
 #include "siting_instance.hpp"
 
 namespace jangkau {
@@ -72,18 +73,23 @@ struct Relaxation {
 /// Shared subgradient machinery over one MclpRows instance.
 class Lagrange {
  public:
-  Lagrange(const MclpRows& pr, std::size_t n, std::size_t m) : sigma(m, 0.0), m_pr(pr), m_n(n), m_m(m), m_cnt(n, 0) {}
+  Lagrange(const MclpRows& pr, std::size_t n, std::size_t m, unsigned threads = 1)
+      : sigma(m, 0.0), m_pr(pr), m_n(n), m_m(m), m_threads(threads), m_cnt(n, 0) {}
 
   /// σ_j = Σ μ_i over the live rows j covers, for j in rel.cand.
   void compute_sigma(const Relaxation& rel, const std::vector<double>& mu) {
-    for (std::size_t j : rel.cand) {
-      double acc = 0;
-      for (std::int64_t e = m_pr.offsets[j]; e < m_pr.offsets[j + 1]; ++e) {
-        auto i = static_cast<std::size_t>(m_pr.rows[static_cast<std::size_t>(e)]);
-        if (rel.is_live[i]) acc += mu[i];
-      }
-      sigma[j] = acc;
-    }
+    parallel_for(
+        rel.cand.size(), m_threads,
+        [&](std::size_t k, unsigned) {
+          const std::size_t j = rel.cand[k];
+          double acc = 0;
+          for (std::int64_t e = m_pr.offsets[j]; e < m_pr.offsets[j + 1]; ++e) {
+            auto i = static_cast<std::size_t>(m_pr.rows[static_cast<std::size_t>(e)]);
+            if (rel.is_live[i]) acc += mu[i];
+          }
+          sigma[j] = acc;
+        },
+        16);
   }
   /// The k candidates of rel.cand with the largest σ (ties: smaller index), in `top`.
   void top_k(const Relaxation& rel, std::vector<std::size_t>& top) const {
@@ -225,6 +231,7 @@ class Lagrange {
  private:
   const MclpRows& m_pr;
   std::size_t m_n, m_m;
+  unsigned m_threads;
   std::vector<std::int32_t> m_cnt;
 };
 
@@ -478,7 +485,7 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
   const auto [n, m] = detail::check_rows(problem, free);
   detail::check_sites(incumbent, m, "incumbent");
   const bool integral = detail::all_integral(problem.weight);
-  detail::Lagrange lag(problem, n, m);
+  detail::Lagrange lag(problem, n, m, std::max(options.threads, 1u));
   std::vector<std::uint8_t> status(m, 2);
   for (std::size_t j = 0; j < m; ++j)
     if (free[j]) status[j] = 0;

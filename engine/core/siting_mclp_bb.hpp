@@ -43,6 +43,8 @@ struct MclpLagrangianOptions {
   int patience = 150;
   /// Distinct relaxation site sets kept in `history` (the best by covered weight). DEFAULT: 20.
   std::size_t history = 20;
+  /// Worker threads for the σ sums (results do not depend on it). DEFAULT: 1.
+  unsigned threads = 1;
 };
 
 /// What mclp_lagrangian returns.
