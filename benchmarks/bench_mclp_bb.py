@@ -4,8 +4,10 @@ SYNTHETIC instances of benchmarks/bench_siting.py: can it prove the optimum with
 For each NxMxP[xRADIUSxSEED] item: the greedy (solver="greedy", with the engine's Lagrangian
 bound), then the B&B over the instance's rows (identical rows merged, weights summed) from the
 greedy's sites and, with --start-budget S, from `auto`'s answer after S seconds (a near-optimal
-start, so the tree only has to prove). Prints per run the root bound, the incumbent, the bound at
-the end, nodes, nodes per CPU second, proven or not, wall and CPU seconds and the load.
+start, so the tree only has to prove). The peer: HiGHS alone (solver="milp": jangkau's MILP with
+its preprocessing, no start) with the same budget. Prints per run the root bound, the incumbent,
+the bound at the end, nodes, nodes per CPU second, proven or not, wall and CPU seconds, the ratio
+B&B / HiGHS wall time where both proved the optimum, and the load.
 
     python benchmarks/bench_mclp_bb.py --family clustered --sizes 10000x1000x25x2500x3 --budget 10
     python benchmarks/bench_mclp_bb.py --family clustered --sizes 5000x300x20x2500x1 --start-budget 20
@@ -36,14 +38,16 @@ def merged_rows(cov: sp.spmatrix, w: np.ndarray):
     return csr[first], np.bincount(inverse, weights=w, minlength=first.size)
 
 
-def run(label, a, w, p, start, budget):
+def run(label, a, w, p, start, budget, peer=None):
+    """One B&B run; ``peer`` = (proven, wall s) of HiGHS on the same instance for the ratio."""
     c0, t0 = time.process_time(), time.perf_counter()
     bb = branch_and_bound(a, w, p, np.ones(a.shape[1], bool), start, budget)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    ratio = f"{wall / peer[1]:.2f}" if peer is not None and peer[0] and bb.proven else "-"
     print(f"  B&B from {label:8} root bound {bb.root_bound:12.1f}  incumbent {bb.objective:10.0f}  bound "
           f"{bb.bound:12.1f}  gap {100 * (bb.bound - bb.objective) / bb.bound:6.3f} %  nodes {bb.nodes:6d} "
           f"({bb.nodes / max(cpu, 1e-9):7.1f}/cpu s)  proven {bb.proven!s:5}  wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
-          f"load {os.getloadavg()[0]:.2f}", flush=True)
+          f"B&B/HiGHS {ratio}  load {os.getloadavg()[0]:.2f}", flush=True)
 
 
 def main() -> None:
@@ -63,11 +67,17 @@ def main() -> None:
         print(f"{args.family} {n} x {m}, p = {p}, r = {radius:g} m, seed {seed}: {a.shape[0]} merged rows, "
               f"{a.nnz} entries; greedy {g.objective:.0f}, engine bound {g.bound:.1f} "
               f"(cpu {time.process_time() - c0:.2f} s), load {os.getloadavg()[0]:.2f}", flush=True)
-        run("greedy", a, mw, p, np.sort(np.asarray(g.sites)), args.budget)
+        # the peer: HiGHS alone (jangkau's MILP with its preprocessing, no start), same budget
+        c0, t0 = time.process_time(), time.perf_counter()
+        h = siting.mclp(w, cov, p, max_cost=radius, solver="milp", time_limit_s=args.budget)
+        peer = (h.status == "optimal", time.perf_counter() - t0)
+        print(f"  HiGHS alone: {h.objective:.0f} ({h.status}, bound {h.bound:.1f})  wall {peer[1]:6.2f} s  "
+              f"cpu {time.process_time() - c0:6.2f} s  load {os.getloadavg()[0]:.2f}", flush=True)
+        run("greedy", a, mw, p, np.sort(np.asarray(g.sites)), args.budget, peer)
         if args.start_budget > 0:
             r = siting.mclp(w, cov, p, max_cost=radius, time_limit_s=args.start_budget)
             print(f"  auto after {args.start_budget:g} s: {r.objective:.0f} ({r.status}, bound {r.bound:.1f})")
-            run("auto", a, mw, p, np.sort(np.asarray(r.sites)), args.budget)
+            run("auto", a, mw, p, np.sort(np.asarray(r.sites)), args.budget, peer)
 
 
 if __name__ == "__main__":
