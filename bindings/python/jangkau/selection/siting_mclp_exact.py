@@ -219,7 +219,7 @@ KERNEL_TIME_SHARE = 0.25
 #: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
 KERNEL_FACTOR = 3
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
-#: use after the kernel, before HiGHS; and its node cap (for calls without a time limit). Real
+#: use after the kernel, before HiGHS; and its node cap (only for calls without a time limit). Real
 #: Serang (benchmarks/bench_mclp_real.py, 10 s budget): p = 15 proven by it in 0.15 s (137 nodes);
 #: p = 30 not proven in 1.0 s (825 nodes; HiGHS then proves it), so the share is kept small.
 BRANCH_TIME_SHARE = 0.03
@@ -331,7 +331,7 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
         # with a closed candidate is worth less than the threshold, so its bound (>= its
         # incumbent >= the start) holds for the whole instance.
         seconds = BRANCH_TIME_SHARE * budget if budget is not None else None
-        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES, lag.mu,
+        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES if seconds is None else 0, lag.mu,
                                   BRANCH_ROOT_ITERATIONS)
         bound = min(bound, max(branch.bound, value))
         if branch.objective > value and branch.sites.size == start.size:
