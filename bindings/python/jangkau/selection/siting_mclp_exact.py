@@ -220,14 +220,13 @@ KERNEL_TIME_SHARE = 0.25
 KERNEL_FACTOR = 3
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
 #: use after the kernel, before HiGHS; and its node cap (only for calls without a time limit). Real
-#: Serang (benchmarks/bench_mclp_real.py, 10 s budget): p = 15 proven by it in 0.15 s (137 nodes);
-#: p = 30 not proven in 1.0 s (825 nodes; HiGHS then proves it), so the share is kept small.
+#: Serang (benchmarks/bench_mclp_real.py, 10 s budget): it proves p = 15 before HiGHS; at p = 30 it
+#: does not finish and HiGHS proves it, so the share is kept small.
 BRANCH_TIME_SHARE = 0.03
 BRANCH_MAX_NODES = 2000
 #: The B&B runs only when the reduction tests leave at most BRANCH_MAX_FACTOR·p candidates: with
-#: more it did not finish within 10 % of a 10 s budget on any benchmarks/bench_siting.py row
-#: (clustered 5000 x 300: about 150 left, 11 nodes in 0.96 s; docs/siting.md § MCLP
-#: branch-and-bound), and the time went missing from HiGHS.
+#: more (the clustered rows of benchmarks/bench_siting.py) HiGHS gets the time; the B&B's own
+#: figures are in docs/siting.md § MCLP Lagrangian branch-and-bound (benchmarks/bench_mclp_bb.py).
 BRANCH_MAX_FACTOR = 4
 #: Subgradient steps at that B&B's root, warm-started from the Lagrangian phase's best multipliers.
 BRANCH_ROOT_ITERATIONS = 300
