@@ -220,7 +220,7 @@ KERNEL_TIME_SHARE = 0.25
 KERNEL_FACTOR = 3
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
 #: use after the kernel, before HiGHS; and its node cap (only for calls without a time limit).
-BRANCH_TIME_SHARE = 0.5
+BRANCH_TIME_SHARE = 0.6
 BRANCH_MAX_NODES = 2000
 #: The B&B runs only when the reduction tests leave at most BRANCH_MAX_FACTOR·p candidates or the
 #: Lagrangian bound is within BRANCH_MAX_GAP (relative) of the incumbent: clustered 5000 x 300
