@@ -128,6 +128,8 @@ void bind_result(py::module_& m) {
 
 }  // namespace
 
+void bind_siting_mclp_bb(py::module_& m);  // bind_siting_mclp_bb.cpp
+
 void bind_siting(py::module_& m) {
   py::enum_<SitingModel>(m, "SitingModel", "Which siting model siting_solve solves.")
       .value("MCLP", SitingModel::MCLP)
@@ -138,6 +140,7 @@ void bind_siting(py::module_& m) {
       .value("EXACTLY", QuotaMode::Exactly);
   bind_options(m);
   bind_result(m);
+  bind_siting_mclp_bb(m);
 
   m.def(
       "siting_solve",

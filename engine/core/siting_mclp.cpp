@@ -13,11 +13,16 @@
 #include "siting_greedy.hpp"
 #include "siting_instance.hpp"
 #include "siting_local_search.hpp"
+#include "siting_mclp_bb.hpp"
 #include "siting_subgradient.hpp"
 
 namespace jangkau {
 namespace detail {
 namespace {
+
+/// Relaxation site sets by covered weight (after the set at the best bound) that the local search
+/// restarts from when the weight-scaled Lagrangian ran (no quotas).
+constexpr std::size_t kLagrangianRestarts = 2;
 
 /// MCLP solver state; also the model of the shared local search.
 class Mclp {
@@ -42,6 +47,13 @@ class Mclp {
   }
 
   SitingResult solve();
+  /// The swap local search from the p-set `start` (no quotas); returns the set reached.
+  std::vector<std::int64_t> improve_from(const std::vector<std::int64_t>& start) {
+    m_sel.reset(start);
+    reset(start);
+    swap_local_search(*this, m_in, m_sel, swap_settings(), m_monitor);
+    return m_sel.sites;
+  }
 
   // --- local search model (siting_local_search.hpp)
   double objective() const { return m_f; }
@@ -82,7 +94,7 @@ class Mclp {
   void greedy_floors();
   std::size_t best_floor_site(const std::vector<double>& deficit, std::vector<double>& gsum);
   void greedy();
-  std::vector<std::size_t> lagrangian();
+  std::vector<std::vector<std::size_t>> lagrangian();
   SwapSettings swap_settings() const { return {m_options.max_swaps, m_threads}; }
   ShakeSettings shake_settings() const {
     const double sweep = static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p);
@@ -288,15 +300,44 @@ class MclpRelaxation {
   std::vector<std::size_t> m_set;
 };
 
-std::vector<std::size_t> Mclp::lagrangian() {
+/// The Lagrangian bound (updates m_ub); returns the site sets the local search restarts from.
+std::vector<std::vector<std::size_t>> Mclp::lagrangian() {
   if (m_options.lagrangian_iterations <= 0 || rel_gap(m_ub, m_f) <= m_options.gap_tolerance || m_monitor.expired())
     return {};
+  if (!m_sel.quotas.on) {
+    // Without quotas: the weight-scaled steps of mclp_lagrangian (siting_mclp_bb.hpp), which reach
+    // the LP value where equal steps stall on heavy-tailed weights. Rows = the points not covered
+    // by fixed or pre-covered sites (the others get weight 0), candidates = the non-fixed ones.
+    std::vector<double> w(m_in.n, 0.0);
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_cover.count[i] != kBase) w[i] = m_in.weight(i);
+    std::vector<std::int64_t> offsets{0}, rows;
+    for (std::size_t j = 0; j < m_in.m; ++j) {
+      for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e)
+        if (m_in.active(e)) rows.push_back(static_cast<std::int64_t>(m_in.demand(e)));
+      offsets.push_back(static_cast<std::int64_t>(rows.size()));
+    }
+    std::vector<std::uint8_t> free(m_in.m);
+    for (std::size_t j = 0; j < m_in.m; ++j) free[j] = m_fixed[j] ? 0 : 1;
+    MclpLagrangianOptions lo;
+    lo.iterations = m_options.lagrangian_iterations;
+    lo.patience = std::clamp(m_options.lagrangian_iterations / 26, 20, 150);
+    lo.threads = m_threads;
+    auto r = mclp_lagrangian(MclpRows{w, offsets, rows}, m_p, free, m_sel.sites, lo, m_monitor);
+    m_ub = std::min(m_ub, m_cover.base_weight + r.bound);
+    // restarts: the relaxation's set at the best bound, then its best sets by covered weight
+    std::vector<std::vector<std::size_t>> starts{{r.bound_set.begin(), r.bound_set.end()}};
+    for (std::size_t h = 0; h < r.history.size() && h < kLagrangianRestarts; ++h)
+      starts.emplace_back(r.history[h].begin(), r.history[h].end());
+    return starts;
+  }
   MclpRelaxation rel(m_in, m_fixed, m_p, m_threads, m_monitor);
   rel.ub = &m_ub;
   rel.target = m_f;
   rel.tolerance = m_options.gap_tolerance;
   polyak_subgradient(rel.mu, SubgradientSettings{m_options.lagrangian_iterations, m_f, false, true}, rel, m_monitor);
-  return std::move(rel.best_set);
+  if (rel.best_set.empty()) return {};
+  return {std::move(rel.best_set)};
 }
 
 SitingResult Mclp::solve() {
@@ -317,11 +358,11 @@ SitingResult Mclp::solve() {
     exact_gains(m_exact);
     update_bound(m_exact);
   }
-  std::vector<std::size_t> lagrange_set = lagrangian();
+  std::vector<std::vector<std::size_t>> lagrange_sets = lagrangian();
   // Lagrangian heuristic: local search from the relaxation's best site set; keep the better.
   // (Skipped with zone floors: that start ignores them.)
-  if (m_options.local_search && !m_zones.on && !lagrange_set.empty() &&
-      restart_local_search(*this, m_in, m_sel, {lagrange_set}, swap_settings(), m_monitor)) {
+  if (m_options.local_search && !m_zones.on && !lagrange_sets.empty() &&
+      restart_local_search(*this, m_in, m_sel, lagrange_sets, swap_settings(), m_monitor)) {
     exact_gains(m_exact);
     update_bound(m_exact);
   }
@@ -345,6 +386,15 @@ SitingResult Mclp::solve() {
 }
 
 }  // namespace
+
+std::vector<std::int64_t> mclp_swap_search(const SitingProblem& problem, std::size_t p,
+                                           const std::vector<std::int64_t>& start, Monitor& monitor) {
+  Instance in(problem);
+  const auto fixed = prepare(in, SitingModel::MCLP, p);
+  SitingOptions options;
+  return Mclp(in, p, fixed, options, monitor).improve_from(start);
+}
+
 }  // namespace detail
 
 SitingResult solve_mclp(const SitingProblem& problem, std::size_t p, const SitingOptions& options, Monitor& monitor) {

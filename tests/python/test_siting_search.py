@@ -78,7 +78,9 @@ def test_stronger_search_on_clustered_points_against_highs():
     """MCLP (p = 10) and LSCP on 12 clustered 2000 x 150 instances, r = 0.05, optima proven by
     HiGHS. Seen when written: without the new moves MCLP missed the optimum on seeds 1 and 9,
     LSCP on seeds 2, 5 and 7; with them MCLP misses only seed 9 and LSCP seeds 2 and 7 (7 by
-    one site instead of two)."""
+    one site instead of two). Since the MCLP's Lagrangian uses weight-scaled steps and the search
+    restarts from three of its site sets (core/siting_mclp_bb.hpp), MCLP misses no seed, with or
+    without the new moves."""
     misses = {"mclp old": [], "mclp new": [], "lscp old": [], "lscp new": []}
     for seed in range(12):
         w, cost = clustered(seed, 2000, 150, k=5)
@@ -98,7 +100,7 @@ def test_stronger_search_on_clustered_points_against_highs():
         assert np.array_equal((cost[:, sites] <= 0.05).any(axis=1), (cost <= 0.05).any(axis=1))  # full cover
         misses["lscp old"] += [seed] * (old.objective > exact.objective)
         misses["lscp new"] += [seed] * (new.objective > exact.objective)
-    assert misses == {"mclp old": [1, 9], "mclp new": [9], "lscp old": [2, 5, 7], "lscp new": [2, 7]}
+    assert misses == {"mclp old": [], "mclp new": [], "lscp old": [2, 5, 7], "lscp new": [2, 7]}
 
 
 def test_pmed1_floyd_warshall_matches_networkx():

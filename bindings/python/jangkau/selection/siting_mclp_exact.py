@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _core
+
 #: Subgradient iterations of :func:`lagrangian_bound` at most (4000 took 1.6–2.0 s of CPU on the
 #: clustered 10^4 x 10^3 instance of benchmarks/bench_siting.py, 6,951 merged rows).
 LAGRANGIAN_ITERATIONS = 4000
@@ -106,62 +108,23 @@ def lagrangian_bound(
     are never in T). ``incumbent_sites`` (indices) give the start and the step target. Stops after
     ``iterations``, when θ < 1e-6, when the bound proves the incumbent (bound < incumbent + 1 with
     integral weights, <= incumbent otherwise) or at ``deadline`` (``clock()`` seconds, e.g.
-    time.perf_counter). Every iterate's L is a valid bound, so stopping early keeps a valid one."""
-    a = sp.csr_matrix(a)
-    w = np.asarray(w, dtype=np.float64)
-    n = a.shape[0]
-    free = np.asarray(free, dtype=bool)
-    at = sp.csr_matrix(a.T)
-    inc_sites = np.asarray(incumbent_sites, dtype=np.int64)
-    incumbent = coverage_of(at, w, inc_sites)
-    k = int(min(p, int(free.sum())))
-    cnt = np.bincount(at[inc_sites].indices, minlength=n) if inc_sites.size else np.zeros(n, np.int64)
-    mu = np.where(cnt <= 1, w, 0.0)
-    stop_at = incumbent + 1 if integral_weights(w) else incumbent
-    best = np.inf
-    best_mu = mu
-    best_set = inc_sites.copy()
-    best_value = incumbent
-    theta = 2.0
-    since = 0
-    it = 0
-    blocked = np.where(free, 0.0, -np.inf)
-    seen: dict[tuple, float] = {}
-    while it < max(int(iterations), 1):
-        it += 1
-        sigma = at @ mu + blocked
-        t_set = np.argpartition(-sigma, k - 1)[:k] if k > 0 else np.zeros(0, np.int64)
-        value = float(np.maximum(w - mu, 0.0).sum() + sigma[t_set].sum())
-        if value < best - 1e-12 * max(1.0, abs(best)) or not np.isfinite(best):
-            best, best_mu, since = value, mu, 0
-        else:
-            since += 1
-            if since >= patience:
-                theta, since = theta / 2, 0
-        covered = np.bincount(at[t_set].indices, minlength=n) if k > 0 else np.zeros(n, np.int64)
-        heuristic = float(w[covered > 0].sum())
-        key = tuple(sorted(int(j) for j in t_set))
-        if key not in seen:
-            seen[key] = heuristic
-        if heuristic > best_value:
-            best_value, best_set = heuristic, np.sort(t_set)
-            stop_at = max(stop_at, best_value + 1 if integral_weights(w) else best_value)
-        if best < stop_at or theta < 1e-6:
-            break
-        if deadline is not None and clock is not None and clock() >= deadline:
-            break
-        g = (w > mu).astype(np.float64) - covered
-        den = float((w * g * g).sum())
-        if den <= 0:
-            break
-        step = theta * (value - best_value) / den
-        if not step > 0:
-            break
-        mu = np.clip(mu + step * w * g, 0.0, w)
-    sigma = at @ best_mu
-    history = sorted(seen, key=lambda t: -seen[t])[:HEURISTIC_STARTS]
-    return MclpLagrangian(float(best), best_mu, sigma, best_set, best_value, it,
-                          [np.asarray(t, dtype=np.int64) for t in history])
+    time.perf_counter). Every iterate's L is a valid bound, so stopping early keeps a valid one.
+    The loop is the engine's (``jangkau._core.mclp_lagrangian``, core/siting_mclp_bb.hpp), the same
+    one ``solver="greedy"`` uses for its MCLP bound; rows no free candidate covers are left out."""
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    at = sp.csr_matrix(sp.csr_matrix(a).T)
+    budget = float("inf")
+    if deadline is not None and clock is not None:
+        budget = max(0.0, float(deadline) - float(clock()))
+    r = _core.mclp_lagrangian(
+        w, at.indptr.astype(np.int64), at.indices.astype(np.int64), int(p),
+        np.ascontiguousarray(free, dtype=bool).astype(np.uint8),
+        np.ascontiguousarray(incumbent_sites, dtype=np.int64).ravel(),
+        iterations=max(int(iterations), 1), patience=int(patience), history=HEURISTIC_STARTS, time_limit_s=budget,
+    )
+    return MclpLagrangian(float(r["bound"]), np.asarray(r["mu"]), np.asarray(r["sigma"]),
+                          np.asarray(r["best_set"], dtype=np.int64), float(r["best_value"]), int(r["iterations"]),
+                          [np.asarray(t, dtype=np.int64) for t in r["history"]])
 
 
 @dataclass
@@ -208,6 +171,44 @@ def reduce_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, threshold: 
     return MclpReduction(closed, forced, threshold)
 
 
+@dataclass
+class MclpBranch:
+    """The result of :func:`branch_and_bound`: the best p-set ``sites`` (covered weight
+    ``objective``), a certified upper ``bound`` on every p-set of the candidates it searched, the
+    root's Lagrangian bound, the nodes bounded, and ``proven`` when the search finished."""
+
+    sites: np.ndarray
+    objective: float
+    bound: float
+    root_bound: float
+    nodes: int
+    proven: bool
+
+
+def branch_and_bound(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start_sites,
+                     time_limit_s: float | None = None, max_nodes: int = 0, mu: np.ndarray | None = None,
+                     root_iterations: int = LAGRANGIAN_ITERATIONS) -> MclpBranch:
+    """The engine's Lagrangian branch-and-bound (``jangkau._core.mclp_branch_and_bound``,
+    core/siting_mclp_bb.hpp) over the rows of ``a`` (stored entries = covers) with weights ``w``,
+    choosing ``p`` of the ``free`` candidates from the p-set ``start_sites`` (free candidates; may
+    be empty). Nodes fix candidates open or closed; each is bounded by L(μ) (module docstring)
+    with μ warm-started from its parent (the root from ``mu``, e.g. :func:`lagrangian_bound`'s, with
+    ``root_iterations`` steps) and Beasley's tests run at every node. Stops at
+    ``time_limit_s`` or after ``max_nodes`` (0: no cap) with the incumbent and a certified bound."""
+    at = sp.csr_matrix(sp.csr_matrix(a).T)
+    budget = float("inf") if time_limit_s is None or not np.isfinite(time_limit_s) else max(0.0, float(time_limit_s))
+    r = _core.mclp_branch_and_bound(
+        np.ascontiguousarray(w, dtype=np.float64), at.indptr.astype(np.int64), at.indices.astype(np.int64), int(p),
+        np.ascontiguousarray(free, dtype=bool).astype(np.uint8),
+        np.sort(np.ascontiguousarray(start_sites, dtype=np.int64).ravel()),
+        np.zeros(0) if mu is None else np.ascontiguousarray(mu, dtype=np.float64),
+        root_iterations=max(int(root_iterations), 1), root_patience=max(int(root_iterations) // 26, 15),
+        max_nodes=int(max_nodes), time_limit_s=budget,
+    )
+    return MclpBranch(np.asarray(r["sites"], dtype=np.int64), float(r["objective"]), float(r["bound"]),
+                      float(r["root_bound"]), int(r["nodes"]), bool(r["proven"]))
+
+
 #: Share of the MILP's time limit the Lagrangian phase of :func:`reduce_mclp` may use.
 LAGRANGIAN_TIME_SHARE = 0.3
 #: Share of the MILP's time limit the restricted MILP over the kernel may use. Clustered 10^4 x 10^3
@@ -217,6 +218,18 @@ KERNEL_TIME_SHARE = 0.25
 #: The kernel holds the KERNEL_FACTOR·p candidates of largest σ_j (plus the incumbent's and the
 #: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
 KERNEL_FACTOR = 3
+#: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
+#: use after the kernel, before HiGHS; and its node cap (only for calls without a time limit).
+BRANCH_TIME_SHARE = 0.6
+BRANCH_MAX_NODES = 2000
+#: The B&B runs only when the reduction tests leave at most BRANCH_MAX_FACTOR·p candidates or the
+#: Lagrangian bound is within BRANCH_MAX_GAP (relative) of the incumbent: clustered 5000 x 300
+#: (gap 0.014 %) is proven by it, clustered 10^4 x 10^3 (0.31 %) is not, and there HiGHS gets the
+#: time (docs/siting.md § MCLP Lagrangian branch-and-bound, benchmarks/bench_mclp_bb.py).
+BRANCH_MAX_FACTOR = 4
+BRANCH_MAX_GAP = 1e-3
+#: Subgradient steps at that B&B's root, warm-started from the Lagrangian phase's best multipliers.
+BRANCH_ROOT_ITERATIONS = 300
 
 
 @dataclass
@@ -248,7 +261,8 @@ class MclpReduced:
     proven: bool
     iterations: int
     kernel: int = 0  #: candidates of the restricted MILP (0: not run)
-    seconds: tuple = (0.0, 0.0)  #: wall time of the Lagrangian and of the restricted MILP
+    seconds: tuple = (0.0, 0.0, 0.0)  #: wall time of the Lagrangian, the restricted MILP and the B&B
+    branch: MclpBranch | None = None  #: the Lagrangian branch-and-bound's result (None: not run)
 
 
 def kernel_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -307,13 +321,30 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
             threshold = reduction_threshold(w, value)
     t_kernel = time.perf_counter() - t0 - t_lag
     red = reduce_candidates(lag, p, free, threshold, keep=start)
+    branch = None
+    bound = lag.bound
+    left = free & ~red.closed
+    small = int(left.sum()) <= BRANCH_MAX_FACTOR * p or lag.bound - value <= BRANCH_MAX_GAP * max(1.0, abs(value))
+    if improve is not None and not lag.bound < threshold and p <= int(left.sum()) and small and start.size == p:
+        # The Lagrangian branch-and-bound over the candidates the tests leave: every solution
+        # with a closed candidate is worth less than the threshold, so its bound (>= its
+        # incumbent >= the start) holds for the whole instance.
+        seconds = BRANCH_TIME_SHARE * budget if budget is not None else None
+        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES if seconds is None else 0, lag.mu,
+                                  BRANCH_ROOT_ITERATIONS)
+        bound = min(bound, max(branch.bound, value))
+        if branch.objective > value and branch.sites.size == start.size:
+            start, value = branch.sites, branch.objective
+            threshold = reduction_threshold(w, value)
+            red = reduce_candidates(lag, p, free, threshold, keep=start)
+    t_branch = time.perf_counter() - t0 - t_lag - t_kernel
     forced = red.forced & np.isin(np.arange(free.size), start)
     allowed = free & ~red.closed
     reach = np.asarray(a[:, np.flatnonzero(allowed)].sum(axis=1)).ravel() > 0
     by_forced = np.asarray(a[:, np.flatnonzero(forced)].sum(axis=1)).ravel() > 0
     rows = reach & ~by_forced
     constant = float(np.asarray(w, dtype=np.float64)[by_forced].sum())
-    proven = bool(lag.bound < threshold)
+    proven = bool(lag.bound < threshold) or (branch is not None and branch.proven)
     return MclpReduced(red.closed, forced, rows, constant, np.concatenate([start, fixed_part]), value,
-                       lag.bound, proven, lag.iterations, kernel, (t_lag, t_kernel))
+                       bound, proven, lag.iterations, kernel, (t_lag, t_kernel, t_branch), branch)
 

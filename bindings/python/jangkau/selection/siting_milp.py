@@ -625,10 +625,13 @@ def milp_mclp(
             milp_lagrangian_heuristic=float(lag.incumbent + base_weight),
             milp_candidates_closed=int(lag.closed.sum()),
             milp_kernel_candidates=int(lag.kernel),
-            milp_proven_by_lagrangian=bool(lag.proven),
+            milp_proven_by_lagrangian=bool(lag.proven and lag.branch is None),
             milp_lagrangian_s=float(lag.seconds[0]),
             milp_kernel_s=float(lag.seconds[1]),
             milp_candidates_forced=int(lag.forced.sum()),
+            milp_bb_s=float(lag.seconds[2]),
+            milp_bb_nodes=int(lag.branch.nodes) if lag.branch is not None else 0,
+            milp_bb_proven=bool(lag.branch is not None and lag.branch.proven),
         )
     result.extra["milp_demand_rows_in_model"] = int(nz)
     return result
