@@ -58,6 +58,7 @@ from .siting_instance import (
     zone_table,
 )
 from .siting_milp import milp_lscp, milp_mclp, milp_p_median
+from .siting_pmedian_bb import branch_and_bound
 from .siting_pmedian_exact import Tightened, iterate_reduction
 
 __all__ = [
@@ -217,6 +218,15 @@ def _auto(
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
                  search_time_s=g.time_s)
     start_sites = g.sites
+    if model == PMEDIAN and not exact and pr.quota.size == 0 and np.isfinite(g.objective) and g.gap > max(mip_gap, 1e-6):
+        b = _pmedian_bb(pr, p, g, multipliers, mip_gap, threads, progress, t0 + budget)
+        extra.update({k: v for k, v in b.extra.items() if k.startswith("bb_")})
+        if b.status == "optimal" or time.perf_counter() > t0 + budget - BB_MILP_MIN_S:
+            extra.update(source="branch-and-bound", search_time_s=g.time_s)
+            return replace(b, time_s=time.perf_counter() - t0, greedy_objective=g.greedy_objective, swaps=g.swaps,
+                           extra=extra)
+        # the node limit ended the tree with time left: the MILP from its incumbent and bound
+        g, start_sites, candidate_bounds = b, b.sites, None
     if model == PMEDIAN and candidate_bounds is not None and g.gap > max(mip_gap, 1e-6):
         t = _pmedian_tighten(pr, p, g, candidate_bounds, multipliers, threads, bound_iterations,
                              t0 + budget * SEARCH_BUDGET_SHARE)
@@ -281,6 +291,25 @@ def _auto(
         time_s=time.perf_counter() - t0,
         extra=extra,
     )
+
+
+#: ``auto``'s p-median: after the branch-and-bound, the MILP runs only with at least this much of
+#: the budget left (seconds).
+BB_MILP_MIN_S = 0.5
+
+
+def _pmedian_bb(pr: Instance, p: int, g: SitingResult, multipliers, mip_gap, threads, progress,
+                deadline: float) -> SitingResult:
+    """p-median without quotas: the Lagrangian branch-and-bound (:mod:`.siting_pmedian_bb`) from
+    the greedy's sites and multipliers until ``deadline`` (``time.perf_counter``; inf = none),
+    pruning at the relative gap ``mip_gap``. Its bound is at least the greedy's."""
+    left = deadline - time.perf_counter()
+    b = branch_and_bound(pr, p, g.sites, multipliers, left if math.isfinite(left) else None, mip_gap, threads,
+                         progress)
+    bound = min(max(b.bound, g.bound), b.objective)
+    gap = relative_gap(b.objective, bound)
+    status = "optimal" if b.status == "optimal" or gap <= max(mip_gap, 1e-6) else b.status
+    return replace(b, bound=float(bound), gap=gap, status=status)
 
 
 def _pmedian_tighten(pr: Instance, p: int, g: SitingResult, candidate_bounds, multipliers, threads,
