@@ -24,6 +24,8 @@ constexpr std::uint8_t kFree = 0, kOpen = 1, kClosed = 2;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Weight of the latest iteration in the moving average of set membership.
 constexpr double kShareRate = 0.1;
+/// The root polishes its current site set by the fast interchange every this many steps.
+constexpr int kRootPolishEvery = 200;
 
 /// The entries the relaxation uses, candidate-major: per candidate the points that need a site
 /// (reachable, weight > 0), once each at their cheapest usable cost, with w_i c_ij.
@@ -173,6 +175,7 @@ class Branch {
   void settled(double value) { m_settled = std::min(m_settled, value); }
   /// Offers a site set (p new sites) as incumbent; an improving one is polished first.
   void offer(const std::vector<std::int64_t>& sites) {
+    if (sites.size() != m_p) return;  // every set offered has p sites; a guard, never seen to fire
     double c = set_cost(sites, m_d1);
     if (!(c < m_upper)) return;
     m_upper = c;
@@ -300,10 +303,11 @@ Outcome Branch::solve(const Node& node, bool root) {
   out.status = node.status;
   auto& status = out.status;
   std::size_t p_free = 0;
-  auto leaf = [&]() {  // every free site must open: the node has one solution
+  auto leaf = [&]() {  // p_free = 0: every free site closes; p_free = free sites: all open. One solution.
     std::vector<std::int64_t> sites;
     for (std::size_t j = 0; j < m_in.m; ++j)
-      if ((status[j] == kOpen && !m_fixed[j]) || status[j] == kFree) sites.push_back(static_cast<std::int64_t>(j));
+      if ((status[j] == kOpen && !m_fixed[j]) || (status[j] == kFree && p_free > 0))
+        sites.push_back(static_cast<std::int64_t>(j));
     offer(sites);
     out.bound = set_cost(sites, m_d1);
     out.done = true;
@@ -353,7 +357,9 @@ Outcome Branch::solve(const Node& node, bool root) {
       if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
     std::sort(sites.begin(), sites.end());
-    if (sites != m_last_offer) {
+    if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
+      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor));
+    } else if (sites != m_last_offer) {
       offer(sites);
       m_last_offer = sites;
     }
@@ -388,6 +394,13 @@ Outcome Branch::solve(const Node& node, bool root) {
   // the bound and the branching at the best multipliers with the status reached
   std::vector<double> closed_bound(m_in.m, -kInf);
   const double L = evaluate(best_mu, p_free);
+  if (root && !out.expired) {  // the root's best set is polished even when it does not beat the incumbent
+    sites.clear();
+    for (auto j : m_open)
+      if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
+    for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
+    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor));
+  }
   out.bound = std::max(best, L);
   if (out.bound >= cutoff()) {
     settled(out.bound);

@@ -211,6 +211,9 @@ def _auto(
         budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     name = "milp" if exact else "auto"
     search_s = max(budget * SEARCH_BUDGET_SHARE - (time.perf_counter() - t0), 0.0)  # inf stays inf
+    use_bb = model == PMEDIAN and not exact and pr.quota.size == 0
+    if use_bb:  # the branch-and-bound's root raises the bound faster than the greedy's relaxation
+        bound_iterations = min(bound_iterations, BB_GREEDY_ITERATIONS)
     g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, search_s)
     extra = dict(g.extra)
     candidate_bounds = extra.pop("candidate_bounds", None)
@@ -218,7 +221,7 @@ def _auto(
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
                  search_time_s=g.time_s)
     start_sites = g.sites
-    if model == PMEDIAN and not exact and pr.quota.size == 0 and np.isfinite(g.objective) and g.gap > max(mip_gap, 1e-6):
+    if use_bb and np.isfinite(g.objective) and g.gap > max(mip_gap, 1e-6):
         b = _pmedian_bb(pr, p, g, multipliers, mip_gap, threads, progress, t0 + budget)
         extra.update({k: v for k, v in b.extra.items() if k.startswith("bb_")})
         if b.status == "optimal" or time.perf_counter() > t0 + budget - BB_MILP_MIN_S:
@@ -292,6 +295,11 @@ def _auto(
         extra=extra,
     )
 
+
+#: ``auto``'s p-median without quotas: subgradient steps of the greedy's Lagrangian bound at most
+#: (the branch-and-bound's root continues from its multipliers, with cheaper steps: it visits only
+#: the entries cheaper than each point's multiplier).
+BB_GREEDY_ITERATIONS = 100
 
 #: ``auto``'s p-median: after the branch-and-bound, the MILP runs only with at least this much of
 #: the budget left (seconds).
