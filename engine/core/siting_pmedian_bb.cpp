@@ -189,6 +189,25 @@ class Branch {
     }
   }
   Outcome solve(const Node& node, bool root);
+  /// Removes the entries of the sites `status` closes from the point-major lists (the root's
+  /// closings hold in the whole tree), which shortens every point's prefix below λ_i.
+  void drop_closed(const std::vector<std::uint8_t>& status) {
+    std::size_t out = 0;
+    std::int64_t begin = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i) {
+      const auto end = m_e.rstart[i + 1];
+      for (auto k = static_cast<std::size_t>(begin); k < static_cast<std::size_t>(end); ++k) {
+        if (status[static_cast<std::size_t>(m_e.rcol[k])] == kClosed) continue;
+        m_e.rcol[out] = m_e.rcol[k];
+        m_e.rwc[out] = m_e.rwc[k];
+        ++out;
+      }
+      begin = end;
+      m_e.rstart[i + 1] = static_cast<std::int64_t>(out);
+    }
+    m_e.rcol.resize(out);
+    m_e.rwc.resize(out);
+  }
   /// L(λ) at μ for `status`: fills m_lambda, m_rho (live sites) and m_set (the best free sites).
   double evaluate(const std::vector<double>& mu, std::size_t p_free);
   /// Beasley's tests at the last evaluation (value L): closes free sites outside m_set whose
@@ -207,7 +226,7 @@ class Branch {
   Entries m_e;
   std::vector<double> m_scale, m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
-  std::vector<std::uint8_t> m_in_set, m_chosen;
+  std::vector<std::uint8_t> m_in_set;
   std::vector<std::int64_t> m_best, m_last_offer;
   double m_upper = kInf;
   double m_settled = kInf;
@@ -365,16 +384,16 @@ Outcome Branch::solve(const Node& node, bool root) {
     }
     if (best >= cutoff()) break;
     // the direction before the tests change the sets: 1 - (sites of the relaxation cheaper than λ_i)
-    m_chosen.assign(m_in.m, 0);
-    for (auto j : m_open) m_chosen[j] = 1;
-    for (auto j : m_set) m_chosen[j] = 1;
-    for (std::size_t i = 0; i < m_in.n; ++i) {
-      double g = m_e.needs[i] ? 1.0 : 0.0;
-      for (auto k = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
-           k < en && m_e.rwc[k] < m_lambda[i]; ++k)
-        g -= m_chosen[static_cast<std::size_t>(m_e.rcol[k])];
-      m_g[i] = g;
-    }
+    for (std::size_t i = 0; i < m_in.n; ++i) m_g[i] = m_e.needs[i] ? 1.0 : 0.0;
+    auto minus = [&](std::size_t j) {  // column-major: p columns cost less than every point's prefix
+      for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
+        auto e = static_cast<std::size_t>(k);
+        auto i = static_cast<std::size_t>(m_e.row[e]);
+        if (m_e.wc[e] < m_lambda[i]) m_g[i] -= 1;
+      }
+    };
+    for (auto j : m_open) minus(j);
+    for (auto j : m_set) minus(j);
     double norm2 = 0;
     for (std::size_t i = 0; i < m_in.n; ++i) {
       m_g[i] *= m_scale[i];
@@ -492,6 +511,7 @@ PMedianBranchResult Branch::run(std::vector<std::int64_t> start, std::span<const
                    m_upper, open.size());
     ++res.nodes;
     if (is_root) {
+      drop_closed(o.status);
       res.root_bound = std::min(o.bound, m_upper);  // a leaf's bound is its cost
       for (std::size_t j = 0; j < m_in.m; ++j) {
         if (m_fixed[j]) continue;
