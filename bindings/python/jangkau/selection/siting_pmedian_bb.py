@@ -24,7 +24,15 @@ import time
 import numpy as np
 
 from .. import _core
-from .siting_instance import PMEDIAN, Instance, SitingResult, assignment_cost, relative_gap, selection_order, zone_table
+from .siting_instance import (
+    PMEDIAN,
+    Instance,
+    SitingResult,
+    assignment_cost,
+    relative_gap,
+    selection_order,
+    zone_table,
+)
 
 #: Nodes solved at most by ``auto``'s branch-and-bound (the deadline usually ends it first).
 BB_NODE_LIMIT = 1_000_000
