@@ -178,9 +178,10 @@ void bind_siting(py::module_& m) {
   m.def(
       "p_median_branch_and_bound",
       [](carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand, carray<double> cost,
-         double max_cost, std::size_t p, carray<std::int64_t> fixed, carray<std::int64_t> start_sites,
-         carray<double> multipliers, const SitingOptions& options, std::size_t node_limit, double gap_tolerance,
-         int root_iterations, int node_iterations, const py::object& progress, double time_limit_s) {
+         double max_cost, std::size_t p, carray<std::int64_t> fixed, const carray<std::int64_t>& start_sites,
+         const carray<double>& multipliers, const SitingOptions& options, std::size_t node_limit,
+         double gap_tolerance, int root_iterations, int node_iterations, const py::object& progress,
+         double time_limit_s) {
         ProblemArrays a{std::move(weight),
                         std::move(offsets),
                         std::move(demand),

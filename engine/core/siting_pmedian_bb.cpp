@@ -147,7 +147,7 @@ class Branch {
     for (std::size_t i = 0; i < in.n; ++i) m_scale[i] = m_e.needs[i] ? std::sqrt(in.weight(i)) : 0.0;
   }
 
-  PMedianBranchResult run(std::vector<std::int64_t> start, std::span<const double> multipliers);
+  PMedianBranchResult run(const std::vector<std::int64_t>& start, std::span<const double> multipliers);
 
  private:
   /// Σ w_i min_{open j} c_ij over the points that need a site (+inf if one has none); `d1`
@@ -457,7 +457,7 @@ Outcome Branch::solve(const Node& node, bool root) {
   return out;
 }
 
-PMedianBranchResult Branch::run(std::vector<std::int64_t> start, std::span<const double> multipliers) {
+PMedianBranchResult Branch::run(const std::vector<std::int64_t>& start, std::span<const double> multipliers) {
   PMedianBranchResult res;
   m_best = start;
   m_upper = set_cost(start, m_d1);
@@ -613,7 +613,7 @@ PMedianBranchResult solve_p_median_bb(const SitingProblem& problem, std::size_t 
     seen[static_cast<std::size_t>(j)] = 1;
   }
   detail::Branch b(in, p, fixed, options, monitor);
-  return b.run(std::move(start), multipliers);
+  return b.run(start, multipliers);
 }
 
 }  // namespace jangkau
