@@ -12,8 +12,7 @@ import itertools
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
-from test_siting_pmedian import brute_force, instance, serang_desa
+from test_siting_pmedian import brute_force, instance, k_nearest, serang_desa
 
 from jangkau.selection import siting
 from jangkau.selection.siting_instance import PMEDIAN, prepare
@@ -63,9 +62,7 @@ def test_branch_and_bound_equals_highs_on_larger_instances(family):
         w, cost = instance(family, 40 + seed, 250, 40)
         cases = [(cost, 6), (cost, 8)]
         w2, cost2 = instance(family, 50 + seed, 600, 60)
-        order = np.argsort(cost2, axis=1)[:, :8]
-        rows = np.repeat(np.arange(cost2.shape[0]), 8)
-        sparse = sp.csr_matrix((cost2[rows, order.ravel()], (rows, order.ravel())), shape=cost2.shape)
+        sparse = k_nearest(cost2, 8)[0]
         for ww, c, p in [(w, c, p) for c, p in cases] + [(w2, sparse, 10)]:
             highs = siting.p_median(ww, c, p, solver="milp")
             pr = prepare(PMEDIAN, ww, c, **NONE)
@@ -87,10 +84,7 @@ def test_branch_and_bound_sparse_and_fixed_sites(family):
     sparse costs."""
     for seed in range(3):
         w, cost = instance(family, 60 + seed, 40, 12)
-        order = np.argsort(cost, axis=1)[:, :6]
-        rows = np.repeat(np.arange(cost.shape[0]), 6)
-        sparse = sp.csr_matrix((cost[rows, order.ravel()], (rows, order.ravel())), shape=cost.shape)
-        dense = np.where(sparse.toarray() > 0, sparse.toarray(), np.inf)
+        sparse, dense = k_nearest(cost, 6)
         best, best_set = np.inf, None
         for s in itertools.combinations([j for j in range(12) if j != seed], 3):
             v = float((w * dense[:, [seed, *s]].min(axis=1)).sum())

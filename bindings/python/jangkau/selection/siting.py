@@ -52,6 +52,7 @@ from .siting_instance import (
     SitingResult,
     Solver,
     assignment_cost,
+    csc_arrays,
     prepare,
     relative_gap,
     selection_order,
@@ -85,13 +86,10 @@ def _run_core(
     model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations,
     time_limit_s=None,
 ) -> Any:
-    csc = pr.csc
     return _core.siting_solve(
         model,
         pr.w,
-        csc.indptr.astype(np.int64, copy=False),
-        csc.indices.astype(np.int64, copy=False),
-        np.ascontiguousarray(csc.data, dtype=np.float64),
+        *csc_arrays(pr),
         pr.max_cost,
         int(p),
         pr.precovered,

@@ -29,6 +29,7 @@ from .siting_instance import (
     Instance,
     SitingResult,
     assignment_cost,
+    csc_arrays,
     relative_gap,
     selection_order,
     zone_table,
@@ -49,13 +50,10 @@ def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_
     ``bb_root_closed`` / ``bb_root_opened`` (candidates settled by the root's tests) and
     ``bb_incumbent_updates``."""
     t0 = time.perf_counter()
-    csc = pr.csc
     lam = np.zeros(0) if multipliers is None or len(multipliers) != pr.n else np.asarray(multipliers, np.float64)
     r = _core.p_median_branch_and_bound(
         pr.w,
-        csc.indptr.astype(np.int64, copy=False),
-        csc.indices.astype(np.int64, copy=False),
-        np.ascontiguousarray(csc.data, dtype=np.float64),
+        *csc_arrays(pr),
         pr.max_cost,
         int(p),
         pr.fixed,
