@@ -489,8 +489,10 @@ def p_median(
     an open site in reach (greedy) — the MILP raises InfeasibleError instead.
 
     ``bound_iterations`` (default 1000) caps the subgradient steps of the Lagrangian bound,
-    whose per-candidate bounds also settle candidates before the exact solve (``auto``); the
-    exact model is the truncated radius formulation (``docs/siting.md``).
+    whose per-candidate bounds also settle candidates before the exact solve. ``auto`` without
+    quotas proves the optimum by a Lagrangian branch-and-bound in the engine (capping the greedy's
+    Lagrangian at ``BB_GREEDY_ITERATIONS`` steps; :mod:`.siting_pmedian_bb`); with quotas, and
+    ``solver="milp"``, the exact model is the truncated radius formulation (``docs/siting.md``).
     """
     t_call = time.perf_counter()  # the budget counts from here: preparing the input uses it too
     pr = prepare(
