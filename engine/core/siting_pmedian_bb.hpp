@@ -11,8 +11,9 @@
 // and raises L by Polyak subgradient steps; at every step Beasley's tests close a free site whose
 // forced opening lifts L to the cut-off, and open one whose forced closing does; the Lagrangian
 // site set is evaluated (and polished by the fast-interchange search when it beats the
-// incumbent); then the node branches on one of its free open sites (the one whose closing
-// raises L most), best bound first.
+// incumbent); then the node branches on its most fractional free site (the share of the
+// relaxation's sets it was in nearest 1/2; ties: the one whose closing raises L most), best
+// bound first.
 
 #include <cstddef>
 #include <cstdint>
