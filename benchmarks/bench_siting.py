@@ -22,8 +22,9 @@ Columns: time (wall, s) and objective per solver; `auto` also its status (optima
 preprocessing and no greedy start; p-median: solver="milp") and spopt get --cap seconds (spopt
 only where n*m <= --spopt-max-pairs); "spopt/auto" = spopt time / auto time where both proved
 the same optimum, "greedy/opt" = greedy objective / proven optimum. CPU time of the whole
-row ("cpu s") and of the `auto` call ("auto cpu") are printed too (the machine may be shared:
-print the load with the figures).
+process is printed per row too (the machine may be shared: print the load with the figures),
+then the CPU time of the `auto` call alone and, for p-median, the nodes of its Lagrangian
+branch-and-bound ("-" where it did not run).
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ def solve(kind, w, matrix, p, radius, **kw):
 HEADER = (
     f"{'family':9} {'model':8} {'n':>7} {'m':>5} {'p':>3} | {'auto s':>7} {'status':>8} {'auto obj':>12} {'gap %':>7}"
     f" | {'greedy s':>8} {'greedy obj':>12} {'gap %':>7} | {'HiGHS s':>7} {'HiGHS obj':>12} {'status':>8}"
-    f" | {'spopt s':>7} {'spopt obj':>12} {'status':>10} | {'spopt/auto':>10} {'greedy/opt':>10} | {'cpu s':>6} {'auto cpu':>8}"
+    f" | {'spopt s':>7} {'spopt obj':>12} {'status':>10} | {'spopt/auto':>10} {'greedy/opt':>10} | {'cpu s':>6}"
+    f" | {'auto cpu':>8} {'nodes':>7}"
 )
 
 
@@ -171,7 +173,8 @@ def bench_row(family, kind, label, w, matrix, dense, p, radius, args):
         f" | {fmt(th):>7} {fmt(h.objective if h else None, 10):>12}"
         f" {(h.status[:8] if h else 'no sol.' if th else '-'):>8}"
         f" | {fmt(ts):>7} {fmt(os_, 10):>12} {(ss or '-')[:10]:>10} | {fmt(ratio):>10}"
-        f" {fmt(g.objective / proven if proven else None, 6):>10} | {time.process_time() - c_row:>6.1f} {ca:>8.2f}",
+        f" {fmt(g.objective / proven if proven else None, 6):>10} | {time.process_time() - c_row:>6.1f}"
+        f" | {ca:>8.2f} {a.extra.get('bb_nodes', '-'):>7}",
         flush=True,
     )
 

@@ -7,6 +7,7 @@
 #include "bind.hpp"
 #include "core/error.hpp"
 #include "core/siting.hpp"
+#include "core/siting_pmedian_bb.hpp"
 
 namespace jangkau::bind {
 namespace {
@@ -166,6 +167,55 @@ void bind_siting(py::module_& m) {
       "Solve a siting model on candidate-major CSR arrays (internal; use jangkau.siting). p is ignored for LSCP. "
       "time_limit_s (seconds, default inf) is a soft deadline: past it the search phases stop and the best "
       "set so far is returned with its certified bound.");
+
+  // p-median Lagrangian branch-and-bound (core/siting_pmedian_bb.hpp)
+  py::class_<PMedianBranchResult>(m, "PMedianBranchResult", "Result of p_median_branch_and_bound.")
+      .def_readonly("result", &PMedianBranchResult::result)
+      .def_readonly("nodes", &PMedianBranchResult::nodes)
+      .def_readonly("open_nodes", &PMedianBranchResult::open_nodes)
+      .def_readonly("proven", &PMedianBranchResult::proven)
+      .def_readonly("root_closed", &PMedianBranchResult::root_closed)
+      .def_readonly("root_opened", &PMedianBranchResult::root_opened)
+      .def_readonly("root_bound", &PMedianBranchResult::root_bound)
+      .def_readonly("incumbent_updates", &PMedianBranchResult::incumbent_updates);
+  m.def(
+      "p_median_branch_and_bound",
+      [](carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand, carray<double> cost,
+         double max_cost, std::size_t p, carray<std::int64_t> fixed, const carray<std::int64_t>& start_sites,
+         const carray<double>& multipliers, const SitingOptions& options, std::size_t node_limit,
+         double gap_tolerance, int root_iterations, int node_iterations, const py::object& progress,
+         double time_limit_s) {
+        ProblemArrays a{std::move(weight),
+                        std::move(offsets),
+                        std::move(demand),
+                        std::move(cost),
+                        {},
+                        std::move(fixed),
+                        {},
+                        {},
+                        {},
+                        {}};
+        SitingProblem problem = a.problem(max_cost, QuotaMode::AtLeast);
+        PMedianBranchOptions o;
+        o.search = options;
+        o.node_limit = node_limit;
+        o.gap_tolerance = gap_tolerance;
+        o.root_iterations = root_iterations;
+        o.node_iterations = node_iterations;
+        Monitor monitor = make_monitor(progress);
+        monitor.set_deadline_in(time_limit_s);
+        py::gil_scoped_release release;
+        return solve_p_median_bb(problem, p, view(start_sites), view(multipliers), o, monitor);
+      },
+      py::arg("weight"), py::arg("offsets"), py::arg("demand"), py::arg("cost"), py::arg("max_cost"), py::arg("p"),
+      py::arg("fixed"), py::arg("start_sites"), py::arg("multipliers"), py::kw_only(),
+      py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("node_limit") = 1000000,
+      py::arg("gap_tolerance") = 1e-9, py::arg("root_iterations") = PMedianBranchOptions{}.root_iterations,
+      py::arg("node_iterations") = PMedianBranchOptions{}.node_iterations, py::arg("progress") = py::none(),
+      py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
+      "Exact p-median by Lagrangian branch-and-bound on candidate-major CSR arrays (internal; used by "
+      "jangkau.siting's auto solver). start_sites / multipliers may be empty. time_limit_s (seconds) is checked "
+      "inside the subgradient loop: past it the incumbent comes back with the open nodes' bound, proven=False.");
 }
 
 }  // namespace jangkau::bind

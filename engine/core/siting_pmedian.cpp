@@ -12,6 +12,7 @@
 #include "siting_greedy.hpp"
 #include "siting_instance.hpp"
 #include "siting_local_search.hpp"
+#include "siting_pmedian_bb.hpp"
 #include "siting_subgradient.hpp"
 
 namespace jangkau {
@@ -131,6 +132,13 @@ class PMedian {
         m_exact(in.m, 0.0) {}
 
   SitingResult solve();
+  /// The fast-interchange search from `start` (no greedy, no bound); returns the sites reached.
+  std::vector<std::int64_t> polish(const std::vector<std::int64_t>& start) {
+    m_sel.reset(start);
+    reset(start);
+    swap_local_search(*this, m_in, m_sel, SwapSettings{m_options.max_swaps, m_threads}, m_monitor);
+    return m_sel.sites;
+  }
 
   // --- local search model (siting_local_search.hpp)
   double objective() const { return m_cost; }
@@ -428,6 +436,13 @@ SitingResult PMedian::solve() {
 }
 
 }  // namespace
+
+std::vector<std::int64_t> p_median_polish(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
+                                          const std::vector<std::int64_t>& start, const SitingOptions& options,
+                                          Monitor& monitor) {
+  return PMedian(in, p, fixed, options, monitor).polish(start);
+}
+
 }  // namespace detail
 
 SitingResult solve_p_median(const SitingProblem& problem, std::size_t p, const SitingOptions& options,

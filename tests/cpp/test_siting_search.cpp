@@ -136,47 +136,6 @@ TEST_CASE("polyak_subgradient reaches the dual optimum from either side", "[siti
 
 namespace {
 
-/// Clustered family: demand points drawn around `clusters` Gaussian centres (σ = 0.04, weights
-/// 1..9, heavier in the first clusters), candidates half at jittered demand points and half
-/// uniform in the unit square; cost = Euclidean distance. Uniform family: random_instance.
-Instance clustered_instance(std::uint32_t seed, std::size_t n, std::size_t m, std::size_t clusters,
-                            std::size_t at_demand_every = 2) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  std::normal_distribution<double> g(0, 0.04);
-  std::vector<double> cx(clusters), cy(clusters);
-  for (std::size_t c = 0; c < clusters; ++c) {
-    cx[c] = 0.1 + 0.8 * u(rng);
-    cy[c] = 0.1 + 0.8 * u(rng);
-  }
-  Instance in;
-  std::vector<double> dx(n), dy(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t c = i % clusters;
-    dx[i] = cx[c] + g(rng);
-    dy[i] = cy[c] + g(rng);
-    in.w.push_back(static_cast<double>(1 + (i * 7 + c * 3) % (9 - std::min<std::size_t>(c, 6))));
-  }
-  in.offsets.push_back(0);
-  for (std::size_t j = 0; j < m; ++j) {
-    double x, y;
-    if (at_demand_every > 0 && j % at_demand_every == 0) {
-      std::size_t i = static_cast<std::size_t>(u(rng) * static_cast<double>(n)) % n;
-      x = dx[i] + g(rng);
-      y = dy[i] + g(rng);
-    } else {
-      x = u(rng);
-      y = u(rng);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      in.demand.push_back(static_cast<std::int64_t>(i));
-      in.cost.push_back(std::hypot(dx[i] - x, dy[i] - y));
-    }
-    in.offsets.push_back(static_cast<std::int64_t>(in.demand.size()));
-  }
-  return in;
-}
-
 /// The instance of a (family, seed) pair: 0 = uniform, 1 = clustered.
 Instance family_instance(int family, std::uint32_t seed, std::size_t n, std::size_t m) {
   return family == 0 ? random_instance(seed, n, m) : clustered_instance(seed, n, m, 3 + seed % 4);

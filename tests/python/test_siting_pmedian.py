@@ -33,6 +33,15 @@ def instance(family: str, seed: int, n: int, m: int):
     return uniform(seed, n, m) if family == "uniform" else clustered(seed, n, m, k=4)
 
 
+def k_nearest(cost, k: int):
+    """The k cheapest candidates of every point as a sparse matrix, and the same costs dense with
+    inf for the pairs left out."""
+    order = np.argsort(cost, axis=1)[:, :k]
+    rows = np.repeat(np.arange(cost.shape[0]), k)
+    sparse = sp.csr_matrix((cost[rows, order.ravel()], (rows, order.ravel())), shape=cost.shape)
+    return sparse, np.where(sparse.toarray() > 0, sparse.toarray(), np.inf)
+
+
 def brute_force(w, cost, p):
     """Optimum over every p-set, and per candidate the best cost with it open / closed."""
     m = cost.shape[1]
@@ -137,10 +146,7 @@ def test_exact_p_median_sparse_and_fixed_sites(family):
     equals brute force over the same sparse costs."""
     for seed in range(3):
         w, cost = instance(family, 20 + seed, 40, 12)
-        order = np.argsort(cost, axis=1)[:, :6]
-        rows = np.repeat(np.arange(cost.shape[0]), 6)
-        sparse = sp.csr_matrix((cost[rows, order.ravel()], (rows, order.ravel())), shape=cost.shape)
-        dense = np.where(sparse.toarray() > 0, sparse.toarray(), np.inf)
+        sparse, dense = k_nearest(cost, 6)
         fixed = [seed]
         best = np.inf
         for s in itertools.combinations([j for j in range(12) if j != seed], 3):

@@ -9,7 +9,7 @@ import typing
 import numpy
 import numpy.typing
 
-__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'polygon_area', 'read_osm_window', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -286,6 +286,34 @@ class SitingModel:
         ...
     @property
     def value(self) -> int:
+        ...
+class PMedianBranchResult:
+    """
+    Result of p_median_branch_and_bound.
+    """
+    @property
+    def incumbent_updates(self) -> int:
+        ...
+    @property
+    def nodes(self) -> int:
+        ...
+    @property
+    def open_nodes(self) -> int:
+        ...
+    @property
+    def proven(self) -> bool:
+        ...
+    @property
+    def result(self) -> SitingResultCore:
+        ...
+    @property
+    def root_bound(self) -> float:
+        ...
+    @property
+    def root_closed(self) -> int:
+        ...
+    @property
+    def root_opened(self) -> int:
         ...
 class QuotaMode:
     """
@@ -899,6 +927,10 @@ def network_access_many(graph: Graph, source_node: typing.Annotated[numpy.typing
 def orient_ccw(geometry: GeometryArray) -> GeometryArray:
     """
     Copy with shells counter-clockwise and holes clockwise.
+    """
+def p_median_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_sites: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], multipliers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, options: SitingOptions = ..., node_limit: typing.SupportsInt | typing.SupportsIndex = 1000000, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-09, root_iterations: typing.SupportsInt | typing.SupportsIndex = 3000, node_iterations: typing.SupportsInt | typing.SupportsIndex = 150, progress: typing.Any = None, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> PMedianBranchResult:
+    """
+    Exact p-median by Lagrangian branch-and-bound on candidate-major CSR arrays (internal; used by jangkau.siting's auto solver). start_sites / multipliers may be empty. time_limit_s (seconds) is checked inside the subgradient loop: past it the incumbent comes back with the open nodes' bound, proven=False.
     """
 def polygon_area(geometry: GeometryArray) -> numpy.typing.NDArray[numpy.float64]:
     """

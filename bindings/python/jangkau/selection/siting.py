@@ -52,12 +52,14 @@ from .siting_instance import (
     SitingResult,
     Solver,
     assignment_cost,
+    csc_arrays,
     prepare,
     relative_gap,
     selection_order,
     zone_table,
 )
 from .siting_milp import milp_lscp, milp_mclp, milp_p_median
+from .siting_pmedian_bb import branch_and_bound
 from .siting_pmedian_exact import Tightened, iterate_reduction
 
 __all__ = [
@@ -84,13 +86,10 @@ def _run_core(
     model: _core.SitingModel, pr: Instance, p: int, *, threads, local_search, progress, bound_iterations,
     time_limit_s=None,
 ) -> Any:
-    csc = pr.csc
     return _core.siting_solve(
         model,
         pr.w,
-        csc.indptr.astype(np.int64, copy=False),
-        csc.indices.astype(np.int64, copy=False),
-        np.ascontiguousarray(csc.data, dtype=np.float64),
+        *csc_arrays(pr),
         pr.max_cost,
         int(p),
         pr.precovered,
@@ -210,6 +209,9 @@ def _auto(
         budget = AUTO_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     name = "milp" if exact else "auto"
     search_s = max(budget * SEARCH_BUDGET_SHARE - (time.perf_counter() - t0), 0.0)  # inf stays inf
+    use_bb = model == PMEDIAN and not exact and pr.quota.size == 0
+    if use_bb:  # the branch-and-bound's root raises the bound faster than the greedy's relaxation
+        bound_iterations = min(bound_iterations, BB_GREEDY_ITERATIONS)
     g = _greedy(model, pr, p, threads, local_search, progress, bound_iterations, search_s)
     extra = dict(g.extra)
     candidate_bounds = extra.pop("candidate_bounds", None)
@@ -217,6 +219,15 @@ def _auto(
     extra.update(incumbent_objective=g.objective, incumbent_bound=g.bound, milp_status="skipped",
                  search_time_s=g.time_s)
     start_sites = g.sites
+    if use_bb and np.isfinite(g.objective) and g.gap > max(mip_gap, 1e-6):
+        b = _pmedian_bb(pr, p, g, multipliers, mip_gap, threads, progress, t0 + budget)
+        extra.update({k: v for k, v in b.extra.items() if k.startswith("bb_")})
+        if b.status == "optimal" or time.perf_counter() > t0 + budget - BB_MILP_MIN_S:
+            extra.update(source="branch-and-bound", search_time_s=g.time_s)
+            return replace(b, time_s=time.perf_counter() - t0, greedy_objective=g.greedy_objective, swaps=g.swaps,
+                           extra=extra)
+        # the node limit ended the tree with time left: the MILP from its incumbent and bound
+        g, start_sites, candidate_bounds = b, b.sites, None
     if model == PMEDIAN and candidate_bounds is not None and g.gap > max(mip_gap, 1e-6):
         t = _pmedian_tighten(pr, p, g, candidate_bounds, multipliers, threads, bound_iterations,
                              t0 + budget * SEARCH_BUDGET_SHARE)
@@ -281,6 +292,30 @@ def _auto(
         time_s=time.perf_counter() - t0,
         extra=extra,
     )
+
+
+#: ``auto``'s p-median without quotas: subgradient steps of the greedy's Lagrangian bound at most
+#: (the branch-and-bound's root continues from its multipliers, with cheaper steps: it visits only
+#: the entries cheaper than each point's multiplier).
+BB_GREEDY_ITERATIONS = 100
+
+#: ``auto``'s p-median: after the branch-and-bound, the MILP runs only with at least this much of
+#: the budget left (seconds).
+BB_MILP_MIN_S = 0.5
+
+
+def _pmedian_bb(pr: Instance, p: int, g: SitingResult, multipliers, mip_gap, threads, progress,
+                deadline: float) -> SitingResult:
+    """p-median without quotas: the Lagrangian branch-and-bound (:mod:`.siting_pmedian_bb`) from
+    the greedy's sites and multipliers until ``deadline`` (``time.perf_counter``; inf = none),
+    pruning at the relative gap ``mip_gap``. Its bound is at least the greedy's."""
+    left = deadline - time.perf_counter()
+    b = branch_and_bound(pr, p, g.sites, multipliers, left if math.isfinite(left) else None, mip_gap, threads,
+                         progress)
+    bound = min(max(b.bound, g.bound), b.objective)
+    gap = relative_gap(b.objective, bound)
+    status = "optimal" if b.status == "optimal" or gap <= max(mip_gap, 1e-6) else b.status
+    return replace(b, bound=float(bound), gap=gap, status=status)
 
 
 def _pmedian_tighten(pr: Instance, p: int, g: SitingResult, candidate_bounds, multipliers, threads,
@@ -454,8 +489,10 @@ def p_median(
     an open site in reach (greedy) — the MILP raises InfeasibleError instead.
 
     ``bound_iterations`` (default 1000) caps the subgradient steps of the Lagrangian bound,
-    whose per-candidate bounds also settle candidates before the exact solve (``auto``); the
-    exact model is the truncated radius formulation (``docs/siting.md``).
+    whose per-candidate bounds also settle candidates before the exact solve. ``auto`` without
+    quotas proves the optimum by a Lagrangian branch-and-bound in the engine (capping the greedy's
+    Lagrangian at ``BB_GREEDY_ITERATIONS`` steps; :mod:`.siting_pmedian_bb`); with quotas, and
+    ``solver="milp"``, the exact model is the truncated radius formulation (``docs/siting.md``).
     """
     t_call = time.perf_counter()  # the budget counts from here: preparing the input uses it too
     pr = prepare(

@@ -465,6 +465,14 @@ def check_quota_feasible(pr: Instance, p: int | None) -> None:
         raise InfeasibleError(f"the quotas sum to {int(pr.quota.sum())} > p = {p}", field="quotas")
 
 
+def csc_arrays(pr: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate-major arrays the engine's siting solvers take: offsets and demand indices
+    (int64) and costs (float64, C-contiguous), without copies where the dtypes already match."""
+    csc = pr.csc
+    return (csc.indptr.astype(np.int64, copy=False), csc.indices.astype(np.int64, copy=False),
+            np.ascontiguousarray(csc.data, dtype=np.float64))
+
+
 def selection_order(pr: Instance, model, chosen) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The one definition of the order of ``sites`` and of ``marginal_gain``, for every solver.
 

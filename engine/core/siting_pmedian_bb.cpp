@@ -1,0 +1,619 @@
+// Exact p-median by Lagrangian branch-and-bound (Christofides & Beasley 1982; Beasley 1993).
+// The relaxation, the reduction tests and the node loop are described in siting_pmedian_bb.hpp.
+#include "siting_pmedian_bb.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <queue>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.hpp"
+#include "siting_instance.hpp"
+
+namespace jangkau {
+namespace detail {
+namespace {
+
+constexpr std::uint8_t kFree = 0, kOpen = 1, kClosed = 2;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+/// Weight of the latest iteration in the moving average of set membership.
+constexpr double kShareRate = 0.1;
+/// The root polishes its current site set by the fast interchange every this many steps.
+constexpr int kRootPolishEvery = 200;
+
+/// The entries the relaxation uses, candidate-major: per candidate the points that need a site
+/// (reachable, weight > 0), once each at their cheapest usable cost, with w_i c_ij.
+struct Entries {
+  std::vector<std::int64_t> start;  ///< size m + 1
+  std::vector<std::int32_t> row;
+  std::vector<double> wc, c;
+  std::vector<std::uint8_t> reachable, needs;  ///< size n
+  /// The same entries point-major, each point's in increasing w_i c_ij: the relaxation only
+  /// visits the prefix cheaper than λ_i (a few entries, not the whole row).
+  std::vector<std::int64_t> rstart;  ///< size n + 1
+  std::vector<std::int32_t> rcol;
+  std::vector<double> rwc;
+};
+
+Entries entries_of(const Instance& in) {
+  Entries e;
+  e.reachable.assign(in.n, 0);
+  for (std::size_t j = 0; j < in.m; ++j)
+    for (std::int64_t k = in.begin(j); k < in.end(j); ++k)
+      if (in.active(k)) e.reachable[in.demand(k)] = 1;
+  e.needs.assign(in.n, 0);
+  for (std::size_t i = 0; i < in.n; ++i) e.needs[i] = e.reachable[i] && in.weight(i) > 0;
+  std::vector<std::int64_t> seen(in.n, -1);  // position of point i's entry in the current column
+  e.start.assign(in.m + 1, 0);
+  for (std::size_t j = 0; j < in.m; ++j) {
+    for (std::int64_t k = in.begin(j); k < in.end(j); ++k) {
+      if (!in.active(k)) continue;
+      const std::size_t i = in.demand(k);
+      if (!e.needs[i]) continue;
+      const double c = in.cost(k);
+      auto at = seen[i];
+      if (at >= e.start[j]) {  // duplicate within the column: the cheapest counts
+        auto a = static_cast<std::size_t>(at);
+        if (c < e.c[a]) {
+          e.c[a] = c;
+          e.wc[a] = in.weight(i) * c;
+        }
+        continue;
+      }
+      seen[i] = static_cast<std::int64_t>(e.row.size());
+      e.row.push_back(static_cast<std::int32_t>(i));
+      e.c.push_back(c);
+      e.wc.push_back(in.weight(i) * c);
+    }
+    e.start[j + 1] = static_cast<std::int64_t>(e.row.size());
+  }
+  e.rstart.assign(in.n + 1, 0);
+  for (auto i : e.row) ++e.rstart[static_cast<std::size_t>(i) + 1];
+  for (std::size_t i = 0; i < in.n; ++i) e.rstart[i + 1] += e.rstart[i];
+  e.rcol.resize(e.row.size());
+  e.rwc.resize(e.row.size());
+  std::vector<std::int64_t> at(e.rstart.begin(), e.rstart.end() - 1);
+  for (std::size_t j = 0; j < in.m; ++j)
+    for (auto k = e.start[j]; k < e.start[j + 1]; ++k) {
+      auto i = static_cast<std::size_t>(e.row[static_cast<std::size_t>(k)]);
+      auto a = static_cast<std::size_t>(at[i]++);
+      e.rcol[a] = static_cast<std::int32_t>(j);
+      e.rwc[a] = e.wc[static_cast<std::size_t>(k)];
+    }
+  std::vector<std::pair<double, std::int32_t>> buf;
+  for (std::size_t i = 0; i < in.n; ++i) {
+    auto b = static_cast<std::size_t>(e.rstart[i]), en = static_cast<std::size_t>(e.rstart[i + 1]);
+    buf.clear();
+    for (auto k = b; k < en; ++k) buf.emplace_back(e.rwc[k], e.rcol[k]);
+    std::sort(buf.begin(), buf.end());
+    for (auto k = b; k < en; ++k) {
+      e.rwc[k] = buf[k - b].first;
+      e.rcol[k] = buf[k - b].second;
+    }
+  }
+  return e;
+}
+
+/// One node of the tree: the status of every candidate (free / open / closed; the fixed sites
+/// are open), the multipliers to start from (shared by siblings) and a lower bound.
+struct Node {
+  std::vector<std::uint8_t> status;
+  std::shared_ptr<const std::vector<float>> mu;
+  double bound = -kInf;
+  std::size_t depth = 0;
+  std::size_t id = 0;
+};
+
+/// Best bound first; among equal bounds the deeper node, then the older one.
+struct Later {
+  bool operator()(const Node& a, const Node& b) const {
+    if (a.bound != b.bound) return a.bound > b.bound;
+    if (a.depth != b.depth) return a.depth < b.depth;
+    return a.id > b.id;
+  }
+};
+
+/// What solving a node left: its bound, and how to branch when it is neither pruned nor a leaf.
+struct Outcome {
+  double bound = -kInf;
+  bool done = false;     ///< pruned, infeasible or a leaf: no children
+  bool expired = false;  ///< the deadline passed inside the node (the bound still holds)
+  std::vector<std::uint8_t> status;
+  std::vector<float> mu;
+  std::int64_t branch = -1;     ///< free site to branch on
+  double closed_bound = -kInf;  ///< bound of the child with `branch` closed
+};
+
+class Branch {
+ public:
+  Branch(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const PMedianBranchOptions& o,
+         Monitor& monitor)
+      : m_in(in),
+        m_p(p),
+        m_fixed(fixed),
+        m_o(o),
+        m_monitor(monitor),
+        m_e(entries_of(in)),
+        m_scale(in.n, 0.0),
+        m_lambda(in.n, 0.0),
+        m_g(in.n, 0.0),
+        m_rho(in.m, 0.0) {
+    for (std::size_t i = 0; i < in.n; ++i) m_scale[i] = m_e.needs[i] ? std::sqrt(in.weight(i)) : 0.0;
+  }
+
+  PMedianBranchResult run(const std::vector<std::int64_t>& start, std::span<const double> multipliers);
+
+ private:
+  /// Σ w_i min_{open j} c_ij over the points that need a site (+inf if one has none); `d1`
+  /// receives each point's cost.
+  double set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const {
+    d1.assign(m_in.n, kInf);
+    auto add = [&](std::size_t j) {
+      for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
+        auto i = static_cast<std::size_t>(m_e.row[static_cast<std::size_t>(k)]);
+        d1[i] = std::min(d1[i], m_e.c[static_cast<std::size_t>(k)]);
+      }
+    };
+    for (std::size_t j = 0; j < m_in.m; ++j)
+      if (m_fixed[j]) add(j);
+    for (auto j : sites) add(static_cast<std::size_t>(j));
+    double s = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_e.needs[i]) s += m_in.weight(i) * d1[i];
+    return s;
+  }
+  double cutoff() const {
+    return std::isfinite(m_upper) ? m_upper - m_o.gap_tolerance * std::max(1.0, std::abs(m_upper)) : kInf;
+  }
+  /// A lower bound at or above the cut-off settled part of the tree: remember the smallest.
+  void settled(double value) { m_settled = std::min(m_settled, value); }
+  /// Offers a site set (p new sites) as incumbent; an improving one is polished first.
+  void offer(const std::vector<std::int64_t>& sites) {
+    if (sites.size() != m_p) return;  // every set offered has p sites; a guard, never seen to fire
+    double c = set_cost(sites, m_d1);
+    if (!(c < m_upper)) return;
+    m_upper = c;
+    m_best = sites;
+    ++m_updates;
+    auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor);
+    c = set_cost(polished, m_d1);
+    if (c < m_upper) {
+      m_upper = c;
+      m_best = std::move(polished);
+    }
+  }
+  Outcome solve(const Node& node, bool root);
+  /// Removes the entries of the sites `status` closes from the point-major lists (the root's
+  /// closings hold in the whole tree), which shortens every point's prefix below λ_i.
+  void drop_closed(const std::vector<std::uint8_t>& status) {
+    std::size_t out = 0;
+    std::int64_t begin = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i) {
+      const auto end = m_e.rstart[i + 1];
+      for (auto k = static_cast<std::size_t>(begin); k < static_cast<std::size_t>(end); ++k) {
+        if (status[static_cast<std::size_t>(m_e.rcol[k])] == kClosed) continue;
+        m_e.rcol[out] = m_e.rcol[k];
+        m_e.rwc[out] = m_e.rwc[k];
+        ++out;
+      }
+      begin = end;
+      m_e.rstart[i + 1] = static_cast<std::int64_t>(out);
+    }
+    m_e.rcol.resize(out);
+    m_e.rwc.resize(out);
+  }
+  /// L(λ) at μ for `status`: fills m_lambda, m_rho (live sites) and m_set (the best free sites).
+  double evaluate(const std::vector<double>& mu, std::size_t p_free);
+  /// Beasley's tests at the last evaluation (value L): closes free sites outside m_set whose
+  /// forced opening lifts L to the cut-off, opens those in it whose forced closing does.
+  /// Returns whether a status changed; `closed_bound` receives, per site of m_set, L with it closed.
+  bool reduce(double L, std::vector<std::uint8_t>& status, std::vector<double>* closed_bound);
+  /// Sites by status; false when the node is infeasible (a point without a site left, or too
+  /// few free sites for p).
+  bool classify(const std::vector<std::uint8_t>& status, std::size_t& p_free);
+
+  const Instance& m_in;
+  std::size_t m_p;
+  const std::vector<std::uint8_t>& m_fixed;
+  const PMedianBranchOptions& m_o;
+  Monitor& m_monitor;
+  Entries m_e;
+  std::vector<double> m_scale, m_lambda, m_g, m_rho, m_d1;
+  std::vector<std::size_t> m_live, m_free, m_open, m_set;
+  std::vector<std::uint8_t> m_in_set;
+  std::vector<std::int64_t> m_best, m_last_offer;
+  double m_upper = kInf;
+  double m_settled = kInf;
+  std::size_t m_updates = 0;
+};
+
+bool Branch::classify(const std::vector<std::uint8_t>& status, std::size_t& p_free) {
+  m_live.clear();
+  m_free.clear();
+  m_open.clear();
+  std::size_t opened = 0;
+  for (std::size_t j = 0; j < m_in.m; ++j) {
+    if (status[j] == kClosed) continue;
+    m_live.push_back(j);
+    if (status[j] == kFree) m_free.push_back(j);
+    if (status[j] == kOpen) {
+      m_open.push_back(j);
+      if (!m_fixed[j]) ++opened;
+    }
+  }
+  if (opened > m_p || m_free.size() < m_p - opened) return false;
+  p_free = m_p - opened;
+  for (std::size_t i = 0; i < m_in.n; ++i) {  // every point keeps a site it may use
+    if (!m_e.needs[i]) continue;
+    auto k = static_cast<std::size_t>(m_e.rstart[i]);
+    const auto en = static_cast<std::size_t>(m_e.rstart[i + 1]);
+    while (k < en && status[static_cast<std::size_t>(m_e.rcol[k])] == kClosed) ++k;
+    if (k == en) return false;
+  }
+  return true;
+}
+
+double Branch::evaluate(const std::vector<double>& mu, std::size_t p_free) {
+  double L = 0;
+  for (auto j : m_live) m_rho[j] = 0;
+  for (std::size_t i = 0; i < m_in.n; ++i) {
+    const double lam = m_scale[i] * mu[i];
+    m_lambda[i] = lam;
+    L += lam;
+    for (auto k = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
+         k < en && m_e.rwc[k] < lam; ++k)
+      m_rho[static_cast<std::size_t>(m_e.rcol[k])] += m_e.rwc[k] - lam;  // closed sites' ρ is never read
+  }
+  m_set = m_free;
+  auto first = [&](std::size_t a, std::size_t b) { return m_rho[a] < m_rho[b] || (m_rho[a] == m_rho[b] && a < b); };
+  if (p_free < m_set.size()) {
+    std::nth_element(m_set.begin(), m_set.begin() + static_cast<std::ptrdiff_t>(p_free), m_set.end(), first);
+    m_set.resize(p_free);
+  }
+  for (auto j : m_open) L += m_rho[j];
+  for (auto j : m_set) L += m_rho[j];
+  return L;
+}
+
+bool Branch::reduce(double L, std::vector<std::uint8_t>& status, std::vector<double>* closed_bound) {
+  m_in_set.assign(m_in.m, 0);
+  double weakest = -kInf;  // the largest ρ in the set: the one a forced opening displaces
+  for (auto j : m_set) {
+    m_in_set[j] = 1;
+    weakest = std::max(weakest, m_rho[j]);
+  }
+  double strongest = kInf;  // the smallest ρ outside: the one a forced closing brings in
+  for (auto j : m_free)
+    if (!m_in_set[j]) strongest = std::min(strongest, m_rho[j]);
+  const double cut = cutoff();
+  bool changed = false;
+  for (auto j : m_free) {
+    if (m_in_set[j]) {
+      const double closed = std::isfinite(strongest) ? L - m_rho[j] + strongest : kInf;
+      if (closed_bound) (*closed_bound)[j] = closed;
+      if (closed >= cut) {
+        status[j] = kOpen;
+        settled(closed);
+        changed = true;
+      }
+    } else if (!m_set.empty()) {
+      const double open = L - weakest + m_rho[j];
+      if (open >= cut) {
+        status[j] = kClosed;
+        settled(open);
+        changed = true;
+      }
+    } else {  // no free site may open: every free one is closed
+      status[j] = kClosed;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+Outcome Branch::solve(const Node& node, bool root) {
+  Outcome out;
+  out.status = node.status;
+  auto& status = out.status;
+  std::size_t p_free = 0;
+  auto leaf = [&]() {  // p_free = 0: every free site closes; p_free = free sites: all open. One solution.
+    std::vector<std::int64_t> sites;
+    for (std::size_t j = 0; j < m_in.m; ++j)
+      if ((status[j] == kOpen && !m_fixed[j]) || (status[j] == kFree && p_free > 0))
+        sites.push_back(static_cast<std::int64_t>(j));
+    offer(sites);
+    out.bound = set_cost(sites, m_d1);
+    out.done = true;
+    return out;
+  };
+  auto infeasible = [&]() {
+    out.bound = kInf;
+    out.done = true;
+    return out;
+  };
+  if (!classify(status, p_free)) return infeasible();
+  if (p_free == 0 || m_free.size() == p_free) return leaf();
+
+  std::vector<double> mu(node.mu->begin(), node.mu->end());
+  std::vector<double> best_mu = mu;
+  double theta = root ? 2.0 : m_o.node_theta;
+  const int iterations = root ? m_o.root_iterations : m_o.node_iterations;
+  const int patience = root ? m_o.root_patience : m_o.node_patience;
+  double best = -kInf;
+  int since = 0;
+  std::vector<std::int64_t> sites;
+  // how often each site is in the relaxation's set (moving average): an estimate of the LP's
+  // y_j (ergodic primal recovery, Larsson, Patriksson & Strömberg 1999), for the branching
+  std::vector<double> share(m_in.m, 0.0);
+  for (int it = 0; it < iterations; ++it) {
+    if (m_monitor.expired()) {
+      out.expired = true;
+      break;
+    }
+    m_monitor.throw_if_cancelled();
+    const double L = evaluate(mu, p_free);
+    {
+      const double a = it == 0 ? 1.0 : kShareRate;
+      for (auto j : m_free) share[j] *= 1 - a;
+      for (auto j : m_set) share[j] += a;
+    }
+    if (L > best + 1e-12 * std::abs(best) || !std::isfinite(best)) {
+      best = L;
+      best_mu = mu;
+      since = 0;
+    } else if (++since >= patience) {
+      theta /= 2;
+      since = 0;
+    }
+    sites.clear();
+    for (auto j : m_open)
+      if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
+    for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
+    std::sort(sites.begin(), sites.end());
+    if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
+      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor));
+    } else if (sites != m_last_offer) {
+      offer(sites);
+      m_last_offer = sites;
+    }
+    if (best >= cutoff()) break;
+    // the direction before the tests change the sets: 1 - (sites of the relaxation cheaper than λ_i)
+    for (std::size_t i = 0; i < m_in.n; ++i) m_g[i] = m_e.needs[i] ? 1.0 : 0.0;
+    auto minus = [&](std::size_t j) {  // column-major: p columns cost less than every point's prefix
+      for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
+        auto e = static_cast<std::size_t>(k);
+        auto i = static_cast<std::size_t>(m_e.row[e]);
+        if (m_e.wc[e] < m_lambda[i]) m_g[i] -= 1;
+      }
+    };
+    for (auto j : m_open) minus(j);
+    for (auto j : m_set) minus(j);
+    double norm2 = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i) {
+      m_g[i] *= m_scale[i];
+      norm2 += m_g[i] * m_g[i];
+    }
+    if (reduce(L, status, nullptr)) {
+      if (!classify(status, p_free)) return infeasible();
+      if (p_free == 0 || m_free.size() == p_free) return leaf();
+    }
+    if (norm2 == 0 || theta < 1e-7) break;
+    const double target = std::isfinite(m_upper) ? m_upper : L + std::max(1.0, 0.05 * std::abs(L));
+    const double step = theta * (target - L) / norm2;
+    if (!(step > 0)) break;
+    for (std::size_t i = 0; i < m_in.n; ++i) mu[i] += step * m_g[i];
+  }
+  out.mu.assign(best_mu.begin(), best_mu.end());
+  // the bound and the branching at the best multipliers with the status reached
+  std::vector<double> closed_bound(m_in.m, -kInf);
+  const double L = evaluate(best_mu, p_free);
+  if (root && !out.expired) {  // the root's best set is polished even when it does not beat the incumbent
+    sites.clear();
+    for (auto j : m_open)
+      if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
+    for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
+    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor));
+  }
+  out.bound = std::max(best, L);
+  if (out.bound >= cutoff()) {
+    settled(out.bound);
+    out.done = true;
+    return out;
+  }
+  if (out.expired) return out;
+  if (reduce(L, status, &closed_bound)) {
+    if (!classify(status, p_free)) return infeasible();
+    if (p_free == 0 || m_free.size() == p_free) return leaf();
+    // the tests changed the node: evaluate once more so the branching sees its sets
+    const double L2 = evaluate(best_mu, p_free);
+    out.bound = std::max(out.bound, L2);
+    std::fill(closed_bound.begin(), closed_bound.end(), -kInf);
+    reduce(L2, status, &closed_bound);
+    if (!classify(status, p_free)) return infeasible();
+    if (p_free == 0 || m_free.size() == p_free) return leaf();
+  }
+  // branch on the free site whose share is nearest 1/2 (the most fractional); ties: the one
+  // whose closing raises L most
+  double best_frac = -1;
+  for (auto j : m_free) {
+    if (status[j] != kFree) continue;
+    const double frac = std::min(share[j], 1 - share[j]);
+    const double cb = m_in_set[j] ? closed_bound[j] : L;
+    if (frac > best_frac + 1e-12 || (frac >= best_frac - 1e-12 && cb > out.closed_bound)) {
+      best_frac = frac;
+      out.branch = static_cast<std::int64_t>(j);
+      out.closed_bound = cb;
+    }
+  }
+  if (out.branch < 0)  // no free site in the set (cannot happen with p_free > 0): branch on any free one
+    for (std::size_t j = 0; j < m_in.m && out.branch < 0; ++j)
+      if (status[j] == kFree) out.branch = static_cast<std::int64_t>(j);
+  return out;
+}
+
+PMedianBranchResult Branch::run(const std::vector<std::int64_t>& start, std::span<const double> multipliers) {
+  PMedianBranchResult res;
+  m_best = start;
+  m_upper = set_cost(start, m_d1);
+  std::vector<double> start_cost = m_d1;
+  std::vector<double> cheapest(m_in.n, kInf);  // the cheapest w_i c_ij of each point
+  for (std::size_t k = 0; k < m_e.row.size(); ++k) {
+    auto i = static_cast<std::size_t>(m_e.row[k]);
+    cheapest[i] = std::min(cheapest[i], m_e.wc[k]);
+  }
+  auto mu0 = std::make_shared<std::vector<float>>(m_in.n, 0.0F);
+  for (std::size_t i = 0; i < m_in.n; ++i) {
+    if (!m_e.needs[i]) continue;
+    double lam = 0;
+    if (multipliers.size() == m_in.n && std::isfinite(multipliers[i])) {
+      lam = multipliers[i];
+    } else if (std::isfinite(start_cost[i])) {
+      lam = m_in.weight(i) * start_cost[i];
+    } else {
+      lam = cheapest[i];
+    }
+    (*mu0)[i] = static_cast<float>(lam / m_scale[i]);
+  }
+  Node root;
+  root.status.assign(m_in.m, kFree);
+  for (std::size_t j = 0; j < m_in.m; ++j)
+    if (m_fixed[j]) root.status[j] = kOpen;
+  root.mu = mu0;
+  std::priority_queue<Node, std::vector<Node>, Later> open;
+  open.push(root);
+  std::size_t next_id = 1;
+  const double node_bytes = 4.0 * static_cast<double>(m_in.n) + static_cast<double>(m_in.m) + 64.0;
+  bool stopped = false;
+  while (!open.empty()) {
+    if (res.nodes >= m_o.node_limit || m_monitor.expired() ||
+        static_cast<double>(open.size()) * node_bytes > m_o.memory_limit) {
+      stopped = true;
+      break;
+    }
+    Node node = open.top();
+    open.pop();
+    if (node.bound >= cutoff()) {
+      settled(node.bound);
+      continue;
+    }
+    const bool is_root = res.nodes == 0;
+    Outcome o = solve(node, is_root);
+    if (std::getenv("BBDEBUG"))
+      std::fprintf(stderr,
+                   "node %zu depth %zu in %.10g out %.10g branch %lld cb %.10g done %d share? UB %.10g open %zu\n",
+                   res.nodes, node.depth, node.bound, o.bound, (long long)o.branch, o.closed_bound, (int)o.done,
+                   m_upper, open.size());
+    ++res.nodes;
+    if (is_root) {
+      drop_closed(o.status);
+      res.root_bound = std::min(o.bound, m_upper);  // a leaf's bound is its cost
+      for (std::size_t j = 0; j < m_in.m; ++j) {
+        if (m_fixed[j]) continue;
+        res.root_closed += o.status[j] == kClosed;
+        res.root_opened += o.status[j] == kOpen;
+      }
+    }
+    if (o.done) {
+      settled(o.bound);
+      continue;
+    }
+    if (o.expired || o.branch < 0) {  // back on the list with the bound it reached
+      node.bound = std::max(node.bound, o.bound);
+      node.status = std::move(o.status);
+      open.push(std::move(node));
+      stopped = true;
+      break;
+    }
+    auto mu = std::make_shared<const std::vector<float>>(std::move(o.mu));
+    const auto j = static_cast<std::size_t>(o.branch);
+    Node closed{o.status, mu, std::max(o.bound, o.closed_bound), node.depth + 1, next_id++};
+    closed.status[j] = kClosed;
+    Node opened{std::move(o.status), mu, o.bound, node.depth + 1, next_id++};
+    opened.status[j] = kOpen;
+    open.push(std::move(opened));
+    open.push(std::move(closed));
+    m_monitor.report("p-median branch and bound", res.nodes, 0);
+  }
+  double bound = std::min(m_upper, m_settled);
+  if (!open.empty()) bound = std::min(bound, open.top().bound);
+  res.open_nodes = open.size();
+  res.proven = !stopped && open.empty();
+  res.incumbent_updates = m_updates;
+  if (!std::isfinite(m_upper)) {
+    if (res.proven)
+      throw InfeasibleError("no " + std::to_string(m_p) + " sites can serve every reachable demand point");
+  }
+  SitingResult& r = res.result;
+  r.sites = m_best;
+  std::sort(r.sites.begin(), r.sites.end());
+  r.objective = set_cost(r.sites, m_d1);
+  r.bound = std::min(bound, r.objective);
+  r.gap = std::isfinite(r.objective) ? rel_gap(r.objective, r.bound) : std::numeric_limits<double>::quiet_NaN();
+  r.greedy_objective = set_cost(start, m_d1);
+  r.unreachable.resize(m_in.n);
+  for (std::size_t i = 0; i < m_in.n; ++i) r.unreachable[i] = m_e.reachable[i] ? 0 : 1;
+  // assignment over every usable entry (zero-weight points too); ties keep the smaller index
+  std::vector<std::uint8_t> is_open(m_fixed);
+  for (auto j : r.sites) is_open[static_cast<std::size_t>(j)] = 1;
+  std::vector<double> d(m_in.n, kInf);
+  r.assignment.assign(m_in.n, -1);
+  for (std::size_t j = 0; j < m_in.m; ++j) {
+    if (!is_open[j]) continue;
+    for (std::int64_t k = m_in.begin(j); k < m_in.end(j); ++k) {
+      if (!m_in.active(k)) continue;
+      const std::size_t i = m_in.demand(k);
+      if (m_in.cost(k) < d[i]) {
+        d[i] = m_in.cost(k);
+        r.assignment[i] = static_cast<std::int64_t>(j);
+      }
+    }
+  }
+  return res;
+}
+
+}  // namespace
+}  // namespace detail
+
+PMedianBranchResult solve_p_median_bb(const SitingProblem& problem, std::size_t p,
+                                      std::span<const std::int64_t> start_sites, std::span<const double> multipliers,
+                                      const PMedianBranchOptions& options, Monitor& monitor) {
+  detail::Instance in(problem);
+  const auto fixed = detail::prepare(in, SitingModel::PMedian, p);
+  if (!problem.group_quota.empty())
+    throw InvalidInputError("the p-median branch-and-bound does not take group quotas",
+                            detail::field_ctx("group_quota"));
+  if (!multipliers.empty() && multipliers.size() != in.n)
+    throw InvalidInputError("multipliers must have one value per demand point (" + std::to_string(in.n) + "), got " +
+                                std::to_string(multipliers.size()),
+                            detail::field_ctx("multipliers"));
+  std::vector<std::int64_t> start(start_sites.begin(), start_sites.end());
+  if (start.empty()) {
+    auto r = solve_p_median(problem, p, options.search, monitor);
+    detail::Branch b(in, p, fixed, options, monitor);
+    return b.run(r.sites, r.multipliers);
+  }
+  if (start.size() != p)
+    throw InvalidInputError("start_sites must hold p = " + std::to_string(p) + " sites, got " +
+                                std::to_string(start.size()),
+                            detail::field_ctx("start_sites"));
+  std::vector<std::uint8_t> seen(in.m, 0);
+  for (std::size_t k = 0; k < start.size(); ++k) {
+    const auto j = start[k];
+    if (j < 0 || static_cast<std::size_t>(j) >= in.m || fixed[static_cast<std::size_t>(j)] ||
+        seen[static_cast<std::size_t>(j)])
+      throw InvalidInputError("start_sites[" + std::to_string(k) + "] = " + std::to_string(j) +
+                                  " is out of range, a fixed site or repeated",
+                              detail::field_ctx("start_sites", static_cast<std::int64_t>(k)));
+    seen[static_cast<std::size_t>(j)] = 1;
+  }
+  detail::Branch b(in, p, fixed, options, monitor);
+  return b.run(start, multipliers);
+}
+
+}  // namespace jangkau

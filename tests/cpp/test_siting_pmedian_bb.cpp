@@ -1,0 +1,134 @@
+// The p-median Lagrangian branch-and-bound (core/siting_pmedian_bb.hpp) against brute force
+// over every p-subset, on uniform and clustered instances, dense and sparse, with and without
+// fixed sites, from good and poor starts; its bound never exceeds the optimum, a spent deadline
+// or a node limit gives a valid incumbent and bound, and bad input is refused.
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "catch.hpp"
+#include "core/error.hpp"
+#include "core/monitor.hpp"
+#include "core/siting.hpp"
+#include "core/siting_pmedian_bb.hpp"
+#include "siting_cases.hpp"
+
+using namespace siting_test;  // NOLINT(google-build-using-namespace): the test instances and references
+
+namespace {
+
+const double kInf = std::numeric_limits<double>::infinity();
+
+/// The brute-force optimum over every p-subset of the non-fixed candidates (inf if none serves
+/// every reachable point).
+double optimum(const Instance& in, std::size_t p) {
+  double best = kInf;
+  for_each_feasible(in, p, [&](const std::vector<std::int64_t>& s) { best = std::min(best, median_cost(in, s)); });
+  return best;
+}
+
+/// Checks a result against the brute-force optimum `opt`: the objective is the cost of the sites,
+/// the bound is at most the optimum, and a proven answer is the optimum.
+void check(const Instance& in, std::size_t p, const jangkau::PMedianBranchResult& r, double opt) {
+  REQUIRE(r.result.sites.size() == p);
+  REQUIRE(r.result.objective == Approx(median_cost(in, r.result.sites)).epsilon(1e-12));
+  REQUIRE(r.result.objective >= opt * (1 - 1e-12));
+  REQUIRE(r.result.bound <= opt * (1 + 1e-9));
+  if (r.proven) {
+    REQUIRE(r.result.objective == Approx(opt).epsilon(1e-9));
+    REQUIRE(r.open_nodes == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("p-median branch-and-bound equals brute force on uniform and clustered instances", "[siting_pmedian_bb]") {
+  jangkau::SitingOptions search;
+  search.threads = 1;
+  std::size_t nodes_beyond_root = 0, runs = 0;
+  for (int family : {0, 1}) {
+    for (std::uint32_t seed = 0; seed < 40; ++seed) {
+      const std::size_t n = 60 + seed % 13, m = 12 + seed % 5, p = 2 + seed % 4;
+      const double keep = seed % 3 == 0 ? 0.6 : 1.0;  // every third instance sparse (forbidden pairs)
+      Instance in = family == 0 ? random_instance(40000 + seed, n, m, keep)
+                                : clustered_instance(40000 + seed, n, m, 3 + seed % 4);
+      if (seed % 5 == 4) in.fixed = {static_cast<std::int64_t>(seed % m)};
+      INFO("family " << family << " seed " << seed << " n " << n << " m " << m << " p " << p);
+      const auto pr = in.problem(kInf);
+      const double opt = optimum(in, p);
+      if (!std::isfinite(opt)) {
+        REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, p), jangkau::InfeasibleError);
+        continue;
+      }
+      ++runs;
+      // from the heuristic's own start
+      jangkau::PMedianBranchOptions o;
+      o.search = search;
+      auto r = jangkau::solve_p_median_bb(pr, p, {}, {}, o);
+      REQUIRE(r.proven);
+      check(in, p, r, opt);
+      // from a poor start (the first p free candidates) and no multipliers, with few root steps:
+      // the tree, not the heuristic, has to find the optimum
+      std::vector<std::int64_t> poor;
+      for (std::size_t j = 0; j < m && poor.size() < p; ++j)
+        if (in.fixed.empty() || in.fixed[0] != static_cast<std::int64_t>(j))
+          poor.push_back(static_cast<std::int64_t>(j));
+      if (!std::isfinite(median_cost(in, poor))) continue;  // a start must serve every point
+      o.root_iterations = 20;
+      o.node_iterations = 10;
+      auto r2 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r2.proven);
+      check(in, p, r2, opt);
+      nodes_beyond_root += r2.nodes - 1;
+    }
+  }
+  INFO("instances " << runs << " nodes beyond the root (poor starts) " << nodes_beyond_root);
+  REQUIRE(runs >= 60);
+  REQUIRE(nodes_beyond_root > 0);  // the tree was exercised, not only the root
+}
+
+TEST_CASE("p-median branch-and-bound: a spent deadline or a node limit gives a valid incumbent and bound",
+          "[siting_pmedian_bb]") {
+  for (int family : {0, 1}) {
+    Instance in = family == 0 ? random_instance(41000, 90, 18) : clustered_instance(41000, 90, 18, 4);
+    const std::size_t p = 4;
+    const auto pr = in.problem(kInf);
+    const double opt = optimum(in, p);
+    auto heuristic = jangkau::solve_p_median(pr, p);
+    {
+      jangkau::Monitor spent;
+      spent.set_deadline_in(0.0);
+      auto r = jangkau::solve_p_median_bb(pr, p, heuristic.sites, heuristic.multipliers, {}, spent);
+      REQUIRE_FALSE(r.proven);
+      check(in, p, r, opt);
+      REQUIRE(r.result.objective <= heuristic.objective * (1 + 1e-12));
+    }
+    {
+      jangkau::PMedianBranchOptions o;
+      o.node_limit = 1;
+      o.root_iterations = 5;
+      auto r = jangkau::solve_p_median_bb(pr, p, heuristic.sites, {}, o);
+      check(in, p, r, opt);
+      REQUIRE(r.nodes <= 1);
+      if (!r.proven) REQUIRE(r.open_nodes > 0);
+    }
+  }
+}
+
+TEST_CASE("p-median branch-and-bound refuses quotas and malformed starts", "[siting_pmedian_bb]") {
+  Instance in = random_instance(42000, 30, 8);
+  auto pr = in.problem(kInf);
+  std::vector<std::int64_t> short_start{0};
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, short_start), jangkau::InvalidInputError);
+  std::vector<std::int64_t> out_of_range{0, 8};
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, out_of_range), jangkau::InvalidInputError);
+  std::vector<std::int64_t> repeated{1, 1};
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, repeated), jangkau::InvalidInputError);
+  std::vector<double> lam(3, 1.0);
+  std::vector<std::int64_t> ok{0, 1};
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, ok, lam), jangkau::InvalidInputError);
+  in.group.assign(8, 0);
+  in.quota = {1};
+  pr = in.problem(kInf);
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2), jangkau::InvalidInputError);
+}
