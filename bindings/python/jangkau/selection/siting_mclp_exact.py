@@ -261,7 +261,7 @@ class MclpReduced:
     proven: bool
     iterations: int
     kernel: int = 0  #: candidates of the restricted MILP (0: not run)
-    seconds: tuple = (0.0, 0.0, 0.0)  #: wall time of the Lagrangian, the restricted MILP and the B&B
+    seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  #: wall time of the Lagrangian, the restricted MILP and the B&B
     branch: MclpBranch | None = None  #: the Lagrangian branch-and-bound's result (None: not run)
 
 

@@ -199,7 +199,7 @@ def reduce_mclp_quotas(a: sp.csr_matrix, w: np.ndarray, p: int, c: Classes, star
     rows = np.asarray(a[:, np.flatnonzero(allowed)].sum(axis=1)).ravel() > 0
     proven = bool(best < threshold)
     return MclpReduced(closed, np.zeros(free.size, dtype=bool), rows, 0.0, np.concatenate([best_sites, fixed_part]),
-                       best_value, float(best), proven, it, 0, (time.perf_counter() - t0, 0.0))
+                       best_value, float(best), proven, it, 0, (time.perf_counter() - t0, 0.0, 0.0))
 
 
 def lscp_bound_only(stage: Stage, start_sites, group: np.ndarray, quota: np.ndarray) -> Stage:
