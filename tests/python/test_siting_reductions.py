@@ -125,10 +125,11 @@ def test_reduce_set_cover_on_a_picture():
 
 @pytest.mark.parametrize("model", [MCLP, PMEDIAN])
 def test_matrix_forms_give_the_same_instance(model):
-    """A canonical CSR/CSC matrix skips the sort of the general path (it is already candidate-
-    major); a dense array is read column-major. Every form, and COO with duplicated pairs (the
-    cheapest kept, not summed), must give the instance the unsorted COO-tuple path builds, on
-    clustered costs with unreachable pairs."""
+    """A CSR/CSC matrix without duplicated pairs skips the sort of the general path (its CSC
+    form with sorted indices is already candidate-major); a dense array is read column-major.
+    Every form, with indices in any order, and COO or CSR with duplicated pairs (the cheapest
+    kept, not summed), must give the instance the unsorted COO-tuple path builds, on clustered
+    costs with unreachable pairs."""
     rng = np.random.default_rng(7)
     w, cost = clustered(7, 300, 40)
     cost[cost > 0.4] = np.inf
@@ -145,8 +146,22 @@ def test_matrix_forms_give_the_same_instance(model):
     ref = built(tuple_form, cost.shape[1])
     assert ref.nnz > 1000
     finite = np.where(np.isfinite(cost), cost, 0.0)
+    n, m = cost.shape
+    # CSR / CSC whose indices are in any order within a row / column (a k-nearest list is sorted
+    # by distance), and CSR with the duplicated pairs of tuple_form (cheapest kept, not summed)
+    def compressed(kind, major, minor, values, size):
+        """CSR (kind=sp.csr_matrix, major = rows) or CSC from triples, in random order within
+        each row / column."""
+        o = np.lexsort((rng.random(major.size), major))
+        starts = np.r_[0, np.cumsum(np.bincount(major, minlength=size))]
+        return kind((values[o], minor[o], starts), shape=cost.shape)
+
+    csr_dup = compressed(sp.csr_matrix, tuple_form[0], tuple_form[1], tuple_form[2], n)
+    csr_unsorted = compressed(sp.csr_matrix, r, k, cost[r, k], n)
+    csc_unsorted = compressed(sp.csc_matrix, k, r, cost[r, k], m)
+    assert not csr_unsorted.has_sorted_indices and not csc_unsorted.has_sorted_indices
     forms = [cost, sp.csr_matrix(finite), sp.csc_matrix(finite),
-             sp.coo_matrix((tuple_form[2], tuple_form[:2]), shape=cost.shape)]
+             sp.coo_matrix((tuple_form[2], tuple_form[:2]), shape=cost.shape), csr_dup, csr_unsorted, csc_unsorted]
     for form in forms:
         got = built(form)
         assert got.shape == ref.shape

@@ -140,15 +140,18 @@ def to_csc(
                 f"matrix has {given.shape[0]} rows but there are {n} demand weights", field="coverage"
             )
         m = given.shape[1]
-        # CSR/CSC without duplicates: the CSC form (rows sorted and unique within each column) is
-        # already in the order built below, no sort needed. Anything else goes through COO, whose
-        # duplicates are kept (and the cheapest taken below), not summed as CSC conversion would.
-        csc = sp.csc_matrix(given) if given.format in ("csr", "csc") and given.has_canonical_format else None
-        if csc is not None:
-            ordered = True
+        # CSR/CSC: the CSC form with sorted indices is candidate-major, then demand, as built
+        # below (CSR -> CSC keeps duplicated pairs, now adjacent); without a duplicated pair no
+        # sort is needed, with one the general sort below keeps the cheapest. COO goes through
+        # its arrays as given: CSC conversion would sum its duplicates.
+        if given.format in ("csr", "csc"):
+            csc = given.tocsc()
+            if not csc.has_sorted_indices:
+                csc = csc.sorted_indices()
             rows = csc.indices.astype(np.int64)
             cols = np.repeat(np.arange(m, dtype=np.int64), np.diff(csc.indptr))
             vals = csc.data.astype(np.float64)
+            ordered = not bool(((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any())
         else:
             coo = sp.coo_matrix(given)
             rows = coo.row.astype(np.int64)
