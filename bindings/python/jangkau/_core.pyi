@@ -2,14 +2,11 @@
 jangkau engine (C++). Use the public API in the `jangkau` package.
 """
 from __future__ import annotations
-
 import collections.abc
-import typing
-
 import numpy
 import numpy.typing
-
-__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+import typing
+__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_raster_window', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -287,34 +284,6 @@ class SitingModel:
     @property
     def value(self) -> int:
         ...
-class PMedianBranchResult:
-    """
-    Result of p_median_branch_and_bound.
-    """
-    @property
-    def incumbent_updates(self) -> int:
-        ...
-    @property
-    def nodes(self) -> int:
-        ...
-    @property
-    def open_nodes(self) -> int:
-        ...
-    @property
-    def proven(self) -> bool:
-        ...
-    @property
-    def result(self) -> SitingResultCore:
-        ...
-    @property
-    def root_bound(self) -> float:
-        ...
-    @property
-    def root_closed(self) -> int:
-        ...
-    @property
-    def root_opened(self) -> int:
-        ...
 class QuotaMode:
     """
     How group quotas are read.
@@ -471,10 +440,13 @@ class SitingResultCore:
     def marginal_gain(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def open_bound(self) -> numpy.typing.NDArray[numpy.float64]:
+    def multipliers(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def objective(self) -> float:
+        ...
+    @property
+    def open_bound(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def sites(self) -> numpy.typing.NDArray[numpy.int64]:
@@ -487,6 +459,34 @@ class SitingResultCore:
         ...
     @property
     def unreachable(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+class PMedianBranchResult:
+    """
+    Result of p_median_branch_and_bound.
+    """
+    @property
+    def incumbent_updates(self) -> int:
+        ...
+    @property
+    def nodes(self) -> int:
+        ...
+    @property
+    def open_nodes(self) -> int:
+        ...
+    @property
+    def proven(self) -> bool:
+        ...
+    @property
+    def result(self) -> SitingResultCore:
+        ...
+    @property
+    def root_bound(self) -> float:
+        ...
+    @property
+    def root_closed(self) -> int:
+        ...
+    @property
+    def root_opened(self) -> int:
         ...
 class RasterType:
     """
@@ -864,11 +864,11 @@ def difference_zones(zones: GeometryArray, cover: GeometryArray, threads: typing
     """
 def disc_union_areas(zones: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], radii: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
     """
-    area(zone ∩ union of discs) for every radius (rows) and zone (columns).
+    area(zone ∩ union of discs) for every radius (rows) and zone (columns); quadrant_segments 0 = true circles (exact), k ≥ 1 = shapely-like 4k-gons.
     """
 def disc_union_zonal_sums(grid: Grid, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], zones: GeometryArray, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], radii: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], nodata: typing.SupportsFloat | typing.SupportsIndex | None = None, quadrant_segments: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
     """
-    Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns).
+    Σ value·area(cell ∩ zone ∩ union of discs)/area(cell) for every radius (rows) and zone (columns); true circles: exact partial cells (arcs split at grid lines, chord + circular segment per cell).
     """
 def dissolve(geometry: GeometryArray, group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], n_groups: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> GeometryArray:
     """
@@ -904,7 +904,7 @@ def locate_points(polygons: GeometryArray, x: typing.Annotated[numpy.typing.Arra
     """
     Index of the polygon containing each point (R-tree + exact test), -1 where none.
     """
-def mclp_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], p: typing.SupportsInt | typing.SupportsIndex, free: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], start: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_mu: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, root_iterations: typing.SupportsInt | typing.SupportsIndex = 4000, root_patience: typing.SupportsInt | typing.SupportsIndex = 150, node_iterations: typing.SupportsInt | typing.SupportsIndex = 150, node_patience: typing.SupportsInt | typing.SupportsIndex = 15, max_nodes: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> dict:
+def mclp_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], p: typing.SupportsInt | typing.SupportsIndex, free: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], start: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_mu: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, root_iterations: typing.SupportsInt | typing.SupportsIndex = 4000, root_patience: typing.SupportsInt | typing.SupportsIndex = 150, node_iterations: typing.SupportsInt | typing.SupportsIndex = 15, node_patience: typing.SupportsInt | typing.SupportsIndex = 15, max_nodes: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> dict:
     """
     Lagrangian branch-and-bound of the MCLP over candidate-major demand rows (internal; see jangkau.selection.siting_mclp_exact.branch_and_bound). Returns a dict: sites, objective, bound, root_bound, root_value, nodes, root_closed, root_forced, proven, integral.
     """
@@ -928,7 +928,7 @@ def orient_ccw(geometry: GeometryArray) -> GeometryArray:
     """
     Copy with shells counter-clockwise and holes clockwise.
     """
-def p_median_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_sites: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], multipliers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, options: SitingOptions = ..., node_limit: typing.SupportsInt | typing.SupportsIndex = 1000000, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-09, root_iterations: typing.SupportsInt | typing.SupportsIndex = 3000, node_iterations: typing.SupportsInt | typing.SupportsIndex = 150, progress: typing.Any = None, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> PMedianBranchResult:
+def p_median_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_sites: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], multipliers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, options: SitingOptions = ..., node_limit: typing.SupportsInt | typing.SupportsIndex = 1000000, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-09, root_iterations: typing.SupportsInt | typing.SupportsIndex = 3000, node_iterations: typing.SupportsInt | typing.SupportsIndex = 200, progress: typing.Any = None, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> PMedianBranchResult:
     """
     Exact p-median by Lagrangian branch-and-bound on candidate-major CSR arrays (internal; used by jangkau.siting's auto solver). start_sites / multipliers may be empty. time_limit_s (seconds) is checked inside the subgradient loop: past it the incumbent comes back with the open nodes' bound, proven=False.
     """
