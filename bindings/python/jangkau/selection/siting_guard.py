@@ -25,7 +25,7 @@ import numpy as np
 
 from .siting_instance import Instance, SitingResult, base_covered, relative_gap, rows_of
 
-#: Share of the MILP's time budget the plain attempt may use (0 skips it). 0.05 of 10 s is 0.5 s:
+#: Share of the MILP's time budget the plain attempt may use. 0.05 of 10 s is 0.5 s:
 #: real Serang p = 15 and 30 are proven in 0.09–0.15 s by plain HiGHS; clustered 5000 × 300
 #: (benchmarks/bench_siting.py) needs 4–9 s with the machinery, so it can spare half a second.
 PLAIN_SHARE = 0.05
@@ -69,10 +69,6 @@ def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap
     ``node_limit`` (the caller's) applies to both stages."""
     t0 = time.perf_counter()
     start = np.asarray(start_sites, dtype=np.int64)
-    if PLAIN_SHARE <= 0:
-        r = solve(True, time_limit_s, start, node_limit)
-        r.extra.update(milp_guard_stage="machinery", milp_guard_plain_s=0.0, milp_guard_plain_status="skipped")
-        return r
     nodes = PLAIN_NODES if node_limit is None else min(PLAIN_NODES, int(node_limit))
     first = solve(False, plain_slice(time_limit_s), start, nodes)
     plain_s = time.perf_counter() - t0
