@@ -15,7 +15,7 @@ from siting_cases import clustered
 
 from jangkau.errors import InfeasibleError
 from jangkau.selection import siting, siting_milp
-from jangkau.selection.siting_instance import LSCP, prepare
+from jangkau.selection.siting_instance import LSCP, MCLP, prepare
 
 
 def uniform(seed: int, n: int, m: int):
@@ -129,3 +129,35 @@ def test_warm_started_lscp_bound_is_not_shifted_by_highs():
         assert warm.objective == cold.objective and warm.bound == cold.objective
     auto = siting.lscp(w, cov, max_cost=2_500.0, time_limit_s=60)
     assert auto.objective == cold.objective and auto.bound == cold.objective and auto.status == "optimal"
+
+
+@pytest.mark.parametrize("name", ["uniform", "clustered"])
+def test_highs_is_not_started_when_its_presolve_cannot_fit(name, monkeypatch):
+    # HiGHS's presolve reads no clock, so solve_milp skips a model whose entries need more time
+    # than is left at HIGHS_PRESOLVE_NNZ_PER_S. A rate of 1e-3 entries/s makes every model too
+    # large for a 60 s budget: HiGHS never starts, and every model still answers with a feasible
+    # solution (the start) and a valid bound against brute force; without a budget HiGHS runs.
+    monkeypatch.setattr(siting_milp, "HIGHS_PRESOLVE_NNZ_PER_S", 1e-3)
+    for seed in range(4):
+        w, cost = family(name, 500 + seed, 36, 11)
+        r, p = RADIUS[name], 3
+        opt_c, opt_m, opt_l, coverable = brute(w, cost, r, p)
+        a = siting.mclp(w, cost, p, max_cost=r, time_limit_s=60)
+        assert len(a.sites) == p and a.objective == pytest.approx(w[(cost[:, a.sites] <= r).any(axis=1)].sum())
+        assert a.objective <= opt_c + 1e-9 <= a.bound + 2e-9
+        b = siting.p_median(w, cost, p, time_limit_s=60)
+        assert b.objective == pytest.approx((w * cost[:, b.sites].min(axis=1)).sum())
+        assert b.bound <= opt_m + 1e-6 <= b.objective + 2e-6
+        c = siting.lscp(w, cost, max_cost=r, time_limit_s=60)
+        assert ((cost[:, c.sites] <= r).any(axis=1) == coverable).all()
+        assert c.bound <= opt_l <= c.objective
+        none = dict.fromkeys(("n_candidates", "groups", "quotas", "fixed", "precovered", "zones", "floors"))
+        pr = prepare(LSCP, w, cost, max_cost=r, quota_mode="at_least", **none)
+        start = np.flatnonzero((cost <= r).any(axis=0))  # every candidate covering something: a cover
+        late = siting_milp.milp_lscp(pr, 60, 1e-9, 0, start_sites=start, reduce=False)
+        assert late.status == "time limit reached" and late.objective == start.size  # the start, unrun
+        assert siting_milp.milp_lscp(pr, None, 1e-9, 0, start_sites=start, reduce=False).objective == opt_l
+        pm = prepare(MCLP, w, cost, max_cost=r, quota_mode="at_least", **none)
+        for reduce in (True, False):  # with the reductions the z columns shrink after the bounds are set
+            m = siting_milp.milp_mclp(pm, p, 60, 1e-9, 0, start_sites=a.sites, reduce=reduce, guard=False)
+            assert m.objective == pytest.approx(w[(cost[:, m.sites] <= r).any(axis=1)].sum()) and m.bound >= opt_c - 1e-9

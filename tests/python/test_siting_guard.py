@@ -306,6 +306,8 @@ def test_lscp_with_quotas_keeps_the_bound_of_the_lagrangian_stage(family, reques
         g = siting.lscp(w, a, solver="greedy", threads=1, groups=groups, quotas=quotas)
         r = milp_lscp(pr, None, 1e-9, 0, start_sites=g.sites, lagrangian=True)
         assert r.extra["lagrangian_quota_bound_only"] and r.extra["lagrangian_bound"] <= opt
+        # the bound-only path: no heuristic covers built, no reduced-cost fixing
+        assert "lagrangian_covers" not in r.extra and "milp_candidates_reduced_cost_fixed" not in r.extra
         assert r.objective == opt and r.bound == opt and r.status == "optimal", (family, r.objective, opt)
         proven_by_bound += int(r.extra["lagrangian_bound"] >= g.objective)
         plain = milp_lscp(pr, None, 1e-9, 0, reduce=False)

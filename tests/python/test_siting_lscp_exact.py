@@ -196,3 +196,32 @@ def test_spent_budget_skips_the_stage_and_still_returns_a_cover(family):
     sizes = a.toarray().sum(axis=0)
     expect = [min(1 / sizes[j] for j in idx if a[i, j]) for i in range(a.shape[0])]
     assert np.allclose(u, expect)
+
+
+@pytest.mark.filterwarnings("ignore::jangkau.errors.CoverageWarning")
+@pytest.mark.parametrize("family", ["uniform", "clustered", "serang"])
+def test_bound_stage_alone_is_the_subgradient_bound(family, request):
+    """lagrangian_bound_stage (the bound-only path of siting_quota_exact.lscp_bound_only):
+    forced sites + ⌈L⌉ never above brute force, equal to the subgradient's own bound on the
+    same columns, no covers built; with the budget spent it is skipped and keeps only the
+    forced sites (still a valid bound)."""
+    data_dir = request.getfixturevalue("data_dir") if family == "serang" else None
+    for _w, cost, r in _cases(family, data_dir):
+        a = cover_rows(cost, r)
+        opt = brute_force(a)
+        m = a.shape[1]
+        forced = np.zeros(m, dtype=bool)
+        single = np.flatnonzero(np.diff(a.indptr) == 1)  # rows with one candidate force it open
+        forced[a.indices[a.indptr[single]]] = True
+        rest = np.asarray(a @ forced.astype(np.float64)).ravel() == 0
+        allowed = np.ones(m, dtype=bool)
+        start = np.arange(m)
+        bound, extra = lx.lagrangian_bound_stage(a[rest], allowed, forced, start, None, 0.0)
+        assert bound <= opt and extra["lagrangian_bound"] == bound and "lagrangian_covers" not in extra
+        cols = np.flatnonzero(~forced)
+        if rest.any():
+            direct = lx.subgradient(a[rest][:, cols], float(cols.size))
+            assert bound == direct.bound + forced.sum()
+        spent, extra = lx.lagrangian_bound_stage(a[rest], allowed, forced, start, 1.0, -10.0)
+        assert spent == forced.sum() <= opt
+        assert extra.get("lagrangian_skipped") is True or not rest.any()

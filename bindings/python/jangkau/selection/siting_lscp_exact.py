@@ -314,6 +314,41 @@ class Stage:
     extra: dict
 
 
+def _stage_inputs(a, allowed: np.ndarray, forced: np.ndarray, start_sites, time_limit_s, t0: float):
+    """What both stages start from: the columns still free (``allowed`` and not ``forced``), the
+    rows restricted to them, the start as a mask over those columns, and the stage's deadline
+    (LAGRANGIAN_BUDGET_SHARE of what is left of ``time_limit_s`` counted from ``t0``; None = no clock)."""
+    cols = np.flatnonzero(allowed & ~forced)
+    a = sp.csr_matrix(a)[:, cols]
+    x0 = np.isin(cols, np.asarray(start_sites, dtype=np.int64))
+    deadline = None
+    if time_limit_s is not None and math.isfinite(float(time_limit_s)):
+        left = max(float(time_limit_s) - (time.perf_counter() - t0), 0.0)
+        deadline = time.perf_counter() + LAGRANGIAN_BUDGET_SHARE * left
+    return cols, a, x0, deadline
+
+
+def lagrangian_bound_stage(a, allowed: np.ndarray, forced: np.ndarray, start_sites, time_limit_s, t0: float):
+    """The bound of :func:`lagrangian_stage` alone (for
+    :func:`~jangkau.selection.siting_quota_exact.lscp_bound_only`): :func:`subgradient` on the
+    same rows and columns within the same share of the budget, its step target the start's size
+    on them, and no heuristic covers and no reduced-cost fixing. Returns ``(bound, extra)``: the
+    certified bound forced sites + ⌈L⌉ (just the forced sites when the stage is skipped: no rows
+    left, or less than MIN_STAGE_S of budget) and figures for ``SitingResult.extra``."""
+    c0 = time.perf_counter()
+    _cols, a, x0, deadline = _stage_inputs(a, allowed, forced, start_sites, time_limit_s, t0)
+    n_forced = int(forced.sum())
+    if a.shape[0] == 0:
+        return n_forced, {"lagrangian_bound": float(n_forced)}
+    if deadline is not None and deadline - time.perf_counter() < MIN_STAGE_S:
+        return n_forced, {"lagrangian_skipped": True}
+    upper = float(x0.sum()) if is_cover(sp.csc_matrix(a), x0) else math.inf
+    rel = subgradient(a, upper, deadline=deadline)
+    bound = rel.bound + n_forced
+    return bound, {"lagrangian_value": rel.value + n_forced, "lagrangian_bound": float(bound),
+                   "lagrangian_iterations": rel.iterations, "lagrangian_time_s": time.perf_counter() - c0}
+
+
 def lagrangian_stage(a, allowed: np.ndarray, forced: np.ndarray, start_sites, time_limit_s, t0: float) -> Stage:
     """The Lagrangian stage of the exact LSCP on the reduced covering rows ``a`` (rows still to
     cover × all m candidates) with the candidates still ``allowed`` (free, not dropped), of which
@@ -322,14 +357,8 @@ def lagrangian_stage(a, allowed: np.ndarray, forced: np.ndarray, start_sites, ti
     ``t0``; None = no clock, at most 2,000 iterations), then :func:`reduced_cost_fixing` (the
     best cover's own columns are never excluded: it stays a valid MIP start)."""
     c0 = time.perf_counter()
-    cols = np.flatnonzero(allowed & ~forced)
+    cols, a, x0, deadline = _stage_inputs(a, allowed, forced, start_sites, time_limit_s, t0)
     n_forced = int(forced.sum())
-    a = sp.csr_matrix(a)[:, cols]
-    x0 = np.isin(cols, np.asarray(start_sites, dtype=np.int64))
-    deadline = None
-    if time_limit_s is not None and math.isfinite(float(time_limit_s)):
-        left = max(float(time_limit_s) - (time.perf_counter() - t0), 0.0)
-        deadline = time.perf_counter() + LAGRANGIAN_BUDGET_SHARE * left
     excluded = np.zeros(allowed.size, dtype=bool)
     if a.shape[0] == 0:
         sites = np.flatnonzero(forced)

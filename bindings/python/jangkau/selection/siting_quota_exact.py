@@ -30,8 +30,8 @@ Subgradient steps as in :func:`jangkau.selection.siting_mclp_exact.lagrangian_bo
 the weights). No kernel MILP and no forced sites here: only the bound and the closing test.
 Zone floors are not handled (docs/siting.md § Exact MCLP with group quotas says why).
 
-For the LSCP with at-least quotas, :func:`lscp_bound_only` keeps only the bound of the LSCP's
-Lagrangian stage (run without the quota rows).
+For the LSCP with at-least quotas, :func:`lscp_bound_only` runs only the bound of the LSCP's
+Lagrangian stage (the subgradient without the quota rows; no heuristic covers, no fixing).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .siting_lscp_exact import Stage
+from .siting_lscp_exact import Stage, lagrangian_bound_stage
 from .siting_mclp_exact import (
     LAGRANGIAN_ITERATIONS,
     LAGRANGIAN_PATIENCE,
@@ -202,17 +202,20 @@ def reduce_mclp_quotas(a: sp.csr_matrix, w: np.ndarray, p: int, c: Classes, star
                        best_value, float(best), proven, it, 0, (time.perf_counter() - t0, 0.0, 0.0))
 
 
-def lscp_bound_only(stage: Stage, start_sites, group: np.ndarray, quota: np.ndarray) -> Stage:
-    """The LSCP Lagrangian stage (:func:`jangkau.selection.siting_lscp_exact.lagrangian_stage`,
-    run without the quota rows) reduced to what stays sound with at-least group quotas: its
-    bound. Dropping the quota rows relaxes a minimisation, so forced sites + ⌈L⌉ is still a lower
-    bound on the cover with quotas. Its covers may miss a quota, and its reduced-cost fixing is
-    measured against such a cover, so neither is used: the start (``start_sites``) stays the
-    incumbent, nothing is excluded, and the start is proven when it meets every quota
-    (``group`` per candidate, -1 = none; ``quota`` per group) and its size equals the bound."""
+def lscp_bound_only(a, allowed: np.ndarray, forced: np.ndarray, start_sites, group: np.ndarray, quota: np.ndarray,
+                    time_limit_s, t0: float) -> Stage:
+    """The LSCP Lagrangian stage with at-least group quotas: only what stays sound with them,
+    its bound, computed alone (:func:`jangkau.selection.siting_lscp_exact.lagrangian_bound_stage`
+    on the reduced rows ``a``, the ``allowed`` and ``forced`` candidates, within the stage's share
+    of ``time_limit_s`` from ``t0``). Dropping the quota rows relaxes a minimisation, so forced
+    sites + ⌈L⌉ is still a lower bound on the cover with quotas. Covers built without the quota
+    rows may miss a quota, and reduced-cost fixing against such a cover is unsound, so neither is
+    built: the start (``start_sites``) stays the incumbent, nothing is excluded, and the start is
+    proven when it meets every quota (``group`` per candidate, -1 = none; ``quota`` per group)
+    and its size equals the bound."""
     sites = np.unique(np.asarray(start_sites, dtype=np.int64))
+    bound, extra = lagrangian_bound_stage(a, allowed, forced, sites, time_limit_s, t0)
     count = np.bincount(group[sites][group[sites] >= 0], minlength=quota.size) if sites.size else np.zeros(quota.size)
     meets = bool(np.all(count >= quota))
-    extra = {k: v for k, v in stage.extra.items() if k != "milp_candidates_reduced_cost_fixed"}
     extra["lagrangian_quota_bound_only"] = True
-    return Stage(sites, stage.bound, meets and stage.bound >= sites.size, np.zeros_like(stage.excluded), extra)
+    return Stage(sites, bound, meets and bound >= sites.size, np.zeros(allowed.size, dtype=bool), extra)
