@@ -45,11 +45,18 @@ def plain_slice(time_limit_s: float | None) -> float | None:
     return PLAIN_SHARE * float(time_limit_s)
 
 
-def mclp_value(pr: Instance, sites) -> float:
-    """Covered weight of ``sites`` (with the fixed sites and the pre-covered demand)."""
+def mclp_covered(pr: Instance, sites) -> np.ndarray:
+    """Demand points covered by ``sites`` together with the fixed sites and the pre-covered
+    demand (boolean, one per demand point)."""
     covered = base_covered(pr)
     covered[rows_of(pr, np.asarray(sites, dtype=np.int64))] = True
-    return float(pr.w[covered].sum())
+    return covered
+
+
+def mclp_value(pr: Instance, sites) -> float:
+    """Covered weight of ``sites`` (with the fixed sites and the pre-covered demand): the MCLP
+    objective Σ_i w_i [i covered], computed here only (the guard and milp_mclp both use it)."""
+    return float(pr.w[mclp_covered(pr, sites)].sum())
 
 
 def proven(r: SitingResult, mip_gap: float) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,7 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InvalidInputError
 from .milp import highspy_module as _highs, new_highs as _new_highs
-from .siting_guard import guarded, mclp_value
+from .siting_guard import guarded, mclp_covered, mclp_value
 from .siting_instance import (
     LSCP,
     MCLP,
@@ -472,26 +473,32 @@ def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, ma
     return np.flatnonzero(alive), dropped, forced, rep
 
 
-def milp_mclp(
-    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
-    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True, guard: bool = True,
-) -> SitingResult:
-    """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing: identical demand rows merged
-    (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0 (:func:`dominated_candidates`);
-    with ``reduce``, ``lagrangian`` and a start (no zone floors), the Lagrangian bound, heuristic and
-    reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS (with group quotas,
-    the bound and closing test of :mod:`~jangkau.selection.siting_quota_exact`);
-    with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`)."""
-    if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
-        return guarded(
-            lambda lag, limit, start, nodes: milp_mclp(pr, p, limit, mip_gap, threads, start_sites=start,
-                                                       merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
-                                                       guard=False),
-            maximise=True, time_limit_s=time_limit_s, mip_gap=mip_gap, start_sites=start_sites,
-            start_value=mclp_value(pr, start_sites), node_limit=node_limit,
-        )
-    highspy = _highs()
-    check_quota_feasible(pr, p)
+@dataclass
+class MclpPrep:
+    """The MCLP's preprocessing (:func:`mclp_preprocess`), done once per call of
+    :func:`milp_mclp` and shared by the guard's two stages: the demand points covered without a
+    choice (``base``), the CSR matrix, the kept demand points (``sub``, one per class of
+    identical rows) with their summed weights (``merged_w``; ``n_points`` before merging), their rows over the candidates the
+    dominance test keeps (``a_kept``), the candidates it dropped (``dropped``), the candidates
+    still allowed (``allowed``: neither fixed nor dropped), the start repaired onto allowed
+    candidates and the seconds it took."""
+
+    base: np.ndarray
+    csr: sp.csr_matrix
+    sub: np.ndarray
+    merged_w: np.ndarray
+    n_points: int
+    a_kept: sp.csr_matrix
+    dropped: np.ndarray
+    allowed: np.ndarray
+    start_sites: np.ndarray | None
+    seconds: float
+
+
+def mclp_preprocess(pr: Instance, p: int, time_limit_s, start_sites, merge_rows: bool, reduce: bool) -> MclpPrep:
+    """Identical demand rows merged (``merge_rows``, their weights summed) and, with ``reduce``,
+    dominated candidates dropped (:func:`dominated_candidates`, within ``time_limit_s``; the
+    start is repaired onto their dominators)."""
     t0 = time.perf_counter()
     base = base_covered(pr)
     csr = pr.csc.tocsr()
@@ -504,24 +511,58 @@ def milp_mclp(
     merged_w = np.bincount(inverse, weights=pr.w[sub], minlength=first.size)
     n_points = sub.size
     sub = sub[first]
-    nz = sub.size
-    ncol = pr.m + nz
-    ycols = np.arange(pr.m)
     # z_i - Σ_{j∈N(i)} y_j <= 0 (dominated candidates, fixed at 0, left out of the rows)
     a_sub = csr[sub]
-    upper = np.ones(ncol)
-    upper[pr.fixed] = 0
+    allowed = np.ones(pr.m, dtype=bool)
+    allowed[pr.fixed] = False
     dropped = np.zeros(pr.m, dtype=bool)
     if reduce:
         group = candidate_groups(pr)
-        dropped, rep = dominated_candidates(
-            a_sub, upper[: pr.m] > 0, group, p, subset_work_limit(time_left(time_limit_s, t0))
-        )
-        upper[: pr.m][dropped] = 0
+        dropped, rep = dominated_candidates(a_sub, allowed.copy(), group, p, subset_work_limit(time_left(time_limit_s, t0)))
+        allowed = allowed & ~dropped
         if start_sites is not None:
-            start_sites = repaired_start(start_sites, upper[: pr.m] > 0, rep, group)
+            start_sites = repaired_start(start_sites, allowed, rep, group)
     a_kept = sp.csr_matrix(pattern(a_sub) @ sp.diags((~dropped).astype(np.float64)))
     a_kept.eliminate_zeros()
+    start = None if start_sites is None else np.asarray(start_sites, dtype=np.int64)
+    return MclpPrep(base, csr, sub, merged_w, n_points, a_kept, dropped, allowed, start, time.perf_counter() - t0)
+
+
+def milp_mclp(
+    pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
+    node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True, guard: bool = True,
+    prep: MclpPrep | None = None,
+) -> SitingResult:
+    """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing (:func:`mclp_preprocess`, once per
+    call, or ``prep`` from the caller, whose start then is ``start_sites`` as given): identical
+    demand rows merged (``merge_rows``) and, with ``reduce``, dominated candidates fixed at 0
+    (:func:`dominated_candidates`);
+    with ``reduce``, ``lagrangian`` and a start (no zone floors), the Lagrangian bound, heuristic and
+    reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS (with group quotas,
+    the bound and closing test of :mod:`~jangkau.selection.siting_quota_exact`);
+    with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`),
+    and both of its stages use the one preprocessing."""
+    t0 = time.perf_counter()
+    if prep is None:
+        prep = mclp_preprocess(pr, p, time_limit_s, start_sites, merge_rows, reduce)
+        start_sites = prep.start_sites
+    if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
+        return guarded(
+            lambda lag, limit, start, nodes: milp_mclp(pr, p, limit, mip_gap, threads, start_sites=start,
+                                                       merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
+                                                       guard=False, prep=prep),
+            maximise=True, time_limit_s=time_left(time_limit_s, t0), mip_gap=mip_gap, start_sites=start_sites,
+            start_value=mclp_value(pr, start_sites), node_limit=node_limit,
+        )
+    highspy = _highs()
+    check_quota_feasible(pr, p)
+    base, csr, sub, merged_w, a_kept, dropped = prep.base, prep.csr, prep.sub, prep.merged_w, prep.a_kept, prep.dropped
+    n_points = prep.n_points
+    nz = sub.size
+    ncol = pr.m + nz
+    ycols = np.arange(pr.m)
+    upper = np.ones(ncol)
+    upper[: pr.m] = prep.allowed
     lag: MclpReduced | None = None
     nz_merged = nz
     if reduce and lagrangian and start_sites is not None and not pr.group_labels and not pr.floor.size and nz:
@@ -592,9 +633,7 @@ def milp_mclp(
     if start_sites is not None:
         start = start_y(pr, start_sites, ncol)
         start[pr.fixed] = 0
-        cov = np.zeros(pr.n, dtype=bool)
-        cov[rows_of(pr, start_sites)] = True
-        start[pr.m :] = cov[sub]
+        start[pr.m :] = mclp_covered(pr, start_sites)[sub]  # sub holds no pre-covered point
     lower = np.zeros(ncol)
     if lag is not None:
         lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
@@ -636,8 +675,7 @@ def milp_mclp(
         chosen = np.asarray(start_sites, dtype=np.int64)  # the start misses a floor: HiGHS did not decide
     else:
         chosen = np.flatnonzero(x[: pr.m] > 0.5)
-    covered = base.copy()
-    covered[rows_of(pr, chosen)] = True
+    covered = mclp_covered(pr, chosen)
     objective = float(pr.w[covered].sum())
     base_weight = float(pr.w[base].sum())
     bound = max(objective, float(info.mip_dual_bound) + base_weight + (lag.constant if lag is not None else 0.0))
@@ -672,6 +710,7 @@ def milp_mclp(
             milp_bb_proven=bool(lag.branch is not None and lag.branch.proven),
         )
     result.extra["milp_demand_rows_in_model"] = int(nz)
+    result.extra["milp_preprocess_s"] = float(prep.seconds)
     return result
 
 
