@@ -4,7 +4,7 @@ k-nearest matrix), from the same greedy start `auto` uses: root bound against it
 nodes per second, the bound reached, and one or two threads.
 
     python benchmarks/bench_pmedian_bb.py                                   # uniform 10^4 x 300 and 10^4 x 10^3
-    python benchmarks/bench_pmedian_bb.py --root-sweep 500,1000,3000,6000   # root only: bound vs iterations
+    python benchmarks/bench_pmedian_bb.py --root-sweep 1000,3000 --threads 1,2   # root only: bound vs steps
     python benchmarks/bench_pmedian_bb.py --threads 1,2 --time-limit 10     # the tree with one and two threads
     python benchmarks/bench_pmedian_bb.py --lp 2000x200x20                  # root bound against HiGHS's LP
 
@@ -111,12 +111,12 @@ def main() -> None:
         print(f"{args.family} {n}x{m} p={p} k={k} seed {seed}: greedy {g.objective:.10g} bound {g.bound:.10g} "
               f"({g.time_s:.2f} s), {load()}")
         if args.root_sweep:
-            for it in (int(x) for x in args.root_sweep.split(",")):
-                b, wall, cpu = run_bb(pr, p, g, mu, None, node_limit=1, root_iterations=it)
+            for it, threads in ((int(x), int(t)) for x in args.root_sweep.split(",") for t in args.threads.split(",") if t):
+                b, wall, cpu = run_bb(pr, p, g, mu, None, threads=threads, node_limit=1, root_iterations=it)
                 rb = b.extra["bb_root_bound"]
-                print(f"  root {it:>6} steps: bound {rb:.10g}, {100 * (b.objective - rb) / b.objective:.4f} % below "
+                print(f"  root {it:>6} steps, {threads} thread(s): bound {rb:.10g}, {100 * (b.objective - rb) / b.objective:.4f} % below "
                       f"incumbent {b.objective:.10g}; {wall:.2f} s wall / {cpu:.2f} s CPU, {load()}")
-        for threads in (int(x) for x in args.threads.split(",") if x):
+        for threads in (int(x) for x in args.threads.split(",") if x and not args.root_sweep):
             b, wall, cpu = run_bb(pr, p, g, mu, args.time_limit, threads=threads, **sched)
             nodes = b.extra["bb_nodes"]
             print(f"  tree, {threads} thread(s), schedule {sched or 'default'}: {b.status}, objective {b.objective:.10g}, bound {b.bound:.10g}, "
