@@ -84,8 +84,9 @@ def main() -> None:
     ap.add_argument("--threads", default="1,2", help="branch-and-bound threads to run, comma-separated")
     ap.add_argument("--root-sweep", help="root iterations to try with the root alone (node limit 1)")
     ap.add_argument("--schedule", default="", help="SubgradientSchedule fields for the tree, e.g. node_iterations=50")
-    ap.add_argument("--greedy-iterations", type=int, default=0,
-                    help="subgradient steps of the greedy's bound before the tree (auto: 0, the root owns the bound)")
+    ap.add_argument("--greedy-iterations", type=int, default=siting.BB_GREEDY_ITERATIONS,
+                    help="subgradient steps of the greedy's bound before the tree (default: auto's, "
+                         "BB_GREEDY_ITERATIONS)")
     ap.add_argument("--lp", help="NxMxP[xSEED]: uniform instance (seed default 0) for the root bound against the LP")
     args = ap.parse_args()
     sched = {k: (float(v) if "theta" in k else int(v)) for k, v in (x.split("=") for x in args.schedule.split(",") if x)}
@@ -104,7 +105,7 @@ def main() -> None:
         b, wall, cpu = run_bb(pr, p, g, mu, args.time_limit, **sched)
         print(f"  tree: {b.status}, objective {b.objective:.10g}, LP gap {100 * (b.objective - lp) / b.objective:.4f} %,"
               f" nodes {b.extra['bb_nodes']}, {wall:.2f} s wall / {cpu:.2f} s CPU, {load()}")
-    for n, m, p, radius, seed in parse_sizes(args.sizes):
+    for n, m, p, radius, seed in parse_sizes(args.sizes) if args.sizes else []:
         del radius
         pr, k = instance(args.family, n, m, p, seed)
         g, mu = greedy(pr, p, args.greedy_iterations)
