@@ -24,6 +24,11 @@ constexpr std::uint8_t kFree = 0, kOpen = 1, kClosed = 2;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Weight of the latest iteration in the moving average of set membership.
 constexpr double kShareRate = 0.1;
+/// Stored entries from which `threads` = 0 solves a round's nodes on every core (below: one
+/// thread; a node there is a few hundred short passes and starting threads each round is a
+/// visible share of it). Not measured: set so that the rows of benchmarks/bench_siting.py
+/// (≥ 10⁵ entries) use both cores and the test-sized instances one.
+constexpr std::size_t kRoundParallelMinEntries = 20000;
 /// The root polishes its current site set by the fast interchange every this many steps.
 constexpr int kRootPolishEvery = 200;
 
@@ -496,7 +501,9 @@ PMedianBranchResult run_tree(Context& cx, const std::vector<std::int64_t>& start
   const Instance& in = cx.in;
   const PMedianBranchOptions& o = cx.o;
   const std::size_t batch = std::max<std::size_t>(o.batch, 1);
-  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(thread_count(o.threads), batch));
+  const unsigned automatic = cx.e.row.size() < kRoundParallelMinEntries ? 1U : thread_count(0);
+  const unsigned threads = static_cast<unsigned>(
+      std::min<std::size_t>(o.threads > 0 ? thread_count(o.threads) : automatic, batch));
   // one worker per slot of a round; with several threads each reports to a helper monitor that
   // passes the caller's cancel on (the caller's callback is called from its own thread only)
   SitingOptions search = o.search;

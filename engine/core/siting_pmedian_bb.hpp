@@ -38,8 +38,8 @@ struct PMedianBranchOptions {
   /// sets are then merged in node order. The answer, bound and node count therefore do not
   /// depend on `threads` (only where a deadline cuts a round). DEFAULT: 2.
   std::size_t batch = 2;
-  /// Worker threads solving a round's nodes (0 = the hardware's concurrency; at most `batch`
-  /// are used). DEFAULT: 0.
+  /// Worker threads solving a round's nodes (at most `batch` are used; 0 = automatic: one below
+  /// 2·10⁴ stored entries, else the hardware's concurrency). DEFAULT: 0.
   int threads = 0;
   /// Nodes solved at most (the root counts). DEFAULT: 1e6.
   std::size_t node_limit = 1000000;

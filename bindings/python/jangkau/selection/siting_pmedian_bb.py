@@ -50,8 +50,9 @@ def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_
     exhausted (optimal within ``gap_tolerance``, relative) and "time limit reached" otherwise;
     ``extra`` holds ``bb_nodes``, ``bb_open_nodes``, ``bb_proven``, ``bb_root_bound``,
     ``bb_root_closed`` / ``bb_root_opened`` (candidates settled by the root's tests) and
-    ``bb_incumbent_updates``. ``threads`` (0 = every core) solve the tree's rounds of two nodes and
-    the incumbent search; the answer, bound and node count do not depend on it (a deadline aside).
+    ``bb_incumbent_updates``. ``threads`` (0 = automatic: one below 2·10⁴ stored entries, else
+    every core) solve the tree's rounds of two nodes and the incumbent search; the answer, bound
+    and node count do not depend on it (a deadline aside).
     ``schedule``: the subgradient steps per node (default the engine's, ``SubgradientSchedule()``)."""
     t0 = time.perf_counter()
     lam = np.zeros(0) if multipliers is None or len(multipliers) != pr.n else np.asarray(multipliers, np.float64)
