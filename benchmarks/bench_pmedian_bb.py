@@ -55,10 +55,11 @@ def greedy(pr, p: int, iterations: int):
     return g, g.extra.get("lagrange_multipliers")
 
 
-def run_bb(pr, p, g, mu, time_limit_s, threads=1, node_limit=siting_pmedian_bb.BB_NODE_LIMIT, **schedule):
+def run_bb(pr, p, g, mu, time_limit_s, threads=1, node_limit=siting_pmedian_bb.BB_NODE_LIMIT, strongest=False,
+           **schedule):
     c0, t0 = time.process_time(), time.perf_counter()
     b = siting_pmedian_bb.branch_and_bound(pr, p, g.sites, mu, time_limit_s, 1e-9, threads, node_limit=node_limit,
-                                           schedule=_core.SubgradientSchedule(**schedule))
+                                           schedule=_core.SubgradientSchedule(**schedule), strongest_closing=strongest)
     return b, time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -80,13 +81,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", choices=["uniform", "clustered"], default="uniform")
     ap.add_argument("--sizes", default=DEFAULT_ROWS, help="NxMxPxRADIUSxSEED items (bench_siting.py's rows)")
-    ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per branch-and-bound call")
+    ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per branch-and-bound call (0: none)")
     ap.add_argument("--threads", default="1,2", help="branch-and-bound threads to run, comma-separated")
     ap.add_argument("--root-sweep", help="root iterations to try with the root alone (node limit 1)")
     ap.add_argument("--schedule", default="", help="SubgradientSchedule fields for the tree, e.g. node_iterations=50")
     ap.add_argument("--greedy-iterations", type=int, default=siting.BB_GREEDY_ITERATIONS,
                     help="subgradient steps of the greedy's bound before the tree (default: auto's, "
                          "BB_GREEDY_ITERATIONS)")
+    ap.add_argument("--branching", default="fractional", help="fractional, strongest or both (tree rows)")
     ap.add_argument("--lp", help="NxMxP[xSEED]: uniform instance (seed default 0) for the root bound against the LP")
     args = ap.parse_args()
     sched = {k: (float(v) if "theta" in k else int(v)) for k, v in (x.split("=") for x in args.schedule.split(",") if x)}
@@ -117,10 +119,14 @@ def main() -> None:
                 rb = b.extra["bb_root_bound"]
                 print(f"  root {it:>6} steps, {threads} thread(s): bound {rb:.10g}, {100 * (b.objective - rb) / b.objective:.4f} % below "
                       f"incumbent {b.objective:.10g}; {wall:.2f} s wall / {cpu:.2f} s CPU, {load()}")
-        for threads in (int(x) for x in args.threads.split(",") if x and not args.root_sweep):
-            b, wall, cpu = run_bb(pr, p, g, mu, args.time_limit, threads=threads, **sched)
+        rules = ["fractional", "strongest"] if args.branching == "both" else [args.branching]
+        limit = args.time_limit if args.time_limit > 0 else None
+        runs = [(int(t), r) for t in args.threads.split(",") if t and not args.root_sweep for r in rules]
+        for threads, rule in runs:
+            b, wall, cpu = run_bb(pr, p, g, mu, limit, threads=threads, strongest=rule == "strongest", **sched)
             nodes = b.extra["bb_nodes"]
-            print(f"  tree, {threads} thread(s), schedule {sched or 'default'}: {b.status}, objective {b.objective:.10g}, bound {b.bound:.10g}, "
+            print(f"  tree, {threads} thread(s), {rule} branching, schedule {sched or 'default'}: {b.status}, "
+                  f"objective {b.objective:.10g}, bound {b.bound:.10g}, "
                   f"gap {100 * b.gap:.4f} %, root bound {b.extra['bb_root_bound']:.10g}, nodes {nodes} "
                   f"({nodes / wall:.0f}/s), open {b.extra['bb_open_nodes']}; {wall:.2f} s wall / {cpu:.2f} s CPU, "
                   f"{load()}")

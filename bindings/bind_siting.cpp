@@ -206,7 +206,7 @@ void bind_siting(py::module_& m) {
          double max_cost, std::size_t p, carray<std::int64_t> fixed, const carray<std::int64_t>& start_sites,
          const carray<double>& multipliers, const SitingOptions& options, std::size_t node_limit,
          double gap_tolerance, const SubgradientSchedule& schedule, int threads, std::size_t batch,
-         const py::object& progress, double time_limit_s) {
+         bool strongest_closing, const py::object& progress, double time_limit_s) {
         ProblemArrays a{std::move(weight),
                         std::move(offsets),
                         std::move(demand),
@@ -225,6 +225,7 @@ void bind_siting(py::module_& m) {
         o.schedule = schedule;
         o.threads = threads;
         o.batch = batch;
+        o.branching = strongest_closing ? PMedianBranching::StrongestClosing : PMedianBranching::MostFractional;
         Monitor monitor = make_monitor(progress);
         monitor.set_deadline_in(time_limit_s);
         py::gil_scoped_release release;
@@ -235,7 +236,8 @@ void bind_siting(py::module_& m) {
       py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("node_limit") = 1000000,
       py::arg("gap_tolerance") = 1e-9, py::arg_v("schedule", SubgradientSchedule{}, "SubgradientSchedule()"),
       py::arg("threads") = PMedianBranchOptions{}.threads, py::arg("batch") = PMedianBranchOptions{}.batch,
-      py::arg("progress") = py::none(), py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
+      py::arg("strongest_closing") = false, py::arg("progress") = py::none(),
+      py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
       "Exact p-median by Lagrangian branch-and-bound on candidate-major CSR arrays (internal; used by "
       "jangkau.siting's auto solver). start_sites / multipliers may be empty. time_limit_s (seconds) is checked "
       "inside the subgradient loop: past it the incumbent comes back with the open nodes' bound, proven=False.");

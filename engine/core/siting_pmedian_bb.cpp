@@ -477,12 +477,18 @@ Outcome Worker::solve(const Node& node, bool root) {
   }
   // branch on the free site whose share is nearest 1/2 (the most fractional); ties: the one
   // whose closing raises L most
+  // (PMedianBranching::MostFractional), or the site of the relaxation's set whose closing raises L
+  // most, ties the most fractional (StrongestClosing)
+  const bool strongest = m_o.branching == PMedianBranching::StrongestClosing;
   double best_frac = -1;
   for (auto j : m_free) {
     if (status[j] != kFree) continue;
     const double frac = std::min(share[j], 1 - share[j]);
     const double cb = m_in_set[j] ? closed_bound[j] : L;
-    if (frac > best_frac + 1e-12 || (frac >= best_frac - 1e-12 && cb > out.closed_bound)) {
+    const bool better = strongest
+                            ? (cb > out.closed_bound || (cb >= out.closed_bound && frac > best_frac + 1e-12))
+                            : (frac > best_frac + 1e-12 || (frac >= best_frac - 1e-12 && cb > out.closed_bound));
+    if (better) {
       best_frac = frac;
       out.branch = static_cast<std::int64_t>(j);
       out.closed_bound = cb;

@@ -26,6 +26,16 @@
 
 namespace jangkau {
 
+/// Which free site a node of solve_p_median_bb branches on.
+enum class PMedianBranching {
+  /// The one whose share of the relaxation's sets (an estimate of the LP's y_j) is nearest 1/2;
+  /// ties: the one whose closing raises L most.
+  MostFractional,
+  /// The one of the relaxation's set whose forced closing raises L most (Beasley's test value:
+  /// the closed child's bound); ties: the most fractional.
+  StrongestClosing,
+};
+
 /// Settings of solve_p_median_bb. The deadline is the monitor's (Monitor::set_deadline_in).
 struct PMedianBranchOptions {
   /// Subgradient steps per node and θ's rule (siting_bb_schedule.hpp). DEFAULT: its defaults
@@ -41,6 +51,8 @@ struct PMedianBranchOptions {
   /// Worker threads solving a round's nodes (at most `batch` are used; 0 = automatic: one below
   /// 2·10⁴ stored entries, else the hardware's concurrency). DEFAULT: 0.
   int threads = 0;
+  /// Branching rule. DEFAULT: MostFractional.
+  PMedianBranching branching = PMedianBranching::MostFractional;
   /// Nodes solved at most (the root counts). DEFAULT: 1e6.
   std::size_t node_limit = 1000000;
   /// Bytes of multipliers kept for open nodes at most (one float per demand point and node,

@@ -95,6 +95,13 @@ TEST_CASE("p-median branch-and-bound equals brute force on uniform and clustered
       auto r4 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
       REQUIRE(r4.proven);
       check(in, p, r4, opt);
+      // the other branching rule: another tree, the same optimum
+      o.batch = 2;
+      o.branching = jangkau::PMedianBranching::StrongestClosing;
+      auto r5 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r5.proven);
+      check(in, p, r5, opt);
+      o.branching = jangkau::PMedianBranching::MostFractional;
     }
   }
   INFO("instances " << runs << " nodes beyond the root (poor starts) " << nodes_beyond_root);

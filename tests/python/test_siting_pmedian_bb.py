@@ -125,7 +125,8 @@ def test_spent_budget_returns_incumbent_and_valid_bound(family):
 def test_two_threads_give_the_same_tree_as_one(family, request):
     """The tree solves two nodes per round from the round's incumbent: one thread and two give the
     same sites, bound and node count, and that proven optimum equals the HiGHS radius model's
-    (and brute force on Serang). A short schedule from a poor start makes the tree branch."""
+    (and brute force on Serang), as does the other branching rule (strongest closing). A short
+    schedule from a poor start makes the tree branch."""
     if family == "serang":
         w, cost = serang_desa(request.getfixturevalue("data_dir"), 36)
         cases = [(w, cost, 4, brute_force(w, cost, 4)[0])]
@@ -148,6 +149,9 @@ def test_two_threads_give_the_same_tree_as_one(family, request):
         assert np.array_equal(np.sort(one.sites), np.sort(two.sites))
         assert one.bound == two.bound and one.extra["bb_nodes"] == two.extra["bb_nodes"]
         nodes.append(one.extra["bb_nodes"])
+        # the other branching rule: another tree, the same optimum
+        s = branch_and_bound(pr, p, np.arange(p), None, None, 1e-9, 2, schedule=schedule, strongest_closing=True)
+        assert s.status == "optimal" and s.objective == pytest.approx(highs.objective, rel=1e-9)
     assert max(nodes) > 1, nodes  # the rounds ran, not only the root
 
 

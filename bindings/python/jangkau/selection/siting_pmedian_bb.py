@@ -42,7 +42,8 @@ BB_NODE_LIMIT = 1_000_000
 
 def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_s, gap_tolerance: float,
                      threads: int, progress=None, node_limit: int = BB_NODE_LIMIT,
-                     schedule: _core.SubgradientSchedule | None = None) -> SitingResult:
+                     schedule: _core.SubgradientSchedule | None = None,
+                     strongest_closing: bool = False) -> SitingResult:
     """Runs the engine's p-median branch-and-bound from the incumbent ``start_sites`` and the
     Lagrangian ``multipliers`` (both from the greedy solve; ``multipliers`` may be None) within
     ``time_limit_s`` seconds (None = no limit). Requires an instance without group quotas.
@@ -53,7 +54,9 @@ def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_
     ``bb_incumbent_updates``. ``threads`` (0 = automatic: one below 2·10⁴ stored entries, else
     every core) solve the tree's rounds of two nodes and the incumbent search; the answer, bound
     and node count do not depend on it (a deadline aside).
-    ``schedule``: the subgradient steps per node (default the engine's, ``SubgradientSchedule()``)."""
+    ``schedule``: the subgradient steps per node (default the engine's, ``SubgradientSchedule()``).
+    ``strongest_closing``: branch on the site whose closing raises the bound most instead of the
+    most fractional one (compared in ``docs/siting.md``)."""
     t0 = time.perf_counter()
     lam = np.zeros(0) if multipliers is None or len(multipliers) != pr.n else np.asarray(multipliers, np.float64)
     r = _core.p_median_branch_and_bound(
@@ -69,6 +72,7 @@ def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_
         gap_tolerance=float(gap_tolerance),
         schedule=_core.SubgradientSchedule() if schedule is None else schedule,
         threads=int(threads),
+        strongest_closing=bool(strongest_closing),
         progress=progress,
         time_limit_s=math.inf if time_limit_s is None else max(float(time_limit_s), 0.0),
     )
