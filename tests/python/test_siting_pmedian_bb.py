@@ -104,17 +104,18 @@ def test_branch_and_bound_sparse_and_fixed_sites(family):
 
 @pytest.mark.parametrize("family", ["uniform", "clustered"])
 def test_spent_budget_returns_incumbent_and_valid_bound(family):
-    """A budget of 0 s: the greedy's incumbent comes back, not proven, with a bound at most the
-    brute-force optimum (never an error)."""
+    """A budget of 0 s, on one thread and on two: the greedy's incumbent comes back, not proven,
+    with a bound at most the brute-force optimum (never an error)."""
     w, cost = instance(family, 70, 60, 14)
     p = 4
     opt = brute_force(w, cost, p)[0]
     pr = prepare(PMEDIAN, w, cost, **NONE)
     g = siting.p_median(w, cost, p, solver="greedy", threads=1)
-    b = branch_and_bound(pr, p, g.sites, g.extra.get("lagrange_multipliers"), 0.0, 1e-9, 1)
-    assert b.status == "time limit reached" and not b.extra["bb_proven"]
-    assert b.objective == pytest.approx(g.objective, rel=1e-12) and b.objective >= opt * (1 - 1e-12)
-    assert b.bound <= opt * (1 + 1e-9)
+    for threads in (1, 2):
+        b = branch_and_bound(pr, p, g.sites, g.extra.get("lagrange_multipliers"), 0.0, 1e-9, threads)
+        assert b.status == "time limit reached" and not b.extra["bb_proven"]
+        assert b.objective == pytest.approx(g.objective, rel=1e-12) and b.objective >= opt * (1 - 1e-12)
+        assert b.bound <= opt * (1 + 1e-9)
     b1 = branch_and_bound(pr, p, g.sites, None, None, 1e-9, 1, node_limit=1)
     assert b1.bound <= opt * (1 + 1e-9) and b1.objective >= opt * (1 - 1e-12)
     assert b1.extra["bb_nodes"] <= 1
@@ -155,18 +156,11 @@ def test_two_threads_give_the_same_tree_as_one(family, request):
     assert max(nodes) > 1, nodes  # the rounds ran, not only the root
 
 
-@pytest.mark.parametrize("family", ["uniform", "clustered"])
-def test_two_threads_spent_budget_and_bad_schedule(family):
-    """Two threads with a budget of 0 s return the greedy's incumbent with a valid bound; a
-    schedule that cannot run (patience 0, θ above 2) is refused with InvalidInputError."""
-    w, cost = instance(family, 71, 60, 14)
-    p = 4
-    opt = brute_force(w, cost, p)[0]
+def test_bad_schedule_is_refused():
+    """A schedule that cannot run (patience 0, θ above 2) is refused with InvalidInputError."""
+    w, cost = instance("uniform", 71, 60, 14)
     pr = prepare(PMEDIAN, w, cost, **NONE)
-    g = siting.p_median(w, cost, p, solver="greedy", threads=1)
-    b = branch_and_bound(pr, p, g.sites, g.extra.get("lagrange_multipliers"), 0.0, 1e-9, 2)
-    assert b.status == "time limit reached" and not b.extra["bb_proven"]
-    assert b.objective == pytest.approx(g.objective, rel=1e-12) and b.bound <= opt * (1 + 1e-9)
+    g = siting.p_median(w, cost, 4, solver="greedy", threads=1)
     for bad in (_core.SubgradientSchedule(node_patience=0), _core.SubgradientSchedule(root_theta=3.0)):
         with pytest.raises(InvalidInputError):
-            branch_and_bound(pr, p, g.sites, None, None, 1e-9, 1, schedule=bad)
+            branch_and_bound(pr, 4, g.sites, None, None, 1e-9, 1, schedule=bad)
