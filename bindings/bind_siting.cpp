@@ -169,6 +169,28 @@ void bind_siting(py::module_& m) {
       "set so far is returned with its certified bound.");
 
   // p-median Lagrangian branch-and-bound (core/siting_pmedian_bb.hpp)
+  py::class_<SubgradientSchedule>(m, "SubgradientSchedule",
+                                  "Subgradient steps per node and the step factor's rule of a Lagrangian "
+                                  "branch-and-bound (core/siting_bb_schedule.hpp); checked when used.")
+      .def(py::init([](int root_iterations, int node_iterations, int root_patience, int node_patience,
+                       double root_theta, double node_theta, double theta_floor) {
+             return SubgradientSchedule{root_iterations, node_iterations, root_patience, node_patience,
+                                        root_theta,      node_theta,      theta_floor};
+           }),
+           py::kw_only(), py::arg("root_iterations") = SubgradientSchedule{}.root_iterations,
+           py::arg("node_iterations") = SubgradientSchedule{}.node_iterations,
+           py::arg("root_patience") = SubgradientSchedule{}.root_patience,
+           py::arg("node_patience") = SubgradientSchedule{}.node_patience,
+           py::arg("root_theta") = SubgradientSchedule{}.root_theta,
+           py::arg("node_theta") = SubgradientSchedule{}.node_theta,
+           py::arg("theta_floor") = SubgradientSchedule{}.theta_floor)
+      .def_readwrite("root_iterations", &SubgradientSchedule::root_iterations)
+      .def_readwrite("node_iterations", &SubgradientSchedule::node_iterations)
+      .def_readwrite("root_patience", &SubgradientSchedule::root_patience)
+      .def_readwrite("node_patience", &SubgradientSchedule::node_patience)
+      .def_readwrite("root_theta", &SubgradientSchedule::root_theta)
+      .def_readwrite("node_theta", &SubgradientSchedule::node_theta)
+      .def_readwrite("theta_floor", &SubgradientSchedule::theta_floor);
   py::class_<PMedianBranchResult>(m, "PMedianBranchResult", "Result of p_median_branch_and_bound.")
       .def_readonly("result", &PMedianBranchResult::result)
       .def_readonly("nodes", &PMedianBranchResult::nodes)
@@ -183,8 +205,8 @@ void bind_siting(py::module_& m) {
       [](carray<double> weight, carray<std::int64_t> offsets, carray<std::int64_t> demand, carray<double> cost,
          double max_cost, std::size_t p, carray<std::int64_t> fixed, const carray<std::int64_t>& start_sites,
          const carray<double>& multipliers, const SitingOptions& options, std::size_t node_limit,
-         double gap_tolerance, int root_iterations, int node_iterations, const py::object& progress,
-         double time_limit_s) {
+         double gap_tolerance, const SubgradientSchedule& schedule, int threads, std::size_t batch,
+         bool strongest_closing, const py::object& progress, double time_limit_s) {
         ProblemArrays a{std::move(weight),
                         std::move(offsets),
                         std::move(demand),
@@ -200,8 +222,10 @@ void bind_siting(py::module_& m) {
         o.search = options;
         o.node_limit = node_limit;
         o.gap_tolerance = gap_tolerance;
-        o.root_iterations = root_iterations;
-        o.node_iterations = node_iterations;
+        o.schedule = schedule;
+        o.threads = threads;
+        o.batch = batch;
+        o.branching = strongest_closing ? PMedianBranching::StrongestClosing : PMedianBranching::MostFractional;
         Monitor monitor = make_monitor(progress);
         monitor.set_deadline_in(time_limit_s);
         py::gil_scoped_release release;
@@ -210,8 +234,9 @@ void bind_siting(py::module_& m) {
       py::arg("weight"), py::arg("offsets"), py::arg("demand"), py::arg("cost"), py::arg("max_cost"), py::arg("p"),
       py::arg("fixed"), py::arg("start_sites"), py::arg("multipliers"), py::kw_only(),
       py::arg_v("options", SitingOptions{}, "SitingOptions()"), py::arg("node_limit") = 1000000,
-      py::arg("gap_tolerance") = 1e-9, py::arg("root_iterations") = PMedianBranchOptions{}.root_iterations,
-      py::arg("node_iterations") = PMedianBranchOptions{}.node_iterations, py::arg("progress") = py::none(),
+      py::arg("gap_tolerance") = 1e-9, py::arg_v("schedule", SubgradientSchedule{}, "SubgradientSchedule()"),
+      py::arg("threads") = PMedianBranchOptions{}.threads, py::arg("batch") = PMedianBranchOptions{}.batch,
+      py::arg("strongest_closing") = false, py::arg("progress") = py::none(),
       py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
       "Exact p-median by Lagrangian branch-and-bound on candidate-major CSR arrays (internal; used by "
       "jangkau.siting's auto solver). start_sites / multipliers may be empty. time_limit_s (seconds) is checked "

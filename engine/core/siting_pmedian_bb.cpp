@@ -4,16 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "error.hpp"
+#include "parallel.hpp"
 #include "siting_instance.hpp"
 
 namespace jangkau {
@@ -24,6 +24,11 @@ constexpr std::uint8_t kFree = 0, kOpen = 1, kClosed = 2;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Weight of the latest iteration in the moving average of set membership.
 constexpr double kShareRate = 0.1;
+/// Stored entries from which `threads` = 0 solves a round's nodes on every core (below: one
+/// thread; a node there is a few hundred short passes and starting threads each round is a
+/// visible share of it). Not measured: set so that the rows of benchmarks/bench_siting.py
+/// (≥ 10⁵ entries) use both cores and the test-sized instances one.
+constexpr std::size_t kRoundParallelMinEntries = 20000;
 /// The root polishes its current site set by the fast interchange every this many steps.
 constexpr int kRootPolishEvery = 200;
 
@@ -130,84 +135,98 @@ struct Outcome {
   double closed_bound = -kInf;  ///< bound of the child with `branch` closed
 };
 
-class Branch {
- public:
-  Branch(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const PMedianBranchOptions& o,
-         Monitor& monitor)
-      : m_in(in),
-        m_p(p),
-        m_fixed(fixed),
-        m_o(o),
-        m_monitor(monitor),
-        m_e(entries_of(in)),
-        m_scale(in.n, 0.0),
-        m_lambda(in.n, 0.0),
-        m_g(in.n, 0.0),
-        m_rho(in.m, 0.0) {
-    for (std::size_t i = 0; i < in.n; ++i) m_scale[i] = m_e.needs[i] ? std::sqrt(in.weight(i)) : 0.0;
+/// Removes the entries of the sites `status` closes from the point-major lists (the root's
+/// closings hold in the whole tree), which shortens every point's prefix below λ_i.
+void drop_closed(Entries& e, const std::vector<std::uint8_t>& status) {
+  std::size_t out = 0;
+  std::int64_t begin = 0;
+  for (std::size_t i = 0; i + 1 < e.rstart.size(); ++i) {
+    const auto end = e.rstart[i + 1];
+    for (auto k = static_cast<std::size_t>(begin); k < static_cast<std::size_t>(end); ++k) {
+      if (status[static_cast<std::size_t>(e.rcol[k])] == kClosed) continue;
+      e.rcol[out] = e.rcol[k];
+      e.rwc[out] = e.rwc[k];
+      ++out;
+    }
+    begin = end;
+    e.rstart[i + 1] = static_cast<std::int64_t>(out);
   }
+  e.rcol.resize(out);
+  e.rwc.resize(out);
+}
 
-  PMedianBranchResult run(const std::vector<std::int64_t>& start, std::span<const double> multipliers);
+/// What every node of the tree reads: the instance, its entries (changed only between rounds:
+/// the root's closings are dropped) and the multipliers' scale √w_i.
+struct Context {
+  Context(const Instance& in_, std::size_t p_, const std::vector<std::uint8_t>& fixed_,
+          const PMedianBranchOptions& o_)
+      : in(in_), p(p_), fixed(fixed_), o(o_), e(entries_of(in_)), scale(in_.n, 0.0) {
+    for (std::size_t i = 0; i < in.n; ++i) scale[i] = e.needs[i] ? std::sqrt(in.weight(i)) : 0.0;
+  }
+  const Instance& in;
+  std::size_t p;
+  const std::vector<std::uint8_t>& fixed;
+  const PMedianBranchOptions& o;
+  Entries e;
+  std::vector<double> scale;
+};
 
- private:
+/// Solves nodes against its own copy of the incumbent (`upper`, `best`: the tree's when the
+/// round started), with its own work space, so that the nodes of a round can run on separate
+/// threads and give the same results in any order. `clock` is the caller's monitor (its
+/// deadline and cancel are read from any thread); `monitor` is the one the incumbent search
+/// reports to (the caller's with one thread, a helper's otherwise).
+class Worker {
+ public:
+  Worker(const Context& cx, Monitor& clock, Monitor& monitor, SitingOptions search)
+      : m_in(cx.in),
+        m_p(cx.p),
+        m_fixed(cx.fixed),
+        m_o(cx.o),
+        m_clock(clock),
+        m_monitor(monitor),
+        m_search(search),
+        m_e(cx.e),
+        m_scale(cx.scale),
+        m_lambda(cx.in.n, 0.0),
+        m_g(cx.in.n, 0.0),
+        m_rho(cx.in.m, 0.0) {}
+
+  /// The incumbent: its objective (+inf when none) and sites; the least bound this worker saw
+  /// settle part of the tree; how often it improved the incumbent.
+  double upper = kInf;
+  std::vector<std::int64_t> best;
+  double settled_min = kInf;
+  std::size_t updates = 0;
+
   /// Σ w_i min_{open j} c_ij over the points that need a site (+inf if one has none); `d1`
   /// receives each point's cost.
-  double set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const {
-    d1.assign(m_in.n, kInf);
-    auto add = [&](std::size_t j) {
-      for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
-        auto i = static_cast<std::size_t>(m_e.row[static_cast<std::size_t>(k)]);
-        d1[i] = std::min(d1[i], m_e.c[static_cast<std::size_t>(k)]);
-      }
-    };
-    for (std::size_t j = 0; j < m_in.m; ++j)
-      if (m_fixed[j]) add(j);
-    for (auto j : sites) add(static_cast<std::size_t>(j));
-    double s = 0;
-    for (std::size_t i = 0; i < m_in.n; ++i)
-      if (m_e.needs[i]) s += m_in.weight(i) * d1[i];
-    return s;
-  }
-  double cutoff() const {
-    return std::isfinite(m_upper) ? m_upper - m_o.gap_tolerance * std::max(1.0, std::abs(m_upper)) : kInf;
-  }
-  /// A lower bound at or above the cut-off settled part of the tree: remember the smallest.
-  void settled(double value) { m_settled = std::min(m_settled, value); }
+  double set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const;
+  double set_cost(const std::vector<std::int64_t>& sites) { return set_cost(sites, m_d1); }
+  /// Solves one node (the root with the root's schedule and polishing).
+  Outcome solve(const Node& node, bool root);
   /// Offers a site set (p new sites) as incumbent; an improving one is polished first.
   void offer(const std::vector<std::int64_t>& sites) {
     if (sites.size() != m_p) return;  // every set offered has p sites; a guard, never seen to fire
     double c = set_cost(sites, m_d1);
-    if (!(c < m_upper)) return;
-    m_upper = c;
-    m_best = sites;
-    ++m_updates;
-    auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor);
+    if (!(c < upper)) return;
+    upper = c;
+    best = sites;
+    ++updates;
+    auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor);
     c = set_cost(polished, m_d1);
-    if (c < m_upper) {
-      m_upper = c;
-      m_best = std::move(polished);
+    if (c < upper) {
+      upper = c;
+      best = std::move(polished);
     }
   }
-  Outcome solve(const Node& node, bool root);
-  /// Removes the entries of the sites `status` closes from the point-major lists (the root's
-  /// closings hold in the whole tree), which shortens every point's prefix below λ_i.
-  void drop_closed(const std::vector<std::uint8_t>& status) {
-    std::size_t out = 0;
-    std::int64_t begin = 0;
-    for (std::size_t i = 0; i < m_in.n; ++i) {
-      const auto end = m_e.rstart[i + 1];
-      for (auto k = static_cast<std::size_t>(begin); k < static_cast<std::size_t>(end); ++k) {
-        if (status[static_cast<std::size_t>(m_e.rcol[k])] == kClosed) continue;
-        m_e.rcol[out] = m_e.rcol[k];
-        m_e.rwc[out] = m_e.rwc[k];
-        ++out;
-      }
-      begin = end;
-      m_e.rstart[i + 1] = static_cast<std::int64_t>(out);
-    }
-    m_e.rcol.resize(out);
-    m_e.rwc.resize(out);
+  double cutoff() const {
+    return std::isfinite(upper) ? upper - m_o.gap_tolerance * std::max(1.0, std::abs(upper)) : kInf;
   }
+
+ private:
+  /// A lower bound at or above the cut-off settled part of the tree: remember the smallest.
+  void settled(double value) { settled_min = std::min(settled_min, value); }
   /// L(λ) at μ for `status`: fills m_lambda, m_rho (live sites) and m_set (the best free sites).
   double evaluate(const std::vector<double>& mu, std::size_t p_free);
   /// Beasley's tests at the last evaluation (value L): closes free sites outside m_set whose
@@ -222,18 +241,35 @@ class Branch {
   std::size_t m_p;
   const std::vector<std::uint8_t>& m_fixed;
   const PMedianBranchOptions& m_o;
+  Monitor& m_clock;
   Monitor& m_monitor;
-  Entries m_e;
-  std::vector<double> m_scale, m_lambda, m_g, m_rho, m_d1;
+  SitingOptions m_search;
+  const Entries& m_e;
+  const std::vector<double>& m_scale;
+  std::vector<double> m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
   std::vector<std::uint8_t> m_in_set;
-  std::vector<std::int64_t> m_best, m_last_offer;
-  double m_upper = kInf;
-  double m_settled = kInf;
-  std::size_t m_updates = 0;
+  std::vector<std::int64_t> m_last_offer;
 };
 
-bool Branch::classify(const std::vector<std::uint8_t>& status, std::size_t& p_free) {
+double Worker::set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const {
+  d1.assign(m_in.n, kInf);
+  auto add = [&](std::size_t j) {
+    for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
+      auto i = static_cast<std::size_t>(m_e.row[static_cast<std::size_t>(k)]);
+      d1[i] = std::min(d1[i], m_e.c[static_cast<std::size_t>(k)]);
+    }
+  };
+  for (std::size_t j = 0; j < m_in.m; ++j)
+    if (m_fixed[j]) add(j);
+  for (auto j : sites) add(static_cast<std::size_t>(j));
+  double s = 0;
+  for (std::size_t i = 0; i < m_in.n; ++i)
+    if (m_e.needs[i]) s += m_in.weight(i) * d1[i];
+  return s;
+}
+
+bool Worker::classify(const std::vector<std::uint8_t>& status, std::size_t& p_free) {
   m_live.clear();
   m_free.clear();
   m_open.clear();
@@ -259,7 +295,7 @@ bool Branch::classify(const std::vector<std::uint8_t>& status, std::size_t& p_fr
   return true;
 }
 
-double Branch::evaluate(const std::vector<double>& mu, std::size_t p_free) {
+double Worker::evaluate(const std::vector<double>& mu, std::size_t p_free) {
   double L = 0;
   for (auto j : m_live) m_rho[j] = 0;
   for (std::size_t i = 0; i < m_in.n; ++i) {
@@ -281,7 +317,7 @@ double Branch::evaluate(const std::vector<double>& mu, std::size_t p_free) {
   return L;
 }
 
-bool Branch::reduce(double L, std::vector<std::uint8_t>& status, std::vector<double>* closed_bound) {
+bool Worker::reduce(double L, std::vector<std::uint8_t>& status, std::vector<double>* closed_bound) {
   m_in_set.assign(m_in.m, 0);
   double weakest = -kInf;  // the largest ρ in the set: the one a forced opening displaces
   for (auto j : m_set) {
@@ -317,7 +353,7 @@ bool Branch::reduce(double L, std::vector<std::uint8_t>& status, std::vector<dou
   return changed;
 }
 
-Outcome Branch::solve(const Node& node, bool root) {
+Outcome Worker::solve(const Node& node, bool root) {
   Outcome out;
   out.status = node.status;
   auto& status = out.status;
@@ -342,9 +378,10 @@ Outcome Branch::solve(const Node& node, bool root) {
 
   std::vector<double> mu(node.mu->begin(), node.mu->end());
   std::vector<double> best_mu = mu;
-  double theta = root ? 2.0 : m_o.node_theta;
-  const int iterations = root ? m_o.root_iterations : m_o.node_iterations;
-  const int patience = root ? m_o.root_patience : m_o.node_patience;
+  const SubgradientSchedule& sc = m_o.schedule;
+  double theta = root ? sc.root_theta : sc.node_theta;
+  const int iterations = root ? sc.root_iterations : sc.node_iterations;
+  const int patience = root ? sc.root_patience : sc.node_patience;
   double best = -kInf;
   int since = 0;
   std::vector<std::int64_t> sites;
@@ -352,11 +389,11 @@ Outcome Branch::solve(const Node& node, bool root) {
   // y_j (ergodic primal recovery, Larsson, Patriksson & Strömberg 1999), for the branching
   std::vector<double> share(m_in.m, 0.0);
   for (int it = 0; it < iterations; ++it) {
-    if (m_monitor.expired()) {
+    if (m_clock.expired()) {
       out.expired = true;
       break;
     }
-    m_monitor.throw_if_cancelled();
+    m_clock.throw_if_cancelled();
     const double L = evaluate(mu, p_free);
     {
       const double a = it == 0 ? 1.0 : kShareRate;
@@ -377,7 +414,7 @@ Outcome Branch::solve(const Node& node, bool root) {
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
     std::sort(sites.begin(), sites.end());
     if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
-      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor));
+      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor));
     } else if (sites != m_last_offer) {
       offer(sites);
       m_last_offer = sites;
@@ -403,8 +440,8 @@ Outcome Branch::solve(const Node& node, bool root) {
       if (!classify(status, p_free)) return infeasible();
       if (p_free == 0 || m_free.size() == p_free) return leaf();
     }
-    if (norm2 == 0 || theta < 1e-7) break;
-    const double target = std::isfinite(m_upper) ? m_upper : L + std::max(1.0, 0.05 * std::abs(L));
+    if (norm2 == 0 || theta < sc.theta_floor) break;
+    const double target = std::isfinite(upper) ? upper : L + std::max(1.0, 0.05 * std::abs(L));
     const double step = theta * (target - L) / norm2;
     if (!(step > 0)) break;
     for (std::size_t i = 0; i < m_in.n; ++i) mu[i] += step * m_g[i];
@@ -418,7 +455,7 @@ Outcome Branch::solve(const Node& node, bool root) {
     for (auto j : m_open)
       if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
-    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_o.search, m_monitor));
+    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor));
   }
   out.bound = std::max(best, L);
   if (out.bound >= cutoff()) {
@@ -440,12 +477,18 @@ Outcome Branch::solve(const Node& node, bool root) {
   }
   // branch on the free site whose share is nearest 1/2 (the most fractional); ties: the one
   // whose closing raises L most
+  // (PMedianBranching::MostFractional), or the site of the relaxation's set whose closing raises L
+  // most, ties the most fractional (StrongestClosing)
+  const bool strongest = m_o.branching == PMedianBranching::StrongestClosing;
   double best_frac = -1;
   for (auto j : m_free) {
     if (status[j] != kFree) continue;
     const double frac = std::min(share[j], 1 - share[j]);
     const double cb = m_in_set[j] ? closed_bound[j] : L;
-    if (frac > best_frac + 1e-12 || (frac >= best_frac - 1e-12 && cb > out.closed_bound)) {
+    const bool better = strongest
+                            ? (cb > out.closed_bound || (cb >= out.closed_bound && frac > best_frac + 1e-12))
+                            : (frac > best_frac + 1e-12 || (frac >= best_frac - 1e-12 && cb > out.closed_bound));
+    if (better) {
       best_frac = frac;
       out.branch = static_cast<std::int64_t>(j);
       out.closed_bound = cb;
@@ -457,119 +500,177 @@ Outcome Branch::solve(const Node& node, bool root) {
   return out;
 }
 
-PMedianBranchResult Branch::run(const std::vector<std::int64_t>& start, std::span<const double> multipliers) {
-  PMedianBranchResult res;
-  m_best = start;
-  m_upper = set_cost(start, m_d1);
-  std::vector<double> start_cost = m_d1;
-  std::vector<double> cheapest(m_in.n, kInf);  // the cheapest w_i c_ij of each point
-  for (std::size_t k = 0; k < m_e.row.size(); ++k) {
-    auto i = static_cast<std::size_t>(m_e.row[k]);
-    cheapest[i] = std::min(cheapest[i], m_e.wc[k]);
+/// The tree: best bound first, `batch` nodes per round solved by workers that each start from
+/// the incumbent of the round's start; improving sets are merged in node order.
+PMedianBranchResult run_tree(Context& cx, const std::vector<std::int64_t>& start, std::span<const double> multipliers,
+                             Monitor& monitor) {
+  const Instance& in = cx.in;
+  const PMedianBranchOptions& o = cx.o;
+  const std::size_t batch = std::max<std::size_t>(o.batch, 1);
+  const unsigned automatic = cx.e.row.size() < kRoundParallelMinEntries ? 1U : thread_count(0);
+  const unsigned threads = static_cast<unsigned>(
+      std::min<std::size_t>(o.threads > 0 ? thread_count(o.threads) : automatic, batch));
+  // one worker per slot of a round; with several threads each reports to a helper monitor that
+  // passes the caller's cancel on (the caller's callback is called from its own thread only)
+  SitingOptions search = o.search;
+  if (threads > 1) search.threads = 1;  // the rounds' threads already use the cores
+  std::vector<std::unique_ptr<Monitor>> helpers;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (std::size_t k = 0; k < batch; ++k) {
+    Monitor* mon = &monitor;
+    if (threads > 1) {
+      helpers.push_back(std::make_unique<Monitor>(
+          [&monitor](std::string_view, std::size_t, std::size_t) { return !monitor.cancelled(); }));
+      mon = helpers.back().get();
+    }
+    workers.push_back(std::make_unique<Worker>(cx, monitor, *mon, search));
   }
-  auto mu0 = std::make_shared<std::vector<float>>(m_in.n, 0.0F);
-  for (std::size_t i = 0; i < m_in.n; ++i) {
-    if (!m_e.needs[i]) continue;
+  // the root runs alone on the calling thread: the caller's monitor and search settings
+  Worker lead(cx, monitor, monitor, o.search);
+  PMedianBranchResult res;
+  double upper = lead.set_cost(start);
+  std::vector<std::int64_t> best = start;
+  double settled = kInf;
+  std::size_t updates = 0;
+  std::vector<double> start_cost;
+  lead.set_cost(start, start_cost);
+  std::vector<double> cheapest(in.n, kInf);  // the cheapest w_i c_ij of each point
+  for (std::size_t k = 0; k < cx.e.row.size(); ++k) {
+    auto i = static_cast<std::size_t>(cx.e.row[k]);
+    cheapest[i] = std::min(cheapest[i], cx.e.wc[k]);
+  }
+  auto mu0 = std::make_shared<std::vector<float>>(in.n, 0.0F);
+  for (std::size_t i = 0; i < in.n; ++i) {
+    if (!cx.e.needs[i]) continue;
     double lam = 0;
-    if (multipliers.size() == m_in.n && std::isfinite(multipliers[i])) {
+    if (multipliers.size() == in.n && std::isfinite(multipliers[i])) {
       lam = multipliers[i];
     } else if (std::isfinite(start_cost[i])) {
-      lam = m_in.weight(i) * start_cost[i];
+      lam = in.weight(i) * start_cost[i];
     } else {
       lam = cheapest[i];
     }
-    (*mu0)[i] = static_cast<float>(lam / m_scale[i]);
+    (*mu0)[i] = static_cast<float>(lam / cx.scale[i]);
   }
+  auto cutoff = [&]() {
+    return std::isfinite(upper) ? upper - o.gap_tolerance * std::max(1.0, std::abs(upper)) : kInf;
+  };
   Node root;
-  root.status.assign(m_in.m, kFree);
-  for (std::size_t j = 0; j < m_in.m; ++j)
-    if (m_fixed[j]) root.status[j] = kOpen;
+  root.status.assign(in.m, kFree);
+  for (std::size_t j = 0; j < in.m; ++j)
+    if (cx.fixed[j]) root.status[j] = kOpen;
   root.mu = mu0;
   std::priority_queue<Node, std::vector<Node>, Later> open;
   open.push(root);
   std::size_t next_id = 1;
-  const double node_bytes = 4.0 * static_cast<double>(m_in.n) + static_cast<double>(m_in.m) + 64.0;
+  const double node_bytes = 4.0 * static_cast<double>(in.n) + static_cast<double>(in.m) + 64.0;
   bool stopped = false;
-  while (!open.empty()) {
-    if (res.nodes >= m_o.node_limit || m_monitor.expired() ||
-        static_cast<double>(open.size()) * node_bytes > m_o.memory_limit) {
+  std::vector<Node> round;
+  std::vector<Outcome> outcomes;
+  while (!open.empty() && !stopped) {
+    if (res.nodes >= o.node_limit || monitor.expired() ||
+        static_cast<double>(open.size()) * node_bytes > o.memory_limit) {
       stopped = true;
       break;
     }
-    Node node = open.top();
-    open.pop();
-    if (node.bound >= cutoff()) {
-      settled(node.bound);
-      continue;
-    }
+    // the round: the best open nodes not yet pruned by the incumbent (the root alone first)
+    round.clear();
     const bool is_root = res.nodes == 0;
-    Outcome o = solve(node, is_root);
-    if (std::getenv("BBDEBUG"))
-      std::fprintf(stderr,
-                   "node %zu depth %zu in %.10g out %.10g branch %lld cb %.10g done %d share? UB %.10g open %zu\n",
-                   res.nodes, node.depth, node.bound, o.bound, (long long)o.branch, o.closed_bound, (int)o.done,
-                   m_upper, open.size());
-    ++res.nodes;
-    if (is_root) {
-      drop_closed(o.status);
-      res.root_bound = std::min(o.bound, m_upper);  // a leaf's bound is its cost
-      for (std::size_t j = 0; j < m_in.m; ++j) {
-        if (m_fixed[j]) continue;
-        res.root_closed += o.status[j] == kClosed;
-        res.root_opened += o.status[j] == kOpen;
+    while (!open.empty() && round.size() < (is_root ? 1 : batch) && res.nodes + round.size() < o.node_limit) {
+      Node node = open.top();
+      open.pop();
+      if (node.bound >= cutoff()) {
+        settled = std::min(settled, node.bound);
+        continue;
       }
+      round.push_back(std::move(node));
     }
-    if (o.done) {
-      settled(o.bound);
-      continue;
+    if (round.empty()) continue;
+    auto worker = [&](std::size_t k) -> Worker& { return is_root ? lead : *workers[k]; };
+    for (std::size_t k = 0; k < round.size(); ++k) {
+      Worker& w = worker(k);
+      w.upper = upper;
+      w.best = best;
+      w.settled_min = kInf;
+      w.updates = 0;
     }
-    if (o.expired || o.branch < 0) {  // back on the list with the bound it reached
-      node.bound = std::max(node.bound, o.bound);
-      node.status = std::move(o.status);
-      open.push(std::move(node));
-      stopped = true;
-      break;
+    outcomes.assign(round.size(), Outcome{});
+    parallel_for(
+        round.size(), threads, [&](std::size_t k, unsigned) { outcomes[k] = worker(k).solve(round[k], is_root); }, 1);
+    for (std::size_t k = 0; k < round.size(); ++k) {  // merged in node order: same result on any thread count
+      const Worker& w = worker(k);
+      if (w.upper < upper) {
+        upper = w.upper;
+        best = w.best;
+      }
+      settled = std::min(settled, w.settled_min);
+      updates += w.updates;
     }
-    auto mu = std::make_shared<const std::vector<float>>(std::move(o.mu));
-    const auto j = static_cast<std::size_t>(o.branch);
-    Node closed{o.status, mu, std::max(o.bound, o.closed_bound), node.depth + 1, next_id++};
-    closed.status[j] = kClosed;
-    Node opened{std::move(o.status), mu, o.bound, node.depth + 1, next_id++};
-    opened.status[j] = kOpen;
-    open.push(std::move(opened));
-    open.push(std::move(closed));
-    m_monitor.report("p-median branch and bound", res.nodes, 0);
+    res.nodes += round.size();
+    for (std::size_t k = 0; k < round.size(); ++k) {
+      Node& node = round[k];
+      Outcome& out = outcomes[k];
+      if (is_root) {
+        drop_closed(cx.e, out.status);                // between rounds: no worker reads the entries now
+        res.root_bound = std::min(out.bound, upper);  // a leaf's bound is its cost
+        for (std::size_t j = 0; j < in.m; ++j) {
+          if (cx.fixed[j]) continue;
+          res.root_closed += out.status[j] == kClosed;
+          res.root_opened += out.status[j] == kOpen;
+        }
+      }
+      if (out.done) {
+        settled = std::min(settled, out.bound);
+        continue;
+      }
+      if (out.expired || out.branch < 0) {  // back on the list with the bound it reached
+        node.bound = std::max(node.bound, out.bound);
+        node.status = std::move(out.status);
+        open.push(std::move(node));
+        stopped = true;
+        continue;
+      }
+      auto mu = std::make_shared<const std::vector<float>>(std::move(out.mu));
+      const auto j = static_cast<std::size_t>(out.branch);
+      Node closed{out.status, mu, std::max(out.bound, out.closed_bound), node.depth + 1, next_id++};
+      closed.status[j] = kClosed;
+      Node opened{std::move(out.status), mu, out.bound, node.depth + 1, next_id++};
+      opened.status[j] = kOpen;
+      open.push(std::move(opened));
+      open.push(std::move(closed));
+    }
+    monitor.report("p-median branch and bound", res.nodes, 0);
   }
-  double bound = std::min(m_upper, m_settled);
+  double bound = std::min(upper, settled);
   if (!open.empty()) bound = std::min(bound, open.top().bound);
   res.open_nodes = open.size();
   res.proven = !stopped && open.empty();
-  res.incumbent_updates = m_updates;
-  if (!std::isfinite(m_upper)) {
+  res.incumbent_updates = updates;
+  if (!std::isfinite(upper)) {
     if (res.proven)
-      throw InfeasibleError("no " + std::to_string(m_p) + " sites can serve every reachable demand point");
+      throw InfeasibleError("no " + std::to_string(cx.p) + " sites can serve every reachable demand point");
   }
   SitingResult& r = res.result;
-  r.sites = m_best;
+  r.sites = best;
   std::sort(r.sites.begin(), r.sites.end());
-  r.objective = set_cost(r.sites, m_d1);
+  r.objective = lead.set_cost(r.sites);
   r.bound = std::min(bound, r.objective);
   r.gap = std::isfinite(r.objective) ? rel_gap(r.objective, r.bound) : std::numeric_limits<double>::quiet_NaN();
-  r.greedy_objective = set_cost(start, m_d1);
-  r.unreachable.resize(m_in.n);
-  for (std::size_t i = 0; i < m_in.n; ++i) r.unreachable[i] = m_e.reachable[i] ? 0 : 1;
+  r.greedy_objective = lead.set_cost(start);
+  r.unreachable.resize(in.n);
+  for (std::size_t i = 0; i < in.n; ++i) r.unreachable[i] = cx.e.reachable[i] ? 0 : 1;
   // assignment over every usable entry (zero-weight points too); ties keep the smaller index
-  std::vector<std::uint8_t> is_open(m_fixed);
+  std::vector<std::uint8_t> is_open(cx.fixed);
   for (auto j : r.sites) is_open[static_cast<std::size_t>(j)] = 1;
-  std::vector<double> d(m_in.n, kInf);
-  r.assignment.assign(m_in.n, -1);
-  for (std::size_t j = 0; j < m_in.m; ++j) {
+  std::vector<double> d(in.n, kInf);
+  r.assignment.assign(in.n, -1);
+  for (std::size_t j = 0; j < in.m; ++j) {
     if (!is_open[j]) continue;
-    for (std::int64_t k = m_in.begin(j); k < m_in.end(j); ++k) {
-      if (!m_in.active(k)) continue;
-      const std::size_t i = m_in.demand(k);
-      if (m_in.cost(k) < d[i]) {
-        d[i] = m_in.cost(k);
+    for (std::int64_t k = in.begin(j); k < in.end(j); ++k) {
+      if (!in.active(k)) continue;
+      const std::size_t i = in.demand(k);
+      if (in.cost(k) < d[i]) {
+        d[i] = in.cost(k);
         r.assignment[i] = static_cast<std::int64_t>(j);
       }
     }
@@ -583,6 +684,7 @@ PMedianBranchResult Branch::run(const std::vector<std::int64_t>& start, std::spa
 PMedianBranchResult solve_p_median_bb(const SitingProblem& problem, std::size_t p,
                                       std::span<const std::int64_t> start_sites, std::span<const double> multipliers,
                                       const PMedianBranchOptions& options, Monitor& monitor) {
+  validate(options.schedule);
   detail::Instance in(problem);
   const auto fixed = detail::prepare(in, SitingModel::PMedian, p);
   if (!problem.group_quota.empty())
@@ -595,8 +697,8 @@ PMedianBranchResult solve_p_median_bb(const SitingProblem& problem, std::size_t 
   std::vector<std::int64_t> start(start_sites.begin(), start_sites.end());
   if (start.empty()) {
     auto r = solve_p_median(problem, p, options.search, monitor);
-    detail::Branch b(in, p, fixed, options, monitor);
-    return b.run(r.sites, r.multipliers);
+    detail::Context cx(in, p, fixed, options);
+    return detail::run_tree(cx, r.sites, r.multipliers, monitor);
   }
   if (start.size() != p)
     throw InvalidInputError("start_sites must hold p = " + std::to_string(p) + " sites, got " +
@@ -612,8 +714,8 @@ PMedianBranchResult solve_p_median_bb(const SitingProblem& problem, std::size_t 
                               detail::field_ctx("start_sites", static_cast<std::int64_t>(k)));
     seen[static_cast<std::size_t>(j)] = 1;
   }
-  detail::Branch b(in, p, fixed, options, monitor);
-  return b.run(start, multipliers);
+  detail::Context cx(in, p, fixed, options);
+  return detail::run_tree(cx, start, multipliers, monitor);
 }
 
 }  // namespace jangkau

@@ -13,7 +13,7 @@
 // site set is evaluated (and polished by the fast-interchange search when it beats the
 // incumbent); then the node branches on its most fractional free site (the share of the
 // relaxation's sets it was in nearest 1/2; ties: the one whose closing raises L most), best
-// bound first.
+// bound first, `batch` nodes per round on up to `threads` threads.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,23 +22,37 @@
 
 #include "monitor.hpp"
 #include "siting.hpp"
+#include "siting_bb_schedule.hpp"
 
 namespace jangkau {
 
+/// Which free site a node of solve_p_median_bb branches on.
+enum class PMedianBranching {
+  /// The one whose share of the relaxation's sets (an estimate of the LP's y_j) is nearest 1/2;
+  /// ties: the one whose closing raises L most.
+  MostFractional,
+  /// The one of the relaxation's set whose forced closing raises L most (Beasley's test value:
+  /// the closed child's bound); ties: the most fractional.
+  StrongestClosing,
+};
+
 /// Settings of solve_p_median_bb. The deadline is the monitor's (Monitor::set_deadline_in).
 struct PMedianBranchOptions {
-  /// Subgradient steps at the root (each costs one pass over the stored entries of the sites
-  /// not closed). DEFAULT: 3000.
-  int root_iterations = 3000;
-  /// Subgradient steps at every other node (warm-started from the parent). DEFAULT: 200.
-  int node_iterations = 200;
-  /// Steps without a better L before the step factor θ is halved: root, other nodes.
-  /// DEFAULT: 40 and 20.
-  int root_patience = 40;
-  int node_patience = 20;
-  /// Initial step factor θ at the other nodes (the root starts at 2). DEFAULT: 2 (measured on
-  /// uniform 5000 × 300 of benchmarks/bench_siting.py: proven in 2.2 s, against 16.6 s with 0.5).
-  double node_theta = 2.0;
+  /// Subgradient steps per node and θ's rule (siting_bb_schedule.hpp). DEFAULT: its defaults
+  /// (root 3000 steps, patience 40; nodes 200 steps, patience 20; θ from 2 to 1e-7). node_theta
+  /// 2 was measured on uniform 5000 × 300 of benchmarks/bench_siting.py: proven in 2.2 s,
+  /// against 16.6 s with 0.5.
+  SubgradientSchedule schedule{};
+  /// Nodes solved per round. The nodes of a round are the best-bound open nodes, solved
+  /// independently against the incumbent as it was when the round started; their improving
+  /// sets are then merged in node order. The answer, bound and node count therefore do not
+  /// depend on `threads` (only where a deadline cuts a round). DEFAULT: 2.
+  std::size_t batch = 2;
+  /// Worker threads solving a round's nodes (at most `batch` are used; 0 = automatic: one below
+  /// 2·10⁴ stored entries, else the hardware's concurrency). DEFAULT: 0.
+  int threads = 0;
+  /// Branching rule. DEFAULT: MostFractional.
+  PMedianBranching branching = PMedianBranching::MostFractional;
   /// Nodes solved at most (the root counts). DEFAULT: 1e6.
   std::size_t node_limit = 1000000;
   /// Bytes of multipliers kept for open nodes at most (one float per demand point and node,

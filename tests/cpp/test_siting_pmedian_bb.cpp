@@ -1,7 +1,8 @@
 // The p-median Lagrangian branch-and-bound (core/siting_pmedian_bb.hpp) against brute force
 // over every p-subset, on uniform and clustered instances, dense and sparse, with and without
 // fixed sites, from good and poor starts; its bound never exceeds the optimum, a spent deadline
-// or a node limit gives a valid incumbent and bound, and bad input is refused.
+// or a node limit gives a valid incumbent and bound, two threads give the same tree as one, and
+// bad input (a schedule that cannot run included) is refused.
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -74,12 +75,33 @@ TEST_CASE("p-median branch-and-bound equals brute force on uniform and clustered
         if (in.fixed.empty() || in.fixed[0] != static_cast<std::int64_t>(j))
           poor.push_back(static_cast<std::int64_t>(j));
       if (!std::isfinite(median_cost(in, poor))) continue;  // a start must serve every point
-      o.root_iterations = 20;
-      o.node_iterations = 10;
+      o.schedule.root_iterations = 20;
+      o.schedule.node_iterations = 10;
+      o.threads = 1;
       auto r2 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
       REQUIRE(r2.proven);
       check(in, p, r2, opt);
       nodes_beyond_root += r2.nodes - 1;
+      // two threads solve the same rounds: the same sites, bound and tree
+      o.threads = 2;
+      auto r3 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r3.proven);
+      REQUIRE(r3.result.sites == r2.result.sites);
+      REQUIRE(r3.result.bound == r2.result.bound);
+      REQUIRE(r3.nodes == r2.nodes);
+      REQUIRE(r3.incumbent_updates == r2.incumbent_updates);
+      // one node per round (the incumbent passed on at once): another tree, the same optimum
+      o.batch = 1;
+      auto r4 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r4.proven);
+      check(in, p, r4, opt);
+      // the other branching rule: another tree, the same optimum
+      o.batch = 2;
+      o.branching = jangkau::PMedianBranching::StrongestClosing;
+      auto r5 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r5.proven);
+      check(in, p, r5, opt);
+      o.branching = jangkau::PMedianBranching::MostFractional;
     }
   }
   INFO("instances " << runs << " nodes beyond the root (poor starts) " << nodes_beyond_root);
@@ -103,10 +125,20 @@ TEST_CASE("p-median branch-and-bound: a spent deadline or a node limit gives a v
       check(in, p, r, opt);
       REQUIRE(r.result.objective <= heuristic.objective * (1 + 1e-12));
     }
+    {  // two threads past the deadline: the same valid answer
+      jangkau::Monitor spent;
+      spent.set_deadline_in(0.0);
+      jangkau::PMedianBranchOptions o;
+      o.threads = 2;
+      auto r = jangkau::solve_p_median_bb(pr, p, heuristic.sites, heuristic.multipliers, o, spent);
+      REQUIRE_FALSE(r.proven);
+      check(in, p, r, opt);
+      REQUIRE(r.result.objective <= heuristic.objective * (1 + 1e-12));
+    }
     {
       jangkau::PMedianBranchOptions o;
       o.node_limit = 1;
-      o.root_iterations = 5;
+      o.schedule.root_iterations = 5;
       auto r = jangkau::solve_p_median_bb(pr, p, heuristic.sites, {}, o);
       check(in, p, r, opt);
       REQUIRE(r.nodes <= 1);
@@ -127,6 +159,16 @@ TEST_CASE("p-median branch-and-bound refuses quotas and malformed starts", "[sit
   std::vector<double> lam(3, 1.0);
   std::vector<std::int64_t> ok{0, 1};
   REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, ok, lam), jangkau::InvalidInputError);
+  // a schedule that cannot run
+  jangkau::PMedianBranchOptions bad;
+  bad.schedule.node_patience = 0;
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, ok, {}, bad), jangkau::InvalidInputError);
+  bad = {};
+  bad.schedule.root_theta = 3;
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, ok, {}, bad), jangkau::InvalidInputError);
+  bad = {};
+  bad.schedule.root_iterations = -1;
+  REQUIRE_THROWS_AS(jangkau::solve_p_median_bb(pr, 2, ok, {}, bad), jangkau::InvalidInputError);
   in.group.assign(8, 0);
   in.quota = {1};
   pr = in.problem(kInf);

@@ -3,7 +3,8 @@ its optimum equals brute force over every site set and the HiGHS radius model
 (``solver="milp"``) in the same test, on SYNTHETIC uniform and clustered points (seeded),
 dense and sparse (k nearest candidates) with fixed sites, and on REAL Kabupaten Serang desa
 (representative points, unit weights: the test checks the optimisation, not a plan). Its
-bound never exceeds the optimum; a spent budget returns a valid incumbent and bound.
+bound never exceeds the optimum; a spent budget returns a valid incumbent and bound; two threads
+give the same tree as one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 from test_siting_pmedian import brute_force, instance, k_nearest, serang_desa
 
+from jangkau import _core
+from jangkau.errors import InvalidInputError
 from jangkau.selection import siting
 from jangkau.selection.siting_instance import PMEDIAN, prepare
 from jangkau.selection.siting_pmedian_bb import branch_and_bound
@@ -101,17 +104,63 @@ def test_branch_and_bound_sparse_and_fixed_sites(family):
 
 @pytest.mark.parametrize("family", ["uniform", "clustered"])
 def test_spent_budget_returns_incumbent_and_valid_bound(family):
-    """A budget of 0 s: the greedy's incumbent comes back, not proven, with a bound at most the
-    brute-force optimum (never an error)."""
+    """A budget of 0 s, on one thread and on two: the greedy's incumbent comes back, not proven,
+    with a bound at most the brute-force optimum (never an error)."""
     w, cost = instance(family, 70, 60, 14)
     p = 4
     opt = brute_force(w, cost, p)[0]
     pr = prepare(PMEDIAN, w, cost, **NONE)
     g = siting.p_median(w, cost, p, solver="greedy", threads=1)
-    b = branch_and_bound(pr, p, g.sites, g.extra.get("lagrange_multipliers"), 0.0, 1e-9, 1)
-    assert b.status == "time limit reached" and not b.extra["bb_proven"]
-    assert b.objective == pytest.approx(g.objective, rel=1e-12) and b.objective >= opt * (1 - 1e-12)
-    assert b.bound <= opt * (1 + 1e-9)
+    for threads in (1, 2):
+        b = branch_and_bound(pr, p, g.sites, g.extra.get("lagrange_multipliers"), 0.0, 1e-9, threads)
+        assert b.status == "time limit reached" and not b.extra["bb_proven"]
+        assert b.objective == pytest.approx(g.objective, rel=1e-12) and b.objective >= opt * (1 - 1e-12)
+        assert b.bound <= opt * (1 + 1e-9)
     b1 = branch_and_bound(pr, p, g.sites, None, None, 1e-9, 1, node_limit=1)
     assert b1.bound <= opt * (1 + 1e-9) and b1.objective >= opt * (1 - 1e-12)
     assert b1.extra["bb_nodes"] <= 1
+
+
+@pytest.mark.filterwarnings("ignore::jangkau.errors.CoverageWarning")  # far candidates with no k-nearest pair
+@pytest.mark.parametrize("family", ["uniform", "clustered", "serang"])
+def test_two_threads_give_the_same_tree_as_one(family, request):
+    """The tree solves two nodes per round from the round's incumbent: one thread and two give the
+    same sites, bound and node count, and that proven optimum equals the HiGHS radius model's
+    (and brute force on Serang), as does the other branching rule (strongest closing). A short
+    schedule from a poor start makes the tree branch."""
+    if family == "serang":
+        w, cost = serang_desa(request.getfixturevalue("data_dir"), 36)
+        cases = [(w, cost, 4, brute_force(w, cost, 4)[0])]
+    else:
+        w, cost = instance(family, 80, 300, 40)
+        w2, cost2 = instance(family, 81, 600, 60)
+        cases = [(w, cost, 7, None), (w2, k_nearest(cost2, 8)[0], 10, None)]
+    schedule = _core.SubgradientSchedule(root_iterations=30, node_iterations=15)
+    nodes = []
+    for ww, c, p, opt in cases:
+        highs = siting.p_median(ww, c, p, solver="milp")
+        assert highs.status == "optimal"
+        if opt is not None:
+            assert highs.objective == pytest.approx(opt, rel=1e-9)
+        pr = prepare(PMEDIAN, ww, c, **NONE)
+        one, two = (branch_and_bound(pr, p, np.arange(p), None, None, 1e-9, t, schedule=schedule) for t in (1, 2))
+        for b in (one, two):
+            assert b.status == "optimal" and b.objective == pytest.approx(highs.objective, rel=1e-9), (family, p)
+            assert b.bound <= highs.objective * (1 + 1e-9)
+        assert np.array_equal(np.sort(one.sites), np.sort(two.sites))
+        assert one.bound == two.bound and one.extra["bb_nodes"] == two.extra["bb_nodes"]
+        nodes.append(one.extra["bb_nodes"])
+        # the other branching rule: another tree, the same optimum
+        s = branch_and_bound(pr, p, np.arange(p), None, None, 1e-9, 2, schedule=schedule, strongest_closing=True)
+        assert s.status == "optimal" and s.objective == pytest.approx(highs.objective, rel=1e-9)
+    assert max(nodes) > 1, nodes  # the rounds ran, not only the root
+
+
+def test_bad_schedule_is_refused():
+    """A schedule that cannot run (patience 0, θ above 2) is refused with InvalidInputError."""
+    w, cost = instance("uniform", 71, 60, 14)
+    pr = prepare(PMEDIAN, w, cost, **NONE)
+    g = siting.p_median(w, cost, 4, solver="greedy", threads=1)
+    for bad in (_core.SubgradientSchedule(node_patience=0), _core.SubgradientSchedule(root_theta=3.0)):
+        with pytest.raises(InvalidInputError):
+            branch_and_bound(pr, 4, g.sites, None, None, 1e-9, 1, schedule=bad)

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_raster_window', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'SubgradientSchedule', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_raster_window', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
 class GeometryKind:
     """
     Members:
@@ -459,6 +459,54 @@ class SitingResultCore:
         ...
     @property
     def unreachable(self) -> numpy.typing.NDArray[numpy.uint8]:
+        ...
+class SubgradientSchedule:
+    """
+    Subgradient steps per node and the step factor's rule of a Lagrangian branch-and-bound (core/siting_bb_schedule.hpp); checked when used.
+    """
+    def __init__(self, *, root_iterations: typing.SupportsInt | typing.SupportsIndex = 3000, node_iterations: typing.SupportsInt | typing.SupportsIndex = 200, root_patience: typing.SupportsInt | typing.SupportsIndex = 40, node_patience: typing.SupportsInt | typing.SupportsIndex = 20, root_theta: typing.SupportsFloat | typing.SupportsIndex = 2.0, node_theta: typing.SupportsFloat | typing.SupportsIndex = 2.0, theta_floor: typing.SupportsFloat | typing.SupportsIndex = 1e-07) -> None:
+        ...
+    @property
+    def node_iterations(self) -> int:
+        ...
+    @node_iterations.setter
+    def node_iterations(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def node_patience(self) -> int:
+        ...
+    @node_patience.setter
+    def node_patience(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def node_theta(self) -> float:
+        ...
+    @node_theta.setter
+    def node_theta(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def root_iterations(self) -> int:
+        ...
+    @root_iterations.setter
+    def root_iterations(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def root_patience(self) -> int:
+        ...
+    @root_patience.setter
+    def root_patience(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def root_theta(self) -> float:
+        ...
+    @root_theta.setter
+    def root_theta(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def theta_floor(self) -> float:
+        ...
+    @theta_floor.setter
+    def theta_floor(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
 class PMedianBranchResult:
     """
@@ -928,7 +976,7 @@ def orient_ccw(geometry: GeometryArray) -> GeometryArray:
     """
     Copy with shells counter-clockwise and holes clockwise.
     """
-def p_median_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_sites: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], multipliers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, options: SitingOptions = ..., node_limit: typing.SupportsInt | typing.SupportsIndex = 1000000, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-09, root_iterations: typing.SupportsInt | typing.SupportsIndex = 3000, node_iterations: typing.SupportsInt | typing.SupportsIndex = 200, progress: typing.Any = None, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> PMedianBranchResult:
+def p_median_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], demand: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cost: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_cost: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, fixed: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_sites: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], multipliers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, options: SitingOptions = ..., node_limit: typing.SupportsInt | typing.SupportsIndex = 1000000, gap_tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-09, schedule: SubgradientSchedule = ..., threads: typing.SupportsInt | typing.SupportsIndex = 0, batch: typing.SupportsInt | typing.SupportsIndex = 2, strongest_closing: bool = False, progress: typing.Any = None, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> PMedianBranchResult:
     """
     Exact p-median by Lagrangian branch-and-bound on candidate-major CSR arrays (internal; used by jangkau.siting's auto solver). start_sites / multipliers may be empty. time_limit_s (seconds) is checked inside the subgradient loop: past it the incumbent comes back with the open nodes' bound, proven=False.
     """

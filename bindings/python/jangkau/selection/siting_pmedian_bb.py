@@ -11,7 +11,8 @@ At every node the assignment constraints Σ_j x_ij = 1 are relaxed with multipli
 raised by Polyak subgradient steps from the parent's λ; Beasley's tests close (open) the free
 sites whose forced opening (closing) lifts L to the incumbent; the relaxation's site sets are
 offered as incumbents (and polished by the fast interchange); the node branches on its most
-fractional free site (membership share of the relaxation's sets nearest 1/2), best bound first.
+fractional free site (membership share of the relaxation's sets nearest 1/2), best bound first,
+two nodes per round (solved on two threads from the round's incumbent, merged in node order).
 The bound returned is the least bound of the nodes left open (the incumbent when the tree is
 exhausted), so a time-out returns the incumbent with a certified gap.
 """
@@ -40,7 +41,9 @@ BB_NODE_LIMIT = 1_000_000
 
 
 def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_s, gap_tolerance: float,
-                     threads: int, progress=None, node_limit: int = BB_NODE_LIMIT) -> SitingResult:
+                     threads: int, progress=None, node_limit: int = BB_NODE_LIMIT,
+                     schedule: _core.SubgradientSchedule | None = None,
+                     strongest_closing: bool = False) -> SitingResult:
     """Runs the engine's p-median branch-and-bound from the incumbent ``start_sites`` and the
     Lagrangian ``multipliers`` (both from the greedy solve; ``multipliers`` may be None) within
     ``time_limit_s`` seconds (None = no limit). Requires an instance without group quotas.
@@ -48,7 +51,12 @@ def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_
     exhausted (optimal within ``gap_tolerance``, relative) and "time limit reached" otherwise;
     ``extra`` holds ``bb_nodes``, ``bb_open_nodes``, ``bb_proven``, ``bb_root_bound``,
     ``bb_root_closed`` / ``bb_root_opened`` (candidates settled by the root's tests) and
-    ``bb_incumbent_updates``."""
+    ``bb_incumbent_updates``. ``threads`` (0 = automatic: one below 2·10⁴ stored entries, else
+    every core) solve the tree's rounds of two nodes and the incumbent search; the answer, bound
+    and node count do not depend on it (a deadline aside).
+    ``schedule``: the subgradient steps per node (default the engine's, ``SubgradientSchedule()``).
+    ``strongest_closing``: branch on the site whose closing raises the bound most instead of the
+    most fractional one (compared in ``docs/siting.md``)."""
     t0 = time.perf_counter()
     lam = np.zeros(0) if multipliers is None or len(multipliers) != pr.n else np.asarray(multipliers, np.float64)
     r = _core.p_median_branch_and_bound(
@@ -62,6 +70,9 @@ def branch_and_bound(pr: Instance, p: int, start_sites, multipliers, time_limit_
         options=_core.SitingOptions(threads=int(threads)),
         node_limit=int(node_limit),
         gap_tolerance=float(gap_tolerance),
+        schedule=_core.SubgradientSchedule() if schedule is None else schedule,
+        threads=int(threads),
+        strongest_closing=bool(strongest_closing),
         progress=progress,
         time_limit_s=math.inf if time_limit_s is None else max(float(time_limit_s), 0.0),
     )
