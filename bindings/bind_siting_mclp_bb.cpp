@@ -64,10 +64,10 @@ void bind_siting_mclp_bb(py::module_& m) {
          int node_patience, std::size_t max_nodes, bool local_search, double time_limit_s) {
         MclpRows pr{view(weight), view(offsets), view(rows)};
         MclpBranchOptions o;
-        o.root_iterations = root_iterations;
-        o.root_patience = root_patience;
-        o.node_iterations = node_iterations;
-        o.node_patience = node_patience;
+        o.schedule.root_iterations = root_iterations;
+        o.schedule.root_patience = root_patience;
+        o.schedule.node_iterations = node_iterations;
+        o.schedule.node_patience = node_patience;
         o.max_nodes = max_nodes;
         o.local_search = local_search;
         auto r = without_gil(time_limit_s, [&](Monitor& monitor) {
@@ -87,9 +87,9 @@ void bind_siting_mclp_bb(py::module_& m) {
         return d;
       },
       py::arg("weight"), py::arg("offsets"), py::arg("rows"), py::arg("p"), py::arg("free"), py::arg("start"),
-      py::arg("start_mu"), py::kw_only(), py::arg("root_iterations") = db.root_iterations,
-      py::arg("root_patience") = db.root_patience, py::arg("node_iterations") = db.node_iterations,
-      py::arg("node_patience") = db.node_patience, py::arg("max_nodes") = db.max_nodes,
+      py::arg("start_mu"), py::kw_only(), py::arg("root_iterations") = db.schedule.root_iterations,
+      py::arg("root_patience") = db.schedule.root_patience, py::arg("node_iterations") = db.schedule.node_iterations,
+      py::arg("node_patience") = db.schedule.node_patience, py::arg("max_nodes") = db.max_nodes,
       py::arg("local_search") = db.local_search, py::arg("time_limit_s") = std::numeric_limits<double>::infinity(),
       "Lagrangian branch-and-bound of the MCLP over candidate-major demand rows (internal; see "
       "jangkau.selection.siting_mclp_exact.branch_and_bound). Returns a dict: sites, objective, bound, root_bound, "

@@ -1,5 +1,6 @@
 #pragma once
-// The subgradient schedule of a Lagrangian branch-and-bound (p-median: siting_pmedian_bb.hpp).
+// The subgradient schedule of a Lagrangian branch-and-bound (p-median: siting_pmedian_bb.hpp;
+// MCLP: siting_mclp_bb.hpp, with its own defaults).
 //
 // At a node the multipliers move by Polyak steps (Held, Wolfe & Crowder 1974; Beasley 1993,
 // "Lagrangean heuristics for location problems", EJOR 65):

@@ -150,7 +150,7 @@ class Lagrange {
   /// returns the best L (+inf if no step ran).
   template <class Target, class StopAt, class OnSet>
   double run(const Relaxation& rel, std::vector<double>& mu, int iterations, int patience, double theta,
-             Target target, StopAt stop_at, OnSet on_set, Monitor& monitor, int& steps,
+             double theta_floor, Target target, StopAt stop_at, OnSet on_set, Monitor& monitor, int& steps,
              std::vector<std::size_t>* bound_set = nullptr) {
     double best = std::numeric_limits<double>::infinity();
     std::vector<double> best_mu = mu;
@@ -182,7 +182,7 @@ class Lagrange {
       for (std::size_t i : rel.live)
         if (m_cnt[i] > 0) heuristic += m_pr.weight[i];
       on_set(top, heuristic);
-      bool stop = best < stop_at() || theta < 1e-6 || monitor.should_stop();
+      bool stop = best < stop_at() || theta < theta_floor || monitor.should_stop();
       double den = 0;
       if (!stop) {
         for (std::size_t i : rel.live) {
@@ -413,8 +413,9 @@ class BranchAndBound {
       int steps = 0;
       const bool first = root && round == 0;
       const double L = m_lag.run(
-          rel, mu, first ? m_options.root_iterations : m_options.node_iterations,
-          first ? m_options.root_patience : m_options.node_patience, first ? 2.0 : m_options.node_theta,
+          rel, mu, first ? m_options.schedule.root_iterations : m_options.schedule.node_iterations,
+          first ? m_options.schedule.root_patience : m_options.schedule.node_patience,
+          first ? m_options.schedule.root_theta : m_options.schedule.node_theta, m_options.schedule.theta_floor,
           [&]() { return m_result.sites.empty() ? 0.0 : m_result.objective; }, [&]() { return threshold(); },
           [&](const std::vector<std::size_t>& t, double value) {
             if (!m_result.sites.empty() && value <= m_result.objective) return;
@@ -544,7 +545,8 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
   std::map<std::vector<std::int64_t>, std::pair<double, std::size_t>> seen;  // set -> (value, first seen)
   std::vector<std::size_t> bound_set;
   r.bound = lag.run(
-      rel, r.mu, options.iterations, options.patience, 2.0, [&]() { return r.best_value; }, [&]() { return stop_at; },
+      rel, r.mu, options.iterations, options.patience, 2.0, 1e-6, [&]() { return r.best_value; },
+      [&]() { return stop_at; },
       [&](const std::vector<std::size_t>& t, double value) {
         std::vector<std::int64_t> key(t.begin(), t.end());
         std::sort(key.begin(), key.end());
@@ -577,6 +579,7 @@ MclpBranchResult mclp_branch_and_bound(const MclpRows& problem, std::size_t p, s
                                        Monitor& monitor, std::span<const double> start_mu) {
   const auto [n, m] = detail::check_rows(problem, free);
   detail::check_sites(start, m, "start");
+  validate(options.schedule);
   const auto n_free = static_cast<std::size_t>(
       std::count_if(free.begin(), free.end(), [](auto f) { return f != 0; }));
   if (p > n_free) throw InvalidInputError("p exceeds the number of free candidates", detail::field_ctx("p"));

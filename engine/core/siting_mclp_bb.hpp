@@ -21,6 +21,7 @@
 
 #include "monitor.hpp"
 #include "siting.hpp"
+#include "siting_bb_schedule.hpp"
 
 namespace jangkau {
 
@@ -70,19 +71,18 @@ MclpLagrangianResult mclp_lagrangian(const MclpRows& problem, std::size_t p, std
 
 /// Settings of mclp_branch_and_bound.
 struct MclpBranchOptions {
-  /// Subgradient steps at the root. DEFAULT: 4000.
-  int root_iterations = 4000;
-  /// θ patience at the root. DEFAULT: 150.
-  int root_patience = 150;
-  /// Subgradient steps at every other node (warm-started from the parent's multipliers). Fewer
-  /// steps, more nodes: clustered 5000 x 300 (benchmarks/bench_mclp_bb.py) was proven in 11.8 s
-  /// of CPU with 150 steps (1031 nodes), 4.7 s with 60, 3.6 s with 30, 3.4 s with 15 (3212 nodes).
-  /// DEFAULT: 15.
-  int node_iterations = 15;
-  /// θ patience at the other nodes. DEFAULT: 15.
-  int node_patience = 15;
-  /// Starting θ at the other nodes (the parent's multipliers are already close). DEFAULT: 0.5.
-  double node_theta = 0.5;
+  /// Subgradient steps per node and θ's rule (siting_bb_schedule.hpp). DEFAULT: 4000 steps with
+  /// patience 150 at the root (θ from 2); 15 steps with patience 15 at every other node (θ from
+  /// 0.5: the parent's multipliers are already close); θ floor 1e-6. Fewer node steps, more
+  /// nodes: clustered 5000 x 300 (benchmarks/bench_mclp_bb.py) was proven in 11.8 s of CPU with
+  /// 150 node steps (1031 nodes), 4.7 s with 60, 3.6 s with 30, 3.4 s with 15 (3212 nodes).
+  SubgradientSchedule schedule{.root_iterations = 4000,
+                               .node_iterations = 15,
+                               .root_patience = 150,
+                               .node_patience = 15,
+                               .root_theta = 2.0,
+                               .node_theta = 0.5,
+                               .theta_floor = 1e-6};
   /// Rounds of reduction tests + re-bounding at one node before branching. DEFAULT: 4.
   int reduction_rounds = 4;
   /// Nodes at most (0 = no limit). DEFAULT: 0.

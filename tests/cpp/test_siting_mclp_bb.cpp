@@ -213,4 +213,11 @@ TEST_CASE("MCLP branch-and-bound: bad input is a typed error", "[siting_mclp_bb]
   bad = r;
   bad.w[0] = -1;
   CHECK_THROWS_AS(jangkau::mclp_branch_and_bound(bad.view(), 3, free, {}), InvalidInputError);
+  // a schedule that cannot run (siting_bb_schedule.hpp's validate)
+  jangkau::MclpBranchOptions cannot_run;
+  cannot_run.schedule.node_patience = 0;
+  CHECK_THROWS_AS(jangkau::mclp_branch_and_bound(r.view(), 3, free, {}, cannot_run), InvalidInputError);
+  cannot_run = {};
+  cannot_run.schedule.theta_floor = 1.0;  // above node_theta = 0.5
+  CHECK_THROWS_AS(jangkau::mclp_branch_and_bound(r.view(), 3, free, {}, cannot_run), InvalidInputError);
 }
