@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from bench_siting import make, parse_sizes
 
-from jangkau.selection import siting, siting_lscp_exact as lx, siting_milp
+from jangkau.selection import siting, siting_lscp_exact as lx, siting_reductions
 from jangkau.selection.milp import highs_lp, highspy_module, new_highs
 from jangkau.selection.siting_instance import LSCP, pattern, prepare
 
@@ -66,13 +66,13 @@ def profile(family: str, n: int, m: int, radius: float, seed: int, args) -> None
                  fixed=None, precovered=None, zones=None, floors=None)
     csr = pattern(pr.csc.tocsr())
     need = np.flatnonzero(np.diff(csr.indptr) > 0)
-    first, _ = siting_milp.identical_rows(csr[need], values=False, merge=True)
+    first, _ = siting_reductions.identical_rows(csr[need], values=False, merge=True)
     a = csr[need[first]]
     print(f"\n{family} {n} x {m}, r = {radius:g} m, seed {seed} ({load()}): {need.size} coverable rows, "
           f"{first.size} after merging identical rows")
     for rounds in (6, 50):
         c0 = time.process_time()
-        kept, dropped, forced, _ = siting_milp.reduce_set_cover(a, np.ones(pr.m, dtype=bool), rounds=rounds)
+        kept, dropped, forced, _ = siting_reductions.reduce_set_cover(a, np.ones(pr.m, dtype=bool), rounds=rounds)
         print(f"  reductions, {rounds:>2} rounds at most: {kept.size} rows, {int(dropped.sum())} candidates dropped, "
               f"{int(forced.sum())} forced ({time.process_time() - c0:.2f} s CPU)")
         if rounds == 6:  # what milp_lscp runs

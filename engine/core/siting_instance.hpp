@@ -143,12 +143,12 @@ struct Selection {
 inline constexpr std::size_t kParallelMinEntries = 1000000;
 
 /// Worker threads of a siting solve: `requested` if > 0; 0 = automatic: one thread below
-/// kParallelMinEntries stored entries (starting threads for each of the hundreds of short
-/// sweeps costs more than it saves there; benchmarks/bench_siting.py --threads-sweep), else the
-/// hardware concurrency.
-inline unsigned siting_threads(int requested, std::size_t entries) {
+/// `min_entries` stored entries (default kParallelMinEntries: starting threads for each of the
+/// hundreds of short sweeps costs more than it saves there; benchmarks/bench_siting.py
+/// --threads-sweep), else the hardware concurrency.
+inline unsigned siting_threads(int requested, std::size_t entries, std::size_t min_entries = kParallelMinEntries) {
   if (requested > 0) return static_cast<unsigned>(requested);
-  return entries < kParallelMinEntries ? 1u : thread_count(0);
+  return entries < min_entries ? 1u : thread_count(0);
 }
 
 /// Strict order "a before b": larger value first, ties by smaller index.

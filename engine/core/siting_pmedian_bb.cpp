@@ -507,9 +507,8 @@ PMedianBranchResult run_tree(Context& cx, const std::vector<std::int64_t>& start
   const Instance& in = cx.in;
   const PMedianBranchOptions& o = cx.o;
   const std::size_t batch = std::max<std::size_t>(o.batch, 1);
-  const unsigned automatic = cx.e.row.size() < kRoundParallelMinEntries ? 1U : thread_count(0);
   const unsigned threads = static_cast<unsigned>(
-      std::min<std::size_t>(o.threads > 0 ? thread_count(o.threads) : automatic, batch));
+      std::min<std::size_t>(siting_threads(o.threads, cx.e.row.size(), kRoundParallelMinEntries), batch));
   // one worker per slot of a round; with several threads each reports to a helper monitor that
   // passes the caller's cancel on (the caller's callback is called from its own thread only)
   SitingOptions search = o.search;

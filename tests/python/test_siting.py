@@ -684,7 +684,7 @@ def test_milp_merges_identical_demand_rows_without_changing_the_optimum(seed):
 
 
 def test_identical_rows_groups_by_columns_values_and_label():
-    from jangkau.selection.siting_milp import identical_rows
+    from jangkau.selection.siting_reductions import identical_rows
 
     a = sp.csr_matrix(np.array([[1.0, 0, 2], [1.0, 0, 2], [3.0, 0, 2], [0, 5.0, 0], [1.0, 0, 2]]))
     first, inverse = identical_rows(a, values=False)

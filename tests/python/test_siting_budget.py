@@ -14,7 +14,7 @@ import pytest
 from siting_cases import clustered
 
 from jangkau.errors import InfeasibleError
-from jangkau.selection import siting, siting_milp
+from jangkau.selection import siting, siting_highs, siting_milp
 from jangkau.selection.siting_instance import LSCP, MCLP, prepare
 
 
@@ -137,7 +137,7 @@ def test_highs_is_not_started_when_its_presolve_cannot_fit(name, monkeypatch):
     # than is left at HIGHS_PRESOLVE_NNZ_PER_S. A rate of 1e-3 entries/s makes every model too
     # large for a 60 s budget: HiGHS never starts, and every model still answers with a feasible
     # solution (the start) and a valid bound against brute force; without a budget HiGHS runs.
-    monkeypatch.setattr(siting_milp, "HIGHS_PRESOLVE_NNZ_PER_S", 1e-3)
+    monkeypatch.setattr(siting_highs, "HIGHS_PRESOLVE_NNZ_PER_S", 1e-3)
     for seed in range(4):
         w, cost = family(name, 500 + seed, 36, 11)
         r, p = RADIUS[name], 3

@@ -11,7 +11,7 @@ import pytest
 from test_siting_mclp_bb import _optimum, _rows
 from test_siting_mclp_exact import _cases, _prepare, instance
 
-from jangkau.selection import siting_milp
+from jangkau.selection import siting_milp, siting_reductions
 from jangkau.selection.siting_guard import mclp_covered, mclp_value
 
 
@@ -24,7 +24,7 @@ def test_preprocessing_runs_once_for_both_stages(limit, monkeypatch):
 
     monkeypatch.setattr(siting_guard, "PLAIN_NODES", 0)
     calls: list = []
-    real_prep, real_dominated = siting_milp.mclp_preprocess, siting_milp.dominated_candidates
+    real_prep, real_dominated = siting_milp.mclp_preprocess, siting_reductions.dominated_candidates
 
     def prep(pr, *args, **kw):
         calls.append(("prep", id(pr)))
@@ -35,7 +35,7 @@ def test_preprocessing_runs_once_for_both_stages(limit, monkeypatch):
         return real_dominated(a_sub, *args, **kw)
 
     monkeypatch.setattr(siting_milp, "mclp_preprocess", prep)
-    monkeypatch.setattr(siting_milp, "dominated_candidates", dominated)
+    monkeypatch.setattr(siting_reductions, "dominated_candidates", dominated)
     w, a = instance("clustered", 42, 200, 24)
     p = 4
     pr = _prepare(w, a)

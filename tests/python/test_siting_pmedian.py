@@ -164,7 +164,8 @@ def test_lagrangian_truncation_keeps_the_bound_and_the_optimum(family, request):
     above the brute-force optimum, and the exact solve with the multipliers (and Beasley's
     reduction) reaches the same proven optimum as the unreduced, untruncated MILP (no start,
     complete levels) and as brute force."""
-    from jangkau.selection.siting_milp import quota_rows, solve_milp
+    from jangkau.selection.siting_highs import solve_milp
+    from jangkau.selection.siting_milp import quota_rows
     from jangkau.selection.siting_pmedian_exact import lagrangian_truncation, radius_model, reduce_candidates
 
     data_dir = request.getfixturevalue("data_dir") if family == "serang" else None

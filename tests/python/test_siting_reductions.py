@@ -1,4 +1,4 @@
-"""jangkau.selection.siting_milp preprocessing: dominated candidates (MCLP, LSCP), essential
+"""jangkau.selection.siting_reductions (the MILP preprocessing): dominated candidates (MCLP, LSCP), essential
 candidates and dominated demand rows (LSCP; Toregas & ReVelle 1973) leave the optimum unchanged.
 Checked against brute force and against the unreduced MILP on small SYNTHETIC instances of two
 families (uniform, Gaussian-clustered; seeded), with quotas, fixed sites and pre-coverage."""
@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 from siting_cases import clustered
 
-from jangkau.selection import siting_milp
+from jangkau.selection import siting_milp, siting_reductions
 from jangkau.selection.siting_instance import LSCP, MCLP, PMEDIAN, prepare
 
 
@@ -116,7 +116,7 @@ def test_reduce_set_cover_on_a_picture():
             dtype=float,
         )
     )
-    kept, dropped, forced, rep = siting_milp.reduce_set_cover(a, np.ones(4, dtype=bool))
+    kept, dropped, forced, rep = siting_reductions.reduce_set_cover(a, np.ones(4, dtype=bool))
     assert forced.tolist() == [True, False, True, False]
     # D covers {3}, a subset of B's {1, 2, 3} and C's {2, 3, 4}; B's {1, 2, 3} is not within C's
     assert dropped[3] and rep[3] in (1, 2)

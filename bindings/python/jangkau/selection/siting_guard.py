@@ -45,10 +45,11 @@ def plain_slice(time_limit_s: float | None) -> float | None:
     return PLAIN_SHARE * float(time_limit_s)
 
 
-def mclp_covered(pr: Instance, sites) -> np.ndarray:
+def mclp_covered(pr: Instance, sites, base: np.ndarray | None = None) -> np.ndarray:
     """Demand points covered by ``sites`` together with the fixed sites and the pre-covered
-    demand (boolean, one per demand point)."""
-    covered = base_covered(pr)
+    demand (boolean, one per demand point); ``base``: those covered without a choice
+    (:func:`~jangkau.selection.siting_instance.base_covered`, computed when not given)."""
+    covered = base_covered(pr) if base is None else base.copy()
     covered[rows_of(pr, np.asarray(sites, dtype=np.int64))] = True
     return covered
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,8 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InvalidInputError
-from .milp import highspy_module as _highs, new_highs as _new_highs
+from .milp import highspy_module as _highs
 from .siting_guard import guarded, mclp_covered, mclp_value
+from .siting_highs import solve_milp, time_left
 from .siting_instance import (
     LSCP,
     MCLP,
@@ -40,168 +40,15 @@ from .siting_lscp_exact import lagrangian_stage
 from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
 from .siting_quota_exact import lscp_bound_only, quota_classes, reduce_mclp_quotas
-
-
-def time_left(time_limit_s, t0: float) -> float | None:
-    """What remains of a wall-clock budget that started at ``t0`` (``time.perf_counter``): the
-    time spent building the model counts, so HiGHS gets only the rest (at least 1 ms)."""
-    if time_limit_s is None:
-        return None
-    return max(float(time_limit_s) - (time.perf_counter() - t0), 1e-3)
-
-
-#: HiGHS does not read its clock in presolve, so it ends late when it starts with less time left
-#: than its presolve takes; the callbacks of :func:`solve_milp` cannot stop it there either.
-#: Measured on the clustered 10⁵ × 10³ instances of ``benchmarks/bench_siting.py`` (seed 4, load
-#: ~4.5; docs/siting.md): with a 1 ms limit, ``run()`` took 0.73–0.92 s on the 3.6·10⁶-entry MCLP
-#: model; with 1.74 s left it took 2.29 s on the 3.5·10⁶-entry LSCP model (1.5·10⁶ entries/s).
-#: :func:`solve_milp` neither builds nor runs a model when less than its entries /
-#: HIGHS_PRESOLVE_NNZ_PER_S seconds are left (3.5·10⁶ entries: 2.3 s; 10⁴ entries: 7 ms, so small
-#: models still run with a spent budget, as before).
-HIGHS_PRESOLVE_NNZ_PER_S = 1.5e6
-
-
-def highs_too_late(a_rows: Any, time_limit_s, t0: float) -> bool:
-    """Whether what is left of the budget (``time_limit_s`` from ``t0``; None = no limit) is
-    shorter than HiGHS's unclocked presolve of a model with the entries of ``a_rows``."""
-    left = time_left(time_limit_s, t0)
-    nnz = int(np.count_nonzero(a_rows)) if isinstance(a_rows, np.ndarray) else int(sp.csr_matrix(a_rows).nnz)
-    return left is not None and left < nnz / HIGHS_PRESOLVE_NNZ_PER_S
-
-
-def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi):
-    """What :func:`solve_milp` returns when HiGHS does not run: status None, "time limit reached",
-    an info with no bound (±inf) and the start as the solution when it is feasible (else None).
-    The column bounds are read for the first ``a_rows.shape[1]`` columns, as HiGHS reads them."""
-    info = SimpleNamespace(mip_dual_bound=math.inf if maximise else -math.inf,
-                           objective_function_value=math.nan, mip_gap=math.inf, mip_node_count=0)
-    x = None
-    if start is not None:
-        x0 = np.asarray(start, dtype=np.float64)
-        ncol = a_rows.shape[1]
-        lo, hi = np.asarray(lower)[:ncol], np.asarray(upper)[:ncol]
-        x = x0 if start_is_feasible(x0, lo, hi, a_rows, row_lo, row_hi) else None
-    return None, "time limit reached", info, x
-
-
-def solve_milp(
-    highspy,
-    cost,
-    lower,
-    upper,
-    integer,
-    a_rows: Any,
-    row_lo,
-    row_hi,
-    maximise: bool,
-    time_limit_s,
-    mip_gap,
-    threads,
-    start=None,
-    t0: float | None = None,
-    node_limit: int | None = None,
-    presolve: bool = True,
-    options: dict | None = None,
-):
-    """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
-    incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
-    ``time_limit_s`` is a wall-clock budget counted from ``t0`` (default: the call): building
-    the model and handing it to HiGHS use it up too, HiGHS gets what is left."""
-    t0 = time.perf_counter() if t0 is None else t0
-    if highs_too_late(a_rows, time_limit_s, t0):  # HIGHS_PRESOLVE_NNZ_PER_S: it would end late
-        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi)
-    h = _new_highs(highspy)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    if node_limit is not None:
-        h.setOptionValue("mip_max_nodes", int(node_limit))
-    if not presolve:
-        h.setOptionValue("presolve", "off")
-    for key, value in (options or {}).items():  # model-specific HiGHS options (p-median: its LP solver)
-        h.setOptionValue(key, value)
-    lp = highspy.HighsLp()
-    ncol = cost.size
-    lp.num_col_ = ncol
-    lp.num_row_ = a_rows.shape[0]
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.asarray(lower, dtype=np.float64)
-    lp.col_upper_ = np.asarray(upper, dtype=np.float64)
-    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
-    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
-    a = sp.csc_matrix(a_rows)
-    a.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = ncol
-    lp.a_matrix_.num_row_ = a_rows.shape[0]
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(np.float64)
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integer
-    ]
-    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
-    h.passModel(lp)
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
-        sol.value_valid = True
-        h.setSolution(sol)
-    if highs_too_late(a_rows, time_limit_s, t0):  # building the model used up the time
-        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi)
-    left = time_left(time_limit_s, t0)
-    interrupted = False
-    if left is not None:
-        h.setOptionValue("time_limit", left)
-        # HiGHS checks its time limit only between some phases and overran it several-fold on
-        # large p-medians; the interrupt callbacks (simplex, IPM, MIP) enforce the wall clock.
-        deadline = time.perf_counter() + left
-
-        def stop_at_deadline(event) -> None:
-            nonlocal interrupted
-            if time.perf_counter() > deadline:
-                interrupted = True
-                event.interrupt()
-
-        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-            callback.subscribe(stop_at_deadline)
-    h.run()
-    status = h.getModelStatus()
-    status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
-    info = h.getInfo()
-    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value) if has_solution else None
-    if x is not None:
-        # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and
-        # dual bound come back shifted by a constant (85 / 85 for a returned solution of 87 sites,
-        # 87 / 87 without the start; docs/siting.md). The returned solution's value in this model
-        # is known, so the shift is measured and the dual bound moved by it.
-        value = float(np.dot(np.asarray(cost, dtype=np.float64), x))
-        shift = value - float(info.objective_function_value)
-        if abs(shift) > 1e-6 * max(1.0, abs(value)):
-            info.mip_dual_bound = float(info.mip_dual_bound) + shift
-            info.objective_function_value = value
-    if x is None and start is not None and "infeasible" not in status_text:
-        # HiGHS stopped (time or node limit, e.g. still in presolve) before taking up the MIP
-        # start or finding a solution of its own: the start is still a solution if it is feasible.
-        x0 = np.asarray(start, dtype=np.float64)
-        if start_is_feasible(x0, lower, upper, a_rows, row_lo, row_hi):
-            x = x0
-    return status, status_text, info, x
-
-
-def start_is_feasible(x, lower, upper, a_rows, row_lo, row_hi, tol: float = 1e-9) -> bool:
-    """Whether the column vector ``x`` meets the column and row bounds (to ``tol``, scaled)."""
-    act = sp.csr_matrix(a_rows) @ x
-    lo, hi = np.asarray(row_lo, dtype=np.float64), np.asarray(row_hi, dtype=np.float64)
-    scale = tol * np.maximum(1.0, np.abs(act))
-    return bool(
-        np.all(x >= np.asarray(lower) - tol)
-        and np.all(x <= np.asarray(upper) + tol)
-        and np.all(act >= lo - scale)
-        and np.all(act <= hi + scale)
-    )
+from .siting_reductions import (
+    SET_COVER_WORK_PER_SECOND,
+    MclpPrep,
+    candidate_groups,
+    identical_rows,
+    mclp_preprocess,
+    reduce_set_cover,
+    subset_work_limit,
+)
 
 
 def milp_result(
@@ -283,249 +130,6 @@ def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
     x0 = np.zeros(ncol)
     x0[np.asarray(start_sites, dtype=np.int64)] = 1
     return x0
-
-
-def identical_rows(
-    a: sp.csr_matrix, *, values: bool, extra: np.ndarray | None = None, merge: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
-    """Preprocessing: groups the rows of ``a`` that are identical — the same stored columns, and
-    with ``values`` the same stored values too; rows with a different ``extra`` label (e.g. the
-    zone of a floor constraint) never share a group. Returns the first row of every group (in
-    row order) and the group of every row, so a model can keep one variable per group with the
-    summed weight: identical demand points are interchangeable in every model here.
-    ``merge=False`` keeps every row on its own (for benchmarks of the preprocessing)."""
-    if not merge:
-        return np.arange(a.shape[0], dtype=np.int64), np.arange(a.shape[0], dtype=np.int64)
-    a = sp.csr_matrix(a, copy=True)
-    a.sort_indices()
-    ip, ind, dat = a.indptr, a.indices.astype(np.int64, copy=False), a.data
-    groups: dict[bytes, int] = {}
-    first: list[int] = []
-    inverse = np.empty(a.shape[0], dtype=np.int64)
-    for i in range(a.shape[0]):
-        key = ind[ip[i] : ip[i + 1]].tobytes()
-        if values:
-            key += b"|" + dat[ip[i] : ip[i + 1]].tobytes()
-        if extra is not None:
-            key += b"#" + int(extra[i]).to_bytes(8, "little", signed=True)
-        g = groups.setdefault(key, len(first))
-        if g == len(first):
-            first.append(i)
-        inverse[i] = g
-    return np.asarray(first, dtype=np.int64), inverse
-
-
-#: Largest work (entries visited by the row-overlap product) of one dominance check; above it the
-#: check is skipped. Set by measurement (benchmarks/bench_siting.py instances, see docs/siting.md).
-MAX_SUBSET_WORK = 2e8
-#: Entries of the overlap product per second assumed when a time limit caps the dominance checks:
-#: 1.56e8 entries took about 10 s at load ~11 on the shared 2-core machine (clustered LSCP
-#: 10^4 x 10^3 of benchmarks/bench_siting.py). With a time limit, a check may use a quarter of it.
-SUBSET_WORK_PER_SECOND = 1.5e7
-#: The same rate for the set-cover reductions of :func:`reduce_set_cover` (LSCP): half the rate
-#: measured there (1.56e8 entries, all rounds, 0.9 s wall at load 5 on the clustered 10⁴ × 10³
-#: instance of ``benchmarks/bench_siting.py``). With the MCLP rate above, a 10 s budget skipped
-#: the row dominance on that instance (6,672 rows kept instead of 1,147).
-SET_COVER_WORK_PER_SECOND = 1e8
-
-
-def subset_work_limit(time_limit_s, rate: float = SUBSET_WORK_PER_SECOND) -> float:
-    """The work cap of one dominance check under ``time_limit_s`` (None = MAX_SUBSET_WORK): a
-    quarter of the time at ``rate`` entries per second."""
-    if time_limit_s is None:
-        return MAX_SUBSET_WORK
-    return min(MAX_SUBSET_WORK, rate * 0.25 * float(time_limit_s))
-
-
-def candidate_groups(pr: Instance) -> np.ndarray:
-    """Group id per candidate, -1 for none (also when the instance has no groups)."""
-    return pr.group if pr.group.size else np.full(pr.m, -1, dtype=np.int32)
-
-
-def subset_pairs(a: sp.csr_matrix, max_work: float = MAX_SUBSET_WORK):
-    """Preprocessing helper: pairs (r, s) of distinct rows of the 0/1 matrix ``a`` with the stored
-    columns of r a subset of those of s (duplicates of identical rows come as both (r, s) and (s, r)).
-    The overlaps |row r ∩ row s| come from the sparse product a·aᵀ, done in blocks of rows; returns
-    None when that product would visit more than ``max_work`` entries (Σ over columns of the squared
-    column count), so very dense instances skip the reduction instead of stalling."""
-    a = sp.csr_matrix(a)
-    col_count = np.bincount(a.indices, minlength=a.shape[1]).astype(np.float64)
-    if float((col_count**2).sum()) > max_work:
-        return None
-    size = np.diff(a.indptr)
-    at = a.T.tocsr()
-    rs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    ss: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    block = 2048
-    for lo in range(0, a.shape[0], block):
-        o = (a[lo : lo + block] @ at).tocoo()
-        r = o.row + lo
-        keep = (o.col != r) & (o.data == size[r]) & (size[r] > 0)
-        rs.append(r[keep])
-        ss.append(o.col[keep])
-    return np.concatenate(rs).astype(np.int64), np.concatenate(ss).astype(np.int64)
-
-
-def dominated_candidates(
-    cover: sp.csr_matrix, free: np.ndarray, group: np.ndarray, keep_per_group: int,
-    max_work: float = MAX_SUBSET_WORK,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Column reduction (Toregas & ReVelle 1973; Church & ReVelle 1974 for MCLP): a free candidate
-    whose covered demand rows (columns of the n × m matrix ``cover``) are a subset of another free
-    candidate's in the same group can be left out — swapping it for the other never uncovers a row
-    nor changes a group count. Identical candidates keep the lowest index. A group keeps all its
-    candidates unless at least ``keep_per_group`` of them remain undominated (so p sites, or the
-    quotas, can still be filled by undominated ones). Returns the mask of candidates to fix at 0
-    and, for each of them, an undominated candidate of its group covering all it covers (-1 else)."""
-    m = cover.shape[1]
-    out = np.zeros(m, dtype=bool)
-    rep = np.full(m, -1, dtype=np.int64)
-    free_idx = np.flatnonzero(free)
-    if free_idx.size < 2:
-        return out, rep
-    cols = sp.csr_matrix(pattern(cover).T.tocsr()[free_idx])
-    pairs = subset_pairs(cols, max_work)
-    if pairs is None:
-        return out, rep
-    r, s_ = pairs
-    size = np.diff(cols.indptr)
-    same_group = group[free_idx[r]] == group[free_idx[s_]]
-    strict = (size[r] < size[s_]) | (r > s_)  # a proper subset, or identical with a lower index kept
-    dom = np.zeros(free_idx.size, dtype=bool)
-    dom[r[same_group & strict]] = True
-    dom_full = np.zeros(m, dtype=bool)
-    dom_full[free_idx[dom]] = True
-    for g in np.unique(group[free_idx]):
-        members = free & (group == g)
-        if (members & ~dom_full).sum() >= keep_per_group:
-            out |= members & dom_full
-    # every dominated candidate has an undominated one above it (the relation is transitive)
-    ok = same_group & out[free_idx[r]] & ~dom_full[free_idx[s_]]
-    rep[free_idx[r[ok]][::-1]] = free_idx[s_[ok]][::-1]  # the first such pair wins
-    return out, rep
-
-
-def repaired_start(start_sites, allowed: np.ndarray, rep: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """The MIP start mapped into a reduced model: each dropped candidate in it is replaced by its
-    representative or, when that is taken already, by another candidate of its group that was
-    kept (``allowed``; the covered set does not shrink either way). Returns the new site indices."""
-    sites = [int(j) for j in np.asarray(start_sites, dtype=np.int64)]
-    taken = set(sites)
-    for k, j in enumerate(sites):
-        if allowed[j]:
-            continue
-        alt = int(rep[j])
-        if alt < 0 or alt in taken:
-            pool = [int(c) for c in np.flatnonzero(allowed & (group == group[j])) if int(c) not in taken]
-            if not pool:
-                continue  # nothing kept to move to: HiGHS rejects this start and searches itself
-            alt = pool[0]
-        taken.discard(j)
-        taken.add(alt)
-        sites[k] = alt
-    return np.asarray(sites, dtype=np.int64)
-
-
-def reduce_set_cover(a: sp.csr_matrix, eligible: np.ndarray, rounds: int = 6, max_work: float = MAX_SUBSET_WORK):
-    """Set-covering reductions of Toregas & ReVelle (1973), repeated until nothing changes (at most
-    ``rounds`` times) on the covering rows ``a`` (demand rows × candidates, 0/1):
-    column dominance among the ``eligible`` candidates (those no quota counts: a candidate covering
-    a subset of another's rows is never needed), essential columns (a row only one kept candidate
-    covers forces it open; the rows it covers are then met) and row dominance (a row whose
-    candidate set contains another row's is met whenever that one is). The optimum is unchanged.
-    Returns (rows kept, candidates dropped, candidates forced open, representative per dropped)."""
-    a = pattern(a)
-    m = a.shape[1]
-    alive = np.ones(a.shape[0], dtype=bool)
-    dropped = np.zeros(m, dtype=bool)
-    forced = np.zeros(m, dtype=bool)
-    rep = np.full(m, -1, dtype=np.int64)
-    none = np.full(m, -1, dtype=np.int32)
-    for _ in range(rounds):
-        before = (int(alive.sum()), int(dropped.sum()), int(forced.sum()))
-        keep_cols = sp.diags((~dropped).astype(np.float64))
-        cur = sp.csr_matrix(a[alive] @ keep_cols)
-        cur.eliminate_zeros()
-        d, r = dominated_candidates(cur, eligible & ~dropped & ~forced, none, 0, max_work)
-        dropped |= d
-        rep[d] = r[d]
-        cur = sp.csr_matrix(a @ sp.diags((~dropped).astype(np.float64)))
-        cur.eliminate_zeros()
-        size = np.diff(cur.indptr)
-        single = alive & (size == 1)
-        forced[cur.indices[cur.indptr[np.flatnonzero(single)]]] = True
-        alive &= ~(np.asarray(cur @ forced.astype(np.float64)).ravel() > 0)
-        idx = np.flatnonzero(alive)
-        pairs = subset_pairs(cur[idx], max_work)
-        if pairs is not None:
-            pr_, ps = pairs
-            sz = size[idx]
-            strict = (sz[pr_] < sz[ps]) | (pr_ < ps)
-            alive[idx[ps[strict]]] = False
-        if (int(alive.sum()), int(dropped.sum()), int(forced.sum())) == before:
-            break
-    # a representative may have been dropped later: follow it to a kept candidate
-    for j in np.flatnonzero(dropped):
-        k = rep[j]
-        while k >= 0 and dropped[k]:
-            k = rep[k]
-        rep[j] = k
-    return np.flatnonzero(alive), dropped, forced, rep
-
-
-@dataclass
-class MclpPrep:
-    """The MCLP's preprocessing (:func:`mclp_preprocess`), done once per call of
-    :func:`milp_mclp` and shared by the guard's two stages: the demand points covered without a
-    choice (``base``), the CSR matrix, the kept demand points (``sub``, one per class of
-    identical rows) with their summed weights (``merged_w``; ``n_points`` before merging), their rows over the candidates the
-    dominance test keeps (``a_kept``), the candidates it dropped (``dropped``), the candidates
-    still allowed (``allowed``: neither fixed nor dropped), the start repaired onto allowed
-    candidates and the seconds it took."""
-
-    base: np.ndarray
-    csr: sp.csr_matrix
-    sub: np.ndarray
-    merged_w: np.ndarray
-    n_points: int
-    a_kept: sp.csr_matrix
-    dropped: np.ndarray
-    allowed: np.ndarray
-    start_sites: np.ndarray | None
-    seconds: float
-
-
-def mclp_preprocess(pr: Instance, p: int, time_limit_s, start_sites, merge_rows: bool, reduce: bool) -> MclpPrep:
-    """Identical demand rows merged (``merge_rows``, their weights summed) and, with ``reduce``,
-    dominated candidates dropped (:func:`dominated_candidates`, within ``time_limit_s``; the
-    start is repaired onto their dominators)."""
-    t0 = time.perf_counter()
-    base = base_covered(pr)
-    csr = pr.csc.tocsr()
-    deg = np.diff(csr.indptr)
-    sub = np.flatnonzero(~base & (deg > 0) & (pr.w > 0))
-    # One z per class of demand points with the same candidate set (and zone, under floors).
-    first, inverse = identical_rows(
-        csr[sub], values=False, extra=pr.zone[sub] if pr.floor.size else None, merge=merge_rows
-    )
-    merged_w = np.bincount(inverse, weights=pr.w[sub], minlength=first.size)
-    n_points = sub.size
-    sub = sub[first]
-    # z_i - Σ_{j∈N(i)} y_j <= 0 (dominated candidates, fixed at 0, left out of the rows)
-    a_sub = csr[sub]
-    allowed = np.ones(pr.m, dtype=bool)
-    allowed[pr.fixed] = False
-    dropped = np.zeros(pr.m, dtype=bool)
-    if reduce:
-        group = candidate_groups(pr)
-        dropped, rep = dominated_candidates(a_sub, allowed.copy(), group, p, subset_work_limit(time_left(time_limit_s, t0)))
-        allowed = allowed & ~dropped
-        if start_sites is not None:
-            start_sites = repaired_start(start_sites, allowed, rep, group)
-    a_kept = sp.csr_matrix(pattern(a_sub) @ sp.diags((~dropped).astype(np.float64)))
-    a_kept.eliminate_zeros()
-    start = None if start_sites is None else np.asarray(start_sites, dtype=np.int64)
-    return MclpPrep(base, csr, sub, merged_w, n_points, a_kept, dropped, allowed, start, time.perf_counter() - t0)
 
 
 def milp_mclp(
@@ -633,7 +237,7 @@ def milp_mclp(
     if start_sites is not None:
         start = start_y(pr, start_sites, ncol)
         start[pr.fixed] = 0
-        start[pr.m :] = mclp_covered(pr, start_sites)[sub]  # sub holds no pre-covered point
+        start[pr.m :] = mclp_covered(pr, start_sites, base)[sub]  # sub holds no pre-covered point
     lower = np.zeros(ncol)
     if lag is not None:
         lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
@@ -675,7 +279,7 @@ def milp_mclp(
         chosen = np.asarray(start_sites, dtype=np.int64)  # the start misses a floor: HiGHS did not decide
     else:
         chosen = np.flatnonzero(x[: pr.m] > 0.5)
-    covered = mclp_covered(pr, chosen)
+    covered = mclp_covered(pr, chosen, base)
     objective = float(pr.w[covered].sum())
     base_weight = float(pr.w[base].sum())
     bound = max(objective, float(info.mip_dual_bound) + base_weight + (lag.constant if lag is not None else 0.0))
