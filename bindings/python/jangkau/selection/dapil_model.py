@@ -293,7 +293,7 @@ class _Builder:
         from .milp import exact_highs, highs_lp, highspy_module, run_highs
 
         highspy = highspy_module()
-        h = exact_highs(highspy, time_limit_s=time_limit_s, mip_rel_gap=mip_gap, threads=threads,
+        h = exact_highs(highspy, time_limit_s=time_limit_s, mip_rel_gap=mip_gap,
                         output=bool(os.environ.get("JANGKAU_HIGHS_LOG")))
         if node_limit is not None:
             h.setOptionValue("mip_max_nodes", int(node_limit))
@@ -309,7 +309,7 @@ class _Builder:
             keys = sorted(start)
             h.setSolution(len(keys), np.asarray(keys, dtype=np.int32),
                           np.asarray([start[k] for k in keys], dtype=np.float64))
-        text, info, x = run_highs(h)
+        text, info, x = run_highs(highspy, h, threads)
         return text, float(info.mip_dual_bound), float(info.objective_function_value), x
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from ..errors import InvalidInputError
 
-__all__ = ["exact_highs", "highspy_module", "highs_lp", "new_highs", "run_highs"]
+__all__ = ["exact_highs", "highspy_module", "highs_lp", "new_highs", "run_highs", "run_with_threads"]
 
 
 def highspy_module():
@@ -61,13 +62,13 @@ def highs_lp(highspy, a, cost, col_lo, col_hi, row_lo, row_hi, integer, *, minim
     return lp
 
 
-def exact_highs(highspy, *, time_limit_s: float | None, mip_rel_gap: float, threads: int | None,
-                output: bool = False):
+def exact_highs(highspy, *, time_limit_s: float | None, mip_rel_gap: float, output: bool = False):
     """A :func:`new_highs` instance set up as the exact dapil models (:mod:`.dapil_model`,
     :mod:`.dapil_columns`) use it: ``time_limit_s`` (seconds; None = no limit), ``mip_rel_gap``
     (the relative gap at which HiGHS stops; its default is 1e-4), primal and MIP feasibility
-    tolerances of 1e-9 (HiGHS's defaults: 1e-7 and 1e-6), ``threads`` (None or 0 = HiGHS's
-    default) and HiGHS's own log only when ``output``. Callers add the options of their model."""
+    tolerances of 1e-9 (HiGHS's defaults: 1e-7 and 1e-6) and HiGHS's own log only when
+    ``output``. Callers add the options of their model; the thread count goes to
+    :func:`run_highs`."""
     h = new_highs(highspy)
     h.setOptionValue("output_flag", bool(output))
     if time_limit_s is not None:
@@ -75,18 +76,40 @@ def exact_highs(highspy, *, time_limit_s: float | None, mip_rel_gap: float, thre
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    if threads:
-        h.setOptionValue("threads", int(threads))
     return h
 
 
-def run_highs(h):
-    """Run a HiGHS instance that holds its model: (model status in lower case, e.g. "optimal",
-    "time limit reached", "infeasible"; the ``HighsInfo``; the column values, or None when HiGHS
-    has no feasible primal solution)."""
+# HiGHS runs its parallel work (symmetry detection, clique table, parallel simplex) on a task
+# scheduler that each user thread starts with its first run's `threads` option and keeps (HiGHS
+# pull request 818). A later run on the same thread whose option differs fails at run() ("the
+# scheduler has already been initialized to use N threads") and comes back without a solution:
+# in one notebook, `threads=0` then `threads=1` turned an optimal MCLP into an error. So each
+# thread remembers the count it started its scheduler with, and a run asking for another count
+# first shuts that scheduler down (Highs.resetGlobalScheduler acts on the calling thread's). The
+# first run of a thread shuts down whatever scheduler code outside jangkau may have started there.
+_THREAD_STATE = threading.local()
+
+
+def run_with_threads(highspy, h, threads: int | None) -> int:
+    """``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
+    default), this thread's HiGHS scheduler restarted when it runs with another count. Returns
+    the count used (0 = HiGHS's default)."""
+    want = max(int(threads or 0), 0)
+    if getattr(_THREAD_STATE, "threads", None) != want:
+        highspy.Highs.resetGlobalScheduler(True)
+        _THREAD_STATE.threads = want
+    h.setOptionValue("threads", want)
+    h.run()
+    return want
+
+
+def run_highs(highspy, h, threads: int | None = None):
+    """Run a HiGHS instance that holds its model with ``threads`` (:func:`run_with_threads`):
+    (model status in lower case, e.g. "optimal", "time limit reached", "infeasible"; the
+    ``HighsInfo``; the column values, or None when HiGHS has no feasible primal solution)."""
     import numpy as np
 
-    h.run()
+    run_with_threads(highspy, h, threads)
     text = h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None

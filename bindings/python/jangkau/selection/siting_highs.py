@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .milp import new_highs as _new_highs
+from .milp import new_highs as _new_highs, run_with_threads
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -58,6 +58,20 @@ def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi):
     return None, "time limit reached", info, x
 
 
+def check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start=None) -> None:
+    """ValueError unless every column vector (``cost``, ``lower``, ``upper``, ``integer``,
+    ``start``) has one entry per column of ``a_rows`` and every row vector one per row: HiGHS
+    trims a longer vector with only a log warning, and the model's own checks would then compare
+    vectors of different lengths."""
+    nrow, ncol = a_rows.shape
+    for name, v, size, of in (("cost", cost, ncol, "columns"), ("lower", lower, ncol, "columns"),
+                              ("upper", upper, ncol, "columns"), ("integer", integer, ncol, "columns"),
+                              ("start", start, ncol, "columns"), ("row_lo", row_lo, nrow, "rows"),
+                              ("row_hi", row_hi, nrow, "rows")):
+        if v is not None and np.size(v) != size:
+            raise ValueError(f"MILP model: {name} has {np.size(v)} entries for {size} {of}")
+
+
 def solve_milp(
     highspy,
     cost,
@@ -82,14 +96,13 @@ def solve_milp(
     ``time_limit_s`` is a wall-clock budget counted from ``t0`` (default: the call): building
     the model and handing it to HiGHS use it up too, HiGHS gets what is left."""
     t0 = time.perf_counter() if t0 is None else t0
+    check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start)
     nnz = int(np.count_nonzero(a_rows)) if isinstance(a_rows, np.ndarray) else int(sp.csr_matrix(a_rows).nnz)
     if highs_too_late(nnz, time_limit_s, t0):  # HIGHS_PRESOLVE_NNZ_PER_S: it would end late
         return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi)
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    if threads:
-        h.setOptionValue("threads", int(threads))
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
     if not presolve:
@@ -141,7 +154,7 @@ def solve_milp(
 
         for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
             callback.subscribe(stop_at_deadline)
-    h.run()
+    run_with_threads(highspy, h, threads)
     status = h.getModelStatus()
     status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
     info = h.getInfo()

@@ -163,10 +163,8 @@ def milp_mclp(
     base, csr, sub, merged_w, a_kept, dropped = prep.base, prep.csr, prep.sub, prep.merged_w, prep.a_kept, prep.dropped
     n_points = prep.n_points
     nz = sub.size
-    ncol = pr.m + nz
     ycols = np.arange(pr.m)
-    upper = np.ones(ncol)
-    upper[: pr.m] = prep.allowed
+    y_upper = prep.allowed.astype(np.float64)  # the site columns' upper bounds; every z has 1
     lag: MclpReduced | None = None
     nz_merged = nz
     if reduce and lagrangian and start_sites is not None and not pr.group_labels and not pr.floor.size and nz:
@@ -182,24 +180,23 @@ def milp_mclp(
                           node_limit=node_limit, lagrangian=False)
             return cols[np.asarray(r.sites, dtype=np.int64)]
 
-        lag = reduce_mclp(a_kept, merged_w, p, upper[: pr.m] > 0, start_sites, time_left(time_limit_s, t0), improve)
+        lag = reduce_mclp(a_kept, merged_w, p, y_upper > 0, start_sites, time_left(time_limit_s, t0), improve)
     elif reduce and lagrangian and start_sites is not None and pr.group_labels and not pr.floor.size and nz:
         # group quotas: the bound and closing test with the quota rows in the subproblem
-        classes = quota_classes(pr.group, pr.quota, pr.mode == QuotaMode.EXACTLY, p, upper[: pr.m] > 0)
+        classes = quota_classes(pr.group, pr.quota, pr.mode == QuotaMode.EXACTLY, p, y_upper > 0)
         lag = reduce_mclp_quotas(a_kept, merged_w, p, classes, start_sites, time_left(time_limit_s, t0))
     if lag is not None:
         start_sites = lag.start
-        upper[: pr.m][lag.closed] = 0
+        y_upper[lag.closed] = 0
         sub, merged_w, a_kept = sub[lag.rows], merged_w[lag.rows], a_kept[lag.rows]
         nz = sub.size
-        ncol = pr.m + nz
     integral = integral_weights(merged_w)
     y_cost = np.zeros(pr.m)
     if not pr.floor.size and nz:
         # A row that one allowed candidate alone covers has z_i = y_j in every optimum (w_i > 0):
         # its weight moves onto y_j and the row leaves the model; a row no allowed candidate
         # covers (all dominated) contributes nothing. Not under floors: their rows sum the z.
-        eff = sp.csr_matrix(a_kept @ sp.diags((upper[: pr.m] > 0).astype(np.float64)))
+        eff = sp.csr_matrix(a_kept @ sp.diags((y_upper > 0).astype(np.float64)))
         eff.eliminate_zeros()
         deg = np.diff(eff.indptr)
         single = deg == 1
@@ -207,7 +204,8 @@ def milp_mclp(
         keep_rows = deg >= 2
         sub, merged_w, a_kept = sub[keep_rows], merged_w[keep_rows], a_kept[keep_rows]
         nz = sub.size
-        ncol = pr.m + nz
+    ncol = pr.m + nz
+    upper = np.concatenate([y_upper, np.ones(nz)])
     a_cov = sp.hstack([-a_kept, sp.identity(nz, format="csr")], format="csr")
     rows, lo, hi = [a_cov], [np.full(nz, -np.inf)], [np.zeros(nz)]
     qr, qlo, qhi = quota_rows(pr, p, ncol, ycols)

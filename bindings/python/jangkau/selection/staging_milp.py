@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .milp import highspy_module, new_highs
+from .milp import highspy_module, new_highs, run_with_threads
 from .staging_instance import StagingProblem
 
 __all__ = ["staged_milp"]
@@ -126,8 +126,6 @@ def staged_milp(pr: StagingProblem, time_limit_s: float | None, mip_gap: float, 
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
-    if threads:
-        h.setOptionValue("threads", int(threads))
     a.sort_indices()
     # Flat-array model, rows stored row-wise (format 2); sense −1 = maximise.
     h.passModel(int(ncol), int(a.shape[0]), int(a.nnz), 2, -1, 0.0, cost.astype(np.float64),
@@ -153,7 +151,7 @@ def staged_milp(pr: StagingProblem, time_limit_s: float | None, mip_gap: float, 
         sol.col_value = x0.tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    run_with_threads(highspy, h, threads)
     text = h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     dual = float(info.mip_dual_bound)

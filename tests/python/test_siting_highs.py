@@ -1,0 +1,128 @@
+"""The HiGHS plumbing the exact models share (jangkau.selection.milp, .siting_highs): HiGHS's
+process-wide thread scheduler across calls that ask for different thread counts, one after
+another and at the same time, and the MILP model's vectors matching its matrix. Answers are
+checked against brute force on small SYNTHETIC instances of two families (uniform and
+Gaussian-clustered, seeded)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from test_siting_budget import brute, family
+
+from jangkau.selection import siting, siting_highs, siting_milp
+from jangkau.selection.siting_instance import MCLP, prepare
+
+RADIUS = 0.3
+
+
+@pytest.fixture
+def run_statuses(monkeypatch):
+    """The HighsStatus of every HiGHS run in the test (HiGHS refuses a run whose thread count
+    differs from its thread's scheduler with kError, and the model then falls back to its start)."""
+    import highspy
+
+    seen = []
+    real = highspy.Highs.run
+
+    def run(self):
+        status = real(self)
+        seen.append(status)
+        return status
+
+    monkeypatch.setattr(highspy.Highs, "run", run)
+    return seen
+
+
+def _solve(model: str, w, cost, p: int, threads: int):
+    if model == "mclp":
+        return siting.mclp(w, cost, p, max_cost=RADIUS, solver="milp", threads=threads)
+    if model == "lscp":
+        return siting.lscp(w, cost, max_cost=RADIUS, solver="milp", threads=threads)
+    return siting.p_median(w, cost, p, solver="milp", threads=threads)
+
+
+def _optimum(model: str, opt) -> float:
+    return {"mclp": opt[0], "pmedian": opt[1], "lscp": opt[2]}[model]
+
+
+@pytest.mark.parametrize("name", ["uniform", "clustered"])
+def test_thread_counts_may_change_between_calls(name, run_statuses):
+    """HiGHS starts one scheduler per process with the first run's thread count and refused a
+    later run with another count (no solution: the MCLP came back unproven, or a ValueError).
+    Every call of a sequence that changes the count returns the brute-force optimum, proven."""
+    w, cost = family(name, 7, 24, 9)
+    p = 3
+    opt = brute(w, cost, RADIUS, p)
+    for threads in (1, 2, 0, 1, 2):
+        for model in ("mclp", "pmedian", "lscp"):
+            r = _solve(model, w, cost, p, threads)
+            assert r.status == "optimal", (model, threads, r.status)
+            assert r.objective == pytest.approx(_optimum(model, opt), rel=1e-9), (model, threads)
+    _no_errors(run_statuses)
+
+
+def test_concurrent_calls_with_different_thread_counts(run_statuses):
+    """Two threads of one process (a Dask worker's) solving at the same time, each changing its
+    count from job to job (HiGHS keeps one scheduler per thread): every answer is the
+    brute-force optimum, proven."""
+    cases = [(name, seed) for name in ("uniform", "clustered") for seed in range(3)]
+
+    def job(i):
+        name, seed = cases[i]
+        w, cost = family(name, 20 + seed, 24, 9)
+        r = _solve("mclp", w, cost, 3, 1 + (i // 2) % 2)
+        return r.status, r.objective, brute(w, cost, RADIUS, 3)[0]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(job, range(len(cases))))
+    for status, objective, opt in results:
+        assert status == "optimal" and objective == pytest.approx(opt, rel=1e-9)
+    _no_errors(run_statuses)
+
+
+def _no_errors(statuses) -> None:
+    import highspy
+
+    assert statuses and highspy.HighsStatus.kError not in statuses
+
+
+def test_model_vectors_must_match_the_matrix():
+    """check_shapes names the vector whose length differs from the matrix's columns or rows."""
+    a = np.ones((2, 3))
+    ok = {"cost": np.ones(3), "lower": np.zeros(3), "upper": np.ones(3), "integer": np.ones(3, bool), "a_rows": a,
+          "row_lo": np.zeros(2), "row_hi": np.ones(2)}
+    siting_highs.check_shapes(**ok)
+    for name, bad in (("upper", np.ones(4)), ("row_lo", np.zeros(3)), ("start", np.zeros(2))):
+        with pytest.raises(ValueError, match=f"{name} has"):
+            siting_highs.check_shapes(**{**ok, name: bad})
+
+
+@pytest.mark.parametrize("name", ["uniform", "clustered"])
+@pytest.mark.parametrize("lagrangian", [False, True])
+def test_reduced_mclp_model_has_one_bound_per_column(name, lagrangian, monkeypatch):
+    """The MCLP MILP after single-cover rows fold into the site columns (and, with
+    ``lagrangian``, the reductions drop rows): HiGHS gets one bound per column (it had 30 surplus
+    upper bounds on SYNTHETIC clustered 5000 x 300 and trimmed them with a warning), and the
+    answer equals brute force. Without the Lagrangian stage HiGHS always runs; with it, the
+    stage may prove the answer first."""
+    w, cost = family(name, 11, 40, 12)
+    p = 3
+    seen = []
+    real = siting_milp.solve_milp
+
+    def spy(highspy, cost_, lower, upper, integer, a_rows, *rest, **kw):
+        seen.append((np.size(cost_), np.size(lower), np.size(upper), np.size(integer), a_rows.shape[1]))
+        return real(highspy, cost_, lower, upper, integer, a_rows, *rest, **kw)
+
+    monkeypatch.setattr(siting_milp, "solve_milp", spy)
+    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
+            "precovered": None, "zones": None, "floors": None}
+    pr = prepare(MCLP, w, cost, max_cost=RADIUS, **none)
+    r = siting_milp.milp_mclp(pr, p, None, 1e-9, 1, start_sites=np.arange(p), guard=False, lagrangian=lagrangian)
+    assert r.objective == pytest.approx(brute(w, cost, RADIUS, p)[0], rel=1e-12)
+    assert seen or lagrangian
+    for sizes in seen:
+        assert len(set(sizes)) == 1, sizes
