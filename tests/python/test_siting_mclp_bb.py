@@ -110,3 +110,26 @@ def test_milp_mclp_runs_the_branch_and_bound_and_keeps_the_optimum():
     opt = milp_mclp(_prepare(w, a), p, None, 1e-9, 0, reduce=False).objective
     assert r.extra["milp_bb_nodes"] >= 1 and r.status == "optimal"
     assert r.objective == pytest.approx(opt, rel=1e-12) and opt <= r.bound <= opt * (1 + 1e-9)
+
+
+def test_node_cap_holds_under_a_long_budget(monkeypatch):
+    """BRANCH_MAX_NODES caps the B&B in every call, not only without a time limit: with a 600 s
+    budget (``solver="milp"`` with a long limit) and a cap of one node the tree stops after its
+    root, HiGHS runs on, and the answer is still the unreduced MILP's optimum, proven."""
+    from jangkau.selection import siting_mclp_exact
+
+    caps = []
+    real = siting_mclp_exact.branch_and_bound
+
+    def spy(*args, **kw):
+        caps.append(args[6])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(siting_mclp_exact, "BRANCH_MAX_NODES", 1)
+    monkeypatch.setattr(siting_mclp_exact, "branch_and_bound", spy)
+    w, a = instance("uniform", 40, 200, 24)
+    p = 4
+    r = milp_mclp(_prepare(w, a), p, 600.0, 1e-9, 0, start_sites=np.arange(p), guard=False)
+    opt = milp_mclp(_prepare(w, a), p, None, 1e-9, 0, reduce=False).objective
+    assert caps == [1] and r.extra["milp_bb_nodes"] <= 1
+    assert r.status == "optimal" and r.objective == pytest.approx(opt, rel=1e-12)

@@ -219,9 +219,12 @@ KERNEL_TIME_SHARE = 0.25
 #: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
 KERNEL_FACTOR = 3
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
-#: use after the kernel, before HiGHS; and its node cap (only for calls without a time limit).
+#: use after the kernel, before HiGHS; and its node cap, in every call. Without the cap a long
+#: budget (``solver="milp"``, ``time_limit_s=600``) let a B&B that does not close its gap take 60 %
+#: of it before HiGHS started. The hardest row the B&B proves (SYNTHETIC clustered 5000 × 300,
+#: benchmarks/bench_siting.py) needs about 3,200 nodes, at about 900 nodes per CPU second.
 BRANCH_TIME_SHARE = 0.6
-BRANCH_MAX_NODES = 2000
+BRANCH_MAX_NODES = 5000
 #: The B&B runs only when the reduction tests leave at most BRANCH_MAX_FACTOR·p candidates or the
 #: Lagrangian bound is within BRANCH_MAX_GAP (relative) of the incumbent: clustered 5000 x 300
 #: (gap 0.014 %) is proven by it, clustered 10^4 x 10^3 (0.31 %) is not, and there HiGHS gets the
@@ -330,8 +333,7 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
         # with a closed candidate is worth less than the threshold, so its bound (>= its
         # incumbent >= the start) holds for the whole instance.
         seconds = BRANCH_TIME_SHARE * budget if budget is not None else None
-        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES if seconds is None else 0, lag.mu,
-                                  BRANCH_ROOT_ITERATIONS)
+        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES, lag.mu, BRANCH_ROOT_ITERATIONS)
         bound = min(bound, max(branch.bound, value))
         if branch.objective > value and branch.sites.size == start.size:
             start, value = branch.sites, branch.objective
