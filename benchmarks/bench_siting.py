@@ -1,12 +1,14 @@
 """MCLP, p-median and LSCP: jangkau `auto` (greedy + local search + certified bound, then the
-HiGHS MILP warm-started), the greedy alone, the HiGHS MILP alone, and PySAL spopt (pulp + CBC)
-on the same seeded SYNTHETIC instances, in one process, with ratios.
+HiGHS MILP warm-started), the greedy alone, the HiGHS MILP alone, and PySAL spopt (its pulp
+model solved by HiGHS, as issue 16's target names it, or by CBC with --spopt-solver cbc) on the
+same seeded SYNTHETIC instances, in one process, with ratios.
 
     python benchmarks/bench_siting.py                     # up to 10^4 x 10^3 (tens of minutes)
     python benchmarks/bench_siting.py --big               # adds 10^5 x 10^3
     python benchmarks/bench_siting.py --family clustered --sizes 1000x100x10x3000x0
     python benchmarks/bench_siting.py --threads-sweep     # engine threads 0 / 1 / 2, greedy only
     python benchmarks/bench_siting.py --models mclp --mclp-lagrangian off   # MCLP without the exact machinery
+    python benchmarks/bench_siting.py --spopt-solver cbc  # spopt with CBC (the earlier passes' peer)
 
 Families (50 km x 50 km square, integer weights):
   uniform    demand and candidates uniform, weights 1..100;
@@ -20,7 +22,10 @@ sparser instance; spopt only runs dense instances).
 Columns: time (wall, s) and objective per solver; `auto` also its status (optimal = proven, gap
 0) and certified gap; greedy its certified gap; "HiGHS alone" (MCLP/LSCP: jangkau's MILP with its
 preprocessing and no greedy start; p-median: solver="milp") and spopt get --cap seconds (spopt
-only where n*m <= --spopt-max-pairs); "spopt/auto" = spopt time / auto time where both proved
+only where n*m <= --spopt-max-pairs). spopt with HiGHS runs in this process with the relative
+gap `auto` uses (1e-7; HiGHS's own default, 1e-4, would stop short of a proof), and its status
+is "optimal" only where HiGHS proved the answer (pulp calls a time-limited HiGHS run "Optimal":
+its solution status tells them apart). "spopt/auto" = spopt time / auto time where both proved
 the same optimum, "greedy/opt" = greedy objective / proven optimum. CPU time of the whole
 process is printed per row too (the machine may be shared: print the load with the figures),
 then the CPU time of the `auto` call alone and, for p-median, the nodes of its Lagrangian
@@ -82,7 +87,20 @@ def dense_matrix(d, c):
     return np.hypot(d[:, None, 0] - c[None, :, 0], d[:, None, 1] - c[None, :, 1])
 
 
-def run_spopt(kind, dense, w, p, radius, cap):
+#: Relative MIP gap of spopt's HiGHS: the `mip_gap` default of jangkau's siting calls.
+SPOPT_HIGHS_GAP = 1e-7
+
+
+def spopt_solver(name: str, cap: float):
+    """The pulp solver spopt gets: HiGHS (in process, through highspy) or CBC (a child process)."""
+    import pulp
+
+    if name == "highs":
+        return pulp.HiGHS(msg=False, timeLimit=cap, gapRel=SPOPT_HIGHS_GAP)
+    return pulp.PULP_CBC_CMD(msg=False, timeLimit=cap)
+
+
+def run_spopt(kind, dense, w, p, radius, cap, solver: str = "highs"):
     import pulp
     from spopt.locate import LSCP, MCLP, PMedian
 
@@ -94,11 +112,14 @@ def run_spopt(kind, dense, w, p, radius, cap):
     else:
         model = PMedian.from_cost_matrix(dense, w, p_facilities=p)
     try:
-        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=cap))
+        model.solve(spopt_solver(solver, cap))
     except RuntimeError as e:  # spopt raises when CBC stops at the cap without a proven answer
         return time.perf_counter() - t0, None, f"cap: {str(e).split(':')[1].strip()[:8]}"
+    elapsed = time.perf_counter() - t0
     status = pulp.LpStatus[model.problem.status].lower()
-    return time.perf_counter() - t0, float(pulp.value(model.problem.objective)), status
+    if status == "optimal" and model.problem.sol_status != pulp.LpSolutionOptimal:
+        status = "cap"  # a solution, not proven: pulp's status says "Optimal" for HiGHS's time limit too
+    return elapsed, float(pulp.value(model.problem.objective)), status
 
 
 def fmt(x, digits=4):
@@ -162,7 +183,8 @@ def bench_row(family, kind, label, w, matrix, dense, p, radius, args):
             th = args.cap
     ts = os_ = ss = None
     if dense is not None and n * m <= args.spopt_max_pairs and (kind != "pmedian" or n * m <= args.spopt_pmedian_max_pairs):
-        ts, os_, ss = run_spopt("pmedian" if kind == "pmedian" else kind, dense, w, p, radius, args.cap)
+        ts, os_, ss = run_spopt("pmedian" if kind == "pmedian" else kind, dense, w, p, radius, args.cap,
+                                args.spopt_solver)
     proven = a.objective if a.status == "optimal" else (h.objective if h is not None and h.gap == 0 else None)
     ratio = None
     if os_ is not None and a.status == "optimal" and ss == "optimal" and abs(os_ - a.objective) <= 1e-6 * max(1, abs(a.objective)):
@@ -226,6 +248,8 @@ def main() -> None:
     ap.add_argument("--models", default="mclp,pmedian,lscp")
     ap.add_argument("--budget", type=float, default=10.0, help="time budget of auto (s)")
     ap.add_argument("--cap", type=float, default=60.0, help="time cap of HiGHS alone and of spopt (s)")
+    ap.add_argument("--spopt-solver", choices=["highs", "cbc"], default="highs",
+                    help="the MILP solver spopt's pulp model goes to")
     ap.add_argument("--spopt-max-pairs", type=float, default=1.6e6, help="largest n*m given to spopt")
     ap.add_argument("--spopt-pmedian-max-pairs", type=float, default=1e5, help="largest n*m for spopt p-median")
     ap.add_argument("--milp-max-pairs", type=float, default=2e7, help="largest n*m (or nnz) given to HiGHS alone")
@@ -245,7 +269,8 @@ def main() -> None:
         (*size, seed) for seed, size in enumerate(DEFAULT_SIZES + (BIG_SIZES if args.big else []))
     ]
     families = ["uniform", "clustered"] if args.family == "both" else [args.family]
-    print(f"load average at start: {open('/proc/loadavg').read().split()[:3]}, cores: {os.cpu_count()}")
+    print(f"load average at start: {open('/proc/loadavg').read().split()[:3]}, cores: {os.cpu_count()},"
+          f" spopt solver: {args.spopt_solver}")
     if args.threads_sweep:
         threads_sweep(sizes, families, args)
         return
