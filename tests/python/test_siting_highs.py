@@ -6,6 +6,7 @@ Gaussian-clustered, seeded)."""
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -126,3 +127,63 @@ def test_reduced_mclp_model_has_one_bound_per_column(name, lagrangian, monkeypat
     assert seen or lagrangian
     for sizes in seen:
         assert len(set(sizes)) == 1, sizes
+
+
+@functools.lru_cache(maxsize=1)
+def _hard_mclp():
+    """SYNTHETIC Gaussian-clustered MCLP, 10⁴ demand points × 10³ candidates (the clustered family
+    of benchmarks/bench_siting.py): plain HiGHS does not prove it within a minute, so a run is
+    still under way when the test's signal arrives."""
+    rng = np.random.default_rng(3)
+    n, m, side = 10_000, 1_000, 50_000.0
+    centres = 5_000 + rng.random((12, 2)) * (side - 10_000)
+    share = rng.pareto(1.2, 12) + 1
+    d = np.clip(centres[rng.choice(12, n, p=share / share.sum())] + rng.normal(0, 2_000, (n, 2)), 0, side)
+    near = d[rng.integers(0, n, m // 2)] + rng.normal(0, 1_000, (m // 2, 2))
+    c = np.vstack([np.clip(near, 0, side), rng.random((m // 2, 2)) * side])
+    w = np.minimum(np.round(rng.pareto(1.5, n) * 10 + 1), 1000).astype(np.float64)
+    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
+            "precovered": None, "zones": None, "floors": None}
+    return prepare(MCLP, w, siting.coverage_matrix(d, c, radius_m=2_500.0), max_cost=2_500.0, **none)
+
+
+@pytest.mark.parametrize("time_limit_s", [None, 600.0])
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_stop_signal_ends_highs_and_takes_effect(signame, time_limit_s, monkeypatch):
+    """Ctrl-C (SIGINT, also Jupyter's "interrupt") or SIGTERM half a second into a HiGHS run, in
+    the main thread: HiGHS stops ("interrupted by user") and the signal then takes effect — the
+    KeyboardInterrupt of Python's SIGINT handler, or the handler installed for SIGTERM (as the CLI
+    installs one). Before, Python's handler ran inside HiGHS's callbacks, where its exception was
+    lost: with a time limit HiGHS ended in "solve error" and the call went on as if it had found
+    nothing; without one, no callback ran and HiGHS was not stopped at all."""
+    import os
+    import signal
+    import threading
+
+    import highspy
+
+    class Stopped(Exception):
+        pass
+
+    def on_term(_number, _frame):
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    statuses = []
+    real = highspy.Highs.run
+
+    def run(self):
+        threading.Timer(0.5, os.kill, (os.getpid(), getattr(signal, signame))).start()
+        status = real(self)
+        statuses.append(self.modelStatusToString(self.getModelStatus()).lower())
+        return status
+
+    monkeypatch.setattr(highspy.Highs, "run", run)
+    pr = _hard_mclp()
+    try:
+        with pytest.raises(KeyboardInterrupt if signame == "SIGINT" else Stopped):
+            siting_milp.milp_mclp(pr, 25, time_limit_s, 1e-7, 1, lagrangian=False, guard=False)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert statuses == ["interrupted by user"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
+import time
 
 from ..errors import InvalidInputError
 
@@ -89,22 +92,71 @@ def exact_highs(highspy, *, time_limit_s: float | None, mip_rel_gap: float, outp
 # first run of a thread shuts down whatever scheduler code outside jangkau may have started there.
 _THREAD_STATE = threading.local()
 
+# Signals that end a run early and then take effect (SIGINT: Ctrl-C and Jupyter's "interrupt";
+# SIGTERM, SIGHUP: the CLI's clean-up). While HiGHS runs, Python's handlers execute inside
+# HiGHS's callbacks, where the KeyboardInterrupt they raise was lost: Ctrl-C during a 155 s
+# solver="milp" MCLP was ignored and the call returned normally at the end.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-def run_with_threads(highspy, h, threads: int | None) -> int:
+
+@contextlib.contextmanager
+def _signals_deferred(received: list):
+    """In the main thread: the stop signals only append to ``received`` meanwhile (those not
+    ignored), and on exit the previous handlers come back and the first signal received is raised
+    again, so it takes effect then as it would have (KeyboardInterrupt for Ctrl-C). Elsewhere
+    (signal handlers belong to the main thread): nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    try:
+        for signum in _STOP_SIGNALS:
+            handler = signal.getsignal(signum)
+            if handler in (signal.SIG_IGN, None):
+                continue
+            previous[signum] = handler
+            signal.signal(signum, lambda number, _frame: received.append(number))
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        signal.raise_signal(received[0])
+
+
+def run_with_threads(highspy, h, threads: int | None, deadline: float | None = None) -> bool:
     """``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
-    default), this thread's HiGHS scheduler restarted when it runs with another count. Returns
-    the count used (0 = HiGHS's default)."""
+    default; this thread's HiGHS scheduler is restarted when it runs with another count), stopped
+    by HiGHS's interrupt callbacks (simplex, IPM, MIP) once ``time.perf_counter()`` passes
+    ``deadline`` (HiGHS checks its own time limit only between some phases and overran it
+    several-fold on large p-medians) or when a stop signal arrives, which is then raised again
+    (:func:`_signals_deferred`). Returns whether the deadline stopped the run."""
     want = max(int(threads or 0), 0)
     if getattr(_THREAD_STATE, "threads", None) != want:
         highspy.Highs.resetGlobalScheduler(True)
         _THREAD_STATE.threads = want
     h.setOptionValue("threads", want)
-    h.run()
-    return want
+    received: list = []
+    stopped = False
+
+    def check(event) -> None:
+        nonlocal stopped
+        if received:
+            event.interrupt()
+        elif deadline is not None and time.perf_counter() > deadline:
+            stopped = True
+            event.interrupt()
+
+    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        callback.subscribe(check)
+    with _signals_deferred(received):
+        h.run()
+    return stopped
 
 
 def run_highs(highspy, h, threads: int | None = None):
-    """Run a HiGHS instance that holds its model with ``threads`` (:func:`run_with_threads`):
+    """Run a HiGHS instance that holds its model with ``threads`` (:func:`run_with_threads`; a
+    stop signal ends it):
     (model status in lower case, e.g. "optimal", "time limit reached", "infeasible"; the
     ``HighsInfo``; the column values, or None when HiGHS has no feasible primal solution)."""
     import numpy as np

@@ -139,22 +139,9 @@ def solve_milp(
     if highs_too_late(nnz, time_limit_s, t0):  # building the model used up the time
         return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi)
     left = time_left(time_limit_s, t0)
-    interrupted = False
     if left is not None:
         h.setOptionValue("time_limit", left)
-        # HiGHS checks its time limit only between some phases and overran it several-fold on
-        # large p-medians; the interrupt callbacks (simplex, IPM, MIP) enforce the wall clock.
-        deadline = time.perf_counter() + left
-
-        def stop_at_deadline(event) -> None:
-            nonlocal interrupted
-            if time.perf_counter() > deadline:
-                interrupted = True
-                event.interrupt()
-
-        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-            callback.subscribe(stop_at_deadline)
-    run_with_threads(highspy, h, threads)
+    interrupted = run_with_threads(highspy, h, threads, None if left is None else time.perf_counter() + left)
     status = h.getModelStatus()
     status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
     info = h.getInfo()

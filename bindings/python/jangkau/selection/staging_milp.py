@@ -6,7 +6,6 @@ time limit; returns the plan, HiGHS' dual bound and its status.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -134,24 +133,15 @@ def staged_milp(pr: StagingProblem, time_limit_s: float | None, mip_gap: float, 
                 np.concatenate([np.ravel(v) for v in hi]).astype(np.float64),
                 a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
                 integer.astype(np.int32))
-    if time_limit_s is not None:
-        # HiGHS checks its time_limit only between some phases (a large root LP or the MIP
-        # start can run far past it); interrupt callbacks make the limit hold.
-        deadline = time.perf_counter() + float(time_limit_s)
-
-        def stop_at_deadline(event: Any) -> None:
-            if time.perf_counter() > deadline:
-                event.interrupt()
-
-        for cb in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
-            if hasattr(h, cb):
-                getattr(h, cb).subscribe(stop_at_deadline)
+    # HiGHS checks its time_limit only between some phases (a large root LP or the MIP start can
+    # run far past it): run_with_threads's interrupt callbacks make the limit hold.
+    deadline = None if time_limit_s is None else time.perf_counter() + float(time_limit_s)
     if x0 is not None:
         sol = highspy.HighsSolution()
         sol.col_value = x0.tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    run_with_threads(highspy, h, threads)
+    run_with_threads(highspy, h, threads, deadline)
     text = h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     dual = float(info.mip_dual_bound)
