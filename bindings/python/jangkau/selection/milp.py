@@ -12,7 +12,7 @@ import time
 
 from ..errors import InvalidInputError
 
-__all__ = ["exact_highs", "highspy_module", "highs_lp", "new_highs", "run_highs", "run_with_threads"]
+__all__ = ["exact_highs", "highspy_module", "highs_lp", "new_highs", "run_highs", "run_controlled"]
 
 
 def highspy_module():
@@ -94,8 +94,9 @@ _THREAD_STATE = threading.local()
 
 # Signals that end a run early and then take effect (SIGINT: Ctrl-C and Jupyter's "interrupt";
 # SIGTERM, SIGHUP: the CLI's clean-up). While HiGHS runs, Python's handlers execute inside
-# HiGHS's callbacks, where the KeyboardInterrupt they raise was lost: Ctrl-C during a 155 s
-# solver="milp" MCLP was ignored and the call returned normally at the end.
+# HiGHS's callbacks, where the KeyboardInterrupt they raise was lost: Ctrl-C half a second into a
+# time-limited MCLP ended HiGHS in "solve error" and milp_mclp raised InfeasibleError ("HiGHS
+# found no solution"); without a time limit no callback ran, so nothing stopped HiGHS.
 _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -124,8 +125,8 @@ def _signals_deferred(received: list):
         signal.raise_signal(received[0])
 
 
-def run_with_threads(highspy, h, threads: int | None, deadline: float | None = None) -> bool:
-    """``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
+def run_controlled(highspy, h, threads: int | None, deadline: float | None = None) -> bool:
+    """Every HiGHS run of the package: ``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
     default; this thread's HiGHS scheduler is restarted when it runs with another count), stopped
     by HiGHS's interrupt callbacks (simplex, IPM, MIP) once ``time.perf_counter()`` passes
     ``deadline`` (HiGHS checks its own time limit only between some phases and overran it
@@ -155,13 +156,13 @@ def run_with_threads(highspy, h, threads: int | None, deadline: float | None = N
 
 
 def run_highs(highspy, h, threads: int | None = None):
-    """Run a HiGHS instance that holds its model with ``threads`` (:func:`run_with_threads`; a
+    """Run a HiGHS instance that holds its model with ``threads`` (:func:`run_controlled`; a
     stop signal ends it):
     (model status in lower case, e.g. "optimal", "time limit reached", "infeasible"; the
     ``HighsInfo``; the column values, or None when HiGHS has no feasible primal solution)."""
     import numpy as np
 
-    run_with_threads(highspy, h, threads)
+    run_controlled(highspy, h, threads)
     text = h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None

@@ -377,7 +377,7 @@ def mclp(
     redundancy elimination and 2-for-1 moves),
     ``threads`` (0 = automatic: one thread below 10⁶ stored matrix entries, all cores above;
     HiGHS gets it as its own ``threads`` option, 0 = HiGHS's default, and it may change from
-    call to call: :func:`jangkau.selection.milp.run_with_threads`),
+    call to call: :func:`jangkau.selection.milp.run_controlled`),
     ``progress(stage, done, total)`` is called from the
     solving thread. ``time_limit_s`` is a wall-clock budget for every solver: the greedy's
     search phases stop at it (``"greedy"``) or at half of it (``"auto"``, ``"milp"``: the MILP

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .milp import new_highs as _new_highs, run_with_threads
+from .milp import new_highs as _new_highs, run_controlled
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -141,7 +141,7 @@ def solve_milp(
     left = time_left(time_limit_s, t0)
     if left is not None:
         h.setOptionValue("time_limit", left)
-    interrupted = run_with_threads(highspy, h, threads, None if left is None else time.perf_counter() + left)
+    interrupted = run_controlled(highspy, h, threads, None if left is None else time.perf_counter() + left)
     status = h.getModelStatus()
     status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
     info = h.getInfo()

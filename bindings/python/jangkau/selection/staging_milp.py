@@ -10,7 +10,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from .milp import highspy_module, new_highs, run_with_threads
+from .milp import highspy_module, new_highs, run_controlled
 from .staging_instance import StagingProblem
 
 __all__ = ["staged_milp"]
@@ -134,14 +134,14 @@ def staged_milp(pr: StagingProblem, time_limit_s: float | None, mip_gap: float, 
                 a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
                 integer.astype(np.int32))
     # HiGHS checks its time_limit only between some phases (a large root LP or the MIP start can
-    # run far past it): run_with_threads's interrupt callbacks make the limit hold.
+    # run far past it): run_controlled's interrupt callbacks make the limit hold.
     deadline = None if time_limit_s is None else time.perf_counter() + float(time_limit_s)
     if x0 is not None:
         sol = highspy.HighsSolution()
         sol.col_value = x0.tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    run_with_threads(highspy, h, threads, deadline)
+    run_controlled(highspy, h, threads, deadline)
     text = h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     dual = float(info.mip_dual_bound)
