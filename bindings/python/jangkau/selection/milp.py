@@ -133,8 +133,9 @@ def run_controlled(highspy, h, threads: int | None, deadline: float | None = Non
     several-fold on large p-medians) or when a stop signal arrives, which is then raised again
     (:func:`_signals_deferred`). Returns whether the deadline stopped the run."""
     want = max(int(threads or 0), 0)
-    if getattr(_THREAD_STATE, "threads", None) != want:
-        highspy.Highs.resetGlobalScheduler(True)
+    reset = getattr(highspy.Highs, "resetGlobalScheduler", None)  # absent from older highspy releases
+    if getattr(_THREAD_STATE, "threads", None) != want and reset is not None:
+        reset(True)
         _THREAD_STATE.threads = want
     h.setOptionValue("threads", want)
     received: list = []
@@ -148,8 +149,10 @@ def run_controlled(highspy, h, threads: int | None, deadline: float | None = Non
             stopped = True
             event.interrupt()
 
-    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-        callback.subscribe(check)
+    for name in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
+        callback = getattr(h, name, None)  # highspy's callback events: absent from older releases
+        if callback is not None:
+            callback.subscribe(check)
     with _signals_deferred(received):
         h.run()
     return stopped
