@@ -1,8 +1,8 @@
-"""The HiGHS plumbing the exact models share (jangkau.selection.milp, .siting_highs): HiGHS's
-process-wide thread scheduler across calls that ask for different thread counts, one after
-another and at the same time, and the MILP model's vectors matching its matrix. Answers are
-checked against brute force on small SYNTHETIC instances of two families (uniform and
-Gaussian-clustered, seeded)."""
+"""The HiGHS plumbing the exact models share (jangkau.selection.milp.run_controlled,
+.siting_highs): HiGHS's per-thread scheduler across calls that ask for different thread counts,
+one after another and from two threads at the same time; stop signals (Ctrl-C, SIGTERM) during a
+run; and the MILP model's vectors matching its matrix. Answers are checked against brute force
+on small SYNTHETIC instances of two families (uniform and Gaussian-clustered, seeded)."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def _optimum(model: str, opt) -> float:
 
 @pytest.mark.parametrize("name", ["uniform", "clustered"])
 def test_thread_counts_may_change_between_calls(name, run_statuses):
-    """HiGHS starts one scheduler per process with the first run's thread count and refused a
-    later run with another count (no solution: the MCLP came back unproven, or a ValueError).
+    """HiGHS starts one scheduler per calling thread with the first run's thread count and
+    refused a later run there with another count (no solution; the MCLP raised a ValueError).
     Every call of a sequence that changes the count returns the brute-force optimum, proven."""
     w, cost = family(name, 7, 24, 9)
     p = 3
