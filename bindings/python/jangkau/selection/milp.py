@@ -86,7 +86,7 @@ def exact_highs(highspy, *, time_limit_s: float | None, mip_rel_gap: float, outp
 # scheduler that each user thread starts with its first run's `threads` option and keeps (HiGHS
 # pull request 818). A later run on the same thread whose option differs fails at run() ("the
 # scheduler has already been initialized to use N threads") and comes back without a solution:
-# in one notebook, `threads=0` then `threads=1` turned an optimal MCLP into an error. So each
+# in one Python process, `threads=0` then `threads=1` turned an optimal MCLP into an error. So each
 # thread remembers the count it started its scheduler with, and a run asking for another count
 # first shuts that scheduler down (Highs.resetGlobalScheduler acts on the calling thread's). The
 # first run of a thread shuts down whatever scheduler code outside jangkau may have started there.
