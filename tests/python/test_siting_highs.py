@@ -1,4 +1,4 @@
-"""The HiGHS plumbing the exact models share (jangkau.selection.milp.run_controlled,
+"""The HiGHS plumbing the exact models share (jangkau.selection.milp.run_highs,
 .siting_highs): HiGHS's per-thread scheduler across calls that ask for different thread counts,
 one after another and from two threads at the same time; stop signals (Ctrl-C, SIGTERM) during a
 run; and the MILP model's vectors matching its matrix. Answers are checked against brute force
@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from test_siting_budget import brute, family
+from test_siting_mclp_exact import _prepare
 
 from jangkau.selection import siting, siting_highs, siting_milp
-from jangkau.selection.siting_instance import MCLP, prepare
 
 RADIUS = 0.3
 
@@ -119,9 +119,7 @@ def test_reduced_mclp_model_has_one_bound_per_column(name, lagrangian, monkeypat
         return real(highspy, cost_, lower, upper, integer, a_rows, *rest, **kw)
 
     monkeypatch.setattr(siting_milp, "solve_milp", spy)
-    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
-            "precovered": None, "zones": None, "floors": None}
-    pr = prepare(MCLP, w, cost, max_cost=RADIUS, **none)
+    pr = _prepare(w, cost, max_cost=RADIUS)
     r = siting_milp.milp_mclp(pr, p, None, 1e-9, 1, start_sites=np.arange(p), guard=False, lagrangian=lagrangian)
     assert r.objective == pytest.approx(brute(w, cost, RADIUS, p)[0], rel=1e-12)
     assert seen or lagrangian
@@ -142,9 +140,7 @@ def _hard_mclp():
     near = d[rng.integers(0, n, m // 2)] + rng.normal(0, 1_000, (m // 2, 2))
     c = np.vstack([np.clip(near, 0, side), rng.random((m // 2, 2)) * side])
     w = np.minimum(np.round(rng.pareto(1.5, n) * 10 + 1), 1000).astype(np.float64)
-    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
-            "precovered": None, "zones": None, "floors": None}
-    return prepare(MCLP, w, siting.coverage_matrix(d, c, radius_m=2_500.0), max_cost=2_500.0, **none)
+    return _prepare(w, siting.coverage_matrix(d, c, radius_m=2_500.0), max_cost=2_500.0)
 
 
 @pytest.mark.parametrize("time_limit_s", [None, 600.0])

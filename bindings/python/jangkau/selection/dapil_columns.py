@@ -339,5 +339,5 @@ def _highs(a, row_lo, row_hi, col_lo, col_hi, cost, integ, time_limit_s, threads
     h = exact_highs(highspy, time_limit_s=time_limit_s, mip_rel_gap=0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
     h.passModel(highs_lp(highspy, a, cost, col_lo, col_hi, row_lo, row_hi, integ))
-    text, _info, x = run_highs(highspy, h, threads)
+    text, _info, x = run_highs(h, threads)
     return text, x

@@ -309,7 +309,7 @@ class _Builder:
             keys = sorted(start)
             h.setSolution(len(keys), np.asarray(keys, dtype=np.int32),
                           np.asarray([start[k] for k in keys], dtype=np.float64))
-        text, info, x = run_highs(highspy, h, threads)
+        text, info, x = run_highs(h, threads)
         return text, float(info.mip_dual_bound), float(info.objective_function_value), x
 
 

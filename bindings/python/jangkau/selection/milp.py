@@ -125,7 +125,7 @@ def _signals_deferred(received: list):
         signal.raise_signal(received[0])
 
 
-def run_controlled(highspy, h, threads: int | None, deadline: float | None = None) -> bool:
+def run_controlled(h, threads: int | None, deadline: float | None = None) -> bool:
     """Every HiGHS run of the package: ``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
     default; this thread's HiGHS scheduler is restarted when it runs with another count), stopped
     by HiGHS's interrupt callbacks (simplex, IPM, MIP) once ``time.perf_counter()`` passes
@@ -133,7 +133,7 @@ def run_controlled(highspy, h, threads: int | None, deadline: float | None = Non
     several-fold on large p-medians) or when a stop signal arrives, which is then raised again
     (:func:`_signals_deferred`). Returns whether the deadline stopped the run."""
     want = max(int(threads or 0), 0)
-    reset = getattr(highspy.Highs, "resetGlobalScheduler", None)  # absent from older highspy releases
+    reset = getattr(type(h), "resetGlobalScheduler", None)  # absent from older highspy releases
     if getattr(_THREAD_STATE, "threads", None) != want and reset is not None:
         reset(True)
         _THREAD_STATE.threads = want
@@ -158,15 +158,15 @@ def run_controlled(highspy, h, threads: int | None, deadline: float | None = Non
     return stopped
 
 
-def run_highs(highspy, h, threads: int | None = None):
-    """Run a HiGHS instance that holds its model with ``threads`` (:func:`run_controlled`; a
-    stop signal ends it):
-    (model status in lower case, e.g. "optimal", "time limit reached", "infeasible"; the
+def run_highs(h, threads: int | None = None, deadline: float | None = None):
+    """Run a HiGHS instance that holds its model with ``threads`` until ``deadline``
+    (:func:`run_controlled`; a stop signal ends it): (model status in lower case, e.g.
+    "optimal", "time limit reached" — also when the deadline stopped it —, "infeasible"; the
     ``HighsInfo``; the column values, or None when HiGHS has no feasible primal solution)."""
     import numpy as np
 
-    run_controlled(highspy, h, threads)
-    text = h.modelStatusToString(h.getModelStatus()).lower()
+    stopped = run_controlled(h, threads, deadline)
+    text = "time limit reached" if stopped else h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
     return text, info, x

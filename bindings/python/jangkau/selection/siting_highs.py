@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .milp import new_highs as _new_highs, run_controlled
+from .milp import new_highs as _new_highs, run_highs
 
 
 def time_left(time_limit_s, t0: float) -> float | None:
@@ -141,12 +141,8 @@ def solve_milp(
     left = time_left(time_limit_s, t0)
     if left is not None:
         h.setOptionValue("time_limit", left)
-    interrupted = run_controlled(highspy, h, threads, None if left is None else time.perf_counter() + left)
+    status_text, info, x = run_highs(h, threads, None if left is None else time.perf_counter() + left)
     status = h.getModelStatus()
-    status_text = "time limit reached" if interrupted else h.modelStatusToString(status).lower()
-    info = h.getInfo()
-    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value) if has_solution else None
     if x is not None:
         # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and
         # dual bound come back shifted by a constant (85 / 85 for a returned solution of 87 sites,

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from .milp import highspy_module, new_highs, run_controlled
+from .milp import highspy_module, new_highs, run_highs
 from .staging_instance import StagingProblem
 
 __all__ = ["staged_milp"]
@@ -134,20 +134,17 @@ def staged_milp(pr: StagingProblem, time_limit_s: float | None, mip_gap: float, 
                 a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
                 integer.astype(np.int32))
     # HiGHS checks its time_limit only between some phases (a large root LP or the MIP start can
-    # run far past it): run_controlled's interrupt callbacks make the limit hold.
+    # run far past it): run_highs's interrupt callbacks make the limit hold.
     deadline = None if time_limit_s is None else time.perf_counter() + float(time_limit_s)
     if x0 is not None:
         sol = highspy.HighsSolution()
         sol.col_value = x0.tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    run_controlled(highspy, h, threads, deadline)
-    text = h.modelStatusToString(h.getModelStatus()).lower()
-    info = h.getInfo()
+    text, info, x = run_highs(h, threads, deadline)
     dual = float(info.mip_dual_bound)
-    if info.primal_solution_status != 2:  # no feasible solution
+    if x is None:  # no feasible solution
         return None, dual, text
-    x = np.asarray(h.getSolution().col_value)
     y = x[:ny].reshape(m, S) > 0.5
     stage = np.zeros(m, dtype=np.int64)
     for j, t in zip(*np.nonzero(y)):
