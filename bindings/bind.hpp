@@ -40,6 +40,7 @@ namespace py = pybind11;
 // One registration function per binding file; each file binds one engine header and is
 // named after it (bind_<header>.cpp).
 void bind_errors(py::module_& m);
+void bind_monitor(py::module_& m);
 void bind_geometry(py::module_& m);
 void bind_spatial_index(py::module_& m);
 void bind_cell_coverage(py::module_& m);

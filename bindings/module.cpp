@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = JANGKAU_VERSION;
   using namespace jangkau::bind;
   bind_errors(m);  // first: the exception translator
+  bind_monitor(m);
   // core/
   bind_geometry(m);
   bind_spatial_index(m);

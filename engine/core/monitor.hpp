@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string_view>
 
 #include "error.hpp"
@@ -18,6 +19,18 @@ namespace jangkau {
 /// SIGTERM/SIGINT/SIGHUP end a long call within one work item instead of after it). Every
 /// Monitor reports cancelled() while it is set; whoever sets it clears it.
 inline std::atomic<bool> g_interrupt_requested{false};
+
+/// A request, from another thread, that computations tied to it (Monitor::set_stop_flag) wind
+/// down now and return their best answer so far, as at an expired deadline: how one of two
+/// solvers racing on the same instance ends the other once it has proven its answer.
+class StopFlag {
+ public:
+  void set() noexcept { m_set.store(true, std::memory_order_relaxed); }
+  bool is_set() const noexcept { return m_set.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> m_set{false};
+};
 
 /// Passed (by reference, optional) to long-running algorithms. The callback is
 /// only ever invoked from the thread that started the computation; it returns
@@ -50,8 +63,14 @@ class Monitor {
       m_deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                           std::chrono::duration<double>(std::max(seconds, 0.0)));
   }
-  /// Whether the soft deadline has passed (false without one). Safe from any thread.
-  bool expired() const noexcept { return m_has_deadline && std::chrono::steady_clock::now() >= m_deadline; }
+  /// Ties the monitor to `flag` (none: untied): once another thread sets it, `expired()` is true.
+  /// Call before the computation starts, like set_deadline_in.
+  void set_stop_flag(std::shared_ptr<const StopFlag> flag) { m_stop = std::move(flag); }
+  /// Whether the soft deadline has passed (false without one) or the stop flag is set. Safe from
+  /// any thread.
+  bool expired() const noexcept {
+    return (m_stop && m_stop->is_set()) || (m_has_deadline && std::chrono::steady_clock::now() >= m_deadline);
+  }
   /// cancelled() or expired(): whether a work loop should stop now (the caller then tells the two
   /// apart: throw_if_cancelled() for a cancel, keep the best answer so far for an expiry).
   bool should_stop() const noexcept { return cancelled() || expired(); }
@@ -64,6 +83,7 @@ class Monitor {
   std::atomic<bool> m_cancelled{false};
   bool m_has_deadline = false;
   std::chrono::steady_clock::time_point m_deadline{};
+  std::shared_ptr<const StopFlag> m_stop;
 };
 
 /// A Monitor that reports nothing and never cancels, for callers that pass none.

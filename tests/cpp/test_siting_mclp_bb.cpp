@@ -5,6 +5,7 @@
 #include <bitset>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -192,6 +193,38 @@ TEST_CASE("MCLP branch-and-bound with a spent deadline or a node cap: valid incu
       CHECK(b.objective <= opt + 1e-9);
       CHECK(b.bound >= opt - 1e-9);
       CHECK((b.proven ? b.objective == Approx(opt) : b.nodes == 1));
+    }
+  }
+}
+
+TEST_CASE("MCLP Lagrangian and branch-and-bound tied to a set stop flag wind down as at a spent deadline",
+          "[siting_mclp_bb]") {
+  auto flag = std::make_shared<jangkau::StopFlag>();
+  jangkau::Monitor tied;
+  tied.set_stop_flag(flag);
+  CHECK_FALSE(tied.expired());
+  flag->set();  // as another thread would: the monitor sees it without being touched
+  CHECK(tied.expired());
+  CHECK_FALSE(tied.cancelled());  // a stop is not a cancel: the call returns its best answer
+  for (bool cl : {false, true}) {
+    for (const Rows& r : family(cl)) {
+      const std::size_t p = 4;
+      std::vector<std::uint8_t> free(r.m(), 1);
+      const double opt = brute_force(r, p, free);
+      const std::vector<std::int64_t> start{0, 1, 2, 3};
+      auto a = jangkau::mclp_branch_and_bound(r.view(), p, free, start, {}, tied);
+      CHECK(a.nodes == 1);  // the root only, as with a spent deadline
+      CHECK(a.sites.size() == p);
+      CHECK(a.objective == Approx(coverage(r, a.sites)));
+      CHECK(a.objective <= opt + 1e-9);
+      CHECK(a.bound >= opt - 1e-9);
+      auto lag = jangkau::mclp_lagrangian(r.view(), p, free, start, {}, tied);
+      CHECK(lag.iterations <= 1);
+      CHECK(lag.bound >= opt - 1e-9);
+      jangkau::Monitor untied;  // the same call without the flag runs to its proof
+      auto b = jangkau::mclp_branch_and_bound(r.view(), p, free, start, {}, untied);
+      CHECK(b.proven);
+      CHECK(b.objective == Approx(opt));
     }
   }
 }

@@ -6,7 +6,21 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'SubgradientSchedule', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_raster_window', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+__all__: list[str] = ['CatchmentSpec', 'Decay', 'GeometryArray', 'GeometryKind', 'Graph', 'Grid', 'JoinKind', 'PMedianBranchResult', 'QuotaMode', 'RasterType', 'RoadNetwork', 'SegmentIndex', 'SitingModel', 'SitingOptions', 'SitingResultCore', 'SnapDirection', 'SpeedTable', 'StopFlag', 'SubgradientSchedule', 'VectorLayer', 'access_index', 'allocate_nearest', 'buffer', 'buffer_union', 'cell_coverage', 'cost_matrix', 'coverage_fraction_sum', 'crs_info', 'difference_zones', 'disc_union_areas', 'disc_union_zonal_sums', 'dissolve', 'geometry_length', 'induced_subgraph', 'intersect_zones', 'intersection_areas', 'is_valid', 'largest_component', 'list_layers', 'locate_points', 'mclp_branch_and_bound', 'mclp_lagrangian', 'nearest_facility', 'nearest_points', 'network_access_many', 'orient_ccw', 'p_median_branch_and_bound', 'polygon_area', 'read_osm_window', 'read_raster', 'read_raster_window', 'read_speed_table', 'read_vector', 'road_network_arrays', 'road_network_from_arrays', 'road_network_from_layers', 'road_network_from_osm', 'shortest_path_costs', 'siting_solve', 'snap_brute_force', 'snap_entries', 'transform_geometry', 'transform_xy', 'unary_union', 'utm_crs_for', 'validate_polygons', 'weak_components', 'weighted_group_stats', 'write_raster', 'write_vector', 'zonal_sums']
+class StopFlag:
+    """
+    A flag one thread sets so that the engine calls given it in other threads (stop=...) wind down and return their best answer so far, as at their deadline. Starts unset; set() cannot be undone.
+    """
+    def __init__(self) -> None:
+        ...
+    def is_set(self) -> bool:
+        """
+        Whether set() was called.
+        """
+    def set(self) -> None:
+        """
+        Ask every call tied to this flag to wind down.
+        """
 class GeometryKind:
     """
     Members:
@@ -952,11 +966,11 @@ def locate_points(polygons: GeometryArray, x: typing.Annotated[numpy.typing.Arra
     """
     Index of the polygon containing each point (R-tree + exact test), -1 where none.
     """
-def mclp_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], p: typing.SupportsInt | typing.SupportsIndex, free: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], start: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_mu: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, root_iterations: typing.SupportsInt | typing.SupportsIndex = 4000, root_patience: typing.SupportsInt | typing.SupportsIndex = 150, node_iterations: typing.SupportsInt | typing.SupportsIndex = 15, node_patience: typing.SupportsInt | typing.SupportsIndex = 15, max_nodes: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> dict:
+def mclp_branch_and_bound(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], p: typing.SupportsInt | typing.SupportsIndex, free: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], start: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start_mu: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, root_iterations: typing.SupportsInt | typing.SupportsIndex = 4000, root_patience: typing.SupportsInt | typing.SupportsIndex = 150, node_iterations: typing.SupportsInt | typing.SupportsIndex = 15, node_patience: typing.SupportsInt | typing.SupportsIndex = 15, max_nodes: typing.SupportsInt | typing.SupportsIndex = 0, local_search: bool = True, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ..., stop: StopFlag | None = None) -> dict:
     """
     Lagrangian branch-and-bound of the MCLP over candidate-major demand rows (internal; see jangkau.selection.siting_mclp_exact.branch_and_bound). Returns a dict: sites, objective, bound, root_bound, root_value, nodes, root_closed, root_forced, proven, integral.
     """
-def mclp_lagrangian(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], p: typing.SupportsInt | typing.SupportsIndex, free: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], incumbent: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], *, iterations: typing.SupportsInt | typing.SupportsIndex = 4000, patience: typing.SupportsInt | typing.SupportsIndex = 150, history: typing.SupportsInt | typing.SupportsIndex = 20, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ...) -> dict:
+def mclp_lagrangian(weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], p: typing.SupportsInt | typing.SupportsIndex, free: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], incumbent: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], *, iterations: typing.SupportsInt | typing.SupportsIndex = 4000, patience: typing.SupportsInt | typing.SupportsIndex = 150, history: typing.SupportsInt | typing.SupportsIndex = 20, time_limit_s: typing.SupportsFloat | typing.SupportsIndex = ..., stop: StopFlag | None = None) -> dict:
     """
     LP-strength Lagrangian upper bound of the MCLP over candidate-major demand rows (internal; see jangkau.selection.siting_mclp_exact.lagrangian_bound). Returns a dict: bound, mu, sigma, best_set, best_value, iterations, history.
     """
