@@ -125,13 +125,15 @@ def _signals_deferred(received: list):
         signal.raise_signal(received[0])
 
 
-def run_controlled(h, threads: int | None, deadline: float | None = None) -> bool:
+def run_controlled(h, threads: int | None, deadline: float | None = None, stop=None) -> str | None:
     """Every HiGHS run of the package: ``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
     default; this thread's HiGHS scheduler is restarted when it runs with another count), stopped
     by HiGHS's interrupt callbacks (simplex, IPM, MIP) once ``time.perf_counter()`` passes
     ``deadline`` (HiGHS checks its own time limit only between some phases and overran it
-    several-fold on large p-medians) or when a stop signal arrives, which is then raised again
-    (:func:`_signals_deferred`). Returns whether the deadline stopped the run."""
+    several-fold on large p-medians), once another thread sets ``stop`` (a
+    ``jangkau._core.StopFlag``: the race of :mod:`.siting_race`), or when a stop signal arrives,
+    which is then raised again (:func:`_signals_deferred`). Returns what stopped the run early:
+    "deadline", "stop flag", or None."""
     want = max(int(threads or 0), 0)
     reset = getattr(type(h), "resetGlobalScheduler", None)  # absent from older highspy releases
     if getattr(_THREAD_STATE, "threads", None) != want and reset is not None:
@@ -139,14 +141,17 @@ def run_controlled(h, threads: int | None, deadline: float | None = None) -> boo
         _THREAD_STATE.threads = want
     h.setOptionValue("threads", want)
     received: list = []
-    stopped = False
+    stopped: str | None = None
 
     def check(event) -> None:
         nonlocal stopped
         if received:
             event.interrupt()
         elif deadline is not None and time.perf_counter() > deadline:
-            stopped = True
+            stopped = "deadline"
+            event.interrupt()
+        elif stop is not None and stop.is_set():
+            stopped = "stop flag"
             event.interrupt()
 
     for name in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
@@ -158,15 +163,17 @@ def run_controlled(h, threads: int | None, deadline: float | None = None) -> boo
     return stopped
 
 
-def run_highs(h, threads: int | None = None, deadline: float | None = None):
-    """Run a HiGHS instance that holds its model with ``threads`` until ``deadline``
+def run_highs(h, threads: int | None = None, deadline: float | None = None, stop=None):
+    """Run a HiGHS instance that holds its model with ``threads`` until ``deadline`` or ``stop``
     (:func:`run_controlled`; a stop signal ends it): (model status in lower case, e.g.
-    "optimal", "time limit reached" — also when the deadline stopped it —, "infeasible"; the
-    ``HighsInfo``; the column values, or None when HiGHS has no feasible primal solution)."""
+    "optimal", "time limit reached" — also when the deadline stopped it —, "stopped" when
+    ``stop`` did, "infeasible"; the ``HighsInfo``; the column values, or None when HiGHS has no
+    feasible primal solution)."""
     import numpy as np
 
-    stopped = run_controlled(h, threads, deadline)
-    text = "time limit reached" if stopped else h.modelStatusToString(h.getModelStatus()).lower()
+    stopped = run_controlled(h, threads, deadline, stop)
+    texts = {"deadline": "time limit reached", "stop flag": "stopped"}
+    text = texts[stopped] if stopped else h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
     return text, info, x

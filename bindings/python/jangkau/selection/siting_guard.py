@@ -13,6 +13,10 @@ same instance, so the tighter one is kept, along with the better solution.
 
 The node limit makes the choice of stage deterministic when there is no time limit
 (``solver="milp"``). Under a budget, the time share caps what a hard instance can lose.
+
+With two cores and a time budget (:func:`~jangkau.selection.siting_race.wanted`), the machinery
+races plain HiGHS without a start on the other core (:mod:`.siting_race`): the first to prove its
+answer stops the other, and the better answer comes back with the tighter of the bounds.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from .. import _core
+from ..errors import InfeasibleError
 from .siting_instance import Instance, SitingResult, base_covered, relative_gap, rows_of
+from .siting_race import race, wanted
 
 #: Share of the MILP's time budget the plain attempt may use. 0.05 of 10 s is 0.5 s:
 #: real Serang p = 15 and 30 are proven in 0.09–0.15 s by plain HiGHS; clustered 5000 × 300
@@ -33,8 +40,9 @@ PLAIN_SHARE = 0.05
 #: the root (1 node); the limit keeps the stage choice deterministic without a time limit.
 PLAIN_NODES = 50
 
-#: solve(lagrangian, time_limit_s, start_sites, node_limit) -> SitingResult
-Solve = Callable[[bool, "float | None", np.ndarray, "int | None"], SitingResult]
+#: solve(lagrangian, time_limit_s, start_sites or None, node_limit, threads, stop) -> SitingResult
+Solve = Callable[[bool, "float | None", "np.ndarray | None", "int | None", "int | None", "_core.StopFlag | None"],
+                 SitingResult]
 
 
 def plain_slice(time_limit_s: float | None) -> float | None:
@@ -66,19 +74,33 @@ def proven(r: SitingResult, mip_gap: float) -> bool:
     return r.status == "optimal" and np.isfinite(r.gap) and r.gap <= max(float(mip_gap), 1e-6)
 
 
+def highs_ran(first: SitingResult) -> bool:
+    """Whether HiGHS ran in the plain attempt: its bound is finite (HiGHS reports one from its
+    start on). It does not run when its model is too large for the slice
+    (:func:`~jangkau.selection.siting_highs.highs_too_late`). No race follows then: HiGHS's stop
+    checks (its interrupt callbacks) do not run inside an LP of its MIP, and on such a model the
+    racer's first LPs overran the budget (SYNTHETIC clustered 10⁵ × 10³ of
+    ``benchmarks/bench_siting.py --big``: 28 s for a 10 s budget, against 7.7 s without a race)."""
+    return bool(np.isfinite(first.bound))
+
+
 def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap: float,
-            start_sites, start_value: float, node_limit: int | None = None) -> SitingResult:
+            start_sites, start_value: float, node_limit: int | None = None, threads: int | None = None) -> SitingResult:
     """Plain first (``solve(False, ...)`` within :func:`plain_slice` and PLAIN_NODES), then,
     unless that is proven, the machinery (``solve(True, ...)``) within the rest of
     ``time_limit_s``, from the better of the plain attempt's solution and ``start_sites``
-    (objective ``start_value``). Returns the better solution with the
+    (objective ``start_value``); where :func:`~jangkau.selection.siting_race.wanted` allows it
+    and HiGHS ran in the plain attempt (:func:`highs_ran`), racing plain HiGHS without a start
+    (``solve(False, ..., None, ...)``), each with one HiGHS thread. Returns the best solution with the
     tighter bound (upper bound when ``maximise``, lower bound otherwise) and the gap between
-    them. ``extra["milp_guard_stage"]`` says which stage decided: "plain" or "machinery".
+    them. ``extra["milp_guard_stage"]`` says which stage decided: "plain" or "machinery";
+    ``extra["milp_race"]`` whether the race ran and ``extra["milp_race_winner"]`` which racer
+    proved its answer first ("machinery", "plain" or "none").
     ``node_limit`` (the caller's) applies to both stages."""
     t0 = time.perf_counter()
     start = np.asarray(start_sites, dtype=np.int64)
     nodes = PLAIN_NODES if node_limit is None else min(PLAIN_NODES, int(node_limit))
-    first = solve(False, plain_slice(time_limit_s), start, nodes)
+    first = solve(False, plain_slice(time_limit_s), start, nodes, threads, None)
     plain_s = time.perf_counter() - t0
     info = {"milp_guard_plain_s": plain_s, "milp_guard_plain_status": first.status,
             "milp_guard_plain_objective": first.objective, "milp_guard_plain_bound": first.bound}
@@ -87,13 +109,33 @@ def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap
         return first
     left = None if time_limit_s is None else max(float(time_limit_s) - plain_s, 1e-3)
     gained = first.objective > start_value if maximise else first.objective < start_value
-    second = solve(True, left, np.asarray(first.sites, dtype=np.int64) if gained else start, node_limit)
-    better = second.objective > first.objective if maximise else second.objective < first.objective
-    best = second if better or second.objective == first.objective else first
-    if maximise:
-        bound = max(min(first.bound, second.bound), best.objective)
+    second_start = np.asarray(first.sites, dtype=np.int64) if gained else start
+    raced = None
+    if wanted(threads, left, node_limit) and highs_ran(first):
+        def plain(stop: _core.StopFlag) -> SitingResult | None:
+            try:
+                return solve(False, left, None, None, 1, stop)
+            except InfeasibleError:  # no solution of its own before it was stopped
+                return None
+
+        second, raced, first_proof = race(lambda stop: solve(True, left, second_start, node_limit, 1, stop), plain,
+                                          lambda r: proven(r, mip_gap))
+        info.update(milp_race=True, milp_race_winner={"home": "machinery", "away": "plain"}.get(first_proof or "", "none"))
+        if raced is not None:
+            info.update(milp_race_plain_status=raced.status, milp_race_plain_objective=raced.objective,
+                        milp_race_plain_bound=raced.bound)
     else:
-        bound = min(max(first.bound, second.bound), best.objective)
+        second = solve(True, left, second_start, node_limit, threads, None)
+        info["milp_race"] = False
+    results = [second, first] + ([raced] if raced is not None else [])  # ties: the earlier one
+    best = results[0]
+    for r in results[1:]:
+        if (r.objective > best.objective) if maximise else (r.objective < best.objective):
+            best = r
+    if maximise:
+        bound = max(min(r.bound for r in results), best.objective)
+    else:
+        bound = min(max(r.bound for r in results), best.objective)
     gap = relative_gap(best.objective, bound)
     status = "optimal" if gap <= max(float(mip_gap), 1e-6) else second.status
     extra = dict(second.extra)

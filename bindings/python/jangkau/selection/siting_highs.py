@@ -43,8 +43,8 @@ def highs_too_late(nnz: int, time_limit_s, t0: float) -> bool:
     return left is not None and left < nnz / HIGHS_PRESOLVE_NNZ_PER_S
 
 
-def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi):
-    """What :func:`solve_milp` returns when HiGHS does not run: status None, "time limit reached",
+def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi, text: str = "time limit reached"):
+    """What :func:`solve_milp` returns when HiGHS does not run: status None, ``text``,
     an info with no bound (±inf) and the start as the solution when it is feasible (else None).
     The column bounds are read for the first ``a_rows.shape[1]`` columns, as HiGHS reads them."""
     info = SimpleNamespace(mip_dual_bound=math.inf if maximise else -math.inf,
@@ -55,7 +55,7 @@ def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi):
         ncol = a_rows.shape[1]
         lo, hi = np.asarray(lower)[:ncol], np.asarray(upper)[:ncol]
         x = x0 if start_is_feasible(x0, lo, hi, a_rows, row_lo, row_hi) else None
-    return None, "time limit reached", info, x
+    return None, text, info, x
 
 
 def check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start=None) -> None:
@@ -90,16 +90,20 @@ def solve_milp(
     node_limit: int | None = None,
     presolve: bool = True,
     options: dict | None = None,
+    stop=None,
 ):
     """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
     incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
     ``time_limit_s`` is a wall-clock budget counted from ``t0`` (default: the call): building
-    the model and handing it to HiGHS use it up too, HiGHS gets what is left."""
+    the model and handing it to HiGHS use it up too, HiGHS gets what is left. ``stop`` (a
+    ``jangkau._core.StopFlag``, set by another thread) ends HiGHS early, as the deadline does."""
     t0 = time.perf_counter() if t0 is None else t0
     check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start)
     nnz = int(np.count_nonzero(a_rows)) if isinstance(a_rows, np.ndarray) else int(sp.csr_matrix(a_rows).nnz)
-    if highs_too_late(nnz, time_limit_s, t0):  # HIGHS_PRESOLVE_NNZ_PER_S: it would end late
-        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi)
+    # HIGHS_PRESOLVE_NNZ_PER_S: it would end late; a set stop flag: the race is decided already
+    if highs_too_late(nnz, time_limit_s, t0) or (stop is not None and stop.is_set()):
+        text = "stopped" if stop is not None and stop.is_set() else "time limit reached"
+        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi, text)
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -141,7 +145,7 @@ def solve_milp(
     left = time_left(time_limit_s, t0)
     if left is not None:
         h.setOptionValue("time_limit", left)
-    status_text, info, x = run_highs(h, threads, None if left is None else time.perf_counter() + left)
+    status_text, info, x = run_highs(h, threads, None if left is None else time.perf_counter() + left, stop)
     status = h.getModelStatus()
     if x is not None:
         # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and

@@ -102,13 +102,14 @@ def lagrangian_bound(
     patience: int = LAGRANGIAN_PATIENCE,
     deadline=None,
     clock=None,
+    stop=None,
 ) -> MclpLagrangian:
     """Minimises L(μ) (module docstring) over the rows of ``a`` (n' x m, stored entries = covers)
     with weights ``w`` >= 0, choosing ``p`` of the ``free`` candidates (boolean mask; the others
     are never in T). ``incumbent_sites`` (indices) give the start and the step target. Stops after
     ``iterations``, when θ < 1e-6, when the bound proves the incumbent (bound < incumbent + 1 with
-    integral weights, <= incumbent otherwise) or at ``deadline`` (``clock()`` seconds, e.g.
-    time.perf_counter). Every iterate's L is a valid bound, so stopping early keeps a valid one.
+    integral weights, <= incumbent otherwise), at ``deadline`` (``clock()`` seconds, e.g.
+    time.perf_counter) or once another thread sets ``stop`` (a ``jangkau._core.StopFlag``). Every iterate's L is a valid bound, so stopping early keeps a valid one.
     The loop is the engine's (``jangkau._core.mclp_lagrangian``, core/siting_mclp_bb.hpp), the same
     one ``solver="greedy"`` uses for its MCLP bound; rows no free candidate covers are left out."""
     w = np.ascontiguousarray(w, dtype=np.float64)
@@ -121,6 +122,7 @@ def lagrangian_bound(
         np.ascontiguousarray(free, dtype=bool).astype(np.uint8),
         np.ascontiguousarray(incumbent_sites, dtype=np.int64).ravel(),
         iterations=max(int(iterations), 1), patience=int(patience), history=HEURISTIC_STARTS, time_limit_s=budget,
+        stop=stop,
     )
     return MclpLagrangian(float(r["bound"]), np.asarray(r["mu"]), np.asarray(r["sigma"]),
                           np.asarray(r["best_set"], dtype=np.int64), float(r["best_value"]), int(r["iterations"]),
@@ -187,14 +189,15 @@ class MclpBranch:
 
 def branch_and_bound(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start_sites,
                      time_limit_s: float | None = None, max_nodes: int = 0, mu: np.ndarray | None = None,
-                     root_iterations: int = LAGRANGIAN_ITERATIONS) -> MclpBranch:
+                     root_iterations: int = LAGRANGIAN_ITERATIONS, stop=None) -> MclpBranch:
     """The engine's Lagrangian branch-and-bound (``jangkau._core.mclp_branch_and_bound``,
     core/siting_mclp_bb.hpp) over the rows of ``a`` (stored entries = covers) with weights ``w``,
     choosing ``p`` of the ``free`` candidates from the p-set ``start_sites`` (free candidates; may
     be empty). Nodes fix candidates open or closed; each is bounded by L(μ) (module docstring)
     with μ warm-started from its parent (the root from ``mu``, e.g. :func:`lagrangian_bound`'s, with
     ``root_iterations`` steps) and Beasley's tests run at every node. Stops at
-    ``time_limit_s`` or after ``max_nodes`` (0: no cap) with the incumbent and a certified bound."""
+    ``time_limit_s``, after ``max_nodes`` (0: no cap) or once another thread sets ``stop`` (a
+    ``jangkau._core.StopFlag``), with the incumbent and a certified bound."""
     at = sp.csr_matrix(sp.csr_matrix(a).T)
     budget = float("inf") if time_limit_s is None or not np.isfinite(time_limit_s) else max(0.0, float(time_limit_s))
     r = _core.mclp_branch_and_bound(
@@ -203,7 +206,7 @@ def branch_and_bound(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, 
         np.sort(np.ascontiguousarray(start_sites, dtype=np.int64).ravel()),
         np.zeros(0) if mu is None else np.ascontiguousarray(mu, dtype=np.float64),
         root_iterations=max(int(root_iterations), 1), root_patience=max(int(root_iterations) // 26, 15),
-        max_nodes=int(max_nodes), time_limit_s=budget,
+        max_nodes=int(max_nodes), time_limit_s=budget, stop=stop,
     )
     return MclpBranch(np.asarray(r["sites"], dtype=np.int64), float(r["objective"]), float(r["bound"]),
                       float(r["root_bound"]), int(r["nodes"]), bool(r["proven"]))
@@ -287,14 +290,16 @@ def kernel_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, start: np.n
 
 
 def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start_sites,
-                time_limit_s: float | None, improve=None) -> MclpReduced:
+                time_limit_s: float | None, improve=None, stop=None) -> MclpReduced:
     """Lagrangian bound and heuristic (:func:`lagrangian_bound`, within LAGRANGIAN_TIME_SHARE
     of ``time_limit_s``); then, with ``improve``, a better incumbent from the restricted MILP
     over :func:`kernel_candidates` (``improve(mask, start, seconds)`` returns a site set, within
     KERNEL_TIME_SHARE of ``time_limit_s``); then Beasley's tests (:func:`reduce_candidates`)
     against the best incumbent, over the merged rows ``a`` (stored entries = covers) with
     weights ``w``, the ``free`` candidates and the incumbent ``start_sites``. Only the
-    incumbent's sites are ever forced open, so it stays a feasible start for the reduced model."""
+    incumbent's sites are ever forced open, so it stays a feasible start for the reduced model.
+    ``stop`` (a ``jangkau._core.StopFlag``) ends the Lagrangian and the B&B early, as their
+    deadlines do (``improve`` gets it from its caller)."""
     import time
 
     t0 = time.perf_counter()
@@ -305,7 +310,7 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     start = start[free[start]] if start.size else start
     budget = float(time_limit_s) if time_limit_s is not None and np.isfinite(time_limit_s) else None
     deadline = t0 + LAGRANGIAN_TIME_SHARE * budget if budget is not None else None
-    lag = lagrangian_bound(a, w, p, free, start, deadline=deadline, clock=time.perf_counter)
+    lag = lagrangian_bound(a, w, p, free, start, deadline=deadline, clock=time.perf_counter, stop=stop)
     t_lag = time.perf_counter() - t0
     at = sp.csr_matrix(a.T)
     value = coverage_of(at, w, start)
@@ -333,7 +338,8 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
         # with a closed candidate is worth less than the threshold, so its bound (>= its
         # incumbent >= the start) holds for the whole instance.
         seconds = BRANCH_TIME_SHARE * budget if budget is not None else None
-        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES, lag.mu, BRANCH_ROOT_ITERATIONS)
+        branch = branch_and_bound(a, w, p, left, start, seconds, BRANCH_MAX_NODES, lag.mu, BRANCH_ROOT_ITERATIONS,
+                                  stop)
         bound = min(bound, max(branch.bound, value))
         if branch.objective > value and branch.sites.size == start.size:
             start, value = branch.sites, branch.objective

@@ -72,7 +72,7 @@ def milp_result(
 ) -> SitingResult:
     """The :class:`SitingResult` of a MILP solve, built the same way for every model: the
     chosen sites in :func:`selection_order` with their gains, the gap from ``objective`` and
-    ``bound``, and HiGHS's own gap, the newly served weights and the demand rows before and
+    ``bound``, and HiGHS's own gap and node count, the newly served weights and the demand rows before and
     after merging (``rows``) in ``extra``."""
     kind = {"mclp": MCLP, "lscp": LSCP, "p_median": PMEDIAN}[model]
     sites, gains, served = selection_order(pr, kind, chosen)
@@ -93,6 +93,7 @@ def milp_result(
         time_s=time.perf_counter() - t0,
         extra={
             "mip_gap": float(info.mip_gap),
+            "milp_nodes": int(getattr(info, "mip_node_count", 0)),  # branch-and-bound nodes HiGHS searched
             "marginal_served": served,
             "milp_demand_rows": int(rows[0]),
             "milp_demand_rows_merged": int(rows[1]),
@@ -135,7 +136,7 @@ def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
     node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True, guard: bool = True,
-    prep: MclpPrep | None = None,
+    prep: MclpPrep | None = None, stop=None,
 ) -> SitingResult:
     """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing (:func:`mclp_preprocess`, once per
     call, or ``prep`` from the caller, whose start then is ``start_sites`` as given): identical
@@ -144,19 +145,21 @@ def milp_mclp(
     with ``reduce``, ``lagrangian`` and a start (no zone floors), the Lagrangian bound, heuristic and
     reduction tests of :mod:`~jangkau.selection.siting_mclp_exact` before HiGHS (with group quotas,
     the bound and closing test of :mod:`~jangkau.selection.siting_quota_exact`);
-    with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`),
-    and both of its stages use the one preprocessing."""
+    with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`,
+    which may race the machinery against plain HiGHS on the second core: :mod:`.siting_race`),
+    and all of its stages use the one preprocessing. ``stop`` (a ``jangkau._core.StopFlag``, set
+    by another thread) ends the machinery and HiGHS early with their best answer so far."""
     t0 = time.perf_counter()
     if prep is None:
         prep = mclp_preprocess(pr, p, time_limit_s, start_sites, merge_rows, reduce)
         start_sites = prep.start_sites
     if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
         return guarded(
-            lambda lag, limit, start, nodes: milp_mclp(pr, p, limit, mip_gap, threads, start_sites=start,
-                                                       merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
-                                                       guard=False, prep=prep),
+            lambda lag, limit, start, nodes, th, flag: milp_mclp(
+                pr, p, limit, mip_gap, th, start_sites=start, merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
+                guard=False, prep=prep, stop=flag),
             maximise=True, time_limit_s=time_left(time_limit_s, t0), mip_gap=mip_gap, start_sites=start_sites,
-            start_value=mclp_value(pr, start_sites), node_limit=node_limit,
+            start_value=mclp_value(pr, start_sites), node_limit=node_limit, threads=threads,
         )
     highspy = _highs()
     check_quota_feasible(pr, p)
@@ -177,10 +180,10 @@ def milp_mclp(
                              quotas=None, quota_mode="at_least", fixed=None, precovered=None, zones=None,
                              floors=None)
             r = milp_mclp(sub_pr, p, seconds, mip_gap, threads, start_sites=np.searchsorted(cols, sites),
-                          node_limit=node_limit, lagrangian=False)
+                          node_limit=node_limit, lagrangian=False, stop=stop)
             return cols[np.asarray(r.sites, dtype=np.int64)]
 
-        lag = reduce_mclp(a_kept, merged_w, p, y_upper > 0, start_sites, time_left(time_limit_s, t0), improve)
+        lag = reduce_mclp(a_kept, merged_w, p, y_upper > 0, start_sites, time_left(time_limit_s, t0), improve, stop)
     elif reduce and lagrangian and start_sites is not None and pr.group_labels and not pr.floor.size and nz:
         # group quotas: the bound and closing test with the quota rows in the subproblem
         classes = quota_classes(pr.group, pr.quota, pr.mode == QuotaMode.EXACTLY, p, y_upper > 0)
@@ -266,6 +269,7 @@ def milp_mclp(
             # integral weights: every objective value is an integer, so a dual bound less than 1
             # above the incumbent proves it; HiGHS's z are continuous and it cannot know that
             options={"mip_abs_gap": INTEGRAL_ABS_GAP} if integral else None,
+            stop=stop,
         )
     if x is None:
         if "infeasible" in text:
