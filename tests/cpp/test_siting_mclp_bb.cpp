@@ -169,41 +169,15 @@ TEST_CASE("MCLP branch-and-bound equals brute force, proven, from a good, a poor
   }
 }
 
-TEST_CASE("MCLP branch-and-bound with a spent deadline or a node cap: valid incumbent and bound",
+TEST_CASE("MCLP branch-and-bound with a spent deadline, a set stop flag or a node cap: valid incumbent and bound",
           "[siting_mclp_bb]") {
-  for (bool cl : {false, true}) {
-    for (const Rows& r : family(cl)) {
-      const std::size_t p = 4;
-      std::vector<std::uint8_t> free(r.m(), 1);
-      const double opt = brute_force(r, p, free);
-      const std::vector<std::int64_t> start{0, 1, 2, 3};
-      jangkau::Monitor spent;
-      spent.set_deadline_in(0);
-      auto a = jangkau::mclp_branch_and_bound(r.view(), p, free, start, {}, spent);
-      CHECK(a.sites.size() == p);
-      CHECK(a.objective == Approx(coverage(r, a.sites)));
-      CHECK(a.objective >= coverage(r, start));
-      CHECK(a.objective <= opt + 1e-9);
-      CHECK(a.bound >= opt - 1e-9);
-      CHECK(std::isfinite(a.bound));  // the root is bounded even past the deadline
-      CHECK(a.nodes == 1);
-      jangkau::MclpBranchOptions one;
-      one.max_nodes = 1;
-      auto b = jangkau::mclp_branch_and_bound(r.view(), p, free, start, one);
-      CHECK(b.objective <= opt + 1e-9);
-      CHECK(b.bound >= opt - 1e-9);
-      CHECK((b.proven ? b.objective == Approx(opt) : b.nodes == 1));
-    }
-  }
-}
-
-TEST_CASE("MCLP Lagrangian and branch-and-bound tied to a set stop flag wind down as at a spent deadline",
-          "[siting_mclp_bb]") {
+  jangkau::Monitor spent;
+  spent.set_deadline_in(0);
   auto flag = std::make_shared<jangkau::StopFlag>();
-  jangkau::Monitor tied;
+  jangkau::Monitor tied;  // tied to a flag another thread would set
   tied.set_stop_flag(flag);
   CHECK_FALSE(tied.expired());
-  flag->set();  // as another thread would: the monitor sees it without being touched
+  flag->set();  // the monitor sees it without being touched
   CHECK(tied.expired());
   CHECK_FALSE(tied.cancelled());  // a stop is not a cancel: the call returns its best answer
   for (bool cl : {false, true}) {
@@ -212,19 +186,26 @@ TEST_CASE("MCLP Lagrangian and branch-and-bound tied to a set stop flag wind dow
       std::vector<std::uint8_t> free(r.m(), 1);
       const double opt = brute_force(r, p, free);
       const std::vector<std::int64_t> start{0, 1, 2, 3};
-      auto a = jangkau::mclp_branch_and_bound(r.view(), p, free, start, {}, tied);
-      CHECK(a.nodes == 1);  // the root only, as with a spent deadline
-      CHECK(a.sites.size() == p);
-      CHECK(a.objective == Approx(coverage(r, a.sites)));
-      CHECK(a.objective <= opt + 1e-9);
-      CHECK(a.bound >= opt - 1e-9);
-      auto lag = jangkau::mclp_lagrangian(r.view(), p, free, start, {}, tied);
-      CHECK(lag.iterations <= 1);
-      CHECK(lag.bound >= opt - 1e-9);
-      jangkau::Monitor untied;  // the same call without the flag runs to its proof
-      auto b = jangkau::mclp_branch_and_bound(r.view(), p, free, start, {}, untied);
-      CHECK(b.proven);
-      CHECK(b.objective == Approx(opt));
+      for (jangkau::Monitor* stopped : {&spent, &tied}) {
+        INFO("clustered " << cl << (stopped == &tied ? " stop flag" : " spent deadline"));
+        auto a = jangkau::mclp_branch_and_bound(r.view(), p, free, start, {}, *stopped);
+        CHECK(a.sites.size() == p);
+        CHECK(a.objective == Approx(coverage(r, a.sites)));
+        CHECK(a.objective >= coverage(r, start));
+        CHECK(a.objective <= opt + 1e-9);
+        CHECK(a.bound >= opt - 1e-9);
+        CHECK(std::isfinite(a.bound));  // the root is bounded even past the deadline
+        CHECK(a.nodes == 1);
+        auto lag = jangkau::mclp_lagrangian(r.view(), p, free, start, {}, *stopped);
+        CHECK(lag.iterations <= 1);
+        CHECK(lag.bound >= opt - 1e-9);
+      }
+      jangkau::MclpBranchOptions one;
+      one.max_nodes = 1;
+      auto b = jangkau::mclp_branch_and_bound(r.view(), p, free, start, one);
+      CHECK(b.objective <= opt + 1e-9);
+      CHECK(b.bound >= opt - 1e-9);
+      CHECK((b.proven ? b.objective == Approx(opt) : b.nodes == 1));
     }
   }
 }

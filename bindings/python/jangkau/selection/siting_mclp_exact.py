@@ -109,7 +109,8 @@ def lagrangian_bound(
     are never in T). ``incumbent_sites`` (indices) give the start and the step target. Stops after
     ``iterations``, when θ < 1e-6, when the bound proves the incumbent (bound < incumbent + 1 with
     integral weights, <= incumbent otherwise), at ``deadline`` (``clock()`` seconds, e.g.
-    time.perf_counter) or once another thread sets ``stop`` (a ``jangkau._core.StopFlag``). Every iterate's L is a valid bound, so stopping early keeps a valid one.
+    time.perf_counter) or once another thread sets ``stop`` (a ``jangkau._core.StopFlag``). Every
+    iterate's L is a valid bound, so stopping early keeps a valid one.
     The loop is the engine's (``jangkau._core.mclp_lagrangian``, core/siting_mclp_bb.hpp), the same
     one ``solver="greedy"`` uses for its MCLP bound; rows no free candidate covers are left out."""
     w = np.ascontiguousarray(w, dtype=np.float64)
