@@ -193,7 +193,7 @@ def test_lagrangian_truncation_keeps_the_bound_and_the_optimum(family, request):
         ncol = pr.m + model.z_cost.size
         qr, qlo, qhi = quota_rows(pr, p, ncol, np.arange(pr.m))
         a = sp.vstack([model.a.reshape((model.a.shape[0], ncol))] + qr, format="csr")
-        _, text, info, x = solve_milp(
+        text, info, x = solve_milp(
             highspy, np.r_[np.zeros(pr.m), model.z_cost], np.zeros(ncol),
             np.r_[red.allowed.astype(float), model.z_upper], np.zeros(ncol, bool), a,
             np.r_[model.row_lo, qlo], np.r_[model.row_hi, qhi], False, None, 1e-9, 0,

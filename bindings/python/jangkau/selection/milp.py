@@ -132,8 +132,8 @@ def run_controlled(h, threads: int | None, deadline: float | None = None, stop=N
     ``deadline`` (HiGHS checks its own time limit only between some phases and overran it
     several-fold on large p-medians), once another thread sets ``stop`` (a
     ``jangkau._core.StopFlag``: the race of :mod:`.siting_race`), or when a stop signal arrives,
-    which is then raised again (:func:`_signals_deferred`). Returns what stopped the run early:
-    "deadline", "stop flag", or None."""
+    which is then raised again (:func:`_signals_deferred`). Returns the status that says what
+    stopped the run early ("time limit reached" for the deadline, "stopped" for ``stop``), or None."""
     want = max(int(threads or 0), 0)
     reset = getattr(type(h), "resetGlobalScheduler", None)  # absent from older highspy releases
     if getattr(_THREAD_STATE, "threads", None) != want and reset is not None:
@@ -148,10 +148,10 @@ def run_controlled(h, threads: int | None, deadline: float | None = None, stop=N
         if received:
             event.interrupt()
         elif deadline is not None and time.perf_counter() > deadline:
-            stopped = "deadline"
+            stopped = "time limit reached"
             event.interrupt()
         elif stop is not None and stop.is_set():
-            stopped = "stop flag"
+            stopped = "stopped"
             event.interrupt()
 
     for name in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
@@ -171,9 +171,7 @@ def run_highs(h, threads: int | None = None, deadline: float | None = None, stop
     feasible primal solution)."""
     import numpy as np
 
-    stopped = run_controlled(h, threads, deadline, stop)
-    texts = {"deadline": "time limit reached", "stop flag": "stopped"}
-    text = texts[stopped] if stopped else h.modelStatusToString(h.getModelStatus()).lower()
+    text = run_controlled(h, threads, deadline, stop) or h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
     return text, info, x

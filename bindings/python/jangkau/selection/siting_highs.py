@@ -44,7 +44,7 @@ def highs_too_late(nnz: int, time_limit_s, t0: float) -> bool:
 
 
 def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi, text: str = "time limit reached"):
-    """What :func:`solve_milp` returns when HiGHS does not run: status None, ``text``,
+    """What :func:`solve_milp` returns when HiGHS does not run: ``text``,
     an info with no bound (±inf) and the start as the solution when it is feasible (else None).
     The column bounds are read for the first ``a_rows.shape[1]`` columns, as HiGHS reads them."""
     info = SimpleNamespace(mip_dual_bound=math.inf if maximise else -math.inf,
@@ -55,7 +55,7 @@ def not_run(maximise: bool, start, lower, upper, a_rows, row_lo, row_hi, text: s
         ncol = a_rows.shape[1]
         lo, hi = np.asarray(lower)[:ncol], np.asarray(upper)[:ncol]
         x = x0 if start_is_feasible(x0, lo, hi, a_rows, row_lo, row_hi) else None
-    return None, text, info, x
+    return text, info, x
 
 
 def check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start=None) -> None:
@@ -100,10 +100,10 @@ def solve_milp(
     t0 = time.perf_counter() if t0 is None else t0
     check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start)
     nnz = int(np.count_nonzero(a_rows)) if isinstance(a_rows, np.ndarray) else int(sp.csr_matrix(a_rows).nnz)
-    # HIGHS_PRESOLVE_NNZ_PER_S: it would end late; a set stop flag: the race is decided already
-    if highs_too_late(nnz, time_limit_s, t0) or (stop is not None and stop.is_set()):
-        text = "stopped" if stop is not None and stop.is_set() else "time limit reached"
-        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi, text)
+    if stop is not None and stop.is_set():  # the race is decided already
+        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi, "stopped")
+    if highs_too_late(nnz, time_limit_s, t0):  # HIGHS_PRESOLVE_NNZ_PER_S: it would end late
+        return not_run(maximise, start, lower, upper, a_rows, row_lo, row_hi)
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -146,7 +146,6 @@ def solve_milp(
     if left is not None:
         h.setOptionValue("time_limit", left)
     status_text, info, x = run_highs(h, threads, None if left is None else time.perf_counter() + left, stop)
-    status = h.getModelStatus()
     if x is not None:
         # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and
         # dual bound come back shifted by a constant (85 / 85 for a returned solution of 87 sites,
@@ -163,7 +162,7 @@ def solve_milp(
         x0 = np.asarray(start, dtype=np.float64)
         if start_is_feasible(x0, lower, upper, a_rows, row_lo, row_hi):
             x = x0
-    return status, status_text, info, x
+    return status_text, info, x
 
 
 def start_is_feasible(x, lower, upper, a_rows, row_lo, row_hi, tol: float = 1e-9) -> bool:

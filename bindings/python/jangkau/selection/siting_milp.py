@@ -246,7 +246,7 @@ def milp_mclp(
         text, x = "optimal", start
         info = ProvenByBound(lag.incumbent - lag.constant)
     else:
-        _, text, info, x = solve_milp(
+        text, info, x = solve_milp(
             highspy,
             cost,
             lower,
@@ -399,7 +399,7 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         )
         lo.append(np.array([pr.quota[g]], dtype=float))
         hi.append(np.array([np.inf]))
-    _, text, info, x = solve_milp(
+    text, info, x = solve_milp(
         highspy,
         np.ones(pr.m),
         lower,
@@ -516,7 +516,7 @@ def milp_p_median(
         if best_sites is not None:
             y0 = start_y(pr, np.concatenate([pr.fixed, best_sites]), pr.m)
             start = np.concatenate([y0, radius_start(model, y0)])
-        _, text, info, x = solve_milp(
+        text, info, x = solve_milp(
             highspy, cost, lower, upper_col, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads,
             start, t0, node_limit, options=PMEDIAN_HIGHS_OPTIONS,
         )
