@@ -621,6 +621,40 @@ def test_cli_sites_auto_solver_and_model_names(data_dir, tmp_path):
     assert table["objective"].iloc[0] <= pd.read_csv(greedy)["objective"].iloc[0] + 1e-6
 
 
+def test_cli_sites_node_limit_and_threads_reach_the_solver(data_dir, tmp_path, monkeypatch, capsys):
+    """--node-limit and --threads reach the solver (a node limit keeps the race off:
+    test_siting_race.py), two runs write the same bytes, and --node-limit with the greedy
+    (which has no HiGHS nodes) is refused before anything is written."""
+    from jangkau.cli import main
+
+    calls = []
+    real_solve = siting._solve
+
+    def solve_spy(*a, **kw):
+        calls.append((kw["node_limit"], kw["threads"]))
+        return real_solve(*a, **kw)
+
+    monkeypatch.setattr(siting, "_solve", solve_spy)
+    outs = [tmp_path / f"run{k}.geojson" for k in range(2)]
+    for out in outs:
+        rc = main([
+            "--data", str(data_dir), "sites", "serang", "--candidates", "desa", "--model", "mclp", "--p", "12",
+            "--radius", "1500", "--solver", "auto", "--time-limit", "30", "--node-limit", "40", "--threads", "2",
+            "-o", str(out),
+        ])  # fmt: skip
+        assert rc == 0, capsys.readouterr().err
+    assert calls == [(40, 2), (40, 2)]
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    sites = gpd.read_file(outs[0])
+    assert len(sites) == 12 and (sites["gap"] >= 0).all()
+    rc = main([
+        "--data", str(data_dir), "sites", "serang", "--candidates", "desa", "--model", "mclp", "--p", "12",
+        "--radius", "1500", "--solver", "greedy", "--node-limit", "40", "-o", str(tmp_path / "g.geojson"),
+    ])  # fmt: skip
+    assert rc != 0 and "--node-limit applies to --solver auto or milp" in capsys.readouterr().err
+    assert not (tmp_path / "g.geojson").exists()
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_auto_matches_milp_with_quotas_fixed_floors(seed):
     w, cost = clustered(seed, 40, 12)

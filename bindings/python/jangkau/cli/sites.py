@@ -109,6 +109,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="total budget of the search and the MILP (auto default 5 s; milp default none; greedy: its search)",
     )
+    p.add_argument(
+        "--node-limit",
+        type=opt.integer(0, 10**12),
+        default=None,
+        metavar="N",
+        help="auto/milp: at most N branch-and-bound nodes of HiGHS; also turns the race off, so reruns "
+        "on the same inputs give the same sites (as long as --time-limit is not reached)",
+    )
+    p.add_argument(
+        "--threads",
+        type=opt.integer(0, 4096),
+        default=0,
+        metavar="N",
+        help="threads of the engine and HiGHS (default 0 = automatic; 1 = one core and no race)",
+    )
     p.add_argument("--crs", default=None, type=opt.crs, help="working (metric) CRS (default: the region's)")
     p.add_argument("--zones-out", metavar="FILE", help="write coverage before/after per kecamatan (.csv)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file for the chosen sites")
@@ -179,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.model in ("mclp", "p_median") and args.p is None:
         raise InvalidInputError(f"--model {args.model} needs --p N", field="p")
+    if args.node_limit is not None and args.solver == "greedy":
+        raise InvalidInputError("--node-limit applies to --solver auto or milp (HiGHS's nodes)", field="node_limit")
     if args.floor is not None and args.model != "mclp":
         raise InvalidInputError("--floor applies to --model mclp", field="floor")
 
@@ -232,6 +249,8 @@ def run(args: argparse.Namespace) -> int:
         "zones": demand["kecamatan_code"],
         "solver": args.solver,
         "time_limit_s": args.time_limit,
+        "node_limit": args.node_limit,
+        "threads": args.threads,
     }
     if args.per_dapil is not None:
         groups = cand["dapil"].copy()
