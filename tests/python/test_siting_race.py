@@ -174,6 +174,8 @@ def test_the_raced_milp_keeps_the_optimum(family, request, monkeypatch):
             raced += 1
             assert r.extra["milp_race"] is True
             assert r.extra["milp_race_winner"] in ("machinery", "plain")
+            offered = r.extra.get("milp_race_offered", [])  # absent when the racer had no solution
+            assert all(v <= opt * (1 + 1e-12) for v in offered) and offered == sorted(set(offered))
         for args, kwargs in (((60.0, 1e-9, 1), {}), ((60.0, 1e-9, 0), {"node_limit": 10**6}), ((None, 1e-9, 0), {})):
             s = siting_milp.milp_mclp(pr, p, *args, start_sites=g.sites, **kwargs)
             assert s.objective == pytest.approx(opt, rel=1e-12) and s.status == "optimal"
@@ -214,3 +216,90 @@ def test_ctrl_c_during_the_race_stops_both_racers(monkeypatch):
         siting_milp.milp_mclp(pr, 25, 600.0, 1e-7, 0, start_sites=start)
     assert not _race_threads()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_shared_box_keeps_the_best_and_hands_each_one_over_once():
+    box = siting_race.Incumbents(maximise=True)
+    assert box.newer(0) is None
+    assert box.post(10.0, [3, 1])
+    assert not box.post(10.0, [2]) and not box.post(9.0, [0]) and not box.post(float("nan"), [5])
+    version, value, sites = box.newer(0)
+    assert (value, sites) == (10.0, (1, 3)) and box.newer(version) is None
+    assert box.post(12.5, np.array([4, 0]))
+    assert box.newer(version)[1:] == (12.5, (0, 4))
+    low = siting_race.Incumbents(maximise=False)
+    assert low.post(5.0, [1]) and not low.post(7.0, [2]) and low.post(3.0, [3])
+    assert low.newer(0)[1:] == (3.0, (3,))
+
+
+def test_highs_takes_up_an_offered_solution():
+    """A subset-sum equality (30 binaries, one row) that HiGHS, with its heuristics off and one
+    node, ends without any solution; handed a feasible one through the user-solution callback,
+    it returns that one. The offer is asked for at several points of the run."""
+    import highspy
+    import scipy.sparse as sp
+
+    from jangkau.selection.milp import run_highs
+
+    rng = np.random.default_rng(5)
+    n = 30
+    a = rng.integers(100_000, 1_000_000, n).astype(float)
+    chosen = rng.random(n) < 0.5
+    c = rng.integers(1, 100, n).astype(float)
+
+    def model():
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, 1
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, np.zeros(n), np.ones(n)
+        lp.row_lower_ = lp.row_upper_ = np.array([float(a[chosen].sum())])
+        m = sp.csc_matrix(a.reshape(1, -1))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = m.indptr, m.indices, m.data
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+        lp.sense_ = highspy.ObjSense.kMaximize
+        h.passModel(lp)
+        for key, value in {"mip_max_nodes": 1, "presolve": "off", "mip_heuristic_effort": 0.0,
+                           "mip_heuristic_run_feasibility_jump": False}.items():
+            h.setOptionValue(key, value)
+        return h
+
+    assert run_highs(model(), 1)[2] is None
+    asked = []
+
+    def offer():
+        asked.append(1)
+        return chosen.astype(np.float64) if len(asked) == 1 else None
+
+    _, info, x = run_highs(model(), 1, offer=offer)
+    assert x is not None and np.array_equal(x > 0.5, chosen) and len(asked) > 1
+    assert info.objective_function_value == pytest.approx(c[chosen].sum())
+
+
+@pytest.mark.parametrize("family", ["uniform", "clustered"])
+def test_the_machinery_posts_its_better_sites_and_plain_highs_takes_them(family):
+    """The machinery (guard off) posts every better site set it finds into the race's box, with
+    its true covered weight; plain HiGHS handed the brute-force optimum through the box returns
+    it, and records what it was handed."""
+    posted = 0
+    for seed in range(3):
+        w, a = instance(family, 40 + seed, 60, 14)
+        p = 4
+        pr = _prepare(w, a)
+        opt = brute_force(w, a, p)[0]
+        start = np.argsort(np.asarray((a > 0).sum(axis=0)).ravel())[:p]  # the p candidates covering the fewest
+        box = siting_race.Incumbents(maximise=True)
+        r = siting_milp.milp_mclp(pr, p, 60.0, 1e-9, 1, start_sites=start, guard=False, shared=box)
+        assert r.objective == pytest.approx(opt)
+        got = box.newer(0)
+        if got is not None:
+            posted += 1
+            assert mclp_value(pr, np.array(got[2])) == pytest.approx(got[1])
+            assert mclp_value(pr, start) < got[1] <= opt + 1e-9 and len(got[2]) == p
+        box = siting_race.Incumbents(maximise=True)
+        sites = np.asarray(siting_milp.milp_mclp(pr, p, None, 1e-9, 1, start_sites=start, guard=False).sites)
+        assert box.post(mclp_value(pr, sites), sites)
+        plain = siting_milp.milp_mclp(pr, p, 60.0, 1e-9, 1, lagrangian=False, guard=False, shared=box)
+        assert plain.objective == pytest.approx(opt) and plain.extra["milp_offered"] == [pytest.approx(opt)]
+    assert posted > 0

@@ -16,7 +16,8 @@ The node limit makes the choice of stage deterministic when there is no time lim
 
 With two cores and a time budget (:func:`~jangkau.selection.siting_race.wanted`), the machinery
 races plain HiGHS without a start on the other core (:mod:`.siting_race`): the first to prove its
-answer stops the other, and the better answer comes back with the tighter of the bounds.
+answer stops the other, and the better answer comes back with the tighter of the bounds. The
+better site sets the machinery finds on its way reach the racing HiGHS while it runs.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 from .. import _core
 from ..errors import InfeasibleError
 from .siting_instance import Instance, SitingResult, base_covered, relative_gap, rows_of
-from .siting_race import race, wanted
+from .siting_race import Incumbents, race, wanted
 
 #: Share of the MILP's time budget the plain attempt may use. 0.05 of 10 s is 0.5 s:
 #: real Serang p = 15 and 30 are proven in 0.09–0.15 s by plain HiGHS; clustered 5000 × 300
@@ -40,9 +41,9 @@ PLAIN_SHARE = 0.05
 #: the root (1 node); the limit keeps the stage choice deterministic without a time limit.
 PLAIN_NODES = 50
 
-#: solve(lagrangian, time_limit_s, start_sites or None, node_limit, threads, stop) -> SitingResult
-Solve = Callable[[bool, "float | None", "np.ndarray | None", "int | None", "int | None", "_core.StopFlag | None"],
-                 SitingResult]
+#: solve(lagrangian, time_limit_s, start_sites or None, node_limit, threads, stop, shared) -> SitingResult
+Solve = Callable[[bool, "float | None", "np.ndarray | None", "int | None", "int | None", "_core.StopFlag | None",
+                  "Incumbents | None"], SitingResult]
 
 
 def plain_slice(time_limit_s: float | None) -> float | None:
@@ -91,16 +92,19 @@ def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap
     ``time_limit_s``, from the better of the plain attempt's solution and ``start_sites``
     (objective ``start_value``); where :func:`~jangkau.selection.siting_race.wanted` allows it
     and HiGHS ran in the plain attempt (:func:`highs_ran`), racing plain HiGHS without a start
-    (``solve(False, ..., None, ...)``), each with one HiGHS thread. Returns the best solution with the
+    (``solve(False, ..., None, ...)``), each with one HiGHS thread; the better site sets the
+    machinery finds on the way are handed to the racing HiGHS (:class:`~.siting_race.Incumbents`,
+    the last argument of ``solve``). Returns the best solution with the
     tighter bound (upper bound when ``maximise``, lower bound otherwise) and the gap between
     them. ``extra["milp_guard_stage"]`` says which stage decided: "plain" or "machinery";
-    ``extra["milp_race"]`` whether the race ran and ``extra["milp_race_winner"]`` which racer
-    proved its answer first ("machinery", "plain" or "none").
+    ``extra["milp_race"]`` whether the race ran, ``extra["milp_race_winner"]`` which racer
+    proved its answer first ("machinery", "plain" or "none") and ``extra["milp_race_offered"]``
+    the objectives of the machinery's site sets the racing HiGHS was handed, in order.
     ``node_limit`` (the caller's) applies to both stages."""
     t0 = time.perf_counter()
     start = np.asarray(start_sites, dtype=np.int64)
     nodes = PLAIN_NODES if node_limit is None else min(PLAIN_NODES, int(node_limit))
-    first = solve(False, plain_slice(time_limit_s), start, nodes, threads, None)
+    first = solve(False, plain_slice(time_limit_s), start, nodes, threads, None, None)
     plain_s = time.perf_counter() - t0
     info = {"milp_guard_plain_s": plain_s, "milp_guard_plain_status": first.status,
             "milp_guard_plain_objective": first.objective, "milp_guard_plain_bound": first.bound}
@@ -112,20 +116,22 @@ def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap
     second_start = np.asarray(first.sites, dtype=np.int64) if gained else start
     raced = None
     if wanted(threads, left, node_limit) and highs_ran(first):
+        shared = Incumbents(maximise)
+
         def plain(stop: _core.StopFlag) -> SitingResult | None:
             try:
-                return solve(False, left, None, None, 1, stop)
+                return solve(False, left, None, None, 1, stop, shared)
             except InfeasibleError:  # no solution of its own before it was stopped
                 return None
 
-        second, raced, first_proof = race(lambda stop: solve(True, left, second_start, node_limit, 1, stop), plain,
-                                          lambda r: proven(r, mip_gap))
+        second, raced, first_proof = race(lambda stop: solve(True, left, second_start, node_limit, 1, stop, shared),
+                                          plain, lambda r: proven(r, mip_gap))
         info.update(milp_race=True, milp_race_winner={"home": "machinery", "away": "plain"}.get(first_proof or "", "none"))
         if raced is not None:
             info.update(milp_race_plain_status=raced.status, milp_race_plain_objective=raced.objective,
-                        milp_race_plain_bound=raced.bound)
+                        milp_race_plain_bound=raced.bound, milp_race_offered=raced.extra.get("milp_offered", []))
     else:
-        second = solve(True, left, second_start, node_limit, threads, None)
+        second = solve(True, left, second_start, node_limit, threads, None, None)
         info["milp_race"] = False
     results = [second, first] + ([raced] if raced is not None else [])  # ties: the earlier one
     best = results[0]

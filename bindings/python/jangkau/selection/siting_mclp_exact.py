@@ -219,9 +219,17 @@ LAGRANGIAN_TIME_SHARE = 0.3
 #: at 10 s: 169,602 in both runs with 0.25, 169,547 with 0.15 and 169,312 / 169,602 in two runs
 #: with 0.15 (benchmarks/bench_siting.py, load 1–8); real Serang p = 60 was not proven either way.
 KERNEL_TIME_SHARE = 0.25
-#: The kernel holds the KERNEL_FACTOR·p candidates of largest σ_j (plus the incumbent's and the
-#: relaxation's sites): 3p gave the same incumbent as 2p and 4p on clustered 5000 x 300, p = 20.
-KERNEL_FACTOR = 3
+#: The kernels, searched one after another while KERNEL_TIME_SHARE lasts (a kernel search with
+#: growing buckets, Angelelli, Mansini & Speranza 2010): the f·p candidates of largest σ_j for
+#: each f here (plus the incumbent's and the relaxation's sites), at most KERNEL_MAX_SHARE of the
+#: free candidates, each MILP started from the best site set so far. On SYNTHETIC clustered
+#: 5000 x 300, p = 20 (benchmarks/bench_siting.py) kernels of 2p, 3p and 4p gave 91,160 and 5p the
+#: optimum 91,162 (one of its sites ranks below 4p by σ_j). One 5p kernel alone did worse on
+#: clustered 10^5 x 10^3 (1,889,342 against 1,889,705 with 3p: the larger MILP did not finish in
+#: its share) and on real Serang p = 60 (nearly all 326 candidates; it did not improve the
+#: greedy where 3p did): the 3p kernel first keeps those.
+KERNEL_FACTORS = (3, 5)
+KERNEL_MAX_SHARE = 0.5
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
 #: use after the kernel, before HiGHS; and its node cap, in every call. Without the cap a long
 #: budget (``solver="milp"``, ``time_limit_s=600``) let a B&B that does not close its gap take 60 %
@@ -272,35 +280,41 @@ class MclpReduced:
     branch: MclpBranch | None = None  #: the Lagrangian branch-and-bound's result (None: not run)
 
 
-def kernel_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, start: np.ndarray) -> np.ndarray:
+def kernel_candidates(lag: MclpLagrangian, p: int, free: np.ndarray, start: np.ndarray,
+                      factor: int = KERNEL_FACTORS[0]) -> np.ndarray:
     """The candidates of the restricted MILP (a "kernel", Angelelli, Mansini & Speranza 2010):
-    the KERNEL_FACTOR·p largest σ_j of the best multipliers (near-zero LP reduced cost), the
-    incumbent's sites and the sites of the relaxation's kept site sets, best set first, as long
-    as the kernel stays within (KERNEL_FACTOR + 1)·p candidates (a Lagrangian stopped after a
-    few steps has many different sets: 481 candidates at 10^5 x 10^3). Boolean mask."""
+    the k = min(factor·p, max(p, KERNEL_MAX_SHARE·#free)) largest σ_j of the best
+    multipliers (near-zero LP reduced cost), the incumbent's sites and the sites of the
+    relaxation's kept site sets, best set first, as long as the kernel stays within k + p
+    candidates (a Lagrangian stopped after a few steps has many different sets: 481 candidates
+    at 10^5 x 10^3). Boolean mask."""
     mask = np.zeros(free.size, dtype=bool)
     s = np.where(free, lag.sigma, -np.inf)
-    top = np.argsort(-s, kind="stable")[: KERNEL_FACTOR * p]
+    k = min(int(factor) * p, max(p, int(KERNEL_MAX_SHARE * int(np.count_nonzero(free)))))
+    top = np.argsort(-s, kind="stable")[:k]
     mask[top] = True
     mask[start] = True
-    for t in lag.history:  # best first, while the kernel stays within (KERNEL_FACTOR + 1)·p
-        if int((mask | np.isin(np.arange(free.size), t)).sum()) > (KERNEL_FACTOR + 1) * p:
+    for t in lag.history:  # best first, while the kernel stays within k + p
+        if int((mask | np.isin(np.arange(free.size), t)).sum()) > k + p:
             break
         mask[t] = True
     return mask & free
 
 
 def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start_sites,
-                time_limit_s: float | None, improve=None, stop=None) -> MclpReduced:
+                time_limit_s: float | None, improve=None, stop=None, on_incumbent=None) -> MclpReduced:
     """Lagrangian bound and heuristic (:func:`lagrangian_bound`, within LAGRANGIAN_TIME_SHARE
     of ``time_limit_s``); then, with ``improve``, a better incumbent from the restricted MILP
-    over :func:`kernel_candidates` (``improve(mask, start, seconds)`` returns a site set, within
-    KERNEL_TIME_SHARE of ``time_limit_s``); then Beasley's tests (:func:`reduce_candidates`)
+    over each kernel of :func:`kernel_candidates` in turn (KERNEL_FACTORS; ``improve(mask,
+    start, seconds)`` returns a site set; all of them within KERNEL_TIME_SHARE of
+    ``time_limit_s``); then Beasley's tests (:func:`reduce_candidates`)
     against the best incumbent, over the merged rows ``a`` (stored entries = covers) with
     weights ``w``, the ``free`` candidates and the incumbent ``start_sites``. Only the
     incumbent's sites are ever forced open, so it stays a feasible start for the reduced model.
     ``stop`` (a ``jangkau._core.StopFlag``) ends the Lagrangian and the B&B early, as their
-    deadlines do (``improve`` gets it from its caller)."""
+    deadlines do (``improve`` gets it from its caller). ``on_incumbent(sites)`` is called with
+    every better site set as soon as it is found (after the Lagrangian heuristic, after the
+    kernel MILP; the race hands it to plain HiGHS: :class:`~jangkau.selection.siting_race.Incumbents`)."""
     import time
 
     t0 = time.perf_counter()
@@ -317,17 +331,28 @@ def reduce_mclp(a: sp.csr_matrix, w: np.ndarray, p: int, free: np.ndarray, start
     value = coverage_of(at, w, start)
     if lag.best_value > value and lag.best_set.size == start.size:
         start, value = lag.best_set, lag.best_value
+        if on_incumbent is not None:
+            on_incumbent(np.concatenate([start, fixed_part]))
     threshold = reduction_threshold(w, value)
     kernel = 0
     if improve is not None and not lag.bound < threshold:
-        mask = kernel_candidates(lag, p, free, start)
-        kernel = int(mask.sum())
-        seconds = KERNEL_TIME_SHARE * budget if budget is not None else None
-        sites = np.asarray(improve(mask, start, seconds), dtype=np.int64)
-        v = coverage_of(at, w, sites)
-        if v > value and sites.size == start.size:
-            start, value = np.sort(sites), v
-            threshold = reduction_threshold(w, value)
+        share = KERNEL_TIME_SHARE * budget if budget is not None else None
+        t_k = time.perf_counter()
+        for factor in KERNEL_FACTORS:
+            seconds = None if share is None else share - (time.perf_counter() - t_k)
+            if (seconds is not None and seconds <= 0) or (stop is not None and stop.is_set()):
+                break
+            mask = kernel_candidates(lag, p, free, start, factor)
+            if int(mask.sum()) <= kernel:  # no larger than the last kernel: nothing new to search
+                break
+            kernel = int(mask.sum())
+            sites = np.asarray(improve(mask, start, seconds), dtype=np.int64)
+            v = coverage_of(at, w, sites)
+            if v > value and sites.size == start.size:
+                start, value = np.sort(sites), v
+                threshold = reduction_threshold(w, value)
+                if on_incumbent is not None:
+                    on_incumbent(np.concatenate([start, fixed_part]))
     t_kernel = time.perf_counter() - t0 - t_lag
     red = reduce_candidates(lag, p, free, threshold, keep=start)
     branch = None

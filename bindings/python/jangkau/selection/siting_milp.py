@@ -40,6 +40,7 @@ from .siting_lscp_exact import lagrangian_stage
 from .siting_mclp_exact import INTEGRAL_ABS_GAP, MclpReduced, ProvenByBound, integral_weights, reduce_mclp
 from .siting_pmedian_exact import lagrangian_truncation, radius_model, radius_start, reduce_candidates
 from .siting_quota_exact import lscp_bound_only, quota_classes, reduce_mclp_quotas
+from .siting_race import Incumbents
 from .siting_reductions import (
     SET_COVER_WORK_PER_SECOND,
     MclpPrep,
@@ -136,7 +137,7 @@ def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
 def milp_mclp(
     pr: Instance, p: int, time_limit_s, mip_gap, threads, start_sites=None, merge_rows: bool = True,
     node_limit: int | None = None, reduce: bool = True, lagrangian: bool = True, guard: bool = True,
-    prep: MclpPrep | None = None, stop=None,
+    prep: MclpPrep | None = None, stop=None, shared: Incumbents | None = None,
 ) -> SitingResult:
     """MCLP (Church & ReVelle 1974) as a MILP. Preprocessing (:func:`mclp_preprocess`, once per
     call, or ``prep`` from the caller, whose start then is ``start_sites`` as given): identical
@@ -148,16 +149,18 @@ def milp_mclp(
     with ``guard`` a short plain HiGHS attempt comes first (:mod:`~jangkau.selection.siting_guard`,
     which may race the machinery against plain HiGHS on the second core: :mod:`.siting_race`),
     and all of its stages use the one preprocessing. ``stop`` (a ``jangkau._core.StopFlag``, set
-    by another thread) ends the machinery and HiGHS early with their best answer so far."""
+    by another thread) ends the machinery and HiGHS early with their best answer so far.
+    ``shared`` (the race's :class:`~jangkau.selection.siting_race.Incumbents`): the machinery
+    posts its better site sets there, and a plain HiGHS run takes them up while it runs."""
     t0 = time.perf_counter()
     if prep is None:
         prep = mclp_preprocess(pr, p, time_limit_s, start_sites, merge_rows, reduce)
         start_sites = prep.start_sites
     if guard and reduce and lagrangian and start_sites is not None and not pr.floor.size:
         return guarded(
-            lambda lag, limit, start, nodes, th, flag: milp_mclp(
+            lambda lag, limit, start, nodes, th, flag, box: milp_mclp(
                 pr, p, limit, mip_gap, th, start_sites=start, merge_rows=merge_rows, node_limit=nodes, lagrangian=lag,
-                guard=False, prep=prep, stop=flag),
+                guard=False, prep=prep, stop=flag, shared=box),
             maximise=True, time_limit_s=time_left(time_limit_s, t0), mip_gap=mip_gap, start_sites=start_sites,
             start_value=mclp_value(pr, start_sites), node_limit=node_limit, threads=threads,
         )
@@ -183,7 +186,12 @@ def milp_mclp(
                           node_limit=node_limit, lagrangian=False, stop=stop)
             return cols[np.asarray(r.sites, dtype=np.int64)]
 
-        lag = reduce_mclp(a_kept, merged_w, p, y_upper > 0, start_sites, time_left(time_limit_s, t0), improve, stop)
+        def post(sites: np.ndarray) -> None:
+            if shared is not None:
+                shared.post(mclp_value(pr, sites), sites)
+
+        lag = reduce_mclp(a_kept, merged_w, p, y_upper > 0, start_sites, time_left(time_limit_s, t0), improve, stop,
+                          post)
     elif reduce and lagrangian and start_sites is not None and pr.group_labels and not pr.floor.size and nz:
         # group quotas: the bound and closing test with the quota rows in the subproblem
         classes = quota_classes(pr.group, pr.quota, pr.mode == QuotaMode.EXACTLY, p, y_upper > 0)
@@ -234,11 +242,27 @@ def milp_mclp(
     a = sp.vstack(rows, format="csr")
     cost = np.concatenate([y_cost, merged_w])
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
-    start = None
-    if start_sites is not None:
-        start = start_y(pr, start_sites, ncol)
-        start[pr.fixed] = 0
-        start[pr.m :] = mclp_covered(pr, start_sites, base)[sub]  # sub holds no pre-covered point
+
+    def column_vector(sites) -> np.ndarray:
+        x0 = start_y(pr, sites, ncol)
+        x0[pr.fixed] = 0
+        x0[pr.m :] = mclp_covered(pr, sites, base)[sub]  # sub holds no pre-covered point
+        return x0
+
+    start = None if start_sites is None else column_vector(start_sites)
+    offer = None
+    offered: list[float] = []  # objectives of the site sets handed to HiGHS while it ran
+    if shared is not None and lag is None:  # plain HiGHS in a race: the machinery's better sites
+        seen = 0
+
+        def offer() -> np.ndarray | None:
+            nonlocal seen
+            got = shared.newer(seen)
+            if got is None:
+                return None
+            seen = got[0]
+            offered.append(got[1])
+            return column_vector(np.asarray(got[2], dtype=np.int64))
     lower = np.zeros(ncol)
     if lag is not None:
         lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
@@ -270,6 +294,7 @@ def milp_mclp(
             # above the incumbent proves it; HiGHS's z are continuous and it cannot know that
             options={"mip_abs_gap": INTEGRAL_ABS_GAP} if integral else None,
             stop=stop,
+            offer=offer,
         )
     if x is None:
         if "infeasible" in text:
@@ -315,6 +340,8 @@ def milp_mclp(
             milp_bb_nodes=int(lag.branch.nodes) if lag.branch is not None else 0,
             milp_bb_proven=bool(lag.branch is not None and lag.branch.proven),
         )
+    if shared is not None and lag is None:
+        result.extra["milp_offered"] = [float(v) for v in offered]
     result.extra["milp_demand_rows_in_model"] = int(nz)
     result.extra["milp_preprocess_s"] = float(prep.seconds)
     return result

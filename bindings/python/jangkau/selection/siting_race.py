@@ -7,7 +7,10 @@ other rows the machinery finishes first (docs/siting.md § The race). On a machi
 cores, :func:`race` runs both at once, one per core, and keeps the better answer with the tighter
 of the two bounds (both are valid for the same instance). The loser is stopped through a
 ``jangkau._core.StopFlag``: HiGHS's interrupt callbacks and the engine's Lagrangian loops check it,
-and wind down with their best answer so far, as at their deadline.
+and wind down with their best answer so far, as at their deadline. On the way, every better
+site set the machinery finds is handed to the racing HiGHS (:class:`Incumbents`), which takes it
+up while it runs: on clustered 5000 × 300 the machinery's kernel search finds the optimum about
+2.3 s into the call and the racer, past its root LP by then, proves it within about 0.2 s.
 
 Which racer finishes first depends on timing. Where several site sets reach the optimum, which
 one comes back can therefore differ between runs; :func:`wanted` keeps the race off where the
@@ -24,9 +27,47 @@ from typing import TypeVar
 
 from .. import _core
 
-__all__ = ["available_cores", "race", "wanted"]
+__all__ = ["Incumbents", "available_cores", "race", "wanted"]
 
 R = TypeVar("R")
+
+
+class Incumbents:
+    """The best solution either racer has posted so far, shared between the two threads: the
+    machinery posts the better site sets its Lagrangian heuristic and kernel MILP find, and plain
+    HiGHS takes each one up as a MIP solution of its own (HiGHS's user-solution callback, between
+    its cut rounds and before its dives). Plain HiGHS without a start proved SYNTHETIC clustered
+    5000 × 300 in 3.6 s on one core, and in 1.0 s from the optimal site set
+    (docs/siting.md § The race). ``maximise``: whether a larger objective is better."""
+
+    def __init__(self, maximise: bool) -> None:
+        self._lock = threading.Lock()
+        self._maximise = bool(maximise)
+        self._version = 0
+        self._value = math.nan
+        self._sites: tuple[int, ...] = ()
+
+    def post(self, value: float, sites) -> bool:
+        """Keeps ``sites`` (candidate indices) with objective ``value`` when it beats the best so
+        far; returns whether it did."""
+        value = float(value)
+        if not math.isfinite(value):
+            return False
+        with self._lock:
+            if math.isfinite(self._value) and not (value > self._value if self._maximise else value < self._value):
+                return False
+            self._value = value
+            self._sites = tuple(sorted(int(j) for j in sites))
+            self._version += 1
+            return True
+
+    def newer(self, seen: int) -> tuple[int, float, tuple[int, ...]] | None:
+        """(version, objective, sites) of the best solution when it was posted after version
+        ``seen`` (0 = none seen yet), else None."""
+        with self._lock:
+            if self._version <= seen:
+                return None
+            return self._version, self._value, self._sites
 
 
 def available_cores() -> int:
