@@ -223,11 +223,11 @@ KERNEL_TIME_SHARE = 0.25
 #: growing buckets, Angelelli, Mansini & Speranza 2010): the f·p candidates of largest σ_j for
 #: each f here (plus the incumbent's and the relaxation's sites), at most KERNEL_MAX_SHARE of the
 #: free candidates, each MILP started from the best site set so far. On SYNTHETIC clustered
-#: 5000 x 300, p = 20 (benchmarks/bench_siting.py) kernels of 2p, 3p and 4p gave 91,160 and 5p the
-#: optimum 91,162 (one of its sites ranks below 4p by σ_j). One 5p kernel alone did worse on
-#: clustered 10^5 x 10^3 (1,889,342 against 1,889,705 with 3p: the larger MILP did not finish in
-#: its share) and on real Serang p = 60 (nearly all 326 candidates; it did not improve the
-#: greedy where 3p did): the 3p kernel first keeps those.
+#: 5000 x 300, p = 20 (benchmarks/bench_siting.py) kernels of 2p, 3p and 4p gave 91,160 and 5p
+#: the optimum 91,162 (one of its sites, candidate 136, is outside the 3p kernel). One 5p kernel
+#: alone did worse on clustered 10^5 x 10^3 (1,889,342 against 1,889,705 with 3p: the larger MILP
+#: did not finish in its share) and on real Serang p = 60 (nearly all 326 candidates; it did not
+#: improve the greedy where 3p did): the 3p kernel first keeps those.
 KERNEL_FACTORS = (3, 5)
 KERNEL_MAX_SHARE = 0.5
 #: Share of the MILP's time limit the Lagrangian branch-and-bound (:func:`branch_and_bound`) may
