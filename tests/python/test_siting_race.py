@@ -237,42 +237,29 @@ def test_highs_takes_up_an_offered_solution():
     node, ends without any solution; handed a feasible one through the user-solution callback,
     it returns that one. The offer is asked for at several points of the run."""
     import highspy
-    import scipy.sparse as sp
 
-    from jangkau.selection.milp import run_highs
+    from jangkau.selection.siting_highs import solve_milp
 
     rng = np.random.default_rng(5)
     n = 30
-    a = rng.integers(100_000, 1_000_000, n).astype(float)
+    a = rng.integers(100_000, 1_000_000, n).astype(float).reshape(1, n)
     chosen = rng.random(n) < 0.5
     c = rng.integers(1, 100, n).astype(float)
+    target = np.array([float(a[0, chosen].sum())])
+    options = {"mip_heuristic_effort": 0.0, "mip_heuristic_run_feasibility_jump": False}
 
-    def model():
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, 1
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, np.zeros(n), np.ones(n)
-        lp.row_lower_ = lp.row_upper_ = np.array([float(a[chosen].sum())])
-        m = sp.csc_matrix(a.reshape(1, -1))
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = m.indptr, m.indices, m.data
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-        lp.sense_ = highspy.ObjSense.kMaximize
-        h.passModel(lp)
-        for key, value in {"mip_max_nodes": 1, "presolve": "off", "mip_heuristic_effort": 0.0,
-                           "mip_heuristic_run_feasibility_jump": False}.items():
-            h.setOptionValue(key, value)
-        return h
+    def solve(offer=None):
+        return solve_milp(highspy, c, np.zeros(n), np.ones(n), np.ones(n, bool), a, target, target, True, None,
+                          1e-9, 1, node_limit=1, presolve=False, options=options, offer=offer)
 
-    assert run_highs(model(), 1)[2] is None
+    assert solve()[2] is None
     asked = []
 
     def offer():
         asked.append(1)
         return chosen.astype(np.float64) if len(asked) == 1 else None
 
-    _, info, x = run_highs(model(), 1, offer=offer)
+    _, info, x = solve(offer)
     assert x is not None and np.array_equal(x > 0.5, chosen) and len(asked) > 1
     assert info.objective_function_value == pytest.approx(c[chosen].sum())
 

@@ -186,10 +186,8 @@ def milp_mclp(
                           node_limit=node_limit, lagrangian=False, stop=stop)
             return cols[np.asarray(r.sites, dtype=np.int64)]
 
-        def post(sites: np.ndarray) -> None:
-            if shared is not None:
-                shared.post(mclp_value(pr, sites), sites)
-
+        box = shared  # the race's box: a site set the machinery finds reaches the racing HiGHS
+        post = None if box is None else (lambda sites: box.post(mclp_value(pr, sites), sites))
         lag = reduce_mclp(a_kept, merged_w, p, y_upper > 0, start_sites, time_left(time_limit_s, t0), improve, stop,
                           post)
     elif reduce and lagrangian and start_sites is not None and pr.group_labels and not pr.floor.size and nz:
