@@ -1,14 +1,17 @@
 """MCLP `auto` on REAL geometry: as shipped (the guard: a short plain HiGHS attempt, then the
-exact machinery: docs/siting.md § The guard), with the machinery always (``guard=False``) and
-without it (``lagrangian=False``), in one process; with ``--lscp`` also LSCP `auto` with and
-without its Lagrangian stage (docs/siting.md § Exact MCLP, LSCP).
+exact machinery: docs/siting.md § The guard), as shipped but with HiGHS's default options where
+`auto` gives it its proof options (``proof=False``, "dflt"), with the machinery always
+(``guard=False``) and without it (``lagrangian=False``), in one process; with ``--lscp`` also
+LSCP `auto` with and without its Lagrangian stage and with HiGHS's defaults (docs/siting.md §
+Exact MCLP, LSCP, § HiGHS options).
 
 Kabupaten Serang (REAL desa boundaries, the region's population areally weighted to desa, so the
 weights are not integers): demand = ``siting.demand_points(desa, spacing)``, candidates = desa
 representative points, coverage within ``radius``. For every p, ``siting.mclp(..., time_limit_s
-= budget)`` runs three times: as shipped, with ``milp_mclp(guard=False)`` and with
-``milp_mclp(lagrangian=False)`` (the name `auto` calls). Prints wall and CPU time, status,
-objective, bound, gap, the machinery's figures, the stage the guard ended in and the load.
+= budget)`` runs four times: as shipped, with ``milp_mclp(proof=False)``, with
+``milp_mclp(guard=False)`` and with ``milp_mclp(lagrangian=False)`` (the name `auto` calls).
+Prints wall and CPU time, status, objective, bound, gap, the machinery's figures, the stage the
+guard ended in, which racer proved first and the load.
 Needs the data directory (JANGKAU_DATA).
 
     python benchmarks/bench_mclp_real.py [--region serang,lebak,pandeglang] [--spacing 500] [--radius 2000]
@@ -64,7 +67,8 @@ def run_region(region: str, args) -> None:
     shipped = siting.milp_mclp
     try:
         for p in (int(x) for x in args.p.split(",")):
-            for label, fn in (("guard", shipped), ("on", functools.partial(shipped, guard=False)),
+            for label, fn in (("guard", shipped), ("dflt", functools.partial(shipped, proof=False)),
+                              ("on", functools.partial(shipped, guard=False)),
                               ("off", functools.partial(shipped, lagrangian=False))):
                 siting.milp_mclp = fn
                 t, c0 = time.perf_counter(), time.process_time()
@@ -76,20 +80,23 @@ def run_region(region: str, args) -> None:
                       f"(gap {100 * relative_gap(e['incumbent_objective'], e['incumbent_bound']):.3f} %)"
                       f"  lagrangian {e.get('milp_lagrangian_bound', float('nan')):12.1f}"
                       f"  closed {e.get('milp_candidates_closed', '-')}  kernel {e.get('milp_kernel_candidates', '-')}"
-                      f"  stage {e.get('milp_guard_stage', '-')} (plain {e.get('milp_guard_plain_s', float('nan')):.2f} s)  load {os.getloadavg()[0]:.2f}", flush=True)
+                      f"  stage {e.get('milp_guard_stage', '-')} (plain {e.get('milp_guard_plain_s', float('nan')):.2f} s)"
+                      f"  race {e.get('milp_race_winner', '-')}  load {os.getloadavg()[0]:.2f}", flush=True)
     finally:
         siting.milp_mclp = shipped
     lscp = siting.milp_lscp
     try:
         for radius in (float(x) for x in args.lscp.split(",") if x):
             cov = siting.coverage_matrix(d, c, radius)
-            for label, on in (("on", True), ("off", False)):
-                siting.milp_lscp = functools.partial(with_stage, lscp, on)
+            for label, fn, on in (("on", lscp, True), ("dflt", functools.partial(lscp, proof=False), True),
+                                  ("off", lscp, False)):
+                siting.milp_lscp = functools.partial(with_stage, fn, on)
                 t, c0 = time.perf_counter(), time.process_time()
                 r = siting.lscp(w, cov, max_cost=radius, time_limit_s=args.budget)
                 print(f"  LSCP r={radius:g} stage {label:3} wall {time.perf_counter() - t:6.2f} s cpu "
                       f"{time.process_time() - c0:6.2f} s  {r.status:19} sites {r.objective:5.0f} bound "
-                      f"{r.bound:5.0f}  greedy {r.extra['incumbent_objective']:5.0f}  load {os.getloadavg()[0]:.2f}",
+                      f"{r.bound:5.0f}  greedy {r.extra['incumbent_objective']:5.0f}"
+                      f"  race {r.extra.get('milp_race_winner', '-')}  load {os.getloadavg()[0]:.2f}",
                       flush=True)
     finally:
         siting.milp_lscp = lscp

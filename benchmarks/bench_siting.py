@@ -8,6 +8,7 @@ same seeded SYNTHETIC instances, in one process, with ratios.
     python benchmarks/bench_siting.py --family clustered --sizes 1000x100x10x3000x0
     python benchmarks/bench_siting.py --threads-sweep     # engine threads 0 / 1 / 2, greedy only
     python benchmarks/bench_siting.py --models mclp --mclp-lagrangian off   # MCLP without the exact machinery
+    python benchmarks/bench_siting.py --highs-options default   # auto's HiGHS with its default options
     python benchmarks/bench_siting.py --spopt-solver cbc  # spopt with CBC (the earlier passes' peer)
 
 Families (50 km x 50 km square, integer weights):
@@ -259,11 +260,18 @@ def main() -> None:
     ap.add_argument("--mclp-lagrangian", choices=["on", "off", "noguard"], default="on",
                     help="off: auto's MCLP MILP without the Lagrangian bound, kernel and reduction (ablation); "
                          "noguard: with them but without the plain HiGHS attempt first (siting_guard)")
+    ap.add_argument("--highs-options", choices=["proof", "default"], default="proof",
+                    help="default: auto's MCLP / LSCP HiGHS runs with HiGHS's default options instead of "
+                         "siting_milp.PROOF_HIGHS_OPTIONS (ablation)")
     args = ap.parse_args()
-    if args.mclp_lagrangian == "off":  # the name auto calls (siting imports it from siting_milp)
-        siting.milp_mclp = functools.partial(siting_milp.milp_mclp, lagrangian=False)
+    proof = {"proof": args.highs_options == "proof"}
+    if args.mclp_lagrangian == "off":  # the names auto calls (siting imports them from siting_milp)
+        siting.milp_mclp = functools.partial(siting_milp.milp_mclp, lagrangian=False, **proof)
     elif args.mclp_lagrangian == "noguard":
-        siting.milp_mclp = functools.partial(siting_milp.milp_mclp, guard=False)
+        siting.milp_mclp = functools.partial(siting_milp.milp_mclp, guard=False, **proof)
+    else:
+        siting.milp_mclp = functools.partial(siting_milp.milp_mclp, **proof)
+    siting.milp_lscp = functools.partial(siting_milp.milp_lscp, **proof)
 
     sizes = parse_sizes(args.sizes) if args.sizes else [
         (*size, seed) for seed, size in enumerate(DEFAULT_SIZES + (BIG_SIZES if args.big else []))

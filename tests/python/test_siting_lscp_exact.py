@@ -225,3 +225,61 @@ def test_bound_stage_alone_is_the_subgradient_bound(family, request):
         spent, extra = lx.lagrangian_bound_stage(a[rest], allowed, forced, start, 1.0, -10.0)
         assert spent == forced.sum() <= opt
         assert extra.get("lagrangian_skipped") is True or not rest.any()
+
+
+@pytest.mark.filterwarnings("ignore::jangkau.errors.CoverageWarning")
+@pytest.mark.parametrize("family", ["uniform", "clustered"])
+def test_the_lscp_race_keeps_the_optimum_and_the_larger_bound(family):
+    """siting_milp.lscp_race (HiGHS with the proof options against HiGHS's defaults, one thread
+    each, sharing their covers) from the worst start, every candidate: on brute-forced instances
+    the cover equals the optimum, proven; on larger ones (the optimum from the unreduced MILP,
+    solved alone) too, and its bound never passes the optimum. The covers cover every row."""
+    import highspy
+
+    cases = [(*instance(family, 70 + seed, 60, 16), None) for seed in range(3)]
+    n, m, shrink = (600, 120, 0.8) if family == "uniform" else (1500, 300, 0.4)
+    w, cost, r = instance(family, 21, n, m)
+    cases.append((w, cost, r * shrink, "milp"))
+    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
+            "precovered": None, "zones": None, "floors": None}
+    for w, cost, r, reference in cases:
+        a = cover_rows(cost, r)
+        if reference is None:
+            opt = brute_force(a)
+        else:
+            opt = siting_milp.milp_lscp(prepare(LSCP, w, cost, max_cost=r, **none), 120, 1e-9, 1, merge_rows=False,
+                                        reduce=False).objective
+        k = a.shape[1]
+        model = (a, np.ones(a.shape[0]), np.full(a.shape[0], np.inf))
+        text, info, x, extra = siting_milp.lscp_race(highspy, model, np.zeros(k), np.ones(k), np.ones(k, bool), 120.0,
+                                                     1e-9, np.ones(k), None)
+        assert np.count_nonzero(x > 0.5) == opt and text == "optimal"
+        assert (a @ (x > 0.5) >= 1).all()
+        assert info.mip_dual_bound <= opt + 1e-6 and np.ceil(info.mip_dual_bound - 1e-6) == opt
+        assert extra["milp_race"] is True and extra["milp_race_winner"] in ("proof", "default")
+
+
+@pytest.mark.filterwarnings("ignore::jangkau.errors.CoverageWarning")
+@pytest.mark.parametrize(("family", "seed", "n", "m", "shrink"), [("clustered", 23, 1500, 300, 0.4),
+                                                                  ("uniform", 22, 2000, 300, 0.5)])
+def test_auto_lscp_races_where_the_stage_does_not_prove(monkeypatch, family, seed, n, m, shrink):
+    """solver="auto" on SYNTHETIC instances (radius ``shrink`` x the family's) where the
+    Lagrangian stage does not prove its cover: with two cores the two HiGHS settings race and
+    the answer equals the unreduced MILP's optimum; with threads=1 (identical reruns) they do not
+    race, and the answer is the same."""
+    from jangkau.selection import siting_race
+
+    monkeypatch.setattr(siting_race, "available_cores", lambda: 2)
+    none = {"n_candidates": None, "groups": None, "quotas": None, "quota_mode": "at_least", "fixed": None,
+            "precovered": None, "zones": None, "floors": None}
+    w, cost, r = instance(family, seed, n, m)
+    r *= shrink
+    opt = siting_milp.milp_lscp(prepare(LSCP, w, cost, max_cost=r, **none), 120, 1e-9, 1, merge_rows=False,
+                                reduce=False).objective
+    raced = siting.lscp(w, cost, max_cost=r, time_limit_s=120)
+    assert raced.objective == opt and raced.status == "optimal" and raced.bound == opt
+    assert raced.extra["lagrangian_bound"] <= opt and raced.extra["milp_race"] is True
+    assert raced.extra["milp_race_winner"] in ("proof", "default")
+    assert (cost[:, raced.sites] <= r).any(axis=1)[(cost <= r).any(axis=1)].all()
+    alone = siting.lscp(w, cost, max_cost=r, time_limit_s=120, threads=1)
+    assert alone.objective == opt and alone.status == "optimal" and "milp_race" not in alone.extra

@@ -290,3 +290,55 @@ def test_the_machinery_posts_its_better_sites_and_plain_highs_takes_them(family)
         plain = siting_milp.milp_mclp(pr, p, 60.0, 1e-9, 1, lagrangian=False, guard=False, shared=box)
         assert plain.objective == pytest.approx(opt) and plain.extra["milp_offered"] == [pytest.approx(opt)]
     assert posted > 0
+
+
+def test_highs_posts_each_improving_solution():
+    """A 0/1 knapsack (40 items, seeded): every solution HiGHS reports through ``post`` is a
+    feasible column vector, each better than the one before, and the last is worth what HiGHS
+    returns as its optimum."""
+    import highspy
+
+    from jangkau.selection.siting_highs import solve_milp, start_is_feasible
+
+    rng = np.random.default_rng(11)
+    n = 40
+    weight = rng.integers(10, 100, n).astype(float).reshape(1, n)
+    value = weight.ravel() + rng.integers(0, 20, n)
+    cap = np.array([weight.sum() / 3])
+    posted: list[np.ndarray] = []
+    text, _info, x = solve_milp(highspy, value, np.zeros(n), np.ones(n), np.ones(n, bool), weight, np.array([-np.inf]),
+                               cap, True, None, 1e-9, 1, post=posted.append)
+    assert text == "optimal" and posted
+    values = [float(value @ y) for y in posted]
+    assert all(start_is_feasible(y, np.zeros(n), np.ones(n), weight, np.array([-np.inf]), cap, tol=1e-6) for y in posted)
+    assert values == sorted(set(values)) and values[-1] == pytest.approx(float(value @ x))
+
+
+def test_the_proof_options_reach_the_machinery_and_the_racer_only(monkeypatch):
+    """The race on SYNTHETIC clustered instances (plain stage of no node): the racing HiGHS
+    (the one handed offers) runs with PROOF_HIGHS_OPTIONS, the plain stage does not; with
+    ``proof=False`` no HiGHS run gets them. The answer equals brute force either way."""
+    monkeypatch.setattr(siting_guard, "PLAIN_NODES", 0)
+    monkeypatch.setattr(siting_guard, "highs_ran", lambda first: True)
+    monkeypatch.setattr(siting_race, "available_cores", lambda: 2)
+    real = siting_milp.solve_milp
+    calls: list[tuple[bool, bool]] = []
+
+    def spy(*args, **kwargs):
+        proof = set(siting_milp.PROOF_HIGHS_OPTIONS) <= set(kwargs.get("options") or {})
+        calls.append((proof, kwargs.get("offer") is not None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(siting_milp, "solve_milp", spy)
+    w, a = instance("clustered", 9, 60, 14)
+    p = 4
+    opt = brute_force(w, a, p)[0]
+    pr = _prepare(w, a)
+    for proof in (True, False):
+        calls.clear()
+        r = siting_milp.milp_mclp(pr, p, 60.0, 1e-9, 0, start_sites=np.arange(p), proof=proof)
+        assert r.objective == pytest.approx(opt) and r.extra["milp_race"] is True
+        assert calls[0] == (False, False)  # the plain stage
+        racer = [c for c in calls if c[1]]
+        assert racer and all(c[0] == proof for c in racer)
+        assert any(c[0] for c in calls) == proof

@@ -125,7 +125,8 @@ def _signals_deferred(received: list):
         signal.raise_signal(received[0])
 
 
-def run_controlled(h, threads: int | None, deadline: float | None = None, stop=None, offer=None) -> str | None:
+def run_controlled(h, threads: int | None, deadline: float | None = None, stop=None, offer=None,
+                   post=None) -> str | None:
     """Every HiGHS run of the package: ``h.run()`` with HiGHS's ``threads`` option set to ``threads`` (None or 0: HiGHS's
     default; this thread's HiGHS scheduler is restarted when it runs with another count), stopped
     by HiGHS's interrupt callbacks (simplex, IPM, MIP) once ``time.perf_counter()`` passes
@@ -135,8 +136,9 @@ def run_controlled(h, threads: int | None, deadline: float | None = None, stop=N
     which is then raised again (:func:`_signals_deferred`). ``offer()`` (optional) is asked at
     HiGHS's user-solution points (after its setup, between the root's cut rounds, before each
     dive) for a full column vector to take up as a MIP solution, or None (HiGHS checks it and
-    keeps it only when it is feasible and better). Returns the status that says what stopped
-    the run early ("time limit reached" for the deadline, "stopped" for ``stop``), or None."""
+    keeps it only when it is feasible and better). ``post(x)`` (optional) gets a copy of the full
+    column vector of every improving MIP solution HiGHS finds. Returns the status that says what
+    stopped the run early ("time limit reached" for the deadline, "stopped" for ``stop``), or None."""
     want = max(int(threads or 0), 0)
     reset = getattr(type(h), "resetGlobalScheduler", None)  # absent from older highspy releases
     if getattr(_THREAD_STATE, "threads", None) != want and reset is not None:
@@ -169,21 +171,30 @@ def run_controlled(h, threads: int | None, deadline: float | None = None, stop=N
     user = getattr(h, "cbMipUserSolution", None)
     if offer is not None and user is not None:
         user.subscribe(give)
+
+    def found(event) -> None:
+        import numpy as np
+
+        post(np.array(event.data_out.mip_solution, dtype=np.float64))
+
+    improving = getattr(h, "cbMipImprovingSolution", None)
+    if post is not None and improving is not None:
+        improving.subscribe(found)
     with _signals_deferred(received):
         h.run()
     return stopped
 
 
-def run_highs(h, threads: int | None = None, deadline: float | None = None, stop=None, offer=None):
+def run_highs(h, threads: int | None = None, deadline: float | None = None, stop=None, offer=None, post=None):
     """Run a HiGHS instance that holds its model with ``threads`` until ``deadline`` or ``stop``
     (:func:`run_controlled`; a stop signal ends it): (model status in lower case, e.g.
     "optimal", "time limit reached" — also when the deadline stopped it —, "stopped" when
     ``stop`` did, "infeasible"; the ``HighsInfo``; the column values, or None when HiGHS has no
-    feasible primal solution). ``offer``: solutions handed to HiGHS while it runs
-    (:func:`run_controlled`)."""
+    feasible primal solution). ``offer``: solutions handed to HiGHS while it runs, ``post``: the
+    solutions it finds, as they come (:func:`run_controlled`)."""
     import numpy as np
 
-    text = run_controlled(h, threads, deadline, stop, offer) or h.modelStatusToString(h.getModelStatus()).lower()
+    text = run_controlled(h, threads, deadline, stop, offer, post) or h.modelStatusToString(h.getModelStatus()).lower()
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
     return text, info, x

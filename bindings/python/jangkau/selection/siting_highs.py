@@ -92,13 +92,15 @@ def solve_milp(
     options: dict | None = None,
     stop=None,
     offer=None,
+    post=None,
 ):
     """Solves the MILP; ``start`` is a full column vector used as HiGHS's MIP start (its
     incumbent, hence its cut-off for pruning, when feasible; ignored by HiGHS otherwise).
     ``time_limit_s`` is a wall-clock budget counted from ``t0`` (default: the call): building
     the model and handing it to HiGHS use it up too, HiGHS gets what is left. ``stop`` (a
     ``jangkau._core.StopFlag``, set by another thread) ends HiGHS early, as the deadline does;
-    ``offer()`` hands HiGHS solutions while it runs (:func:`~jangkau.selection.milp.run_controlled`)."""
+    ``offer()`` hands HiGHS solutions while it runs and ``post(x)`` gets those it finds
+    (:func:`~jangkau.selection.milp.run_controlled`)."""
     t0 = time.perf_counter() if t0 is None else t0
     check_shapes(cost, lower, upper, integer, a_rows, row_lo, row_hi, start)
     nnz = int(np.count_nonzero(a_rows)) if isinstance(a_rows, np.ndarray) else int(sp.csr_matrix(a_rows).nnz)
@@ -147,7 +149,7 @@ def solve_milp(
     left = time_left(time_limit_s, t0)
     if left is not None:
         h.setOptionValue("time_limit", left)
-    status_text, info, x = run_highs(h, threads, None if left is None else time.perf_counter() + left, stop, offer)
+    status_text, info, x = run_highs(h, threads, None if left is None else time.perf_counter() + left, stop, offer, post)
     if x is not None:
         # Seen with HiGHS 1.16 and a MIP start whose columns presolve fixes: objective value and
         # dual bound come back shifted by a constant (85 / 85 for a returned solution of 87 sites,
