@@ -232,6 +232,23 @@ def test_the_shared_box_keeps_the_best_and_hands_each_one_over_once():
     assert low.newer(0)[1:] == (3.0, (3,))
 
 
+def test_the_box_offers_each_better_solution_once():
+    """``Incumbents.offers``: the callback hands over the best solution posted since its last
+    hand-over (through ``vector``), None in between, and records each objective it handed over;
+    two callbacks on one box keep their own place."""
+    box = siting_race.Incumbents(maximise=False)
+    record: list[float] = []
+    first = box.offers(lambda sites: list(sites), record)
+    second = box.offers(lambda sites: len(sites))
+    assert first() is None
+    box.post(5.0, [4, 2])
+    box.post(4.0, [3])
+    assert first() == [3] and first() is None and record == [4.0]
+    box.post(3.0, [1, 0])
+    assert first() == [0, 1] and record == [4.0, 3.0]
+    assert second() == 2 and second() is None
+
+
 def test_highs_takes_up_an_offered_solution():
     """A subset-sum equality (30 binaries, one row) that HiGHS, with its heuristics off and one
     node, ends without any solution; handed a feasible one through the user-solution callback,

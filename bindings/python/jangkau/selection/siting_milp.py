@@ -271,16 +271,7 @@ def milp_mclp(
     offer = None
     offered: list[float] = []  # objectives of the site sets handed to HiGHS while it ran
     if shared is not None and lag is None:  # plain HiGHS in a race: the machinery's better sites
-        seen = 0
-
-        def offer() -> np.ndarray | None:
-            nonlocal seen
-            got = shared.newer(seen)
-            if got is None:
-                return None
-            seen = got[0]
-            offered.append(got[1])
-            return column_vector(np.asarray(got[2], dtype=np.int64))
+        offer = shared.offers(lambda sites: column_vector(np.asarray(sites, dtype=np.int64)), offered)
     lower = np.zeros(ncol)
     if lag is not None:
         lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
@@ -500,16 +491,6 @@ def lscp_race(highspy, model, lower, upper, free, time_limit_s, mip_gap, start, 
         return y
 
     def run(options, stop):
-        seen = 0
-
-        def offer() -> np.ndarray | None:
-            nonlocal seen
-            got = shared.newer(seen)
-            if got is None:
-                return None
-            seen = got[0]
-            return column(got[2])
-
         def post(x: np.ndarray) -> None:
             if x.size != m:  # not a vector of this model's columns
                 return
@@ -518,7 +499,8 @@ def lscp_race(highspy, model, lower, upper, free, time_limit_s, mip_gap, start, 
                 shared.post(float(y.sum()), np.flatnonzero(y))
 
         return solve_milp(highspy, np.ones(m), lower, upper, np.ones(m, bool), a, row_lo, row_hi, False, time_limit_s,
-                          mip_gap, 1, start, t0, None, options=options, stop=stop, offer=offer, post=post)
+                          mip_gap, 1, start, t0, None, options=options, stop=stop, offer=shared.offers(column),
+                          post=post)
 
     home, away, first = race(lambda stop: run(PROOF_HIGHS_OPTIONS, stop), lambda stop: run(None, stop),
                              lambda r: r[0] == "optimal")

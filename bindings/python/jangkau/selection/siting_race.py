@@ -23,7 +23,7 @@ import math
 import os
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .. import _core
 
@@ -68,6 +68,24 @@ class Incumbents:
             if self._version <= seen:
                 return None
             return self._version, self._value, self._sites
+
+    def offers(self, vector: Callable[[tuple[int, ...]], Any], record: list[float] | None = None) -> Callable[[], Any]:
+        """An ``offer`` callback for :func:`~jangkau.selection.siting_highs.solve_milp`: each call
+        returns ``vector(sites)`` for the best solution posted since the callback last handed one
+        over (None when there is none), and appends its objective to ``record``."""
+        seen = 0
+
+        def offer():
+            nonlocal seen
+            got = self.newer(seen)
+            if got is None:
+                return None
+            seen = got[0]
+            if record is not None:
+                record.append(got[1])
+            return vector(got[2])
+
+        return offer
 
 
 def available_cores() -> int:
