@@ -266,7 +266,7 @@ def test_auto_lscp_races_where_the_stage_does_not_prove(monkeypatch, family, see
     """solver="auto" on SYNTHETIC instances (radius ``shrink`` x the family's) where the
     Lagrangian stage does not prove its cover: with two cores the two HiGHS settings race and
     the answer equals the unreduced MILP's optimum; with threads=1 (identical reruns) they do not
-    race, and the answer is the same."""
+    race, and the answer is the same; with group quotas they do not race either."""
     from jangkau.selection import siting_race
 
     monkeypatch.setattr(siting_race, "available_cores", lambda: 2)
@@ -283,3 +283,6 @@ def test_auto_lscp_races_where_the_stage_does_not_prove(monkeypatch, family, see
     assert (cost[:, raced.sites] <= r).any(axis=1)[(cost <= r).any(axis=1)].all()
     alone = siting.lscp(w, cost, max_cost=r, time_limit_s=120, threads=1)
     assert alone.objective == opt and alone.status == "optimal" and "milp_race" not in alone.extra
+    groups = np.arange(cost.shape[1]) % 2  # with group quotas: no race, HiGHS's defaults
+    quota = siting.lscp(w, cost, max_cost=r, time_limit_s=120, groups=groups, quotas=1)
+    assert "milp_race" not in quota.extra and quota.objective >= opt and quota.status == "optimal"

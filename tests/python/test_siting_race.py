@@ -334,7 +334,8 @@ def test_highs_posts_each_improving_solution():
 def test_the_proof_options_reach_the_machinery_and_the_racer_only(monkeypatch):
     """The race on SYNTHETIC clustered instances (plain stage of no node): the racing HiGHS
     (the one handed offers) runs with PROOF_HIGHS_OPTIONS, the plain stage does not; with
-    ``proof=False`` no HiGHS run gets them. The answer equals brute force either way."""
+    ``proof=False`` no HiGHS run gets them, nor with group quotas. The answer equals brute force
+    either way."""
     monkeypatch.setattr(siting_guard, "PLAIN_NODES", 0)
     monkeypatch.setattr(siting_guard, "highs_ran", lambda first: True)
     monkeypatch.setattr(siting_race, "available_cores", lambda: 2)
@@ -359,3 +360,11 @@ def test_the_proof_options_reach_the_machinery_and_the_racer_only(monkeypatch):
         racer = [c for c in calls if c[1]]
         assert racer and all(c[0] == proof for c in racer)
         assert any(c[0] for c in calls) == proof
+    # group quotas: the machinery hands HiGHS no site set of its own, so HiGHS keeps its defaults
+    groups = np.arange(a.shape[1]) % 2
+    quota = _prepare(w, a, groups=groups, quotas=1, quota_mode="at_least")
+    calls.clear()
+    r = siting_milp.milp_mclp(quota, p, 60.0, 1e-9, 0, start_sites=np.array([0, 1, 2, 3]))
+    assert calls and not any(c[0] for c in calls)
+    picked = groups[np.asarray(r.sites)]
+    assert (picked == 0).any() and (picked == 1).any()

@@ -58,7 +58,8 @@ from .siting_reductions import (
 #: :mod:`.siting_mclp_exact` and :mod:`.siting_lscp_exact`), so HiGHS's job there is the bound;
 #: its sub-MIP heuristics and strong branching took most of its root. Used by the machinery's
 #: HiGHS and the racing HiGHS of the MCLP (``proof``) and after the LSCP's Lagrangian stage; not by
-#: HiGHS alone (no start) nor the guard's plain stage and the kernel MILPs. One-off runs of
+#: HiGHS alone (no start) nor the guard's plain stage and the kernel MILPs, nor with group quotas
+#: (the machinery hands HiGHS no site set of its own there; not measured). One-off runs of
 #: 2026-12-07, one core, random seeds 0–4 (docs/siting.md § HiGHS options): REAL Serang MCLP p = 60
 #: (1,641 rows x 326 sites) proven in 5.0–6.4 s against 12.2–14.6 s with HiGHS's defaults;
 #: SYNTHETIC clustered LSCP 10⁴ x 10³ (reduced set cover 1,147 x 674) in 6.8–13.4 s against
@@ -171,7 +172,10 @@ def milp_mclp(
     and all of its stages use the one preprocessing. ``stop`` (a ``jangkau._core.StopFlag``, set
     by another thread) ends the machinery and HiGHS early with their best answer so far.
     ``shared`` (the race's :class:`~jangkau.selection.siting_race.Incumbents`): the machinery
-    posts its better site sets there, and a plain HiGHS run takes them up while it runs."""
+    posts its better site sets there, and a plain HiGHS run takes them up while it runs. With
+    ``proof`` and no group quotas, the HiGHS that starts from the machinery's site set and the
+    racing HiGHS run with :data:`PROOF_HIGHS_OPTIONS` (False: HiGHS's defaults everywhere, the
+    ablation of the benchmarks)."""
     t0 = time.perf_counter()
     if prep is None:
         prep = mclp_preprocess(pr, p, time_limit_s, start_sites, merge_rows, reduce)
@@ -301,7 +305,8 @@ def milp_mclp(
             presolve=time_limit_s is None or not np.isfinite(time_limit_s),
             # integral weights: every objective value is an integer, so a dual bound less than 1
             # above the incumbent proves it; HiGHS's z are continuous and it cannot know that
-            options={**(PROOF_HIGHS_OPTIONS if proof and (lag is not None or shared is not None) else {}),
+            options={**(PROOF_HIGHS_OPTIONS if proof and not pr.group_labels and (lag is not None or shared is not None)
+                        else {}),
                      **({"mip_abs_gap": INTEGRAL_ABS_GAP} if integral else {})} or None,
             stop=stop,
             offer=offer,
@@ -368,9 +373,10 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     budget); when ⌈L⌉ meets the best cover it is optimal and HiGHS does not run; otherwise the
     columns reduced-cost fixing excludes are left out and HiGHS starts from the best cover: with
     an integer objective HiGHS prunes every node that cannot beat it by one site (its cut-off).
-    With ``proof`` that HiGHS runs with :data:`PROOF_HIGHS_OPTIONS` (its job is the bound; False:
-    HiGHS's defaults, whose improvement heuristics start from the cover). The bound is the larger
-    of ⌈L⌉ and HiGHS's."""
+    With ``proof`` and no group quotas that HiGHS runs with :data:`PROOF_HIGHS_OPTIONS` (its job
+    is the bound; False: HiGHS's defaults, whose improvement heuristics start from the cover), and
+    races HiGHS with its defaults where :func:`~jangkau.selection.siting_race.wanted` allows it
+    (:func:`lscp_race`). The bound is the larger of ⌈L⌉ and HiGHS's."""
     highspy = _highs()
     check_quota_feasible(pr, None)
     if pr.quota.size and pr.mode == QuotaMode.EXACTLY:
@@ -441,12 +447,13 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
     model = (sp.vstack(rows, format="csr"), np.concatenate(lo), np.concatenate(hi))
     start = None if start_sites is None else start_y(pr, start_sites, pr.m) * free
     race_info: dict = {}
-    if proof and stage is not None and start is not None and wanted(threads, time_left(time_limit_s, t0), node_limit):
+    proof = proof and stage is not None and not pr.group_labels  # the stage's cover, no quota rows
+    if proof and start is not None and wanted(threads, time_left(time_limit_s, t0), node_limit):
         text, info, x, race_info = lscp_race(highspy, model, lower, upper, free, time_limit_s, mip_gap, start, t0)
     else:
         text, info, x = solve_milp(
             highspy, np.ones(pr.m), lower, upper, np.ones(pr.m, bool), *model, False, time_limit_s, mip_gap, threads,
-            start, t0, node_limit, options=PROOF_HIGHS_OPTIONS if proof and stage is not None else None,
+            start, t0, node_limit, options=PROOF_HIGHS_OPTIONS if proof else None,
         )
     if x is None:
         if "infeasible" in text or start_sites is None:
