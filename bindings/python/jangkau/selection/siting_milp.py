@@ -149,7 +149,8 @@ def quota_rows(pr: Instance, p: int, ncol: int, ycols: np.ndarray):
     return rows, lo, hi
 
 
-def start_y(pr: Instance, start_sites, ncol: int) -> np.ndarray:
+def start_y(start_sites, ncol: int) -> np.ndarray:
+    """A column vector of length ``ncol``: 1 at the sites ``start_sites``, 0 elsewhere."""
     x0 = np.zeros(ncol)
     x0[np.asarray(start_sites, dtype=np.int64)] = 1
     return x0
@@ -266,7 +267,7 @@ def milp_mclp(
     integer = np.concatenate([np.ones(pr.m, bool), np.zeros(nz, bool)])
 
     def column_vector(sites) -> np.ndarray:
-        x0 = start_y(pr, sites, ncol)
+        x0 = start_y(sites, ncol)
         x0[pr.fixed] = 0
         x0[pr.m :] = mclp_covered(pr, sites, base)[sub]  # sub holds no pre-covered point
         return x0
@@ -276,6 +277,8 @@ def milp_mclp(
     offered: list[float] = []  # objectives of the site sets handed to HiGHS while it ran
     if shared is not None and lag is None:  # plain HiGHS in a race: the machinery's better sites
         offer = shared.offers(lambda sites: column_vector(np.asarray(sites, dtype=np.int64)), offered)
+    # the proof options where HiGHS starts from the machinery's site set or races it (no quotas)
+    use_proof = proof and not pr.group_labels and (lag is not None or shared is not None)
     lower = np.zeros(ncol)
     if lag is not None:
         lower[: pr.m][lag.forced] = 1  # forced sites are the start's (reduce_mclp)
@@ -305,8 +308,7 @@ def milp_mclp(
             presolve=time_limit_s is None or not np.isfinite(time_limit_s),
             # integral weights: every objective value is an integer, so a dual bound less than 1
             # above the incumbent proves it; HiGHS's z are continuous and it cannot know that
-            options={**(PROOF_HIGHS_OPTIONS if proof and not pr.group_labels and (lag is not None or shared is not None)
-                        else {}),
+            options={**(PROOF_HIGHS_OPTIONS if use_proof else {}),
                      **({"mip_abs_gap": INTEGRAL_ABS_GAP} if integral else {})} or None,
             stop=stop,
             offer=offer,
@@ -445,15 +447,15 @@ def milp_lscp(pr: Instance, time_limit_s, mip_gap, threads, start_sites=None, me
         lo.append(np.array([pr.quota[g]], dtype=float))
         hi.append(np.array([np.inf]))
     model = (sp.vstack(rows, format="csr"), np.concatenate(lo), np.concatenate(hi))
-    start = None if start_sites is None else start_y(pr, start_sites, pr.m) * free
+    start = None if start_sites is None else start_y(start_sites, pr.m) * free
     race_info: dict = {}
-    proof = proof and stage is not None and not pr.group_labels  # the stage's cover, no quota rows
-    if proof and start is not None and wanted(threads, time_left(time_limit_s, t0), node_limit):
+    use_proof = proof and stage is not None and not pr.group_labels  # the stage's cover, no quota rows
+    if use_proof and start is not None and wanted(threads, time_left(time_limit_s, t0), node_limit):
         text, info, x, race_info = lscp_race(highspy, model, lower, upper, free, time_limit_s, mip_gap, start, t0)
     else:
         text, info, x = solve_milp(
             highspy, np.ones(pr.m), lower, upper, np.ones(pr.m, bool), *model, False, time_limit_s, mip_gap, threads,
-            start, t0, node_limit, options=PROOF_HIGHS_OPTIONS if proof else None,
+            start, t0, node_limit, options=PROOF_HIGHS_OPTIONS if use_proof else None,
         )
     if x is None:
         if "infeasible" in text or start_sites is None:
@@ -490,36 +492,33 @@ def lscp_race(highspy, model, lower, upper, free, time_limit_s, mip_gap, start, 
     a, row_lo, row_hi = model
     m = free.size
     shared = Incumbents(maximise=False)
-    shared.post(float(np.count_nonzero(start > 0.5)), np.flatnonzero(start > 0.5))
 
-    def column(sites) -> np.ndarray:
-        y = np.zeros(m)
-        y[np.asarray(sites, dtype=np.int64)] = 1
-        return y
+    def post(x: np.ndarray) -> None:
+        """Keeps ``x`` in the box when, rounded, it is a smaller cover of this model."""
+        if x.size != m:  # not a vector of this model's columns
+            return
+        y = (x > 0.5).astype(np.float64)
+        if start_is_feasible(y, lower, upper, a, row_lo, row_hi):
+            shared.post(float(y.sum()), np.flatnonzero(y))
+
+    post(start)
 
     def run(options, stop):
-        def post(x: np.ndarray) -> None:
-            if x.size != m:  # not a vector of this model's columns
-                return
-            y = (x > 0.5).astype(np.float64)
-            if start_is_feasible(y, lower, upper, a, row_lo, row_hi):  # a cover, rounded, in this model
-                shared.post(float(y.sum()), np.flatnonzero(y))
-
         return solve_milp(highspy, np.ones(m), lower, upper, np.ones(m, bool), a, row_lo, row_hi, False, time_limit_s,
-                          mip_gap, 1, start, t0, None, options=options, stop=stop, offer=shared.offers(column),
-                          post=post)
+                          mip_gap, 1, start, t0, None, options=options, stop=stop,
+                          offer=shared.offers(lambda sites: start_y(sites, m)), post=post)
 
     home, away, first = race(lambda stop: run(PROOF_HIGHS_OPTIONS, stop), lambda stop: run(None, stop),
                              lambda r: r[0] == "optimal")
     runs = [r for r in (home, away) if r is not None]
+    for r in runs:  # a returned solution the callbacks did not report
+        if r[2] is not None:
+            post(r[2])
+    best = shared.newer(0)  # the smallest cover (the start's, when it is one, at worst)
+    x = None if best is None else start_y(best[2], m)
+    objective = np.inf if best is None else best[1]
     duals = [float(r[1].mip_dual_bound) for r in runs if np.isfinite(float(r[1].mip_dual_bound))]
-    best = shared.newer(0)  # the smallest cover either posted (the start at worst)
-    x = column(best[2]) if best is not None else None
-    for _, _, x_r in runs:  # a returned solution neither callback saw
-        if x_r is not None and (x is None or np.count_nonzero(x_r > 0.5) < np.count_nonzero(x > 0.5)):
-            x = x_r
     dual = max(duals) if duals else -np.inf
-    objective = np.count_nonzero(x > 0.5) if x is not None else np.inf
     text = "optimal" if np.isfinite(dual) and np.ceil(dual - 1e-6) >= objective else home[0]
     info = SimpleNamespace(mip_gap=relative_gap(float(objective), dual) if np.isfinite(dual) else np.inf,
                            mip_node_count=sum(int(getattr(r[1], "mip_node_count", 0)) for r in runs), mip_dual_bound=dual)
@@ -604,7 +603,7 @@ def milp_p_median(
         integer = np.concatenate([np.ones(pr.m, bool), np.zeros(model.z_cost.size, bool)])
         start = None
         if best_sites is not None:
-            y0 = start_y(pr, np.concatenate([pr.fixed, best_sites]), pr.m)
+            y0 = start_y(np.concatenate([pr.fixed, best_sites]), pr.m)
             start = np.concatenate([y0, radius_start(model, y0)])
         text, info, x = solve_milp(
             highspy, cost, lower, upper_col, integer, a, row_lo, row_hi, False, time_limit_s, mip_gap, threads,
