@@ -44,6 +44,8 @@ struct Entries {
   std::vector<std::int64_t> rstart;  ///< size n + 1
   std::vector<std::int32_t> rcol;
   std::vector<double> rwc;
+  /// Per candidate: 1 once its entries are gone from the point-major lists (`drop_closed`).
+  std::vector<std::uint8_t> dropped;
 };
 
 Entries entries_of(const Instance& in) {
@@ -78,6 +80,7 @@ Entries entries_of(const Instance& in) {
     }
     e.start[j + 1] = static_cast<std::int64_t>(e.row.size());
   }
+  e.dropped.assign(in.m, 0);
   e.rstart.assign(in.n + 1, 0);
   for (auto i : e.row) ++e.rstart[static_cast<std::size_t>(i) + 1];
   for (std::size_t i = 0; i < in.n; ++i) e.rstart[i + 1] += e.rstart[i];
@@ -138,6 +141,7 @@ struct Outcome {
 /// Removes the entries of the sites `status` closes from the point-major lists (the root's
 /// closings hold in the whole tree), which shortens every point's prefix below λ_i.
 void drop_closed(Entries& e, const std::vector<std::uint8_t>& status) {
+  for (std::size_t j = 0; j < status.size(); ++j) e.dropped[j] |= status[j] == kClosed ? 1 : 0;
   std::size_t out = 0;
   std::int64_t begin = 0;
   for (std::size_t i = 0; i + 1 < e.rstart.size(); ++i) {
@@ -203,18 +207,21 @@ class Worker {
   /// receives each point's cost.
   double set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const;
   double set_cost(const std::vector<std::int64_t>& sites) { return set_cost(sites, m_d1); }
+  /// The same value as `set_cost`, read from whichever lists are shorter to scan: the sites'
+  /// columns, or each point's sorted list up to its first open site (§ set_value).
+  double set_value(const std::vector<std::int64_t>& sites);
   /// Solves one node (the root with the root's schedule and polishing).
   Outcome solve(const Node& node, bool root);
   /// Offers a site set (p new sites) as incumbent; an improving one is polished first.
   void offer(const std::vector<std::int64_t>& sites) {
     if (sites.size() != m_p) return;  // every set offered has p sites; a guard, never seen to fire
-    double c = set_cost(sites, m_d1);
+    double c = set_value(sites);
     if (!(c < upper)) return;
     upper = c;
     best = sites;
     ++updates;
     auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor);
-    c = set_cost(polished, m_d1);
+    c = set_value(polished);
     if (c < upper) {
       upper = c;
       best = std::move(polished);
@@ -248,8 +255,9 @@ class Worker {
   const std::vector<double>& m_scale;
   std::vector<double> m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
-  std::vector<std::uint8_t> m_in_set;
+  std::vector<std::uint8_t> m_in_set, m_mark;
   std::vector<std::int64_t> m_last_offer;
+  std::size_t m_prefix = 0;  ///< entries the last `evaluate` visited (Σ_i of the prefix below λ_i)
 };
 
 double Worker::set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const {
@@ -266,6 +274,41 @@ double Worker::set_cost(const std::vector<std::int64_t>& sites, std::vector<doub
   double s = 0;
   for (std::size_t i = 0; i < m_in.n; ++i)
     if (m_e.needs[i]) s += m_in.weight(i) * d1[i];
+  return s;
+}
+
+// Point-major, a point's cost is the first entry of its list (increasing w_i c_ij, the
+// product `set_cost` forms too, summed in the same point order: the same double) whose site
+// is open. The scan stops there, after about (list length) / (open sites + 1) entries if the
+// open sites fall anywhere in the list; the column-major scan reads every entry of the open
+// columns. The cheaper estimate decides. A site whose entries `drop_closed` removed (closed at
+// the root; a polished set may still hold one) would be missed: then the columns are read.
+double Worker::set_value(const std::vector<std::int64_t>& sites) {
+  m_mark.assign(m_in.m, 0);
+  double columns = 0;
+  std::size_t open = 0;
+  bool dropped = false;
+  auto mark = [&](std::size_t j) {
+    if (m_mark[j]) return;
+    m_mark[j] = 1;
+    ++open;
+    columns += static_cast<double>(m_e.start[j + 1] - m_e.start[j]);
+    dropped = dropped || m_e.dropped[j];
+  };
+  for (std::size_t j = 0; j < m_in.m; ++j)
+    if (m_fixed[j]) mark(j);
+  for (auto j : sites) mark(static_cast<std::size_t>(j));
+  const double rows = static_cast<double>(m_e.rcol.size()) / static_cast<double>(open + 1);
+  if (dropped || rows >= columns) return set_cost(sites, m_d1);
+  double s = 0;
+  for (std::size_t i = 0; i < m_in.n; ++i) {
+    if (!m_e.needs[i]) continue;
+    auto k = static_cast<std::size_t>(m_e.rstart[i]);
+    const auto en = static_cast<std::size_t>(m_e.rstart[i + 1]);
+    while (k < en && !m_mark[static_cast<std::size_t>(m_e.rcol[k])]) ++k;
+    if (k == en) return kInf;  // a point no open site serves
+    s += m_e.rwc[k];
+  }
   return s;
 }
 
@@ -298,14 +341,18 @@ bool Worker::classify(const std::vector<std::uint8_t>& status, std::size_t& p_fr
 double Worker::evaluate(const std::vector<double>& mu, std::size_t p_free) {
   double L = 0;
   for (auto j : m_live) m_rho[j] = 0;
+  std::size_t visited = 0;
   for (std::size_t i = 0; i < m_in.n; ++i) {
     const double lam = m_scale[i] * mu[i];
     m_lambda[i] = lam;
     L += lam;
-    for (auto k = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
-         k < en && m_e.rwc[k] < lam; ++k)
+    const auto b = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
+    auto k = b;
+    for (; k < en && m_e.rwc[k] < lam; ++k)
       m_rho[static_cast<std::size_t>(m_e.rcol[k])] += m_e.rwc[k] - lam;  // closed sites' ρ is never read
+    visited += k - b;
   }
+  m_prefix = visited;
   m_set = m_free;
   auto first = [&](std::size_t a, std::size_t b) { return m_rho[a] < m_rho[b] || (m_rho[a] == m_rho[b] && a < b); };
   if (p_free < m_set.size()) {
@@ -420,17 +467,34 @@ Outcome Worker::solve(const Node& node, bool root) {
       m_last_offer = sites;
     }
     if (best >= cutoff()) break;
-    // the direction before the tests change the sets: 1 - (sites of the relaxation cheaper than λ_i)
+    // the direction before the tests change the sets: 1 - (sites of the relaxation cheaper than
+    // λ_i), counted over the sets' columns or over the prefixes `evaluate` visited, whichever
+    // is shorter (the same integers either way)
     for (std::size_t i = 0; i < m_in.n; ++i) m_g[i] = m_e.needs[i] ? 1.0 : 0.0;
-    auto minus = [&](std::size_t j) {  // column-major: p columns cost less than every point's prefix
-      for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
-        auto e = static_cast<std::size_t>(k);
-        auto i = static_cast<std::size_t>(m_e.row[e]);
-        if (m_e.wc[e] < m_lambda[i]) m_g[i] -= 1;
+    std::size_t columns = 0;
+    for (auto j : m_open) columns += static_cast<std::size_t>(m_e.start[j + 1] - m_e.start[j]);
+    for (auto j : m_set) columns += static_cast<std::size_t>(m_e.start[j + 1] - m_e.start[j]);
+    if (m_prefix < columns) {
+      m_mark.assign(m_in.m, 0);
+      for (auto j : m_open) m_mark[j] = 1;
+      for (auto j : m_set) m_mark[j] = 1;
+      for (std::size_t i = 0; i < m_in.n; ++i) {
+        const double lam = m_lambda[i];
+        for (auto k = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
+             k < en && m_e.rwc[k] < lam; ++k)
+          if (m_mark[static_cast<std::size_t>(m_e.rcol[k])]) m_g[i] -= 1;
       }
-    };
-    for (auto j : m_open) minus(j);
-    for (auto j : m_set) minus(j);
+    } else {
+      auto minus = [&](std::size_t j) {
+        for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
+          auto e = static_cast<std::size_t>(k);
+          auto i = static_cast<std::size_t>(m_e.row[e]);
+          if (m_e.wc[e] < m_lambda[i]) m_g[i] -= 1;
+        }
+      };
+      for (auto j : m_open) minus(j);
+      for (auto j : m_set) minus(j);
+    }
     double norm2 = 0;
     for (std::size_t i = 0; i < m_in.n; ++i) {
       m_g[i] *= m_scale[i];

@@ -156,6 +156,38 @@ def test_two_threads_give_the_same_tree_as_one(family, request):
     assert max(nodes) > 1, nodes  # the rounds ran, not only the root
 
 
+@pytest.mark.filterwarnings("ignore::jangkau.errors.CoverageWarning")  # far candidates with no k-nearest pair
+@pytest.mark.parametrize("family", ["uniform", "clustered"])
+def test_many_sites_read_from_the_point_lists(family):
+    """With many sites among few candidates (m < p (p + 1)) the tree reads a set's cost and the
+    step's counts from each point's sorted list instead of the sites' columns: dense 300 × 30 with
+    p = 12 and 16, and 600 × 60 with 8 nearest candidates and p = 24, from a poor start with 400
+    root steps (two periodic polishes). The proven optimum equals the HiGHS radius model's, the
+    objective is the sites' cost recomputed here, and one thread and two give the same tree."""
+    w, cost = instance(family, 90, 300, 30)
+    w2, cost2 = instance(family, 91, 600, 60)
+    sparse = k_nearest(cost2, 8)[0]
+    schedule = _core.SubgradientSchedule(root_iterations=400, node_iterations=30)
+    for ww, c, p in [(w, cost, 12), (w, cost, 16), (w2, sparse, 24)]:
+        highs = siting.p_median(ww, c, p, solver="milp")
+        assert highs.status == "optimal"
+        pr = prepare(PMEDIAN, ww, c, **NONE)
+        one, two = (branch_and_bound(pr, p, np.arange(p), None, None, 1e-9, t, schedule=schedule) for t in (1, 2))
+        if hasattr(c, "tocoo"):  # only the stored pairs are usable
+            coo = c.tocoo()
+            dense = np.full(coo.shape, np.inf)
+            dense[coo.row, coo.col] = coo.data
+        else:
+            dense = np.asarray(c, dtype=np.float64)
+        for b in (one, two):
+            assert b.status == "optimal" and b.objective == pytest.approx(highs.objective, rel=1e-9), (family, p)
+            assert b.bound <= highs.objective * (1 + 1e-9)
+            recomputed = float((ww * dense[:, np.sort(b.sites)].min(axis=1)).sum())
+            assert b.objective == pytest.approx(recomputed, rel=1e-12), (family, p)
+        assert np.array_equal(np.sort(one.sites), np.sort(two.sites))
+        assert one.bound == two.bound and one.extra["bb_nodes"] == two.extra["bb_nodes"]
+
+
 def test_bad_schedule_is_refused():
     """A schedule that cannot run (patience 0, θ above 2) is refused with InvalidInputError."""
     w, cost = instance("uniform", 71, 60, 14)
