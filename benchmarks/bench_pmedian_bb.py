@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_siting import knn_matrix, make, parse_sizes
+from bench_siting import dense_matrix, knn_matrix, make, parse_sizes
 
 from jangkau import _core
 from jangkau.selection import siting, siting_pmedian_bb
@@ -90,7 +90,7 @@ def real_row(region: str, within: str | None):
 
     w, d, c = real_instance(region, 500.0)
     if within is None:
-        matrix = np.hypot(d[:, None, 0] - c[None, :, 0], d[:, None, 1] - c[None, :, 1])
+        matrix = dense_matrix(d, c)
         label = "all pairs"
     else:
         matrix = siting.coverage_matrix(d, c, float(within))

@@ -166,19 +166,13 @@ def test_many_sites_read_from_the_point_lists(family):
     objective is the sites' cost recomputed here, and one thread and two give the same tree."""
     w, cost = instance(family, 90, 300, 30)
     w2, cost2 = instance(family, 91, 600, 60)
-    sparse = k_nearest(cost2, 8)[0]
+    sparse, sparse_dense = k_nearest(cost2, 8)  # the dense copy has inf where no pair is stored
     schedule = _core.SubgradientSchedule(root_iterations=400, node_iterations=30)
-    for ww, c, p in [(w, cost, 12), (w, cost, 16), (w2, sparse, 24)]:
+    for ww, c, dense, p in [(w, cost, cost, 12), (w, cost, cost, 16), (w2, sparse, sparse_dense, 24)]:
         highs = siting.p_median(ww, c, p, solver="milp")
         assert highs.status == "optimal"
         pr = prepare(PMEDIAN, ww, c, **NONE)
         one, two = (branch_and_bound(pr, p, np.arange(p), None, None, 1e-9, t, schedule=schedule) for t in (1, 2))
-        if hasattr(c, "tocoo"):  # only the stored pairs are usable
-            coo = c.tocoo()
-            dense = np.full(coo.shape, np.inf)
-            dense[coo.row, coo.col] = coo.data
-        else:
-            dense = np.asarray(c, dtype=np.float64)
         for b in (one, two):
             assert b.status == "optimal" and b.objective == pytest.approx(highs.objective, rel=1e-9), (family, p)
             assert b.bound <= highs.objective * (1 + 1e-9)
