@@ -9,6 +9,10 @@
 // points (Whitaker 1983 for p-median; the same shape for coverage). Candidates are then
 // tried best first; the first whose swap truly improves the objective (recomputed from
 // scratch, so rounding and side constraints cannot fool it) is applied.
+//
+// A model may bring its own search for the same moves (`local_search` then calls it): the
+// p-median's fast interchange (siting_pmedian.cpp) keeps the three terms up to date between
+// swaps instead of sweeping every entry per swap.
 
 #include <algorithm>
 #include <cstddef>
@@ -126,6 +130,17 @@ std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, 
   return sweeps;
 }
 
+/// The model's own search when it has one (`model.search(sel, s, monitor)`: the same moves,
+/// found faster, returning the work done in sweeps of `swap_local_search`), else
+/// `swap_local_search`.
+template <class Model>
+std::size_t local_search(Model& model, const Instance& in, Selection& sel, const SwapSettings& s, Monitor& monitor) {
+  if constexpr (requires { model.search(sel, s, monitor); })
+    return model.search(sel, s, monitor);
+  else
+    return swap_local_search(model, in, sel, s, monitor);
+}
+
 /// Whether objective a beats b by more than a relative 1e-12 in the model's sense.
 template <class Model>
 bool improves(double a, double b) {
@@ -155,7 +170,7 @@ bool restart_local_search(Model& model, const Instance& in, Selection& sel,
     tried.push_back(key);
     sel.reset(start);
     model.reset(start);
-    swap_local_search(model, in, sel, s, monitor);
+    local_search(model, in, sel, s, monitor);
     if (improves<Model>(model.objective(), best)) {
       best = model.objective();
       best_sites = sel.sites;
@@ -223,7 +238,7 @@ bool shake_search(Model& model, const Instance& in, Selection& sel, const ShakeS
     }
     sel.swaps = swaps_before;  // shakes are not accepted swaps
     model.reset(sel.sites);
-    work += sh.sweep_work * static_cast<double>(1 + swap_local_search(model, in, sel, s, monitor));
+    work += sh.sweep_work * static_cast<double>(1 + local_search(model, in, sel, s, monitor));
     if (improves<Model>(model.objective(), best)) {
       best = model.objective();
       best_sites = sel.sites;

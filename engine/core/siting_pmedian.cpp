@@ -1,6 +1,6 @@
-// p-median: lazy greedy, fast 1-swap interchange (Whitaker 1983), Lagrangian lower bound,
-// restarts from the relaxation's site sets and variable neighbourhood search. See siting_instance.hpp for how the
-// code is split.
+// p-median: lazy greedy, fast 1-swap interchange (Whitaker 1983, with the incremental updates of
+// Resende & Werneck 2003, 2007), Lagrangian lower bound, restarts from the relaxation's site sets
+// and variable neighbourhood search. See siting_instance.hpp for how the code is split.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -113,6 +113,195 @@ Demand demand_of(const Instance& in) {
   return d;
 }
 
+/// Cells of the fast interchange's extra matrix (candidates × positions, 8 bytes each) up to
+/// which it is used (64 MiB); larger instances use the sweeps of swap_local_search.
+constexpr std::size_t kFastSwapMaxCells = std::size_t{1} << 23;
+
+/// The fast interchange of Resende & Werneck (2003, 2007): the same best-improvement 1-swap search
+/// as swap_local_search with the p-median model (Whitaker's closed form
+/// delta(j, k) = gain_j - loss_k - extra_jk, the same candidate order and tie rules, every swap
+/// checked on the true cost), but gain, loss and extra are kept up to date between swaps
+/// instead of being recomputed by a sweep over every stored entry. A point contributes only
+/// through its entries cheaper than its second-nearest open site d2_i, read from its sorted
+/// list; a swap changes the contributions of the points whose nearest or second-nearest site
+/// leaves and of those the new site serves below d2_i, and only those are subtracted and added
+/// again. One swap then costs the affected points' prefixes and one pass over the m × p matrix,
+/// not a pass over all entries. The terms are summed in another order than a sweep's, so a
+/// swap that ties exactly with another there may lose by the last bit here (the same cost is
+/// reached; tests/cpp/test_siting_search.cpp). One thread: the result does not depend on the
+/// thread count.
+class FastSwap {
+ public:
+  FastSwap(const Instance& in, const PointLists& lists, const Demand& demand, Selection& sel)
+      : m_in(in),
+        m_lists(lists),
+        m_demand(demand),
+        m_sel(sel),
+        m_p(sel.sites.size()),
+        m_pos(in.m, -1),
+        m_d1(in.n),
+        m_d2(in.n),
+        m_s1(in.n, -1),
+        m_s2(in.n, -1),
+        m_gain(in.m, 0.0),
+        m_loss(m_p, 0.0),
+        m_extra(in.m * m_p, 0.0),
+        m_mark(in.n, 0) {}
+
+  /// Runs the search; returns its work in sweeps of size `sweep` (entry visits), at least 1.
+  std::size_t run(const SwapSettings& s, Monitor& monitor, double sweep) {
+    for (std::size_t k = 0; k < m_p; ++k)
+      m_pos[static_cast<std::size_t>(m_sel.sites[k])] = static_cast<std::int32_t>(k);
+    for (std::size_t i = 0; i < m_in.n; ++i) {
+      nearest(i);
+      contribute(i, 1.0);
+    }
+    double cost = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_demand.needs[i]) cost += m_in.weight(i) * m_d1[i];
+    const double tol = 1e-12 * std::max(1.0, cost);
+    std::vector<double> best_delta(m_in.m);
+    std::vector<std::int64_t> best_pos(m_in.m);
+    std::vector<std::size_t> order;
+    for (;;) {
+      monitor.throw_if_cancelled();
+      if (monitor.expired()) break;  // deadline: keep the current (valid) set
+      m_work += static_cast<double>(m_in.m * m_p);
+      for (std::size_t j = 0; j < m_in.m; ++j) {
+        best_delta[j] = -std::numeric_limits<double>::infinity();
+        best_pos[j] = -1;
+        if (m_sel.blocked[j]) continue;
+        const double* x = &m_extra[j * m_p];
+        for (std::size_t k = 0; k < m_p; ++k) {
+          const double d = m_gain[j] - m_loss[k] - x[k];
+          if (d > best_delta[j] && m_sel.quotas.can_swap(static_cast<std::size_t>(m_sel.sites[k]), j)) {
+            best_delta[j] = d;
+            best_pos[j] = static_cast<std::int64_t>(k);
+          }
+        }
+      }
+      order.clear();
+      for (std::size_t j = 0; j < m_in.m; ++j)
+        if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
+      bool applied = false;
+      for (std::size_t j : order) {
+        const auto k = static_cast<std::size_t>(best_pos[j]);
+        if (!(true_delta(j, k) > tol)) continue;
+        apply(j, k);
+        applied = true;
+        break;
+      }
+      if (!applied || m_sel.swaps >= s.max_swaps) break;
+      monitor.report("local search", m_sel.swaps, 0);
+    }
+    return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(m_work / std::max(1.0, sweep))));
+  }
+
+ private:
+  bool open(std::size_t j) const { return m_sel.blocked[j] != 0; }
+  /// Nearest and second-nearest open site of point i from its sorted list (penalty, -1: none).
+  void nearest(std::size_t i) {
+    m_d1[i] = m_d2[i] = m_demand.penalty;
+    m_s1[i] = m_s2[i] = -1;
+    if (!m_demand.needs[i]) return;
+    const auto b = static_cast<std::size_t>(m_lists.start[i]), e = static_cast<std::size_t>(m_lists.start[i + 1]);
+    for (std::size_t t = b; t < e; ++t) {
+      const PointEntry& x = m_lists.entries[t];
+      if (!open(static_cast<std::size_t>(x.site))) continue;
+      if (m_s1[i] < 0) {
+        m_d1[i] = x.cost;
+        m_s1[i] = x.site;
+      } else {
+        m_d2[i] = x.cost;
+        m_s2[i] = x.site;
+        m_work += static_cast<double>(t - b + 1);
+        return;
+      }
+    }
+    m_work += static_cast<double>(e - b);
+  }
+  /// Adds (sign 1) or removes (sign -1) point i's terms: loss_k of its nearest site's position
+  /// k, w_i (d2 - d1); for every entry cheaper than d2, gain_j += w_i max(0, d1 - c) and
+  /// extra_jk += w_i (max(c, d1) - d2) (the closed form's min(d2, c) - d2 - min(0, c - d1)).
+  void contribute(std::size_t i, double sign) {
+    if (!m_demand.needs[i]) return;
+    const double w = sign * m_in.weight(i), d1 = m_d1[i], d2 = m_d2[i];
+    const std::int32_t k = m_s1[i] >= 0 ? m_pos[static_cast<std::size_t>(m_s1[i])] : -1;
+    if (k >= 0) m_loss[static_cast<std::size_t>(k)] += w * (d2 - d1);
+    const auto b = static_cast<std::size_t>(m_lists.start[i]), e = static_cast<std::size_t>(m_lists.start[i + 1]);
+    std::size_t t = b;
+    for (; t < e && m_lists.entries[t].cost < d2; ++t) {
+      const PointEntry& x = m_lists.entries[t];
+      const auto j = static_cast<std::size_t>(x.site);
+      if (x.cost < d1) m_gain[j] += w * (d1 - x.cost);
+      if (k >= 0) m_extra[j * m_p + static_cast<std::size_t>(k)] += w * (std::max(x.cost, d1) - d2);
+    }
+    m_work += static_cast<double>(t - b);
+  }
+  /// The true change of the cost (positive: cheaper) if sites[k] is replaced by j.
+  double true_delta(std::size_t j, std::size_t k) {
+    const auto r = static_cast<std::int32_t>(m_sel.sites[k]);
+    double d = 0;
+    for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) {
+      if (!m_in.active(e)) continue;
+      const std::size_t i = m_in.demand(e);
+      if (!m_demand.needs[i]) continue;
+      const double base = m_s1[i] == r ? m_d2[i] : m_d1[i];
+      d += m_in.weight(i) * (m_d1[i] - std::min(base, m_in.cost(e)));
+      m_mark[i] = 1;
+    }
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if (m_s1[i] == r && !m_mark[i]) d += m_in.weight(i) * (m_d1[i] - m_d2[i]);
+    for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) m_mark[m_in.demand(e)] = 0;
+    m_work += static_cast<double>(m_in.end(j) - m_in.begin(j) + static_cast<std::int64_t>(m_in.n));
+    return d;
+  }
+  /// Replaces sites[k] by j: the affected points' terms are removed, their nearest sites found
+  /// again with j open, and their terms added back.
+  void apply(std::size_t j, std::size_t k) {
+    const auto r = static_cast<std::int32_t>(m_sel.sites[k]);
+    m_affected.clear();
+    for (std::int64_t e = m_in.begin(j); e < m_in.end(j); ++e) {
+      if (!m_in.active(e)) continue;
+      const std::size_t i = m_in.demand(e);
+      if (m_demand.needs[i] && m_in.cost(e) < m_d2[i] && !m_mark[i]) {
+        m_mark[i] = 1;
+        m_affected.push_back(i);
+      }
+    }
+    for (std::size_t i = 0; i < m_in.n; ++i)
+      if ((m_s1[i] == r || m_s2[i] == r) && !m_mark[i]) {
+        m_mark[i] = 1;
+        m_affected.push_back(i);
+      }
+    m_work += static_cast<double>(m_in.end(j) - m_in.begin(j) + static_cast<std::int64_t>(m_in.n));
+    for (auto i : m_affected) contribute(i, -1.0);
+    m_pos[static_cast<std::size_t>(r)] = -1;
+    m_pos[j] = static_cast<std::int32_t>(k);
+    m_sel.swap(k, j);
+    for (auto i : m_affected) {
+      nearest(i);
+      contribute(i, 1.0);
+      m_mark[i] = 0;
+    }
+  }
+
+  const Instance& m_in;
+  const PointLists& m_lists;
+  const Demand& m_demand;
+  Selection& m_sel;
+  std::size_t m_p;
+  std::vector<std::int32_t> m_pos;  ///< position of each chosen candidate in `sites`, -1 = none
+  std::vector<double> m_d1, m_d2;
+  std::vector<std::int32_t> m_s1, m_s2;
+  std::vector<double> m_gain, m_loss, m_extra;  ///< extra: candidate-major, m × p
+  std::vector<std::uint8_t> m_mark;
+  std::vector<std::size_t> m_affected;
+  double m_work = 0;  ///< entry visits so far
+};
+
 /// p-median solver state; also the model of the shared local search.
 class PMedian {
  public:
@@ -136,8 +325,29 @@ class PMedian {
   std::vector<std::int64_t> polish(const std::vector<std::int64_t>& start) {
     m_sel.reset(start);
     reset(start);
-    swap_local_search(*this, m_in, m_sel, SwapSettings{m_options.max_swaps, m_threads}, m_monitor);
+    search(m_sel, SwapSettings{m_options.max_swaps, m_threads}, m_monitor);
     return m_sel.sites;
+  }
+  /// Reads the caller's point lists (if any) instead of building its own; how to find swaps.
+  void configure(const PointLists* lists, PMedianSwaps swaps) {
+    m_lists = lists;
+    m_swaps = swaps;
+  }
+
+  /// The local search (siting_local_search.hpp's hook): Resende & Werneck's fast interchange
+  /// (FastSwap) where its m × p matrix fits kFastSwapMaxCells, else swap_local_search's sweeps.
+  /// The same moves either way; the state is rebuilt at the set reached.
+  std::size_t search(Selection& sel, const SwapSettings& s, Monitor& monitor) {
+    if (sel.sites.empty()) return 0;
+    if (m_swaps == PMedianSwaps::Sweeps || m_in.m * sel.sites.size() > kFastSwapMaxCells)
+      return swap_local_search(*this, m_in, sel, s, monitor);
+    if (!m_lists) {
+      m_own_lists = point_lists(m_in);
+      m_lists = &m_own_lists;
+    }
+    const auto sweeps = FastSwap(m_in, *m_lists, m_demand, sel).run(s, monitor, sweep_entries());
+    reset(sel.sites);
+    return sweeps;
   }
 
   // --- local search model (siting_local_search.hpp)
@@ -209,6 +419,8 @@ class PMedian {
   void greedy();
   std::vector<std::vector<std::size_t>> lagrangian();
   std::vector<double> sequential_gains() const;
+  /// Entry visits of one sweep of swap_local_search.
+  double sweep_entries() const { return static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p); }
 
   const Instance& m_in;
   std::size_t m_p;
@@ -224,6 +436,9 @@ class PMedian {
   std::vector<double> m_multipliers;                 ///< λ of the best Lagrangian bound
   double m_cost = 0;                                 ///< penalised cost of the current set
   double m_lb = -std::numeric_limits<double>::infinity();
+  const PointLists* m_lists = nullptr;  ///< the point lists the fast interchange reads
+  PointLists m_own_lists;               ///< built on first use when the caller has none
+  PMedianSwaps m_swaps = PMedianSwaps::Auto;
 };
 
 void PMedian::greedy() {
@@ -406,7 +621,7 @@ SitingResult PMedian::solve() {
   exact_gains();
   const SwapSettings swap{m_options.max_swaps, m_threads};
   if (m_options.local_search) {
-    swap_local_search(*this, m_in, m_sel, swap, m_monitor);
+    search(m_sel, swap, m_monitor);
     exact_gains();
   }
   // Lagrangian heuristic: local search from the relaxation's site sets (a few along the way
@@ -414,8 +629,7 @@ SitingResult PMedian::solve() {
   auto starts = lagrangian();
   if (m_options.local_search && !starts.empty()) restart_local_search(*this, m_in, m_sel, starts, swap, m_monitor);
   if (m_options.local_search) {
-    const double sweep = static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p);
-    if (shake_search(*this, m_in, m_sel, {m_options.shake_rounds, m_options.shake_work_limit, sweep}, swap,
+    if (shake_search(*this, m_in, m_sel, {m_options.shake_rounds, m_options.shake_work_limit, sweep_entries()}, swap,
                      m_monitor))
       exact_gains();  // the submodular bound at the better set
   }
@@ -439,8 +653,32 @@ SitingResult PMedian::solve() {
 
 std::vector<std::int64_t> p_median_polish(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
                                           const std::vector<std::int64_t>& start, const SitingOptions& options,
-                                          Monitor& monitor) {
-  return PMedian(in, p, fixed, options, monitor).polish(start);
+                                          Monitor& monitor, const PointLists* lists, PMedianSwaps swaps) {
+  PMedian model(in, p, fixed, options, monitor);
+  model.configure(lists, swaps);
+  return model.polish(start);
+}
+
+PointLists point_lists(const Instance& in) {
+  PointLists l;
+  l.start.assign(in.n + 1, 0);
+  for (std::size_t j = 0; j < in.m; ++j)
+    for (std::int64_t e = in.begin(j); e < in.end(j); ++e)
+      if (in.active(e)) ++l.start[in.demand(e) + 1];
+  for (std::size_t i = 0; i < in.n; ++i) l.start[i + 1] += l.start[i];
+  l.entries.resize(static_cast<std::size_t>(l.start[in.n]));
+  std::vector<std::int64_t> fill(l.start.begin(), l.start.end() - 1);
+  for (std::size_t j = 0; j < in.m; ++j)
+    for (std::int64_t e = in.begin(j); e < in.end(j); ++e)
+      if (in.active(e))
+        l.entries[static_cast<std::size_t>(fill[in.demand(e)]++)] = PointEntry{in.cost(e),
+                                                                               static_cast<std::int32_t>(j)};
+  for (std::size_t i = 0; i < in.n; ++i)
+    std::sort(l.entries.begin() + l.start[i], l.entries.begin() + l.start[i + 1],
+              [](const PointEntry& a, const PointEntry& b) {
+                return a.cost < b.cost || (a.cost == b.cost && a.site < b.site);
+              });
+  return l;
 }
 
 }  // namespace detail

@@ -164,7 +164,7 @@ void drop_closed(Entries& e, const std::vector<std::uint8_t>& status) {
 struct Context {
   Context(const Instance& in_, std::size_t p_, const std::vector<std::uint8_t>& fixed_,
           const PMedianBranchOptions& o_)
-      : in(in_), p(p_), fixed(fixed_), o(o_), e(entries_of(in_)), scale(in_.n, 0.0) {
+      : in(in_), p(p_), fixed(fixed_), o(o_), e(entries_of(in_)), lists(point_lists(in_)), scale(in_.n, 0.0) {
     for (std::size_t i = 0; i < in.n; ++i) scale[i] = e.needs[i] ? std::sqrt(in.weight(i)) : 0.0;
   }
   const Instance& in;
@@ -172,6 +172,7 @@ struct Context {
   const std::vector<std::uint8_t>& fixed;
   const PMedianBranchOptions& o;
   Entries e;
+  PointLists lists;  ///< what the incumbent's polishing reads (never shortened)
   std::vector<double> scale;
 };
 
@@ -191,6 +192,7 @@ class Worker {
         m_monitor(monitor),
         m_search(search),
         m_e(cx.e),
+        m_lists(cx.lists),
         m_scale(cx.scale),
         m_lambda(cx.in.n, 0.0),
         m_g(cx.in.n, 0.0),
@@ -220,7 +222,7 @@ class Worker {
     upper = c;
     best = sites;
     ++updates;
-    auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor);
+    auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor, &m_lists);
     c = set_value(polished);
     if (c < upper) {
       upper = c;
@@ -252,6 +254,7 @@ class Worker {
   Monitor& m_monitor;
   SitingOptions m_search;
   const Entries& m_e;
+  const PointLists& m_lists;
   const std::vector<double>& m_scale;
   std::vector<double> m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
@@ -461,7 +464,7 @@ Outcome Worker::solve(const Node& node, bool root) {
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
     std::sort(sites.begin(), sites.end());
     if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
-      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor));
+      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor, &m_lists));
     } else if (sites != m_last_offer) {
       offer(sites);
       m_last_offer = sites;
@@ -519,7 +522,7 @@ Outcome Worker::solve(const Node& node, bool root) {
     for (auto j : m_open)
       if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
-    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor));
+    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor, &m_lists));
   }
   out.bound = std::max(best, L);
   if (out.bound >= cutoff()) {

@@ -104,11 +104,30 @@ PMedianBranchResult solve_p_median_bb(const SitingProblem& problem, std::size_t 
 
 namespace detail {
 struct Instance;
-/// The p-median's fast-interchange search (siting_pmedian.cpp) from `start` on a validated
-/// instance without quotas; returns the sites it reaches.
+/// One usable entry of a point's list: the candidate and its cost.
+struct PointEntry {
+  double cost;
+  std::int32_t site;
+};
+/// Every point's usable entries (finite, within max_cost), point-major, each point's in
+/// increasing cost (ties: smaller candidate first): what the p-median's fast interchange reads.
+struct PointLists {
+  std::vector<std::int64_t> start;  ///< size n + 1
+  std::vector<PointEntry> entries;
+};
+/// Builds the lists of a validated instance.
+PointLists point_lists(const Instance& in);
+/// How the p-median's local search finds its swaps (the same swaps either way): Auto = Resende
+/// & Werneck's fast interchange where its candidates × positions matrix fits, else sweeps over
+/// every stored entry per swap (swap_local_search); Sweeps = always the sweeps.
+enum class PMedianSwaps { Auto, Sweeps };
+/// The p-median's fast-interchange search (siting_pmedian.cpp) from `start` (p sites, quotas
+/// met) on a validated instance; returns the sites it reaches. `lists`: the instance's point
+/// lists when the caller keeps them across calls (nullptr: built when the search needs them).
 std::vector<std::int64_t> p_median_polish(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
                                           const std::vector<std::int64_t>& start, const SitingOptions& options,
-                                          Monitor& monitor);
+                                          Monitor& monitor, const PointLists* lists = nullptr,
+                                          PMedianSwaps swaps = PMedianSwaps::Auto);
 }  // namespace detail
 
 }  // namespace jangkau
