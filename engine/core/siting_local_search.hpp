@@ -63,6 +63,32 @@ struct SwapSettings {
   unsigned threads = 1;
 };
 
+/// The best position k to swap candidate j into, by `delta(k)` (its predicted improvement),
+/// among the swaps the quotas allow; ties: the smaller k. Writes -inf / -1 when there is none.
+template <class Delta>
+void best_position(const Selection& sel, std::size_t j, Delta delta, double& best_delta, std::int64_t& best_pos) {
+  best_delta = -std::numeric_limits<double>::infinity();
+  best_pos = -1;
+  for (std::size_t k = 0; k < sel.sites.size(); ++k) {
+    const double d = delta(k);
+    if (d > best_delta && sel.quotas.can_swap(static_cast<std::size_t>(sel.sites[k]), j)) {
+      best_delta = d;
+      best_pos = static_cast<std::int64_t>(k);
+    }
+  }
+}
+
+/// The candidates whose best swap is predicted to improve by more than `tol`, best first (ties:
+/// the smaller index): the order in which they are tried.
+inline void improving_order(const std::vector<double>& best_delta, const std::vector<std::int64_t>& best_pos,
+                            double tol, std::vector<std::size_t>& order) {
+  order.clear();
+  for (std::size_t j = 0; j < best_delta.size(); ++j)
+    if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
+}
+
 /// Best-improvement 1-swap local search on `sel` (quotas kept). The model supplies:
 ///   static constexpr bool maximise       objective sense
 ///   double objective() const             current objective
@@ -83,6 +109,7 @@ std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, 
   const double tol = 1e-12 * std::max(1.0, model.objective());
   std::vector<double> base(p_now), best_delta(in.m);
   std::vector<std::int64_t> best_pos(in.m);
+  std::vector<std::size_t> order;
   std::vector<SwapScratch> scratch(s.threads, SwapScratch(p_now));
   model.start();
   for (;;) {
@@ -97,23 +124,14 @@ std::size_t swap_local_search(Model& model, const Instance& in, Selection& sel, 
           if (sel.blocked[j] || monitor.should_stop()) return;
           SwapScratch& x = scratch[w];
           const double g = model.scan(j, x);
-          for (std::size_t k = 0; k < p_now; ++k) {
-            double d = model.delta(g, base[k], x[k]);
-            if (d > best_delta[j] && sel.quotas.can_swap(static_cast<std::size_t>(sel.sites[k]), j)) {
-              best_delta[j] = d;
-              best_pos[j] = static_cast<std::int64_t>(k);
-            }
-          }
+          best_position(
+              sel, j, [&](std::size_t k) { return model.delta(g, base[k], x[k]); }, best_delta[j], best_pos[j]);
           x.clear();
         },
         16);
     monitor.throw_if_cancelled();
     if (monitor.expired()) break;  // deadline: keep the current (valid) set
-    std::vector<std::size_t> order;
-    for (std::size_t j = 0; j < in.m; ++j)
-      if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
+    improving_order(best_delta, best_pos, tol, order);
     bool applied = false;
     for (std::size_t j : order) {
       auto k = static_cast<std::size_t>(best_pos[j]);

@@ -172,19 +172,10 @@ class FastSwap {
         best_pos[j] = -1;
         if (m_sel.blocked[j]) continue;
         const double* x = &m_extra[j * m_p];
-        for (std::size_t k = 0; k < m_p; ++k) {
-          const double d = m_gain[j] - m_loss[k] - x[k];
-          if (d > best_delta[j] && m_sel.quotas.can_swap(static_cast<std::size_t>(m_sel.sites[k]), j)) {
-            best_delta[j] = d;
-            best_pos[j] = static_cast<std::int64_t>(k);
-          }
-        }
+        best_position(
+            m_sel, j, [&](std::size_t k) { return m_gain[j] - m_loss[k] - x[k]; }, best_delta[j], best_pos[j]);
       }
-      order.clear();
-      for (std::size_t j = 0; j < m_in.m; ++j)
-        if (best_pos[j] >= 0 && best_delta[j] > tol) order.push_back(j);
-      std::sort(order.begin(), order.end(),
-                [&](std::size_t a, std::size_t b) { return better(best_delta[a], a, best_delta[b], b); });
+      improving_order(best_delta, best_pos, tol, order);
       bool applied = false;
       for (std::size_t j : order) {
         const auto k = static_cast<std::size_t>(best_pos[j]);
