@@ -152,13 +152,12 @@ class FastSwap {
   std::size_t run(const SwapSettings& s, Monitor& monitor, double sweep) {
     for (std::size_t k = 0; k < m_p; ++k)
       m_pos[static_cast<std::size_t>(m_sel.sites[k])] = static_cast<std::int32_t>(k);
+    double cost = 0;  // the penalised cost of the start, for the tolerance
     for (std::size_t i = 0; i < m_in.n; ++i) {
       nearest(i);
       contribute(i, 1.0);
-    }
-    double cost = 0;
-    for (std::size_t i = 0; i < m_in.n; ++i)
       if (m_demand.needs[i]) cost += m_in.weight(i) * m_d1[i];
+    }
     const double tol = 1e-12 * std::max(1.0, cost);
     std::vector<double> best_delta(m_in.m);
     std::vector<std::int64_t> best_pos(m_in.m);
@@ -168,9 +167,11 @@ class FastSwap {
       if (monitor.expired()) break;  // deadline: keep the current (valid) set
       m_work += static_cast<double>(m_in.m * m_p);
       for (std::size_t j = 0; j < m_in.m; ++j) {
-        best_delta[j] = -std::numeric_limits<double>::infinity();
-        best_pos[j] = -1;
-        if (m_sel.blocked[j]) continue;
+        if (m_sel.blocked[j]) {  // chosen or fixed: not a candidate to swap in
+          best_delta[j] = -std::numeric_limits<double>::infinity();
+          best_pos[j] = -1;
+          continue;
+        }
         const double* x = &m_extra[j * m_p];
         best_position(
             m_sel, j, [&](std::size_t k) { return m_gain[j] - m_loss[k] - x[k]; }, best_delta[j], best_pos[j]);
@@ -312,11 +313,18 @@ class PMedian {
         m_exact(in.m, 0.0) {}
 
   SitingResult solve();
-  /// The fast-interchange search from `start` (no greedy, no bound); returns the sites reached.
+  /// The local search from `start` (no greedy, no bound); returns the sites reached. The fast
+  /// interchange keeps its own state, so the model's (Nearest, cost) is rebuilt only for the
+  /// sweeps, which read it.
   std::vector<std::int64_t> polish(const std::vector<std::int64_t>& start) {
     m_sel.reset(start);
-    reset(start);
-    search(m_sel, SwapSettings{m_options.max_swaps, m_threads}, m_monitor);
+    const SwapSettings s{m_options.max_swaps, m_threads};
+    if (fast(m_sel)) {
+      fast_search(m_sel, s, m_monitor);
+    } else {
+      reset(start);
+      swap_local_search(*this, m_in, m_sel, s, m_monitor);
+    }
     return m_sel.sites;
   }
   /// Reads the caller's point lists (if any) instead of building its own; how to find swaps.
@@ -330,13 +338,8 @@ class PMedian {
   /// The same moves either way; the state is rebuilt at the set reached.
   std::size_t search(Selection& sel, const SwapSettings& s, Monitor& monitor) {
     if (sel.sites.empty()) return 0;
-    if (m_swaps == PMedianSwaps::Sweeps || m_in.m * sel.sites.size() > kFastSwapMaxCells)
-      return swap_local_search(*this, m_in, sel, s, monitor);
-    if (!m_lists) {
-      m_own_lists = point_lists(m_in);
-      m_lists = &m_own_lists;
-    }
-    const auto sweeps = FastSwap(m_in, *m_lists, m_demand, sel).run(s, monitor, sweep_entries());
+    if (!fast(sel)) return swap_local_search(*this, m_in, sel, s, monitor);
+    const auto sweeps = fast_search(sel, s, monitor);
     reset(sel.sites);
     return sweeps;
   }
@@ -410,6 +413,18 @@ class PMedian {
   void greedy();
   std::vector<std::vector<std::size_t>> lagrangian();
   std::vector<double> sequential_gains() const;
+  /// Whether the search from `sel` is the fast interchange (else the sweeps).
+  bool fast(const Selection& sel) const {
+    return m_swaps == PMedianSwaps::Auto && m_in.m * sel.sites.size() <= kFastSwapMaxCells;
+  }
+  /// The fast interchange from `sel`; leaves the model's own state (Nearest, cost) as it was.
+  std::size_t fast_search(Selection& sel, const SwapSettings& s, Monitor& monitor) {
+    if (!m_lists) {
+      m_own_lists = point_lists(m_in);
+      m_lists = &m_own_lists;
+    }
+    return FastSwap(m_in, *m_lists, m_demand, sel).run(s, monitor, sweep_entries());
+  }
   /// Entry visits of one sweep of swap_local_search.
   double sweep_entries() const { return static_cast<double>(m_in.pr.demand_index.size() + m_in.n + m_in.m * m_p); }
 
@@ -642,12 +657,24 @@ SitingResult PMedian::solve() {
 
 }  // namespace
 
-std::vector<std::int64_t> p_median_polish(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
-                                          const std::vector<std::int64_t>& start, const SitingOptions& options,
-                                          Monitor& monitor, const PointLists* lists, PMedianSwaps swaps) {
-  PMedian model(in, p, fixed, options, monitor);
-  model.configure(lists, swaps);
-  return model.polish(start);
+struct PMedianPolisher::Impl {
+  Impl(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed, const SitingOptions& options,
+       Monitor& monitor)
+      : model(in, p, fixed, options, monitor) {}
+  PMedian model;
+};
+
+PMedianPolisher::PMedianPolisher(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
+                                 const SitingOptions& options, Monitor& monitor, const PointLists* lists,
+                                 PMedianSwaps swaps)
+    : m_impl(std::make_unique<Impl>(in, p, fixed, options, monitor)) {
+  m_impl->model.configure(lists, swaps);
+}
+
+PMedianPolisher::~PMedianPolisher() = default;
+
+std::vector<std::int64_t> PMedianPolisher::polish(const std::vector<std::int64_t>& start) {
+  return m_impl->model.polish(start);
 }
 
 PointLists point_lists(const Instance& in) {

@@ -192,7 +192,7 @@ class Worker {
         m_monitor(monitor),
         m_search(search),
         m_e(cx.e),
-        m_lists(cx.lists),
+        m_polisher(cx.in, cx.p, cx.fixed, m_search, monitor, &cx.lists),
         m_scale(cx.scale),
         m_lambda(cx.in.n, 0.0),
         m_g(cx.in.n, 0.0),
@@ -222,7 +222,7 @@ class Worker {
     upper = c;
     best = sites;
     ++updates;
-    auto polished = p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor, &m_lists);
+    auto polished = m_polisher.polish(sites);
     c = set_value(polished);
     if (c < upper) {
       upper = c;
@@ -254,7 +254,7 @@ class Worker {
   Monitor& m_monitor;
   SitingOptions m_search;
   const Entries& m_e;
-  const PointLists& m_lists;
+  PMedianPolisher m_polisher;  ///< one model for all this worker's polishes (reads m_search)
   const std::vector<double>& m_scale;
   std::vector<double> m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
@@ -464,7 +464,7 @@ Outcome Worker::solve(const Node& node, bool root) {
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
     std::sort(sites.begin(), sites.end());
     if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
-      offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor, &m_lists));
+      offer(m_polisher.polish(sites));
     } else if (sites != m_last_offer) {
       offer(sites);
       m_last_offer = sites;
@@ -522,7 +522,7 @@ Outcome Worker::solve(const Node& node, bool root) {
     for (auto j : m_open)
       if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
-    offer(p_median_polish(m_in, m_p, m_fixed, sites, m_search, m_monitor, &m_lists));
+    offer(m_polisher.polish(sites));
   }
   out.bound = std::max(best, L);
   if (out.bound >= cutoff()) {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -121,13 +122,26 @@ PointLists point_lists(const Instance& in);
 /// & Werneck's fast interchange where its candidates × positions matrix fits, else sweeps over
 /// every stored entry per swap (swap_local_search); Sweeps = always the sweeps.
 enum class PMedianSwaps { Auto, Sweeps };
-/// The p-median's fast-interchange search (siting_pmedian.cpp) from `start` (p sites, quotas
-/// met) on a validated instance; returns the sites it reaches. `lists`: the instance's point
-/// lists when the caller keeps them across calls (nullptr: built when the search needs them).
-std::vector<std::int64_t> p_median_polish(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
-                                          const std::vector<std::int64_t>& start, const SitingOptions& options,
-                                          Monitor& monitor, const PointLists* lists = nullptr,
-                                          PMedianSwaps swaps = PMedianSwaps::Auto);
+/// The p-median's local search (siting_pmedian.cpp) on a validated instance, kept across calls:
+/// the per-instance work (which points need a site, the penalty of an unserved one, the work
+/// space) is done once, when it is made. `lists`: the instance's point lists when the caller
+/// keeps them (nullptr: built on first use). The instance, `fixed`, `options`, `monitor` and
+/// `lists` must outlive it. One thread at a time.
+class PMedianPolisher {
+ public:
+  PMedianPolisher(const Instance& in, std::size_t p, const std::vector<std::uint8_t>& fixed,
+                  const SitingOptions& options, Monitor& monitor, const PointLists* lists = nullptr,
+                  PMedianSwaps swaps = PMedianSwaps::Auto);
+  ~PMedianPolisher();
+  PMedianPolisher(const PMedianPolisher&) = delete;
+  PMedianPolisher& operator=(const PMedianPolisher&) = delete;
+  /// The search from `start` (p sites, quotas met); returns the sites it reaches.
+  std::vector<std::int64_t> polish(const std::vector<std::int64_t>& start);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
 }  // namespace detail
 
 }  // namespace jangkau

@@ -423,12 +423,20 @@ TEST_CASE("p-median fast interchange makes the sweeps' swaps and stops at a 1-sw
       const auto fixed = jangkau::detail::prepare(din, jangkau::SitingModel::PMedian, p);
       jangkau::SitingOptions o;
       o.threads = 1 + static_cast<int>(seed % 2);
-      auto fast = jangkau::detail::p_median_polish(din, p, fixed, start, o, jangkau::null_monitor());
+      using jangkau::detail::PMedianPolisher;
+      auto fast = PMedianPolisher(din, p, fixed, o, jangkau::null_monitor()).polish(start);
       auto lists = jangkau::detail::point_lists(din);
-      auto fast_shared = jangkau::detail::p_median_polish(din, p, fixed, start, o, jangkau::null_monitor(), &lists);
-      auto sweeps = jangkau::detail::p_median_polish(din, p, fixed, start, o, jangkau::null_monitor(), nullptr,
-                                                     jangkau::detail::PMedianSwaps::Sweeps);
+      // one polisher for several searches (as a branch-and-bound worker keeps it), with shared
+      // lists: each search from the same start as a fresh one, whatever ran before it
+      PMedianPolisher kept(din, p, fixed, o, jangkau::null_monitor(), &lists);
+      auto fast_shared = kept.polish(start);
+      kept.polish(std::vector<std::int64_t>(start.rbegin(), start.rend()));
+      auto fast_again = kept.polish(start);
+      auto sweeps = PMedianPolisher(din, p, fixed, o, jangkau::null_monitor(), nullptr,
+                                    jangkau::detail::PMedianSwaps::Sweeps)
+                        .polish(start);
       REQUIRE(fast_shared == fast);
+      REQUIRE(fast_again == fast);
       // (points with weight left without a usable site, Σ w_i c_i over the others)
       const auto served_cost = [&](const std::vector<std::int64_t>& sites) {
         std::vector<double> best(n, std::numeric_limits<double>::infinity());
