@@ -356,7 +356,7 @@ def test_the_proof_options_reach_the_machinery_and_the_racer_only(monkeypatch):
         calls.clear()
         r = siting_milp.milp_mclp(pr, p, 60.0, 1e-9, 0, start_sites=np.arange(p), proof=proof)
         assert r.objective == pytest.approx(opt) and r.extra["milp_race"] is True
-        assert (False, False) in calls  # the plain stage (the racer may start before it: early race)
+        assert calls[0] == (False, False)  # the plain stage
         racer = [c for c in calls if c[1]]
         assert racer and all(c[0] == proof for c in racer)
         assert any(c[0] for c in calls) == proof
@@ -368,50 +368,3 @@ def test_the_proof_options_reach_the_machinery_and_the_racer_only(monkeypatch):
     assert calls and not any(c[0] for c in calls)
     picked = groups[np.asarray(r.sites)]
     assert (picked == 0).any() and (picked == 1).any()
-
-
-def test_the_early_race_starts_beside_the_plain_stage_and_keeps_the_optimum(monkeypatch):
-    """Where HiGHS is sure to run in the plain stage's slice, the racing plain HiGHS starts at once
-    (``milp_race_early``) beside the plain stage: on SYNTHETIC uniform and clustered instances the
-    answer equals brute force, proven, with a valid bound, whichever side proves first (the plain
-    stage included: "plain_stage"); no racer thread is left. With ``threads=1``, a node limit or
-    no time limit no race runs, early or late, and the answer is the same."""
-    monkeypatch.setattr(siting_race, "available_cores", lambda: 2)
-    winners = set()
-    for family in ("uniform", "clustered"):
-        for seed in range(3):
-            w, a = instance(family, 70 + seed, 60, 14)
-            p = 4
-            opt = brute_force(w, a, p)[0]
-            pr = _prepare(w, a)
-            start = np.arange(p)
-            r = siting_milp.milp_mclp(pr, p, 60.0, 1e-9, 0, start_sites=start)
-            assert r.extra["milp_race"] is True and r.extra["milp_race_early"] is True
-            assert r.objective == pytest.approx(opt, rel=1e-12) and r.status == "optimal"
-            assert opt <= r.bound <= opt * (1 + 1e-9)
-            assert r.extra["milp_race_winner"] in ("plain_stage", "machinery", "plain")
-            assert r.extra["milp_guard_stage"] in ("plain", "machinery")
-            winners.add(r.extra["milp_race_winner"])
-            for args, kwargs in (((60.0, 1e-9, 1), {}), ((60.0, 1e-9, 0), {"node_limit": 10**6}),
-                                 ((None, 1e-9, 0), {})):
-                s = siting_milp.milp_mclp(pr, p, *args, start_sites=start, **kwargs)
-                assert s.objective == pytest.approx(opt, rel=1e-12) and s.status == "optimal"
-                assert s.extra.get("milp_race", False) is False and "milp_race_early" not in s.extra
-    assert winners - {"none"}
-    assert not _race_threads()
-
-
-def test_early_race_only_where_highs_runs_in_the_slice(monkeypatch):
-    """``early_race``: a race wanted (two cores, a budget, no node limit) and the model's entries
-    known and small enough for the plain stage's slice at HiGHS's presolve rate."""
-    monkeypatch.setattr(siting_race, "available_cores", lambda: 2)
-    t0 = time.perf_counter()
-    assert siting_guard.early_race(0, 10.0, None, 10_000, t0)
-    assert not siting_guard.early_race(0, 10.0, None, None, t0)  # entries not known
-    assert not siting_guard.early_race(1, 10.0, None, 10_000, t0)  # one thread
-    assert not siting_guard.early_race(0, None, None, 10_000, t0)  # no budget
-    assert not siting_guard.early_race(0, 10.0, 5, 10_000, t0)  # a node limit
-    # 0.3 s of slice at 1.5e6 entries/s: 450,000 entries fit, a 10^5 x 10^3 coverage model does not
-    assert not siting_guard.early_race(0, 10.0, None, 5_000_000, t0)
-    monkeypatch.setattr(siting_race, "available_cores", lambda: 1)
-    assert not siting_guard.early_race(0, 10.0, None, 10_000, t0)

@@ -30,7 +30,6 @@ import numpy as np
 
 from .. import _core
 from ..errors import InfeasibleError
-from .siting_highs import highs_too_late, time_left
 from .siting_instance import Instance, SitingResult, base_covered, relative_gap, rows_of
 from .siting_race import Incumbents, race, wanted
 
@@ -89,21 +88,8 @@ def highs_ran(first: SitingResult) -> bool:
     return bool(np.isfinite(first.bound))
 
 
-def early_race(threads: int | None, time_limit_s: float | None, node_limit: int | None, model_entries: int | None,
-               t0: float) -> bool:
-    """Whether the racing plain HiGHS may start at once, beside the plain stage, rather than after
-    it: a race is :func:`~jangkau.selection.siting_race.wanted` and HiGHS is sure to run in the
-    plain stage's slice (``model_entries``, an upper bound of the plain model's entries, within
-    :func:`~jangkau.selection.siting_highs.highs_too_late`'s rate; None: not known, no early start)
-    — the same condition as :func:`highs_ran` after the stage, known before it."""
-    if model_entries is None or not wanted(threads, time_limit_s, node_limit):
-        return False
-    return not highs_too_late(int(model_entries), plain_slice(time_limit_s), t0)
-
-
 def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap: float,
-            start_sites, start_value: float, node_limit: int | None = None, threads: int | None = None,
-            model_entries: int | None = None) -> SitingResult:
+            start_sites, start_value: float, node_limit: int | None = None, threads: int | None = None) -> SitingResult:
     """Plain first (``solve(False, ...)`` within :func:`plain_slice` and PLAIN_NODES), then,
     unless that is proven, the machinery (``solve(True, ...)``) within the rest of
     ``time_limit_s``, from the better of the plain attempt's solution and ``start_sites``
@@ -117,17 +103,10 @@ def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap
     ``extra["milp_race"]`` whether the race ran, ``extra["milp_race_winner"]`` which racer
     proved its answer first ("machinery", "plain" or "none") and ``extra["milp_race_offered"]``
     the objectives of the machinery's site sets the racing HiGHS was handed, in order.
-    ``node_limit`` (the caller's) applies to both stages.
-
-    Where the racing HiGHS is sure to run (:func:`early_race`, from ``model_entries``) it starts
-    at once on the second core, beside the plain stage and then the machinery on the first
-    (:func:`_raced_from_the_start`), instead of after the plain stage: on SYNTHETIC clustered
-    5000 × 300, where it proves first, the plain stage's 0.3 s are no longer spent before it."""
+    ``node_limit`` (the caller's) applies to both stages."""
     t0 = time.perf_counter()
     start = np.asarray(start_sites, dtype=np.int64)
     nodes = PLAIN_NODES if node_limit is None else min(PLAIN_NODES, int(node_limit))
-    if early_race(threads, time_limit_s, node_limit, model_entries, t0):
-        return _raced_from_the_start(solve, maximise, time_limit_s, mip_gap, start, start_value, nodes, t0)
     first = solve(False, plain_slice(time_limit_s), start, nodes, threads, None, None)
     plain_s = time.perf_counter() - t0
     info = {"milp_guard_plain_s": plain_s, "milp_guard_plain_status": first.status,
@@ -150,65 +129,14 @@ def guarded(solve: Solve, *, maximise: bool, time_limit_s: float | None, mip_gap
 
         second, raced, first_proof = race(lambda stop: solve(True, left, second_start, node_limit, 1, stop, shared),
                                           plain, lambda r: proven(r, mip_gap))
-        info.update(milp_race=True, milp_race_early=False,
-                    milp_race_winner={"home": "machinery", "away": "plain"}.get(first_proof or "", "none"))
+        info.update(milp_race=True, milp_race_winner={"home": "machinery", "away": "plain"}.get(first_proof or "", "none"))
         if raced is not None:
             info.update(milp_race_plain_status=raced.status, milp_race_plain_objective=raced.objective,
                         milp_race_plain_bound=raced.bound, milp_race_offered=raced.extra.get("milp_offered", []))
     else:
         second = solve(True, left, second_start, node_limit, threads, None, None)
         info["milp_race"] = False
-    return _combined(second, [first] + ([raced] if raced is not None else []), maximise, mip_gap, "machinery", info, t0)
-
-
-def _raced_from_the_start(solve: Solve, maximise: bool, time_limit_s: float | None, mip_gap: float, start: np.ndarray,
-                          start_value: float, nodes: int, t0: float) -> SitingResult:
-    """The guard with the race begun at once: on the first core the plain stage and, unless it
-    proves its answer (or the racer has already proved its own), the machinery from the better
-    start; on the second core plain HiGHS without a start for the whole budget, taking up the
-    machinery's better site sets. One HiGHS thread each. ``extra`` as :func:`guarded`'s, with
-    ``milp_race_winner`` "plain_stage" when the plain stage proved first."""
-    shared = Incumbents(maximise)
-    seen: dict = {}
-
-
-    def home(stop: _core.StopFlag) -> SitingResult:
-        first = solve(False, plain_slice(time_limit_s), start, nodes, 1, stop, None)
-        seen.update(first=first, plain_s=time.perf_counter() - t0)
-        if proven(first, mip_gap) or stop.is_set():
-            return first
-        left = max(float(time_left(time_limit_s, t0) or 0.0), 1e-3)
-        gained = first.objective > start_value if maximise else first.objective < start_value
-        return solve(True, left, np.asarray(first.sites, dtype=np.int64) if gained else start, None, 1, stop, shared)
-
-    def plain(stop: _core.StopFlag) -> SitingResult | None:
-        try:
-            return solve(False, time_left(time_limit_s, t0), None, None, 1, stop, shared)
-        except InfeasibleError:  # no solution of its own before it was stopped
-            return None
-
-    second, raced, first_proof = race(home, plain, lambda r: proven(r, mip_gap))
-    first: SitingResult = seen["first"]
-    stage = "plain" if second is first else "machinery"
-    info = {"milp_guard_plain_s": seen["plain_s"], "milp_guard_plain_status": first.status,
-            "milp_guard_plain_objective": first.objective, "milp_guard_plain_bound": first.bound,
-            "milp_race": True, "milp_race_early": True,
-            "milp_race_winner": {"home": "machinery" if stage == "machinery" else "plain_stage",
-                                 "away": "plain"}.get(first_proof or "", "none")}
-    if raced is not None:
-        info.update(milp_race_plain_status=raced.status, milp_race_plain_objective=raced.objective,
-                    milp_race_plain_bound=raced.bound, milp_race_offered=raced.extra.get("milp_offered", []))
-    others = ([] if second is first else [first]) + ([raced] if raced is not None else [])
-    return _combined(second, others, maximise, mip_gap, stage, info, t0)
-
-
-def _combined(second: SitingResult, others: list[SitingResult], maximise: bool, mip_gap: float, stage: str,
-              info: dict, t0: float) -> SitingResult:
-    """The best solution of ``second`` and ``others`` (ties: the earlier one) with the tighter of
-    their bounds (all valid for the same instance), the gap between them, ``second``'s status
-    unless that gap proves it, and ``second``'s extra with ``milp_guard_stage`` = ``stage`` and
-    ``info``."""
-    results = [second, *others]
+    results = [second, first] + ([raced] if raced is not None else [])  # ties: the earlier one
     best = results[0]
     for r in results[1:]:
         if (r.objective > best.objective) if maximise else (r.objective < best.objective):
@@ -220,6 +148,6 @@ def _combined(second: SitingResult, others: list[SitingResult], maximise: bool, 
     gap = relative_gap(best.objective, bound)
     status = "optimal" if gap <= max(float(mip_gap), 1e-6) else second.status
     extra = dict(second.extra)
-    extra.update(milp_guard_stage=stage, **info)
+    extra.update(milp_guard_stage="machinery", **info)
     return replace(best, status=status, bound=float(bound), gap=gap, time_s=time.perf_counter() - t0,
                    extra=extra)

@@ -188,8 +188,6 @@ def milp_mclp(
                 guard=False, prep=prep, stop=flag, shared=box, proof=proof),
             maximise=True, time_limit_s=time_left(time_limit_s, t0), mip_gap=mip_gap, start_sites=start_sites,
             start_value=mclp_value(pr, start_sites), node_limit=node_limit, threads=threads,
-            # the plain model's entries at most: coverage (a_kept and one per kept row) and quotas
-            model_entries=int(prep.a_kept.nnz + prep.sub.size + pr.m * (1 + len(pr.group_labels))),
         )
     highspy = _highs()
     check_quota_feasible(pr, p)
