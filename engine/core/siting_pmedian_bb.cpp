@@ -3,12 +3,14 @@
 #include "siting_pmedian_bb.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <queue>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,11 @@ constexpr double kShareRate = 0.1;
 constexpr std::size_t kRoundParallelMinEntries = 20000;
 /// The root polishes its current site set by the fast interchange every this many steps.
 constexpr int kRootPolishEvery = 200;
+/// `evaluate` sums ρ afresh at least every this many evaluations (between them it updates it).
+constexpr int kFreshEvery = 16;
+/// Site sets a worker remembers as offered (first_offer) before it forgets them all: 8 bytes
+/// and a hash node each, a few tens of MB at most.
+constexpr std::size_t kSeenMax = std::size_t{1} << 20;
 
 /// The entries the relaxation uses, candidate-major: per candidate the points that need a site
 /// (reachable, weight > 0), once each at their cheapest usable cost, with w_i c_ij.
@@ -106,6 +113,20 @@ Entries entries_of(const Instance& in) {
     }
   }
   return e;
+}
+
+/// The first entry in [k, en) of a point-major list whose site is marked (en if none). Four
+/// entries at a time without a branch per entry: the first open site is usually among a
+/// point's first few, at a position no branch predictor guesses.
+inline std::int64_t first_open(const std::int32_t* col, const std::uint8_t* marks, std::int64_t k, std::int64_t en) {
+  for (; k + 4 <= en; k += 4) {
+    const unsigned open4 = static_cast<unsigned>(marks[col[k]]) | static_cast<unsigned>(marks[col[k + 1]]) << 1U |
+                           static_cast<unsigned>(marks[col[k + 2]]) << 2U |
+                           static_cast<unsigned>(marks[col[k + 3]]) << 3U;
+    if (open4 != 0) return k + std::countr_zero(open4);
+  }
+  while (k < en && !marks[col[k]]) ++k;
+  return k;
 }
 
 /// One node of the tree: the status of every candidate (free / open / closed; the fixed sites
@@ -196,7 +217,18 @@ class Worker {
         m_scale(cx.scale),
         m_lambda(cx.in.n, 0.0),
         m_g(cx.in.n, 0.0),
-        m_rho(cx.in.m, 0.0) {}
+        m_rho(cx.in.m, 0.0),
+        m_key(cx.in.m),
+        m_prefix_end(cx.in.n, 0) {
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL;  // splitmix64 from a fixed seed: the same keys in every run
+    for (auto& k : m_key) {
+      x += 0x9E3779B97F4A7C15ULL;
+      std::uint64_t z = x;
+      z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+      k = z ^ (z >> 31U);
+    }
+  }
 
   /// The incumbent: its objective (+inf when none) and sites; the least bound this worker saw
   /// settle part of the tree; how often it improved the incumbent.
@@ -214,9 +246,15 @@ class Worker {
   double set_value(const std::vector<std::int64_t>& sites);
   /// Solves one node (the root with the root's schedule and polishing).
   Outcome solve(const Node& node, bool root);
-  /// Offers a site set (p new sites) as incumbent; an improving one is polished first.
-  void offer(const std::vector<std::int64_t>& sites) {
+  /// Offers a site set (p new sites) as incumbent; an improving one is polished first. A set
+  /// this worker has valued before is skipped: its value was then at or above this worker's
+  /// incumbent, which only falls (a round starts from the tree's, the least of the workers').
+  /// `estimate`: the set's cost as another sum gives it (or -inf): a set it puts clearly above
+  /// the incumbent (by a relative 1e-9, far more than the two sums' rounding) is not valued.
+  void offer(const std::vector<std::int64_t>& sites, double estimate = -kInf) {
     if (sites.size() != m_p) return;  // every set offered has p sites; a guard, never seen to fire
+    if (!first_offer(sites)) return;
+    if (estimate > upper + 1e-9 * std::abs(upper)) return;
     double c = set_value(sites);
     if (!(c < upper)) return;
     upper = c;
@@ -234,10 +272,23 @@ class Worker {
   }
 
  private:
+  /// Whether `sites` is new to this worker (then remembered): sets are told apart by the XOR of
+  /// a fixed 64-bit key per site (Zobrist hashing). Two sets with the same key would skip the
+  /// second; that can cost the incumbent an improvement, never a bound its validity. The memory
+  /// is emptied when it reaches kSeenMax sets.
+  bool first_offer(const std::vector<std::int64_t>& sites) {
+    std::uint64_t h = 0;
+    for (auto j : sites) h ^= m_key[static_cast<std::size_t>(j)];
+    if (m_seen.size() >= kSeenMax) m_seen.clear();
+    return m_seen.insert(h).second;
+  }
   /// A lower bound at or above the cut-off settled part of the tree: remember the smallest.
   void settled(double value) { settled_min = std::min(settled_min, value); }
   /// L(λ) at μ for `status`: fills m_lambda, m_rho (live sites) and m_set (the best free sites).
-  double evaluate(const std::vector<double>& mu, std::size_t p_free);
+  /// `fresh` false: ρ is updated from the last evaluation's instead of summed afresh, through
+  /// the points whose λ_i changed (see the definition); valid only while the point lists and
+  /// the last evaluation's sites stay as they were, i.e. between evaluations of one node.
+  double evaluate(const std::vector<double>& mu, std::size_t p_free, bool fresh = true);
   /// Beasley's tests at the last evaluation (value L): closes free sites outside m_set whose
   /// forced opening lifts L to the cut-off, opens those in it whose forced closing does.
   /// Returns whether a status changed; `closed_bound` receives, per site of m_set, L with it closed.
@@ -259,8 +310,12 @@ class Worker {
   std::vector<double> m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
   std::vector<std::uint8_t> m_in_set, m_mark;
-  std::vector<std::int64_t> m_last_offer;
-  std::size_t m_prefix = 0;  ///< entries the last `evaluate` visited (Σ_i of the prefix below λ_i)
+  std::vector<std::uint64_t> m_key;          ///< per candidate: its key in first_offer
+  std::unordered_set<std::uint64_t> m_seen;  ///< keys of the sets offered so far
+  std::size_t m_prefix = 0;                  ///< entries the last `evaluate` visited (Σ_i of the prefix below λ_i)
+  int m_updates = 0;                         ///< evaluations that updated ρ since it was last summed afresh
+  /// Per point: the end of its prefix below λ_i in the last `evaluate` (an index into rcol).
+  std::vector<std::int64_t> m_prefix_end;
 };
 
 double Worker::set_cost(const std::vector<std::int64_t>& sites, std::vector<double>& d1) const {
@@ -303,14 +358,16 @@ double Worker::set_value(const std::vector<std::int64_t>& sites) {
   for (auto j : sites) mark(static_cast<std::size_t>(j));
   const double rows = static_cast<double>(m_e.rcol.size()) / static_cast<double>(open + 1);
   if (dropped || rows >= columns) return set_cost(sites, m_d1);
+  const std::int64_t* rstart = m_e.rstart.data();
+  const std::int32_t* rcol = m_e.rcol.data();
+  const std::uint8_t* marks = m_mark.data();
   double s = 0;
   for (std::size_t i = 0; i < m_in.n; ++i) {
     if (!m_e.needs[i]) continue;
-    auto k = static_cast<std::size_t>(m_e.rstart[i]);
-    const auto en = static_cast<std::size_t>(m_e.rstart[i + 1]);
-    while (k < en && !m_mark[static_cast<std::size_t>(m_e.rcol[k])]) ++k;
+    const auto en = rstart[i + 1];
+    const auto k = first_open(rcol, marks, rstart[i], en);
     if (k == en) return kInf;  // a point no open site serves
-    s += m_e.rwc[k];
+    s += m_e.rwc[static_cast<std::size_t>(k)];
   }
   return s;
 }
@@ -341,19 +398,60 @@ bool Worker::classify(const std::vector<std::uint8_t>& status, std::size_t& p_fr
   return true;
 }
 
-double Worker::evaluate(const std::vector<double>& mu, std::size_t p_free) {
+// A subgradient step moves only the multipliers of the points whose direction is not 0 (those
+// not covered exactly once by the relaxation's sites): about a quarter of them on REAL Serang
+// p = 60. An update therefore visits only those points' prefixes, adding to ρ_j the change of
+// each term: λ_old − λ_new where an entry stays below λ, the whole term where it enters or
+// leaves the prefix. The updates round differently from a fresh sum, by a few units in the
+// last place per update; ρ is summed afresh every kFreshEvery evaluations and for every bound a
+// node reports (the caller asks for a fresh one there).
+double Worker::evaluate(const std::vector<double>& mu, std::size_t p_free, bool fresh) {
+  fresh = fresh || ++m_updates >= kFreshEvery;
   double L = 0;
-  for (auto j : m_live) m_rho[j] = 0;
   std::size_t visited = 0;
-  for (std::size_t i = 0; i < m_in.n; ++i) {
-    const double lam = m_scale[i] * mu[i];
-    m_lambda[i] = lam;
-    L += lam;
-    const auto b = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
-    auto k = b;
-    for (; k < en && m_e.rwc[k] < lam; ++k)
-      m_rho[static_cast<std::size_t>(m_e.rcol[k])] += m_e.rwc[k] - lam;  // closed sites' ρ is never read
-    visited += k - b;
+  // raw pointers: the stores into ρ would otherwise make the compiler reload every vector's data
+  const std::int64_t* rstart = m_e.rstart.data();
+  const std::int32_t* rcol = m_e.rcol.data();
+  const double* rwc = m_e.rwc.data();
+  const double* scale = m_scale.data();
+  double* lambda = m_lambda.data();
+  double* rho = m_rho.data();
+  std::int64_t* prefix_end = m_prefix_end.data();
+  if (fresh) {
+    m_updates = 0;
+    for (std::size_t j = 0; j < m_in.m; ++j) rho[j] = 0;
+    for (std::size_t i = 0; i < m_in.n; ++i) {
+      const double lam = scale[i] * mu[i];
+      lambda[i] = lam;
+      L += lam;
+      const std::int64_t b = rstart[i], en = rstart[i + 1];
+      auto k = b;
+      for (; k < en && rwc[k] < lam; ++k) rho[rcol[k]] += rwc[k] - lam;  // closed sites' ρ is never read
+      prefix_end[i] = k;
+      visited += static_cast<std::size_t>(k - b);
+    }
+  } else {
+    for (std::size_t i = 0; i < m_in.n; ++i) {
+      const double lam = scale[i] * mu[i];
+      L += lam;
+      const double was = lambda[i];
+      const std::int64_t b = rstart[i];
+      std::int64_t k = prefix_end[i];
+      if (lam > was) {  // the prefix grows
+        const double d = was - lam;
+        for (auto q = b; q < k; ++q) rho[rcol[q]] += d;
+        for (const auto en = rstart[i + 1]; k < en && rwc[k] < lam; ++k) rho[rcol[k]] += rwc[k] - lam;
+      } else if (lam < was) {  // the prefix shrinks
+        const double d = was - lam;
+        const auto end = k;
+        k = b;
+        for (; k < end && rwc[k] < lam; ++k) rho[rcol[k]] += d;
+        for (auto q = k; q < end; ++q) rho[rcol[q]] -= rwc[q] - was;
+      }
+      lambda[i] = lam;
+      prefix_end[i] = k;
+      visited += static_cast<std::size_t>(k - b);
+    }
   }
   m_prefix = visited;
   m_set = m_free;
@@ -444,7 +542,7 @@ Outcome Worker::solve(const Node& node, bool root) {
       break;
     }
     m_clock.throw_if_cancelled();
-    const double L = evaluate(mu, p_free);
+    const double L = evaluate(mu, p_free, root || it == 0);
     {
       const double a = it == 0 ? 1.0 : kShareRate;
       for (auto j : m_free) share[j] *= 1 - a;
@@ -463,16 +561,16 @@ Outcome Worker::solve(const Node& node, bool root) {
       if (!m_fixed[j]) sites.push_back(static_cast<std::int64_t>(j));
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
     std::sort(sites.begin(), sites.end());
-    if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
-      offer(m_polisher.polish(sites));
-    } else if (sites != m_last_offer) {
-      offer(sites);
-      m_last_offer = sites;
-    }
-    if (best >= cutoff()) break;
     // the direction before the tests change the sets: 1 - (sites of the relaxation cheaper than
     // λ_i), counted over the sets' columns or over the prefixes `evaluate` visited, whichever
-    // is shorter (the same integers either way)
+    // is shorter (the same integers either way). Over the prefixes it also gives the cost of
+    // the relaxation's site set S (open and set sites) at little extra:
+    //   cost(S) = L + Σ_i slack_i,  slack_i = min_{j∈S} w_i c_ij − λ_i − Σ_{j∈S} min(0, w_i c_ij − λ_i),
+    // which is 0 where S has exactly one entry below λ_i (the direction's 0, most points), the
+    // first entry of S past the prefix minus λ_i where it has none, and minus the terms of all
+    // but the first where it has several. `offer` skips a set whose cost this shows clearly above
+    // the incumbent, and values any other afresh.
+    double cost_estimate = -kInf;
     for (std::size_t i = 0; i < m_in.n; ++i) m_g[i] = m_e.needs[i] ? 1.0 : 0.0;
     std::size_t columns = 0;
     for (auto j : m_open) columns += static_cast<std::size_t>(m_e.start[j + 1] - m_e.start[j]);
@@ -481,12 +579,30 @@ Outcome Worker::solve(const Node& node, bool root) {
       m_mark.assign(m_in.m, 0);
       for (auto j : m_open) m_mark[j] = 1;
       for (auto j : m_set) m_mark[j] = 1;
+      const std::int64_t* rstart = m_e.rstart.data();
+      const std::int64_t* prefix_end = m_prefix_end.data();
+      const std::int32_t* rcol = m_e.rcol.data();
+      const double* rwc = m_e.rwc.data();
+      const std::uint8_t* mark = m_mark.data();
+      double slack = 0;
       for (std::size_t i = 0; i < m_in.n; ++i) {
+        int in_sets = 0;
+        const auto b = rstart[i], e = prefix_end[i];
+        for (auto k = b; k < e; ++k) in_sets += mark[rcol[k]];
+        m_g[i] -= in_sets;
+        if (in_sets == 1 || !m_e.needs[i]) continue;
         const double lam = m_lambda[i];
-        for (auto k = static_cast<std::size_t>(m_e.rstart[i]), en = static_cast<std::size_t>(m_e.rstart[i + 1]);
-             k < en && m_e.rwc[k] < lam; ++k)
-          if (m_mark[static_cast<std::size_t>(m_e.rcol[k])]) m_g[i] -= 1;
+        if (in_sets == 0) {
+          const auto k = first_open(rcol, mark, e, rstart[i + 1]);
+          slack += k < rstart[i + 1] ? rwc[k] - lam : kInf;
+        } else {
+          double others = 0;  // the terms of S's entries after its first
+          for (auto k = first_open(rcol, mark, b, e) + 1; k < e; ++k)
+            if (mark[rcol[k]]) others += rwc[k] - lam;
+          slack -= others;
+        }
       }
+      cost_estimate = L + slack;
     } else {
       auto minus = [&](std::size_t j) {
         for (auto k = m_e.start[j]; k < m_e.start[j + 1]; ++k) {
@@ -498,6 +614,12 @@ Outcome Worker::solve(const Node& node, bool root) {
       for (auto j : m_open) minus(j);
       for (auto j : m_set) minus(j);
     }
+    if (root && (it + 1) % kRootPolishEvery == 0) {  // polished even when it does not beat the incumbent
+      offer(m_polisher.polish(sites));
+    } else {
+      offer(sites, cost_estimate);
+    }
+    if (best >= cutoff()) break;
     double norm2 = 0;
     for (std::size_t i = 0; i < m_in.n; ++i) {
       m_g[i] *= m_scale[i];
@@ -524,7 +646,9 @@ Outcome Worker::solve(const Node& node, bool root) {
     for (auto j : m_set) sites.push_back(static_cast<std::int64_t>(j));
     offer(m_polisher.polish(sites));
   }
-  out.bound = std::max(best, L);
+  // L, summed afresh (the loop's values may carry the rounding of ρ's updates), is at least the
+  // loop's best: the same multipliers, and the tests since then only closed or opened sites
+  out.bound = L;
   if (out.bound >= cutoff()) {
     settled(out.bound);
     out.done = true;

@@ -11,9 +11,12 @@
 // and raises L by Polyak subgradient steps; at every step Beasley's tests close a free site whose
 // forced opening lifts L to the cut-off, and open one whose forced closing does; the Lagrangian
 // site set is evaluated (and polished by the fast-interchange search when it beats the
-// incumbent); then the node branches on its most fractional free site (the share of the
-// relaxation's sets it was in nearest 1/2; ties: the one whose closing raises L most), best
-// bound first, `batch` nodes per round on up to `threads` threads.
+// incumbent). Past a node's first step ρ is updated through the points whose λ_i moved and
+// summed afresh every 16 steps and for the node's bound (the root sums it afresh every step), and
+// a set is valued only when L and the step's by-product put it near the incumbent. Then the node
+// branches on its most fractional free site (the share of the relaxation's sets it was in
+// nearest 1/2; ties: the one whose closing raises L most), best bound first, `batch` nodes per
+// round on up to `threads` threads.
 
 #include <cstddef>
 #include <cstdint>

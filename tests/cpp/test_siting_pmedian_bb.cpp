@@ -109,6 +109,49 @@ TEST_CASE("p-median branch-and-bound equals brute force on uniform and clustered
   REQUIRE(nodes_beyond_root > 0);  // the tree was exercised, not only the root
 }
 
+// Past its first step a node updates ρ (the points whose λ_i moved) instead of summing it
+// afresh, sums it afresh every 16 evaluations, and values a Lagrangian site set only when the
+// direction's by-product puts it near the incumbent. Long node schedules from a poor start run
+// all three many times over; the tree must still prove the brute-force optimum, on one and two
+// threads alike.
+TEST_CASE("p-median branch-and-bound with long node schedules (updated relaxation) equals brute force",
+          "[siting_pmedian_bb]") {
+  std::size_t nodes_beyond_root = 0, runs = 0;
+  for (int family : {0, 1}) {
+    for (std::uint32_t seed = 0; seed < 16; ++seed) {
+      const std::size_t n = 200 + 7 * seed, m = 20 + seed % 5, p = 4 + seed % 3;
+      const double keep = seed % 2 == 0 ? 0.7 : 1.0;
+      Instance in = family == 0 ? random_instance(42000 + seed, n, m, keep)
+                                : clustered_instance(42000 + seed, n, m, 3 + seed % 3);
+      INFO("family " << family << " seed " << seed << " n " << n << " m " << m << " p " << p);
+      const auto pr = in.problem(kInf);
+      const double opt = optimum(in, p);
+      std::vector<std::int64_t> poor;
+      for (std::size_t j = 0; j < p; ++j) poor.push_back(static_cast<std::int64_t>(j));
+      if (!std::isfinite(opt) || !std::isfinite(median_cost(in, poor))) continue;
+      ++runs;
+      jangkau::PMedianBranchOptions o;
+      o.search.threads = 1;
+      o.threads = 1;
+      o.schedule.root_iterations = 30;  // a weak root: the nodes do the work
+      o.schedule.node_iterations = 120;
+      o.schedule.node_patience = 10;
+      auto r = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r.proven);
+      check(in, p, r, opt);
+      nodes_beyond_root += r.nodes - 1;
+      o.threads = 2;
+      auto r2 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
+      REQUIRE(r2.result.sites == r.result.sites);
+      REQUIRE(r2.result.bound == r.result.bound);
+      REQUIRE(r2.nodes == r.nodes);
+    }
+  }
+  INFO("instances " << runs << " nodes beyond the root " << nodes_beyond_root);
+  REQUIRE(runs >= 24);
+  REQUIRE(nodes_beyond_root >= 2 * runs);
+}
+
 TEST_CASE("p-median branch-and-bound: a spent deadline or a node limit gives a valid incumbent and bound",
           "[siting_pmedian_bb]") {
   for (int family : {0, 1}) {
