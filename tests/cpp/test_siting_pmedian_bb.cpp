@@ -41,6 +41,27 @@ void check(const Instance& in, std::size_t p, const jangkau::PMedianBranchResult
   }
 }
 
+/// Solves from `start` with `o` on one thread and again on two: proven, checked against the
+/// brute-force optimum `opt`, and the same sites, bound, tree and incumbent updates on both (two
+/// threads solve the same rounds). Returns the one-thread result.
+jangkau::PMedianBranchResult proven_on_one_and_two_threads(const Instance& in, std::size_t p,
+                                                           const std::vector<std::int64_t>& start,
+                                                           jangkau::PMedianBranchOptions o, double opt) {
+  const auto pr = in.problem(kInf);
+  o.threads = 1;
+  auto r = jangkau::solve_p_median_bb(pr, p, start, {}, o);
+  REQUIRE(r.proven);
+  check(in, p, r, opt);
+  o.threads = 2;
+  auto r2 = jangkau::solve_p_median_bb(pr, p, start, {}, o);
+  REQUIRE(r2.proven);
+  REQUIRE(r2.result.sites == r.result.sites);
+  REQUIRE(r2.result.bound == r.result.bound);
+  REQUIRE(r2.nodes == r.nodes);
+  REQUIRE(r2.incumbent_updates == r.incumbent_updates);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("p-median branch-and-bound equals brute force on uniform and clustered instances", "[siting_pmedian_bb]") {
@@ -77,19 +98,8 @@ TEST_CASE("p-median branch-and-bound equals brute force on uniform and clustered
       if (!std::isfinite(median_cost(in, poor))) continue;  // a start must serve every point
       o.schedule.root_iterations = 20;
       o.schedule.node_iterations = 10;
-      o.threads = 1;
-      auto r2 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
-      REQUIRE(r2.proven);
-      check(in, p, r2, opt);
-      nodes_beyond_root += r2.nodes - 1;
-      // two threads solve the same rounds: the same sites, bound and tree
+      nodes_beyond_root += proven_on_one_and_two_threads(in, p, poor, o, opt).nodes - 1;
       o.threads = 2;
-      auto r3 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
-      REQUIRE(r3.proven);
-      REQUIRE(r3.result.sites == r2.result.sites);
-      REQUIRE(r3.result.bound == r2.result.bound);
-      REQUIRE(r3.nodes == r2.nodes);
-      REQUIRE(r3.incumbent_updates == r2.incumbent_updates);
       // one node per round (the incumbent passed on at once): another tree, the same optimum
       o.batch = 1;
       auto r4 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
@@ -124,7 +134,6 @@ TEST_CASE("p-median branch-and-bound with long node schedules (updated relaxatio
       Instance in = family == 0 ? random_instance(42000 + seed, n, m, keep)
                                 : clustered_instance(42000 + seed, n, m, 3 + seed % 3);
       INFO("family " << family << " seed " << seed << " n " << n << " m " << m << " p " << p);
-      const auto pr = in.problem(kInf);
       const double opt = optimum(in, p);
       std::vector<std::int64_t> poor;
       for (std::size_t j = 0; j < p; ++j) poor.push_back(static_cast<std::int64_t>(j));
@@ -132,19 +141,10 @@ TEST_CASE("p-median branch-and-bound with long node schedules (updated relaxatio
       ++runs;
       jangkau::PMedianBranchOptions o;
       o.search.threads = 1;
-      o.threads = 1;
       o.schedule.root_iterations = 30;  // a weak root: the nodes do the work
       o.schedule.node_iterations = 120;
       o.schedule.node_patience = 10;
-      auto r = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
-      REQUIRE(r.proven);
-      check(in, p, r, opt);
-      nodes_beyond_root += r.nodes - 1;
-      o.threads = 2;
-      auto r2 = jangkau::solve_p_median_bb(pr, p, poor, {}, o);
-      REQUIRE(r2.result.sites == r.result.sites);
-      REQUIRE(r2.result.bound == r.result.bound);
-      REQUIRE(r2.nodes == r.nodes);
+      nodes_beyond_root += proven_on_one_and_two_threads(in, p, poor, o, opt).nodes - 1;
     }
   }
   INFO("instances " << runs << " nodes beyond the root " << nodes_beyond_root);
