@@ -10,7 +10,6 @@
 #include <queue>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -35,9 +34,6 @@ constexpr std::size_t kRoundParallelMinEntries = 20000;
 constexpr int kRootPolishEvery = 200;
 /// `evaluate` sums ρ afresh at least every this many evaluations (between them it updates it).
 constexpr int kFreshEvery = 16;
-/// Site sets a worker remembers as offered (first_offer) before it forgets them all: 8 bytes
-/// and a hash node each, a few tens of MB at most.
-constexpr std::size_t kSeenMax = std::size_t{1} << 20;
 
 /// The entries the relaxation uses, candidate-major: per candidate the points that need a site
 /// (reachable, weight > 0), once each at their cheapest usable cost, with w_i c_ij.
@@ -218,17 +214,7 @@ class Worker {
         m_lambda(cx.in.n, 0.0),
         m_g(cx.in.n, 0.0),
         m_rho(cx.in.m, 0.0),
-        m_key(cx.in.m),
-        m_prefix_end(cx.in.n, 0) {
-    std::uint64_t x = 0x9E3779B97F4A7C15ULL;  // splitmix64 from a fixed seed: the same keys in every run
-    for (auto& k : m_key) {
-      x += 0x9E3779B97F4A7C15ULL;
-      std::uint64_t z = x;
-      z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
-      z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
-      k = z ^ (z >> 31U);
-    }
-  }
+        m_prefix_end(cx.in.n, 0) {}
 
   /// The incumbent: its objective (+inf when none) and sites; the least bound this worker saw
   /// settle part of the tree; how often it improved the incumbent.
@@ -246,14 +232,11 @@ class Worker {
   double set_value(const std::vector<std::int64_t>& sites);
   /// Solves one node (the root with the root's schedule and polishing).
   Outcome solve(const Node& node, bool root);
-  /// Offers a site set (p new sites) as incumbent; an improving one is polished first. A set
-  /// this worker has valued before is skipped: its value was then at or above this worker's
-  /// incumbent, which only falls (a round starts from the tree's, the least of the workers').
+  /// Offers a site set (p new sites) as incumbent; an improving one is polished first.
   /// `estimate`: the set's cost as another sum gives it (or -inf): a set it puts clearly above
   /// the incumbent (by a relative 1e-9, far more than the two sums' rounding) is not valued.
   void offer(const std::vector<std::int64_t>& sites, double estimate = -kInf) {
     if (sites.size() != m_p) return;  // every set offered has p sites; a guard, never seen to fire
-    if (!first_offer(sites)) return;
     if (estimate > upper + 1e-9 * std::abs(upper)) return;
     double c = set_value(sites);
     if (!(c < upper)) return;
@@ -272,16 +255,6 @@ class Worker {
   }
 
  private:
-  /// Whether `sites` is new to this worker (then remembered): sets are told apart by the XOR of
-  /// a fixed 64-bit key per site (Zobrist hashing). Two sets with the same key would skip the
-  /// second; that can cost the incumbent an improvement, never a bound its validity. The memory
-  /// is emptied when it reaches kSeenMax sets.
-  bool first_offer(const std::vector<std::int64_t>& sites) {
-    std::uint64_t h = 0;
-    for (auto j : sites) h ^= m_key[static_cast<std::size_t>(j)];
-    if (m_seen.size() >= kSeenMax) m_seen.clear();
-    return m_seen.insert(h).second;
-  }
   /// A lower bound at or above the cut-off settled part of the tree: remember the smallest.
   void settled(double value) { settled_min = std::min(settled_min, value); }
   /// L(λ) at μ for `status`: fills m_lambda, m_rho (live sites) and m_set (the best free sites).
@@ -310,10 +283,8 @@ class Worker {
   std::vector<double> m_lambda, m_g, m_rho, m_d1;
   std::vector<std::size_t> m_live, m_free, m_open, m_set;
   std::vector<std::uint8_t> m_in_set, m_mark;
-  std::vector<std::uint64_t> m_key;          ///< per candidate: its key in first_offer
-  std::unordered_set<std::uint64_t> m_seen;  ///< keys of the sets offered so far
-  std::size_t m_prefix = 0;                  ///< entries the last `evaluate` visited (Σ_i of the prefix below λ_i)
-  int m_updates = 0;                         ///< evaluations that updated ρ since it was last summed afresh
+  std::size_t m_prefix = 0;  ///< entries the last `evaluate` visited (Σ_i of the prefix below λ_i)
+  int m_updates = 0;         ///< evaluations that updated ρ since it was last summed afresh
   /// Per point: the end of its prefix below λ_i in the last `evaluate` (an index into rcol).
   std::vector<std::int64_t> m_prefix_end;
 };
