@@ -257,10 +257,10 @@ class Worker {
  private:
   /// A lower bound at or above the cut-off settled part of the tree: remember the smallest.
   void settled(double value) { settled_min = std::min(settled_min, value); }
-  /// L(λ) at μ for `status`: fills m_lambda, m_rho (live sites) and m_set (the best free sites).
-  /// `fresh` false: ρ is updated from the last evaluation's instead of summed afresh, through
-  /// the points whose λ_i changed (see the definition); valid only while the point lists and
-  /// the last evaluation's sites stay as they were, i.e. between evaluations of one node.
+  /// L(λ) at μ for `status`: fills m_lambda, m_rho (every site; a closed one's is never read) and m_set (the best
+  /// free sites). `fresh` false: ρ is updated from the last evaluation's instead of summed afresh, through the points
+  /// whose λ_i changed (see the definition); valid only while the point lists and the last evaluation's sites stay as
+  /// they were, i.e. between evaluations of one node.
   double evaluate(const std::vector<double>& mu, std::size_t p_free, bool fresh = true);
   /// Beasley's tests at the last evaluation (value L): closes free sites outside m_set whose
   /// forced opening lifts L to the cut-off, opens those in it whose forced closing does.
@@ -281,7 +281,7 @@ class Worker {
   PMedianPolisher m_polisher;  ///< one model for all this worker's polishes (reads m_search)
   const std::vector<double>& m_scale;
   std::vector<double> m_lambda, m_g, m_rho, m_d1;
-  std::vector<std::size_t> m_live, m_free, m_open, m_set;
+  std::vector<std::size_t> m_free, m_open, m_set;
   std::vector<std::uint8_t> m_in_set, m_mark;
   std::size_t m_prefix = 0;  ///< entries the last `evaluate` visited (Σ_i of the prefix below λ_i)
   int m_updates = 0;         ///< evaluations that updated ρ since it was last summed afresh
@@ -344,13 +344,11 @@ double Worker::set_value(const std::vector<std::int64_t>& sites) {
 }
 
 bool Worker::classify(const std::vector<std::uint8_t>& status, std::size_t& p_free) {
-  m_live.clear();
   m_free.clear();
   m_open.clear();
   std::size_t opened = 0;
   for (std::size_t j = 0; j < m_in.m; ++j) {
     if (status[j] == kClosed) continue;
-    m_live.push_back(j);
     if (status[j] == kFree) m_free.push_back(j);
     if (status[j] == kOpen) {
       m_open.push_back(j);
